@@ -1,0 +1,35 @@
+package dev.fencelock;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/** Fail-fast checks whose messages name the argument, its value and the allowed range. */
+final class Arguments {
+    private Arguments() {}
+
+    static Duration requireBetween(Duration value, String name, Duration min, Duration max) {
+        Objects.requireNonNull(value, name);
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw new IllegalArgumentException(
+                    name + " must be between " + min + " and " + max + ", was " + value);
+        }
+        return value;
+    }
+
+    static Duration requireNotNegative(Duration value, String name) {
+        Objects.requireNonNull(value, name);
+        if (value.isNegative()) {
+            throw new IllegalArgumentException(name + " must not be negative, was " + value);
+        }
+        return value;
+    }
+
+    static String requireLength(String value, String name, int min, int max) {
+        Objects.requireNonNull(value, name);
+        if (value.length() < min || value.length() > max) {
+            throw new IllegalArgumentException(name + " must have " + min + " to " + max
+                    + " characters, had " + value.length());
+        }
+        return value;
+    }
+}

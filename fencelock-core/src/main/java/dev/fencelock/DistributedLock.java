@@ -1,0 +1,95 @@
+package dev.fencelock;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.Lock;
+
+/**
+ * A named lock that every process connected to the same Redis respects.
+ *
+ * <p>Two views of one lock. The {@link Lease} methods ({@link #acquire}, {@link #tryAcquire},
+ * {@link #acquireAsync}) return a lease that carries the fencing token and the lost-lease signal and
+ * may be released from any thread. The {@link Lock} methods bind the hold to the calling thread,
+ * as {@link java.util.concurrent.locks.ReentrantLock} does. Both are reentrant for the thread that
+ * acquired: a nested acquisition increments a local hold count, shares the first acquisition's
+ * lease and token, and does not touch Redis; only the last release does.
+ *
+ * <p>Threads of one {@link LockClient} waiting for the same name queue locally in FIFO order, and
+ * only the first of them talks to Redis; it is woken by the holder's release (pub/sub), or by the
+ * holder's remaining lease time running out.
+ *
+ * <p>Every method may throw {@link LockUnavailableException} when Redis does not answer within the
+ * command timeout. Thread-safe.
+ */
+public interface DistributedLock extends Lock {
+
+    /** The lock's name, as given to {@link LockClient#lock(String)}. */
+    String name();
+
+    /**
+     * Acquires the lock, waiting at most {@code maxWait}, with the lock's default lease options.
+     *
+     * @param maxWait how long to wait for another holder to release; zero tries once
+     * @throws LockTimeoutException if the lock stayed held by someone else for {@code maxWait}
+     * @throws LockUnavailableException if Redis did not answer within the command timeout
+     * @throws LockLostException if the calling thread already holds this lock and its lease was lost
+     * @throws IllegalArgumentException if {@code maxWait} is negative
+     */
+    Lease acquire(Duration maxWait);
+
+    /** As {@link #acquire(Duration)}, with the given lease options for this acquisition. */
+    Lease acquire(Duration maxWait, LeaseOptions options);
+
+    /**
+     * Tries once, without waiting.
+     *
+     * @return the lease, or empty if someone else holds the lock
+     * @throws LockUnavailableException if Redis did not answer within the command timeout
+     */
+    Optional<Lease> tryAcquire();
+
+    /**
+     * Acquires without blocking the calling thread. The future fails with
+     * {@link LockTimeoutException} or {@link LockUnavailableException}; cancelling it abandons
+     * the attempt (a lease granted after the cancellation is released at once). Reentrancy is
+     * judged by the calling thread.
+     */
+    CompletableFuture<Lease> acquireAsync(Duration maxWait);
+
+    /** As {@link #acquireAsync(Duration)}, with the given lease options for this acquisition. */
+    CompletableFuture<Lease> acquireAsync(Duration maxWait, LeaseOptions options);
+
+    /** Whether anyone, in any process, holds the lock right now (one round trip to Redis). */
+    boolean isLocked();
+
+    /** Whether the calling thread holds the lock with a lease that has not been lost or released. */
+    boolean isHeldByCurrentThread();
+
+    /** How many holds the calling thread has on this lock; zero if none. */
+    int holdCount();
+
+    /**
+     * Acquires, waiting as long as it takes, like {@link Lock#lock()}: an interrupt while waiting is
+     * remembered and re-asserted once the lock is held.
+     *
+     * @throws LockUnavailableException if Redis did not answer within the command timeout
+     */
+    @Override
+    void lock();
+
+    /**
+     * Releases one hold of the calling thread.
+     *
+     * @throws IllegalMonitorStateException if the calling thread does not hold this lock
+     * @throws LockLostException if the lease had been lost before the release (its loss was
+     *     signalled when it happened; nothing was deleted)
+     */
+    @Override
+    void unlock();
+
+    /** Not supported: a distributed lock has no distributed condition variables. */
+    @Override
+    Condition newCondition();
+}

@@ -1,0 +1,88 @@
+package dev.fencelock;
+
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/** One hold of a lease, as handed to the user: the first acquisition's, or a reentrant one's. */
+final class Hold implements Lease {
+    private final RedisLockClient client;
+    private final LocalLock local;
+    private final RedisLease lease;
+    private final AtomicBoolean released = new AtomicBoolean();
+
+    Hold(RedisLockClient client, LocalLock local, RedisLease lease) {
+        this.client = client;
+        this.local = local;
+        this.lease = lease;
+    }
+
+    @Override
+    public String lockName() {
+        return lease.keys().name();
+    }
+
+    @Override
+    public long fencingToken() {
+        return lease.fencingToken();
+    }
+
+    @Override
+    public boolean isValid() {
+        return !released.get() && lease.isValid();
+    }
+
+    @Override
+    public Duration remaining() {
+        return released.get() ? Duration.ZERO : lease.remaining();
+    }
+
+    @Override
+    public void checkValid() {
+        if (released.get()) {
+            throw new IllegalStateException("this hold of lock '" + lockName() + "' was released");
+        }
+        lease.checkValid();
+    }
+
+    @Override
+    public CompletionStage<LockLostException> lost() {
+        return lease.lost();
+    }
+
+    @Override
+    public Lease onLost(Consumer<LockLostException> listener) {
+        lease.lost().thenAccept(listener);
+        return this;
+    }
+
+    @Override
+    public ReleaseOutcome release() {
+        if (!released.compareAndSet(false, true)) {
+            throw new IllegalStateException("this hold of lock '" + lockName() + "' (fencing token "
+                    + fencingToken() + ") was already released");
+        }
+        return client.release(local, lease);
+    }
+
+    @Override
+    public void close() {
+        if (released.compareAndSet(false, true)) {
+            client.release(local, lease);
+        }
+    }
+
+    LocalLock local() {
+        return local;
+    }
+
+    RedisLease lease() {
+        return lease;
+    }
+
+    @Override
+    public String toString() {
+        return "Lease{lock=" + lockName() + ", fencingToken=" + fencingToken() + ", valid=" + isValid() + "}";
+    }
+}

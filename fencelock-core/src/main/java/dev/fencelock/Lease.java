@@ -1,0 +1,90 @@
+package dev.fencelock;
+
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+
+/**
+ * One hold of a distributed lock. A lease is owned by its random owner token, not by a thread: it
+ * may be released from any thread, exactly once (further {@link #close()} calls do nothing).
+ *
+ * <p>While held, a watchdog renews the lease at a third of its length (unless it was acquired with
+ * {@link LeaseOptions#fixed(Duration)}). When the lease is lost — a renewal finds the key gone or
+ * owned by someone else, or the lease runs out on the local monotonic clock before a renewal is
+ * confirmed — the holder is told: {@link #lost()} completes, {@link #onLost} listeners run, the
+ * holding thread is interrupted if {@link LeaseOptions#interruptHolderOnLoss()} was chosen, and
+ * {@link #checkValid()} throws.
+ *
+ * <p>No lease can stop a holder that is paused past its lease from acting on a stale belief. Pass
+ * {@link #fencingToken()} to the resource and let it reject writes that carry an older token
+ * ({@link FencedRedis} does this for a Redis value).
+ *
+ * <p>Thread-safe.
+ */
+public interface Lease extends AutoCloseable {
+
+    /** The name of the lock this lease holds. */
+    String lockName();
+
+    /**
+     * The fencing token of this acquisition: strictly greater than the token of every earlier
+     * acquisition of the same lock name. Reentrant holds share the token of the first acquisition.
+     */
+    long fencingToken();
+
+    /**
+     * Whether the lease is still held: not released, not lost, and not past its local deadline.
+     * A {@code true} answer is a belief, good for at most {@link #remaining()}.
+     */
+    boolean isValid();
+
+    /**
+     * How long the lease is still guaranteed on the local monotonic clock, measured from the moment
+     * the last confirmed acquire or renewal was sent; zero once released or lost.
+     */
+    Duration remaining();
+
+    /**
+     * Throws unless the lease is still valid. Call it right before a side effect.
+     *
+     * @throws LockLostException if the lease was lost or has run out
+     * @throws IllegalStateException if the lease was released
+     */
+    void checkValid();
+
+    /**
+     * Completes, with the exception that describes the loss, when the lease is lost. Stays
+     * incomplete when the lease is released normally.
+     */
+    CompletionStage<LockLostException> lost();
+
+    /**
+     * Runs {@code listener} when the lease is lost, on a Fencelock callback thread (never on the
+     * thread that renews leases), or at once on the calling thread if the lease is already lost.
+     *
+     * @return this lease
+     */
+    Lease onLost(Consumer<LockLostException> listener);
+
+    /**
+     * Releases this hold. The last hold of a lease stops its renewal and deletes the lock key,
+     * but only while the key still holds this lease's owner token. A release whose reply was lost
+     * is retried with the same token within the command timeout.
+     *
+     * @return {@link ReleaseOutcome#RELEASED}, or {@link ReleaseOutcome#ALREADY_LOST} when the
+     *     lease had been lost before; reentrant holds that are not the last one return
+     *     {@code RELEASED} without touching Redis
+     * @throws IllegalStateException if this hold was already released
+     * @throws LockUnavailableException if Redis did not answer; the key then expires with its lease
+     */
+    ReleaseOutcome release();
+
+    /**
+     * Releases this hold, like {@link #release()}, but does nothing when called again and does not
+     * throw when the lease was already lost (its loss was signalled when it happened).
+     *
+     * @throws LockUnavailableException if Redis did not answer; the key then expires with its lease
+     */
+    @Override
+    void close();
+}

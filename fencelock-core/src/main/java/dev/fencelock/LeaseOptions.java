@@ -1,0 +1,92 @@
+package dev.fencelock;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How one acquisition holds its lease: its length, whether the watchdog renews it, and whether the
+ * holding thread is interrupted when it is lost. Immutable.
+ *
+ * <pre>{@code
+ * lock.acquire(Duration.ofSeconds(5), LeaseOptions.fixed(Duration.ofMinutes(2)).interruptHolderOnLoss());
+ * }</pre>
+ */
+public final class LeaseOptions {
+    /** The shortest lease: the watchdog must be able to renew it at a third of its length. */
+    public static final Duration MIN_LEASE = Duration.ofMillis(30);
+    /** The longest lease; the fence counter outlives it. */
+    public static final Duration MAX_LEASE = Duration.ofDays(1);
+
+    private final Duration lease;
+    private final boolean renewing;
+    private final boolean interruptHolderOnLoss;
+
+    private LeaseOptions(Duration lease, boolean renewing, boolean interruptHolderOnLoss) {
+        this.lease = lease;
+        this.renewing = renewing;
+        this.interruptHolderOnLoss = interruptHolderOnLoss;
+    }
+
+    /**
+     * A lease of {@code lease} that the watchdog renews at a third of its length while the holder
+     * lives, so a crashed holder frees the lock within one lease.
+     *
+     * @throws IllegalArgumentException unless {@code lease} is between {@link #MIN_LEASE} and {@link #MAX_LEASE}
+     */
+    public static LeaseOptions renewing(Duration lease) {
+        return new LeaseOptions(checkLease(lease), true, false);
+    }
+
+    /**
+     * A lease of {@code lease} that is never renewed: the lock is released by expiry at the latest
+     * after {@code lease}, and the lease is reported lost if it is still held then.
+     *
+     * @throws IllegalArgumentException unless {@code lease} is between {@link #MIN_LEASE} and {@link #MAX_LEASE}
+     */
+    public static LeaseOptions fixed(Duration lease) {
+        return new LeaseOptions(checkLease(lease), false, false);
+    }
+
+    /** A copy of these options that also interrupts the acquiring thread when the lease is lost. */
+    public LeaseOptions interruptHolderOnLoss() {
+        return new LeaseOptions(lease, renewing, true);
+    }
+
+    /** The length of the lease. */
+    public Duration lease() {
+        return lease;
+    }
+
+    /** Whether the watchdog renews the lease. */
+    public boolean isRenewing() {
+        return renewing;
+    }
+
+    /** Whether the acquiring thread is interrupted when the lease is lost. */
+    public boolean interruptsHolderOnLoss() {
+        return interruptHolderOnLoss;
+    }
+
+    static Duration checkLease(Duration lease) {
+        return Arguments.requireBetween(lease, "lease", MIN_LEASE, MAX_LEASE);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof LeaseOptions other
+                && lease.equals(other.lease)
+                && renewing == other.renewing
+                && interruptHolderOnLoss == other.interruptHolderOnLoss;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(lease, renewing, interruptHolderOnLoss);
+    }
+
+    @Override
+    public String toString() {
+        return (renewing ? "renewing " : "fixed ") + lease
+                + (interruptHolderOnLoss ? ", interrupting the holder on loss" : "");
+    }
+}

@@ -1,0 +1,169 @@
+package dev.fencelock;
+
+import io.lettuce.core.ScriptOutputType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The watchdog: one thread that renews every lease of a client and reports the ones that are lost.
+ *
+ * <p>A lease is due a third of its length after its last confirmed renewal, so that two renewals
+ * may fail before it runs out. A tick renews every lease whose renewal window has opened (half
+ * an interval before it is due), in one script call per {@value #MAX_BATCH} leases: leases
+ * acquired at different times fall into the same ticks, and the number of Redis calls per second
+ * does not grow with the number of leases.
+ *
+ * <p>A renewal that finds the key gone or taken reports the lease lost. One that cannot reach
+ * Redis is retried until the lease runs out on the local monotonic clock, which is then reported.
+ * Fixed leases are not renewed, only reported when they run out.
+ *
+ * <p>Thread-confinement: the renewal fields of the leases and the ticks belong to the scheduler
+ * thread; replies are processed there too. Leases are tracked before their acquire is sent and
+ * stop being renewed the moment their release begins ({@link RedisLease#markReleased()}).
+ */
+final class LeaseRenewer {
+    static final int MAX_BATCH = 500;
+    private static final Logger log = LoggerFactory.getLogger(LeaseRenewer.class);
+    private static final long MIN_RETRY_DELAY = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final long MAX_RETRY_DELAY = TimeUnit.SECONDS.toNanos(1);
+
+    private final RedisNode node;
+    private final ScheduledExecutorService scheduler;
+    private final Ticker ticker;
+    private final Set<RedisLease> leases = ConcurrentHashMap.newKeySet();
+    // Guarded by this.
+    private ScheduledFuture<?> nextTick;
+    private long nextTickAt;
+
+    LeaseRenewer(RedisNode node, ScheduledExecutorService scheduler, Ticker ticker) {
+        this.node = node;
+        this.scheduler = scheduler;
+        this.ticker = ticker;
+    }
+
+    /** Starts watching a lease whose acquire is about to be sent. */
+    void track(RedisLease lease) {
+        leases.add(lease);
+    }
+
+    /** Stops watching a lease whose acquire failed. */
+    void untrack(RedisLease lease) {
+        leases.remove(lease);
+    }
+
+    /** Schedules the first renewal (or, for a fixed lease, the expiry check) of a granted lease. */
+    void granted(RedisLease lease) {
+        scheduleTick(lease.options().isRenewing() ? windowOpensAt(lease) : lease.expiresAt());
+    }
+
+    /** The number of leases watched: acquiring or held. */
+    int trackedCount() {
+        return leases.size();
+    }
+
+    private void tick() {
+        synchronized (this) {
+            // Forget this tick first: a lease granted while it runs schedules a tick of its own.
+            nextTick = null;
+        }
+        long now = ticker.nanoTime();
+        long next = Long.MAX_VALUE;
+        List<RedisLease> due = new ArrayList<>();
+        for (RedisLease lease : leases) {
+            if (lease.isFinished()) {
+                leases.remove(lease);
+                continue;
+            }
+            if (!lease.isHeld()) {
+                continue; // its acquire has not been answered yet
+            }
+            if (now - lease.expiresAt() >= 0) {
+                leases.remove(lease);
+                lease.markLost(LockLostException.Reason.EXPIRED);
+                continue;
+            }
+            next = Math.min(next, lease.expiresAt());
+            if (!lease.options().isRenewing() || lease.renewalInFlight) {
+                continue;
+            }
+            long opensAt = Math.max(windowOpensAt(lease), lease.retryAt);
+            if (now - opensAt >= 0) {
+                due.add(lease);
+            } else {
+                next = Math.min(next, opensAt);
+            }
+        }
+        for (int from = 0; from < due.size(); from += MAX_BATCH) {
+            renew(due.subList(from, Math.min(due.size(), from + MAX_BATCH)), now);
+        }
+        if (next != Long.MAX_VALUE) {
+            scheduleTick(next);
+        }
+    }
+
+    private void renew(List<RedisLease> batch, long sentAt) {
+        List<RedisLease> leases = List.copyOf(batch);
+        String[] keys = new String[leases.size()];
+        String[] args = new String[leases.size() * 2];
+        for (int i = 0; i < leases.size(); i++) {
+            RedisLease lease = leases.get(i);
+            lease.renewalInFlight = true;
+            keys[i] = lease.keys().lock();
+            args[2 * i] = lease.owner();
+            args[2 * i + 1] = Long.toString(lease.options().lease().toMillis());
+        }
+        node.<List<Long>>run(LuaScript.RENEW, ScriptOutputType.MULTI, keys, args)
+                .whenCompleteAsync((replies, error) -> {
+                    for (int i = 0; i < leases.size(); i++) {
+                        RedisLease lease = leases.get(i);
+                        lease.renewalInFlight = false;
+                        if (error != null) {
+                            lease.retryAt = ticker.nanoTime() + retryDelay(lease);
+                        } else {
+                            settle(lease, replies.get(i), sentAt);
+                        }
+                    }
+                    if (error != null) {
+                        log.warn("renewing {} lease(s) failed, retrying until they run out: {}",
+                                leases.size(), error.getMessage());
+                    }
+                    tick();
+                }, scheduler);
+    }
+
+    private static void settle(RedisLease lease, long reply, long sentAt) {
+        if (reply == 1) {
+            lease.renewed(sentAt);
+        } else {
+            lease.markLost(reply == 0 ? LockLostException.Reason.KEY_GONE : LockLostException.Reason.OWNER_CHANGED);
+        }
+    }
+
+    /** Half an interval before the renewal is due: early enough to share a tick with other leases. */
+    private static long windowOpensAt(RedisLease lease) {
+        return lease.renewalDueAt() - lease.options().lease().toNanos() / 6;
+    }
+
+    private static long retryDelay(RedisLease lease) {
+        return Math.max(MIN_RETRY_DELAY, Math.min(MAX_RETRY_DELAY, lease.options().lease().toNanos() / 30));
+    }
+
+    private synchronized void scheduleTick(long at) {
+        if (nextTick != null && nextTickAt - at <= 0) {
+            return;
+        }
+        if (nextTick != null) {
+            nextTick.cancel(false);
+        }
+        nextTickAt = at;
+        long delay = Math.max(0, at - ticker.nanoTime());
+        nextTick = scheduler.schedule(this::tick, delay, TimeUnit.NANOSECONDS);
+    }
+}

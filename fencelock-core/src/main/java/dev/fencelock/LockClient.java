@@ -1,0 +1,33 @@
+package dev.fencelock;
+
+/**
+ * A connection to Redis that hands out {@link DistributedLock}s. Create one per application with
+ * {@link RedisLocks#connect(String)} and share it: it holds one command connection, one pub/sub
+ * connection and one renewal thread for all of its locks.
+ *
+ * <p>Thread-safe.
+ */
+public interface LockClient extends AutoCloseable {
+
+    /**
+     * The lock called {@code name}, with the client's default lease. Cheap: the lock is not
+     * contacted until it is acquired, and every call with the same name works on the same lock.
+     *
+     * @param name 1 to {@value #MAX_NAME_LENGTH} characters
+     * @throws IllegalArgumentException if the name is empty or longer than allowed
+     */
+    DistributedLock lock(String name);
+
+    /** The lock called {@code name}, whose {@link java.util.concurrent.locks.Lock} methods use {@code options}. */
+    DistributedLock lock(String name, LeaseOptions options);
+
+    /**
+     * Releases every lease still held through this client, stops renewing, and closes the
+     * connections.
+     */
+    @Override
+    void close();
+
+    /** The longest lock name, in characters. */
+    int MAX_NAME_LENGTH = 1024;
+}

@@ -1,0 +1,60 @@
+package dev.fencelock;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** A Lua script loaded from this package's resources, with the SHA-1 that EVALSHA names it by. */
+final class LuaScript {
+    static final LuaScript ACQUIRE = load("acquire.lua");
+    static final LuaScript RELEASE = load("release.lua");
+    static final LuaScript RENEW = load("renew.lua");
+    static final LuaScript FENCED_WRITE = load("fenced-write.lua");
+
+    private final String name;
+    private final String source;
+    private final String sha;
+
+    private LuaScript(String name, String source) {
+        this.name = name;
+        this.source = source;
+        this.sha = sha1(source);
+    }
+
+    static LuaScript load(String resource) {
+        try (InputStream in = LuaScript.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("missing script resource " + resource);
+            }
+            return new LuaScript(resource, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read script resource " + resource, e);
+        }
+    }
+
+    String source() {
+        return source;
+    }
+
+    String sha() {
+        return sha;
+    }
+
+    private static String sha1(String source) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-1");
+            return HexFormat.of().formatHex(digest.digest(source.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-1", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

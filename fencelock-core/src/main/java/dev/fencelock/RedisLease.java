@@ -1,0 +1,205 @@
+package dev.fencelock;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The state of one acquisition: its owner token, its fencing token, its local deadline and its
+ * lost signal. Shared by the reentrant {@link Hold}s of one thread; the lease ends when its last
+ * hold is released or when it is lost, whichever comes first.
+ *
+ * <p>The state moves once, from {@code ACQUIRING} to {@code HELD} and from there to either
+ * {@code RELEASED} or {@code LOST}, by compare-and-set, so a renewal reply that arrives after a
+ * release cannot report the released lease lost, and a loss is signalled exactly once.
+ */
+final class RedisLease {
+    private enum State { ACQUIRING, HELD, RELEASED, LOST }
+
+    private final LockKeys keys;
+    private final String owner;
+    private final LeaseOptions options;
+    private final Thread holder;
+    private final Ticker ticker;
+    private final Consumer<RedisLease> onEnd;
+    private final AtomicReference<State> state = new AtomicReference<>(State.ACQUIRING);
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private final CompletableFuture<LockLostException> lost = new CompletableFuture<>();
+    // What users see of the signal: completed on a callback thread, so that no user code ever runs
+    // on the renewal thread, and read-only.
+    private final CompletionStage<LockLostException> lostSignal;
+    private volatile long fencingToken;
+    private volatile long expiresAt;
+
+    /** Reentrant holds; guarded by the monitor of the lock's {@link LocalLock}. */
+    int holds;
+    /** Renewer-confined: a renewal has been sent and not answered yet. */
+    boolean renewalInFlight;
+    /** Renewer-confined: after a failed renewal, the earliest time of the next try. */
+    long retryAt;
+
+    RedisLease(LockKeys keys, String owner, LeaseOptions options, Thread holder, Ticker ticker,
+            Executor callbacks, Consumer<RedisLease> onEnd) {
+        this.keys = keys;
+        this.owner = owner;
+        this.options = options;
+        this.holder = holder;
+        this.ticker = ticker;
+        this.onEnd = onEnd;
+        this.lostSignal = lost.thenApplyAsync(Function.identity(), callbacks).minimalCompletionStage();
+    }
+
+    LockKeys keys() {
+        return keys;
+    }
+
+    String owner() {
+        return owner;
+    }
+
+    LeaseOptions options() {
+        return options;
+    }
+
+    Thread holder() {
+        return holder;
+    }
+
+    long fencingToken() {
+        return fencingToken;
+    }
+
+    long expiresAt() {
+        return expiresAt;
+    }
+
+    /** When the watchdog should renew: a third of the lease after the last confirmed send. */
+    long renewalDueAt() {
+        return expiresAt - options.lease().toNanos() * 2 / 3;
+    }
+
+    /** Records the grant of an acquire that was sent at {@code sentAt}. */
+    void granted(long token, long sentAt) {
+        fencingToken = token;
+        expiresAt = sentAt + options.lease().toNanos();
+        state.set(State.HELD);
+    }
+
+    /** Records a confirmed renewal that was sent at {@code sentAt}. */
+    void renewed(long sentAt) {
+        if (state.get() == State.HELD) {
+            expiresAt = Math.max(expiresAt, sentAt + options.lease().toNanos());
+        }
+    }
+
+    boolean isHeld() {
+        return state.get() == State.HELD;
+    }
+
+    boolean isFinished() {
+        State current = state.get();
+        return current == State.RELEASED || current == State.LOST;
+    }
+
+    boolean isLost() {
+        return state.get() == State.LOST;
+    }
+
+    /** Held and, on the local clock, not past its deadline. Reports the loss when it is past. */
+    boolean isValid() {
+        if (state.get() != State.HELD) {
+            return false;
+        }
+        if (ticker.nanoTime() - expiresAt >= 0) {
+            markLost(LockLostException.Reason.EXPIRED);
+            return false;
+        }
+        return true;
+    }
+
+    Duration remaining() {
+        return isValid() ? Duration.ofNanos(expiresAt - ticker.nanoTime()) : Duration.ZERO;
+    }
+
+    void checkValid() {
+        if (isValid()) {
+            return;
+        }
+        if (state.get() == State.RELEASED) {
+            throw new IllegalStateException("the lease of lock '" + keys.name() + "' (fencing token "
+                    + fencingToken + ") was released");
+        }
+        throw lostNow();
+    }
+
+    /** The exception that describes the loss; only for a lost lease. */
+    LockLostException lostNow() {
+        return lost.getNow(null);
+    }
+
+    CompletionStage<LockLostException> lost() {
+        return lostSignal;
+    }
+
+    /**
+     * Moves a held lease to lost and signals it: the lost future, its listeners, an interrupt of
+     * the holder if asked for, and the hand-over of the lock to the next local waiter.
+     *
+     * @return whether this call did it (false when the lease was not held)
+     */
+    boolean markLost(LockLostException.Reason reason) {
+        if (!state.compareAndSet(State.HELD, State.LOST)) {
+            return false;
+        }
+        signalLost(reason);
+        end();
+        return true;
+    }
+
+    /**
+     * Moves the lease to released, first thing in a release, so that no renewal or loss is
+     * processed for it any more.
+     *
+     * @return whether it was held until now (false when it had been lost)
+     */
+    boolean markReleased() {
+        return state.compareAndSet(State.HELD, State.RELEASED);
+    }
+
+    /** Signals a loss that the release itself discovered: the key was gone or taken over. */
+    void lostBeforeRelease(LockLostException.Reason reason) {
+        signalLost(reason);
+    }
+
+    private void signalLost(LockLostException.Reason reason) {
+        LockLostException exception = new LockLostException(keys.name(), reason, "the lease of lock '"
+                + keys.name() + "' (fencing token " + fencingToken + ") was lost: " + describe(reason));
+        // Completed at once, so that checkValid() throws from now on.
+        lost.complete(exception);
+        if (options.interruptsHolderOnLoss()) {
+            holder.interrupt();
+        }
+    }
+
+    /** Runs the end-of-lease hand-over once, after a release or a loss. */
+    void end() {
+        if (ended.compareAndSet(false, true)) {
+            onEnd.accept(this);
+        }
+    }
+
+    private String describe(LockLostException.Reason reason) {
+        return switch (reason) {
+            case KEY_GONE -> "its key was gone when the watchdog renewed it (deleted, or expired, or lost in a"
+                    + " Redis restart or failover)";
+            case OWNER_CHANGED -> "its key was held by another owner when the watchdog renewed it";
+            case EXPIRED -> "it ran out (" + options.lease() + ") before a renewal was confirmed"
+                    + (options.isRenewing() ? ": Redis did not answer, or this process was paused" : "");
+        };
+    }
+}

@@ -1,0 +1,175 @@
+package dev.fencelock;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One Redis server, reached through one multiplexed command connection and one pub/sub connection.
+ * Runs scripts by SHA and reloads them transparently when the server answers NOSCRIPT (after
+ * {@code SCRIPT FLUSH} or a restart). Every failure surfaces as {@link LockUnavailableException}
+ * naming the server without its credentials, within the command timeout.
+ */
+final class RedisNode implements AutoCloseable {
+    private final RedisClient client;
+    private final StatefulRedisConnection<String, String> connection;
+    private final RedisAsyncCommands<String, String> commands;
+    private final StatefulRedisPubSubConnection<String, String> pubSub;
+    private final String server;
+    private final Duration commandTimeout;
+
+    private RedisNode(RedisClient client, StatefulRedisConnection<String, String> connection,
+            StatefulRedisPubSubConnection<String, String> pubSub, String server, Duration commandTimeout) {
+        this.client = client;
+        this.connection = connection;
+        this.commands = connection.async();
+        this.pubSub = pubSub;
+        this.server = server;
+        this.commandTimeout = commandTimeout;
+    }
+
+    /** @throws LockUnavailableException if the server cannot be reached within the connect timeout */
+    static RedisNode connect(RedisURI uri, Duration commandTimeout, Duration connectTimeout) {
+        RedisURI timed = RedisURI.builder(uri).withTimeout(commandTimeout).build();
+        String server = RedisEndpoint.describe(uri);
+        RedisClient client = RedisClient.create(timed);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                // While reconnecting, commands wait in a buffer, bounded by the command timeout: a
+                // Redis that is back within the timeout is used, one that is not fails the command.
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+                .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).keepAlive(true).build())
+                .build());
+        StatefulRedisConnection<String, String> connection = null;
+        try {
+            connection = client.connect();
+            StatefulRedisPubSubConnection<String, String> pubSub = client.connectPubSub();
+            return new RedisNode(client, connection, pubSub, server, commandTimeout);
+        } catch (RuntimeException e) {
+            if (connection != null) {
+                connection.close();
+            }
+            shutdown(client);
+            throw new LockUnavailableException("cannot connect to Redis at " + server + ": " + describe(e), e);
+        }
+    }
+
+    String server() {
+        return server;
+    }
+
+    Duration commandTimeout() {
+        return commandTimeout;
+    }
+
+    StatefulRedisPubSubConnection<String, String> pubSub() {
+        return pubSub;
+    }
+
+    /** Runs {@code script} by SHA, loading it with EVAL when the server does not know it. */
+    <T> CompletableFuture<T> run(LuaScript script, ScriptOutputType type, String[] keys, String... args) {
+        return this.<T>unavailableOnFailure(commands.<T>evalsha(script.sha(), type, keys, args))
+                .exceptionallyCompose(e -> unwrap(e).getCause() instanceof RedisNoScriptException
+                        ? unavailableOnFailure(commands.<T>eval(script.source(), type, keys, args))
+                        : CompletableFuture.failedFuture(unwrap(e)));
+    }
+
+    CompletableFuture<Long> exists(String key) {
+        return unavailableOnFailure(commands.exists(key));
+    }
+
+    CompletableFuture<Map<String, String>> hgetall(String key) {
+        return unavailableOnFailure(commands.hgetall(key));
+    }
+
+    /** Maps a Lettuce failure to {@link LockUnavailableException}, keeping the original as its cause. */
+    <T> CompletableFuture<T> unavailableOnFailure(CompletionStage<T> stage) {
+        return stage.toCompletableFuture().exceptionallyCompose(e -> {
+            Throwable cause = unwrap(e);
+            if (cause instanceof LockException) {
+                return CompletableFuture.failedFuture(cause);
+            }
+            return CompletableFuture.failedFuture(unavailable(cause));
+        });
+    }
+
+    LockUnavailableException unavailable(Throwable cause) {
+        String what = cause instanceof RedisCommandTimeoutException || cause instanceof TimeoutException
+                ? "did not answer within " + commandTimeout
+                : "failed: " + describe(cause);
+        return new LockUnavailableException("Redis at " + server + " " + what, cause);
+    }
+
+    /**
+     * Waits for a command's outcome, at most twice the command timeout (Lettuce enforces the
+     * timeout itself; the bound here guards against a future that is never completed). Not
+     * interruptible, since the wait is short and bounded: an interrupt is re-asserted afterwards.
+     */
+    <T> T await(CompletableFuture<T> future) {
+        long deadline = System.nanoTime() + commandTimeout.multipliedBy(2).toNanos();
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    throw cause instanceof RuntimeException runtime ? runtime : unavailable(cause);
+                } catch (TimeoutException e) {
+                    future.cancel(false);
+                    throw unavailable(e);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    static Throwable unwrap(Throwable e) {
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    private static String describe(Throwable e) {
+        if (e instanceof CancellationException) {
+            return "cancelled";
+        }
+        String message = e.getMessage();
+        return message == null ? e.getClass().getSimpleName() : message;
+    }
+
+    private static void shutdown(RedisClient client) {
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+
+    @Override
+    public void close() {
+        pubSub.close();
+        connection.close();
+        shutdown(client);
+    }
+}

@@ -1,0 +1,115 @@
+package dev.fencelock;
+
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The waiter registry: subscriptions to the release channels of the locks this client waits for,
+ * on the client's one pub/sub connection. A channel stays subscribed while some acquisition waits
+ * on it; a release published on it wakes every acquisition that asked for the next one.
+ *
+ * <p>Messages can be missed (a reconnect, a foreign client that does not publish), so a waiter
+ * never relies on them alone: it also retries when the holder's remaining lease runs out.
+ */
+final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
+    private final RedisNode node;
+    // Guarded by this.
+    private final Map<String, Channel> channels = new HashMap<>();
+
+    ReleaseSubscriptions(RedisNode node) {
+        this.node = node;
+        node.pubSub().addListener(this);
+    }
+
+    /** Completes once the channel is subscribed on the server, so no later release is missed. */
+    CompletableFuture<Subscription> subscribe(String name) {
+        Channel channel;
+        synchronized (this) {
+            channel = channels.computeIfAbsent(name, Channel::new);
+            channel.references++;
+            if (channel.subscribed == null) {
+                channel.subscribed = node.unavailableOnFailure(node.pubSub().async().subscribe(name));
+            }
+        }
+        Subscription subscription = new Subscription(channel);
+        return channel.subscribed.handle((ok, error) -> {
+            if (error != null) {
+                subscription.close();
+                throw new CompletionException(RedisNode.unwrap(error));
+            }
+            return subscription;
+        });
+    }
+
+    @Override
+    public void message(String name, String message) {
+        CompletableFuture<Void> woken;
+        synchronized (this) {
+            Channel channel = channels.get(name);
+            if (channel == null) {
+                return;
+            }
+            woken = channel.nextRelease;
+            channel.nextRelease = new CompletableFuture<>();
+        }
+        woken.complete(null);
+    }
+
+    /** Subscribed channels, for the leak checks of the tests. */
+    synchronized int channelCount() {
+        return channels.size();
+    }
+
+    private void unsubscribe(Channel channel) {
+        synchronized (this) {
+            if (--channel.references > 0 || channels.get(channel.name) != channel) {
+                return;
+            }
+            channels.remove(channel.name);
+        }
+        // Ordered after any earlier SUBSCRIBE on the same connection; a later one re-subscribes.
+        node.pubSub().async().unsubscribe(channel.name);
+    }
+
+    private static final class Channel {
+        final String name;
+        int references;
+        CompletableFuture<Void> subscribed;
+        CompletableFuture<Void> nextRelease = new CompletableFuture<>();
+
+        Channel(String name) {
+            this.name = name;
+        }
+    }
+
+    /** One acquisition's interest in a channel. */
+    final class Subscription implements AutoCloseable {
+        private final Channel channel;
+        private boolean closed;
+
+        private Subscription(Channel channel) {
+            this.channel = channel;
+        }
+
+        /** Completes at the next release announced on the channel. Take it before trying to acquire. */
+        CompletableFuture<Void> nextRelease() {
+            synchronized (ReleaseSubscriptions.this) {
+                return channel.nextRelease;
+            }
+        }
+
+        @Override
+        public void close() {
+            synchronized (ReleaseSubscriptions.this) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+            }
+            unsubscribe(channel);
+        }
+    }
+}

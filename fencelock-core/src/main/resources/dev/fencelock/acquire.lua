@@ -1,0 +1,20 @@
+-- Acquires a lock and mints its fencing token, in one step so that a token is minted exactly
+-- for the acquisition that won the key.
+-- KEYS[1]  the lock key: the owner token as a plain string, as a distlock-spec client's SET NX PX
+-- KEYS[2]  the lock's fence counter
+-- ARGV[1]  owner token (128 random bits, hex)
+-- ARGV[2]  lease in milliseconds
+-- ARGV[3]  time to live of the fence counter in milliseconds, longer than any lease
+-- Returns  {1, token} when acquired; {0, pttl} when held by another owner, where pttl is the
+--          key's remaining time in milliseconds (-1 when a foreign client set it without expiry).
+-- The token is max(counter + 1, server time in microseconds): it keeps increasing even when the
+-- counter was lost (expired, or Redis restarted without persistence), as long as the server's
+-- clock does not step back.
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return {0, redis.call('PTTL', KEYS[1])}
+end
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local token = math.max((tonumber(redis.call('GET', KEYS[2])) or 0) + 1, now)
+redis.call('SET', KEYS[2], string.format('%d', token), 'PX', ARGV[3])
+return {1, token}

@@ -1,0 +1,127 @@
+package dev.fencelock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Every bad argument fails fast, with a message naming the argument, its value and the allowed range. */
+class ArgumentValidationTest {
+
+    @Test
+    void uriMustBeGiven() {
+        assertThatThrownBy(() -> LockClientOptions.builder(null))
+                .isInstanceOf(NullPointerException.class).hasMessage("uri");
+    }
+
+    @Test
+    void uriMustBeARedisUriAndItsPasswordIsNeverRepeated() {
+        assertThatThrownBy(() -> LockClientOptions.builder("http://app:s3cret@example.com"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("uri must look like redis://host:6379")
+                .hasMessageContaining("http://***@example.com")
+                .hasMessageNotContaining("s3cret");
+        assertThatThrownBy(() -> LockClientOptions.builder("redis:/app:s3cret@host"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageEndingWith("was ***@host");
+    }
+
+    @Test
+    void validUrisAreAcceptedAndDescribedWithoutCredentials() {
+        LockClientOptions options = LockClientOptions.builder("redis://app:s3cret@cache.internal:6400/2").build();
+        assertThat(options.server()).isEqualTo("cache.internal:6400");
+        assertThat(options.toString()).doesNotContain("s3cret");
+        assertThat(LockClientOptions.builder("rediss://cache.internal:6380").build().server())
+                .isEqualTo("cache.internal:6380 (TLS)");
+    }
+
+    @Test
+    void optionsHaveDocumentedDefaults() {
+        LockClientOptions options = LockClientOptions.builder("redis://localhost:6400").build();
+        assertThat(options.namespace()).isEqualTo("fencelock:");
+        assertThat(options.defaultLease()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(options.commandTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(options.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(options.fenceCounterTtl()).isEqualTo(Duration.ofHours(25));
+    }
+
+    @Test
+    void namespaceIsChecked() {
+        LockClientOptions.Builder builder = LockClientOptions.builder("redis://localhost:6400");
+        assertThatThrownBy(() -> builder.namespace(null)).isInstanceOf(NullPointerException.class).hasMessage("namespace");
+        assertThatThrownBy(() -> builder.namespace("n".repeat(257)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("namespace must have 0 to 256 characters, had 257");
+    }
+
+    @Test
+    void durationsAreCheckedWhereTheyAreGiven() {
+        LockClientOptions.Builder builder = LockClientOptions.builder("redis://localhost:6400");
+        assertThatThrownBy(() -> builder.defaultLease(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("lease must be between PT0.03S and PT24H, was PT0S");
+        assertThatThrownBy(() -> builder.defaultLease(Duration.ofDays(2)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("was PT48H");
+        assertThatThrownBy(() -> builder.commandTimeout(Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("commandTimeout must be between PT0.01S and PT5M, was PT-0.001S");
+        assertThatThrownBy(() -> builder.connectTimeout(null))
+                .isInstanceOf(NullPointerException.class).hasMessage("connectTimeout");
+        assertThatThrownBy(() -> builder.connectTimeout(Duration.ofHours(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("connectTimeout must be between");
+        assertThatThrownBy(() -> builder.fenceCounterTtl(Duration.ofMinutes(5)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("fenceCounterTtl must be between PT1H and PT8760H, was PT5M");
+    }
+
+    @Test
+    void commandTimeoutMustLeaveTimeForARetryWithinTheLease() {
+        LockClientOptions.Builder builder = LockClientOptions.builder("redis://localhost:6400")
+                .defaultLease(Duration.ofSeconds(3))
+                .commandTimeout(Duration.ofSeconds(1));
+        assertThatThrownBy(builder::build)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("commandTimeout (PT1S) must be shorter than a third of defaultLease (PT3S)");
+    }
+
+    @Test
+    void leaseOptionsAreChecked() {
+        assertThatThrownBy(() -> LeaseOptions.renewing(null)).isInstanceOf(NullPointerException.class).hasMessage("lease");
+        assertThatThrownBy(() -> LeaseOptions.fixed(Duration.ofMillis(-5)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lease must be between");
+        assertThatThrownBy(() -> LeaseOptions.renewing(Duration.ofMillis(29)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("was PT0.029S");
+        LeaseOptions options = LeaseOptions.fixed(Duration.ofSeconds(2)).interruptHolderOnLoss();
+        assertThat(options.isRenewing()).isFalse();
+        assertThat(options.interruptsHolderOnLoss()).isTrue();
+        assertThat(options.lease()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void lockNamesAreChecked() {
+        assertThatThrownBy(() -> LockKeys.of("fencelock:", null)).isInstanceOf(NullPointerException.class).hasMessage("name");
+        assertThatThrownBy(() -> LockKeys.of("fencelock:", ""))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("name must have 1 to 1024 characters, had 0");
+        assertThatThrownBy(() -> LockKeys.of("fencelock:", "x".repeat(1025)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("name must have 1 to 1024 characters, had 1025");
+    }
+
+    @Test
+    void keysOfOneLockShareAHashTag() {
+        LockKeys keys = LockKeys.of("fencelock:", "orders:42");
+        assertThat(keys.lock()).isEqualTo("fencelock:{orders:42}");
+        assertThat(keys.fence()).isEqualTo("fencelock:{orders:42}:fence");
+        assertThat(keys.channel()).isEqualTo("fencelock:{orders:42}:released");
+    }
+
+    @Test
+    void ownerTokensAre128RandomBits() {
+        OwnerTokens tokens = new OwnerTokens();
+        String first = tokens.next();
+        assertThat(first).matches("[0-9a-f]{32}");
+        assertThat(tokens.next()).isNotEqualTo(first);
+    }
+}

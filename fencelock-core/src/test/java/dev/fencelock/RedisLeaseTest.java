@@ -1,0 +1,92 @@
+package dev.fencelock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** Lease arithmetic on the local monotonic clock, without a server and without sleeping. */
+class RedisLeaseTest {
+    private final FakeTicker ticker = new FakeTicker();
+    private final AtomicInteger ends = new AtomicInteger();
+
+    private RedisLease lease(LeaseOptions options) {
+        return new RedisLease(LockKeys.of("fencelock:", "orders:42"), "owner", options, Thread.currentThread(),
+                ticker, Runnable::run, ended -> ends.incrementAndGet());
+    }
+
+    @Test
+    void remainingCountsFromWhenTheAcquireWasSent() {
+        RedisLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)));
+        long sentAt = ticker.nanoTime();
+        ticker.advance(Duration.ofMillis(2)); // the round trip
+        lease.granted(7, sentAt);
+
+        assertThat(lease.remaining()).isEqualTo(Duration.ofMillis(29_998));
+        ticker.advance(Duration.ofSeconds(10));
+        assertThat(lease.remaining()).isEqualTo(Duration.ofMillis(19_998));
+        assertThat(lease.isValid()).isTrue();
+    }
+
+    @Test
+    void renewalIsDueAtAThirdOfTheLease() {
+        RedisLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)));
+        long sentAt = ticker.nanoTime();
+        lease.granted(7, sentAt);
+        assertThat(lease.renewalDueAt() - sentAt).isEqualTo(TimeUnit.SECONDS.toNanos(10));
+
+        ticker.advance(Duration.ofSeconds(10));
+        lease.renewed(ticker.nanoTime());
+        assertThat(lease.renewalDueAt() - sentAt).isEqualTo(TimeUnit.SECONDS.toNanos(20));
+        assertThat(lease.remaining()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void aLeasePastItsDeadlineIsReportedLostOnceAndCheckValidThrows() {
+        RedisLease lease = lease(LeaseOptions.fixed(Duration.ofSeconds(5)));
+        lease.granted(7, ticker.nanoTime());
+        ticker.advance(Duration.ofSeconds(5));
+
+        assertThat(lease.isValid()).isFalse();
+        assertThat(lease.remaining()).isZero();
+        assertThatThrownBy(lease::checkValid)
+                .isInstanceOf(LockLostException.class)
+                .hasMessageContaining("lock 'orders:42' (fencing token 7) was lost")
+                .extracting(e -> ((LockLostException) e).reason())
+                .isEqualTo(LockLostException.Reason.EXPIRED);
+        assertThat(lease.lost().toCompletableFuture().getNow(null)).isNotNull();
+        assertThat(lease.markLost(LockLostException.Reason.KEY_GONE)).as("a loss is signalled once").isFalse();
+        assertThat(ends).as("the lock is handed on once").hasValue(1);
+    }
+
+    @Test
+    void aRenewalAfterTheReleaseDoesNotRevive() {
+        RedisLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)));
+        lease.granted(7, ticker.nanoTime());
+        assertThat(lease.markReleased()).isTrue();
+
+        lease.renewed(ticker.nanoTime());
+        assertThat(lease.markLost(LockLostException.Reason.KEY_GONE)).as("released, not lost").isFalse();
+        assertThat(lease.isValid()).isFalse();
+        assertThatThrownBy(lease::checkValid).isInstanceOf(IllegalStateException.class).hasMessageContaining("released");
+    }
+
+    @Test
+    void aLostLeaseInterruptsItsHolderWhenAskedTo() {
+        RedisLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)).interruptHolderOnLoss());
+        lease.granted(7, ticker.nanoTime());
+        lease.markLost(LockLostException.Reason.OWNER_CHANGED);
+        assertThat(Thread.interrupted()).as("holder interrupted").isTrue();
+    }
+
+    @Test
+    void aLostLeaseLeavesItsHolderAloneByDefault() {
+        RedisLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)));
+        lease.granted(7, ticker.nanoTime());
+        lease.markLost(LockLostException.Reason.OWNER_CHANGED);
+        assertThat(Thread.interrupted()).isFalse();
+    }
+}
