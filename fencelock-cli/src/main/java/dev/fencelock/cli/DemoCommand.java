@@ -1,0 +1,151 @@
+package dev.fencelock.cli;
+
+import dev.fencelock.FencedRedis;
+import dev.fencelock.Lease;
+import dev.fencelock.LockClient;
+import dev.fencelock.RedisLocks;
+import dev.fencelock.testkit.RedisServer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * Shows, with real processes, what the lock promises: no lost update under the lock, lost updates
+ * without it, and a paused holder's stale write rejected by its fencing token.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Runs worker processes that increment one counter in Redis by read-modify-write,",
+                "first under the lock, then without it, then pauses a holder past its lease",
+                "and shows its stale write rejected by the fencing token.",
+                "Uses the Redis at REDIS_URL, or starts a local redis-server when it is unset."})
+final class DemoCommand implements Callable<Integer> {
+    static final String COUNTER = "fencelock-demo:counter";
+    static final String FENCED_REPORT = "fencelock-demo:report";
+    static final String LOCK = "demo-counter";
+
+    @Option(names = "--redis", description = "Redis URI (default: REDIS_URL, else a redis-server started for the demo)")
+    String redis = System.getenv("REDIS_URL");
+
+    @Option(names = "--workers", description = "worker processes (default: ${DEFAULT-VALUE})", defaultValue = "4")
+    int workers;
+
+    @Option(names = "--increments", description = "increments per worker (default: ${DEFAULT-VALUE})", defaultValue = "150")
+    int increments;
+
+    @Spec
+    CommandSpec spec;
+
+    private final PrintStream out = System.out;
+
+    @Override
+    public Integer call() throws Exception {
+        if (workers < 2 || workers > 32) {
+            throw new ParameterException(spec.commandLine(),
+                    "--workers must be between 2 and 32, was " + workers);
+        }
+        if (increments < 1 || increments > 100_000) {
+            throw new ParameterException(spec.commandLine(),
+                    "--increments must be between 1 and 100000, was " + increments);
+        }
+        RedisServer started = null;
+        String uri = redis;
+        if (uri == null || uri.isBlank()) {
+            started = RedisServer.start();
+            uri = started.uri();
+            out.println("REDIS_URL is unset: started redis-server on " + uri);
+        } else {
+            out.println("using the Redis at REDIS_URL");
+        }
+        try {
+            boolean exclusive = counterRound(uri, "locked");
+            boolean raced = !counterRound(uri, "unlocked");
+            boolean fenced = pausedHolder(uri);
+            out.println();
+            out.println(exclusive && raced && fenced
+                    ? "demo passed: the lock excluded, its absence raced, and fencing stopped the paused holder"
+                    : "demo FAILED: see above");
+            return exclusive && raced && fenced ? 0 : 1;
+        } finally {
+            if (started != null) {
+                started.close();
+            }
+        }
+    }
+
+    /** Runs the workers, then prints expected, observed and lost; true when nothing was lost. */
+    private boolean counterRound(String uri, String mode) throws Exception {
+        out.println();
+        out.printf("%d worker processes each increment %s %d times (GET, pause 1 ms, SET) %s:%n",
+                workers, COUNTER, increments, mode.equals("locked") ? "under the lock '" + LOCK + "'" : "WITHOUT the lock");
+        DemoWorker.writeCounter(uri, 0);
+        List<Process> processes = new ArrayList<>();
+        for (int i = 0; i < workers; i++) {
+            processes.add(DemoWorker.start(mode, uri, Integer.toString(increments)));
+        }
+        for (Process process : processes) {
+            if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0) {
+                throw new IllegalStateException("a worker failed; see its output above");
+            }
+        }
+        long observed = DemoWorker.readCounter(uri);
+        long expected = (long) workers * increments;
+        out.printf("  expected %d, observed %d, lost updates %d%n", expected, observed, expected - observed);
+        return observed == expected;
+    }
+
+    /**
+     * A holder process takes the lock, is frozen with SIGSTOP past its lease, and writes after the
+     * next holder did: its stale write must be rejected.
+     */
+    private boolean pausedHolder(String uri) throws Exception {
+        out.println();
+        out.println("A holder process takes the lock (1 s lease, renewed), is frozen with SIGSTOP past its lease,");
+        out.println("and writes after the next holder did:");
+        Process holder = DemoWorker.start("paused-holder", uri, "1000");
+        try (LockClient locks = RedisLocks.connect(uri);
+                FencedRedis resource = RedisLocks.fencedRedis(uri);
+                BufferedReader fromHolder = new BufferedReader(
+                        new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+                Writer toHolder = new OutputStreamWriter(holder.getOutputStream(), StandardCharsets.UTF_8)) {
+            String acquired = fromHolder.readLine();
+            out.println("  holder:  " + acquired);
+            signal(holder, "STOP");
+            out.println("  holder frozen (SIGSTOP); its watchdog cannot renew");
+            try (Lease lease = locks.lock(LOCK).acquire(Duration.ofSeconds(10))) {
+                FencedRedis.Write write = resource.write(FENCED_REPORT, "written by the demo", lease.fencingToken());
+                out.printf("  next holder: acquired with fencing token %d after the frozen lease ran out; write %s%n",
+                        lease.fencingToken(), write.accepted() ? "accepted" : "rejected");
+            }
+            signal(holder, "CONT");
+            out.println("  holder resumed (SIGCONT) and writes with its old token:");
+            toHolder.write("write\n");
+            toHolder.flush();
+            String lost = fromHolder.readLine();
+            String wrote = fromHolder.readLine();
+            out.println("  holder:  " + lost);
+            out.println("  holder:  " + wrote);
+            holder.waitFor(30, TimeUnit.SECONDS);
+            return wrote != null && wrote.startsWith("REJECTED");
+        } finally {
+            holder.destroyForcibly();
+        }
+    }
+
+    private static void signal(Process process, String signal) throws IOException, InterruptedException {
+        new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start().waitFor();
+    }
+}

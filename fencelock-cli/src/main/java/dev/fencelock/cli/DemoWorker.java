@@ -1,0 +1,126 @@
+package dev.fencelock.cli;
+
+import dev.fencelock.DistributedLock;
+import dev.fencelock.FencedRedis;
+import dev.fencelock.Lease;
+import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockClient;
+import dev.fencelock.LockLostException;
+import dev.fencelock.RedisLocks;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * The demo's worker processes, started by {@link DemoCommand} with the same class path:
+ * {@code locked URI N} and {@code unlocked URI N} increment the counter N times;
+ * {@code paused-holder URI LEASE_MS} holds the lock until told to write on stdin.
+ */
+final class DemoWorker {
+    private DemoWorker() {}
+
+    static Process start(String mode, String uri, String argument) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"),
+                "-XX:TieredStopAtLevel=1",
+                DemoWorker.class.getName(), mode, uri, argument));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
+        if (!mode.equals("paused-holder")) {
+            builder.redirectOutput(ProcessBuilder.Redirect.INHERIT);
+        }
+        return builder.start();
+    }
+
+    public static void main(String[] args) throws Exception {
+        String mode = args[0];
+        String uri = args[1];
+        switch (mode) {
+            case "locked", "unlocked" -> increment(uri, Integer.parseInt(args[2]), mode.equals("locked"));
+            case "paused-holder" -> holdUntilToldToWrite(uri, Duration.ofMillis(Long.parseLong(args[2])));
+            default -> throw new IllegalArgumentException("unknown mode " + mode);
+        }
+    }
+
+    private static void increment(String uri, int increments, boolean locked) throws InterruptedException {
+        try (LockClient locks = RedisLocks.connect(uri)) {
+            DistributedLock lock = locks.lock(DemoCommand.LOCK);
+            withRedis(uri, redis -> {
+                for (int i = 0; i < increments; i++) {
+                    if (locked) {
+                        lock.lock();
+                    }
+                    try {
+                        String value = redis.get(DemoCommand.COUNTER);
+                        pause();
+                        redis.set(DemoCommand.COUNTER, Long.toString(Long.parseLong(value) + 1));
+                    } finally {
+                        if (locked) {
+                            lock.unlock();
+                        }
+                    }
+                }
+                return null;
+            });
+        }
+    }
+
+    /** The read-modify-write window: long enough that unlocked workers overlap. */
+    private static void pause() {
+        try {
+            Thread.sleep(1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void holdUntilToldToWrite(String uri, Duration lease) throws Exception {
+        try (LockClient locks = RedisLocks.connect(uri);
+                FencedRedis resource = RedisLocks.fencedRedis(uri)) {
+            Lease held = locks.lock(DemoCommand.LOCK).acquire(Duration.ofSeconds(10), LeaseOptions.renewing(lease));
+            System.out.println("acquired with fencing token " + held.fencingToken());
+            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+            CompletableFuture<LockLostException> lost = held.lost().toCompletableFuture();
+            try {
+                System.out.println("lost-lease signal: " + lost.get(5, TimeUnit.SECONDS).getMessage());
+            } catch (TimeoutException e) {
+                System.out.println("no lost-lease signal within 5 s");
+            }
+            // A holder that ignores the signal and writes anyway, as a paused process would.
+            FencedRedis.Write write = resource.write(DemoCommand.FENCED_REPORT, "stale write", held.fencingToken());
+            System.out.println(write.accepted()
+                    ? "ACCEPTED the stale write with token " + held.fencingToken()
+                    : "REJECTED its write: token " + held.fencingToken() + " is older than " + write.storedToken());
+            held.close();
+        }
+    }
+
+    static long readCounter(String uri) {
+        return withRedis(uri, redis -> Long.parseLong(redis.get(DemoCommand.COUNTER)));
+    }
+
+    static void writeCounter(String uri, long value) {
+        withRedis(uri, redis -> redis.set(DemoCommand.COUNTER, Long.toString(value)));
+    }
+
+    private static <T> T withRedis(String uri, Function<RedisCommands<String, String>, T> work) {
+        RedisClient client = RedisClient.create(uri);
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            return work.apply(connection.sync());
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+        }
+    }
+}

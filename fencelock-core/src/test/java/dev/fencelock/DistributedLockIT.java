@@ -1,0 +1,380 @@
+package dev.fencelock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fencelock.testkit.RedisServer;
+import dev.fencelock.testkit.RedisTest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The lock on one real redis-server: exclusion, reentrancy, ownership, waiting, tokens. */
+@RedisTest
+class DistributedLockIT {
+    private final TestClients clients = new TestClients();
+
+    @AfterEach
+    void nothingLeaked() {
+        clients.verifyNothingLeakedAndClose();
+    }
+
+    @Test
+    void threadsOfSeveralClientsIncrementingUnderTheLockLoseNoUpdate(RedisServer redis) throws Exception {
+        int clientCount = 4;
+        int threadsPerClient = 2;
+        int increments = 100;
+        int[] counter = {0};
+        ExecutorService threads = Executors.newFixedThreadPool(clientCount * threadsPerClient);
+        List<Future<?>> done = new ArrayList<>();
+        for (int c = 0; c < clientCount; c++) {
+            DistributedLock lock = clients.connect(redis).lock("counter");
+            for (int t = 0; t < threadsPerClient; t++) {
+                done.add(threads.submit(() -> {
+                    for (int i = 0; i < increments; i++) {
+                        lock.lock();
+                        try {
+                            int read = counter[0];
+                            Thread.yield();
+                            counter[0] = read + 1;
+                        } finally {
+                            lock.unlock();
+                        }
+                    }
+                    return null;
+                }));
+            }
+        }
+        for (Future<?> future : done) {
+            future.get(60, TimeUnit.SECONDS);
+        }
+        threads.shutdown();
+        synchronized (counter) {
+            assertThat(counter[0]).as("increments, none lost").isEqualTo(clientCount * threadsPerClient * increments);
+        }
+    }
+
+    @Test
+    void processesIncrementingUnderTheLockLoseNoUpdate(RedisServer redis) throws Exception {
+        int workers = 3;
+        int increments = 60;
+        assertThat(runCounterWorkers(redis, workers, increments, "locked", "locked-counter"))
+                .as("the counter after %d processes did %d increments each under the lock", workers, increments)
+                .isEqualTo(workers * increments);
+        // The same workers without the lock do lose updates: the test above can fail.
+        assertThat(runCounterWorkers(redis, workers, increments, "unlocked", "unlocked-counter"))
+                .as("the counter without the lock")
+                .isLessThan(workers * increments);
+    }
+
+    private static long runCounterWorkers(RedisServer redis, int workers, int increments, String mode, String key)
+            throws Exception {
+        List<ChildJvm> children = new ArrayList<>();
+        try {
+            for (int i = 0; i < workers; i++) {
+                children.add(ChildJvm.start(CounterWorkerProcess.class,
+                        redis.uri(), "counter", key, Integer.toString(increments), mode));
+            }
+            for (ChildJvm child : children) {
+                child.awaitLine("DONE", Duration.ofSeconds(90));
+                assertThat(child.awaitExit(Duration.ofSeconds(10))).isZero();
+            }
+        } finally {
+            for (ChildJvm child : children) {
+                child.close();
+            }
+        }
+        return Long.parseLong((String) redis.call("GET", key));
+    }
+
+    @Test
+    void theHoldingThreadReentersWithoutTouchingRedis(RedisServer redis) {
+        DistributedLock lock = clients.connect(redis).lock("reentrant");
+        lock.acquire(Duration.ZERO).close(); // loads the scripts
+        redis.resetStats();
+
+        lock.lock();
+        Lease nested = lock.acquire(Duration.ZERO);
+        lock.lock();
+
+        assertThat(lock.holdCount()).isEqualTo(3);
+        assertThat(lock.isHeldByCurrentThread()).isTrue();
+        assertThat(scriptCalls(redis)).as("only the first acquisition runs a script").isEqualTo(1);
+        long token = nested.fencingToken();
+
+        lock.unlock();
+        nested.close();
+        assertThat(lock.holdCount()).isEqualTo(1);
+        assertThat(redis.call("EXISTS", "fencelock:{reentrant}")).as("still held after inner releases").isEqualTo(1L);
+        assertThat(scriptCalls(redis)).isEqualTo(1);
+
+        lock.unlock();
+        assertThat(scriptCalls(redis)).as("the last release runs a script").isEqualTo(2);
+        assertThat(redis.call("EXISTS", "fencelock:{reentrant}")).as("the last release deletes the key").isEqualTo(0L);
+        assertThat(lock.holdCount()).isZero();
+        assertThat(lock.isHeldByCurrentThread()).isFalse();
+        try (Lease next = lock.acquire(Duration.ZERO)) {
+            assertThat(next.fencingToken()).as("a reentrant hold mints no token").isGreaterThan(token);
+        }
+    }
+
+    @Test
+    void unlockFromAThreadThatDoesNotHoldItIsRefusedAndReleasesNothing(RedisServer redis) throws Exception {
+        DistributedLock lock = clients.connect(redis).lock("owned");
+        lock.lock();
+        try {
+            CompletableFuture<Throwable> stranger = new CompletableFuture<>();
+            Thread thread = new Thread(() -> {
+                try {
+                    lock.unlock();
+                    stranger.complete(null);
+                } catch (Throwable e) {
+                    stranger.complete(e);
+                }
+            });
+            thread.start();
+            assertThat(stranger.get(10, TimeUnit.SECONDS))
+                    .isInstanceOf(IllegalMonitorStateException.class)
+                    .hasMessage("the current thread does not hold lock 'owned'");
+            assertThat(lock.isLocked()).isTrue();
+        } finally {
+            lock.unlock();
+        }
+        assertThatThrownBy(lock::unlock).isInstanceOf(IllegalMonitorStateException.class);
+    }
+
+    @Test
+    void aForeignOwnerTokenIsNeverDeleted(RedisServer redis) {
+        DistributedLock lock = clients.connect(redis).lock("foreign");
+        Lease lease = lock.acquire(Duration.ZERO);
+        // Someone else's lock replaces ours (e.g. after our lease expired).
+        redis.call("SET", "fencelock:{foreign}", "someone-else");
+
+        assertThat(lease.release()).isEqualTo(ReleaseOutcome.ALREADY_LOST);
+        assertThat(redis.call("GET", "fencelock:{foreign}")).isEqualTo("someone-else");
+        assertThat(lease.lost().toCompletableFuture().getNow(null))
+                .as("the loss found at release is signalled")
+                .extracting(LockLostException::reason).isEqualTo(LockLostException.Reason.OWNER_CHANGED);
+        redis.call("DEL", "fencelock:{foreign}");
+    }
+
+    @Test
+    void theLockKeyIsAPlainOwnerTokenThatADistlockClientRespects(RedisServer redis) throws Exception {
+        DistributedLock lock = clients.connect(redis).lock("interop");
+        try (Lease lease = lock.acquire(Duration.ZERO)) {
+            assertThat((String) redis.call("GET", "fencelock:{interop}")).matches("[0-9a-f]{32}");
+            assertThat(redis.call("SET", "fencelock:{interop}", "python", "NX", "PX", "1000"))
+                    .as("a plain SET NX PX client is excluded").isNull();
+        }
+        assertThat(redis.call("SET", "fencelock:{interop}", "python", "NX", "PX", "300")).isEqualTo("OK");
+        assertThat(lock.tryAcquire()).as("we are excluded by a plain client").isEmpty();
+        // The plain client does not publish its release: its expiry wakes us.
+        try (Lease lease = lock.acquire(Duration.ofSeconds(10))) {
+            assertThat(lease.isValid()).isTrue();
+        }
+    }
+
+    @Test
+    void aWaiterIsWokenByTheReleaseNotByTheLeaseRunningOut(RedisServer redis) throws Exception {
+        DistributedLock first = clients.connect(redis).lock("handoff");
+        DistributedLock second = clients.connect(redis).lock("handoff");
+        Lease held = first.acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(60)));
+        CompletableFuture<Lease> waiting = second.acquireAsync(Duration.ofSeconds(20));
+        awaitSubscribers(redis, "fencelock:{handoff}:released", 1);
+        assertThat(waiting).isNotDone();
+
+        held.close();
+        // The key had 60 s to live and the waiter gives up after 20 s: only the release can wake it.
+        try (Lease lease = waiting.get(20, TimeUnit.SECONDS)) {
+            assertThat(lease.fencingToken()).isGreaterThan(held.fencingToken());
+        }
+    }
+
+    @Test
+    void threadsOfOneClientWaitingForOneNameShareOneRemoteWaiter(RedisServer redis) throws Exception {
+        DistributedLock holder = clients.connect(redis).lock("herd");
+        DistributedLock waiters = clients.connect(redis).lock("herd");
+        int threads = 20;
+        Lease held = holder.acquire(Duration.ZERO);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch started = new CountDownLatch(threads);
+        List<Future<?>> done = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            done.add(pool.submit(() -> {
+                started.countDown();
+                waiters.lock();
+                waiters.unlock();
+                return null;
+            }));
+        }
+        started.await(10, TimeUnit.SECONDS);
+        awaitSubscribers(redis, "fencelock:{herd}:released", 1);
+        redis.resetStats();
+
+        held.close();
+        for (Future<?> future : done) {
+            future.get(60, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        // Each waiter acquires once and releases once; a thundering herd would try many times more.
+        assertThat(scriptCalls(redis)).as("scripts run for %d hand-offs", threads)
+                .isBetween((long) threads * 2, (long) threads * 2 + 4);
+    }
+
+    @Test
+    void fencingTokensStrictlyIncreaseOver10000Acquisitions(RedisServer redis) {
+        DistributedLock lock = clients.connect(redis).lock("tokens");
+        long previous = 0;
+        for (int i = 0; i < 10_000; i++) {
+            try (Lease lease = lock.tryAcquire().orElseThrow()) {
+                assertThat(lease.fencingToken()).as("token of acquisition %d", i).isGreaterThan(previous);
+                previous = lease.fencingToken();
+            }
+        }
+    }
+
+    @Test
+    void fencingTokensKeepIncreasingAcrossARestartWithoutPersistence(RedisServer redis) {
+        LockClient client = clients.connect(redis);
+        long before;
+        try (Lease lease = client.lock("restart").acquire(Duration.ZERO)) {
+            before = lease.fencingToken();
+        }
+        redis.restart();
+        assertThat(redis.call("EXISTS", "fencelock:{restart}:fence")).as("the counter is gone").isEqualTo(0L);
+
+        try (Lease lease = client.lock("restart").acquire(Duration.ofSeconds(5))) {
+            assertThat(lease.fencingToken()).isGreaterThan(before);
+        }
+    }
+
+    @Test
+    void theFenceCounterExpires(RedisServer redis) {
+        try (Lease lease = clients.connect(redis).lock("ttl").acquire(Duration.ZERO)) {
+            assertThat((Long) redis.call("PTTL", "fencelock:{ttl}:fence"))
+                    .isBetween(Duration.ofHours(24).toMillis(), Duration.ofHours(25).toMillis());
+            assertThat((Long) redis.call("PTTL", "fencelock:{ttl}")).isBetween(1L, 30_000L);
+        }
+    }
+
+    @Test
+    void scriptsAreReloadedAfterAFlush(RedisServer redis) {
+        DistributedLock lock = clients.connect(redis).lock("flush");
+        lock.acquire(Duration.ZERO).close();
+        redis.flushScripts();
+        redis.resetStats();
+
+        try (Lease lease = lock.acquire(Duration.ZERO)) {
+            assertThat(lease.isValid()).isTrue();
+        }
+        assertThat(redis.commandCalls()).as("NOSCRIPT answered with EVAL").containsKey("eval");
+    }
+
+    @Test
+    void tryLockWithATimeoutGivesUpAndAcquireThrows(RedisServer redis) throws Exception {
+        DistributedLock holder = clients.connect(redis).lock("busy");
+        DistributedLock other = clients.connect(redis).lock("busy");
+        try (Lease held = holder.acquire(Duration.ZERO)) {
+            assertThat(other.tryLock(100, TimeUnit.MILLISECONDS)).isFalse();
+            assertThat(other.tryLock()).isFalse();
+            assertThat(other.tryAcquire()).isEqualTo(Optional.empty());
+            assertThatThrownBy(() -> other.acquire(Duration.ofMillis(100)))
+                    .isInstanceOf(LockTimeoutException.class)
+                    .hasMessage("lock 'busy' is held by another owner; gave up after waiting PT0.1S");
+            assertThat(other.isLocked()).isTrue();
+        }
+    }
+
+    @Test
+    void aCancelledAcquisitionLeavesNothingBehind(RedisServer redis) throws Exception {
+        DistributedLock holder = clients.connect(redis).lock("cancel");
+        DistributedLock other = clients.connect(redis).lock("cancel");
+        try (Lease held = holder.acquire(Duration.ZERO)) {
+            CompletableFuture<Lease> waiting = other.acquireAsync(Duration.ofSeconds(30));
+            awaitSubscribers(redis, "fencelock:{cancel}:released", 1);
+            waiting.cancel(false);
+            assertThatThrownBy(waiting::join).isInstanceOf(CancellationException.class);
+        }
+        awaitSubscribers(redis, "fencelock:{cancel}:released", 0);
+    }
+
+    @Test
+    void anInterruptedLockInterruptiblyGivesUp(RedisServer redis) throws Exception {
+        DistributedLock holder = clients.connect(redis).lock("interruptible");
+        DistributedLock other = clients.connect(redis).lock("interruptible");
+        try (Lease held = holder.acquire(Duration.ZERO)) {
+            AtomicReference<Throwable> outcome = new AtomicReference<>();
+            Thread waiter = new Thread(() -> {
+                try {
+                    other.lockInterruptibly();
+                    other.unlock();
+                } catch (Throwable e) {
+                    outcome.set(e);
+                }
+            });
+            waiter.start();
+            awaitSubscribers(redis, "fencelock:{interruptible}:released", 1);
+            waiter.interrupt();
+            waiter.join(10_000);
+            assertThat(outcome.get()).isInstanceOf(InterruptedException.class);
+        }
+    }
+
+    @Test
+    void badArgumentsFailFast(RedisServer redis) {
+        LockClient client = clients.connect(redis);
+        DistributedLock lock = client.lock("args");
+        assertThatThrownBy(() -> client.lock("")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("name must have 1 to 1024 characters, had 0");
+        assertThatThrownBy(() -> client.lock(null)).isInstanceOf(NullPointerException.class).hasMessage("name");
+        assertThatThrownBy(() -> client.lock("x", null)).isInstanceOf(NullPointerException.class).hasMessage("leaseOptions");
+        assertThatThrownBy(() -> lock.acquire(Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("maxWait must not be negative, was PT-0.001S");
+        assertThatThrownBy(() -> lock.acquire(null)).isInstanceOf(NullPointerException.class).hasMessage("maxWait");
+        assertThatThrownBy(() -> lock.acquire(Duration.ZERO, null)).isInstanceOf(NullPointerException.class).hasMessage("options");
+        assertThatThrownBy(() -> lock.acquireAsync(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> lock.tryLock(1, null)).isInstanceOf(NullPointerException.class).hasMessage("unit");
+        assertThatThrownBy(lock::newCondition).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> RedisLocks.connect((LockClientOptions) null)).isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
+    void aReleasedLeaseCannotBeReleasedTwiceButClosesQuietly(RedisServer redis) {
+        Lease lease = clients.connect(redis).lock("twice").acquire(Duration.ZERO);
+        assertThat(lease.release()).isEqualTo(ReleaseOutcome.RELEASED);
+        assertThatThrownBy(lease::release).isInstanceOf(IllegalStateException.class).hasMessageContaining("already released");
+        lease.close();
+        assertThat(lease.isValid()).isFalse();
+        assertThatThrownBy(lease::checkValid).isInstanceOf(IllegalStateException.class);
+    }
+
+    static long scriptCalls(RedisServer redis) {
+        return redis.commandCalls().getOrDefault("evalsha", 0L) + redis.commandCalls().getOrDefault("eval", 0L);
+    }
+
+    /** Polls PUBSUB NUMSUB until the channel has {@code count} subscribers. */
+    static void awaitSubscribers(RedisServer redis, String channel, long count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            List<?> reply = (List<?>) redis.call("PUBSUB", "NUMSUB", channel);
+            if (((Long) reply.get(1)) == count) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(channel + " has " + reply.get(1) + " subscribers, expected " + count);
+            }
+            Thread.sleep(10);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package dev.fencelock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fencelock.testkit.RedisServer;
+import dev.fencelock.testkit.RedisTest;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Leases renew while their holder lives, end when it dies, and are reported lost, never silently. */
+@RedisTest
+class LeaseLossIT {
+    private static final Duration SIGNAL_WAIT = Duration.ofSeconds(10);
+    private final TestClients clients = new TestClients();
+
+    @AfterEach
+    void nothingLeaked() {
+        clients.verifyNothingLeakedAndClose();
+    }
+
+    @Test
+    void theWatchdogKeepsALockHeldForThreeTimesItsLease(RedisServer redis) throws Exception {
+        Duration leaseTime = Duration.ofMillis(600);
+        DistributedLock lock = clients.connect(redis).lock("watchdog");
+        DistributedLock rival = clients.connect(redis).lock("watchdog");
+        try (Lease lease = lock.acquire(Duration.ZERO, LeaseOptions.renewing(leaseTime))) {
+            long until = System.nanoTime() + leaseTime.multipliedBy(3).toNanos();
+            while (System.nanoTime() < until) {
+                assertThat(rival.tryAcquire()).as("a rival acquired a lock that should be renewed").isEmpty();
+                assertThat(lease.isValid()).isTrue();
+                Thread.sleep(50);
+            }
+            assertThat(lease.lost()).isNotDone();
+            assertThat((Long) redis.call("PTTL", "fencelock:{watchdog}")).isPositive();
+        }
+    }
+
+    @Test
+    void aFixedLeaseIsNotRenewedAndIsReportedLostWhenItRunsOut(RedisServer redis) throws Exception {
+        Lease lease = clients.connect(redis).lock("fixed").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofMillis(300)));
+        assertThat((Long) redis.call("PTTL", "fencelock:{fixed}")).isBetween(1L, 300L);
+
+        LockLostException lost = lease.lost().toCompletableFuture().get(SIGNAL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(lost.reason()).isEqualTo(LockLostException.Reason.EXPIRED);
+        assertThat(lease.release()).isEqualTo(ReleaseOutcome.ALREADY_LOST);
+    }
+
+    @Test
+    void theLeaseIsReportedLostWhenItsKeyIsDeleted(RedisServer redis) throws Exception {
+        Lease lease = clients.connect(redis).lock("deleted").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofMillis(600)));
+        CompletableFuture<LockLostException> listener = new CompletableFuture<>();
+        lease.onLost(listener::complete);
+
+        redis.call("DEL", "fencelock:{deleted}");
+
+        LockLostException lost = listener.get(SIGNAL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(lost.reason()).isEqualTo(LockLostException.Reason.KEY_GONE);
+        assertThat(lost.lockName()).isEqualTo("deleted");
+        assertThat(lease.isValid()).isFalse();
+        assertThatThrownBy(lease::checkValid).isSameAs(lost);
+        assertThat(lease.release()).isEqualTo(ReleaseOutcome.ALREADY_LOST);
+    }
+
+    @Test
+    void theLeaseIsReportedLostWhenRedisRestartsWithoutPersistence(RedisServer redis) throws Exception {
+        Lease lease = clients.connect(redis).lock("restarted").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(1)));
+
+        redis.restart();
+
+        LockLostException lost = lease.lost().toCompletableFuture().get(SIGNAL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(lost.reason()).isIn(LockLostException.Reason.KEY_GONE, LockLostException.Reason.EXPIRED);
+        lease.close();
+    }
+
+    @Test
+    void theLeaseIsReportedLostWhenRedisIsPausedPastIt(RedisServer redis) throws Exception {
+        Lease lease = clients.connect(redis).lock("redis-paused").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofMillis(500)));
+        redis.pause();
+        try {
+            LockLostException lost = lease.lost().toCompletableFuture().get(SIGNAL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            assertThat(lost.reason()).isEqualTo(LockLostException.Reason.EXPIRED);
+        } finally {
+            redis.resume();
+        }
+        lease.close();
+    }
+
+    @Test
+    void theHolderThreadIsInterruptedWhenAskedTo(RedisServer redis) throws Exception {
+        DistributedLock lock = clients.connect(redis).lock("interrupt");
+        CompletableFuture<Lease> acquired = new CompletableFuture<>();
+        CompletableFuture<Boolean> interrupted = new CompletableFuture<>();
+        Thread holder = new Thread(() -> {
+            Lease lease = lock.acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofMillis(600)).interruptHolderOnLoss());
+            acquired.complete(lease);
+            try {
+                Thread.sleep(SIGNAL_WAIT.toMillis() * 2);
+                interrupted.complete(false);
+            } catch (InterruptedException e) {
+                interrupted.complete(true);
+            } finally {
+                lease.close();
+            }
+        });
+        holder.start();
+        acquired.get(10, TimeUnit.SECONDS);
+
+        redis.call("DEL", "fencelock:{interrupt}");
+
+        assertThat(interrupted.get(SIGNAL_WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("holder interrupted").isTrue();
+        holder.join(10_000);
+    }
+
+    @Test
+    void aKilledHolderProcessFreesTheLockWithinOneLease(RedisServer redis) throws Exception {
+        Duration leaseTime = Duration.ofSeconds(2);
+        try (ChildJvm holder = ChildJvm.start(LockHolderProcess.class, redis.uri(), "crash", Long.toString(leaseTime.toMillis()))) {
+            holder.awaitLine("ACQUIRED", Duration.ofSeconds(30));
+            holder.kill();
+        }
+        try (Lease lease = clients.connect(redis).lock("crash").acquire(leaseTime)) {
+            assertThat(lease.isValid()).as("acquired within one lease of the kill").isTrue();
+        }
+    }
+
+    @Test
+    void aHolderProcessPausedPastItsLeaseIsToldItLostTheLock(RedisServer redis) throws Exception {
+        Duration leaseTime = Duration.ofMillis(800);
+        DistributedLock lock = clients.connect(redis).lock("paused-holder");
+        try (ChildJvm holder = ChildJvm.start(LockHolderProcess.class, redis.uri(), "paused-holder", Long.toString(leaseTime.toMillis()))) {
+            long stale = Long.parseLong(holder.awaitLine("ACQUIRED", Duration.ofSeconds(30)).split(" ")[1]);
+            holder.signal("STOP");
+            Lease lease;
+            try {
+                // The frozen holder cannot renew: its key expires and someone else takes the lock.
+                lease = lock.acquire(Duration.ofSeconds(10));
+            } finally {
+                holder.signal("CONT");
+            }
+            try {
+                assertThat(lease.fencingToken()).isGreaterThan(stale);
+                assertThat(holder.awaitLine("LOST", SIGNAL_WAIT)).isIn("LOST EXPIRED", "LOST OWNER_CHANGED");
+            } finally {
+                lease.close();
+            }
+        }
+    }
+}

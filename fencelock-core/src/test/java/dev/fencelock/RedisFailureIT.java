@@ -1,0 +1,111 @@
+package dev.fencelock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fencelock.testkit.RedisServer;
+import dev.fencelock.testkit.RedisTest;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** When Redis is down or refuses us, calls fail with LockUnavailableException, in bounded time, without secrets. */
+@RedisTest
+class RedisFailureIT {
+    private final TestClients clients = new TestClients();
+
+    @AfterEach
+    void nothingLeaked() {
+        clients.verifyNothingLeakedAndClose();
+    }
+
+    @Test
+    void acquireFailsWithinTheCommandTimeoutWhenRedisIsDown(RedisServer redis) {
+        DistributedLock lock = clients.connect(redis).lock("down");
+        redis.kill();
+
+        Duration maxWait = Duration.ofSeconds(30);
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> lock.acquire(maxWait))
+                .isInstanceOf(LockUnavailableException.class)
+                .hasMessageContaining("Redis at 127.0.0.1:" + redis.port());
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("failed instead of waiting out maxWait").isLessThan(maxWait);
+        assertThatThrownBy(lock::lock).isInstanceOf(LockUnavailableException.class);
+        assertThatThrownBy(lock::isLocked).isInstanceOf(LockUnavailableException.class);
+    }
+
+    @Test
+    void acquireWorksAgainOnceRedisIsBack(RedisServer redis) throws Exception {
+        DistributedLock lock = clients.connect(redis).lock("back");
+        redis.kill();
+        assertThatThrownBy(() -> lock.acquire(Duration.ZERO)).isInstanceOf(LockUnavailableException.class);
+        redis.restart();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (true) {
+            try (Lease lease = lock.acquire(Duration.ZERO)) {
+                assertThat(lease.isValid()).isTrue();
+                return;
+            } catch (LockUnavailableException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(50); // the client reconnects on its own schedule
+            }
+        }
+    }
+
+    @Test
+    void connectingToNoServerFailsWithinTheConnectTimeout() throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        String uri = "redis://app:hunter2@127.0.0.1:" + port;
+        assertThatThrownBy(() -> RedisLocks.connect(LockClientOptions.builder(uri).connectTimeout(Duration.ofSeconds(1)).build()))
+                .isInstanceOf(LockUnavailableException.class)
+                .hasMessageStartingWith("cannot connect to Redis at 127.0.0.1:" + port)
+                .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
+    void aWrongPasswordIsReportedWithoutThePassword(RedisServer redis) {
+        redis.call("CONFIG", "SET", "requirepass", "right-horse");
+        try {
+            String wrong = "redis://default:wrong-battery@127.0.0.1:" + redis.port();
+            assertThatThrownBy(() -> RedisLocks.connect(LockClientOptions.builder(wrong).connectTimeout(Duration.ofSeconds(2)).build()))
+                    .isInstanceOf(LockUnavailableException.class)
+                    .hasMessageNotContaining("wrong-battery")
+                    .hasMessageNotContaining("right-horse");
+
+            String right = "redis://default:right-horse@127.0.0.1:" + redis.port();
+            try (LockClient client = RedisLocks.connect(right);
+                    Lease lease = client.lock("acl").acquire(Duration.ZERO)) {
+                assertThat(lease.isValid()).isTrue();
+            }
+        } finally {
+            redis.call("AUTH", "right-horse");
+            redis.call("CONFIG", "SET", "requirepass", "");
+        }
+    }
+
+    @Test
+    void aClosedClientRefusesWork(RedisServer redis) {
+        LockClient client = clients.connect(redis);
+        DistributedLock lock = client.lock("closed");
+        client.close();
+        assertThatThrownBy(() -> lock.acquire(Duration.ZERO))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("is closed");
+    }
+
+    @Test
+    void closingTheClientReleasesWhatItHolds(RedisServer redis) {
+        LockClient client = clients.connect(redis);
+        Lease lease = client.lock("held-at-close").acquire(Duration.ZERO);
+        client.close();
+        assertThat(redis.call("EXISTS", "fencelock:{held-at-close}")).isEqualTo(0L);
+        lease.close();
+    }
+}
