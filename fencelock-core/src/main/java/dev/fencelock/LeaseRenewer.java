@@ -15,10 +15,10 @@ import org.slf4j.LoggerFactory;
  * The watchdog: one thread that renews every lease of a client and reports the ones that are lost.
  *
  * <p>A lease is due a third of its length after its last confirmed renewal, so that two renewals
- * may fail before it runs out. A tick renews every lease whose renewal window has opened (half
- * an interval before it is due), in one script call per {@value #MAX_BATCH} leases: leases
- * acquired at different times fall into the same ticks, and the number of Redis calls per second
- * does not grow with the number of leases.
+ * may fail before it runs out. A tick runs when the first lease is due and renews every lease
+ * whose renewal window has opened (half an interval before it is due), in one script call per
+ * {@value #MAX_BATCH} leases: leases acquired at different times fall into the same ticks and stay
+ * there, so the number of Redis calls per second does not grow with the number of leases.
  *
  * <p>A renewal that finds the key gone or taken reports the lease lost. One that cannot reach
  * Redis is retried until the lease runs out on the local monotonic clock, which is then reported.
@@ -60,7 +60,7 @@ final class LeaseRenewer {
 
     /** Schedules the first renewal (or, for a fixed lease, the expiry check) of a granted lease. */
     void granted(RedisLease lease) {
-        scheduleTick(lease.options().isRenewing() ? windowOpensAt(lease) : lease.expiresAt());
+        scheduleTick(lease.options().isRenewing() ? lease.renewalDueAt() : lease.expiresAt());
     }
 
     /** The number of leases watched: acquiring or held. */
@@ -70,8 +70,13 @@ final class LeaseRenewer {
 
     private void tick() {
         synchronized (this) {
-            // Forget this tick first: a lease granted while it runs schedules a tick of its own.
-            nextTick = null;
+            // This run replaces the pending tick, whether it is that tick or a run after a reply,
+            // so that exactly one tick is ever pending; a lease granted while it runs schedules
+            // one of its own.
+            if (nextTick != null) {
+                nextTick.cancel(false);
+                nextTick = null;
+            }
         }
         long now = ticker.nanoTime();
         long next = Long.MAX_VALUE;
@@ -93,11 +98,12 @@ final class LeaseRenewer {
             if (!lease.options().isRenewing() || lease.renewalInFlight) {
                 continue;
             }
-            long opensAt = Math.max(windowOpensAt(lease), lease.retryAt);
-            if (now - opensAt >= 0) {
+            // Ticks are scheduled when a renewal is due, and take along every lease whose window
+            // has opened: leases renewed together stay together, so the batches stay few.
+            if (now - Math.max(windowOpensAt(lease), lease.retryAt) >= 0) {
                 due.add(lease);
             } else {
-                next = Math.min(next, opensAt);
+                next = Math.min(next, Math.max(lease.renewalDueAt(), lease.retryAt));
             }
         }
         for (int from = 0; from < due.size(); from += MAX_BATCH) {

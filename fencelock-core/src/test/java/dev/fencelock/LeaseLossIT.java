@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.RedisTest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -37,6 +39,32 @@ class LeaseLossIT {
             assertThat(lease.lost()).isNotDone();
             assertThat((Long) redis.call("PTTL", "fencelock:{watchdog}")).isPositive();
         }
+    }
+
+    @Test
+    void renewalsOfManyLeasesAreBatchedIntoFewScriptCalls(RedisServer redis) throws Exception {
+        Duration leaseTime = Duration.ofMillis(900);
+        int leaseCount = 60;
+        LockClient client = clients.connect(redis);
+        List<Lease> leases = new ArrayList<>();
+        for (int i = 0; i < leaseCount; i++) {
+            leases.add(client.lock("batch-" + i).acquire(Duration.ZERO, LeaseOptions.renewing(leaseTime)));
+            Thread.sleep(3); // spread the acquisitions over less than a third of the lease
+        }
+        redis.resetStats();
+        long renewalPeriods = 3;
+        Thread.sleep(leaseTime.multipliedBy(renewalPeriods).toMillis());
+        long scripts = DistributedLockIT.scriptCalls(redis);
+        for (Lease lease : leases) {
+            assertThat(lease.isValid()).as("%s renewed", lease).isTrue();
+            lease.close();
+        }
+        // Unbatched, each lease would cost 3 calls per lease period: 540 here. Batched, leases whose
+        // renewals fall due within a sixth of the lease share a call; acquired over a third of the
+        // lease, they form at most 3 groups, each renewed 3 times per lease period.
+        assertThat(scripts).as("renewal script calls for %d leases over %d leases' time", leaseCount, renewalPeriods)
+                .isPositive()
+                .isLessThanOrEqualTo(3 * 3 * renewalPeriods);
     }
 
     @Test
