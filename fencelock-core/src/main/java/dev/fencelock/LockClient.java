@@ -21,6 +21,9 @@ public interface LockClient extends AutoCloseable {
     /** The lock called {@code name}, whose {@link java.util.concurrent.locks.Lock} methods use {@code options}. */
     DistributedLock lock(String name, LeaseOptions options);
 
+    /** The operator's view of this client's namespace: inspection, listing, break-glass release. */
+    LockAdmin admin();
+
     /**
      * Releases every lease still held through this client, stops renewing, and closes the
      * connections.

@@ -29,7 +29,7 @@ final class RedisFencedValues implements FencedRedis {
     @Override
     public Optional<Value> read(String key) {
         Objects.requireNonNull(key, "key");
-        Map<String, String> hash = node.await(node.hgetall(key));
+        Map<String, String> hash = node.await(node.unavailableOnFailure(node.commands().hgetall(key)));
         String fence = hash.get("fence");
         return fence == null ? Optional.empty() : Optional.of(new Value(hash.get("value"), Long.parseLong(fence)));
     }

@@ -60,6 +60,12 @@ final class RedisLockClient implements LockClient {
                 Objects.requireNonNull(leaseOptions, "leaseOptions"));
     }
 
+    @Override
+    public LockAdmin admin() {
+        checkOpen();
+        return new RedisLockAdmin(node, options.namespace());
+    }
+
     /** Starts an acquisition, or completes at once with a further hold for the reentrant caller. */
     CompletableFuture<Lease> acquire(LockKeys keys, Duration maxWait, LeaseOptions leaseOptions) {
         Arguments.requireNotNegative(maxWait, "maxWait");
@@ -151,7 +157,7 @@ final class RedisLockClient implements LockClient {
 
     boolean isLocked(LockKeys keys) {
         checkOpen();
-        return node.await(node.exists(keys.lock())) > 0;
+        return node.await(node.unavailableOnFailure(node.commands().exists(keys.lock()))) > 0;
     }
 
     /** The in-process state of a name, counted as used until {@link #leave} is called. */

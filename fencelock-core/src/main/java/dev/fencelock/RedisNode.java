@@ -12,7 +12,6 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -92,12 +91,9 @@ final class RedisNode implements AutoCloseable {
                         : CompletableFuture.failedFuture(unwrap(e)));
     }
 
-    CompletableFuture<Long> exists(String key) {
-        return unavailableOnFailure(commands.exists(key));
-    }
-
-    CompletableFuture<Map<String, String>> hgetall(String key) {
-        return unavailableOnFailure(commands.hgetall(key));
+    /** The asynchronous commands of the command connection; wrap their futures in {@link #unavailableOnFailure}. */
+    RedisAsyncCommands<String, String> commands() {
+        return commands;
     }
 
     /** Maps a Lettuce failure to {@link LockUnavailableException}, keeping the original as its cause. */

@@ -1,0 +1,71 @@
+package dev.fencelock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fencelock.testkit.RedisServer;
+import dev.fencelock.testkit.RedisTest;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Operators see who holds what, list held locks with SCAN, and break glass. */
+@RedisTest
+class LockAdminIT {
+    private final TestClients clients = new TestClients();
+
+    @AfterEach
+    void nothingLeaked() {
+        clients.verifyNothingLeakedAndClose();
+    }
+
+    @Test
+    void inspectShowsTheHolderItsRemainingLeaseAndTheLastToken(RedisServer redis) {
+        LockClient client = clients.connect(redis);
+        LockAdmin admin = client.admin();
+        assertThat(admin.inspect("report").isHeld()).isFalse();
+
+        try (Lease lease = client.lock("report").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(20)))) {
+            LockInfo info = admin.inspect("report");
+            assertThat(info.holder()).hasValueSatisfying(h -> assertThat(h).matches("[0-9a-f]{8}"));
+            assertThat(((String) redis.call("GET", "fencelock:{report}"))).startsWith(info.holder().orElseThrow());
+            assertThat(info.remaining()).hasValueSatisfying(r -> assertThat(r).isBetween(Duration.ofSeconds(1), Duration.ofSeconds(20)));
+            assertThat(info.lastFencingToken()).hasValue(lease.fencingToken());
+        }
+        LockInfo free = admin.inspect("report");
+        assertThat(free.isHeld()).isFalse();
+        assertThat(free.remaining()).isEmpty();
+        assertThat(free.lastFencingToken()).as("the counter outlives the lease").isPresent();
+    }
+
+    @Test
+    void listFindsHeldLocksByPattern(RedisServer redis) {
+        LockClient client = clients.connect(redis);
+        try (Lease a = client.lock("jobs:nightly").acquire(Duration.ZERO);
+                Lease b = client.lock("jobs:hourly").acquire(Duration.ZERO);
+                Lease c = client.lock("orders:42").acquire(Duration.ZERO)) {
+            assertThat(client.admin().list("jobs:*", 100)).extracting(LockInfo::name)
+                    .containsExactlyInAnyOrder("jobs:nightly", "jobs:hourly");
+            assertThat(client.admin().list("*", 100)).hasSize(3);
+            assertThat(client.admin().list("*", 1)).hasSize(1);
+        }
+        assertThat(client.admin().list("*", 100)).as("free locks are not listed").isEmpty();
+        assertThatThrownBy(() -> client.admin().list("*", 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("limit must be between 1 and 100000, was 0");
+    }
+
+    @Test
+    void forceReleaseRemovesTheHolderWhoIsToldItLostTheLease(RedisServer redis) throws Exception {
+        LockClient client = clients.connect(redis);
+        Lease lease = client.lock("stuck").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofMillis(600)));
+
+        assertThat(clients.connect(redis).admin().forceRelease("stuck"))
+                .hasValueSatisfying(removed -> assertThat(removed.name()).isEqualTo("stuck"));
+        assertThat(redis.call("EXISTS", "fencelock:{stuck}")).isEqualTo(0L);
+        assertThat(lease.lost().toCompletableFuture().get(10, TimeUnit.SECONDS).reason())
+                .isEqualTo(LockLostException.Reason.KEY_GONE);
+        lease.close();
+        assertThat(client.admin().forceRelease("stuck")).isEmpty();
+    }
+}
