@@ -1,5 +1,6 @@
 package dev.fencelock.cli;
 
+import dev.fencelock.LockUnavailableException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -8,7 +9,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Distributed locks on Redis, with leases, lost-lease signals and fencing tokens.",
-        subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, StatusCommand.class, ListCommand.class, ReleaseCommand.class,
+                DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -17,9 +19,33 @@ public final class Main implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
-    /** The parsed command tree, testable without running anything. */
+    /** The command tree with Fencelock's exit codes, testable without running anything. */
     static CommandLine commandLine() {
-        return new CommandLine(new Main());
+        return new CommandLine(new Main())
+                .setParameterExceptionHandler(Main::usageError)
+                .setExecutionExceptionHandler(Main::failure);
+    }
+
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        command.getErr().println("fencelock: " + e.getMessage());
+        command.getErr().println("Usage: " + command.getHelp().synopsis(0).trim());
+        return ExitCodes.USAGE;
+    }
+
+    private static int failure(Exception e, CommandLine command, CommandLine.ParseResult parsed) {
+        if (e instanceof LockUnavailableException) {
+            command.getErr().println("fencelock: " + e.getMessage());
+            return ExitCodes.UNAVAILABLE;
+        }
+        if (e instanceof IllegalArgumentException) {
+            command.getErr().println("fencelock: " + e.getMessage());
+            command.getErr().println("Usage: " + command.getHelp().synopsis(0).trim());
+            return ExitCodes.USAGE;
+        }
+        command.getErr().println("fencelock: unexpected failure, please report it:");
+        e.printStackTrace(command.getErr());
+        return ExitCodes.SOFTWARE;
     }
 
     @Override

@@ -45,7 +45,7 @@ class DemoIT {
         } finally {
             System.setErr(original);
         }
-        assertThat(exit).isEqualTo(2);
+        assertThat(exit).isEqualTo(ExitCodes.USAGE);
         assertThat(captured.toString(StandardCharsets.UTF_8)).contains("--workers must be between 2 and 32, was 1");
     }
 }

@@ -1,0 +1,60 @@
+package dev.fencelock.cli;
+
+import dev.fencelock.LockClient;
+import dev.fencelock.LockClientOptions;
+import dev.fencelock.RedisLocks;
+import java.time.Duration;
+import java.util.List;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** Where the locks live: the options every subcommand that talks to Redis shares. */
+final class RedisOptions {
+    static final String DEFAULT_URI = "redis://127.0.0.1:6379";
+    private static final Duration MAX_COMMAND_TIMEOUT = Duration.ofSeconds(2);
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    @Option(names = "--redis", paramLabel = "URI",
+            description = "Redis URI (default: $REDIS_URL, else " + DEFAULT_URI + "). Give it several times for Redlock.")
+    List<String> uris;
+
+    @Option(names = "--namespace", paramLabel = "PREFIX", defaultValue = LockClientOptions.DEFAULT_NAMESPACE,
+            description = "prefix of the lock keys (default: ${DEFAULT-VALUE})")
+    String namespace;
+
+    String uri() {
+        if (uris != null && uris.size() > 1) {
+            throw new ParameterException(spec.commandLine(),
+                    "several --redis URIs (Redlock) are not supported yet; give one");
+        }
+        if (uris != null) {
+            return uris.get(0);
+        }
+        String fromEnvironment = System.getenv("REDIS_URL");
+        return fromEnvironment == null || fromEnvironment.isBlank() ? DEFAULT_URI : fromEnvironment;
+    }
+
+    /** Connects with the given default lease, and a command timeout that fits a quarter of it. */
+    LockClient connect(Duration lease) {
+        Duration quarter = lease.dividedBy(4);
+        LockClientOptions options;
+        try {
+            options = LockClientOptions.builder(uri())
+                    .namespace(namespace)
+                    .defaultLease(lease)
+                    .commandTimeout(quarter.compareTo(MAX_COMMAND_TIMEOUT) < 0 ? quarter : MAX_COMMAND_TIMEOUT)
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        return RedisLocks.connect(options);
+    }
+
+    LockClient connect() {
+        return connect(LockClientOptions.DEFAULT_LEASE);
+    }
+}

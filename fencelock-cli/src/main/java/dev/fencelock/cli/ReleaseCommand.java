@@ -1,0 +1,44 @@
+package dev.fencelock.cli;
+
+import dev.fencelock.LockClient;
+import dev.fencelock.LockInfo;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code fencelock release --force}: the operator's break-glass release. */
+@Command(name = "release", mixinStandardHelpOptions = true,
+        description = {"Deletes a lock whoever holds it (break glass). Its holder learns it lost the lease",
+                "at its next renewal. Refuses without --force."})
+final class ReleaseCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    RedisOptions redis;
+
+    @Option(names = "--name", required = true, description = "the lock's name")
+    String name;
+
+    @Option(names = "--force", description = "really delete it")
+    boolean force;
+
+    @Override
+    public Integer call() {
+        if (!force) {
+            throw new ParameterException(spec.commandLine(), "refusing to release lock '" + name
+                    + "' held by someone else without --force");
+        }
+        try (LockClient client = redis.connect()) {
+            Optional<LockInfo> removed = client.admin().forceRelease(name);
+            System.out.println(removed.map(info -> "released " + StatusCommand.describe(info))
+                    .orElse(name + ": was free, nothing released"));
+        }
+        return 0;
+    }
+}

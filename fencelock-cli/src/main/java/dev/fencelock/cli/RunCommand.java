@@ -1,0 +1,181 @@
+package dev.fencelock.cli;
+
+import dev.fencelock.DistributedLock;
+import dev.fencelock.Lease;
+import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockClient;
+import dev.fencelock.LockInfo;
+import dev.fencelock.LockLostException;
+import dev.fencelock.LockTimeoutException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import sun.misc.Signal;
+
+/**
+ * {@code fencelock run}: runs a command under the lock, like {@code flock(1)} for a cluster. The
+ * lease is renewed while the command runs; if it is lost anyway, the command is stopped.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Acquires the lock, runs the command with FENCELOCK_TOKEN and FENCELOCK_NAME in its",
+                "environment while the lease is renewed, releases when it exits, and exits with its code.",
+                "Exit 73: not acquired within --wait. 75: lease lost, command stopped. 69: Redis unreachable.",
+                "64: bad arguments. 127: the command could not be started."})
+final class RunCommand implements Callable<Integer> {
+    private static final Duration INDICATOR_AFTER = Duration.ofSeconds(2);
+    private static final List<String> FORWARDED_SIGNALS = List.of("TERM", "INT", "HUP");
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    RedisOptions redis;
+
+    @Option(names = "--name", required = true, description = "the lock's name")
+    String name;
+
+    @Option(names = "--wait", defaultValue = "30s", converter = DurationConverter.class,
+            description = "how long to wait for the lock; 0 tries once (default: ${DEFAULT-VALUE})")
+    Duration wait;
+
+    @Option(names = "--lease", defaultValue = "30s", converter = DurationConverter.class,
+            description = "the lease, renewed at a third of it while the command runs (default: ${DEFAULT-VALUE})")
+    Duration lease;
+
+    @Option(names = "--grace", defaultValue = "10s", converter = DurationConverter.class,
+            description = "after a lost lease, how long the command has between SIGTERM and SIGKILL (default: ${DEFAULT-VALUE})")
+    Duration grace;
+
+    @Parameters(arity = "1..*", paramLabel = "CMD", description = "the command and its arguments (after --)")
+    List<String> command;
+
+    private final PrintStream err = System.err;
+
+    @Override
+    public Integer call() throws Exception {
+        LeaseOptions leaseOptions;
+        try {
+            leaseOptions = LeaseOptions.renewing(lease);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--lease: " + e.getMessage());
+        }
+        if (wait.isNegative() || grace.isNegative()) {
+            throw new ParameterException(spec.commandLine(), "--wait and --grace must not be negative");
+        }
+        try (LockClient client = redis.connect(lease)) {
+            Lease held;
+            try {
+                held = acquire(client, leaseOptions);
+            } catch (LockTimeoutException e) {
+                err.println("fencelock: " + e.getMessage());
+                return ExitCodes.NOT_ACQUIRED;
+            }
+            try (held) {
+                return runUnder(held);
+            }
+        }
+    }
+
+    /** Acquires, with a one-line waiting indicator on a terminal once the wait passes 2 s. */
+    private Lease acquire(LockClient client, LeaseOptions leaseOptions) throws InterruptedException {
+        DistributedLock lock = client.lock(name);
+        CompletableFuture<Lease> acquisition = lock.acquireAsync(wait, leaseOptions);
+        boolean indicate = isTerminal();
+        long start = System.nanoTime();
+        boolean shown = false;
+        try {
+            while (true) {
+                try {
+                    Lease lease = acquisition.get(indicate ? 500 : Long.MAX_VALUE, TimeUnit.MILLISECONDS);
+                    if (shown) {
+                        err.print("\r\033[K");
+                    }
+                    return lease;
+                } catch (TimeoutException e) {
+                    Duration waited = Duration.ofNanos(System.nanoTime() - start);
+                    if (waited.compareTo(INDICATOR_AFTER) >= 0) {
+                        LockInfo info = client.admin().inspect(name);
+                        err.print("\r\033[Kfencelock: waiting " + waited.toSeconds() + " s for '" + name + "', "
+                                + (info.isHeld() ? "held by " + info.holder().orElseThrow()
+                                        + info.remaining().map(r -> " for another " + r.toSeconds() + " s").orElse("")
+                                        : "being released"));
+                        shown = true;
+                    }
+                } catch (ExecutionException e) {
+                    if (shown) {
+                        err.println();
+                    }
+                    throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+                }
+            }
+        } catch (InterruptedException e) {
+            acquisition.cancel(false);
+            throw e;
+        }
+    }
+
+    private int runUnder(Lease held) throws InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
+        builder.environment().put("FENCELOCK_TOKEN", Long.toString(held.fencingToken()));
+        builder.environment().put("FENCELOCK_NAME", name);
+        Process child;
+        try {
+            child = builder.start();
+        } catch (IOException e) {
+            err.println("fencelock: cannot run " + command.get(0) + ": " + e.getMessage());
+            return ExitCodes.COMMAND_NOT_STARTED;
+        }
+        for (String signal : FORWARDED_SIGNALS) {
+            Signal.handle(new Signal(signal), received -> send(child, signal));
+        }
+        AtomicBoolean lost = new AtomicBoolean();
+        held.onLost(loss -> stop(child, loss, lost));
+        int exit = child.waitFor();
+        return lost.get() ? ExitCodes.LEASE_LOST : exit;
+    }
+
+    /** After a lost lease: SIGTERM now, SIGKILL after the grace period. */
+    private void stop(Process child, LockLostException loss, AtomicBoolean lost) {
+        lost.set(true);
+        err.println("fencelock: " + loss.getMessage() + "; stopping the command (SIGTERM, SIGKILL after " + grace.toSeconds() + " s)");
+        child.destroy();
+        child.onExit().completeOnTimeout(null, grace.toMillis(), TimeUnit.MILLISECONDS)
+                .thenRun(child::destroyForcibly);
+    }
+
+    private static void send(Process child, String signal) {
+        try {
+            new ProcessBuilder("kill", "-" + signal, Long.toString(child.pid())).start().waitFor();
+        } catch (IOException e) {
+            child.destroy();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether stderr is a terminal (Linux: fd 2 is a tty device). */
+    private static boolean isTerminal() {
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.fencelock.cli;
+
+import dev.fencelock.LockClient;
+import dev.fencelock.LockInfo;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code fencelock status}: held or free, by whom, for how long, and the last fencing token. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Shows whether a lock is held, by which owner (token prefix), its remaining lease and its last fencing token.")
+final class StatusCommand implements Callable<Integer> {
+    @Mixin
+    RedisOptions redis;
+
+    @Option(names = "--name", required = true, description = "the lock's name")
+    String name;
+
+    @Option(names = "--json", description = "print one JSON object")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        try (LockClient client = redis.connect()) {
+            LockInfo info = client.admin().inspect(name);
+            System.out.println(json ? Json.of(info) : describe(info));
+        }
+        return 0;
+    }
+
+    static String describe(LockInfo info) {
+        String token = info.lastFencingToken().isPresent()
+                ? "last fencing token " + info.lastFencingToken().getAsLong()
+                : "no fencing token yet";
+        if (!info.isHeld()) {
+            return info.name() + ": free, " + token;
+        }
+        String remaining = info.remaining()
+                .map(r -> String.format("%.1f s of lease left", r.toMillis() / 1000.0))
+                .orElse("no expiry (a foreign client's lock)");
+        return info.name() + ": held by " + info.holder().orElseThrow() + ", " + remaining + ", " + token;
+    }
+}

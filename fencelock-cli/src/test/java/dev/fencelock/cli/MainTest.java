@@ -1,0 +1,76 @@
+package dev.fencelock.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The command line is parsed, and refused, without Redis. */
+class MainTest {
+
+    @Test
+    void runParsesItsOptionsAndTheCommandAfterTheDoubleDash() {
+        CommandLine.ParseResult parsed = Main.commandLine().parseArgs(
+                "run", "--name", "nightly-report", "--wait", "0", "--lease", "500ms", "--grace", "2m",
+                "--redis", "redis://cache:6380", "--", "./report.sh", "--since", "yesterday");
+        RunCommand run = (RunCommand) parsed.subcommand().commandSpec().userObject();
+        assertThat(run.name).isEqualTo("nightly-report");
+        assertThat(run.wait).isZero();
+        assertThat(run.lease).isEqualTo(Duration.ofMillis(500));
+        assertThat(run.grace).isEqualTo(Duration.ofMinutes(2));
+        assertThat(run.redis.uri()).isEqualTo("redis://cache:6380");
+        assertThat(run.command).containsExactly("./report.sh", "--since", "yesterday");
+    }
+
+    @Test
+    void runHasDefaults() {
+        CommandLine.ParseResult parsed = Main.commandLine().parseArgs("run", "--name", "n", "--", "true");
+        RunCommand run = (RunCommand) parsed.subcommand().commandSpec().userObject();
+        assertThat(run.wait).isEqualTo(Duration.ofSeconds(30));
+        assertThat(run.lease).isEqualTo(Duration.ofSeconds(30));
+        assertThat(run.grace).isEqualTo(Duration.ofSeconds(10));
+        assertThat(run.redis.namespace).isEqualTo("fencelock:");
+    }
+
+    @Test
+    void durationsAcceptUnitsAndIso8601() {
+        DurationConverter converter = new DurationConverter();
+        assertThat(converter.convert("250ms")).isEqualTo(Duration.ofMillis(250));
+        assertThat(converter.convert("45")).isEqualTo(Duration.ofSeconds(45));
+        assertThat(converter.convert("3h")).isEqualTo(Duration.ofHours(3));
+        assertThat(converter.convert("PT1M30S")).isEqualTo(Duration.ofSeconds(90));
+    }
+
+    @Test
+    void badArgumentsExit64WithAUsageLine() {
+        for (List<String> args : List.of(
+                List.of("run", "--name", "n"),                            // no command
+                List.of("run", "--", "true"),                             // no name
+                List.of("run", "--name", "n", "--wait", "soon", "--", "true"),
+                List.of("run", "--name", "n", "--lease", "10ms", "--", "true"),
+                List.of("run", "--name", "n", "--redis", "redis://a", "--redis", "redis://b", "--", "true"),
+                List.of("run", "--name", "n", "--redis", "http://a", "--", "true"),
+                List.of("status"),
+                List.of("release", "--name", "n"),                        // no --force
+                List.of("no-such-command"))) {
+            StringWriter err = new StringWriter();
+            int exit = Main.commandLine().setErr(new PrintWriter(err)).execute(args.toArray(String[]::new));
+            assertThat(exit).as("exit code of %s", args).isEqualTo(ExitCodes.USAGE);
+            assertThat(err.toString()).as("stderr of %s", args).contains("Usage: fencelock");
+        }
+    }
+
+    @Test
+    void everySubcommandHasHelp() {
+        for (String subcommand : List.of("run", "status", "list", "release", "demo")) {
+            StringWriter out = new StringWriter();
+            int exit = Main.commandLine().setOut(new PrintWriter(out)).execute(subcommand, "--help");
+            assertThat(exit).isZero();
+            assertThat(out.toString()).startsWith("Usage: fencelock " + subcommand);
+        }
+    }
+}

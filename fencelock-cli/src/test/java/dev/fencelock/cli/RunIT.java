@@ -1,0 +1,189 @@
+package dev.fencelock.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fencelock.Lease;
+import dev.fencelock.LockClient;
+import dev.fencelock.RedisLocks;
+import dev.fencelock.testkit.RedisServer;
+import dev.fencelock.testkit.RedisTest;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code fencelock run}, status, list and release as real processes against a real Redis. */
+@RedisTest
+class RunIT {
+    private static final Duration EXIT_WAIT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void concurrentRunsOnOneNameNeverInterleave(RedisServer redis) throws Exception {
+        Path log = dir.resolve("log");
+        String script = "echo \"start $FENCELOCK_TOKEN\" >> " + log + "; sleep 0.2; echo \"end $FENCELOCK_TOKEN\" >> " + log;
+        List<FencelockProcess> runs = new ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                runs.add(FencelockProcess.start(dir, "run", "--redis", redis.uri(), "--name", "append", "--wait", "60s",
+                        "--", "sh", "-c", script));
+            }
+            for (FencelockProcess run : runs) {
+                assertThat(run.awaitExit(EXIT_WAIT)).as("exit code; stderr: %s", run.stderr()).isZero();
+            }
+        } finally {
+            runs.forEach(FencelockProcess::close);
+        }
+        List<String> lines = Files.readAllLines(log);
+        assertThat(lines).hasSize(10);
+        long previous = 0;
+        for (int i = 0; i < lines.size(); i += 2) {
+            String token = lines.get(i).substring("start ".length());
+            assertThat(lines.get(i)).startsWith("start ");
+            assertThat(lines.get(i + 1)).as("the line after %s", lines.get(i)).isEqualTo("end " + token);
+            assertThat(Long.parseLong(token)).as("tokens increase").isGreaterThan(previous);
+            previous = Long.parseLong(token);
+        }
+    }
+
+    @Test
+    void theCommandsExitCodeIsPassedThrough(RedisServer redis) throws Exception {
+        try (FencelockProcess run = FencelockProcess.run(dir, EXIT_WAIT,
+                "run", "--redis", redis.uri(), "--name", "code", "--", "sh", "-c", "exit 7")) {
+            assertThat(run.exitCode()).isEqualTo(7);
+        }
+        assertThat(redis.call("EXISTS", "fencelock:{code}")).as("released after the command").isEqualTo(0L);
+    }
+
+    @Test
+    void aLockHeldElsewhereExits73(RedisServer redis) throws Exception {
+        try (LockClient client = RedisLocks.connect(redis.uri());
+                Lease held = client.lock("busy").acquire(Duration.ZERO);
+                FencelockProcess run = FencelockProcess.run(dir, EXIT_WAIT,
+                        "run", "--redis", redis.uri(), "--name", "busy", "--wait", "0", "--", "true")) {
+            assertThat(run.exitCode()).isEqualTo(ExitCodes.NOT_ACQUIRED);
+            assertThat(run.stderr()).contains("lock 'busy' is held by another owner");
+            assertThat(held.isValid()).isTrue();
+        }
+    }
+
+    @Test
+    void anUnreachableRedisExits69(RedisServer redis) throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        try (FencelockProcess run = FencelockProcess.run(dir, EXIT_WAIT,
+                "run", "--redis", "redis://user:hunter2@127.0.0.1:" + closedPort, "--name", "x", "--", "true")) {
+            assertThat(run.exitCode()).isEqualTo(ExitCodes.UNAVAILABLE);
+            assertThat(run.stderr()).contains("cannot connect to Redis at 127.0.0.1:" + closedPort).doesNotContain("hunter2");
+        }
+    }
+
+    @Test
+    void badArgumentsExit64(RedisServer redis) throws Exception {
+        try (FencelockProcess run = FencelockProcess.run(dir, EXIT_WAIT, "run", "--redis", redis.uri(), "--name", "x")) {
+            assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
+            assertThat(run.stderr()).contains("Usage: fencelock run");
+        }
+    }
+
+    @Test
+    void aLostLeaseStopsTheCommandAndExits75(RedisServer redis) throws Exception {
+        Path started = dir.resolve("started");
+        try (FencelockProcess run = FencelockProcess.start(dir, "run", "--redis", redis.uri(), "--name", "lost",
+                "--lease", "900ms", "--grace", "2s", "--", "sh", "-c", "echo $$ > " + started + ".tmp; mv " + started + ".tmp " + started + "; exec sleep 60")) {
+            awaitFile(started);
+            long command = Long.parseLong(Files.readString(started).trim());
+            redis.call("DEL", "fencelock:{lost}");
+            assertThat(run.awaitExit(EXIT_WAIT)).as("stderr: %s", run.stderr()).isEqualTo(ExitCodes.LEASE_LOST);
+            assertThat(run.stderr()).contains("was lost").contains("stopping the command");
+            assertThat(ProcessHandle.of(command).map(ProcessHandle::isAlive).orElse(false)).as("the command was stopped").isFalse();
+        }
+    }
+
+    @Test
+    void aKilledRunFreesTheLockWithinOneLease(RedisServer redis) throws Exception {
+        Path started = dir.resolve("started");
+        Duration lease = Duration.ofSeconds(2);
+        try (FencelockProcess run = FencelockProcess.start(dir, "run", "--redis", redis.uri(), "--name", "crash",
+                "--lease", "2s", "--", "sh", "-c", "touch " + started + "; exec sleep 60")) {
+            awaitFile(started);
+            run.process().destroyForcibly();
+            run.process().waitFor(10, TimeUnit.SECONDS);
+            try (LockClient client = RedisLocks.connect(redis.uri());
+                    Lease lease2 = client.lock("crash").acquire(lease)) {
+                assertThat(lease2.isValid()).as("acquired within one lease of the kill").isTrue();
+            }
+        }
+    }
+
+    @Test
+    void sigtermIsForwardedToTheCommandAndTheLockReleased(RedisServer redis) throws Exception {
+        Path started = dir.resolve("started");
+        Path trapped = dir.resolve("trapped");
+        String script = "trap 'touch " + trapped + "; exit 3' TERM; touch " + started + "; while true; do sleep 0.05; done";
+        try (FencelockProcess run = FencelockProcess.start(dir, "run", "--redis", redis.uri(), "--name", "term",
+                "--", "sh", "-c", script)) {
+            awaitFile(started);
+            run.signal("TERM");
+            assertThat(run.awaitExit(EXIT_WAIT)).as("the command's own exit code").isEqualTo(3);
+            assertThat(trapped).exists();
+        }
+        assertThat(redis.call("EXISTS", "fencelock:{term}")).isEqualTo(0L);
+    }
+
+    @Test
+    void statusListAndReleasePrintParsableJsonAndBreakGlass(RedisServer redis) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        try (LockClient client = RedisLocks.connect(redis.uri());
+                Lease held = client.lock("jobs:nightly").acquire(Duration.ZERO)) {
+            try (FencelockProcess status = FencelockProcess.run(dir, EXIT_WAIT,
+                    "status", "--redis", redis.uri(), "--name", "jobs:nightly", "--json")) {
+                JsonNode node = json.readTree(status.stdout());
+                assertThat(node.get("name").asText()).isEqualTo("jobs:nightly");
+                assertThat(node.get("held").asBoolean()).isTrue();
+                assertThat(node.get("holder").asText()).hasSize(8);
+                assertThat(node.get("remaining_ms").asLong()).isPositive();
+                assertThat(node.get("last_fencing_token").asLong()).isEqualTo(held.fencingToken());
+            }
+            try (FencelockProcess list = FencelockProcess.run(dir, EXIT_WAIT,
+                    "list", "--redis", redis.uri(), "--pattern", "jobs:*", "--json")) {
+                JsonNode node = json.readTree(list.stdout());
+                assertThat(node.isArray()).isTrue();
+                assertThat(node).hasSize(1);
+                assertThat(node.get(0).get("name").asText()).isEqualTo("jobs:nightly");
+            }
+            try (FencelockProcess release = FencelockProcess.run(dir, EXIT_WAIT,
+                    "release", "--redis", redis.uri(), "--name", "jobs:nightly", "--force")) {
+                assertThat(release.exitCode()).isZero();
+                assertThat(release.stdout()).startsWith("released jobs:nightly: held by ");
+            }
+            assertThat(held.lost().toCompletableFuture().get(10, TimeUnit.SECONDS)).isNotNull();
+        }
+        try (FencelockProcess status = FencelockProcess.run(dir, EXIT_WAIT,
+                "status", "--redis", redis.uri(), "--name", "jobs:nightly", "--json")) {
+            assertThat(json.readTree(status.stdout()).get("held").asBoolean()).isFalse();
+        }
+    }
+
+    private static void awaitFile(Path file) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(file)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(file + " never appeared");
+            }
+            Thread.sleep(20);
+        }
+    }
+}
