@@ -9,9 +9,15 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One acquisition in progress, asynchronous from end to end so that waiting costs no thread:
- * take the local gate, try the acquire script; when someone else holds the lock, subscribe to its
- * release channel and try again at the next release or when the holder's lease runs out, until
- * the deadline.
+ * take the local gate, send the acquire script to every server; when a quorum granted it in time,
+ * the lock is ours; otherwise subscribe to the lock's release channel and try again at the next
+ * release, when the holder's lease runs out, or (with several servers) after a random pause,
+ * until the deadline.
+ *
+ * <p>With several servers (Redlock), a failed attempt is released on all of them, and a won one
+ * writes its fencing token — the largest minted by the granting servers — back to a majority
+ * before it is handed out, so that the next majority, which shares a server with this one, mints
+ * larger tokens.
  *
  * <p>Whatever happens, the acquisition ends with its {@link #result()} completed once, the gate
  * passed on unless a lease was won, and a lease won after the result was abandoned (timed out or
@@ -20,21 +26,24 @@ import java.util.concurrent.TimeoutException;
 final class Acquisition {
     /** How often to retry a lock whose key has no expiry (set by a foreign client). */
     private static final long FOREIGN_LOCK_POLL = TimeUnit.MILLISECONDS.toNanos(250);
-
     /** Longer than any process lives, and far enough from overflow to add to a nanoTime reading. */
     private static final long FOREVER = Long.MAX_VALUE / 4;
 
     private final RedisLockClient client;
+    private final LockServers servers;
     private final LocalLock local;
     private final LeaseOptions options;
     private final Thread caller;
     private final long deadline;
     private final Duration maxWait;
     private final CompletableFuture<Lease> result = new CompletableFuture<>();
-    private ReleaseSubscriptions.Subscription subscription;
+    private LockServers.Subscription subscription;
+    /** Why the last attempt failed when too few servers answered; null when they answered "held". */
+    private Throwable unavailable;
 
     Acquisition(RedisLockClient client, LocalLock local, LeaseOptions options, Duration maxWait) {
         this.client = client;
+        this.servers = client.servers();
         this.local = local;
         this.options = options;
         this.caller = Thread.currentThread();
@@ -63,36 +72,80 @@ final class Acquisition {
 
     private void attempt() {
         if (result.isDone()) {
-            finish(); // abandoned while waiting
+            fail(new IllegalStateException("abandoned"), true);
             return;
         }
         LockKeys keys = local.keys();
         RedisLease lease = client.newLease(local, options, caller);
         CompletableFuture<Void> nextRelease = subscription == null ? null : subscription.nextRelease();
         client.renewer().track(lease);
+        String[] keyArray = {keys.lock(), keys.fence()};
+        String leaseMillis = Long.toString(options.lease().toMillis());
+        String fenceTtlMillis = Long.toString(client.fenceCounterTtl(options).toMillis());
         long sentAt = client.ticker().nanoTime();
-        client.node().<List<Long>>run(LuaScript.ACQUIRE, ScriptOutputType.MULTI,
-                        new String[] {keys.lock(), keys.fence()},
-                        lease.owner(),
-                        Long.toString(options.lease().toMillis()),
-                        Long.toString(client.fenceCounterTtl(options).toMillis()))
-                .whenComplete((reply, error) -> {
-                    if (error != null) {
-                        client.renewer().untrack(lease);
-                        // The script may have run although its reply was lost: delete the key if it is ours.
-                        client.releaseQuietly(lease);
-                        fail(RedisNode.unwrap(error), true);
-                    } else if (reply.get(0) == 1) {
-                        won(lease, reply.get(1), sentAt);
+        servers.<List<Long>>onAll(node -> node.run(LuaScript.ACQUIRE, ScriptOutputType.MULTI,
+                        keyArray, lease.owner(), leaseMillis, fenceTtlMillis))
+                .thenAccept(replies -> judge(lease, sentAt, replies, nextRelease));
+    }
+
+    private void judge(RedisLease lease, long sentAt, List<LockServers.Reply<List<Long>>> replies,
+            CompletableFuture<Void> nextRelease) {
+        List<LockServers.Reply<List<Long>>> granted =
+                replies.stream().filter(reply -> reply.isOk() && reply.value().get(0) == 1).toList();
+        if (granted.size() >= servers.quorum() && isStillValid(sentAt)) {
+            long token = granted.stream().mapToLong(reply -> reply.value().get(1)).max().orElseThrow();
+            if (servers.isSingle()) {
+                won(lease, token, sentAt);
+            } else {
+                raiseFence(lease, token, sentAt, nextRelease);
+            }
+            return;
+        }
+        client.renewer().untrack(lease);
+        List<LockServers.Reply<List<Long>>> failed = replies.stream().filter(reply -> !reply.isOk()).toList();
+        if (!granted.isEmpty() || !failed.isEmpty()) {
+            // Partial grants, late grants and lost replies: delete the key wherever it is ours.
+            client.releaseQuietly(lease);
+        }
+        if (failed.size() > servers.size() - servers.quorum()) {
+            unavailable = failed.get(0).error();
+            if (servers.isSingle()) {
+                fail(unavailable, true);
+            } else {
+                retryAfter(servers.retryDelayNanos(), nextRelease);
+            }
+            return;
+        }
+        unavailable = null;
+        waitForRelease(holderRemaining(replies), nextRelease);
+    }
+
+    /** Whether a grant whose acquire was sent at {@code sentAt} still leaves validity to hand out. */
+    private boolean isStillValid(long sentAt) {
+        return client.ticker().nanoTime() - sentAt < servers.validity(options.lease()).toNanos();
+    }
+
+    /** Redlock: writes the token back to a majority, while the lease is still valid, before handing it out. */
+    private void raiseFence(RedisLease lease, long token, long sentAt, CompletableFuture<Void> nextRelease) {
+        LockKeys keys = local.keys();
+        String[] keyArray = {keys.lock(), keys.fence()};
+        String fenceTtlMillis = Long.toString(client.fenceCounterTtl(options).toMillis());
+        servers.<Long>onAll(node -> node.run(LuaScript.RAISE_FENCE, ScriptOutputType.INTEGER,
+                        keyArray, lease.owner(), Long.toString(token), fenceTtlMillis))
+                .thenAccept(replies -> {
+                    if (Tally.of(replies).ones() >= servers.quorum() && isStillValid(sentAt)) {
+                        won(lease, token, sentAt);
                     } else {
                         client.renewer().untrack(lease);
-                        waitForRelease(reply.get(1), nextRelease);
+                        client.releaseQuietly(lease);
+                        unavailable = null;
+                        retryAfter(servers.retryDelayNanos(), nextRelease);
                     }
                 });
     }
 
     private void won(RedisLease lease, long token, long sentAt) {
-        lease.granted(token, sentAt);
+        lease.granted(token, sentAt, servers.validity(options.lease()));
         local.held(lease);
         client.renewer().granted(lease);
         closeSubscription();
@@ -102,16 +155,33 @@ final class Acquisition {
         }
     }
 
-    private void waitForRelease(long holderPttl, CompletableFuture<Void> nextRelease) {
-        long remaining = deadline - client.ticker().nanoTime();
-        if (remaining <= 0 || result.isDone()) {
-            fail(timeout(), true);
+    /**
+     * How long the current holder's lease still runs, in nanoseconds, when a majority of servers
+     * report one; -1 for a holder without expiry; -2 when there is no majority holder to wait for
+     * (a split vote between competing clients).
+     */
+    private long holderRemaining(List<LockServers.Reply<List<Long>>> replies) {
+        List<Long> pttls = replies.stream()
+                .filter(reply -> reply.isOk() && reply.value().get(0) == 0)
+                .map(reply -> reply.value().get(1))
+                .sorted()
+                .toList();
+        if (pttls.size() < servers.quorum()) {
+            return -2;
+        }
+        // The lock frees up once a majority has let the key expire.
+        long pttl = pttls.get(pttls.size() - servers.quorum());
+        return pttl < 0 ? -1 : TimeUnit.MILLISECONDS.toNanos(pttl + 1);
+    }
+
+    private void waitForRelease(long holderRemaining, CompletableFuture<Void> nextRelease) {
+        if (isPastDeadline()) {
             return;
         }
         if (subscription == null) {
             // Subscribe, then try again at once: a release between the first try and the
             // subscription would not be announced to us.
-            client.subscriptions().subscribe(local.keys().channel()).whenComplete((subscribed, error) -> {
+            servers.subscribe(local.keys().channel()).whenComplete((subscribed, error) -> {
                 if (error != null) {
                     fail(RedisNode.unwrap(error), true);
                 } else {
@@ -121,17 +191,45 @@ final class Acquisition {
             });
             return;
         }
-        long untilExpiry = holderPttl >= 0 ? TimeUnit.MILLISECONDS.toNanos(holderPttl + 1) : FOREIGN_LOCK_POLL;
+        long delay = holderRemaining >= 0 ? holderRemaining
+                : holderRemaining == -1 ? FOREIGN_LOCK_POLL
+                : servers.retryDelayNanos();
+        retryAfter(delay, nextRelease);
+    }
+
+    /** Tries again after {@code delayNanos}, or at the next announced release, or gives up at the deadline. */
+    private void retryAfter(long delayNanos, CompletableFuture<Void> nextRelease) {
+        if (isPastDeadline()) {
+            return;
+        }
+        long remaining = deadline - client.ticker().nanoTime();
         CompletableFuture<Void> wake = new CompletableFuture<>();
-        nextRelease.thenRun(() -> wake.complete(null));
+        if (nextRelease != null) {
+            nextRelease.thenRun(() -> wake.complete(null));
+        }
         result.whenComplete((lease, error) -> wake.complete(null));
-        wake.completeOnTimeout(null, Math.min(untilExpiry, remaining), TimeUnit.NANOSECONDS)
+        wake.completeOnTimeout(null, Math.min(delayNanos, remaining), TimeUnit.NANOSECONDS)
                 .thenRun(this::attempt);
+    }
+
+    /** Fails the acquisition if its time is up or it was abandoned, and says so. */
+    private boolean isPastDeadline() {
+        if (deadline - client.ticker().nanoTime() > 0 && !result.isDone()) {
+            return false;
+        }
+        fail(unavailable != null ? unavailableAtDeadline() : timeout(), true);
+        return true;
     }
 
     private LockTimeoutException timeout() {
         return new LockTimeoutException("lock '" + local.keys().name() + "' is held by another owner;"
                 + " gave up after waiting " + maxWait);
+    }
+
+    private LockUnavailableException unavailableAtDeadline() {
+        return new LockUnavailableException("lock '" + local.keys().name() + "': too few of " + servers.describe()
+                + " answered to reach a majority within " + maxWait + "; last failure: " + unavailable.getMessage(),
+                unavailable);
     }
 
     /** Ends without a lease. {@code gateTaken}: whether this acquisition holds the gate. */
@@ -142,11 +240,6 @@ final class Acquisition {
         }
         client.leave(local);
         result.completeExceptionally(error);
-    }
-
-    /** Ends an abandoned acquisition that holds the gate. */
-    private void finish() {
-        fail(new IllegalStateException("abandoned"), true);
     }
 
     private void closeSubscription() {

@@ -20,8 +20,10 @@ import org.slf4j.LoggerFactory;
  * {@value #MAX_BATCH} leases: leases acquired at different times fall into the same ticks and stay
  * there, so the number of Redis calls per second does not grow with the number of leases.
  *
- * <p>A renewal that finds the key gone or taken reports the lease lost. One that cannot reach
- * Redis is retried until the lease runs out on the local monotonic clock, which is then reported.
+ * <p>A renewal goes to every server; a lease stays held while a majority confirms it (with one
+ * server: while it does). A renewal that a majority answers with the key gone or taken reports
+ * the lease lost. One that cannot reach enough servers is retried until the lease runs out on the
+ * local monotonic clock, which is then reported.
  * Fixed leases are not renewed, only reported when they run out.
  *
  * <p>Thread-confinement: the renewal fields of the leases and the ticks belong to the scheduler
@@ -34,7 +36,7 @@ final class LeaseRenewer {
     private static final long MIN_RETRY_DELAY = TimeUnit.MILLISECONDS.toNanos(10);
     private static final long MAX_RETRY_DELAY = TimeUnit.SECONDS.toNanos(1);
 
-    private final RedisNode node;
+    private final LockServers servers;
     private final ScheduledExecutorService scheduler;
     private final Ticker ticker;
     private final Set<RedisLease> leases = ConcurrentHashMap.newKeySet();
@@ -42,8 +44,8 @@ final class LeaseRenewer {
     private ScheduledFuture<?> nextTick;
     private long nextTickAt;
 
-    LeaseRenewer(RedisNode node, ScheduledExecutorService scheduler, Ticker ticker) {
-        this.node = node;
+    LeaseRenewer(LockServers servers, ScheduledExecutorService scheduler, Ticker ticker) {
+        this.servers = servers;
         this.scheduler = scheduler;
         this.ticker = ticker;
     }
@@ -125,40 +127,40 @@ final class LeaseRenewer {
             args[2 * i] = lease.owner();
             args[2 * i + 1] = Long.toString(lease.options().lease().toMillis());
         }
-        node.<List<Long>>run(LuaScript.RENEW, ScriptOutputType.MULTI, keys, args)
-                .whenCompleteAsync((replies, error) -> {
+        servers.<List<Long>>onAll(node -> node.run(LuaScript.RENEW, ScriptOutputType.MULTI, keys, args))
+                .thenAcceptAsync(replies -> {
                     for (int i = 0; i < leases.size(); i++) {
                         RedisLease lease = leases.get(i);
                         lease.renewalInFlight = false;
-                        if (error != null) {
-                            lease.retryAt = ticker.nanoTime() + retryDelay(lease);
-                        } else {
-                            settle(lease, replies.get(i), sentAt);
-                        }
+                        settle(lease, Tally.ofElement(replies, i), sentAt);
                     }
-                    if (error != null) {
-                        log.warn("renewing {} lease(s) failed, retrying until they run out: {}",
-                                leases.size(), error.getMessage());
-                    }
+                    replies.stream().filter(reply -> !reply.isOk()).forEach(reply -> log.warn(
+                            "renewing {} lease(s) on {} failed; retrying until they run out: {}",
+                            leases.size(), reply.node().server(), reply.error().getMessage()));
                     tick();
                 }, scheduler);
     }
 
-    private static void settle(RedisLease lease, long reply, long sentAt) {
-        if (reply == 1) {
+    /** A majority confirmed: renewed. A majority denied: lost. Too few answers to tell: try again soon. */
+    private void settle(RedisLease lease, Tally tally, long sentAt) {
+        if (tally.ones() >= servers.quorum()) {
             lease.renewed(sentAt);
+        } else if (tally.ones() + tally.failures() >= servers.quorum()) {
+            lease.retryAt = ticker.nanoTime() + retryDelay(lease);
         } else {
-            lease.markLost(reply == 0 ? LockLostException.Reason.KEY_GONE : LockLostException.Reason.OWNER_CHANGED);
+            lease.markLost(tally.zeros() >= tally.minusOnes()
+                    ? LockLostException.Reason.KEY_GONE
+                    : LockLostException.Reason.OWNER_CHANGED);
         }
     }
 
     /** Half an interval before the renewal is due: early enough to share a tick with other leases. */
     private static long windowOpensAt(RedisLease lease) {
-        return lease.renewalDueAt() - lease.options().lease().toNanos() / 6;
+        return lease.renewalDueAt() - lease.validity().toNanos() / 6;
     }
 
     private static long retryDelay(RedisLease lease) {
-        return Math.max(MIN_RETRY_DELAY, Math.min(MAX_RETRY_DELAY, lease.options().lease().toNanos() / 30));
+        return Math.max(MIN_RETRY_DELAY, Math.min(MAX_RETRY_DELAY, lease.validity().toNanos() / 30));
     }
 
     private synchronized void scheduleTick(long at) {

@@ -2,6 +2,9 @@ package dev.fencelock;
 
 import io.lettuce.core.RedisURI;
 import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
 
 /**
  * How a {@link LockClient} connects and what its locks default to. Immutable; built with
@@ -28,15 +31,29 @@ public final class LockClientOptions {
     private static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
     private static final Duration MAX_TIMEOUT = Duration.ofMinutes(5);
 
-    private final RedisURI uri;
+    /** The per-server wait of a Redlock call, unless changed. */
+    public static final Duration DEFAULT_REDLOCK_NODE_TIMEOUT = Duration.ofMillis(50);
+    public static final double DEFAULT_CLOCK_DRIFT_FACTOR = 0.01;
+    public static final Duration DEFAULT_RETRY_DELAY = Duration.ofMillis(50);
+    public static final Duration DEFAULT_RETRY_JITTER = Duration.ofMillis(100);
+
+    private final List<RedisURI> uris;
     private final String namespace;
     private final Duration defaultLease;
     private final Duration commandTimeout;
     private final Duration connectTimeout;
     private final Duration fenceCounterTtl;
+    private final Duration redlockNodeTimeout;
+    private final double clockDriftFactor;
+    private final Duration retryDelay;
+    private final Duration retryJitter;
 
     private LockClientOptions(Builder builder) {
-        this.uri = builder.uri;
+        this.uris = builder.uris;
+        this.redlockNodeTimeout = builder.redlockNodeTimeout;
+        this.clockDriftFactor = builder.clockDriftFactor;
+        this.retryDelay = builder.retryDelay;
+        this.retryJitter = builder.retryJitter;
         this.namespace = builder.namespace;
         this.defaultLease = builder.defaultLease;
         this.commandTimeout = builder.commandTimeout;
@@ -52,16 +69,61 @@ public final class LockClientOptions {
      *     a password)
      */
     public static Builder builder(String uri) {
-        return new Builder(RedisEndpoint.parse(uri));
+        return new Builder(List.of(RedisEndpoint.parse(uri)));
     }
 
-    RedisURI uri() {
-        return uri;
+    /**
+     * Starts options for Redlock over independent Redis masters (not replicas of each other): a
+     * lock is held when a majority of them granted it. Each URI as for {@link #builder(String)}.
+     *
+     * @throws IllegalArgumentException if fewer than 3 URIs are given, one repeats, or one is not
+     *     a Redis URI
+     */
+    public static Builder redlock(List<String> uris) {
+        Objects.requireNonNull(uris, "uris");
+        if (uris.size() < 3) {
+            throw new IllegalArgumentException("Redlock needs at least 3 independent Redis masters, got " + uris.size());
+        }
+        List<RedisURI> parsed = uris.stream().map(RedisEndpoint::parse).toList();
+        if (parsed.stream().map(RedisEndpoint::describe).distinct().count() < parsed.size()) {
+            throw new IllegalArgumentException("Redlock masters must be distinct, got "
+                    + parsed.stream().map(RedisEndpoint::describe).toList());
+        }
+        return new Builder(parsed);
     }
 
-    /** The server as {@code host:port}, without credentials, for messages and logs. */
+    List<RedisURI> uris() {
+        return uris;
+    }
+
+    /**
+     * The server as {@code host:port}, or {@code redlock(host:port, …)}, without credentials, for
+     * messages and logs.
+     */
     public String server() {
-        return RedisEndpoint.describe(uri);
+        return uris.size() == 1
+                ? RedisEndpoint.describe(uris.get(0))
+                : uris.stream().map(RedisEndpoint::describe).collect(Collectors.joining(", ", "redlock(", ")"));
+    }
+
+    /** Redlock: how long each master may take to answer one call before it counts as failed. */
+    public Duration redlockNodeTimeout() {
+        return redlockNodeTimeout;
+    }
+
+    /** Redlock: the share of a lease allowed for clock drift between the masters. */
+    public double clockDriftFactor() {
+        return clockDriftFactor;
+    }
+
+    /** Redlock: the least pause before trying again after a failed attempt. */
+    public Duration retryDelay() {
+        return retryDelay;
+    }
+
+    /** Redlock: the most added at random to {@link #retryDelay()}. */
+    public Duration retryJitter() {
+        return retryJitter;
     }
 
     /** The prefix of every key the client writes. */
@@ -102,15 +164,42 @@ public final class LockClientOptions {
 
     /** Builds {@link LockClientOptions}. Not thread-safe. */
     public static final class Builder {
-        private final RedisURI uri;
+        private final List<RedisURI> uris;
+        private Duration redlockNodeTimeout = DEFAULT_REDLOCK_NODE_TIMEOUT;
+        private double clockDriftFactor = DEFAULT_CLOCK_DRIFT_FACTOR;
+        private Duration retryDelay = DEFAULT_RETRY_DELAY;
+        private Duration retryJitter = DEFAULT_RETRY_JITTER;
         private String namespace = DEFAULT_NAMESPACE;
         private Duration defaultLease = DEFAULT_LEASE;
         private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration fenceCounterTtl = DEFAULT_FENCE_COUNTER_TTL;
 
-        private Builder(RedisURI uri) {
-            this.uri = uri;
+        private Builder(List<RedisURI> uris) {
+            this.uris = uris;
+        }
+
+        /** Redlock: the wait for each master's answer, 1 ms to 5 min; default 50 ms. */
+        public Builder redlockNodeTimeout(Duration redlockNodeTimeout) {
+            this.redlockNodeTimeout = Arguments.requireBetween(
+                    redlockNodeTimeout, "redlockNodeTimeout", Duration.ofMillis(1), MAX_TIMEOUT);
+            return this;
+        }
+
+        /** Redlock: the clock-drift allowance as a share of the lease, 0 to 0.5; default 0.01. */
+        public Builder clockDriftFactor(double clockDriftFactor) {
+            if (!(clockDriftFactor >= 0 && clockDriftFactor <= 0.5)) {
+                throw new IllegalArgumentException("clockDriftFactor must be between 0 and 0.5, was " + clockDriftFactor);
+            }
+            this.clockDriftFactor = clockDriftFactor;
+            return this;
+        }
+
+        /** Redlock: the pause between attempts is {@code delay} plus up to {@code jitter} at random; defaults 50 ms and 100 ms. */
+        public Builder retryDelay(Duration delay, Duration jitter) {
+            this.retryDelay = Arguments.requireBetween(delay, "retryDelay", Duration.ZERO, MAX_TIMEOUT);
+            this.retryJitter = Arguments.requireBetween(jitter, "retryJitter", Duration.ZERO, MAX_TIMEOUT);
+            return this;
         }
 
         /** The prefix of every key, 0 to 256 characters; default {@value #DEFAULT_NAMESPACE}. */
@@ -154,6 +243,10 @@ public final class LockClientOptions {
                 throw new IllegalArgumentException("commandTimeout (" + commandTimeout
                         + ") must be shorter than a third of defaultLease (" + defaultLease
                         + "), so that a renewal can time out and be retried before the lease runs out");
+            }
+            if (uris.size() > 1 && redlockNodeTimeout.compareTo(commandTimeout) > 0) {
+                throw new IllegalArgumentException("redlockNodeTimeout (" + redlockNodeTimeout
+                        + ") must not be longer than commandTimeout (" + commandTimeout + ")");
             }
             return new LockClientOptions(this);
         }

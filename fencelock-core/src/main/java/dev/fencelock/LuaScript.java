@@ -14,6 +14,7 @@ final class LuaScript {
     static final LuaScript RELEASE = load("release.lua");
     static final LuaScript RENEW = load("renew.lua");
     static final LuaScript FENCED_WRITE = load("fenced-write.lua");
+    static final LuaScript RAISE_FENCE = load("raise-fence.lua");
 
     private final String name;
     private final String source;

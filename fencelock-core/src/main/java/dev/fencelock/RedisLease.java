@@ -35,6 +35,8 @@ final class RedisLease {
     private final CompletionStage<LockLostException> lostSignal;
     private volatile long fencingToken;
     private volatile long expiresAt;
+    /** How long a confirmed acquire or renewal makes the lease valid: the lease, less any drift allowance. */
+    private volatile Duration validity;
 
     /** Reentrant holds; guarded by the monitor of the lock's {@link LocalLock}. */
     int holds;
@@ -78,22 +80,27 @@ final class RedisLease {
         return expiresAt;
     }
 
-    /** When the watchdog should renew: a third of the lease after the last confirmed send. */
-    long renewalDueAt() {
-        return expiresAt - options.lease().toNanos() * 2 / 3;
+    Duration validity() {
+        return validity;
     }
 
-    /** Records the grant of an acquire that was sent at {@code sentAt}. */
-    void granted(long token, long sentAt) {
-        fencingToken = token;
-        expiresAt = sentAt + options.lease().toNanos();
+    /** When the watchdog should renew: a third of the validity after the last confirmed send. */
+    long renewalDueAt() {
+        return expiresAt - validity.toNanos() * 2 / 3;
+    }
+
+    /** Records the grant of an acquire that was sent at {@code sentAt}, valid for {@code validity} from then. */
+    void granted(long token, long sentAt, Duration validity) {
+        this.fencingToken = token;
+        this.validity = validity;
+        this.expiresAt = sentAt + validity.toNanos();
         state.set(State.HELD);
     }
 
     /** Records a confirmed renewal that was sent at {@code sentAt}. */
     void renewed(long sentAt) {
         if (state.get() == State.HELD) {
-            expiresAt = Math.max(expiresAt, sentAt + options.lease().toNanos());
+            expiresAt = Math.max(expiresAt, sentAt + validity.toNanos());
         }
     }
 

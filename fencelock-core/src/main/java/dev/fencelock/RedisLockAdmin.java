@@ -6,44 +6,73 @@ import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScriptOutputType;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
-/** {@link LockAdmin} over one Redis server, reading the key layout of {@link LockKeys}. */
+/**
+ * {@link LockAdmin} over the client's servers, reading the key layout of {@link LockKeys}. With
+ * several servers, a lock is held by the owner that holds it on a majority of them.
+ */
 final class RedisLockAdmin implements LockAdmin {
     private static final int HOLDER_PREFIX = 8;
     private static final int MAX_LIST = 100_000;
 
-    private final RedisNode node;
+    private final RedisLockClient client;
+    private final LockServers servers;
     private final String namespace;
 
-    RedisLockAdmin(RedisNode node, String namespace) {
-        this.node = node;
+    RedisLockAdmin(RedisLockClient client, String namespace) {
+        this.client = client;
+        this.servers = client.servers();
         this.namespace = namespace;
     }
 
+    /** One server's view of a lock. */
+    private record NodeView(String owner, long pttl, String fence) {}
+
     @Override
     public LockInfo inspect(String name) {
-        return inspect(LockKeys.of(namespace, name)).info();
+        return summarize(LockKeys.of(namespace, name), observe(LockKeys.of(namespace, name)));
     }
 
-    /** The owner token as read, with the info made of it. */
-    private record Observed(String owner, LockInfo info) {}
+    private List<LockServers.Reply<NodeView>> observe(LockKeys keys) {
+        return client.await(servers.onAll(node -> {
+            CompletableFuture<String> owner = node.unavailableOnFailure(node.commands().get(keys.lock()));
+            CompletableFuture<Long> pttl = node.unavailableOnFailure(node.commands().pttl(keys.lock()));
+            CompletableFuture<String> fence = node.unavailableOnFailure(node.commands().get(keys.fence()));
+            return CompletableFuture.allOf(owner, pttl, fence)
+                    .thenApply(done -> new NodeView(owner.join(), pttl.join(), fence.join()));
+        }));
+    }
 
-    private Observed inspect(LockKeys keys) {
-        CompletableFuture<String> owner = node.unavailableOnFailure(node.commands().get(keys.lock()));
-        CompletableFuture<Long> pttl = node.unavailableOnFailure(node.commands().pttl(keys.lock()));
-        CompletableFuture<String> fence = node.unavailableOnFailure(node.commands().get(keys.fence()));
-        String holder = node.await(owner);
-        long millis = node.await(pttl);
-        String token = node.await(fence);
-        return new Observed(holder, new LockInfo(keys.name(),
-                Optional.ofNullable(holder).map(h -> h.length() > HOLDER_PREFIX ? h.substring(0, HOLDER_PREFIX) : h),
-                holder != null && millis >= 0 ? Optional.of(Duration.ofMillis(millis)) : Optional.empty(),
-                token == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(token))));
+    private LockInfo summarize(LockKeys keys, List<LockServers.Reply<NodeView>> replies) {
+        List<NodeView> views = replies.stream().filter(LockServers.Reply::isOk).map(LockServers.Reply::value).toList();
+        if (views.size() < servers.quorum()) {
+            throw replies.stream().filter(reply -> !reply.isOk()).findFirst()
+                    .map(reply -> reply.error() instanceof LockUnavailableException unavailable ? unavailable
+                            : new LockUnavailableException("Redis at " + servers.describe() + " failed", reply.error()))
+                    .orElseThrow();
+        }
+        Optional<String> holder = views.stream().map(NodeView::owner).filter(Objects::nonNull)
+                .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()))
+                .entrySet().stream().filter(entry -> entry.getValue() >= servers.quorum())
+                .map(Map.Entry::getKey).findFirst();
+        Optional<Duration> remaining = holder.flatMap(owner -> views.stream()
+                .filter(view -> owner.equals(view.owner()) && view.pttl() >= 0)
+                .map(view -> Duration.ofMillis(view.pttl())).min(Duration::compareTo));
+        OptionalLong token = views.stream().map(NodeView::fence).filter(Objects::nonNull)
+                .mapToLong(Long::parseLong).max();
+        return new LockInfo(keys.name(),
+                holder.map(owner -> owner.length() > HOLDER_PREFIX ? owner.substring(0, HOLDER_PREFIX) : owner),
+                remaining, token);
     }
 
     @Override
@@ -53,38 +82,47 @@ final class RedisLockAdmin implements LockAdmin {
             throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIST + ", was " + limit);
         }
         ScanArgs match = ScanArgs.Builder.matches(escapeGlob(namespace) + "{" + pattern + "}").limit(1000);
+        Set<String> names = new LinkedHashSet<>();
+        for (RedisNode node : servers.nodes()) {
+            ScanCursor cursor = ScanCursor.INITIAL;
+            do {
+                KeyScanCursor<String> page = node.await(node.unavailableOnFailure(node.commands().scan(cursor, match)));
+                page.getKeys().forEach(key -> names.add(key.substring(namespace.length() + 1, key.length() - 1)));
+                cursor = page;
+            } while (!cursor.isFinished());
+        }
         List<LockInfo> held = new ArrayList<>();
-        ScanCursor cursor = ScanCursor.INITIAL;
-        do {
-            KeyScanCursor<String> page = node.await(node.unavailableOnFailure(node.commands().scan(cursor, match)));
-            for (String key : page.getKeys()) {
-                LockInfo info = inspect(key.substring(namespace.length() + 1, key.length() - 1));
-                if (info.isHeld() && held.size() < limit) {
-                    held.add(info);
+        for (String name : names) {
+            LockInfo info = inspect(name);
+            if (info.isHeld()) {
+                held.add(info);
+                if (held.size() == limit) {
+                    break;
                 }
             }
-            cursor = page;
-        } while (!cursor.isFinished() && held.size() < limit);
+        }
         return held;
     }
 
     @Override
     public Optional<LockInfo> forceRelease(String name) {
         LockKeys keys = LockKeys.of(namespace, name);
-        // Delete exactly the owner we report: a new holder that arrives in between is left alone,
-        // and looked at again.
-        for (int attempt = 0; attempt < 3; attempt++) {
-            Observed observed = inspect(keys);
-            if (observed.owner() == null) {
-                return Optional.empty();
-            }
-            Long deleted = node.await(node.run(LuaScript.RELEASE, ScriptOutputType.INTEGER,
-                    new String[] {keys.lock()}, observed.owner(), keys.channel()));
-            if (deleted == 1) {
-                return Optional.of(observed.info());
+        List<LockServers.Reply<NodeView>> replies = observe(keys);
+        LockInfo info = summarize(keys, replies);
+        // On each server, delete exactly the owner read there: a holder that arrives in between is
+        // left alone.
+        List<CompletableFuture<Long>> deletions = new ArrayList<>();
+        for (LockServers.Reply<NodeView> reply : replies) {
+            if (reply.isOk() && reply.value().owner() != null) {
+                deletions.add(reply.node().run(LuaScript.RELEASE, ScriptOutputType.INTEGER,
+                        new String[] {keys.lock()}, reply.value().owner(), keys.channel()));
             }
         }
-        throw new LockUnavailableException("lock '" + name + "' changed hands during three release attempts");
+        long deleted = 0;
+        for (CompletableFuture<Long> deletion : deletions) {
+            deleted += client.await(deletion);
+        }
+        return deleted > 0 ? Optional.of(info) : Optional.empty();
     }
 
     private static String escapeGlob(String text) {

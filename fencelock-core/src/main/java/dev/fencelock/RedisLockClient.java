@@ -28,12 +28,11 @@ final class RedisLockClient implements LockClient {
     private static final Logger log = LoggerFactory.getLogger(RedisLockClient.class);
 
     private final LockClientOptions options;
-    private final RedisNode node;
+    private final LockServers servers;
     private final Ticker ticker;
     private final ScheduledThreadPoolExecutor scheduler;
     private final ExecutorService callbacks;
     private final LeaseRenewer renewer;
-    private final ReleaseSubscriptions subscriptions;
     private final OwnerTokens ownerTokens = new OwnerTokens();
     private final ConcurrentMap<String, LocalLock> locals = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -41,12 +40,11 @@ final class RedisLockClient implements LockClient {
     RedisLockClient(LockClientOptions options, Ticker ticker) {
         this.options = options;
         this.ticker = ticker;
-        this.node = RedisNode.connect(options.uri(), options.commandTimeout(), options.connectTimeout());
+        this.servers = LockServers.connect(options);
         this.scheduler = new ScheduledThreadPoolExecutor(1, daemonThreads("fencelock-renewer"));
         scheduler.setRemoveOnCancelPolicy(true);
         this.callbacks = Executors.newCachedThreadPool(daemonThreads("fencelock-callback"));
-        this.renewer = new LeaseRenewer(node, scheduler, ticker);
-        this.subscriptions = new ReleaseSubscriptions(node);
+        this.renewer = new LeaseRenewer(servers, scheduler, ticker);
     }
 
     @Override
@@ -63,7 +61,7 @@ final class RedisLockClient implements LockClient {
     @Override
     public LockAdmin admin() {
         checkOpen();
-        return new RedisLockAdmin(node, options.namespace());
+        return new RedisLockAdmin(this, options.namespace());
     }
 
     /** Starts an acquisition, or completes at once with a further hold for the reentrant caller. */
@@ -93,13 +91,20 @@ final class RedisLockClient implements LockClient {
 
     /** Releases one hold, blocking for the reply of Redis when it is the lease's last. */
     ReleaseOutcome release(LocalLock local, RedisLease lease) {
-        return node.await(releaseAsync(local, lease));
+        return await(releaseAsync(local, lease));
+    }
+
+    /** Waits for a call to the servers from a caller thread, at most twice the command timeout. */
+    <T> T await(CompletableFuture<T> future) {
+        return Await.bounded(future, options.commandTimeout().multipliedBy(2), error ->
+                new LockUnavailableException("Redis at " + servers.describe() + " did not answer within "
+                        + options.commandTimeout().multipliedBy(2), error));
     }
 
     /**
-     * Drops one hold; the last one stops the renewal first, then deletes the key if it still holds
-     * this lease's owner token. A release whose reply was lost is retried once with the same token;
-     * finding the key gone on that retry means the first attempt deleted it.
+     * Drops one hold; the last one stops the renewal first, then deletes the key on every server
+     * where it still holds this lease's owner token. A release whose reply was lost is retried once
+     * with the same token; finding the key gone on that retry means the first attempt deleted it.
      */
     CompletableFuture<ReleaseOutcome> releaseAsync(LocalLock local, RedisLease lease) {
         if (!local.dropHold(lease)) {
@@ -114,36 +119,46 @@ final class RedisLockClient implements LockClient {
             leave(local);
             return CompletableFuture.completedFuture(wasHeld ? ReleaseOutcome.RELEASED : ReleaseOutcome.ALREADY_LOST);
         }
-        return deleteKey(lease)
-                .exceptionallyCompose(error -> isReplyLost(error)
-                        ? deleteKey(lease).thenApply(reply -> reply == 0 ? 1L : reply)
-                        : CompletableFuture.failedFuture(error))
-                .handle((reply, error) -> {
+        return servers.onAll(node -> deleteKeyRetryingOnce(node, lease))
+                .handle((replies, error) -> {
                     lease.end();
                     leave(local);
-                    if (error != null) {
-                        throw new CompletionException(RedisNode.unwrap(error));
-                    }
                     if (!wasHeld) {
                         return ReleaseOutcome.ALREADY_LOST;
                     }
-                    if (reply == 1) {
+                    Tally tally = Tally.of(replies);
+                    if (tally.ones() < servers.quorum() && tally.ones() + tally.failures() >= servers.quorum()) {
+                        throw new CompletionException(unavailable(replies));
+                    }
+                    if (tally.ones() >= servers.quorum()) {
                         return ReleaseOutcome.RELEASED;
                     }
-                    lease.lostBeforeRelease(reply == 0 ? LockLostException.Reason.KEY_GONE : LockLostException.Reason.OWNER_CHANGED);
+                    lease.lostBeforeRelease(tally.zeros() >= tally.minusOnes()
+                            ? LockLostException.Reason.KEY_GONE
+                            : LockLostException.Reason.OWNER_CHANGED);
                     return ReleaseOutcome.ALREADY_LOST;
                 });
     }
 
-    /** Deletes the key if it holds the lease's owner token, ignoring the outcome: cleanup only. */
-    void releaseQuietly(RedisLease lease) {
-        deleteKey(lease).exceptionally(error -> {
-            log.debug("cleanup of lock '{}' failed; its key expires with the lease", lease.keys().name(), error);
-            return 0L;
-        });
+    private LockUnavailableException unavailable(List<LockServers.Reply<Long>> replies) {
+        return replies.stream().filter(reply -> !reply.isOk()).map(LockServers.Reply::error)
+                .map(error -> error instanceof LockUnavailableException unavailable ? unavailable
+                        : new LockUnavailableException("Redis at " + servers.describe() + " failed: " + error, error))
+                .findFirst().orElseThrow();
     }
 
-    private CompletableFuture<Long> deleteKey(RedisLease lease) {
+    /** Deletes the key on every server where it is the lease's, ignoring the outcome: cleanup only. */
+    void releaseQuietly(RedisLease lease) {
+        servers.onAll(node -> deleteKey(node, lease));
+    }
+
+    private CompletableFuture<Long> deleteKeyRetryingOnce(RedisNode node, RedisLease lease) {
+        return deleteKey(node, lease).exceptionallyCompose(error -> isReplyLost(error)
+                ? deleteKey(node, lease).thenApply(reply -> reply == 0 ? 1L : reply)
+                : CompletableFuture.failedFuture(error));
+    }
+
+    private static CompletableFuture<Long> deleteKey(RedisNode node, RedisLease lease) {
         LockKeys keys = lease.keys();
         return node.run(LuaScript.RELEASE, ScriptOutputType.INTEGER, new String[] {keys.lock()},
                 lease.owner(), keys.channel());
@@ -157,7 +172,13 @@ final class RedisLockClient implements LockClient {
 
     boolean isLocked(LockKeys keys) {
         checkOpen();
-        return node.await(node.unavailableOnFailure(node.commands().exists(keys.lock()))) > 0;
+        List<LockServers.Reply<Long>> replies =
+                await(servers.onAll(node -> node.unavailableOnFailure(node.commands().exists(keys.lock()))));
+        Tally tally = Tally.of(replies);
+        if (tally.ones() < servers.quorum() && tally.ones() + tally.failures() >= servers.quorum()) {
+            throw unavailable(replies);
+        }
+        return tally.ones() >= servers.quorum();
     }
 
     /** The in-process state of a name, counted as used until {@link #leave} is called. */
@@ -189,16 +210,12 @@ final class RedisLockClient implements LockClient {
         return ticker;
     }
 
-    RedisNode node() {
-        return node;
+    LockServers servers() {
+        return servers;
     }
 
     LeaseRenewer renewer() {
         return renewer;
-    }
-
-    ReleaseSubscriptions subscriptions() {
-        return subscriptions;
     }
 
     /** Lock names with in-process state: acquisitions in progress or holds not released. */
@@ -208,7 +225,7 @@ final class RedisLockClient implements LockClient {
 
     private void checkOpen() {
         if (closed.get()) {
-            throw new IllegalStateException("this LockClient (" + node.server() + ") is closed");
+            throw new IllegalStateException("this LockClient (" + servers.describe() + ") is closed");
         }
     }
 
@@ -222,7 +239,7 @@ final class RedisLockClient implements LockClient {
             RedisLease lease = local.currentLease();
             if (lease != null && lease.markReleased()) {
                 renewer.untrack(lease);
-                releases.add(deleteKey(lease).handle((reply, error) -> ReleaseOutcome.RELEASED));
+                releases.add(servers.onAll(node -> deleteKey(node, lease)).thenApply(replies -> ReleaseOutcome.RELEASED));
             }
         }
         try {
@@ -233,7 +250,7 @@ final class RedisLockClient implements LockClient {
         }
         scheduler.shutdownNow();
         callbacks.shutdown();
-        node.close();
+        servers.close();
     }
 
     private static ThreadFactory daemonThreads(String prefix) {
@@ -247,6 +264,6 @@ final class RedisLockClient implements LockClient {
 
     @Override
     public String toString() {
-        return "LockClient{" + node.server() + ", namespace=" + options.namespace() + "}";
+        return "LockClient{" + servers.describe() + ", namespace=" + options.namespace() + "}";
     }
 }

@@ -1,5 +1,6 @@
 package dev.fencelock;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -30,6 +31,18 @@ public final class RedisLocks {
     }
 
     /**
+     * Connects a Redlock client over independent Redis masters with default options: a lock is
+     * held when a majority of the masters granted it. The locks it hands out are the same
+     * {@link DistributedLock}s as a single server's.
+     *
+     * @throws IllegalArgumentException if fewer than 3 URIs are given, or one is not a Redis URI
+     * @throws LockUnavailableException if no majority of the masters can be reached
+     */
+    public static LockClient redlock(String... uris) {
+        return connect(LockClientOptions.redlock(List.of(uris)).build());
+    }
+
+    /**
      * Connects a lock client with the given options.
      *
      * @throws LockUnavailableException if Redis cannot be reached within the connect timeout
@@ -52,6 +65,9 @@ public final class RedisLocks {
     /** Connects to Redis as a fenced resource, with the timeouts of {@code options}. */
     public static FencedRedis fencedRedis(LockClientOptions options) {
         Objects.requireNonNull(options, "options");
-        return new RedisFencedValues(RedisNode.connect(options.uri(), options.commandTimeout(), options.connectTimeout()));
+        if (options.uris().size() != 1) {
+            throw new IllegalArgumentException("a fenced resource lives on one Redis server, not on " + options.server());
+        }
+        return new RedisFencedValues(RedisNode.connect(options.uris().get(0), options.commandTimeout(), options.connectTimeout()));
     }
 }

@@ -17,7 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -114,33 +113,9 @@ final class RedisNode implements AutoCloseable {
         return new LockUnavailableException("Redis at " + server + " " + what, cause);
     }
 
-    /**
-     * Waits for a command's outcome, at most twice the command timeout (Lettuce enforces the
-     * timeout itself; the bound here guards against a future that is never completed). Not
-     * interruptible, since the wait is short and bounded: an interrupt is re-asserted afterwards.
-     */
+    /** Waits for a command's outcome, at most twice the command timeout. */
     <T> T await(CompletableFuture<T> future) {
-        long deadline = System.nanoTime() + commandTimeout.multipliedBy(2).toNanos();
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    Throwable cause = e.getCause();
-                    throw cause instanceof RuntimeException runtime ? runtime : unavailable(cause);
-                } catch (TimeoutException e) {
-                    future.cancel(false);
-                    throw unavailable(e);
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        return Await.bounded(future, commandTimeout.multipliedBy(2), this::unavailable);
     }
 
     static Throwable unwrap(Throwable e) {

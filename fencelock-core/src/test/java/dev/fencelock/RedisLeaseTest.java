@@ -23,7 +23,7 @@ class RedisLeaseTest {
         RedisLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)));
         long sentAt = ticker.nanoTime();
         ticker.advance(Duration.ofMillis(2)); // the round trip
-        lease.granted(7, sentAt);
+        lease.granted(7, sentAt, lease.options().lease());
 
         assertThat(lease.remaining()).isEqualTo(Duration.ofMillis(29_998));
         ticker.advance(Duration.ofSeconds(10));
@@ -35,7 +35,7 @@ class RedisLeaseTest {
     void renewalIsDueAtAThirdOfTheLease() {
         RedisLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)));
         long sentAt = ticker.nanoTime();
-        lease.granted(7, sentAt);
+        lease.granted(7, sentAt, lease.options().lease());
         assertThat(lease.renewalDueAt() - sentAt).isEqualTo(TimeUnit.SECONDS.toNanos(10));
 
         ticker.advance(Duration.ofSeconds(10));
@@ -47,7 +47,7 @@ class RedisLeaseTest {
     @Test
     void aLeasePastItsDeadlineIsReportedLostOnceAndCheckValidThrows() {
         RedisLease lease = lease(LeaseOptions.fixed(Duration.ofSeconds(5)));
-        lease.granted(7, ticker.nanoTime());
+        lease.granted(7, ticker.nanoTime(), lease.options().lease());
         ticker.advance(Duration.ofSeconds(5));
 
         assertThat(lease.isValid()).isFalse();
@@ -65,7 +65,7 @@ class RedisLeaseTest {
     @Test
     void aRenewalAfterTheReleaseDoesNotRevive() {
         RedisLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)));
-        lease.granted(7, ticker.nanoTime());
+        lease.granted(7, ticker.nanoTime(), lease.options().lease());
         assertThat(lease.markReleased()).isTrue();
 
         lease.renewed(ticker.nanoTime());
@@ -75,9 +75,20 @@ class RedisLeaseTest {
     }
 
     @Test
+    void aRedlockLeaseIsValidForItsLeaseLessTheDriftAllowance() {
+        RedisLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(10)));
+        long sentAt = ticker.nanoTime();
+        lease.granted(7, sentAt, Duration.ofMillis(9_898));
+        ticker.advance(Duration.ofMillis(9_897));
+        assertThat(lease.isValid()).isTrue();
+        ticker.advance(Duration.ofMillis(1));
+        assertThat(lease.isValid()).isFalse();
+    }
+
+    @Test
     void aLostLeaseInterruptsItsHolderWhenAskedTo() {
         RedisLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)).interruptHolderOnLoss());
-        lease.granted(7, ticker.nanoTime());
+        lease.granted(7, ticker.nanoTime(), lease.options().lease());
         lease.markLost(LockLostException.Reason.OWNER_CHANGED);
         assertThat(Thread.interrupted()).as("holder interrupted").isTrue();
     }
@@ -85,7 +96,7 @@ class RedisLeaseTest {
     @Test
     void aLostLeaseLeavesItsHolderAloneByDefault() {
         RedisLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)));
-        lease.granted(7, ticker.nanoTime());
+        lease.granted(7, ticker.nanoTime(), lease.options().lease());
         lease.markLost(LockLostException.Reason.OWNER_CHANGED);
         assertThat(Thread.interrupted()).isFalse();
     }

@@ -1,0 +1,196 @@
+package dev.fencelock;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The Redis servers a client locks on, and the quorum rule over them: one server (a quorum of
+ * one), or N independent masters of which a majority must agree (Redlock). Every lock operation
+ * is sent to all servers at once and judged by how many agreed, so a single server is simply the
+ * case N = 1 of one engine.
+ *
+ * <p>With several servers, each is given at most the node timeout to answer (a paused server must
+ * not stall the others), and a lease's validity is shortened by the clock-drift allowance of the
+ * distlock specification: {@code driftFactor × lease + 2 ms}.
+ */
+final class LockServers implements AutoCloseable {
+    private static final Duration DRIFT_CONSTANT = Duration.ofMillis(2);
+
+    private final List<RedisNode> nodes;
+    private final List<ReleaseSubscriptions> subscriptions;
+    private final int quorum;
+    private final LockClientOptions options;
+
+    private LockServers(List<RedisNode> nodes, LockClientOptions options) {
+        this.nodes = List.copyOf(nodes);
+        this.subscriptions = nodes.stream().map(ReleaseSubscriptions::new).toList();
+        this.quorum = options.uris().size() / 2 + 1;
+        this.options = options;
+    }
+
+    /**
+     * Connects to every server. With one server, failing to connect fails. With several, a
+     * majority must be reachable; a server that cannot be reached now is left out until the client
+     * is created again (it still counts in the quorum, as a server that never agrees).
+     *
+     * @throws LockUnavailableException if no quorum of the servers can be reached
+     */
+    static LockServers connect(LockClientOptions options) {
+        List<RedisNode> nodes = new ArrayList<>();
+        List<LockUnavailableException> failures = new ArrayList<>();
+        for (var uri : options.uris()) {
+            try {
+                nodes.add(RedisNode.connect(uri, options.commandTimeout(), options.connectTimeout()));
+            } catch (LockUnavailableException e) {
+                failures.add(e);
+            }
+        }
+        if (nodes.size() < options.uris().size() / 2 + 1) {
+            nodes.forEach(RedisNode::close);
+            throw failures.size() == 1 ? failures.get(0) : new LockUnavailableException("cannot reach a majority of "
+                    + options.server() + ": " + failures.stream().map(Throwable::getMessage).collect(Collectors.joining("; ")));
+        }
+        return new LockServers(nodes, options);
+    }
+
+    boolean isSingle() {
+        return options.uris().size() == 1;
+    }
+
+    int size() {
+        return options.uris().size();
+    }
+
+    int quorum() {
+        return quorum;
+    }
+
+    List<RedisNode> nodes() {
+        return nodes;
+    }
+
+    String describe() {
+        return options.server();
+    }
+
+    /** How long a lease granted now is valid: the lease less the clock-drift allowance. */
+    Duration validity(Duration lease) {
+        if (isSingle()) {
+            return lease;
+        }
+        long drift = Math.round(lease.toNanos() * options.clockDriftFactor()) + DRIFT_CONSTANT.toNanos();
+        return lease.minusNanos(drift);
+    }
+
+    /** A random pause before the next try, so that competing clients do not collide again. */
+    long retryDelayNanos() {
+        long base = options.retryDelay().toNanos();
+        long jitter = options.retryJitter().toNanos();
+        return base + (jitter > 0 ? ThreadLocalRandom.current().nextLong(jitter) : 0);
+    }
+
+    /**
+     * Sends one call to every server at once, and completes when all have answered, failed, or
+     * (with several servers) run out of the node timeout. Never completes exceptionally.
+     */
+    <T> CompletableFuture<List<Reply<T>>> onAll(Function<RedisNode, CompletableFuture<T>> call) {
+        List<CompletableFuture<Reply<T>>> replies = new ArrayList<>(nodes.size());
+        for (RedisNode node : nodes) {
+            CompletableFuture<T> reply = call.apply(node);
+            if (!isSingle()) {
+                reply = reply.orTimeout(options.redlockNodeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            }
+            replies.add(reply.handle((value, error) -> new Reply<>(node, value, error == null ? null : describe(node, error))));
+        }
+        return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new))
+                .thenApply(done -> replies.stream().map(CompletableFuture::join).toList());
+    }
+
+    private Throwable describe(RedisNode node, Throwable error) {
+        Throwable cause = RedisNode.unwrap(error);
+        return cause instanceof TimeoutException
+                ? new LockUnavailableException("Redis at " + node.server() + " did not answer within "
+                        + options.redlockNodeTimeout(), cause)
+                : cause;
+    }
+
+    /** Subscribes to a release channel on every server; wakes on a release announced by any. */
+    CompletableFuture<Subscription> subscribe(String channel) {
+        List<CompletableFuture<ReleaseSubscriptions.Subscription>> each =
+                subscriptions.stream().map(registry -> withinNodeTimeout(registry.subscribe(channel))).toList();
+        return CompletableFuture.allOf(each.stream().map(f -> f.exceptionally(e -> null)).toArray(CompletableFuture[]::new))
+                .thenApply(done -> {
+                    List<ReleaseSubscriptions.Subscription> subscribed = each.stream()
+                            .filter(f -> !f.isCompletedExceptionally()).map(CompletableFuture::join).toList();
+                    if (subscribed.isEmpty() && isSingle()) {
+                        throw new CompletionException(RedisNode.unwrap(each.get(0).handle((s, e) -> e).join()));
+                    }
+                    return new Subscription(subscribed);
+                });
+    }
+
+    /** With several servers, gives up on a subscription that takes longer than the node timeout. */
+    private CompletableFuture<ReleaseSubscriptions.Subscription> withinNodeTimeout(
+            CompletableFuture<ReleaseSubscriptions.Subscription> subscribing) {
+        if (isSingle()) {
+            return subscribing;
+        }
+        CompletableFuture<ReleaseSubscriptions.Subscription> bounded = subscribing.copy()
+                .orTimeout(options.redlockNodeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        // A subscription that arrives after we gave up is closed, so its reference is not leaked.
+        bounded.whenComplete((ok, error) -> {
+            if (error != null) {
+                subscribing.thenAccept(ReleaseSubscriptions.Subscription::close);
+            }
+        });
+        return bounded;
+    }
+
+    /** Channels subscribed on any server, for the leak checks of the tests. */
+    int channelCount() {
+        return subscriptions.stream().mapToInt(ReleaseSubscriptions::channelCount).sum();
+    }
+
+    @Override
+    public void close() {
+        nodes.forEach(RedisNode::close);
+    }
+
+    /** One server's answer: a value, or the failure (a timeout, a refused connection, an error reply). */
+    record Reply<T>(RedisNode node, T value, Throwable error) {
+        boolean isOk() {
+            return error == null;
+        }
+    }
+
+    /** An acquisition's interest in one lock's release channel on every server. */
+    static final class Subscription implements AutoCloseable {
+        private final List<ReleaseSubscriptions.Subscription> parts;
+
+        private Subscription(List<ReleaseSubscriptions.Subscription> parts) {
+            this.parts = parts;
+        }
+
+        /** Completes at the next release announced on any server. Take it before trying to acquire. */
+        CompletableFuture<Void> nextRelease() {
+            if (parts.size() == 1) {
+                return parts.get(0).nextRelease();
+            }
+            return CompletableFuture.anyOf(parts.stream().map(ReleaseSubscriptions.Subscription::nextRelease)
+                    .toArray(CompletableFuture[]::new)).thenApply(any -> null);
+        }
+
+        @Override
+        public void close() {
+            parts.forEach(ReleaseSubscriptions.Subscription::close);
+        }
+    }
+}

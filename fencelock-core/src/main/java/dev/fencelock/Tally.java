@@ -1,0 +1,39 @@
+package dev.fencelock;
+
+import java.util.List;
+
+/**
+ * How the servers answered one question that each answers with 1 (yes), 0 (the key is gone) or
+ * -1 (another owner holds it), or failed to answer.
+ */
+record Tally(int ones, int zeros, int minusOnes, int failures) {
+
+    /** The tally of integer replies. */
+    static Tally of(List<LockServers.Reply<Long>> replies) {
+        return count(replies.stream().map(reply -> reply.isOk() ? reply.value() : null).toList());
+    }
+
+    /** The tally of element {@code index} of array replies. */
+    static Tally ofElement(List<LockServers.Reply<List<Long>>> replies, int index) {
+        return count(replies.stream().map(reply -> reply.isOk() ? reply.value().get(index) : null).toList());
+    }
+
+    private static Tally count(List<Long> answers) {
+        int ones = 0;
+        int zeros = 0;
+        int minusOnes = 0;
+        int failures = 0;
+        for (Long answer : answers) {
+            if (answer == null) {
+                failures++;
+            } else if (answer == 1) {
+                ones++;
+            } else if (answer == 0) {
+                zeros++;
+            } else {
+                minusOnes++;
+            }
+        }
+        return new Tally(ones, zeros, minusOnes, failures);
+    }
+}

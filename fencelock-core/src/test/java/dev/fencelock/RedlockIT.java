@@ -1,0 +1,236 @@
+package dev.fencelock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fencelock.testkit.RedisServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Redlock over five real, independent redis-server processes, some of them killed or frozen. */
+class RedlockIT {
+    private static final Duration NODE_TIMEOUT = Duration.ofMillis(100);
+    private final List<RedisServer> nodes = new ArrayList<>();
+    private final List<RedisLockClient> clients = new ArrayList<>();
+
+    @BeforeEach
+    void startFiveMasters() {
+        for (int i = 0; i < 5; i++) {
+            nodes.add(RedisServer.builder().appendOnly(true).start());
+        }
+    }
+
+    @AfterEach
+    void stopThem() {
+        try {
+            for (RedisLockClient client : clients) {
+                TestClients.awaitQuiet(client);
+                assertThat(client.renewer().trackedCount()).as("leases still renewed").isZero();
+                assertThat(client.namesInUse()).as("lock names still in use").isZero();
+            }
+            for (RedisServer node : nodes) {
+                if (node.isRunning()) {
+                    assertThat(TestClients.lockKeys(node)).as("lock keys left on %s", node).isEmpty();
+                }
+            }
+        } finally {
+            clients.forEach(RedisLockClient::close);
+            nodes.forEach(RedisServer::close);
+        }
+    }
+
+    private RedisLockClient redlock() {
+        RedisLockClient client = (RedisLockClient) RedisLocks.connect(LockClientOptions.redlock(
+                        nodes.stream().map(RedisServer::uri).toList())
+                .commandTimeout(Duration.ofMillis(300))
+                .redlockNodeTimeout(NODE_TIMEOUT)
+                .build());
+        clients.add(client);
+        return client;
+    }
+
+    private long nodesHolding(String name) {
+        return nodes.stream().filter(RedisServer::isRunning)
+                .filter(node -> ((Long) node.call("EXISTS", "fencelock:{" + name + "}")) == 1).count();
+    }
+
+    @Test
+    void aLockIsGrantedByAllMastersAndReleasedOnAll() {
+        DistributedLock lock = redlock().lock("five");
+        try (Lease lease = lock.acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(10)))) {
+            assertThat(nodesHolding("five")).isEqualTo(5);
+            assertThat(lease.remaining()).as("validity: the lease less elapsed time and drift (0.01 x 10 s + 2 ms)")
+                    .isLessThanOrEqualTo(Duration.ofMillis(9_898));
+            assertThat(redlock().lock("five").tryAcquire()).isEmpty();
+        }
+        assertThat(nodesHolding("five")).isZero();
+    }
+
+    @Test
+    void threadsOfSeveralClientsLoseNoUpdate() throws Exception {
+        int[] counter = {0};
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        List<Future<?>> done = new ArrayList<>();
+        for (int c = 0; c < 4; c++) {
+            DistributedLock lock = redlock().lock("counter");
+            done.add(threads.submit(() -> {
+                for (int i = 0; i < 50; i++) {
+                    lock.lock();
+                    try {
+                        int read = counter[0];
+                        Thread.yield();
+                        counter[0] = read + 1;
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> future : done) {
+            future.get(120, TimeUnit.SECONDS);
+        }
+        threads.shutdown();
+        synchronized (counter) {
+            assertThat(counter[0]).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void twoKilledMastersDoNotStopIt() {
+        DistributedLock lock = redlock().lock("two-down");
+        nodes.get(0).kill();
+        nodes.get(3).kill();
+        try (Lease lease = lock.acquire(Duration.ofSeconds(5))) {
+            assertThat(nodesHolding("two-down")).isEqualTo(3);
+            assertThat(lease.isValid()).isTrue();
+        }
+    }
+
+    @Test
+    void threeKilledMastersMakeItUnavailableWithinTheWait() {
+        DistributedLock lock = redlock().lock("three-down");
+        nodes.get(0).kill();
+        nodes.get(2).kill();
+        nodes.get(4).kill();
+        Duration maxWait = Duration.ofSeconds(2);
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> lock.acquire(maxWait))
+                .isInstanceOf(LockUnavailableException.class)
+                .hasMessageContaining("too few of redlock(");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("gave up at the end of the wait")
+                .isLessThan(maxWait.plusSeconds(2));
+    }
+
+    @Test
+    void aFrozenMasterDoesNotStallAcquisition() {
+        DistributedLock lock = redlock().lock("frozen");
+        lock.acquire(Duration.ZERO).close(); // loads the scripts everywhere
+        nodes.get(1).pause();
+        try {
+            long start = System.nanoTime();
+            Lease lease = lock.acquire(Duration.ZERO);
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            // Without the node timeout, the frozen master would hold the call for the command timeout.
+            assertThat(took).as("acquired without waiting for the frozen master").isLessThan(Duration.ofMillis(300));
+            lease.close();
+        } finally {
+            nodes.get(1).resume();
+        }
+        // The frozen master executes the queued acquire when thawed; the release cleaned up the rest.
+        nodes.get(1).call("DEL", "fencelock:{frozen}");
+    }
+
+    @Test
+    void aMinorityGrantIsReleasedEverywhere() throws Exception {
+        LockClient client = redlock();
+        // Another owner holds the lock on three masters: we can win at most two.
+        for (int i = 0; i < 3; i++) {
+            nodes.get(i).call("SET", "fencelock:{split}", "someone-else", "PX", "60000");
+        }
+        assertThat(client.lock("split").tryAcquire()).isEmpty();
+        assertThat(nodes.get(3).call("EXISTS", "fencelock:{split}")).as("partial grant cleaned up").isEqualTo(0L);
+        assertThat(nodes.get(4).call("EXISTS", "fencelock:{split}")).isEqualTo(0L);
+        for (int i = 0; i < 3; i++) {
+            assertThat(nodes.get(i).call("GET", "fencelock:{split}")).as("the other owner's keys are untouched").isEqualTo("someone-else");
+            nodes.get(i).call("DEL", "fencelock:{split}");
+        }
+    }
+
+    @Test
+    void theLeaseIsRenewedWhileAMajorityConfirmsAndLostWhenItCannot() throws Exception {
+        Duration leaseTime = Duration.ofMillis(900);
+        Lease lease = redlock().lock("renewed").acquire(Duration.ZERO, LeaseOptions.renewing(leaseTime));
+        nodes.get(0).kill();
+        nodes.get(1).kill();
+        long until = System.nanoTime() + leaseTime.multipliedBy(3).toNanos();
+        while (System.nanoTime() < until) {
+            assertThat(lease.isValid()).as("held by 3 of 5").isTrue();
+            Thread.sleep(50);
+        }
+        // Two confirm, one denies, two are silent: no majority confirms, and none denies, so the
+        // lease runs out on the local clock.
+        nodes.get(2).call("DEL", "fencelock:{renewed}");
+        assertThat(lease.lost().toCompletableFuture().get(10, TimeUnit.SECONDS).reason())
+                .isEqualTo(LockLostException.Reason.EXPIRED);
+        lease.close();
+    }
+
+    @Test
+    void aMajorityDenyingTheRenewalReportsTheKeyGone() throws Exception {
+        Lease lease = redlock().lock("denied").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofMillis(900)));
+        for (int i = 0; i < 3; i++) {
+            nodes.get(i).call("DEL", "fencelock:{denied}");
+        }
+        assertThat(lease.lost().toCompletableFuture().get(10, TimeUnit.SECONDS).reason())
+                .isEqualTo(LockLostException.Reason.KEY_GONE);
+        assertThat(lease.release()).isEqualTo(ReleaseOutcome.ALREADY_LOST);
+    }
+
+    @Test
+    void fencingTokensIncreaseAcross1000AcquisitionsWhileMastersAreKilledAndRestarted() {
+        RedisLockClient client = redlock();
+        DistributedLock lock = client.lock("tokens");
+        Random random = new Random(42);
+        long previous = 0;
+        int acquired = 0;
+        for (int i = 0; i < 1000; i++) {
+            if (i % 50 == 25) {
+                // Crash one master and bring it back with its append-only file.
+                RedisServer node = nodes.get(random.nextInt(nodes.size()));
+                node.kill();
+                node.restart();
+            }
+            if (i % 100 == 50) {
+                // Skew one master's token seed: its clock says it is a day ahead.
+                nodes.get(random.nextInt(nodes.size())).call("SET", "fencelock:{tokens}:fence",
+                        Long.toString(previous + 86_400_000_000L), "PX", "90000000");
+            }
+            try (Lease lease = lock.acquire(Duration.ofSeconds(5))) {
+                assertThat(lease.fencingToken()).as("token of acquisition %d (seed %d)", i, 42).isGreaterThan(previous);
+                previous = lease.fencingToken();
+                acquired++;
+            }
+        }
+        assertThat(acquired).isEqualTo(1000);
+    }
+
+    @Test
+    void redlockNeedsThreeDistinctMasters() {
+        assertThatThrownBy(() -> LockClientOptions.redlock(List.of("redis://a:1", "redis://b:1")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Redlock needs at least 3 independent Redis masters, got 2");
+        assertThatThrownBy(() -> LockClientOptions.redlock(List.of("redis://a:1", "redis://b:1", "redis://a:1")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("must be distinct");
+    }
+}
