@@ -19,35 +19,40 @@ final class RedisOptions {
     CommandSpec spec;
 
     @Option(names = "--redis", paramLabel = "URI",
-            description = "Redis URI (default: $REDIS_URL, else " + DEFAULT_URI + "). Give it several times for Redlock.")
+            description = "Redis URI (default: $REDIS_URL, else " + DEFAULT_URI + "). Give it three or more times for Redlock.")
     List<String> uris;
 
     @Option(names = "--namespace", paramLabel = "PREFIX", defaultValue = LockClientOptions.DEFAULT_NAMESPACE,
             description = "prefix of the lock keys (default: ${DEFAULT-VALUE})")
     String namespace;
 
-    String uri() {
-        if (uris != null && uris.size() > 1) {
-            throw new ParameterException(spec.commandLine(),
-                    "several --redis URIs (Redlock) are not supported yet; give one");
-        }
+    /** The URIs given, else the one from the environment, else the default. */
+    List<String> uris() {
         if (uris != null) {
-            return uris.get(0);
+            return uris;
         }
         String fromEnvironment = System.getenv("REDIS_URL");
-        return fromEnvironment == null || fromEnvironment.isBlank() ? DEFAULT_URI : fromEnvironment;
+        return List.of(fromEnvironment == null || fromEnvironment.isBlank() ? DEFAULT_URI : fromEnvironment);
     }
 
-    /** Connects with the given default lease, and a command timeout that fits a quarter of it. */
+    /**
+     * Connects, to one server or with Redlock over several, with the given default lease and a
+     * command timeout that fits a quarter of it.
+     */
     LockClient connect(Duration lease) {
         Duration quarter = lease.dividedBy(4);
+        Duration commandTimeout = quarter.compareTo(MAX_COMMAND_TIMEOUT) < 0 ? quarter : MAX_COMMAND_TIMEOUT;
         LockClientOptions options;
         try {
-            options = LockClientOptions.builder(uri())
-                    .namespace(namespace)
-                    .defaultLease(lease)
-                    .commandTimeout(quarter.compareTo(MAX_COMMAND_TIMEOUT) < 0 ? quarter : MAX_COMMAND_TIMEOUT)
-                    .build();
+            List<String> given = uris();
+            LockClientOptions.Builder builder = given.size() == 1
+                    ? LockClientOptions.builder(given.get(0))
+                    : LockClientOptions.redlock(given);
+            if (given.size() > 1) {
+                Duration nodeTimeout = LockClientOptions.DEFAULT_REDLOCK_NODE_TIMEOUT;
+                builder.redlockNodeTimeout(nodeTimeout.compareTo(commandTimeout) < 0 ? nodeTimeout : commandTimeout);
+            }
+            options = builder.namespace(namespace).defaultLease(lease).commandTimeout(commandTimeout).build();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -22,7 +22,7 @@ class MainTest {
         assertThat(run.wait).isZero();
         assertThat(run.lease).isEqualTo(Duration.ofMillis(500));
         assertThat(run.grace).isEqualTo(Duration.ofMinutes(2));
-        assertThat(run.redis.uri()).isEqualTo("redis://cache:6380");
+        assertThat(run.redis.uris()).containsExactly("redis://cache:6380");
         assertThat(run.command).containsExactly("./report.sh", "--since", "yesterday");
     }
 
@@ -52,7 +52,7 @@ class MainTest {
                 List.of("run", "--", "true"),                             // no name
                 List.of("run", "--name", "n", "--wait", "soon", "--", "true"),
                 List.of("run", "--name", "n", "--lease", "10ms", "--", "true"),
-                List.of("run", "--name", "n", "--redis", "redis://a", "--redis", "redis://b", "--", "true"),
+                List.of("run", "--name", "n", "--redis", "redis://a", "--redis", "redis://b", "--", "true"), // Redlock needs 3
                 List.of("run", "--name", "n", "--redis", "http://a", "--", "true"),
                 List.of("status"),
                 List.of("release", "--name", "n"),                        // no --force

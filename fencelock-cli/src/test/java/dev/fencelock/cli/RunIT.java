@@ -144,6 +144,28 @@ class RunIT {
     }
 
     @Test
+    void severalRedisUrisRunUnderRedlock() throws Exception {
+        List<RedisServer> masters = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                masters.add(RedisServer.start());
+            }
+            List<String> args = new ArrayList<>(List.of("run", "--name", "redlocked"));
+            masters.forEach(master -> args.addAll(List.of("--redis", master.uri())));
+            args.addAll(List.of("--", "sh", "-c", "exit 5"));
+            try (FencelockProcess run = FencelockProcess.run(dir, EXIT_WAIT, args.toArray(String[]::new))) {
+                assertThat(run.exitCode()).as("stderr: %s", run.stderr()).isEqualTo(5);
+            }
+            for (RedisServer master : masters) {
+                assertThat(master.call("EXISTS", "fencelock:{redlocked}:fence")).as("acquired on %s", master).isEqualTo(1L);
+                assertThat(master.call("EXISTS", "fencelock:{redlocked}")).as("released on %s", master).isEqualTo(0L);
+            }
+        } finally {
+            masters.forEach(RedisServer::close);
+        }
+    }
+
+    @Test
     void statusListAndReleasePrintParsableJsonAndBreakGlass(RedisServer redis) throws Exception {
         ObjectMapper json = new ObjectMapper();
         try (LockClient client = RedisLocks.connect(redis.uri());
