@@ -63,7 +63,9 @@ public final class LockClientOptions {
 
     /**
      * Starts options for the Redis at {@code uri}, in Lettuce's form: {@code redis://host:port},
-     * {@code redis://user:password@host:port/db}, {@code rediss://…} for TLS.
+     * {@code redis://user:password@host:port/db}, {@code rediss://…} for TLS, or
+     * {@code redis-sentinel://host:26379,host2:26379/0#mymaster} for the master that Sentinel
+     * names (followed across failovers).
      *
      * @throws IllegalArgumentException if {@code uri} is not such a URI (the message never repeats
      *     a password)

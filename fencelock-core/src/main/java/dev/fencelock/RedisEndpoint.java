@@ -2,6 +2,7 @@ package dev.fencelock;
 
 import io.lettuce.core.RedisURI;
 import java.util.Objects;
+import java.util.stream.Collectors;
 
 /** Parses Redis URIs and names servers in messages, never with their credentials. */
 final class RedisEndpoint {
@@ -16,7 +17,9 @@ final class RedisEndpoint {
             // Lettuce's message may quote the URI, password included: drop it.
             throw invalid(uri);
         }
-        if (!uri.startsWith("redis://") && !uri.startsWith("rediss://") || parsed.getHost() == null) {
+        boolean sentinel = uri.startsWith("redis-sentinel://");
+        if (sentinel ? parsed.getSentinels().isEmpty() || parsed.getSentinelMasterId() == null
+                : !uri.startsWith("redis://") && !uri.startsWith("rediss://") || parsed.getHost() == null) {
             throw invalid(uri);
         }
         return parsed;
@@ -24,7 +27,8 @@ final class RedisEndpoint {
 
     private static IllegalArgumentException invalid(String uri) {
         return new IllegalArgumentException("uri must look like redis://host:6379, "
-                + "redis://user:password@host:6379/0 or rediss://host:6380 (TLS), was " + redact(uri));
+                + "redis://user:password@host:6379/0, rediss://host:6380 (TLS) or "
+                + "redis-sentinel://host:26379,host2:26379/0#mymaster, was " + redact(uri));
     }
 
     /** The URI with its user information replaced by {@code ***}. */
@@ -38,6 +42,10 @@ final class RedisEndpoint {
     }
 
     static String describe(RedisURI uri) {
+        if (!uri.getSentinels().isEmpty()) {
+            return "master '" + uri.getSentinelMasterId() + "' of sentinels "
+                    + uri.getSentinels().stream().map(s -> s.getHost() + ":" + s.getPort()).collect(Collectors.joining(","));
+        }
         return uri.getHost() + ":" + uri.getPort() + (uri.isSsl() ? " (TLS)" : "");
     }
 }

@@ -45,9 +45,11 @@ final class RedisNode implements AutoCloseable {
 
     /** @throws LockUnavailableException if the server cannot be reached within the connect timeout */
     static RedisNode connect(RedisURI uri, Duration commandTimeout, Duration connectTimeout) {
-        RedisURI timed = RedisURI.builder(uri).withTimeout(commandTimeout).build();
+        // The URI was parsed for these options alone, so setting its timeout touches nothing shared
+        // (a builder copy would drop Sentinel addresses).
+        uri.setTimeout(commandTimeout);
         String server = RedisEndpoint.describe(uri);
-        RedisClient client = RedisClient.create(timed);
+        RedisClient client = RedisClient.create(uri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 // While reconnecting, commands wait in a buffer, bounded by the command timeout: a

@@ -37,12 +37,14 @@ public final class RedisServer implements AutoCloseable {
     private final int port;
     private final List<String> extraArgs;
     private final boolean appendOnly;
+    private final String config;
     private Process process;
     private boolean paused;
     private RespClient client;
 
-    private RedisServer(Path binary, Path dir, int port, boolean appendOnly, List<String> extraArgs) {
+    private RedisServer(Path binary, Path dir, int port, boolean appendOnly, String config, List<String> extraArgs) {
         this.binary = binary;
+        this.config = config;
         this.dir = dir;
         this.port = port;
         this.appendOnly = appendOnly;
@@ -62,6 +64,7 @@ public final class RedisServer implements AutoCloseable {
     /** Builds and starts {@link RedisServer}s. */
     public static final class Builder {
         private boolean appendOnly;
+        private String config;
         private final List<String> args = new ArrayList<>();
 
         private Builder() {}
@@ -69,6 +72,16 @@ public final class RedisServer implements AutoCloseable {
         /** Persist every write to an append-only file ({@code appendfsync always}), kept across {@link #restart()}. */
         public Builder appendOnly(boolean appendOnly) {
             this.appendOnly = appendOnly;
+            return this;
+        }
+
+        /**
+         * A configuration file's contents, written to the server's directory and given as the
+         * first argument: what Sentinel needs ({@code sentinel monitor …} with
+         * {@code args("--sentinel")}), since it rewrites its configuration.
+         */
+        public Builder config(String contents) {
+            this.config = contents;
             return this;
         }
 
@@ -88,7 +101,7 @@ public final class RedisServer implements AutoCloseable {
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
-                RedisServer server = new RedisServer(RedisBinary.locate(), dir, freePort(), appendOnly, args);
+                RedisServer server = new RedisServer(RedisBinary.locate(), dir, freePort(), appendOnly, config, args);
                 try {
                     server.launch();
                     return server;
@@ -215,14 +228,25 @@ public final class RedisServer implements AutoCloseable {
      */
     public synchronized Object call(String... args) {
         try {
-            if (client == null) {
-                client = new RespClient(host(), port, CALL_TIMEOUT_MILLIS);
-            }
-            return client.call(args);
-        } catch (IOException e) {
+            return connectedClient().call(args);
+        } catch (IOException stale) {
+            // The cached connection may have been closed by the server (a restart, or Sentinel
+            // killing clients on a role change): try once on a fresh one.
             closeClient();
-            throw new UncheckedIOException("redis-server on port " + port + " did not answer " + args[0], e);
+            try {
+                return connectedClient().call(args);
+            } catch (IOException e) {
+                closeClient();
+                throw new UncheckedIOException("redis-server on port " + port + " did not answer " + args[0], e);
+            }
         }
+    }
+
+    private RespClient connectedClient() throws IOException {
+        if (client == null) {
+            client = new RespClient(host(), port, CALL_TIMEOUT_MILLIS);
+        }
+        return client;
     }
 
     /** An error reply from the server. */
@@ -251,7 +275,19 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private void launch() {
-        List<String> command = new ArrayList<>(List.of(binary.toString(),
+        List<String> command = new ArrayList<>(List.of(binary.toString()));
+        if (config != null) {
+            Path file = dir.resolve("redis.conf");
+            if (!Files.exists(file)) {
+                try {
+                    Files.writeString(file, config);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            command.add(file.toString());
+        }
+        command.addAll(List.of(
                 "--port", Integer.toString(port),
                 "--bind", "127.0.0.1",
                 "--dir", dir.toString(),
