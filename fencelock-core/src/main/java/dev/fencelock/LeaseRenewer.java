@@ -1,13 +1,16 @@
 package dev.fencelock;
 
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.SlotHash;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * <p>A lease is due a third of its length after its last confirmed renewal, so that two renewals
  * may fail before it runs out. A tick runs when the first lease is due and renews every lease
  * whose renewal window has opened (half an interval before it is due), in one script call per
- * {@value #MAX_BATCH} leases: leases acquired at different times fall into the same ticks and stay
+ * {@value #MAX_BATCH} leases (and, on a cluster, per hash slot): leases acquired at different times fall into the same ticks and stay
  * there, so the number of Redis calls per second does not grow with the number of leases.
  *
  * <p>A renewal goes to every server; a lease stays held while a majority confirms it (with one
@@ -108,12 +111,26 @@ final class LeaseRenewer {
                 next = Math.min(next, Math.max(lease.renewalDueAt(), lease.retryAt));
             }
         }
-        for (int from = 0; from < due.size(); from += MAX_BATCH) {
-            renew(due.subList(from, Math.min(due.size(), from + MAX_BATCH)), now);
+        for (List<RedisLease> batch : batches(due)) {
+            renew(batch, now);
         }
         if (next != Long.MAX_VALUE) {
             scheduleTick(next);
         }
+    }
+
+    /** At most {@value #MAX_BATCH} leases a call; on a cluster, one hash slot a call, as scripts require. */
+    private List<List<RedisLease>> batches(List<RedisLease> due) {
+        Collection<List<RedisLease>> groups = servers.isCluster()
+                ? due.stream().collect(Collectors.groupingBy(lease -> SlotHash.getSlot(lease.keys().lock()))).values()
+                : List.of(due);
+        List<List<RedisLease>> batches = new ArrayList<>();
+        for (List<RedisLease> group : groups) {
+            for (int from = 0; from < group.size(); from += MAX_BATCH) {
+                batches.add(group.subList(from, Math.min(group.size(), from + MAX_BATCH)));
+            }
+        }
+        return batches;
     }
 
     private void renew(List<RedisLease> batch, long sentAt) {

@@ -38,6 +38,7 @@ public final class LockClientOptions {
     public static final Duration DEFAULT_RETRY_JITTER = Duration.ofMillis(100);
 
     private final List<RedisURI> uris;
+    private final boolean cluster;
     private final String namespace;
     private final Duration defaultLease;
     private final Duration commandTimeout;
@@ -50,6 +51,7 @@ public final class LockClientOptions {
 
     private LockClientOptions(Builder builder) {
         this.uris = builder.uris;
+        this.cluster = builder.cluster;
         this.redlockNodeTimeout = builder.redlockNodeTimeout;
         this.clockDriftFactor = builder.clockDriftFactor;
         this.retryDelay = builder.retryDelay;
@@ -94,8 +96,31 @@ public final class LockClientOptions {
         return new Builder(parsed);
     }
 
+    /**
+     * Starts options for a Redis Cluster, reached through any of its nodes ({@code redis://} or
+     * {@code rediss://} URIs). A lock's keys share a hash slot (the {@code {name}} hash tag), so
+     * every lock operation is one script on the master of that slot; MOVED and ASK redirections
+     * are followed.
+     *
+     * @throws IllegalArgumentException if no seed is given, or one is not a Redis URI
+     */
+    public static Builder cluster(List<String> seeds) {
+        Objects.requireNonNull(seeds, "seeds");
+        if (seeds.isEmpty()) {
+            throw new IllegalArgumentException("a cluster needs at least one seed node");
+        }
+        Builder builder = new Builder(seeds.stream().map(RedisEndpoint::parse).toList());
+        builder.cluster = true;
+        return builder;
+    }
+
     List<RedisURI> uris() {
         return uris;
+    }
+
+    /** Whether the servers are seeds of one Redis Cluster rather than one server or Redlock masters. */
+    boolean isCluster() {
+        return cluster;
     }
 
     /**
@@ -103,9 +128,11 @@ public final class LockClientOptions {
      * messages and logs.
      */
     public String server() {
-        return uris.size() == 1
-                ? RedisEndpoint.describe(uris.get(0))
-                : uris.stream().map(RedisEndpoint::describe).collect(Collectors.joining(", ", "redlock(", ")"));
+        if (uris.size() == 1 && !cluster) {
+            return RedisEndpoint.describe(uris.get(0));
+        }
+        return uris.stream().map(RedisEndpoint::describe)
+                .collect(Collectors.joining(", ", cluster ? "cluster(" : "redlock(", ")"));
     }
 
     /** Redlock: how long each master may take to answer one call before it counts as failed. */
@@ -167,6 +194,7 @@ public final class LockClientOptions {
     /** Builds {@link LockClientOptions}. Not thread-safe. */
     public static final class Builder {
         private final List<RedisURI> uris;
+        private boolean cluster;
         private Duration redlockNodeTimeout = DEFAULT_REDLOCK_NODE_TIMEOUT;
         private double clockDriftFactor = DEFAULT_CLOCK_DRIFT_FACTOR;
         private Duration retryDelay = DEFAULT_RETRY_DELAY;
@@ -246,7 +274,7 @@ public final class LockClientOptions {
                         + ") must be shorter than a third of defaultLease (" + defaultLease
                         + "), so that a renewal can time out and be retried before the lease runs out");
             }
-            if (uris.size() > 1 && redlockNodeTimeout.compareTo(commandTimeout) > 0) {
+            if (uris.size() > 1 && !cluster && redlockNodeTimeout.compareTo(commandTimeout) > 0) {
                 throw new IllegalArgumentException("redlockNodeTimeout (" + redlockNodeTimeout
                         + ") must not be longer than commandTimeout (" + commandTimeout + ")");
             }

@@ -32,7 +32,7 @@ final class LockServers implements AutoCloseable {
     private LockServers(List<RedisNode> nodes, LockClientOptions options) {
         this.nodes = List.copyOf(nodes);
         this.subscriptions = nodes.stream().map(ReleaseSubscriptions::new).toList();
-        this.quorum = options.uris().size() / 2 + 1;
+        this.quorum = nodes.size() == 1 ? 1 : options.uris().size() / 2 + 1;
         this.options = options;
     }
 
@@ -46,6 +46,10 @@ final class LockServers implements AutoCloseable {
     static LockServers connect(LockClientOptions options) {
         List<RedisNode> nodes = new ArrayList<>();
         List<LockUnavailableException> failures = new ArrayList<>();
+        if (options.isCluster()) {
+            return new LockServers(List.of(RedisNode.connectCluster(options.uris(), options.commandTimeout(),
+                    options.connectTimeout())), options);
+        }
         for (var uri : options.uris()) {
             try {
                 nodes.add(RedisNode.connect(uri, options.commandTimeout(), options.connectTimeout()));
@@ -61,12 +65,19 @@ final class LockServers implements AutoCloseable {
         return new LockServers(nodes, options);
     }
 
+    /** One server (or one cluster): no quorum, no drift allowance, no fence write-back. */
     boolean isSingle() {
-        return options.uris().size() == 1;
+        return size() == 1;
     }
 
+    /** How many servers vote: 1 for a single server or a cluster, N for Redlock. */
     int size() {
-        return options.uris().size();
+        return options.isCluster() ? 1 : options.uris().size();
+    }
+
+    /** Whether lock keys live on a cluster, where one script may only touch keys of one slot. */
+    boolean isCluster() {
+        return options.isCluster();
     }
 
     int quorum() {

@@ -43,6 +43,16 @@ public final class RedisLocks {
     }
 
     /**
+     * Connects a lock client with default options to a Redis Cluster through its seed nodes.
+     *
+     * @throws IllegalArgumentException if no seed is given, or one is not a Redis URI
+     * @throws LockUnavailableException if no seed can be reached within the connect timeout
+     */
+    public static LockClient cluster(String... seeds) {
+        return connect(LockClientOptions.cluster(List.of(seeds)).build());
+    }
+
+    /**
      * Connects a lock client with the given options.
      *
      * @throws LockUnavailableException if Redis cannot be reached within the connect timeout

@@ -1,5 +1,6 @@
 package dev.fencelock;
 
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
@@ -8,10 +9,17 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -26,18 +34,19 @@ import java.util.concurrent.TimeoutException;
  * naming the server without its credentials, within the command timeout.
  */
 final class RedisNode implements AutoCloseable {
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> connection;
-    private final RedisAsyncCommands<String, String> commands;
+    private final AbstractRedisClient client;
+    private final StatefulConnection<String, String> connection;
+    private final RedisClusterAsyncCommands<String, String> commands;
     private final StatefulRedisPubSubConnection<String, String> pubSub;
     private final String server;
     private final Duration commandTimeout;
 
-    private RedisNode(RedisClient client, StatefulRedisConnection<String, String> connection,
+    private RedisNode(AbstractRedisClient client, StatefulConnection<String, String> connection,
+            RedisClusterAsyncCommands<String, String> commands,
             StatefulRedisPubSubConnection<String, String> pubSub, String server, Duration commandTimeout) {
         this.client = client;
         this.connection = connection;
-        this.commands = connection.async();
+        this.commands = commands;
         this.pubSub = pubSub;
         this.server = server;
         this.commandTimeout = commandTimeout;
@@ -62,7 +71,40 @@ final class RedisNode implements AutoCloseable {
         try {
             connection = client.connect();
             StatefulRedisPubSubConnection<String, String> pubSub = client.connectPubSub();
-            return new RedisNode(client, connection, pubSub, server, commandTimeout);
+            return new RedisNode(client, connection, connection.async(), pubSub, server, commandTimeout);
+        } catch (RuntimeException e) {
+            if (connection != null) {
+                connection.close();
+            }
+            shutdown(client);
+            throw new LockUnavailableException("cannot connect to Redis at " + server + ": " + describe(e), e);
+        }
+    }
+
+    /**
+     * Connects to a Redis Cluster through its seed nodes, following MOVED and ASK and refreshing
+     * the topology when they occur.
+     *
+     * @throws LockUnavailableException if no seed can be reached within the connect timeout
+     */
+    static RedisNode connectCluster(List<RedisURI> seeds, Duration commandTimeout, Duration connectTimeout) {
+        seeds.forEach(seed -> seed.setTimeout(commandTimeout));
+        String server = seeds.stream().map(RedisEndpoint::describe).collect(Collectors.joining(", ", "cluster(", ")"));
+        RedisClusterClient client = RedisClusterClient.create(seeds);
+        client.setOptions(ClusterClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+                .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).keepAlive(true).build())
+                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                        .enableAllAdaptiveRefreshTriggers()
+                        .build())
+                .build());
+        StatefulRedisClusterConnection<String, String> connection = null;
+        try {
+            connection = client.connect();
+            StatefulRedisPubSubConnection<String, String> pubSub = client.connectPubSub();
+            return new RedisNode(client, connection, connection.async(), pubSub, server, commandTimeout);
         } catch (RuntimeException e) {
             if (connection != null) {
                 connection.close();
@@ -93,7 +135,7 @@ final class RedisNode implements AutoCloseable {
     }
 
     /** The asynchronous commands of the command connection; wrap their futures in {@link #unavailableOnFailure}. */
-    RedisAsyncCommands<String, String> commands() {
+    RedisClusterAsyncCommands<String, String> commands() {
         return commands;
     }
 
@@ -135,7 +177,7 @@ final class RedisNode implements AutoCloseable {
         return message == null ? e.getClass().getSimpleName() : message;
     }
 
-    private static void shutdown(RedisClient client) {
+    private static void shutdown(AbstractRedisClient client) {
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
 
