@@ -1,5 +1,7 @@
 package dev.fencelock;
 
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,12 +26,14 @@ import java.util.stream.Collectors;
 final class LockServers implements AutoCloseable {
     private static final Duration DRIFT_CONSTANT = Duration.ofMillis(2);
 
+    private final ClientResources resources;
     private final List<RedisNode> nodes;
     private final List<ReleaseSubscriptions> subscriptions;
     private final int quorum;
     private final LockClientOptions options;
 
-    private LockServers(List<RedisNode> nodes, LockClientOptions options) {
+    private LockServers(ClientResources resources, List<RedisNode> nodes, LockClientOptions options) {
+        this.resources = resources;
         this.nodes = List.copyOf(nodes);
         this.subscriptions = nodes.stream().map(ReleaseSubscriptions::new).toList();
         this.quorum = nodes.size() == 1 ? 1 : options.uris().size() / 2 + 1;
@@ -44,25 +48,31 @@ final class LockServers implements AutoCloseable {
      * @throws LockUnavailableException if no quorum of the servers can be reached
      */
     static LockServers connect(LockClientOptions options) {
-        List<RedisNode> nodes = new ArrayList<>();
-        List<LockUnavailableException> failures = new ArrayList<>();
-        if (options.isCluster()) {
-            return new LockServers(List.of(RedisNode.connectCluster(options.uris(), options.commandTimeout(),
-                    options.connectTimeout())), options);
-        }
-        for (var uri : options.uris()) {
-            try {
-                nodes.add(RedisNode.connect(uri, options.commandTimeout(), options.connectTimeout()));
-            } catch (LockUnavailableException e) {
-                failures.add(e);
+        ClientResources resources = DefaultClientResources.create();
+        try {
+            if (options.isCluster()) {
+                return new LockServers(resources, List.of(RedisNode.connectCluster(options.uris(),
+                        options.commandTimeout(), options.connectTimeout(), resources)), options);
             }
+            List<RedisNode> nodes = new ArrayList<>();
+            List<LockUnavailableException> failures = new ArrayList<>();
+            for (var uri : options.uris()) {
+                try {
+                    nodes.add(RedisNode.connect(uri, options.commandTimeout(), options.connectTimeout(), resources));
+                } catch (LockUnavailableException e) {
+                    failures.add(e);
+                }
+            }
+            if (nodes.size() < options.uris().size() / 2 + 1) {
+                nodes.forEach(RedisNode::close);
+                throw failures.size() == 1 ? failures.get(0) : new LockUnavailableException("cannot reach a majority of "
+                        + options.server() + ": " + failures.stream().map(Throwable::getMessage).collect(Collectors.joining("; ")));
+            }
+            return new LockServers(resources, nodes, options);
+        } catch (RuntimeException e) {
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
+            throw e;
         }
-        if (nodes.size() < options.uris().size() / 2 + 1) {
-            nodes.forEach(RedisNode::close);
-            throw failures.size() == 1 ? failures.get(0) : new LockUnavailableException("cannot reach a majority of "
-                    + options.server() + ": " + failures.stream().map(Throwable::getMessage).collect(Collectors.joining("; ")));
-        }
-        return new LockServers(nodes, options);
     }
 
     /** One server (or one cluster): no quorum, no drift allowance, no fence write-back. */
@@ -173,6 +183,7 @@ final class LockServers implements AutoCloseable {
     @Override
     public void close() {
         nodes.forEach(RedisNode::close);
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 
     /** One server's answer: a value, or the failure (a timeout, a refused connection, an error reply). */

@@ -1,17 +1,26 @@
 package dev.fencelock;
 
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /** {@link FencedRedis} over one Redis server: the token check and the write are one script. */
 final class RedisFencedValues implements FencedRedis {
+    private final ClientResources resources = DefaultClientResources.create();
     private final RedisNode node;
 
-    RedisFencedValues(RedisNode node) {
-        this.node = node;
+    RedisFencedValues(LockClientOptions options) {
+        try {
+            this.node = RedisNode.connect(options.uris().get(0), options.commandTimeout(), options.connectTimeout(), resources);
+        } catch (RuntimeException e) {
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
+            throw e;
+        }
     }
 
     @Override
@@ -37,5 +46,6 @@ final class RedisFencedValues implements FencedRedis {
     @Override
     public void close() {
         node.close();
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 }

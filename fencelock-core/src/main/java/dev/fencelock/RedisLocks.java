@@ -78,6 +78,6 @@ public final class RedisLocks {
         if (options.uris().size() != 1) {
             throw new IllegalArgumentException("a fenced resource lives on one Redis server, not on " + options.server());
         }
-        return new RedisFencedValues(RedisNode.connect(options.uris().get(0), options.commandTimeout(), options.connectTimeout()));
+        return new RedisFencedValues(options);
     }
 }

@@ -17,6 +17,7 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -52,13 +53,19 @@ final class RedisNode implements AutoCloseable {
         this.commandTimeout = commandTimeout;
     }
 
-    /** @throws LockUnavailableException if the server cannot be reached within the connect timeout */
-    static RedisNode connect(RedisURI uri, Duration commandTimeout, Duration connectTimeout) {
+    /**
+     * Connects on the given Lettuce resources (event loops and timers), which the caller owns and
+     * shuts down: the servers of one client share one set, so that Redlock over five masters does
+     * not run five sets of threads on a small machine.
+     *
+     * @throws LockUnavailableException if the server cannot be reached within the connect timeout
+     */
+    static RedisNode connect(RedisURI uri, Duration commandTimeout, Duration connectTimeout, ClientResources resources) {
         // The URI was parsed for these options alone, so setting its timeout touches nothing shared
         // (a builder copy would drop Sentinel addresses).
         uri.setTimeout(commandTimeout);
         String server = RedisEndpoint.describe(uri);
-        RedisClient client = RedisClient.create(uri);
+        RedisClient client = RedisClient.create(resources, uri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 // While reconnecting, commands wait in a buffer, bounded by the command timeout: a
@@ -87,10 +94,11 @@ final class RedisNode implements AutoCloseable {
      *
      * @throws LockUnavailableException if no seed can be reached within the connect timeout
      */
-    static RedisNode connectCluster(List<RedisURI> seeds, Duration commandTimeout, Duration connectTimeout) {
+    static RedisNode connectCluster(List<RedisURI> seeds, Duration commandTimeout, Duration connectTimeout,
+            ClientResources resources) {
         seeds.forEach(seed -> seed.setTimeout(commandTimeout));
         String server = seeds.stream().map(RedisEndpoint::describe).collect(Collectors.joining(", ", "cluster(", ")"));
-        RedisClusterClient client = RedisClusterClient.create(seeds);
+        RedisClusterClient client = RedisClusterClient.create(resources, seeds);
         client.setOptions(ClusterClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
