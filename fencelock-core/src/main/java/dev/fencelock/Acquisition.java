@@ -103,10 +103,23 @@ final class Acquisition {
         }
         client.renewer().untrack(lease);
         List<LockServers.Reply<List<Long>>> failed = replies.stream().filter(reply -> !reply.isOk()).toList();
-        if (!granted.isEmpty() || !failed.isEmpty()) {
-            // Partial grants, late grants and lost replies: delete the key wherever it is ours.
+        if ((!granted.isEmpty() || !failed.isEmpty()) && !servers.isSingle()) {
+            // Partial grants and late grants: delete the key wherever it is ours before trying
+            // again or giving up, so that nobody sees a lock this attempt did not win.
+            client.releaseQuietly(lease).whenComplete((done, error) -> retryOrFail(replies, failed, nextRelease));
+            return;
+        }
+        if (!failed.isEmpty() || !granted.isEmpty()) {
+            // A lost reply may hide a grant, and a grant may come too late to use; the cleanup is
+            // not waited for, so that an unreachable server fails the acquisition within the
+            // command timeout.
             client.releaseQuietly(lease);
         }
+        retryOrFail(replies, failed, nextRelease);
+    }
+
+    private void retryOrFail(List<LockServers.Reply<List<Long>>> replies, List<LockServers.Reply<List<Long>>> failed,
+            CompletableFuture<Void> nextRelease) {
         if (failed.size() > servers.size() - servers.quorum()) {
             unavailable = failed.get(0).error();
             if (servers.isSingle()) {
@@ -137,9 +150,9 @@ final class Acquisition {
                         won(lease, token, sentAt);
                     } else {
                         client.renewer().untrack(lease);
-                        client.releaseQuietly(lease);
                         unavailable = null;
-                        retryAfter(servers.retryDelayNanos(), nextRelease);
+                        client.releaseQuietly(lease).whenComplete((done, error) ->
+                                retryAfter(servers.retryDelayNanos(), nextRelease));
                     }
                 });
     }

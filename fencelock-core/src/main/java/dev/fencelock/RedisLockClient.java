@@ -148,8 +148,8 @@ final class RedisLockClient implements LockClient {
     }
 
     /** Deletes the key on every server where it is the lease's, ignoring the outcome: cleanup only. */
-    void releaseQuietly(RedisLease lease) {
-        servers.onAll(node -> deleteKey(node, lease));
+    CompletableFuture<?> releaseQuietly(RedisLease lease) {
+        return servers.onAll(node -> deleteKey(node, lease));
     }
 
     private CompletableFuture<Long> deleteKeyRetryingOnce(RedisNode node, RedisLease lease) {
