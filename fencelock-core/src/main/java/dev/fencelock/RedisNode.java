@@ -20,6 +20,7 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -64,28 +65,12 @@ final class RedisNode implements AutoCloseable {
         // The URI was parsed for these options alone, so setting its timeout touches nothing shared
         // (a builder copy would drop Sentinel addresses).
         uri.setTimeout(commandTimeout);
-        String server = RedisEndpoint.describe(uri);
         RedisClient client = RedisClient.create(resources, uri);
-        client.setOptions(ClientOptions.builder()
-                .autoReconnect(true)
-                // While reconnecting, commands wait in a buffer, bounded by the command timeout: a
-                // Redis that is back within the timeout is used, one that is not fails the command.
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
-                .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).keepAlive(true).build())
-                .build());
-        StatefulRedisConnection<String, String> connection = null;
-        try {
-            connection = client.connect();
-            StatefulRedisPubSubConnection<String, String> pubSub = client.connectPubSub();
-            return new RedisNode(client, connection, connection.async(), pubSub, server, commandTimeout);
-        } catch (RuntimeException e) {
-            if (connection != null) {
-                connection.close();
-            }
-            shutdown(client);
-            throw new LockUnavailableException("cannot connect to Redis at " + server + ": " + describe(e), e);
-        }
+        client.setOptions(withTimeouts(ClientOptions.builder(), commandTimeout, connectTimeout).build());
+        return open(client, RedisEndpoint.describe(uri), commandTimeout, () -> {
+            StatefulRedisConnection<String, String> connection = client.connect();
+            return new Connections(connection, connection.async(), client.connectPubSub());
+        });
     }
 
     /**
@@ -97,26 +82,40 @@ final class RedisNode implements AutoCloseable {
     static RedisNode connectCluster(List<RedisURI> seeds, Duration commandTimeout, Duration connectTimeout,
             ClientResources resources) {
         seeds.forEach(seed -> seed.setTimeout(commandTimeout));
-        String server = seeds.stream().map(RedisEndpoint::describe).collect(Collectors.joining(", ", "cluster(", ")"));
         RedisClusterClient client = RedisClusterClient.create(resources, seeds);
-        client.setOptions(ClusterClientOptions.builder()
-                .autoReconnect(true)
+        client.setOptions(withTimeouts(ClusterClientOptions.builder(), commandTimeout, connectTimeout)
+                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers().build())
+                .build());
+        String server = seeds.stream().map(RedisEndpoint::describe).collect(Collectors.joining(", ", "cluster(", ")"));
+        return open(client, server, commandTimeout, () -> {
+            StatefulRedisClusterConnection<String, String> connection = client.connect();
+            return new Connections(connection, connection.async(), client.connectPubSub());
+        });
+    }
+
+    private static <B extends ClientOptions.Builder> B withTimeouts(B builder, Duration commandTimeout, Duration connectTimeout) {
+        builder.autoReconnect(true)
+                // While reconnecting, commands wait in a buffer, bounded by the command timeout: a
+                // Redis that is back within the timeout is used, one that is not fails the command.
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
-                .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).keepAlive(true).build())
-                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                        .enableAllAdaptiveRefreshTriggers()
-                        .build())
-                .build());
-        StatefulRedisClusterConnection<String, String> connection = null;
+                .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).keepAlive(true).build());
+        return builder;
+    }
+
+    /** The command and pub/sub connections of one server or cluster. */
+    private record Connections(StatefulConnection<String, String> commandConnection,
+            RedisClusterAsyncCommands<String, String> commands,
+            StatefulRedisPubSubConnection<String, String> pubSub) {}
+
+    private static RedisNode open(AbstractRedisClient client, String server, Duration commandTimeout,
+            Supplier<Connections> connect) {
         try {
-            connection = client.connect();
-            StatefulRedisPubSubConnection<String, String> pubSub = client.connectPubSub();
-            return new RedisNode(client, connection, connection.async(), pubSub, server, commandTimeout);
+            Connections connections = connect.get();
+            return new RedisNode(client, connections.commandConnection(), connections.commands(),
+                    connections.pubSub(), server, commandTimeout);
         } catch (RuntimeException e) {
-            if (connection != null) {
-                connection.close();
-            }
+            // Shutting the client down closes a command connection opened before the failure.
             shutdown(client);
             throw new LockUnavailableException("cannot connect to Redis at " + server + ": " + describe(e), e);
         }
