@@ -83,11 +83,7 @@ class ClusterIT {
         for (int i = 0; i < 30; i++) {
             leases.add(client.lock("batch:" + i).acquire(Duration.ZERO, LeaseOptions.renewing(leaseTime)));
         }
-        long until = System.nanoTime() + leaseTime.multipliedBy(3).toNanos();
-        while (System.nanoTime() < until) {
-            assertThat(leases).allMatch(Lease::isValid);
-            Thread.sleep(50);
-        }
+        Poll.throughout(leaseTime.multipliedBy(3), () -> assertThat(leases).allMatch(Lease::isValid));
         Lease victim = leases.get(7);
         RedisServer owner = ownerOf("fencelock:{batch:7}");
         owner.call("DEL", "fencelock:{batch:7}");

@@ -314,16 +314,7 @@ class DistributedLockIT {
 
     /** Polls PUBSUB NUMSUB until the channel has {@code count} subscribers. */
     static void awaitSubscribers(RedisServer redis, String channel, long count) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            List<?> reply = (List<?>) redis.call("PUBSUB", "NUMSUB", channel);
-            if (((Long) reply.get(1)) == count) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(channel + " has " + reply.get(1) + " subscribers, expected " + count);
-            }
-            Thread.sleep(10);
-        }
+        Poll.until(count + " subscribers on " + channel, Duration.ofSeconds(10),
+                () -> (Long) ((List<?>) redis.call("PUBSUB", "NUMSUB", channel)).get(1) == count);
     }
 }

@@ -150,12 +150,9 @@ abstract class LockContract {
         assertThat(lease.release()).isEqualTo(ReleaseOutcome.ALREADY_LOST);
     }
 
-    /** Gives a waiter time to fail its first try and subscribe, by polling that it is still waiting. */
+    /** Gives a waiter time to fail its first try and subscribe, checking that it keeps waiting. */
     private static void awaitWaiting(CompletableFuture<Lease> waiting) throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
-        while (System.nanoTime() < until) {
-            assertThat(waiting).as("the waiter must wait while the lock is held").isNotDone();
-            Thread.sleep(20);
-        }
+        Poll.throughout(Duration.ofMillis(300),
+                () -> assertThat(waiting).as("the waiter must wait while the lock is held").isNotDone());
     }
 }

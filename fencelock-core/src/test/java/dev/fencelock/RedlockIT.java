@@ -142,11 +142,7 @@ class RedlockIT {
         Lease lease = redlock().lock("renewed").acquire(Duration.ZERO, LeaseOptions.renewing(leaseTime));
         nodes.get(0).kill();
         nodes.get(1).kill();
-        long until = System.nanoTime() + leaseTime.multipliedBy(3).toNanos();
-        while (System.nanoTime() < until) {
-            assertThat(lease.isValid()).as("held by 3 of 5").isTrue();
-            Thread.sleep(50);
-        }
+        Poll.throughout(leaseTime.multipliedBy(3), () -> assertThat(lease.isValid()).as("held by 3 of 5").isTrue());
         // Two confirm, one denies, two are silent: no majority confirms, and none denies, so the
         // lease runs out on the local clock.
         nodes.get(2).call("DEL", "fencelock:{renewed}");

@@ -63,7 +63,7 @@ class SentinelIT {
         master.kill();
         awaitPromotion();
         // Two renewal periods on the new master: time for the watchdog to confirm or deny.
-        Thread.sleep(2_000);
+        Poll.throughout(Duration.ofSeconds(2), () -> { });
 
         if (lease.isValid()) {
             assertThat(replica.call("GET", "fencelock:{failover}"))
@@ -100,35 +100,15 @@ class SentinelIT {
     }
 
     private void awaitReplicated(String owner) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!owner.equals(replica.call("GET", "fencelock:{" + ownerKeyName(owner) + "}"))) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the lock key never reached the replica");
-            }
-            Thread.sleep(10);
-        }
-    }
-
-    private String ownerKeyName(String owner) {
-        for (String name : List.of("failover", "unreplicated")) {
-            if (owner.equals(master.call("GET", "fencelock:{" + name + "}"))) {
-                return name;
-            }
-        }
-        throw new AssertionError("no lock key holds " + owner);
+        Poll.until("replication of the lock key", Duration.ofSeconds(10),
+                () -> owner.equals(replica.call("GET", "fencelock:{failover}"))
+                        || owner.equals(replica.call("GET", "fencelock:{unreplicated}")));
     }
 
     private void awaitPromotion() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
+        Poll.until("failover to the replica", Duration.ofSeconds(30), () -> {
             List<?> address = (List<?>) sentinels.get(0).call("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "main");
-            if (address != null && Integer.toString(replica.port()).equals(address.get(1))) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no failover to the replica within 30 s; sentinel says " + address);
-            }
-            Thread.sleep(50);
-        }
+            return address != null && Integer.toString(replica.port()).equals(address.get(1));
+        });
     }
 }

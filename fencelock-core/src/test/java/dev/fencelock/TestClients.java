@@ -54,15 +54,13 @@ final class TestClients {
     }
 
     static void awaitQuiet(RedisLockClient client) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (System.nanoTime() < deadline && (client.renewer().trackedCount() > 0
-                || client.namesInUse() > 0 || client.servers().channelCount() > 0)) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        try {
+            Poll.until("settling of " + client, Duration.ofSeconds(5), () -> client.renewer().trackedCount() == 0
+                    && client.namesInUse() == 0 && client.servers().channelCount() == 0);
+        } catch (AssertionError unsettled) {
+            // The assertions that follow say what is left.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
