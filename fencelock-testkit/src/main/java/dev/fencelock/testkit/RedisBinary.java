@@ -69,8 +69,9 @@ public final class RedisBinary {
             if (!binary.toFile().setExecutable(true)) {
                 throw new IllegalStateException("cannot make " + binary + " executable");
             }
-            binary.toFile().deleteOnExit();
+            // Deleted in the reverse order of registration: the binary first, then its directory.
             dir.toFile().deleteOnExit();
+            binary.toFile().deleteOnExit();
             return binary;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot extract " + resource, e);
