@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One acquisition in progress, asynchronous from end to end so that waiting costs no thread:
@@ -37,6 +38,8 @@ final class Acquisition {
     private final long deadline;
     private final Duration maxWait;
     private final CompletableFuture<Lease> result = new CompletableFuture<>();
+    /** Set once, by the step that wins the lease or fails: the gate is handed on at most once. */
+    private final AtomicBoolean ended = new AtomicBoolean();
     private LockServers.Subscription subscription;
     /** Why the last attempt failed when too few servers answered; null when they answered "held". */
     private Throwable unavailable;
@@ -71,6 +74,14 @@ final class Acquisition {
     }
 
     private void attempt() {
+        try {
+            sendAttempt();
+        } catch (RuntimeException e) {
+            failUnexpectedly(e);
+        }
+    }
+
+    private void sendAttempt() {
         if (result.isDone()) {
             fail(new IllegalStateException("abandoned"), true);
             return;
@@ -85,7 +96,8 @@ final class Acquisition {
         long sentAt = client.ticker().nanoTime();
         servers.<List<Long>>onAll(node -> node.run(LuaScript.ACQUIRE, ScriptOutputType.MULTI,
                         keyArray, lease.owner(), leaseMillis, fenceTtlMillis))
-                .thenAccept(replies -> judge(lease, sentAt, replies, nextRelease));
+                .thenAccept(replies -> judge(lease, sentAt, replies, nextRelease))
+                .exceptionally(this::failUnexpectedly);
     }
 
     private void judge(RedisLease lease, long sentAt, List<LockServers.Reply<List<Long>>> replies,
@@ -154,10 +166,12 @@ final class Acquisition {
                         client.releaseQuietly(lease).whenComplete((done, error) ->
                                 retryAfter(servers.retryDelayNanos(), nextRelease));
                     }
-                });
+                })
+                .exceptionally(this::failUnexpectedly);
     }
 
     private void won(RedisLease lease, long token, long sentAt) {
+        ended.set(true);
         lease.granted(token, sentAt, servers.validity(options.lease()));
         local.held(lease);
         client.renewer().granted(lease);
@@ -222,7 +236,8 @@ final class Acquisition {
         }
         result.whenComplete((lease, error) -> wake.complete(null));
         wake.completeOnTimeout(null, Math.min(delayNanos, remaining), TimeUnit.NANOSECONDS)
-                .thenRun(this::attempt);
+                .thenRun(this::attempt)
+                .exceptionally(this::failUnexpectedly);
     }
 
     /** Fails the acquisition if its time is up or it was abandoned, and says so. */
@@ -245,8 +260,21 @@ final class Acquisition {
                 unavailable);
     }
 
-    /** Ends without a lease. {@code gateTaken}: whether this acquisition holds the gate. */
+    /**
+     * A bug in a continuation must fail the acquisition, not leave it pending forever (Lettuce
+     * and the JDK would swallow the exception).
+     */
+    private Void failUnexpectedly(Throwable error) {
+        fail(new LockException("acquisition of lock '" + local.keys().name() + "' failed unexpectedly",
+                RedisNode.unwrap(error)), true);
+        return null;
+    }
+
+    /** Ends without a lease, once. {@code gateTaken}: whether this acquisition holds the gate. */
     private void fail(Throwable error, boolean gateTaken) {
+        if (!ended.compareAndSet(false, true)) {
+            return;
+        }
         closeSubscription();
         if (gateTaken) {
             local.exitGate();
