@@ -91,10 +91,14 @@ final class LocalLock {
     }
 
     /** The lease {@code thread} holds through this client, or null. */
-    synchronized RedisLease heldBy(Thread thread) {
-        return current != null && current.holder() == thread && current.holds > 0 && current.isValid()
-                ? current
-                : null;
+    RedisLease heldBy(Thread thread) {
+        RedisLease lease;
+        synchronized (this) {
+            lease = current != null && current.holder() == thread && current.holds > 0 ? current : null;
+        }
+        // Outside the monitor: finding the lease expired signals the loss and hands the gate on,
+        // which may run the next acquisition's continuation on this thread.
+        return lease != null && lease.isValid() ? lease : null;
     }
 
     synchronized RedisLease currentLease() {
