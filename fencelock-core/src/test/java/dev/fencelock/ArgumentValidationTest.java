@@ -19,7 +19,7 @@ class ArgumentValidationTest {
     void uriMustBeARedisUriAndItsPasswordIsNeverRepeated() {
         assertThatThrownBy(() -> LockClientOptions.builder("http://app:s3cret@example.com"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("uri must look like redis://host:6379")
+                .hasMessageStartingWith("uri must look like redis://host:")
                 .hasMessageContaining("http://***@example.com")
                 .hasMessageNotContaining("s3cret");
         assertThatThrownBy(() -> LockClientOptions.builder("redis:/app:s3cret@host"))

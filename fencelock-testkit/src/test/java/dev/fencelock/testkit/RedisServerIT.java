@@ -15,10 +15,11 @@ import org.junit.jupiter.api.Test;
 /** The kit's servers are real processes that tests can crash, freeze, restart and inspect. */
 @RedisTest
 class RedisServerIT {
+    private static final int DEFAULT_REDIS_PORT = 6_379;
 
     @Test
-    void aStartedServerAnswersOnAFreePortOtherThan6379(RedisServer redis) {
-        assertThat(redis.port()).isNotEqualTo(6379);
+    void aStartedServerAnswersOnAFreePortOtherThanRedisDefault(RedisServer redis) {
+        assertThat(redis.port()).as("never the machine's own Redis port").isNotEqualTo(DEFAULT_REDIS_PORT);
         assertThat(redis.uri()).isEqualTo("redis://127.0.0.1:" + redis.port());
         assertThat(redis.call("PING")).isEqualTo("PONG");
         assertThat(redis.isRunning()).isTrue();
