@@ -1,0 +1,155 @@
+package dev.fencelock.bench;
+
+import dev.fencelock.DistributedLock;
+import dev.fencelock.LockClient;
+import dev.fencelock.RedisLocks;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.locks.InterProcessMutex;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.redisson.Redisson;
+import org.redisson.RedissonRedLock;
+import org.redisson.api.RLock;
+import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
+
+/** The systems compared, each built on servers the harness started. */
+final class Systems {
+    private static final String COMPARE_AND_DELETE =
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+
+    private Systems() {}
+
+    static BenchSystem fencelock(String name, LockClient client) {
+        return new BenchSystem(name, lockName -> {
+            DistributedLock lock = client.lock(lockName);
+            return new BenchLock() {
+                @Override
+                public void lock() {
+                    lock.lock();
+                }
+
+                @Override
+                public void unlock() {
+                    lock.unlock();
+                }
+            };
+        }, client);
+    }
+
+    static BenchSystem fencelock(String uri) {
+        return fencelock("fencelock", RedisLocks.connect(uri));
+    }
+
+    static BenchSystem fencelockRedlock(List<String> uris) {
+        return fencelock("fencelock-redlock", RedisLocks.redlock(uris.toArray(String[]::new)));
+    }
+
+    static RedissonClient redissonClient(String uri, Duration watchdog) {
+        Config config = new Config();
+        config.setLockWatchdogTimeout(watchdog.toMillis());
+        config.useSingleServer().setAddress(uri);
+        return Redisson.create(config);
+    }
+
+    static BenchSystem redisson(String uri, Duration watchdog) {
+        RedissonClient client = redissonClient(uri, watchdog);
+        return new BenchSystem("redisson", lockName -> adapt(client.getLock(lockName)), client::shutdown);
+    }
+
+    static BenchSystem redissonRedlock(List<String> uris) {
+        List<RedissonClient> clients = uris.stream().map(uri -> redissonClient(uri, Duration.ofSeconds(30))).toList();
+        return new BenchSystem("redisson-redlock", lockName -> {
+            @SuppressWarnings("deprecation")
+            RedissonRedLock lock = new RedissonRedLock(clients.stream().map(c -> c.getLock(lockName)).toArray(RLock[]::new));
+            return adapt(lock);
+        }, () -> clients.forEach(RedissonClient::shutdown));
+    }
+
+    private static BenchLock adapt(java.util.concurrent.locks.Lock lock) {
+        return new BenchLock() {
+            @Override
+            public void lock() {
+                lock.lock();
+            }
+
+            @Override
+            public void unlock() {
+                lock.unlock();
+            }
+        };
+    }
+
+    static BenchSystem curator(String connectString) {
+        CuratorFramework client = CuratorFrameworkFactory.newClient(connectString, new ExponentialBackoffRetry(100, 3));
+        client.start();
+        return new BenchSystem("curator", lockName -> {
+            InterProcessMutex mutex = new InterProcessMutex(client, "/locks/" + lockName);
+            return new BenchLock() {
+                @Override
+                public void lock() throws Exception {
+                    mutex.acquire();
+                }
+
+                @Override
+                public void unlock() throws Exception {
+                    mutex.release();
+                }
+            };
+        }, client::close);
+    }
+
+    /** The floor: one PING round trip per operation, from Lettuce. */
+    static BenchSystem ping(String uri) {
+        RedisClient client = RedisClient.create(uri);
+        StatefulRedisConnection<String, String> connection = client.connect();
+        RedisCommands<String, String> redis = connection.sync();
+        return new BenchSystem("ping", lockName -> new BenchLock() {
+            @Override
+            public void lock() {
+                redis.ping();
+            }
+
+            @Override
+            public void unlock() {}
+        }, () -> {
+            connection.close();
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+        });
+    }
+
+    /** The other floor: the bare SET NX PX and compare-and-delete pair, from Lettuce, spinning when held. */
+    static BenchSystem lettuceSetNx(String uri) {
+        RedisClient client = RedisClient.create(uri);
+        StatefulRedisConnection<String, String> connection = client.connect();
+        RedisCommands<String, String> redis = connection.sync();
+        return new BenchSystem("lettuce-setnx", lockName -> {
+            String token = UUID.randomUUID().toString();
+            return new BenchLock() {
+                @Override
+                public void lock() throws InterruptedException {
+                    while (redis.set(lockName, token, SetArgs.Builder.nx().px(30_000)) == null) {
+                        TimeUnit.MICROSECONDS.sleep(200);
+                    }
+                }
+
+                @Override
+                public void unlock() {
+                    redis.eval(COMPARE_AND_DELETE, ScriptOutputType.INTEGER, new String[] {lockName}, token);
+                }
+            };
+        }, () -> {
+            connection.close();
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+        });
+    }
+}
