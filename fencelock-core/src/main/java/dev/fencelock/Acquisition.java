@@ -94,7 +94,7 @@ final class Acquisition {
         String leaseMillis = Long.toString(options.lease().toMillis());
         String fenceTtlMillis = Long.toString(client.fenceCounterTtl(options).toMillis());
         long sentAt = client.ticker().nanoTime();
-        servers.<List<Long>>onAll(node -> node.run(LuaScript.ACQUIRE, ScriptOutputType.MULTI,
+        servers.<List<Long>>onAllWithinNodeTimeout(node -> node.run(LuaScript.ACQUIRE, ScriptOutputType.MULTI,
                         keyArray, lease.owner(), leaseMillis, fenceTtlMillis))
                 .thenAccept(replies -> judge(lease, sentAt, replies, nextRelease))
                 .exceptionally(this::failUnexpectedly);
@@ -155,7 +155,7 @@ final class Acquisition {
         LockKeys keys = local.keys();
         String[] keyArray = {keys.lock(), keys.fence()};
         String fenceTtlMillis = Long.toString(client.fenceCounterTtl(options).toMillis());
-        servers.<Long>onAll(node -> node.run(LuaScript.RAISE_FENCE, ScriptOutputType.INTEGER,
+        servers.<Long>onAllWithinNodeTimeout(node -> node.run(LuaScript.RAISE_FENCE, ScriptOutputType.INTEGER,
                         keyArray, lease.owner(), Long.toString(token), fenceTtlMillis))
                 .thenAccept(replies -> {
                     if (Tally.of(replies).ones() >= servers.quorum() && isStillValid(sentAt)) {
@@ -174,11 +174,15 @@ final class Acquisition {
         ended.set(true);
         lease.granted(token, sentAt, servers.validity(options.lease()));
         local.held(lease);
-        client.renewer().granted(lease);
-        closeSubscription();
-        if (!result.complete(new Hold(client, local, lease))) {
-            // Abandoned while the acquire was on its way: give the lock straight back.
-            client.releaseAsync(local, lease);
+        try {
+            client.renewer().granted(lease);
+            closeSubscription();
+        } finally {
+            if (!result.complete(new Hold(client, local, lease))) {
+                // Abandoned (timed out, cancelled, client closed) while the acquire was on its
+                // way: give the lock straight back.
+                client.releaseAsync(local, lease);
+            }
         }
     }
 

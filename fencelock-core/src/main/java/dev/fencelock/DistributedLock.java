@@ -14,7 +14,9 @@ import java.util.concurrent.locks.Lock;
  * may be released from any thread. The {@link Lock} methods bind the hold to the calling thread,
  * as {@link java.util.concurrent.locks.ReentrantLock} does. Both are reentrant for the thread that
  * acquired: a nested acquisition increments a local hold count, shares the first acquisition's
- * lease and token, and does not touch Redis; only the last release does.
+ * lease and token, and does not touch Redis; only the last release does. A thread whose lease was
+ * lost (or has run out) acquires anew, with a new token; its holds on the lost lease release
+ * nothing and report {@link ReleaseOutcome#ALREADY_LOST}.
  *
  * <p>Threads of one {@link LockClient} waiting for the same name queue locally in FIFO order, and
  * only the first of them talks to Redis; it is woken by the holder's release (pub/sub), or by the
@@ -34,8 +36,8 @@ public interface DistributedLock extends Lock {
      * @param maxWait how long to wait for another holder to release; zero tries once
      * @throws LockTimeoutException if the lock stayed held by someone else for {@code maxWait}
      * @throws LockUnavailableException if Redis did not answer within the command timeout
-     * @throws LockLostException if the calling thread already holds this lock and its lease was lost
      * @throws IllegalArgumentException if {@code maxWait} is negative
+     * @throws IllegalStateException if the client is closed, or is closed while this waits
      */
     Lease acquire(Duration maxWait);
 

@@ -18,6 +18,8 @@ public interface FencedRedis extends AutoCloseable {
      * the last accepted write.
      *
      * @return whether the write was accepted, and the token now stored
+     * @throws IllegalArgumentException if the token is negative or above 2^53 (Lua compares numbers
+     *     as doubles; Fencelock's tokens are microsecond timestamps, about 2^51)
      * @throws LockUnavailableException if Redis did not answer within the command timeout
      */
     Write write(String key, String value, long fencingToken);

@@ -13,6 +13,10 @@ record LockKeys(String name, String lock, String fence, String channel) {
 
     static LockKeys of(String namespace, String name) {
         Arguments.requireLength(name, "name", 1, LockClient.MAX_NAME_LENGTH);
+        if (name.indexOf('{') >= 0 || name.indexOf('}') >= 0) {
+            throw new IllegalArgumentException("name must not contain '{' or '}', which delimit the Redis"
+                    + " Cluster hash tag of its keys, was '" + name + "'");
+        }
         String lock = namespace + "{" + name + "}";
         return new LockKeys(name, lock, lock + ":fence", lock + ":released");
     }

@@ -119,14 +119,27 @@ final class LockServers implements AutoCloseable {
     }
 
     /**
-     * Sends one call to every server at once, and completes when all have answered, failed, or
-     * (with several servers) run out of the node timeout. Never completes exceptionally.
+     * Sends one call to every server at once, and completes when all have answered or failed
+     * (within the command timeout). Never completes exceptionally.
      */
     <T> CompletableFuture<List<Reply<T>>> onAll(Function<RedisNode, CompletableFuture<T>> call) {
+        return onAll(call, false);
+    }
+
+    /**
+     * As {@link #onAll(Function)}, but with several servers each gets at most the node timeout:
+     * for acquisitions, whose validity a slow master must not eat up. Releases and renewals get
+     * the whole command timeout, so that a release can be retried and a renewal confirmed.
+     */
+    <T> CompletableFuture<List<Reply<T>>> onAllWithinNodeTimeout(Function<RedisNode, CompletableFuture<T>> call) {
+        return onAll(call, !isSingle());
+    }
+
+    private <T> CompletableFuture<List<Reply<T>>> onAll(Function<RedisNode, CompletableFuture<T>> call, boolean nodeTimeout) {
         List<CompletableFuture<Reply<T>>> replies = new ArrayList<>(nodes.size());
         for (RedisNode node : nodes) {
             CompletableFuture<T> reply = call.apply(node);
-            if (!isSingle()) {
+            if (nodeTimeout) {
                 reply = reply.orTimeout(options.redlockNodeTimeout().toNanos(), TimeUnit.NANOSECONDS);
             }
             replies.add(reply.handle((value, error) -> new Reply<>(node, value, error == null ? null : describe(node, error))));

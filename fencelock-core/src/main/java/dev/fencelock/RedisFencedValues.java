@@ -11,6 +11,9 @@ import java.util.concurrent.TimeUnit;
 
 /** {@link FencedRedis} over one Redis server: the token check and the write are one script. */
 final class RedisFencedValues implements FencedRedis {
+    /** Lua numbers are doubles: tokens up to 2^53 compare exactly. Fencelock's are about 2^51. */
+    private static final long MAX_EXACT_TOKEN = 1L << 53;
+
     private final ClientResources resources = DefaultClientResources.create();
     private final RedisNode node;
 
@@ -27,8 +30,9 @@ final class RedisFencedValues implements FencedRedis {
     public Write write(String key, String value, long fencingToken) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value");
-        if (fencingToken < 0) {
-            throw new IllegalArgumentException("fencingToken must not be negative, was " + fencingToken);
+        if (fencingToken < 0 || fencingToken > MAX_EXACT_TOKEN) {
+            throw new IllegalArgumentException("fencingToken must be between 0 and 2^53 (compared exactly in Lua),"
+                    + " was " + fencingToken);
         }
         List<Long> reply = node.await(node.run(LuaScript.FENCED_WRITE, ScriptOutputType.MULTI,
                 new String[] {key}, value, Long.toString(fencingToken)));

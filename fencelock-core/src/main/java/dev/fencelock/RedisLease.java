@@ -144,9 +144,13 @@ final class RedisLease {
         throw lostNow();
     }
 
-    /** The exception that describes the loss; only for a lost lease. */
+    /**
+     * The exception that describes the loss, or null if the lease was not lost. A lease that has
+     * just become LOST may not have its exception yet: its signal is completed right after the
+     * state changes, so waiting for it is a matter of microseconds.
+     */
     LockLostException lostNow() {
-        return lost.getNow(null);
+        return state.get() == State.LOST ? lost.join() : lost.getNow(null);
     }
 
     CompletionStage<LockLostException> lost() {
@@ -163,7 +167,7 @@ final class RedisLease {
         if (!state.compareAndSet(State.HELD, State.LOST)) {
             return false;
         }
-        signalLost(reason);
+        signalLost(reason, options.interruptsHolderOnLoss());
         end();
         return true;
     }
@@ -180,15 +184,16 @@ final class RedisLease {
 
     /** Signals a loss that the release itself discovered: the key was gone or taken over. */
     void lostBeforeRelease(LockLostException.Reason reason) {
-        signalLost(reason);
+        // No interrupt: the holder has released, and its thread may be doing something else.
+        signalLost(reason, false);
     }
 
-    private void signalLost(LockLostException.Reason reason) {
+    private void signalLost(LockLostException.Reason reason, boolean interruptHolder) {
         LockLostException exception = new LockLostException(keys.name(), reason, "the lease of lock '"
                 + keys.name() + "' (fencing token " + fencingToken + ") was lost: " + describe(reason));
         // Completed at once, so that checkValid() throws from now on.
         lost.complete(exception);
-        if (options.interruptsHolderOnLoss()) {
+        if (interruptHolder) {
             holder.interrupt();
         }
     }

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.function.Function;
 
 /** A {@link DistributedLock} on one Redis server: a name and the lease options of its {@code Lock} view. */
 final class RedisLock implements DistributedLock {
@@ -55,7 +56,16 @@ final class RedisLock implements DistributedLock {
 
     @Override
     public CompletableFuture<Lease> acquireAsync(Duration maxWait, LeaseOptions options) {
-        return client.acquire(keys, maxWait, options);
+        CompletableFuture<Lease> acquisition = client.acquire(keys, maxWait, options);
+        // The caller's continuations run on a callback thread, never on an event loop (where a
+        // blocking close() would stall every reply) or on the JDK's timer thread.
+        CompletableFuture<Lease> result = acquisition.thenApplyAsync(Function.identity(), client.callbacks());
+        result.whenComplete((lease, error) -> {
+            if (result.isCancelled() && !acquisition.cancel(false)) {
+                acquisition.thenAcceptAsync(Lease::close, client.callbacks());
+            }
+        });
+        return result;
     }
 
     @Override
@@ -116,7 +126,9 @@ final class RedisLock implements DistributedLock {
             local.threadHolds.remove(Thread.currentThread());
         }
         if (hold.release() == ReleaseOutcome.ALREADY_LOST) {
-            throw hold.lease().lostNow();
+            LockLostException lost = hold.lease().lostNow();
+            throw lost != null ? lost : new LockLostException(keys.name(), LockLostException.Reason.KEY_GONE,
+                    "the lease of lock '" + keys.name() + "' was lost before unlock");
         }
     }
 

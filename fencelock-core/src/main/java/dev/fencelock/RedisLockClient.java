@@ -6,10 +6,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -35,6 +37,7 @@ final class RedisLockClient implements LockClient {
     private final LeaseRenewer renewer;
     private final OwnerTokens ownerTokens = new OwnerTokens();
     private final ConcurrentMap<String, LocalLock> locals = new ConcurrentHashMap<>();
+    private final Set<CompletableFuture<Lease>> acquisitions = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     RedisLockClient(LockClientOptions options, Ticker ticker) {
@@ -78,11 +81,24 @@ final class RedisLockClient implements LockClient {
             return CompletableFuture.failedFuture(e);
         }
         if (held != null) {
-            return CompletableFuture.completedFuture(new Hold(this, local, held));
+            if (held.isValid()) {
+                return CompletableFuture.completedFuture(new Hold(this, local, held));
+            }
+            // Past its deadline (now reported lost): this becomes a new acquisition, and the
+            // thread's earlier holds release nothing.
+            local.dropHold(held);
         }
         Acquisition acquisition = new Acquisition(this, local, leaseOptions, maxWait);
+        CompletableFuture<Lease> result = acquisition.result();
+        acquisitions.add(result);
+        result.whenComplete((lease, error) -> acquisitions.remove(result));
         acquisition.start();
-        return acquisition.result();
+        return result;
+    }
+
+    /** The executor of user-facing continuations: never an event loop or the renewer. */
+    Executor callbacks() {
+        return callbacks;
     }
 
     RedisLease newLease(LocalLock local, LeaseOptions leaseOptions, Thread holder) {
@@ -114,15 +130,23 @@ final class RedisLockClient implements LockClient {
         boolean wasHeld = lease.markReleased();
         renewer.untrack(lease);
         if (closed.get()) {
-            // close() released the key already.
+            // close() released the key already, unless the lease had been lost before.
             lease.end();
             leave(local);
-            return CompletableFuture.completedFuture(wasHeld ? ReleaseOutcome.RELEASED : ReleaseOutcome.ALREADY_LOST);
+            return CompletableFuture.completedFuture(lease.isLost() ? ReleaseOutcome.ALREADY_LOST : ReleaseOutcome.RELEASED);
         }
-        return servers.onAll(node -> deleteKeyRetryingOnce(node, lease))
-                .handle((replies, error) -> {
-                    lease.end();
-                    leave(local);
+        // One server: a lost reply is retried. Several: a majority decides, and a server whose
+        // reply was lost counts as one that failed, so the release stays within the timeout.
+        CompletableFuture<List<LockServers.Reply<Long>>> deletes = servers.onAll(node -> servers.isSingle()
+                ? deleteKeyRetryingOnce(node, lease)
+                : deleteKey(node, lease));
+        // The hand-over runs on the deletes themselves, which are never cancelled: a caller that
+        // gives up waiting (and cancels what it waited for) must not keep the name locked here.
+        deletes.whenComplete((replies, error) -> {
+            lease.end();
+            leave(local);
+        });
+        return deletes.thenApply(replies -> {
                     if (!wasHeld) {
                         return ReleaseOutcome.ALREADY_LOST;
                     }
@@ -149,7 +173,8 @@ final class RedisLockClient implements LockClient {
 
     /** Deletes the key on every server where it is the lease's, ignoring the outcome: cleanup only. */
     CompletableFuture<?> releaseQuietly(RedisLease lease) {
-        return servers.onAll(node -> deleteKey(node, lease));
+        // Within the node timeout: a command still queued for a slow server runs when it answers.
+        return servers.onAllWithinNodeTimeout(node -> deleteKey(node, lease));
     }
 
     private CompletableFuture<Long> deleteKeyRetryingOnce(RedisNode node, RedisLease lease) {
@@ -234,12 +259,17 @@ final class RedisLockClient implements LockClient {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        IllegalStateException closing = new IllegalStateException("the LockClient (" + servers.describe() + ") was closed");
+        acquisitions.forEach(acquisition -> acquisition.completeExceptionally(closing));
         List<CompletableFuture<ReleaseOutcome>> releases = new ArrayList<>();
         for (LocalLock local : locals.values()) {
             RedisLease lease = local.currentLease();
             if (lease != null && lease.markReleased()) {
                 renewer.untrack(lease);
-                releases.add(servers.onAll(node -> deleteKey(node, lease)).thenApply(replies -> ReleaseOutcome.RELEASED));
+                releases.add(servers.onAll(node -> deleteKey(node, lease)).thenApply(replies -> {
+                    lease.end();
+                    return ReleaseOutcome.RELEASED;
+                }));
             }
         }
         try {

@@ -62,9 +62,10 @@ final class RedisNode implements AutoCloseable {
      * @throws LockUnavailableException if the server cannot be reached within the connect timeout
      */
     static RedisNode connect(RedisURI uri, Duration commandTimeout, Duration connectTimeout, ClientResources resources) {
-        // The URI was parsed for these options alone, so setting its timeout touches nothing shared
-        // (a builder copy would drop Sentinel addresses).
-        uri.setTimeout(commandTimeout);
+        // The URI's timeout bounds the connection handshake; commands are bounded by the
+        // TimeoutOptions of withTimeouts. The URI was parsed for these options alone, so setting
+        // it touches nothing shared (a builder copy would drop Sentinel addresses).
+        uri.setTimeout(connectTimeout);
         RedisClient client = RedisClient.create(resources, uri);
         client.setOptions(withTimeouts(ClientOptions.builder(), commandTimeout, connectTimeout).build());
         return open(client, RedisEndpoint.describe(uri), commandTimeout, () -> {
@@ -81,7 +82,7 @@ final class RedisNode implements AutoCloseable {
      */
     static RedisNode connectCluster(List<RedisURI> seeds, Duration commandTimeout, Duration connectTimeout,
             ClientResources resources) {
-        seeds.forEach(seed -> seed.setTimeout(commandTimeout));
+        seeds.forEach(seed -> seed.setTimeout(connectTimeout));
         RedisClusterClient client = RedisClusterClient.create(resources, seeds);
         client.setOptions(withTimeouts(ClusterClientOptions.builder(), commandTimeout, connectTimeout)
                 .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers().build())

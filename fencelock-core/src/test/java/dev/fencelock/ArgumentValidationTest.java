@@ -110,6 +110,13 @@ class ArgumentValidationTest {
     }
 
     @Test
+    void lockNamesMayNotCarryHashTagBraces() {
+        assertThatThrownBy(() -> LockKeys.of("fencelock:", "}x"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("name must not contain '{' or '}'");
+    }
+
+    @Test
     void keysOfOneLockShareAHashTag() {
         LockKeys keys = LockKeys.of("fencelock:", "orders:42");
         assertThat(keys.lock()).isEqualTo("fencelock:{orders:42}");

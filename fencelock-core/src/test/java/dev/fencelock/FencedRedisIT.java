@@ -47,7 +47,8 @@ class FencedRedisIT {
             assertThatThrownBy(() -> resource.write(null, "v", 1)).isInstanceOf(NullPointerException.class).hasMessage("key");
             assertThatThrownBy(() -> resource.write("k", null, 1)).isInstanceOf(NullPointerException.class).hasMessage("value");
             assertThatThrownBy(() -> resource.write("k", "v", -1)).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessage("fencingToken must not be negative, was -1");
+                    .hasMessage("fencingToken must be between 0 and 2^53 (compared exactly in Lua), was -1");
+            assertThatThrownBy(() -> resource.write("k", "v", (1L << 53) + 1)).isInstanceOf(IllegalArgumentException.class);
         }
     }
 }

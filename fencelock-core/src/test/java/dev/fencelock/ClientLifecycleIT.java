@@ -1,0 +1,92 @@
+package dev.fencelock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fencelock.testkit.RedisServer;
+import dev.fencelock.testkit.RedisTest;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Edges of a lease's and a client's life: timeouts in release, continuations, close, expiry. */
+@RedisTest
+class ClientLifecycleIT {
+    private final TestClients clients = new TestClients();
+
+    @AfterEach
+    void nothingLeaked() {
+        clients.verifyNothingLeakedAndClose();
+    }
+
+    @Test
+    void aReleaseThatTimesOutDoesNotBlockTheNextAcquisition(RedisServer redis) throws Exception {
+        RedisLockClient client = clients.connect(redis);
+        Lease lease = client.lock("stalled").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofMillis(500)));
+        redis.pause();
+        try {
+            assertThatThrownBy(lease::close).isInstanceOf(LockUnavailableException.class);
+        } finally {
+            redis.resume();
+        }
+        try (Lease next = client.lock("stalled").acquire(Duration.ofSeconds(5))) {
+            assertThat(next.fencingToken()).isGreaterThan(lease.fencingToken());
+        }
+    }
+
+    @Test
+    void aLeaseCanBeReleasedInsideAnAcquireAsyncContinuation(RedisServer redis) throws Exception {
+        DistributedLock lock = clients.connect(redis).lock("async");
+        String thread = lock.acquireAsync(Duration.ZERO)
+                .thenApply(lease -> {
+                    assertThat(lease.release()).isEqualTo(ReleaseOutcome.RELEASED);
+                    return Thread.currentThread().getName();
+                })
+                .get(10, TimeUnit.SECONDS);
+        assertThat(thread).as("never an event loop").startsWith("fencelock-callback");
+    }
+
+    @Test
+    void closingTheClientFailsItsWaitingAcquisitions(RedisServer redis) throws Exception {
+        Lease held = clients.connect(redis).lock("closing").acquire(Duration.ZERO);
+        LockClient waiter = RedisLocks.connect(redis.uri());
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                waiter.lock("closing").lock();
+                outcome.complete(null);
+            } catch (Throwable e) {
+                outcome.complete(e);
+            }
+        });
+        thread.start();
+        DistributedLockIT.awaitSubscribers(redis, "fencelock:{closing}:released", 1);
+        waiter.close();
+        assertThat(outcome.get(10, TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        held.close();
+    }
+
+    @Test
+    void unlockAfterCloseReportsNothingLost(RedisServer redis) {
+        LockClient client = RedisLocks.connect(redis.uri());
+        DistributedLock lock = client.lock("closed-held");
+        lock.lock();
+        client.close();
+        lock.unlock();
+        assertThat(redis.call("EXISTS", "fencelock:{closed-held}")).isEqualTo(0L);
+    }
+
+    @Test
+    void aThreadWhoseLeaseRanOutAcquiresAnew(RedisServer redis) throws Exception {
+        DistributedLock lock = clients.connect(redis).lock("ran-out");
+        Lease first = lock.acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofMillis(200)));
+        first.lost().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        try (Lease second = lock.acquire(Duration.ofSeconds(5))) {
+            assertThat(second.fencingToken()).as("a new acquisition, not a reentrant one").isGreaterThan(first.fencingToken());
+            assertThat(first.release()).isEqualTo(ReleaseOutcome.ALREADY_LOST);
+            assertThat(second.isValid()).as("releasing the lost hold released nothing").isTrue();
+        }
+    }
+}
