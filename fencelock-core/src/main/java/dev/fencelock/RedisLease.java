@@ -130,7 +130,9 @@ final class RedisLease {
     }
 
     Duration remaining() {
-        return isValid() ? Duration.ofNanos(expiresAt - ticker.nanoTime()) : Duration.ZERO;
+        // Read the clock once: a second reading could fall past the deadline and go negative.
+        long left = expiresAt - ticker.nanoTime();
+        return isValid() && left > 0 ? Duration.ofNanos(left) : Duration.ZERO;
     }
 
     void checkValid() {
