@@ -1,6 +1,7 @@
 package dev.fencelock;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -87,6 +88,44 @@ abstract class LockContract {
         threads.shutdown();
         synchronized (counter) {
             assertThat(counter[0]).as("increments, none lost").isEqualTo(clientCount * threadsPerClient * increments);
+        }
+    }
+
+    @Test
+    void virtualThreadsExcludeEachOtherWhereTheJdkHasThem() throws Exception {
+        ExecutorService virtualThreads;
+        try {
+            virtualThreads = (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+        } catch (NoSuchMethodException e) {
+            assumeTrue(false, "this JDK (" + Runtime.version() + ") has no virtual threads; the suite runs them on JDK 21+");
+            return;
+        }
+        int[] counter = {0};
+        List<Future<?>> done = new ArrayList<>();
+        for (int c = 0; c < 2; c++) {
+            DistributedLock lock = connect().lock("virtual");
+            for (int t = 0; t < 50; t++) {
+                done.add(virtualThreads.submit(() -> {
+                    for (int i = 0; i < 4; i++) {
+                        lock.lock();
+                        try {
+                            int read = counter[0];
+                            Thread.yield();
+                            counter[0] = read + 1;
+                        } finally {
+                            lock.unlock();
+                        }
+                    }
+                    return null;
+                }));
+            }
+        }
+        for (Future<?> future : done) {
+            future.get(120, TimeUnit.SECONDS);
+        }
+        virtualThreads.shutdown();
+        synchronized (counter) {
+            assertThat(counter[0]).as("increments by 100 virtual threads, none lost").isEqualTo(400);
         }
     }
 
