@@ -67,19 +67,7 @@ abstract class LockContract {
         for (int c = 0; c < clientCount; c++) {
             DistributedLock lock = connect().lock("counter");
             for (int t = 0; t < threadsPerClient; t++) {
-                done.add(threads.submit(() -> {
-                    for (int i = 0; i < increments; i++) {
-                        lock.lock();
-                        try {
-                            int read = counter[0];
-                            Thread.yield();
-                            counter[0] = read + 1;
-                        } finally {
-                            lock.unlock();
-                        }
-                    }
-                    return null;
-                }));
+                done.add(threads.submit(() -> incrementUnderLock(lock, counter, increments)));
             }
         }
         for (Future<?> future : done) {
@@ -105,19 +93,7 @@ abstract class LockContract {
         for (int c = 0; c < 2; c++) {
             DistributedLock lock = connect().lock("virtual");
             for (int t = 0; t < 50; t++) {
-                done.add(virtualThreads.submit(() -> {
-                    for (int i = 0; i < 4; i++) {
-                        lock.lock();
-                        try {
-                            int read = counter[0];
-                            Thread.yield();
-                            counter[0] = read + 1;
-                        } finally {
-                            lock.unlock();
-                        }
-                    }
-                    return null;
-                }));
+                done.add(virtualThreads.submit(() -> incrementUnderLock(lock, counter, 4)));
             }
         }
         for (Future<?> future : done) {
@@ -187,6 +163,21 @@ abstract class LockContract {
         assertThat(lost.reason()).isEqualTo(LockLostException.Reason.KEY_GONE);
         assertThat(lease.isValid()).isFalse();
         assertThat(lease.release()).isEqualTo(ReleaseOutcome.ALREADY_LOST);
+    }
+
+    /** A deliberately non-atomic increment (read, yield, write) under the lock, as ShedLock's FuzzTester does. */
+    private static Void incrementUnderLock(DistributedLock lock, int[] counter, int times) {
+        for (int i = 0; i < times; i++) {
+            lock.lock();
+            try {
+                int read = counter[0];
+                Thread.yield();
+                counter[0] = read + 1;
+            } finally {
+                lock.unlock();
+            }
+        }
+        return null;
     }
 
     /** Gives a waiter time to fail its first try and subscribe, checking that it keeps waiting. */

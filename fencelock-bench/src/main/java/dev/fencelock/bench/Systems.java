@@ -1,6 +1,5 @@
 package dev.fencelock.bench;
 
-import dev.fencelock.DistributedLock;
 import dev.fencelock.LockClient;
 import dev.fencelock.RedisLocks;
 import io.lettuce.core.RedisClient;
@@ -30,20 +29,7 @@ final class Systems {
     private Systems() {}
 
     static BenchSystem fencelock(String name, LockClient client) {
-        return new BenchSystem(name, lockName -> {
-            DistributedLock lock = client.lock(lockName);
-            return new BenchLock() {
-                @Override
-                public void lock() {
-                    lock.lock();
-                }
-
-                @Override
-                public void unlock() {
-                    lock.unlock();
-                }
-            };
-        }, client);
+        return new BenchSystem(name, lockName -> adapt(client.lock(lockName)), client);
     }
 
     static BenchSystem fencelock(String uri) {
