@@ -70,16 +70,12 @@ final class LocalLock {
     }
 
     /**
-     * A further hold on the lease that {@code thread} already holds, or null if it holds none.
-     *
-     * @throws LockLostException if the thread's lease was lost and not yet released
+     * A further hold on the lease that {@code thread} already holds, or null if it holds none, or
+     * holds a lost one (the thread then acquires anew, after the lost lease hands the gate on).
      */
     synchronized RedisLease reenter(Thread thread) {
-        if (current == null || current.holder() != thread || current.holds == 0) {
+        if (current == null || current.holder() != thread || current.holds == 0 || current.isLost()) {
             return null;
-        }
-        if (current.isLost()) {
-            throw current.lostNow();
         }
         current.holds++;
         return current;

@@ -6,10 +6,10 @@ import java.util.Deque;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
-import java.util.function.Function;
 
 /** A {@link DistributedLock} on one Redis server: a name and the lease options of its {@code Lock} view. */
 final class RedisLock implements DistributedLock {
@@ -59,7 +59,13 @@ final class RedisLock implements DistributedLock {
         CompletableFuture<Lease> acquisition = client.acquire(keys, maxWait, options);
         // The caller's continuations run on a callback thread, never on an event loop (where a
         // blocking close() would stall every reply) or on the JDK's timer thread.
-        CompletableFuture<Lease> result = acquisition.thenApplyAsync(Function.identity(), client.callbacks());
+        // handleAsync, not thenApplyAsync: a failure, too, must be delivered on a callback thread.
+        CompletableFuture<Lease> result = acquisition.handleAsync((lease, error) -> {
+            if (error != null) {
+                throw error instanceof CompletionException completion ? completion : new CompletionException(error);
+            }
+            return lease;
+        }, client.callbacks());
         result.whenComplete((lease, error) -> {
             if (result.isCancelled() && !acquisition.cancel(false)) {
                 acquisition.thenAcceptAsync(Lease::close, client.callbacks());

@@ -73,13 +73,7 @@ final class RedisLockClient implements LockClient {
         Objects.requireNonNull(leaseOptions, "options");
         checkOpen();
         LocalLock local = enter(keys);
-        RedisLease held;
-        try {
-            held = local.reenter(Thread.currentThread());
-        } catch (LockLostException e) {
-            leave(local);
-            return CompletableFuture.failedFuture(e);
-        }
+        RedisLease held = local.reenter(Thread.currentThread());
         if (held != null) {
             if (held.isValid()) {
                 return CompletableFuture.completedFuture(new Hold(this, local, held));

@@ -49,6 +49,19 @@ class ClientLifecycleIT {
     }
 
     @Test
+    void aFailedAcquireAsyncIsDeliveredOnACallbackThread(RedisServer redis) throws Exception {
+        Lease held = clients.connect(redis).lock("busy-async").acquire(Duration.ZERO);
+        String thread = clients.connect(redis).lock("busy-async").acquireAsync(Duration.ofMillis(50))
+                .handle((lease, error) -> {
+                    assertThat(error).hasCauseInstanceOf(LockTimeoutException.class);
+                    return Thread.currentThread().getName();
+                })
+                .get(10, TimeUnit.SECONDS);
+        assertThat(thread).as("never the JDK's timer thread or an event loop").startsWith("fencelock-callback");
+        held.close();
+    }
+
+    @Test
     void closingTheClientFailsItsWaitingAcquisitions(RedisServer redis) throws Exception {
         Lease held = clients.connect(redis).lock("closing").acquire(Duration.ZERO);
         LockClient waiter = RedisLocks.connect(redis.uri());
