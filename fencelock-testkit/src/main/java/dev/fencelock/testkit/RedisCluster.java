@@ -1,5 +1,6 @@
 package dev.fencelock.testkit;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -11,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RedisCluster implements AutoCloseable {
     private static final int SLOTS = 16_384;
-    private static final long READY_TIMEOUT_MILLIS = 30_000;
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
 
     private final List<RedisServer> masters;
 
@@ -56,10 +57,10 @@ public final class RedisCluster implements AutoCloseable {
     }
 
     private void awaitOk() {
-        long deadline = System.currentTimeMillis() + READY_TIMEOUT_MILLIS;
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (!masters.stream().allMatch(RedisCluster::isOk)) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new IllegalStateException("the cluster did not reach cluster_state:ok within " + READY_TIMEOUT_MILLIS + " ms");
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("the cluster did not reach cluster_state:ok within " + READY_TIMEOUT.toMillis() + " ms");
             }
             try {
                 TimeUnit.MILLISECONDS.sleep(50);

@@ -11,20 +11,34 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A minimal RESP2 client over one socket: enough for tests to inspect and alter a server. */
+/**
+ * A minimal RESP2 client over one socket: enough for tests to inspect and alter a server. One
+ * caller at a time; {@link #close()} may come from any thread and fails a blocked call.
+ */
 final class RespClient implements AutoCloseable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
 
+    /** Connects within {@code timeoutMillis}, and waits as long for each reply. */
     RespClient(String host, int port, int timeoutMillis) throws IOException {
         socket = new Socket();
-        socket.connect(new InetSocketAddress(host, port), timeoutMillis);
-        socket.setSoTimeout(timeoutMillis);
-        in = new BufferedInputStream(socket.getInputStream());
-        out = socket.getOutputStream();
+        try {
+            socket.connect(new InetSocketAddress(host, port), timeoutMillis);
+            socket.setSoTimeout(timeoutMillis);
+            in = new BufferedInputStream(socket.getInputStream());
+            out = socket.getOutputStream();
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
     }
 
+    /**
+     * Sends a command and reads its reply, decoded as {@link RedisServer#call} describes. An error
+     * reply is returned as a {@link RedisServer.ReplyException}, not thrown, so that an error
+     * inside an array does not leave the rest of the array unread on the socket.
+     */
     Object call(String... args) throws IOException {
         ByteArrayOutputStream request = new ByteArrayOutputStream();
         request.writeBytes(("*" + args.length + "\r\n").getBytes(StandardCharsets.UTF_8));
@@ -41,12 +55,15 @@ final class RespClient implements AutoCloseable {
 
     private Object read() throws IOException {
         int type = in.read();
+        if (type == -1) {
+            throw new IOException("connection closed by the server");
+        }
         String line = readLine();
         switch (type) {
             case '+':
                 return line;
             case '-':
-                throw new RedisServer.ReplyException(line);
+                return new RedisServer.ReplyException(line);
             case ':':
                 return Long.parseLong(line);
             case '$': {
@@ -55,6 +72,9 @@ final class RespClient implements AutoCloseable {
                     return null;
                 }
                 byte[] bytes = in.readNBytes(length + 2);
+                if (bytes.length < length + 2) {
+                    throw new IOException("connection closed by the server");
+                }
                 return new String(bytes, 0, length, StandardCharsets.UTF_8);
             }
             case '*': {
@@ -68,8 +88,6 @@ final class RespClient implements AutoCloseable {
                 }
                 return items;
             }
-            case -1:
-                throw new IOException("connection closed by the server");
             default:
                 throw new IOException("unexpected RESP type '" + (char) type + "'");
         }
@@ -83,12 +101,19 @@ final class RespClient implements AutoCloseable {
             }
             line.write(b);
         }
-        in.read(); // '\n'
+        if (in.read() != '\n') {
+            throw new IOException("a RESP line ended without \\r\\n");
+        }
         return line.toString(StandardCharsets.UTF_8);
     }
 
+    /** Closes the socket; a broken socket is closed all the same. */
     @Override
-    public void close() throws IOException {
-        socket.close();
+    public void close() {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // Closing releases the descriptor even when it reports an error.
+        }
     }
 }
