@@ -5,7 +5,7 @@ import java.util.function.Function;
 /**
  * A lock system under measurement: how it names its locks, and how it is shut down.
  *
- * @param name as in the results: fencelock, redisson, redisson-redlock, fencelock-redlock, curator, ping, lettuce-setnx
+ * @param name as in the results: fencelock, redisson, redisson-redlock, curator, ping, lettuce-setnx
  * @param locks the lock of a name
  * @param closer releases the system's clients
  */
@@ -16,7 +16,11 @@ record BenchSystem(String name, Function<String, BenchLock> locks, AutoCloseable
     }
 
     @Override
-    public void close() throws Exception {
-        closer.close();
+    public void close() {
+        try {
+            closer.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot close " + name, e);
+        }
     }
 }

@@ -1,333 +1,264 @@
 package dev.fencelock.bench;
 
-import dev.fencelock.Lease;
-import dev.fencelock.LeaseOptions;
-import dev.fencelock.LockClient;
-import dev.fencelock.LockClientOptions;
-import dev.fencelock.RedisLocks;
 import dev.fencelock.testkit.RedisServer;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
-import java.util.function.UnaryOperator;
+import java.util.Set;
+import java.util.concurrent.atomic.DoubleAccumulator;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import org.apache.curator.test.TestingServer;
-import org.redisson.api.RLock;
-import org.redisson.api.RedissonClient;
 
 /**
  * Fencelock against Redisson and Curator, on the same servers, in one run: a table on stdout and
- * {@code fencelock-bench/target/bench-results.json}. Systems alternate within each round (A B A B)
- * and each figure is the median over the rounds, so that a noisy machine does not decide.
+ * {@code fencelock-bench/target/bench-results.json}, one object per scenario and system.
  *
- * <p>Usage: {@code Benchmarks [--quick] [--out FILE]}.
+ * <p>Servers: one {@code redis-server} for the single-server systems, five for Redlock, all started
+ * by the test kit on free loopback ports, and one ZooKeeper ({@link TestingServer}) for Curator.
+ * Systems alternate within each round (A B, then B A) and each figure is the median over the
+ * rounds, so that a noisy moment does not decide a ratio.
+ *
+ * <p>Run it with {@code ./fencelock-bench/run [--quick]}; {@code --help} lists the options.
  */
 public final class Benchmarks {
-    private final Settings settings;
-    private final List<Result> results = new ArrayList<>();
+    static final List<String> SYSTEMS = List.of("ping", "lettuce-setnx", "fencelock", "redisson", "curator", "redisson-redlock");
+    private static final List<Integer> SCENARIOS = List.of(1, 2, 3, 4, 5, 6);
+    private static final String USAGE = """
+            usage: fencelock-bench/run [--quick | --full] [--scenarios 1,2,...] [--systems fencelock,redisson,...] [--out FILE]
+              --quick      3 short rounds, fewer leases: under 2 minutes, for a smoke check
+              --full       5 rounds of 4 s, 10,000 leases held 60 s, 1,000 waiters (the default; under 15 minutes)
+              --scenarios  only these scenarios (1-6)
+              --systems    only these systems (%s)
+              --out        where the JSON goes (default fencelock-bench/target/bench-results.json)
+            """.formatted(String.join(", ", SYSTEMS));
 
-    /** How long and how big: the quick mode for a smoke check, the full mode for BENCHMARKS.md. */
-    record Settings(int rounds, Duration measure, int leases, Duration leaseWindow, Duration renewLease, int waiters) {
-        static final Settings QUICK = new Settings(3, Duration.ofMillis(700), 2_000, Duration.ofSeconds(6), Duration.ofSeconds(3), 100);
-        static final Settings FULL = new Settings(5, Duration.ofSeconds(4), 10_000, Duration.ofSeconds(60), Duration.ofSeconds(30), 1_000);
-        static final Settings SMOKE = new Settings(1, Duration.ofMillis(100), 50, Duration.ofMillis(1500), Duration.ofMillis(600), 10);
+    private final Settings settings;
+    private final Set<Integer> scenarios;
+    private final Set<String> systems;
+    private final List<Result> results = new ArrayList<>();
+    private final long startedAt = System.nanoTime();
+    private String redisVersion = "?";
+
+    Benchmarks(Settings settings, Set<Integer> scenarios, Set<String> systems) {
+        this.settings = settings;
+        this.scenarios = scenarios;
+        this.systems = systems;
     }
 
     Benchmarks(Settings settings) {
-        this.settings = settings;
+        this(settings, Set.copyOf(SCENARIOS), Set.copyOf(SYSTEMS));
     }
 
     public static void main(String[] args) throws Exception {
         Settings settings = Settings.FULL;
-        Path out = Path.of("fencelock-bench", "target", "bench-results.json");
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--quick" -> settings = Settings.QUICK;
-                case "--smoke" -> settings = Settings.SMOKE;
-                case "--out" -> out = Path.of(args[++i]);
-                default -> {
-                    System.err.println("usage: Benchmarks [--quick] [--out FILE]");
-                    System.exit(64);
+        Path out = Files.isDirectory(Path.of("fencelock-bench")) ? Path.of("fencelock-bench", "target", "bench-results.json")
+                : Path.of("target", "bench-results.json");
+        Set<Integer> scenarios = new LinkedHashSet<>(SCENARIOS);
+        Set<String> systems = new LinkedHashSet<>(SYSTEMS);
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--quick" -> settings = Settings.QUICK;
+                    case "--full" -> settings = Settings.FULL;
+                    case "--smoke" -> settings = Settings.SMOKE;
+                    case "--out" -> out = Path.of(value(args, ++i, "--out"));
+                    case "--scenarios" -> scenarios = scenarios(value(args, ++i, "--scenarios"));
+                    case "--systems" -> systems = systems(value(args, ++i, "--systems"));
+                    case "--help", "-h" -> {
+                        System.out.print(USAGE);
+                        return;
+                    }
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.print(USAGE);
+            System.exit(64);
         }
-        long start = System.nanoTime();
-        List<Result> results = new Benchmarks(settings).run();
-        writeJson(results, out);
-        System.out.println(table(results));
-        System.out.printf(Locale.ROOT, "wrote %s in %.0f s%n", out, (System.nanoTime() - start) / 1e9);
+        String loadAtStart = Report.loadAverage();
+        // Other processes on the machine skew every figure: the highest load seen is printed with
+        // the results (the benchmark's own threads and servers count too, about 2 on 2 cores).
+        DoubleAccumulator maxLoad = new DoubleAccumulator(Math::max, 0);
+        maxLoad.accumulate(Report.oneMinuteLoad());
+        Thread sampler = new Thread(() -> {
+            while (true) {
+                try {
+                    Thread.sleep(5_000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                maxLoad.accumulate(Report.oneMinuteLoad());
+            }
+        }, "bench-load-sampler");
+        sampler.setDaemon(true);
+        sampler.start();
+        Benchmarks benchmarks = new Benchmarks(settings, scenarios, systems);
+        List<Result> results = benchmarks.run();
+        Report.writeJson(results, out);
+        System.out.println();
+        System.out.println(Report.environment(settings, benchmarks.redisVersion, loadAtStart));
+        System.out.println();
+        System.out.println(Report.tables(results, settings));
+        System.out.println("Targets of issue 5 (ratios of this run; reported, never enforced):");
+        System.out.println();
+        System.out.println(Report.targets(results));
+        System.out.printf(Locale.ROOT, "wrote %s in %.0f s; load average at end %s, highest 1-minute load seen %.2f%n", out,
+                (System.nanoTime() - benchmarks.startedAt) / 1e9, Report.loadAverage(), maxLoad.get());
         System.exit(0); // Redisson and Curator leave non-daemon threads behind
     }
 
-    List<Result> run() throws Exception {
-        try (RedisServer redis = RedisServer.start();
-                Masters masters = new Masters(5);
-                TestingServer zookeeper = new TestingServer(true)) {
-            String uri = redis.uri();
-            List<Supplier<BenchSystem>> single = List.of(
-                    () -> Systems.ping(uri), () -> Systems.lettuceSetNx(uri), () -> Systems.fencelock(uri),
-                    () -> Systems.redisson(uri, Duration.ofSeconds(30)), () -> Systems.curator(zookeeper.getConnectString()));
-            List<BenchSystem> systems = new ArrayList<>();
-            try {
-                for (Supplier<BenchSystem> system : single) {
-                    systems.add(system.get());
-                }
-                measure(1, systems, 1, name -> "uncontended");
-                measure(2, systems.subList(1, systems.size()), 16, name -> name);
-                measure(3, systems.subList(1, systems.size()), 16, name -> "contended");
-            } finally {
-                for (BenchSystem system : systems) {
-                    system.close();
-                }
-            }
-            try (BenchSystem fencelockRedlock = Systems.fencelockRedlock(masters.uris());
-                    BenchSystem redissonRedlock = Systems.redissonRedlock(masters.uris())) {
-                measure(4, List.of(fencelockRedlock, redissonRedlock), 1, name -> "redlock");
-            }
-            heldLeases(redis);
-            waitersPerHandoff(redis);
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
         }
+        return args[i];
+    }
+
+    private static Set<Integer> scenarios(String list) {
+        Set<Integer> chosen = new LinkedHashSet<>();
+        for (String item : list.split(",")) {
+            try {
+                int scenario = Integer.parseInt(item.trim());
+                if (!SCENARIOS.contains(scenario)) {
+                    throw new NumberFormatException();
+                }
+                chosen.add(scenario);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--scenarios takes numbers from 1 to 6, got '" + item + "'");
+            }
+        }
+        return chosen;
+    }
+
+    private static Set<String> systems(String list) {
+        Set<String> chosen = new LinkedHashSet<>();
+        for (String item : list.split(",")) {
+            if (!SYSTEMS.contains(item.trim())) {
+                throw new IllegalArgumentException("--systems takes " + String.join(", ", SYSTEMS) + ", got '" + item + "'");
+            }
+            chosen.add(item.trim());
+        }
+        return chosen;
+    }
+
+    /** Runs the chosen scenarios and returns their rows, in the order of the scenarios. */
+    List<Result> run() throws Exception {
+        try (RedisServer redis = RedisServer.start()) {
+            redisVersion = redisVersion(redis);
+            if (scenarios.contains(1) || scenarios.contains(2) || scenarios.contains(3)) {
+                singleServer(redis);
+            }
+            if (scenarios.contains(4)) {
+                redlock();
+            }
+            if (scenarios.contains(5)) {
+                progress("scenario 5: " + settings.leaseSteps().stream().map(step -> step.leases() + " leases for "
+                        + step.window().toSeconds() + " s").collect(Collectors.joining(", then ")));
+                results.addAll(new HeldLeases(settings, redis).measure(chosen("fencelock", "redisson")));
+            }
+            if (scenarios.contains(6)) {
+                waiters(redis);
+            }
+        }
+        progress("done");
         return results;
     }
 
-    /**
-     * Lock+unlock in a loop on {@code threads} threads for the measurement time, every system in
-     * every round; {@code lockName} maps a thread's name to its lock's name.
-     */
-    private void measure(int scenario, List<BenchSystem> systems, int threads,
-            UnaryOperator<String> lockName) throws Exception {
-        Map<String, List<Map<String, Double>>> rounds = new LinkedHashMap<>();
-        for (int round = 0; round < settings.rounds(); round++) {
-            for (BenchSystem system : systems) {
-                rounds.computeIfAbsent(system.name(), n -> new ArrayList<>()).add(loop(system, threads, lockName));
-            }
-        }
-        rounds.forEach((system, figures) -> results.add(Result.median(scenario, system, figures)));
-    }
-
-    private Map<String, Double> loop(BenchSystem system, int threads, UnaryOperator<String> lockName)
-            throws Exception {
-        CountDownLatch ready = new CountDownLatch(threads);
-        CountDownLatch go = new CountDownLatch(1);
-        List<LatencyRecorder> recorders = new ArrayList<>();
-        List<Thread> workers = new ArrayList<>();
-        AtomicReference<Exception> failure = new AtomicReference<>();
-        long[] window = new long[2];
-        for (int t = 0; t < threads; t++) {
-            LatencyRecorder recorder = new LatencyRecorder();
-            recorders.add(recorder);
-            BenchLock lock = system.lock("bench:" + lockName.apply("t" + t));
-            Thread worker = new Thread(() -> {
-                try {
-                    // Warm up: connections, scripts, JIT.
-                    for (int i = 0; i < 200; i++) {
-                        lock.lock();
-                        lock.unlock();
-                    }
-                    ready.countDown();
-                    go.await();
-                    while (System.nanoTime() < window[1]) {
-                        long start = System.nanoTime();
-                        lock.lock();
-                        lock.unlock();
-                        recorder.record(System.nanoTime() - start);
-                    }
-                } catch (Exception e) {
-                    failure.set(e);
-                    ready.countDown();
-                }
-            }, system.name() + "-" + t);
-            workers.add(worker);
-            worker.start();
-        }
-        ready.await();
-        window[0] = System.nanoTime();
-        window[1] = window[0] + settings.measure().toNanos();
-        go.countDown();
-        for (Thread worker : workers) {
-            worker.join();
-        }
-        if (failure.get() != null) {
-            throw new IllegalStateException(system.name() + " failed", failure.get());
-        }
-        LatencyRecorder all = new LatencyRecorder();
-        recorders.forEach(all::addAll);
-        Map<String, Double> figures = new LinkedHashMap<>();
-        figures.put("ops_per_s", all.count() / ((System.nanoTime() - window[0]) / 1e9));
-        figures.put("p50_us", all.percentileMicros(0.50));
-        figures.put("p99_us", all.percentileMicros(0.99));
-        figures.put("p999_us", all.percentileMicros(0.999));
-        return figures;
-    }
-
-    /** Scenario 5: many leases held under the watchdog; renewal commands per second and heap per lease. */
-    private void heldLeases(RedisServer redis) throws Exception {
-        int count = settings.leases();
-        Duration lease = settings.renewLease();
-        try (LockClient fencelock = RedisLocks.connect(LockClientOptions.builder(redis.uri())
-                .defaultLease(lease).commandTimeout(lease.dividedBy(4).compareTo(Duration.ofSeconds(2)) < 0
-                        ? lease.dividedBy(4) : Duration.ofSeconds(2)).build())) {
-            List<Lease> held = new ArrayList<>();
-            results.add(leaseFigures("fencelock", redis, count,
-                    () -> {
-                        for (int i = 0; i < count; i++) {
-                            held.add(fencelock.lock("lease:" + i).acquire(Duration.ZERO, LeaseOptions.renewing(lease)));
-                        }
-                    },
-                    () -> held.forEach(Lease::close)));
-        }
-        RedissonClient redisson = Systems.redissonClient(redis.uri(), lease);
+    /** Scenarios 1-3, on one server: every system's client is opened once and used in every round. */
+    private void singleServer(RedisServer redis) throws Exception {
+        List<BenchSystem> open = new ArrayList<>();
+        TestingServer zookeeper = systems.contains("curator") ? new TestingServer(true) : null;
         try {
-            List<RLock> held = new ArrayList<>();
-            results.add(leaseFigures("redisson", redis, count,
-                    () -> {
-                        for (int i = 0; i < count; i++) {
-                            RLock lock = redisson.getLock("lease:" + i);
-                            lock.lock();
-                            held.add(lock);
-                        }
-                    },
-                    () -> held.forEach(RLock::unlock)));
+            String uri = redis.uri();
+            for (String name : chosen("ping", "lettuce-setnx", "fencelock", "redisson", "curator")) {
+                open.add(switch (name) {
+                    case "ping" -> Systems.ping(uri);
+                    case "lettuce-setnx" -> Systems.lettuceSetNx(uri);
+                    case "fencelock" -> Systems.fencelock(uri);
+                    case "redisson" -> Systems.redisson(uri);
+                    case "curator" -> Systems.curator(zookeeper.getConnectString());
+                    default -> throw new IllegalStateException(name);
+                });
+            }
+            List<BenchSystem> locks = open.stream().filter(system -> !system.name().equals("ping")).toList();
+            loop(1, open, 1, thread -> "uncontended", false);
+            loop(2, locks, settings.threads(), thread -> "own-" + thread, false);
+            loop(3, locks, settings.threads(), thread -> "contended", true);
         } finally {
-            redisson.shutdown();
-        }
-    }
-
-    private Result leaseFigures(String system, RedisServer redis, int count, Runnable acquireAll, Runnable releaseAll)
-            throws InterruptedException {
-        long before = usedHeap();
-        acquireAll.run();
-        long after = usedHeap();
-        redis.resetStats();
-        long start = System.nanoTime();
-        Thread.sleep(settings.leaseWindow().toMillis()); // the measured window itself
-        long calls = topLevelCommands(redis);
-        double seconds = (System.nanoTime() - start) / 1e9;
-        releaseAll.run();
-        Map<String, Double> figures = new LinkedHashMap<>();
-        figures.put("leases", (double) count);
-        figures.put("renewal_commands_per_s", calls / seconds);
-        figures.put("heap_bytes_per_lease", (after - before) / (double) count);
-        return Result.of(5, system, figures);
-    }
-
-    private static long usedHeap() {
-        Runtime runtime = Runtime.getRuntime();
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-        }
-        return runtime.totalMemory() - runtime.freeMemory();
-    }
-
-    /** Scenario 6: many threads wait for one lock; Redis commands per hand-off. */
-    private void waitersPerHandoff(RedisServer redis) throws Exception {
-        try (BenchSystem fencelock = Systems.fencelock(redis.uri())) {
-            results.add(handoffs(fencelock, redis));
-        }
-        try (BenchSystem redisson = Systems.redisson(redis.uri(), Duration.ofSeconds(30))) {
-            results.add(handoffs(redisson, redis));
-        }
-    }
-
-    private Result handoffs(BenchSystem system, RedisServer redis) throws Exception {
-        int waiters = settings.waiters();
-        BenchLock holder = system.lock("herd");
-        holder.lock();
-        CountDownLatch started = new CountDownLatch(waiters);
-        CountDownLatch done = new CountDownLatch(waiters);
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < waiters; i++) {
-            BenchLock lock = system.lock("herd");
-            Thread thread = new Thread(() -> {
-                started.countDown();
-                try {
-                    lock.lock();
-                    lock.unlock();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                } finally {
-                    done.countDown();
-                }
-            });
-            threads.add(thread);
-            thread.start();
-        }
-        started.await();
-        Thread.sleep(500); // every waiter has made its first try and is waiting
-        redis.resetStats();
-        long start = System.nanoTime();
-        holder.unlock();
-        if (!done.await(5, TimeUnit.MINUTES)) {
-            throw new IllegalStateException(system.name() + ": waiters did not finish");
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        long calls = topLevelCommands(redis);
-        Map<String, Double> figures = new LinkedHashMap<>();
-        figures.put("waiters", (double) waiters);
-        figures.put("commands_per_handoff", calls / (double) waiters);
-        figures.put("handoffs_per_s", waiters / seconds);
-        return Result.of(6, system.name(), figures);
-    }
-
-    /**
-     * The commands clients sent since the last reset. Both libraries do every lock operation in
-     * Lua, and Redis counts the commands a script runs as calls too, so those are left out: the
-     * scripts themselves, pub/sub and PING are what crossed the network.
-     */
-    static long topLevelCommands(RedisServer redis) {
-        return redis.commandCalls().entrySet().stream()
-                .filter(e -> TOP_LEVEL.contains(e.getKey()))
-                .mapToLong(Map.Entry::getValue).sum();
-    }
-
-    private static final java.util.Set<String> TOP_LEVEL = java.util.Set.of(
-            "eval", "evalsha", "eval_ro", "evalsha_ro", "subscribe", "unsubscribe", "psubscribe",
-            "punsubscribe", "ssubscribe", "sunsubscribe", "ping");
-
-    static String table(List<Result> results) {
-        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%-3s %-18s %s%n", "#", "system", "figures"));
-        for (Result result : results) {
-            out.append(String.format(Locale.ROOT, "%-3d %-18s %s%n", result.scenario(), result.system(),
-                    result.note() != null ? "skipped: " + result.note()
-                            : result.figures().entrySet().stream()
-                                    .map(e -> e.getKey() + "=" + String.format(Locale.ROOT, "%.1f", e.getValue()))
-                                    .collect(Collectors.joining("  "))));
-        }
-        return out.toString();
-    }
-
-    /** The five independent masters of the Redlock scenario. */
-    private static final class Masters implements AutoCloseable {
-        private final List<RedisServer> servers = new ArrayList<>();
-
-        Masters(int count) {
-            for (int i = 0; i < count; i++) {
-                servers.add(RedisServer.start());
+            for (BenchSystem system : open) {
+                system.close();
+            }
+            if (zookeeper != null) {
+                zookeeper.close();
             }
         }
+    }
 
-        List<String> uris() {
-            return servers.stream().map(RedisServer::uri).toList();
+    private void loop(int scenario, List<BenchSystem> chosen, int threads, IntFunction<String> lockName, boolean handoffs)
+            throws Exception {
+        if (!scenarios.contains(scenario) || chosen.isEmpty()) {
+            return;
         }
+        progress("scenario " + scenario + ": " + chosen.stream().map(BenchSystem::name).collect(Collectors.joining(", "))
+                + " on " + threads + " thread(s), " + settings.rounds() + " rounds");
+        results.addAll(new LockLoop(settings).measure(scenario, chosen, threads, lockName, handoffs));
+    }
 
-        @Override
-        public void close() {
-            servers.forEach(RedisServer::close);
+    /** Scenario 4: Redlock over five independent masters. */
+    private void redlock() throws Exception {
+        List<RedisServer> masters = new ArrayList<>();
+        List<BenchSystem> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                masters.add(RedisServer.start());
+            }
+            List<String> uris = masters.stream().map(RedisServer::uri).toList();
+            if (systems.contains("fencelock")) {
+                open.add(Systems.fencelockRedlock(uris));
+            }
+            if (systems.contains("redisson-redlock")) {
+                open.add(Systems.redissonRedlock(uris));
+            }
+            loop(4, open, 1, thread -> "redlock", false);
+        } finally {
+            for (BenchSystem system : open) {
+                system.close();
+            }
+            masters.forEach(RedisServer::close);
         }
     }
 
-    static Path writeJson(List<Result> results, Path out) throws IOException {
-        Files.createDirectories(out.toAbsolutePath().getParent());
-        return Files.writeString(out, results.stream().map(Result::json).collect(Collectors.joining(",\n  ", "[\n  ", "\n]\n")));
+    /** Scenario 6, for the systems that wait on Redis. */
+    private void waiters(RedisServer redis) throws Exception {
+        List<String> names = chosen("fencelock", "redisson");
+        if (names.isEmpty()) {
+            return;
+        }
+        progress("scenario 6: " + settings.waiterSteps().stream()
+                .map(step -> step.waiters() + " waiting in " + step.clients() + " client(s)").collect(Collectors.joining(", "))
+                + ", on " + Waiters.threadKind() + " threads, " + settings.rounds() + " rounds");
+        results.addAll(new Waiters(settings, redis).measure(names,
+                name -> name.equals("fencelock") ? Systems.fencelock(redis.uri()) : Systems.redisson(redis.uri())));
+    }
+
+    private List<String> chosen(String... names) {
+        return Arrays.stream(names).filter(systems::contains).toList();
+    }
+
+    private static String redisVersion(RedisServer redis) {
+        return Arrays.stream(((String) redis.call("INFO", "server")).split("\r\n"))
+                .filter(line -> line.startsWith("redis_version:"))
+                .map(line -> line.substring("redis_version:".length()))
+                .findFirst().orElse("?");
+    }
+
+    private void progress(String what) {
+        System.err.printf(Locale.ROOT, "[%4.0f s] %s%n", (System.nanoTime() - startedAt) / 1e9, what);
     }
 }

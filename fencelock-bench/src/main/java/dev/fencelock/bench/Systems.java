@@ -26,6 +26,9 @@ final class Systems {
     private static final String COMPARE_AND_DELETE =
             "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
+    /** Redisson's default lock watchdog timeout (Config.lockWatchdogTimeout); Fencelock's default lease is the same. */
+    static final Duration REDISSON_DEFAULT_WATCHDOG = Duration.ofSeconds(30);
+
     private Systems() {}
 
     static BenchSystem fencelock(String name, LockClient client) {
@@ -36,8 +39,9 @@ final class Systems {
         return fencelock("fencelock", RedisLocks.connect(uri));
     }
 
+    /** Fencelock's Redlock over independent masters; named "fencelock", as its scenario says it is Redlock. */
     static BenchSystem fencelockRedlock(List<String> uris) {
-        return fencelock("fencelock-redlock", RedisLocks.redlock(uris.toArray(String[]::new)));
+        return fencelock("fencelock", RedisLocks.redlock(uris.toArray(String[]::new)));
     }
 
     static RedissonClient redissonClient(String uri, Duration watchdog) {
@@ -47,13 +51,14 @@ final class Systems {
         return Redisson.create(config);
     }
 
-    static BenchSystem redisson(String uri, Duration watchdog) {
-        RedissonClient client = redissonClient(uri, watchdog);
+    /** Redisson's RLock as users run it: the watchdog with its default timeout. */
+    static BenchSystem redisson(String uri) {
+        RedissonClient client = redissonClient(uri, REDISSON_DEFAULT_WATCHDOG);
         return new BenchSystem("redisson", lockName -> adapt(client.getLock(lockName)), client::shutdown);
     }
 
     static BenchSystem redissonRedlock(List<String> uris) {
-        List<RedissonClient> clients = uris.stream().map(uri -> redissonClient(uri, Duration.ofSeconds(30))).toList();
+        List<RedissonClient> clients = uris.stream().map(uri -> redissonClient(uri, REDISSON_DEFAULT_WATCHDOG)).toList();
         return new BenchSystem("redisson-redlock", lockName -> {
             @SuppressWarnings("deprecation")
             RedissonRedLock lock = new RedissonRedLock(clients.stream().map(c -> c.getLock(lockName)).toArray(RLock[]::new));

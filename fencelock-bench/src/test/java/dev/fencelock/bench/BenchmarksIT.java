@@ -16,26 +16,36 @@ class BenchmarksIT {
 
     @Test
     void everyScenarioReportsEverySystemInTheDocumentedShape(@TempDir Path dir) throws Exception {
-        List<Result> results = new Benchmarks(Benchmarks.Settings.SMOKE).run();
+        List<Result> results = new Benchmarks(Settings.SMOKE).run();
 
-        assertThat(results).extracting(r -> r.scenario() + ":" + r.system()).containsExactly(
+        assertThat(results).extracting(r -> r.scenario() + ":" + r.system()).as("rows, in order").containsExactly(
                 "1:ping", "1:lettuce-setnx", "1:fencelock", "1:redisson", "1:curator",
                 "2:lettuce-setnx", "2:fencelock", "2:redisson", "2:curator",
                 "3:lettuce-setnx", "3:fencelock", "3:redisson", "3:curator",
-                "4:fencelock-redlock", "4:redisson-redlock",
-                "5:fencelock", "5:redisson",
-                "6:fencelock", "6:redisson");
+                "4:fencelock", "4:redisson-redlock",
+                "5:fencelock", "5:redisson", "5:fencelock", "5:redisson",
+                "6:fencelock", "6:redisson", "6:fencelock", "6:redisson");
         for (Result result : results.stream().filter(r -> r.scenario() <= 4).toList()) {
-            assertThat(result.figures()).as("%s", result).containsKeys("ops_per_s", "p50_us", "p99_us", "p999_us");
+            assertThat(result.fields()).as("%s", result).containsKeys("ops_per_s", "p50_us", "p99_us", "p999_us");
             assertThat(result.get("ops_per_s")).as("%s", result).isPositive();
+            assertThat(result.get("p50_us")).as("%s", result).isPositive().isLessThanOrEqualTo(result.get("p99_us"));
         }
-        assertThat(results.stream().filter(r -> r.scenario() == 5))
-                .allSatisfy(r -> assertThat(r.figures()).containsKeys("renewal_commands_per_s", "heap_bytes_per_lease"));
-        assertThat(results.stream().filter(r -> r.scenario() == 6))
-                .allSatisfy(r -> assertThat(r.get("commands_per_handoff")).isPositive());
+        assertThat(results.stream().filter(r -> r.scenario() == 3))
+                .allSatisfy(r -> assertThat(r.fields()).containsKeys("handoff_p50_us", "handoff_p99_us"));
+        assertThat(results.stream().filter(r -> r.scenario() == 5)).allSatisfy(r -> {
+            assertThat(r.fields()).containsKeys("leases", "renewal_commands_per_s", "heap_bytes_per_lease");
+            assertThat(r.get("renewal_commands_per_s")).as("renewals happened in %s", r).isPositive();
+        });
+        assertThat(results.stream().filter(r -> r.scenario() == 6)).allSatisfy(r -> {
+            assertThat(r.fields()).containsKeys("waiters", "threads");
+            assertThat(r.get("commands_per_handoff")).as("%s", r).isPositive();
+        });
 
-        Path json = Benchmarks.writeJson(results, dir.resolve("bench-results.json"));
-        String text = Files.readString(json);
-        assertThat(text).startsWith("[").contains("{\"scenario\":1,\"system\":\"fencelock\",\"ops_per_s\":");
+        String text = Files.readString(Report.writeJson(results, dir.resolve("bench-results.json")));
+        assertThat(text).as("a JSON array of rows").startsWith("[").endsWith("]\n")
+                .contains("{\"scenario\":1,\"system\":\"fencelock\",\"ops_per_s\":")
+                .contains("\"system\":\"redisson-redlock\"");
+        assertThat(Report.tables(results, Settings.SMOKE)).contains("| 1 | uncontended, 1 thread | ping |");
+        assertThat(Report.targets(results)).contains("| 4: throughput ≥ 5× RedissonRedLock |");
     }
 }

@@ -1,0 +1,247 @@
+package dev.fencelock.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.stream.Collectors;
+
+/**
+ * What a run prints and writes: the machine it ran on, the results as Markdown tables (so that
+ * they paste into BENCHMARKS.md as they are), the issue's targets as ratios of this run, and the
+ * JSON file. Targets are reported, never enforced: a noisy machine must not fail a build.
+ */
+final class Report {
+    private Report() {}
+
+    /** The machine, the JDK and the versions of what is compared, as lines of text. */
+    static String environment(Settings settings, String redisVersion, String loadAtStart) {
+        return String.join("\n",
+                "mode: " + settings.mode() + " (" + settings.rounds() + " rounds of " + seconds(settings) + " per system"
+                        + " in scenarios 1-4; figures are medians over the rounds)",
+                "machine: " + System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                        + System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
+                        + cpuModel() + ", load average at start " + loadAtStart,
+                "JDK: " + System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version")
+                        + " (" + System.getProperty("java.vm.name") + "), max heap "
+                        + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB",
+                "Redis: " + redisVersion + "; fencelock " + version("dev.fencelock", "fencelock-core")
+                        + ", Lettuce " + version("io.lettuce", "lettuce-core")
+                        + ", Redisson " + version("org.redisson", "redisson")
+                        + ", Curator " + version("org.apache.curator", "curator-recipes")
+                        + ", ZooKeeper " + version("org.apache.zookeeper", "zookeeper"));
+    }
+
+    private static String seconds(Settings settings) {
+        return String.format(Locale.ROOT, "%.1f s", settings.measure().toMillis() / 1000.0);
+    }
+
+    /** The load average over the last minute, five and fifteen minutes, or "unknown". */
+    static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    /** The load average over the last minute, or 0 where the system does not say. */
+    static double oneMinuteLoad() {
+        try {
+            return Double.parseDouble(loadAverage().split(" ")[0]);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(line -> line.startsWith("model name"))
+                    .map(line -> line.substring(line.indexOf(':') + 1).trim())
+                    .findFirst().orElse("unknown CPU");
+        } catch (IOException | RuntimeException e) {
+            return "unknown CPU";
+        }
+    }
+
+    /** A library's version, from the pom.properties Maven puts in its jar. */
+    private static String version(String group, String artifact) {
+        try (InputStream in = Report.class.getResourceAsStream("/META-INF/maven/" + group + "/" + artifact + "/pom.properties")) {
+            if (in == null) {
+                return "?";
+            }
+            Properties properties = new Properties();
+            properties.load(in);
+            return properties.getProperty("version", "?");
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    /** The results as Markdown tables: scenarios 1-4, then 5, then 6. */
+    static String tables(List<Result> results, Settings settings) {
+        StringBuilder out = new StringBuilder();
+        List<Result> loops = results.stream().filter(r -> r.scenario() <= 4).toList();
+        if (!loops.isEmpty()) {
+            out.append("Latencies in µs, of one lock+unlock; hand-off: from the start of a release to the return of\n")
+                    .append("the next acquisition by a thread that was already waiting.\n\n")
+                    .append("| # | scenario | system | ops/s | p50 | p99 | p99.9 | hand-off p50 | hand-off p99 |\n")
+                    .append("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+            int previous = 0;
+            for (Result r : loops) {
+                String label = r.scenario() == previous ? "" : scenarioLabel(r.scenario(), settings);
+                previous = r.scenario();
+                if (r.isSkipped()) {
+                    out.append(row(r.scenario(), label, r.system(), "skipped: " + r.fields().get("skipped"),
+                            "—", "—", "—", "—", "—")).append("\n");
+                    continue;
+                }
+                out.append(row(r.scenario(), label, r.system(), num(r.get("ops_per_s")), num(r.get("p50_us")),
+                        num(r.get("p99_us")), num(r.get("p999_us")), num(r.get("handoff_p50_us")),
+                        num(r.get("handoff_p99_us")))).append("\n");
+            }
+        }
+        List<Result> leases = results.stream().filter(r -> r.scenario() == 5).toList();
+        if (!leases.isEmpty()) {
+            out.append("\n| # | leases held under the watchdog | system | renewal commands/s | Redis CPU µs/s in renewals | heap bytes per lease |\n")
+                    .append("| --- | ---: | --- | ---: | ---: | ---: |\n");
+            for (Result r : leases) {
+                out.append(row(5, count(r.get("leases")) + " for " + count(r.get("window_s")) + " s", r.system(),
+                        num(r.get("renewal_commands_per_s")), num(r.get("renewal_server_us_per_s")),
+                        num(r.get("heap_bytes_per_lease")))).append("\n");
+            }
+        }
+        List<Result> waiters = results.stream().filter(r -> r.scenario() == 6).toList();
+        if (!waiters.isEmpty()) {
+            out.append("\n| # | threads waiting on one lock | system | Redis commands per hand-off | hand-offs/s |\n")
+                    .append("| --- | --- | --- | ---: | ---: |\n");
+            for (Result r : waiters) {
+                out.append(row(6, count(r.get("waiters")) + " " + r.fields().get("threads") + " in "
+                                + count(r.get("clients")) + (r.get("clients") == 1 ? " client" : " clients"), r.system(),
+                        String.format(Locale.ROOT, "%.2f", r.get("commands_per_handoff")), num(r.get("handoffs_per_s"))))
+                        .append("\n");
+            }
+        }
+        return out.toString();
+    }
+
+    private static String scenarioLabel(int scenario, Settings settings) {
+        return switch (scenario) {
+            case 1 -> "uncontended, 1 thread";
+            case 2 -> settings.threads() + " threads, own names";
+            case 3 -> settings.threads() + " threads, one name";
+            case 4 -> "Redlock(5), 1 thread";
+            default -> "";
+        };
+    }
+
+    private static String row(Object... cells) {
+        return Arrays.stream(cells).map(String::valueOf).collect(Collectors.joining(" | ", "| ", " |"));
+    }
+
+    private static String count(double value) {
+        return String.format(Locale.ROOT, "%,.0f", value);
+    }
+
+    private static String num(double value) {
+        if (Double.isNaN(value)) {
+            return "—";
+        }
+        return Math.abs(value) >= 100 ? String.format(Locale.ROOT, "%,.0f", value) : String.format(Locale.ROOT, "%.1f", value);
+    }
+
+    /** The targets of issue 5 as ratios of this run, each said reached or missed, or why it cannot be said. */
+    static String targets(List<Result> results) {
+        List<String> rows = new ArrayList<>();
+        rows.add("| target | this run | reached |");
+        rows.add("| --- | --- | --- |");
+        ratio(results, 1, "ops_per_s", "redisson", "ops_per_s").ifPresentOrElse(
+                r -> rows.add(target("1: throughput ≥ 2× Redisson", r, "%.2f×", r >= 2)),
+                () -> rows.add(missing("1: throughput ≥ 2× Redisson")));
+        find(results, 1, "fencelock").flatMap(f -> find(results, 1, "ping").map(p -> f.get("p50_us") / (2 * p.get("p50_us"))))
+                .ifPresentOrElse(r -> rows.add(target("1: p50 ≤ 1.2 × (2 × PING p50)", r, "%.2f × (2 × PING p50)", r <= 1.2)),
+                        () -> rows.add(missing("1: p50 ≤ 1.2 × (2 × PING p50)")));
+        ratio(results, 2, "ops_per_s", "redisson", "ops_per_s").ifPresentOrElse(
+                r -> rows.add(target("2: throughput ≥ 3× Redisson", r, "%.2f×", r >= 3)),
+                () -> rows.add(missing("2: throughput ≥ 3× Redisson")));
+        ratio(results, 3, "p99_us", "redisson", "p99_us").ifPresentOrElse(
+                r -> rows.add(target("3: p99 lock+unlock (waiting included) ≤ ⅓ of Redisson's", r, "%.2f×", r <= 1 / 3.0)),
+                () -> rows.add(missing("3: p99 lock+unlock ≤ ⅓ of Redisson's")));
+        ratio(results, 3, "handoff_p99_us", "redisson", "handoff_p99_us").ifPresentOrElse(
+                r -> rows.add(target("3: p99 hand-off (release to next waiter's acquisition) ≤ ⅓ of Redisson's", r, "%.2f×",
+                        r <= 1 / 3.0)),
+                () -> rows.add(missing("3: p99 hand-off ≤ ⅓ of Redisson's")));
+        Optional<Result> redlock = find(results, 4, "fencelock");
+        if (redlock.isPresent() && redlock.get().isSkipped()) {
+            rows.add("| 4: throughput ≥ 5× RedissonRedLock | " + redlock.get().fields().get("skipped") + " | not measured |");
+        } else {
+            ratio(results, 4, "ops_per_s", "redisson-redlock", "ops_per_s").ifPresentOrElse(
+                    r -> rows.add(target("4: throughput ≥ 5× RedissonRedLock", r, "%.2f×", r >= 5)),
+                    () -> rows.add(missing("4: throughput ≥ 5× RedissonRedLock")));
+        }
+        List<Result> leases = results.stream().filter(r -> r.scenario() == 5 && r.system().equals("fencelock"))
+                .sorted(Comparator.comparingDouble(r -> r.get("leases"))).toList();
+        if (leases.size() >= 2) {
+            Result few = leases.get(0);
+            Result many = leases.get(leases.size() - 1);
+            double growth = many.get("renewal_commands_per_s") / few.get("renewal_commands_per_s");
+            rows.add(String.format(Locale.ROOT,
+                    "| 5: renewal commands/s independent of the number of leases (here: grows ≤ 1.5× for %.0f× the leases) | %.2f/s for %,.0f leases, %.2f/s for %,.0f: %.1f× | %s |",
+                    many.get("leases") / few.get("leases"), few.get("renewal_commands_per_s"), few.get("leases"),
+                    many.get("renewal_commands_per_s"), many.get("leases"), growth, growth <= 1.5 ? "yes" : "no"));
+        } else {
+            rows.add(missing("5: renewal commands/s independent of the number of leases"));
+        }
+        List<Result> herds = results.stream().filter(r -> r.scenario() == 6 && r.system().equals("fencelock")).toList();
+        if (!herds.isEmpty()) {
+            for (double clients : herds.stream().mapToDouble(r -> r.get("clients")).distinct().toArray()) {
+                List<Result> alike = herds.stream().filter(r -> r.get("clients") == clients).toList();
+                double worst = alike.stream().mapToDouble(r -> r.get("commands_per_handoff")).max().orElseThrow();
+                rows.add(String.format(Locale.ROOT, "| 6: ≤ 3 Redis commands per hand-off, whatever the number of waiters (%s) | %s | %s |",
+                        clients == 1 ? "waiters in one client" : String.format(Locale.ROOT, "waiters spread over %.0f clients", clients),
+                        alike.stream().map(r -> String.format(Locale.ROOT, "%.2f with %,.0f waiters", r.get("commands_per_handoff"), r.get("waiters")))
+                                .collect(Collectors.joining(", ")),
+                        worst <= 3 ? "yes" : "no"));
+            }
+        } else {
+            rows.add(missing("6: ≤ 3 Redis commands per hand-off"));
+        }
+        return String.join("\n", rows) + "\n";
+    }
+
+    private static String target(String what, double ratio, String format, boolean reached) {
+        return "| " + what + " | " + String.format(Locale.ROOT, format, ratio) + " | " + (reached ? "yes" : "no") + " |";
+    }
+
+    private static String missing(String what) {
+        return "| " + what + " | — | not measured in this run |";
+    }
+
+    /** Fencelock's {@code figure} over {@code other}'s {@code otherFigure} in {@code scenario}. */
+    private static Optional<Double> ratio(List<Result> results, int scenario, String figure, String other, String otherFigure) {
+        return find(results, scenario, "fencelock").filter(r -> !r.isSkipped())
+                .flatMap(f -> find(results, scenario, other).map(o -> f.get(figure) / o.get(otherFigure)))
+                .filter(r -> !r.isNaN());
+    }
+
+    private static Optional<Result> find(List<Result> results, int scenario, String system) {
+        return results.stream().filter(r -> r.scenario() == scenario && r.system().equals(system)).findFirst();
+    }
+
+    /** Writes the rows as a JSON array, one object a line. */
+    static Path writeJson(List<Result> results, Path out) throws IOException {
+        Path parent = out.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        return Files.writeString(out, results.stream().map(Result::json)
+                .collect(Collectors.joining(",\n  ", "[\n  ", "\n]\n")));
+    }
+}

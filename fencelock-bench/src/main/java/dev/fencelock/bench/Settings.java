@@ -1,0 +1,47 @@
+package dev.fencelock.bench;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * How long and how big a run is: {@link #FULL} for BENCHMARKS.md, {@link #QUICK} for a check that
+ * finishes in under two minutes, {@link #SMOKE} for the integration test (seconds).
+ *
+ * @param mode the name printed with the results
+ * @param rounds rounds of scenarios 1–4 and 6; every system runs once per round, and each figure is
+ *     the median over the rounds
+ * @param measure how long one system runs in one round of scenarios 1–4
+ * @param threads threads of scenarios 2 and 3
+ * @param leaseSteps scenario 5: how many leases are held, and for how long renewals are counted
+ * @param renewLease scenario 5: the lease of Fencelock and the watchdog timeout of Redisson, both
+ *     renewed at a third of it
+ * @param waiterSteps scenario 6: how many threads wait for one lock, in how many clients
+ */
+record Settings(String mode, int rounds, Duration measure, int threads, List<LeaseStep> leaseSteps,
+        Duration renewLease, List<WaiterStep> waiterSteps) {
+
+    /** Scenario 5: {@code leases} held while renewals are counted for {@code window}. */
+    record LeaseStep(int leases, Duration window) {}
+
+    /**
+     * Scenario 6: {@code waiters} threads wait for one lock, spread over {@code clients} clients
+     * of the system (one client: the threads of one process; several: of several processes).
+     */
+    record WaiterStep(int waiters, int clients) {}
+
+    /** Scenario 6 in every mode: the 1,000 waiters in one process, a few, and 1,000 over ten processes. */
+    private static final List<WaiterStep> WAITERS =
+            List.of(new WaiterStep(10, 1), new WaiterStep(1_000, 1), new WaiterStep(1_000, 10));
+
+    static final Settings FULL = new Settings("full", 5, Duration.ofSeconds(4), 16,
+            List.of(new LeaseStep(1_000, Duration.ofSeconds(30)), new LeaseStep(10_000, Duration.ofSeconds(60))),
+            Duration.ofSeconds(30), WAITERS);
+
+    static final Settings QUICK = new Settings("quick", 3, Duration.ofMillis(500), 16,
+            List.of(new LeaseStep(200, Duration.ofSeconds(2)), new LeaseStep(2_000, Duration.ofSeconds(2))),
+            Duration.ofMillis(1_500), WAITERS);
+
+    static final Settings SMOKE = new Settings("smoke", 1, Duration.ofMillis(100), 4,
+            List.of(new LeaseStep(5, Duration.ofMillis(800)), new LeaseStep(50, Duration.ofMillis(800))),
+            Duration.ofMillis(600), List.of(new WaiterStep(3, 1), new WaiterStep(10, 2)));
+}
