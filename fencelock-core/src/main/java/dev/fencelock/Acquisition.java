@@ -2,6 +2,7 @@ package dev.fencelock;
 
 import io.lettuce.core.ScriptOutputType;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -15,10 +16,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * release, when the holder's lease runs out, or (with several servers) after a random pause,
  * until the deadline.
  *
- * <p>With several servers (Redlock), a failed attempt is released on all of them, and a won one
- * writes its fencing token — the largest minted by the granting servers — back to a majority
- * before it is handed out, so that the next majority, which shares a server with this one, mints
- * larger tokens.
+ * <p>With several servers (Redlock), a failed attempt is released on all of them. A won one hands
+ * out the largest token the granting servers minted, and must leave a majority's fence counters at
+ * least that high, so that the next majority, which shares a server with this one, mints larger
+ * tokens: when the granting servers minted the same token (they took the client's proposal) that
+ * is already so; otherwise the token is written back to a majority first.
  *
  * <p>Whatever happens, the acquisition ends with its {@link #result()} completed once, the gate
  * passed on unless a lease was won, and a lease won after the result was abandoned (timed out or
@@ -29,6 +31,8 @@ final class Acquisition {
     private static final long FOREIGN_LOCK_POLL = TimeUnit.MILLISECONDS.toNanos(250);
     /** Longer than any process lives, and far enough from overflow to add to a nanoTime reading. */
     private static final long FOREVER = Long.MAX_VALUE / 4;
+    /** How far ahead of this client's clock a Redlock token proposal is: more than NTP-kept clocks drift apart. */
+    private static final long TOKEN_PROPOSAL_LEAD_MICROS = 20_000;
 
     private final RedisLockClient client;
     private final LockServers servers;
@@ -93,9 +97,10 @@ final class Acquisition {
         String[] keyArray = {keys.lock(), keys.fence()};
         String leaseMillis = Long.toString(options.lease().toMillis());
         String fenceTtlMillis = Long.toString(client.fenceCounterTtl(options).toMillis());
+        String proposal = servers.isSingle() ? "0" : Long.toString(proposedToken());
         long sentAt = client.ticker().nanoTime();
         servers.<List<Long>>onAllWithinNodeTimeout(node -> node.run(LuaScript.ACQUIRE, ScriptOutputType.MULTI,
-                        keyArray, lease.owner(), leaseMillis, fenceTtlMillis))
+                        keyArray, lease.owner(), leaseMillis, fenceTtlMillis, proposal))
                 .thenAccept(replies -> judge(lease, sentAt, replies, nextRelease))
                 .exceptionally(this::failUnexpectedly);
     }
@@ -106,7 +111,10 @@ final class Acquisition {
                 replies.stream().filter(reply -> reply.isOk() && reply.value().get(0) == 1).toList();
         if (granted.size() >= servers.quorum() && isStillValid(sentAt)) {
             long token = granted.stream().mapToLong(reply -> reply.value().get(1)).max().orElseThrow();
-            if (servers.isSingle()) {
+            boolean grantedAgree = granted.stream().allMatch(reply -> reply.value().get(1) == token);
+            if (grantedAgree) {
+                // Every granting master's counter already stands at the token, and they are a
+                // majority: there is nothing to write back.
                 won(lease, token, sentAt);
             } else {
                 raiseFence(lease, token, sentAt, nextRelease);
@@ -143,6 +151,17 @@ final class Acquisition {
         }
         unavailable = null;
         waitForRelease(holderRemaining(replies), nextRelease);
+    }
+
+    /**
+     * Redlock: the token this client proposes, in microseconds of its wall clock plus a lead that
+     * covers the masters' clock offsets and the way there. When no master's counter or clock is
+     * ahead of it, every granting master mints exactly this token, and the write-back round trip
+     * is skipped; otherwise they disagree and the write-back settles it as before.
+     */
+    private static long proposedToken() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000 + TOKEN_PROPOSAL_LEAD_MICROS;
     }
 
     /** Whether a grant whose acquire was sent at {@code sentAt} still leaves validity to hand out. */

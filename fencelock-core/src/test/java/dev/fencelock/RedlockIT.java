@@ -163,6 +163,44 @@ class RedlockIT {
     }
 
     @Test
+    void mastersThatMintTheProposedTokenSkipTheWriteBack() {
+        DistributedLock lock = redlock().lock("agreed");
+        lock.acquire(Duration.ZERO).close(); // loads the scripts
+        nodes.forEach(RedisServer::resetStats);
+
+        long token;
+        try (Lease lease = lock.acquire(Duration.ZERO)) {
+            token = lease.fencingToken();
+        }
+
+        for (RedisServer node : nodes) {
+            assertThat(node.commandCalls().get("evalsha")).as("acquire and release only, on %s", node).isEqualTo(2);
+            assertThat(node.call("GET", "fencelock:{agreed}:fence")).as("counter on %s", node).isEqualTo(Long.toString(token));
+        }
+    }
+
+    @Test
+    void aMasterAheadOfTheProposalMakesTheTokenBeWrittenBackToAMajority() {
+        long dayAhead = (System.currentTimeMillis() + 86_400_000L) * 1_000;
+        nodes.get(0).call("SET", "fencelock:{ahead}:fence", Long.toString(dayAhead), "PX", "90000000");
+        DistributedLock lock = redlock().lock("ahead");
+
+        long token;
+        try (Lease lease = lock.acquire(Duration.ZERO)) {
+            token = lease.fencingToken();
+            assertThat(token).isEqualTo(dayAhead + 1);
+            long raised = nodes.stream()
+                    .filter(node -> Long.parseLong((String) node.call("GET", "fencelock:{ahead}:fence")) >= token).count();
+            assertThat(raised).as("masters whose counter stands at the token").isGreaterThanOrEqualTo(3);
+        }
+
+        nodes.get(0).kill();
+        try (Lease next = lock.acquire(Duration.ofSeconds(2))) {
+            assertThat(next.fencingToken()).as("token minted without the master that was ahead").isGreaterThan(token);
+        }
+    }
+
+    @Test
     void fencingTokensIncreaseAcross1000AcquisitionsWhileMastersAreKilledAndRestarted() {
         RedisLockClient client = redlock();
         DistributedLock lock = client.lock("tokens");
