@@ -96,7 +96,7 @@ final class Acquisition {
         client.renewer().track(lease);
         String[] keyArray = {keys.lock(), keys.fence()};
         String leaseMillis = Long.toString(options.lease().toMillis());
-        String fenceTtlMillis = Long.toString(client.fenceCounterTtl(options).toMillis());
+        String fenceTtlMillis = Long.toString(client.fenceCounterTtlMillis(options));
         String proposal = servers.isSingle() ? "0" : Long.toString(proposedToken());
         long sentAt = client.ticker().nanoTime();
         servers.<List<Long>>onAllWithinNodeTimeout(node -> node.run(LuaScript.ACQUIRE, ScriptOutputType.MULTI,
@@ -173,7 +173,7 @@ final class Acquisition {
     private void raiseFence(RedisLease lease, long token, long sentAt, CompletableFuture<Void> nextRelease) {
         LockKeys keys = local.keys();
         String[] keyArray = {keys.lock(), keys.fence()};
-        String fenceTtlMillis = Long.toString(client.fenceCounterTtl(options).toMillis());
+        String fenceTtlMillis = Long.toString(client.fenceCounterTtlMillis(options));
         servers.<Long>onAllWithinNodeTimeout(node -> node.run(LuaScript.RAISE_FENCE, ScriptOutputType.INTEGER,
                         keyArray, lease.owner(), Long.toString(token), fenceTtlMillis))
                 .thenAccept(replies -> {

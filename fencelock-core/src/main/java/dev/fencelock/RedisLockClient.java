@@ -220,9 +220,9 @@ final class RedisLockClient implements LockClient {
         return locals.get(name);
     }
 
-    Duration fenceCounterTtl(LeaseOptions leaseOptions) {
-        Duration twoLeases = leaseOptions.lease().multipliedBy(2);
-        return twoLeases.compareTo(options.fenceCounterTtl()) > 0 ? twoLeases : options.fenceCounterTtl();
+    /** In milliseconds, at least two leases. Plain arithmetic: Duration's goes through BigDecimal on every acquisition. */
+    long fenceCounterTtlMillis(LeaseOptions leaseOptions) {
+        return Math.max(2 * leaseOptions.lease().toMillis(), options.fenceCounterTtl().toMillis());
     }
 
     Ticker ticker() {
