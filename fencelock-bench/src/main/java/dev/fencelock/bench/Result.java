@@ -1,11 +1,11 @@
 package dev.fencelock.bench;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * One row of the results: a scenario, a system, and its fields in the order they are printed.
@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
  * or a map (a breakdown of Redis commands).
  */
 record Result(int scenario, String system, Map<String, Object> fields) {
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     Result {
         fields = Collections.unmodifiableMap(new LinkedHashMap<>(fields));
@@ -50,44 +51,29 @@ record Result(int scenario, String system, Map<String, Object> fields) {
         return fields.get(field) instanceof Number number ? number.doubleValue() : Double.NaN;
     }
 
+    /** The row as JSON, one line; figures rounded to a tenth, NaN written as null. */
     String json() {
-        StringBuilder out = new StringBuilder("{\"scenario\":").append(scenario)
-                .append(",\"system\":").append(jsonValue(system));
-        fields.forEach((key, value) -> out.append(",").append(jsonValue(key)).append(":").append(jsonValue(value)));
-        return out.append("}").toString();
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("scenario", scenario);
+        row.put("system", system);
+        fields.forEach((key, value) -> row.put(key, rounded(value)));
+        try {
+            return JSON.writeValueAsString(row);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write " + row + " as JSON", e);
+        }
     }
 
-    private static String jsonValue(Object value) {
-        if (value == null) {
-            return "null";
-        }
-        if (value instanceof Integer || value instanceof Long) {
-            return value.toString();
-        }
-        if (value instanceof Number number) {
-            double d = number.doubleValue();
-            return Double.isFinite(d) ? String.format(Locale.ROOT, "%.1f", d) : "null";
+    private static Object rounded(Object value) {
+        if (value instanceof Double || value instanceof Float) {
+            double d = ((Number) value).doubleValue();
+            return Double.isFinite(d) ? Math.round(d * 10) / 10.0 : null;
         }
         if (value instanceof Map<?, ?> map) {
-            return map.entrySet().stream()
-                    .map(e -> jsonValue(String.valueOf(e.getKey())) + ":" + jsonValue(e.getValue()))
-                    .collect(Collectors.joining(",", "{", "}"));
+            Map<Object, Object> copy = new LinkedHashMap<>();
+            map.forEach((key, inner) -> copy.put(key, rounded(inner)));
+            return copy;
         }
-        StringBuilder quoted = new StringBuilder("\"");
-        for (char c : value.toString().toCharArray()) {
-            switch (c) {
-                case '"' -> quoted.append("\\\"");
-                case '\\' -> quoted.append("\\\\");
-                case '\n' -> quoted.append("\\n");
-                default -> {
-                    if (c < 0x20) {
-                        quoted.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        quoted.append(c);
-                    }
-                }
-            }
-        }
-        return quoted.append('"').toString();
+        return value;
     }
 }
