@@ -1,0 +1,429 @@
+package dev.fencelock.verify;
+
+import dev.fencelock.verify.Event.Op;
+import dev.fencelock.verify.Event.Type;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Reads a scenario's merged history and the resources' audits and says what happened:
+ *
+ * <ol>
+ *   <li><b>Fenced safety</b> (must hold): every acquisition's token is greater than the token of
+ *       every acquisition that completed before it began, and no two share one; in each fenced
+ *       resource's log, accepted writes carry increasing tokens, no update was lost (the counter
+ *       equals the number of accepted writes), every write a client saw accepted is in the log,
+ *       and every logged write carries its writer's own token.
+ *   <li><b>Unfenced overlaps</b> (reported): holders that still believed they held the lock — from
+ *       the grant until the release began or the loss was signalled — when another client was
+ *       granted it.
+ *   <li><b>Lost signals</b> (none may be missed): a lease was lost when another client acquired the
+ *       lock with a newer token while it was held, when a resource rejected its token as stale,
+ *       or when its release found it lost. Such a lease must have had its lost signal, unless its
+ *       release failed (Redis unreachable: the holder was told it does not know).
+ *   <li><b>Availability</b>: the share of the window in which some client held the lock, and the
+ *       latency of acquisitions.
+ * </ol>
+ *
+ * Times are the monotonic clock of the machine, which all processes share.
+ */
+final class Checker {
+    /** At most this many violations are described with their history excerpts. */
+    static final int MAX_EXAMPLES = 5;
+
+    private final List<Event> history;
+    private final List<FencedResource.Audit> audits;
+    private final long windowStart;
+    private final long windowEnd;
+    private final Map<String, Lease> leases = new LinkedHashMap<>();
+    private final Map<String, Long> lastEventOf = new HashMap<>();
+    private final Map<String, Integer> violations = new TreeMap<>();
+    private final List<Violation> examples = new ArrayList<>();
+
+    private Checker(List<Event> history, List<FencedResource.Audit> audits, long windowStart, long windowEnd) {
+        this.history = history.stream().sorted(Comparator.comparingLong(Event::mono)).toList();
+        this.audits = List.copyOf(audits);
+        this.windowStart = windowStart;
+        this.windowEnd = windowEnd;
+    }
+
+    /**
+     * Checks a history against the resources' audits.
+     *
+     * @param history the events of every client and of the nemesis
+     * @param audits what each resource holds after the run
+     * @param windowStart the opening of the measurement window (monotonic nanoseconds)
+     * @param windowEnd its close
+     */
+    static Findings check(List<Event> history, List<FencedResource.Audit> audits, long windowStart, long windowEnd) {
+        return new Checker(history, audits, windowStart, windowEnd).run();
+    }
+
+    /**
+     * One breach of a property, with the acquisitions involved ({@code c3/17}) so that their
+     * history lines can be shown.
+     *
+     * @param kind what was breached, such as {@code redis:lost-update}
+     * @param description what happened
+     * @param leases the acquisitions involved
+     */
+    record Violation(String kind, String description, List<String> leases) {}
+
+    /** What one acquisition did, as its client recorded it. */
+    private static final class Lease {
+        final String id;
+        final String process;
+        long invokedAt = -1;
+        long okAt = -1;
+        long token = -1;
+        long releaseAt = -1;
+        String outcome;
+        long lostAt = -1;
+        String rejectedBy;
+        String overlappedBy;
+        final Set<String> acknowledgedWrites = new HashSet<>();
+
+        Lease(String id, String process) {
+            this.id = id;
+            this.process = process;
+        }
+
+        boolean acquired() {
+            return okAt >= 0;
+        }
+    }
+
+    private Findings run() {
+        int operations = 0;
+        Map<String, Integer> acquireFailures = new TreeMap<>();
+        int staleRejections = 0;
+        int signals = 0;
+        for (Event event : history) {
+            lastEventOf.put(event.process(), event.mono());
+            if (event.process().equals("nemesis")) {
+                continue;
+            }
+            Lease lease = leases.computeIfAbsent(event.leaseId(), id -> new Lease(id, event.process()));
+            switch (event.op()) {
+                case ACQUIRE -> {
+                    if (event.type() == Type.INVOKE) {
+                        operations++;
+                        lease.invokedAt = event.mono();
+                    } else if (event.type() == Type.OK) {
+                        lease.okAt = event.mono();
+                        lease.token = event.token();
+                    } else {
+                        acquireFailures.merge(String.valueOf(event.detail("reason")), 1, Integer::sum);
+                    }
+                }
+                case CLAIM, WRITE -> {
+                    if (event.type() == Type.FAIL && "stale".equals(event.detail("reason"))) {
+                        staleRejections++;
+                        lease.rejectedBy = lease.rejectedBy != null ? lease.rejectedBy : event.detail("resource");
+                    } else if (event.is(Type.OK, Op.WRITE)) {
+                        lease.acknowledgedWrites.add(event.detail("resource"));
+                    }
+                }
+                case RELEASE -> {
+                    if (event.type() == Type.INVOKE) {
+                        lease.releaseAt = event.mono();
+                    } else if (event.type() == Type.OK) {
+                        lease.outcome = event.detail("outcome");
+                    } else {
+                        lease.outcome = "UNKNOWN";
+                    }
+                }
+                case LOST -> {
+                    signals++;
+                    if (lease.lostAt < 0) {
+                        lease.lostAt = event.mono();
+                    }
+                }
+                default -> throw new IllegalArgumentException("a client recorded a nemesis event: " + event.format());
+            }
+        }
+        List<Lease> acquired = leases.values().stream().filter(Lease::acquired)
+                .sorted(Comparator.comparingLong((Lease lease) -> lease.okAt)).toList();
+
+        checkTokenOrder(acquired);
+        Map<String, Integer> acceptedWrites = new TreeMap<>();
+        for (FencedResource.Audit audit : audits) {
+            acceptedWrites.put(audit.resource(), audit.log().size());
+            checkResource(audit);
+        }
+        Overlaps overlaps = overlaps(acquired);
+        LostSignals lost = lostSignals(acquired);
+        return new Findings(operations, acquired.size(), acquireFailures, Map.copyOf(violations), List.copyOf(examples),
+                staleRejections, acceptedWrites, overlaps.stale, overlaps.millis, signals, lost.evidenced, lost.missed,
+                lost.indeterminate, availability(acquired), latencies(acquired), restarts(acquired));
+    }
+
+    /** Tokens increase in real-time order: an acquisition that began after another completed has a greater token. */
+    private void checkTokenOrder(List<Lease> acquired) {
+        long[] okTimes = acquired.stream().mapToLong(lease -> lease.okAt).toArray();
+        Lease[] maxSoFar = new Lease[acquired.size()];
+        Map<Long, Lease> byToken = new HashMap<>();
+        for (int i = 0; i < acquired.size(); i++) {
+            Lease lease = acquired.get(i);
+            maxSoFar[i] = i == 0 || lease.token > maxSoFar[i - 1].token ? lease : maxSoFar[i - 1];
+            Lease same = byToken.putIfAbsent(lease.token, lease);
+            if (same != null) {
+                violation("lock:duplicate-token", same.id + " and " + lease.id + " were both granted token " + lease.token,
+                        same.id, lease.id);
+            }
+        }
+        for (Lease lease : acquired) {
+            // The acquisitions that completed before this one began.
+            int before = Arrays.binarySearch(okTimes, lease.invokedAt);
+            before = before >= 0 ? before : -before - 1;
+            if (before > 0 && lease.token < maxSoFar[before - 1].token) {
+                Lease earlier = maxSoFar[before - 1];
+                violation("lock:token-not-increasing", lease.id + " began after " + earlier.id + " was granted token "
+                        + earlier.token + ", and got the smaller token " + lease.token, earlier.id, lease.id);
+            }
+        }
+    }
+
+    private void checkResource(FencedResource.Audit audit) {
+        String resource = audit.resource();
+        List<FencedResource.Entry> log = audit.log();
+        Set<String> writers = new HashSet<>();
+        FencedResource.Entry previous = null;
+        for (FencedResource.Entry entry : log) {
+            writers.add(entry.writer());
+            Lease writer = leases.get(entry.writer());
+            if (writer == null || writer.token != entry.token()) {
+                violation(resource + ":foreign-write", entry.writer() + " is logged with token " + entry.token()
+                        + (writer == null ? ", but no such acquisition is in the history" : ", but was granted " + writer.token),
+                        entry.writer());
+            }
+            if (previous != null && audit.fenced() && entry.token() <= previous.token()) {
+                violation(resource + (entry.token() == previous.token() ? ":duplicate-token" : ":out-of-token-order"),
+                        entry.writer() + " wrote with token " + entry.token() + " after " + previous.writer()
+                                + " had written with token " + previous.token(), previous.writer(), entry.writer());
+            }
+            if (previous != null && entry.value() <= previous.value()) {
+                // Described here, counted below: one stale write can undo many updates at once.
+                addExample(new Violation(resource + ":lost-update", entry.writer() + " wrote " + entry.value() + " right after "
+                        + previous.writer() + " had written " + previous.value() + ": it had read the counter before"
+                        + " those updates, and they are lost", List.of(previous.writer(), entry.writer())));
+            }
+            previous = entry;
+        }
+        long lost = log.size() - audit.value();
+        if (lost > 0) {
+            violations.merge(resource + ":lost-update", (int) lost, Integer::sum);
+        }
+        if (lost < 0 || previous != null && previous.value() != audit.value()) {
+            violation(resource + ":counter-mismatch", "the counter holds " + audit.value() + " after " + log.size()
+                    + " logged writes" + (previous == null ? "" : ", the last of which wrote " + previous.value()));
+        }
+        for (Lease lease : leases.values()) {
+            if (lease.acknowledgedWrites.contains(resource) && !writers.contains(lease.id)) {
+                violation(resource + ":acknowledged-write-missing", lease.id + " was told its write was accepted,"
+                        + " but the log does not have it", lease.id);
+            }
+        }
+    }
+
+    private record Overlaps(int stale, double millis) {}
+
+    /**
+     * Overlapping beliefs, each holder believing it held the lock from its grant until it began to
+     * release or was told it had lost the lease: how many holders still believed it when another
+     * client was granted the lock, and how long two or more believed it at once.
+     */
+    private Overlaps overlaps(List<Lease> acquired) {
+        int stale = 0;
+        List<long[]> edges = new ArrayList<>();
+        for (int i = 0; i < acquired.size(); i++) {
+            Lease lease = acquired.get(i);
+            long until = believedUntil(lease);
+            // Sorted by grant: if the next grant does not fall inside this belief, no later one does.
+            if (i + 1 < acquired.size() && acquired.get(i + 1).okAt < until) {
+                stale++;
+            }
+            if (until > lease.okAt) {
+                edges.add(new long[] {lease.okAt, 1});
+                edges.add(new long[] {until, -1});
+            }
+        }
+        edges.sort(Comparator.comparingLong((long[] edge) -> edge[0]).thenComparingLong(edge -> edge[1]));
+        long overlapping = 0;
+        int depth = 0;
+        long since = 0;
+        for (long[] edge : edges) {
+            if (depth >= 2) {
+                overlapping += edge[0] - since;
+            }
+            depth += (int) edge[1];
+            since = edge[0];
+        }
+        return new Overlaps(stale, overlapping / 1e6);
+    }
+
+    private long believedUntil(Lease lease) {
+        long until = heldUntil(lease);
+        return lease.lostAt >= lease.okAt ? Math.min(until, lease.lostAt) : until;
+    }
+
+    /** When the holder began to release; the client's last event if it never did (it died). */
+    private long heldUntil(Lease lease) {
+        return lease.releaseAt >= 0 ? lease.releaseAt : lastEventOf.get(lease.process);
+    }
+
+    private record LostSignals(int evidenced, int missed, int indeterminate) {}
+
+    private LostSignals lostSignals(List<Lease> acquired) {
+        // Another client was granted the lock, with a newer token, while this lease was held:
+        // the lease was gone by then, whatever its holder believed.
+        for (int i = 0; i < acquired.size(); i++) {
+            Lease first = acquired.get(i);
+            for (int j = i + 1; j < acquired.size() && acquired.get(j).okAt < heldUntil(first); j++) {
+                Lease second = acquired.get(j);
+                Lease older = first.token < second.token ? first : second;
+                older.overlappedBy = older == first ? second.id : first.id;
+            }
+        }
+        int evidenced = 0;
+        int missed = 0;
+        int indeterminate = 0;
+        for (Lease lease : acquired) {
+            boolean lost = lease.overlappedBy != null || lease.rejectedBy != null || "ALREADY_LOST".equals(lease.outcome);
+            if (!lost) {
+                continue;
+            }
+            evidenced++;
+            if (lease.lostAt >= 0) {
+                continue;
+            }
+            if (lease.outcome == null || lease.outcome.equals("UNKNOWN")) {
+                indeterminate++;
+                continue;
+            }
+            missed++;
+            List<String> involved = lease.overlappedBy == null ? List.of(lease.id) : List.of(lease.id, lease.overlappedBy);
+            addExample(new Violation("lost-signal-missed", lease.id + " (token " + lease.token + ") was lost — "
+                    + (lease.overlappedBy != null ? lease.overlappedBy + " was granted the lock while it held it; " : "")
+                    + (lease.rejectedBy != null ? lease.rejectedBy + " rejected its token as stale; " : "")
+                    + "its release reported " + lease.outcome + " — but its holder was never signalled", involved));
+        }
+        return new LostSignals(evidenced, missed, indeterminate);
+    }
+
+    /** The share of the window in which some client believed it held the lock. */
+    private double availability(List<Lease> acquired) {
+        long covered = 0;
+        long reach = windowStart;
+        for (Lease lease : acquired) {
+            long from = Math.max(Math.max(lease.okAt, reach), windowStart);
+            long to = Math.min(believedUntil(lease), windowEnd);
+            if (to > from) {
+                covered += to - from;
+                reach = to;
+            }
+        }
+        return windowEnd > windowStart ? (double) covered / (windowEnd - windowStart) : 0;
+    }
+
+    private static Map<String, Double> latencies(List<Lease> acquired) {
+        double[] millis = acquired.stream().mapToDouble(lease -> (lease.okAt - lease.invokedAt) / 1e6).sorted().toArray();
+        Map<String, Double> percentiles = new LinkedHashMap<>();
+        if (millis.length == 0) {
+            return percentiles;
+        }
+        for (int p : new int[] {50, 90, 99}) {
+            percentiles.put("p" + p, millis[Math.max(0, (int) Math.ceil(p / 100.0 * millis.length) - 1)]);
+        }
+        percentiles.put("max", millis[millis.length - 1]);
+        return percentiles;
+    }
+
+    /**
+     * For each restart of a node: what the fence counter held right after it, the server's clock,
+     * the last token granted before the kill and the first one after the restart.
+     */
+    private List<Map<String, Object>> restarts(List<Lease> acquired) {
+        List<Map<String, Object>> restarts = new ArrayList<>();
+        Map<String, Event> killed = new HashMap<>();
+        for (Event event : history) {
+            String kind = event.op() == Op.FAULT ? event.detail("kind") : null;
+            if (kind == null || !kind.startsWith(NodeKill.KIND)) {
+                continue;
+            }
+            if (event.type() == Type.START) {
+                killed.put(event.detail("target"), event);
+            } else if (event.type() == Type.END && event.detail("counter_after_restart") != null) {
+                Event kill = killed.remove(event.detail("target"));
+                Map<String, Object> restart = new LinkedHashMap<>();
+                restart.put("node", event.detail("target"));
+                restart.put("append_only", kind.equals(NodeKill.KIND_APPEND_ONLY));
+                restart.put("counter_after_restart", event.detail("counter_after_restart"));
+                restart.put("server_time_us", Long.parseLong(event.detail("server_time_us")));
+                restart.put("last_token_before", acquired.stream().filter(lease -> kill != null && lease.okAt < kill.mono())
+                        .mapToLong(lease -> lease.token).max().orElse(Event.NONE));
+                restart.put("first_token_after", acquired.stream().filter(lease -> lease.okAt > event.mono())
+                        .findFirst().map(lease -> lease.token).orElse(Event.NONE));
+                restarts.add(restart);
+            }
+        }
+        return restarts;
+    }
+
+    private void violation(String kind, String description, String... involved) {
+        violations.merge(kind, 1, Integer::sum);
+        addExample(new Violation(kind, description, List.of(involved)));
+    }
+
+    private void addExample(Violation violation) {
+        if (examples.size() < MAX_EXAMPLES) {
+            examples.add(violation);
+        }
+    }
+
+    /**
+     * What the checker found in one scenario.
+     *
+     * @param operations acquisitions attempted
+     * @param acquired acquisitions granted
+     * @param acquireFailures acquisitions not granted, by reason ({@code timeout}, {@code unavailable})
+     * @param violations breaches of fenced safety, by kind; must be empty
+     * @param examples some breaches (fenced or missed signals), described
+     * @param staleRejections claims and writes the resources rejected as stale: what fencing caught
+     * @param acceptedWrites accepted writes, per resource
+     * @param unfencedOverlaps holders that still believed they held the lock when another client was granted it
+     * @param unfencedOverlapMillis how long two or more clients believed at once that they held the lock
+     * @param lostSignalsRaised lost signals the clients received
+     * @param leasesLost leases the history shows were lost
+     * @param lostSignalsMissed lost leases whose holder was never signalled; must be 0
+     * @param lostSignalsIndeterminate lost leases without a signal whose release failed (unknown outcome)
+     * @param availability share of the window in which some client held the lock
+     * @param acquireLatencyMillis latency of granted acquisitions: p50, p90, p99, max
+     * @param restarts per node restart: the fence counter after it and the tokens around it
+     */
+    record Findings(int operations, int acquired, Map<String, Integer> acquireFailures, Map<String, Integer> violations,
+            List<Violation> examples, int staleRejections, Map<String, Integer> acceptedWrites, int unfencedOverlaps,
+            double unfencedOverlapMillis, int lostSignalsRaised, int leasesLost, int lostSignalsMissed,
+            int lostSignalsIndeterminate, double availability, Map<String, Double> acquireLatencyMillis,
+            List<Map<String, Object>> restarts) {
+
+        /** All breaches of fenced safety. */
+        int fencedViolations() {
+            return violations.values().stream().mapToInt(Integer::intValue).sum();
+        }
+
+        /** Lost updates in the resources' logs (what the control run must show). */
+        int lostUpdates() {
+            return violations.entrySet().stream().filter(entry -> entry.getKey().endsWith(":lost-update"))
+                    .mapToInt(Map.Entry::getValue).sum();
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package dev.fencelock.verify;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** The run's report: a table for people and {@code verify-report.json}, one object per scenario. */
+final class Report {
+    private static final ObjectWriter JSON = new ObjectMapper().writerWithDefaultPrettyPrinter();
+
+    private Report() {}
+
+    /** Writes {@code verify-report.json} and {@code verify-report.txt} into {@code out}; returns the text. */
+    static String write(List<ScenarioResult> results, Settings settings, long seed, double seconds, Path out) {
+        String text = text(results, settings, seed, seconds);
+        try {
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("verify-report.json"), JSON.writeValueAsString(results.stream().map(ScenarioResult::toJson).toList()) + "\n");
+            Files.writeString(out.resolve("verify-report.txt"), text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the report into " + out, e);
+        }
+        return text;
+    }
+
+    static String text(List<ScenarioResult> results, Settings settings, long seed, double seconds) {
+        StringBuilder text = new StringBuilder();
+        text.append(String.format(Locale.ROOT, "Fencelock verification: %s mode, seed %d, %d clients per scenario,"
+                + " lease %d ms, %.0f s in all%n%n", settings.mode(), seed, settings.clients(), settings.lease().toMillis(), seconds));
+        text.append(String.format(Locale.ROOT, "%-22s %6s %7s  %-34s %6s %5s %8s %6s %6s %6s %6s  %s%n",
+                "scenario", "s", "ops", "faults injected", "fenced", "stale", "overlaps", "lost", "missed", "avail", "p99 ms", "result"));
+        for (ScenarioResult result : results) {
+            Checker.Findings f = result.findings();
+            text.append(String.format(Locale.ROOT, "%-22s %6.0f %7d  %-34s %6d %5d %8d %6s %6d %6.3f %6.0f  %s%n",
+                    result.scenario().id(), result.seconds(), f.operations(), faults(result.faults()), f.fencedViolations(),
+                    f.staleRejections(), f.unfencedOverlaps(), f.lostSignalsRaised() + "/" + f.leasesLost(), f.lostSignalsMissed(),
+                    f.availability(), f.acquireLatencyMillis().getOrDefault("p99", 0.0),
+                    result.passed() ? (result.scenario().isControl() ? "passed (control: " + f.lostUpdates() + " lost updates found)" : "passed")
+                            : "FAILED"));
+        }
+        text.append("\nfenced: breaches of fenced safety (must be 0; the control must find lost updates); stale: claims and writes"
+                + " the resources rejected by token; overlaps: holders that still believed they held the lock when another was granted it;"
+                + " lost: lost signals raised / leases the history shows lost; missed: lost leases never signalled (must be 0);"
+                + " avail: share of the time some client held the lock; p99: acquisition latency.\n");
+        for (ScenarioResult result : results) {
+            details(result, text);
+        }
+        return text.toString();
+    }
+
+    private static void details(ScenarioResult result, StringBuilder text) {
+        Checker.Findings f = result.findings();
+        text.append("\n").append(result.scenario().id()).append(": ").append(result.scenario().description()).append("\n");
+        text.append("  topology: ").append(result.topology()).append("\n");
+        text.append("  resources: ").append(result.resources().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                .collect(Collectors.joining("; "))).append("; accepted writes ").append(f.acceptedWrites()).append("\n");
+        text.append(String.format(Locale.ROOT, "  acquisitions: %d of %d granted, not granted %s; latency ms %s%n",
+                f.acquired(), f.operations(), f.acquireFailures(), latencies(f.acquireLatencyMillis())));
+        text.append(String.format(Locale.ROOT, "  overlapping beliefs: %d stale holders, two or more believing for %.0f ms in all; lost signals not confirmed"
+                + " because the release failed: %d%n", f.unfencedOverlaps(), f.unfencedOverlapMillis(), f.lostSignalsIndeterminate()));
+        text.append("  time (s): ").append(result.phases().entrySet().stream()
+                .map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue())).collect(Collectors.joining(", "))).append("\n");
+        result.skippedFaults().forEach((kind, reason) -> text.append("  skipped ").append(kind).append(": ").append(reason).append("\n"));
+        for (Map<String, Object> restart : f.restarts()) {
+            long before = (Long) restart.get("last_token_before");
+            long after = (Long) restart.get("first_token_after");
+            text.append(String.format(Locale.ROOT, "  restart of %s (%s): fence counter after it %s, server TIME %d us;"
+                            + " last token before %d, first after %d%s%n",
+                    restart.get("node"), (Boolean) restart.get("append_only") ? "append-only" : "no persistence",
+                    restart.get("counter_after_restart"), (Long) restart.get("server_time_us"), before, after,
+                    after < 0 ? "" : after > before ? " (larger)" : " (NOT LARGER)"));
+        }
+        result.failures().forEach(failure -> text.append("  FAILED: ").append(failure).append("\n"));
+        result.excerpts().forEach(line -> text.append("  ").append(line).append("\n"));
+        text.append("  history: ").append(result.directory()).append("/history.log\n");
+    }
+
+    private static String faults(Map<String, Integer> faults) {
+        return faults.isEmpty() ? "none" : faults.entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                .collect(Collectors.joining(", "));
+    }
+
+    private static String latencies(Map<String, Double> latencies) {
+        return latencies.entrySet().stream().map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue()))
+                .collect(Collectors.joining(", "));
+    }
+}

@@ -1,0 +1,219 @@
+package dev.fencelock.verify;
+
+import dev.fencelock.testkit.RedisBinary;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The scenarios: a topology of Redis nodes and the faults thrown at it. Each also names what it
+ * shows. The last one is the control: the first scenario with a resource that does not check
+ * tokens, where the checker must find the lost updates that fencing prevents elsewhere.
+ */
+enum Scenario {
+    SINGLE_CLIENT_PAUSES("single-client-pauses", true,
+            "one Redis server; the holder frozen (SIGSTOP) for 1.5 to 3 leases right after it read the counter") {
+        @Override
+        Setup setUp(Settings settings, Fleet fleet, RedisCounter watch) {
+            Masters single = new Masters(List.of(KitRedis.start("n0", false)), Optional.empty());
+            return new Setup(single, List.of(new ClientPause(fleet, watch, Range.ofLeases(settings.lease(), 1.5, 3))), DEFAULT_GAPS);
+        }
+    },
+    SINGLE_NODE_RESTARTS("single-node-restarts", true,
+            "one Redis server without persistence, killed (SIGKILL) and restarted empty: lock key and fence counter lost") {
+        @Override
+        Setup setUp(Settings settings, Fleet fleet, RedisCounter watch) {
+            Masters single = new Masters(List.of(KitRedis.start("n0", false)), Optional.empty());
+            return new Setup(single, List.of(new NodeKill(single.nodes(), 1, new Range(Duration.ofMillis(200), Duration.ofMillis(1500)))),
+                    new Range(Duration.ofSeconds(1), Duration.ofSeconds(2)));
+        }
+    },
+    REDLOCK_TWO_KILLED("redlock-two-killed", true,
+            "Redlock over 5 masters (n0, n1 without persistence, n2-n4 append-only): two killed at once and restarted;"
+                    + " masters frozen (SIGSTOP)") {
+        @Override
+        Setup setUp(Settings settings, Fleet fleet, RedisCounter watch) {
+            List<FaultableRedis> nodes = new ArrayList<>();
+            try {
+                for (int i = 0; i < 5; i++) {
+                    nodes.add(KitRedis.start("n" + i, i >= 2));
+                }
+            } catch (RuntimeException e) {
+                closeAfterFailure(nodes, e);
+                throw e;
+            }
+            Masters masters = new Masters(nodes, Optional.empty());
+            return new Setup(masters, List.of(
+                    new NodeKill(nodes, 2, new Range(Duration.ofMillis(200), Duration.ofSeconds(2))),
+                    new NodePause(nodes, Range.ofLeases(settings.lease(), 0.3, 2.5))), DEFAULT_GAPS);
+        }
+    },
+    REDLOCK_CLOCK_SKEW("redlock-clock-skew", true,
+            "Redlock over 5 masters; n0 runs under libfaketime and its wall clock jumps forward 2 to 4 s at a time") {
+        @Override
+        Setup setUp(Settings settings, Fleet fleet, RedisCounter watch) {
+            List<FaultableRedis> nodes = new ArrayList<>();
+            List<Nemesis> nemeses = new ArrayList<>();
+            try {
+                Availability<FakeClock> clock = FakeClock.prepare();
+                Availability<FaultableRedis> skewed = clock.value().map(Scenario::startOnFakeClock)
+                        .orElseGet(() -> Availability.unavailable(clock.reason().orElseThrow()));
+                if (skewed.value().isPresent()) {
+                    nodes.add(skewed.value().get());
+                    nemeses.add(new ClockSkew(clock.value().get(), nodes.get(0), new Range(Duration.ofSeconds(2), Duration.ofSeconds(4))));
+                } else {
+                    nodes.add(KitRedis.start("n0", false));
+                    nemeses.add(Nemesis.skipped(ClockSkew.KIND, skewed.reason().orElseThrow()));
+                }
+                for (int i = 1; i < 5; i++) {
+                    nodes.add(KitRedis.start("n" + i, false));
+                }
+            } catch (RuntimeException e) {
+                closeAfterFailure(nodes, e);
+                throw e;
+            }
+            return new Setup(new Masters(nodes, Optional.empty()), nemeses, DEFAULT_GAPS);
+        }
+    },
+    REDLOCK_PARTITION("redlock-partition", true,
+            "Redlock over 5 masters; n0 and n1 in network namespaces of their own, cut off (link down) one or both at a time") {
+        @Override
+        Setup setUp(Settings settings, Fleet fleet, RedisCounter watch) {
+            List<FaultableRedis> nodes = new ArrayList<>();
+            List<Nemesis> nemeses = new ArrayList<>();
+            Availability<IsolatedNetwork> network = IsolatedNetwork.create(2);
+            try {
+                if (network.value().isPresent()) {
+                    List<IsolatedNode> isolated = new ArrayList<>();
+                    for (NetworkNamespace namespace : network.value().get().namespaces()) {
+                        FaultableRedis node = LaunchedRedis.inNamespace("n" + nodes.size(), RedisBinary.locate(), namespace, NAMESPACE_PORT);
+                        nodes.add(node);
+                        isolated.add(new IsolatedNode(node, namespace));
+                    }
+                    nemeses.add(new Partition(isolated, Range.ofLeases(settings.lease(), 0.5, 3)));
+                    nemeses.add(new LinkDelay(isolated, Range.ofLeases(settings.lease(), 1, 3)));
+                } else {
+                    nodes.add(KitRedis.start("n0", false));
+                    nodes.add(KitRedis.start("n1", false));
+                    nemeses.add(Nemesis.skipped(Partition.KIND, network.reason().orElseThrow()));
+                    nemeses.add(Nemesis.skipped(LinkDelay.KIND, network.reason().orElseThrow()));
+                }
+                for (int i = 2; i < 5; i++) {
+                    nodes.add(KitRedis.start("n" + i, false));
+                }
+            } catch (RuntimeException e) {
+                closeAfterFailure(nodes, e);
+                network.value().ifPresent(IsolatedNetwork::close);
+                throw e;
+            }
+            return new Setup(new Masters(nodes, network.value()), nemeses, DEFAULT_GAPS);
+        }
+    },
+    SENTINEL_FAILOVER("sentinel-failover", true,
+            "a master, a replica and 3 sentinels; the master killed (SIGKILL), the replica promoted, the old master back as replica") {
+        @Override
+        Setup setUp(Settings settings, Fleet fleet, RedisCounter watch) {
+            SentinelGroup group = SentinelGroup.start();
+            // Sentinel starts another failover of the same master only 2 × failover-timeout (4 s) after one.
+            return new Setup(group, List.of(new MasterFailover(group, new Range(Duration.ofSeconds(1), Duration.ofMillis(2500)))),
+                    new Range(Duration.ofMillis(4500), Duration.ofSeconds(6)));
+        }
+    },
+    CONTROL_NO_FENCING("control-no-fencing", false,
+            "the control: single-client-pauses against a counter that does not check tokens; the checker must find lost updates") {
+        @Override
+        Setup setUp(Settings settings, Fleet fleet, RedisCounter watch) {
+            return SINGLE_CLIENT_PAUSES.setUp(settings, fleet, watch);
+        }
+    };
+
+    private static final Range DEFAULT_GAPS = new Range(Duration.ofMillis(500), Duration.ofMillis(1500));
+    /** The port of a node in a namespace: the namespace has its own ports, so any fixed one will do. */
+    private static final int NAMESPACE_PORT = 6390;
+
+    private final String id;
+    private final boolean fenced;
+    private final String description;
+
+    Scenario(String id, boolean fenced, String description) {
+        this.id = id;
+        this.fenced = fenced;
+        this.description = description;
+    }
+
+    /** The name in reports and on the command line: {@code single-client-pauses}. */
+    String id() {
+        return id;
+    }
+
+    String description() {
+        return description;
+    }
+
+    /** Whether the resources check fencing tokens; false only for the control. */
+    boolean isFenced() {
+        return fenced;
+    }
+
+    boolean isControl() {
+        return !fenced;
+    }
+
+    static Scenario byId(String id) {
+        for (Scenario scenario : values()) {
+            if (scenario.id.equals(id)) {
+                return scenario;
+            }
+        }
+        throw new IllegalArgumentException("no scenario " + id + "; there are " + List.of(values()).stream().map(Scenario::id).toList());
+    }
+
+    /** Starts the topology and makes the nemeses (their clients are in {@code fleet} once started). */
+    abstract Setup setUp(Settings settings, Fleet fleet, RedisCounter watch);
+
+    /**
+     * A scenario ready to run.
+     *
+     * @param topology the servers the clients lock on
+     * @param nemeses the faults, including those this machine cannot produce (skipped)
+     * @param gaps the quiet between two faults
+     */
+    record Setup(Topology topology, List<Nemesis> nemeses, Range gaps) {}
+
+    /** Stops the nodes of a topology that failed half-way; their own failures go with {@code cause}. */
+    private static void closeAfterFailure(List<FaultableRedis> nodes, RuntimeException cause) {
+        try {
+            Cleanup.each(nodes, FaultableRedis::close);
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    /**
+     * Starts n0 under the fake clock and checks that the clock is really faked: a one-hour jump must
+     * show in its {@code TIME}. The clock is then set back to real time, before any client connects.
+     */
+    private static Availability<FaultableRedis> startOnFakeClock(FakeClock clock) {
+        LaunchedRedis node;
+        try {
+            node = LaunchedRedis.onLoopback("n0", clock.binary(), clock.environment());
+        } catch (RuntimeException e) {
+            return Availability.unavailable("redis-server did not start under libfaketime: " + e.getMessage());
+        }
+        try {
+            long before = node.serverTimeMicros();
+            clock.jump(Duration.ofHours(1));
+            long after = node.serverTimeMicros();
+            clock.reset();
+            if (after - before < Duration.ofMinutes(59).toNanos() / 1000) {
+                node.close();
+                return Availability.unavailable("libfaketime did not move the clock of " + clock.binary());
+            }
+            return Availability.of(node);
+        } catch (RuntimeException e) {
+            node.close();
+            throw e;
+        }
+    }
+}

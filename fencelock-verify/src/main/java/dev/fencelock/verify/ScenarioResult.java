@@ -1,0 +1,103 @@
+package dev.fencelock.verify;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The outcome of one scenario: what ran, which faults were injected and which this machine could
+ * not produce, and what the {@link Checker} found.
+ *
+ * @param scenario the scenario
+ * @param seed the run's seed (with the scenario's name, it fixes the fault plan and hold times)
+ * @param mode {@code short} or {@code long}
+ * @param topology what the clients locked on
+ * @param clients how many client processes
+ * @param seconds how long the measurement window was
+ * @param phases how long each part of the run took, in seconds: setup, clients_ready, window, stop
+ * @param resources per resource: {@code checked}, or why it was not
+ * @param faults faults injected, per kind
+ * @param skippedFaults faults this machine could not produce, with the reason
+ * @param errors what the harness itself could not do (fails the run)
+ * @param findings what the checker found
+ * @param excerpts the history lines of the acquisitions involved in each violation
+ * @param directory where the histories are
+ */
+record ScenarioResult(Scenario scenario, long seed, String mode, String topology, int clients, double seconds,
+        Map<String, Double> phases, Map<String, String> resources, Map<String, Integer> faults, Map<String, String> skippedFaults, List<String> errors,
+        Checker.Findings findings, List<String> excerpts, String directory) {
+
+    /**
+     * Why the scenario failed; empty when it passed. A scenario fails on any breach of fenced
+     * safety, any missed lost signal, any harness error, or when no lock was ever acquired. The
+     * control fails when it did not find the lost updates that its unfenced resource allows.
+     */
+    List<String> failures() {
+        List<String> failures = new ArrayList<>(errors);
+        if (findings.acquired() == 0) {
+            failures.add("no client ever acquired the lock");
+        }
+        if (findings.lostSignalsMissed() > 0) {
+            failures.add(findings.lostSignalsMissed() + " lost leases were never signalled to their holders");
+        }
+        if (scenario.isControl()) {
+            int lockViolations = findings.fencedViolations() - findings.lostUpdates();
+            if (lockViolations > 0) {
+                failures.add(lockViolations + " breaches of token order: " + findings.violations());
+            }
+            if (findings.lostUpdates() == 0) {
+                failures.add("the control found no lost update: without fencing, paused holders should have lost some,"
+                        + " so the checker might miss them everywhere");
+            }
+        } else if (findings.fencedViolations() > 0) {
+            failures.add(findings.fencedViolations() + " breaches of fenced safety: " + findings.violations());
+        }
+        return failures;
+    }
+
+    boolean passed() {
+        return failures().isEmpty();
+    }
+
+    /** The scenario's object in {@code verify-report.json}. */
+    Map<String, Object> toJson() {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("scenario", scenario.id());
+        json.put("description", scenario.description());
+        json.put("control", scenario.isControl());
+        json.put("passed", passed());
+        json.put("failures", failures());
+        json.put("mode", mode);
+        json.put("seed", seed);
+        json.put("topology", topology);
+        json.put("clients", clients);
+        json.put("duration_s", seconds);
+        json.put("phases_s", phases);
+        json.put("resources", resources);
+        json.put("operations", findings.operations());
+        json.put("acquired", findings.acquired());
+        json.put("acquire_failures", findings.acquireFailures());
+        json.put("faults", faults);
+        json.put("skipped_faults", skippedFaults);
+        json.put("fenced_violations", findings.fencedViolations());
+        json.put("fenced_violations_by_kind", findings.violations());
+        json.put("lost_updates", findings.lostUpdates());
+        json.put("accepted_writes", findings.acceptedWrites());
+        json.put("stale_writes_rejected", findings.staleRejections());
+        json.put("unfenced_overlaps", findings.unfencedOverlaps());
+        json.put("unfenced_overlap_ms", findings.unfencedOverlapMillis());
+        json.put("lost_signals_raised", findings.lostSignalsRaised());
+        json.put("leases_lost", findings.leasesLost());
+        json.put("lost_signals_missed", findings.lostSignalsMissed());
+        json.put("lost_signals_indeterminate", findings.lostSignalsIndeterminate());
+        json.put("availability", findings.availability());
+        json.put("acquire_latency_ms", findings.acquireLatencyMillis());
+        json.put("restarts", findings.restarts());
+        json.put("violations", findings.examples().stream().map(violation -> Map.of(
+                "kind", violation.kind(), "description", violation.description(), "leases", violation.leases())).toList());
+        json.put("errors", errors);
+        json.put("history", directory);
+        return json;
+    }
+}

@@ -1,0 +1,71 @@
+package dev.fencelock.verify;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The verification harness's command line:
+ *
+ * <pre>
+ * Verify [--short | --long] [--seed N] [--scenario ID[,ID…]] [--clients K] [--window DURATION] [--out DIR]
+ * </pre>
+ *
+ * {@code --short} (the default) runs every scenario for 12 s of faults, about 3 minutes in all;
+ * {@code --long} for 4 minutes each, about 30 minutes. {@code --window} sets the fault window per
+ * scenario ({@code 90s}, {@code 5m}). The same {@code --seed} replays the same fault plans and hold
+ * times (the processes' timing still varies). The report goes to {@code DIR/verify-report.json}
+ * and {@code DIR/verify-report.txt} (default {@code target}), the histories under
+ * {@code DIR/verify/}. Exits with 0 when every scenario passed, 1 when one failed, 64 on bad arguments.
+ */
+final class Verify {
+    private Verify() {}
+
+    public static void main(String[] args) throws InterruptedException {
+        Settings settings = Settings.SHORT;
+        long seed = ThreadLocalRandom.current().nextLong(1, 1_000_000_000L);
+        List<Scenario> scenarios = List.of(Scenario.values());
+        Path out = Path.of("target");
+        Integer clients = null;
+        Duration window = null;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--short" -> settings = Settings.SHORT;
+                    case "--long" -> settings = Settings.LONG;
+                    case "--seed" -> seed = Long.parseLong(value(args, ++i));
+                    case "--scenario" -> scenarios = Arrays.stream(value(args, ++i).split(",")).map(Scenario::byId).toList();
+                    case "--clients" -> clients = Integer.parseInt(value(args, ++i));
+                    case "--window" -> window = Duration.parse("PT" + value(args, ++i).toUpperCase());
+                    case "--out" -> out = Path.of(value(args, ++i));
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                }
+            }
+            if (clients != null) {
+                settings = settings.withClients(clients);
+            }
+            if (window != null) {
+                settings = settings.withWindow(window);
+            }
+        } catch (RuntimeException e) {
+            System.err.println("verify: " + e.getMessage());
+            System.err.println("usage: Verify [--short | --long] [--seed N] [--scenario ID[,ID...]] [--clients K]"
+                    + " [--window 90s] [--out DIR]");
+            System.exit(64);
+        }
+        Verification.Outcome outcome = new Verification(settings, seed, scenarios, out).run();
+        System.out.println();
+        System.out.print(outcome.text());
+        System.out.println("report: " + out.resolve("verify-report.json") + " and " + out.resolve("verify-report.txt"));
+        System.exit(outcome.passed() ? 0 : 1);
+    }
+
+    private static String value(String[] args, int i) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(args[i - 1] + " needs a value");
+        }
+        return args[i];
+    }
+}

@@ -1,0 +1,247 @@
+package dev.fencelock.verify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fencelock.verify.Event.Op;
+import dev.fencelock.verify.Event.Type;
+import dev.fencelock.verify.FencedResource.Audit;
+import dev.fencelock.verify.FencedResource.Entry;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The checker against hand-written histories: each property it names is broken once, and it must
+ * say so — a checker that finds nothing in a real run is only worth something if it finds these.
+ * Times are in milliseconds here, for reading; the checker sees nanoseconds.
+ */
+class CheckerTest {
+    private final List<Event> history = new ArrayList<>();
+
+    @Test
+    void twoHoldersOneAfterTheOtherBreakNothing() {
+        hold("c1", 1, 100, 110, 200, 1000, 1);
+        hold("c2", 1, 150, 210, 300, 2000, 2);
+
+        Checker.Findings findings = check(List.of(entry(1000, 1, "c1/1"), entry(2000, 2, "c2/1")), 2, 0, 400);
+
+        assertThat(findings.fencedViolations()).as("violations %s", findings.violations()).isZero();
+        assertThat(findings.unfencedOverlaps()).isZero();
+        assertThat(findings.leasesLost()).isZero();
+        assertThat(findings.lostSignalsMissed()).isZero();
+        assertThat(findings.acceptedWrites()).containsEntry("redis", 2);
+    }
+
+    @Test
+    void aStaleWriteThatAnUnfencedResourceAcceptedIsALostUpdate() {
+        hold("c1", 1, 100, 110, 900, 1000, 1);
+        hold("c2", 1, 150, 300, 400, 2000, 1);
+        history.add(event(120, "c1", 1, Type.SIGNAL, Op.LOST, 1000, -1, "reason=EXPIRED"));
+
+        Checker.Findings findings = check(List.of(entry(2000, 1, "c2/1"), entry(1000, 1, "c1/1")), 1, false, 0, 1000);
+
+        assertThat(findings.lostUpdates()).as("two writes, counter at 1").isEqualTo(1);
+        assertThat(findings.examples()).extracting(Checker.Violation::kind).contains("redis:lost-update");
+    }
+
+    @Test
+    void aFencedLogWithAnOlderTokenAfterANewerOneIsOutOfOrder() {
+        hold("c1", 1, 100, 110, 900, 1000, 1);
+        hold("c2", 1, 150, 300, 400, 2000, 1);
+        history.add(event(120, "c1", 1, Type.SIGNAL, Op.LOST, 1000, -1, "reason=EXPIRED"));
+
+        Checker.Findings findings = check(List.of(entry(2000, 1, "c2/1"), entry(1000, 2, "c1/1")), 2, 0, 1000);
+
+        assertThat(findings.violations()).containsEntry("redis:out-of-token-order", 1);
+    }
+
+    @Test
+    void aFencedLogInTokenOrderWhoseCounterIsBehindHasLostAnUpdate() {
+        // c2 read 0 although c1 had written 1 before: the writes are in token order, the update is lost all the same.
+        hold("c1", 1, 100, 110, 300, 1000, 1);
+        hold("c2", 1, 150, 310, 400, 2000, 1);
+
+        Checker.Findings findings = check(List.of(entry(1000, 1, "c1/1"), entry(2000, 1, "c2/1")), 1, 0, 1000);
+
+        assertThat(findings.violations()).as("lost update with tokens in order").containsEntry("redis:lost-update", 1)
+                .doesNotContainKey("redis:out-of-token-order");
+    }
+
+    @Test
+    void aCounterAheadOfItsLogIsAMismatch() {
+        hold("c1", 1, 100, 110, 200, 1000, 1);
+
+        Checker.Findings findings = check(List.of(entry(1000, 1, "c1/1")), 2, 0, 400);
+
+        assertThat(findings.violations()).containsEntry("redis:counter-mismatch", 1);
+    }
+
+    @Test
+    void aLoggedWriteWithATokenItsWriterWasNotGrantedIsForeign() {
+        hold("c1", 1, 100, 110, 200, 1000, 1);
+
+        Checker.Findings findings = check(List.of(entry(999, 1, "c1/1")), 1, 0, 400);
+
+        assertThat(findings.violations()).containsEntry("redis:foreign-write", 1);
+    }
+
+    @Test
+    void aGrantAfterAnotherWithASmallerTokenBreaksTokenOrder() {
+        hold("c1", 1, 100, 110, 200, 5000, 1);
+        hold("c2", 1, 210, 220, 300, 4000, 2);
+
+        Checker.Findings findings = check(List.of(entry(5000, 1, "c1/1"), entry(4000, 2, "c2/1")), 2, 0, 400);
+
+        assertThat(findings.violations()).containsEntry("lock:token-not-increasing", 1);
+    }
+
+    @Test
+    void concurrentAcquisitionsMayBeGrantedInEitherTokenOrder() {
+        // c2 began before c1's grant completed: their tokens may come in either order.
+        hold("c1", 1, 100, 150, 200, 5000, 1);
+        hold("c2", 1, 120, 220, 300, 4000, 2);
+
+        Checker.Findings findings = check(List.of(), 0, 0, 400);
+
+        assertThat(findings.violations()).doesNotContainKey("lock:token-not-increasing");
+    }
+
+    @Test
+    void twoGrantsOfOneTokenAreReported() {
+        hold("c1", 1, 100, 110, 200, 5000, 1);
+        hold("c2", 1, 210, 220, 300, 5000, 2);
+
+        Checker.Findings findings = check(List.of(entry(5000, 1, "c1/1"), entry(5000, 2, "c2/1")), 2, 0, 400);
+
+        assertThat(findings.violations()).containsEntry("lock:duplicate-token", 1).containsEntry("redis:duplicate-token", 1);
+    }
+
+    @Test
+    void aWriteTheClientSawAcceptedMustBeInTheLog() {
+        hold("c1", 1, 100, 110, 200, 1000, 1);
+
+        Checker.Findings findings = check(List.of(), 0, 0, 400);
+
+        assertThat(findings.violations()).containsEntry("redis:acknowledged-write-missing", 1);
+    }
+
+    @Test
+    void aLeaseOverlappedByANewerGrantAndNeverSignalledIsAMissedSignal() {
+        hold("c1", 1, 100, 110, 900, 1000, 1);
+        hold("c2", 1, 150, 300, 400, 2000, 1);
+
+        Checker.Findings findings = check(List.of(entry(2000, 1, "c2/1")), 1, 0, 1000);
+
+        assertThat(findings.leasesLost()).isEqualTo(1);
+        assertThat(findings.lostSignalsMissed()).isEqualTo(1);
+        assertThat(findings.unfencedOverlaps()).isEqualTo(1);
+        assertThat(findings.unfencedOverlapMillis()).as("while c2 held it").isEqualTo(100.0);
+        assertThat(findings.examples()).extracting(Checker.Violation::leases).contains(List.of("c1/1", "c2/1"));
+    }
+
+    @Test
+    void aSignalledLossIsNotMissedAndEndsTheBelief() {
+        hold("c1", 1, 100, 110, 900, 1000, 1);
+        hold("c2", 1, 150, 300, 400, 2000, 1);
+        history.add(event(350, "c1", 1, Type.SIGNAL, Op.LOST, 1000, -1, "reason=EXPIRED"));
+
+        Checker.Findings findings = check(List.of(entry(2000, 1, "c2/1")), 1, 0, 1000);
+
+        assertThat(findings.leasesLost()).isEqualTo(1);
+        assertThat(findings.lostSignalsRaised()).isEqualTo(1);
+        assertThat(findings.lostSignalsMissed()).isZero();
+        assertThat(findings.unfencedOverlapMillis()).as("from c2's grant to c1's signal").isEqualTo(50.0);
+    }
+
+    @Test
+    void aStaleRejectionIsEvidenceOfALoss() {
+        history.add(event(100, "c1", 1, Type.INVOKE, Op.ACQUIRE, -1, -1, ""));
+        history.add(event(110, "c1", 1, Type.OK, Op.ACQUIRE, 1000, -1, ""));
+        history.add(event(120, "c1", 1, Type.FAIL, Op.CLAIM, 1000, -1, "resource=redis reason=stale stored=2000"));
+        history.add(event(130, "c1", 1, Type.INVOKE, Op.RELEASE, 1000, -1, ""));
+        history.add(event(140, "c1", 1, Type.OK, Op.RELEASE, 1000, -1, "outcome=RELEASED"));
+
+        Checker.Findings findings = check(List.of(), 0, 0, 400);
+
+        assertThat(findings.staleRejections()).isEqualTo(1);
+        assertThat(findings.lostSignalsMissed()).isEqualTo(1);
+    }
+
+    @Test
+    void aReleaseThatFoundTheLeaseLostWithoutASignalIsAMissedSignal() {
+        hold("c1", 1, 100, 110, 200, 1000, 1);
+        history.removeIf(event -> event.is(Type.OK, Op.RELEASE));
+        history.add(event(201, "c1", 1, Type.OK, Op.RELEASE, 1000, -1, "outcome=ALREADY_LOST"));
+
+        Checker.Findings findings = check(List.of(entry(1000, 1, "c1/1")), 1, 0, 400);
+
+        assertThat(findings.leasesLost()).isEqualTo(1);
+        assertThat(findings.lostSignalsMissed()).as("no other evidence than the release's outcome").isEqualTo(1);
+    }
+
+    @Test
+    void aLossWhoseReleaseFailedIsIndeterminateRatherThanMissed() {
+        hold("c1", 1, 100, 110, 900, 1000, 1);
+        history.removeIf(event -> event.is(Type.OK, Op.RELEASE));
+        history.add(event(950, "c1", 1, Type.INFO, Op.RELEASE, 1000, -1, "error=unavailable"));
+        hold("c2", 1, 150, 300, 400, 2000, 1);
+
+        Checker.Findings findings = check(List.of(entry(2000, 1, "c2/1")), 1, 0, 1000);
+
+        assertThat(findings.lostSignalsMissed()).isZero();
+        assertThat(findings.lostSignalsIndeterminate()).isEqualTo(1);
+    }
+
+    @Test
+    void availabilityIsTheShareOfTheWindowInWhichSomeoneHeldTheLock() {
+        hold("c1", 1, 100, 100, 300, 1000, 1);
+        hold("c2", 1, 200, 300, 500, 2000, 2);
+
+        Checker.Findings findings = check(List.of(entry(1000, 1, "c1/1"), entry(2000, 2, "c2/1")), 2, 0, 1000);
+
+        assertThat(findings.availability()).isEqualTo(0.4);
+        assertThat(findings.acquireLatencyMillis()).containsEntry("p50", 0.0).containsEntry("max", 100.0);
+    }
+
+    @Test
+    void aRestartIsReportedWithTheTokensAroundIt() {
+        hold("c1", 1, 100, 110, 200, 1000, 1);
+        history.add(event(250, "nemesis", 0, Type.START, Op.FAULT, -1, -1, "kind=kill-restart-no-aof target=n0"));
+        history.add(event(400, "nemesis", 0, Type.END, Op.FAULT, -1, -1,
+                "kind=kill-restart-no-aof target=n0 counter_after_restart=nil server_time_us=3000"));
+        hold("c2", 1, 410, 420, 500, 3001, 2);
+
+        Checker.Findings findings = check(List.of(entry(1000, 1, "c1/1"), entry(3001, 2, "c2/1")), 2, 0, 1000);
+
+        assertThat(findings.restarts()).singleElement().satisfies(restart -> assertThat(restart)
+                .containsEntry("node", "n0").containsEntry("append_only", false).containsEntry("counter_after_restart", "nil")
+                .containsEntry("last_token_before", 1000L).containsEntry("first_token_after", 3001L));
+    }
+
+    /** One round of a client: acquire, claim, write {@code value} (accepted), release (RELEASED). */
+    private void hold(String client, long lease, long invokedAt, long grantedAt, long releasedAt, long token, long value) {
+        history.add(event(invokedAt, client, lease, Type.INVOKE, Op.ACQUIRE, -1, -1, ""));
+        history.add(event(grantedAt, client, lease, Type.OK, Op.ACQUIRE, token, -1, ""));
+        history.add(event(grantedAt + 1, client, lease, Type.OK, Op.CLAIM, token, value - 1, "resource=redis"));
+        history.add(event(releasedAt - 2, client, lease, Type.OK, Op.WRITE, token, value, "resource=redis"));
+        history.add(event(releasedAt, client, lease, Type.INVOKE, Op.RELEASE, token, -1, ""));
+        history.add(event(releasedAt + 1, client, lease, Type.OK, Op.RELEASE, token, -1, "outcome=RELEASED"));
+    }
+
+    private static Event event(long millis, String process, long lease, Type type, Op op, long token, long value, String detail) {
+        return new Event(millis * 1_000_000, millis, process, lease, type, op, token, value, detail);
+    }
+
+    private static Entry entry(long token, long value, String writer) {
+        return new Entry(token, value, writer);
+    }
+
+    private Checker.Findings check(List<Entry> log, long counter, long windowStartMillis, long windowEndMillis) {
+        return check(log, counter, true, windowStartMillis, windowEndMillis);
+    }
+
+    private Checker.Findings check(List<Entry> log, long counter, boolean fenced, long windowStartMillis, long windowEndMillis) {
+        return Checker.check(history, List.of(new Audit("redis", fenced, log, counter)),
+                windowStartMillis * 1_000_000, windowEndMillis * 1_000_000);
+    }
+}
