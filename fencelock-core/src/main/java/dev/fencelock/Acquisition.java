@@ -41,6 +41,10 @@ final class Acquisition {
     private final Thread caller;
     private final long deadline;
     private final Duration maxWait;
+    /** Whether a failed attempt queues this client as a waiter: not when it will not wait. */
+    private final boolean willWait;
+    /** Whether an attempt may have queued this client, which must then leave the queue if it gives up. */
+    private boolean queued;
     private final CompletableFuture<Lease> result = new CompletableFuture<>();
     /** Set once, by the step that wins the lease or fails: the gate is handed on at most once. */
     private final AtomicBoolean ended = new AtomicBoolean();
@@ -55,6 +59,7 @@ final class Acquisition {
         this.options = options;
         this.caller = Thread.currentThread();
         this.maxWait = maxWait;
+        this.willWait = maxWait.compareTo(Duration.ZERO) > 0;
         this.deadline = client.ticker().nanoTime() + saturatedNanos(maxWait);
     }
 
@@ -94,13 +99,15 @@ final class Acquisition {
         RedisLease lease = client.newLease(local, options, caller);
         CompletableFuture<Void> nextRelease = subscription == null ? null : subscription.nextRelease();
         client.renewer().track(lease);
-        String[] keyArray = {keys.lock(), keys.fence()};
+        String[] keyArray = {keys.lock(), keys.fence(), keys.waiters()};
         String leaseMillis = Long.toString(options.lease().toMillis());
         String fenceTtlMillis = Long.toString(client.fenceCounterTtlMillis(options));
         String proposal = servers.isSingle() ? "0" : Long.toString(proposedToken());
+        String waiter = willWait ? servers.waiterId() : "";
+        queued |= willWait;
         long sentAt = client.ticker().nanoTime();
         servers.<List<Long>>onAllWithinNodeTimeout(node -> node.run(LuaScript.ACQUIRE, ScriptOutputType.MULTI,
-                        keyArray, lease.owner(), leaseMillis, fenceTtlMillis, proposal))
+                        keyArray, lease.owner(), leaseMillis, fenceTtlMillis, proposal, waiter))
                 .thenAccept(replies -> judge(lease, sentAt, replies, nextRelease))
                 .exceptionally(this::failUnexpectedly);
     }
@@ -299,6 +306,12 @@ final class Acquisition {
             return;
         }
         closeSubscription();
+        if (queued) {
+            // Best effort: a client left in the queue is woken once in vain, which delays the
+            // next waiter by the designation timeout.
+            String waiters = local.keys().waiters();
+            servers.onAll(node -> node.unavailableOnFailure(node.commands().zrem(waiters, servers.waiterId())));
+        }
         if (gateTaken) {
             local.exitGate();
         }

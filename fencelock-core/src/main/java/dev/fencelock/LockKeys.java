@@ -8,8 +8,10 @@ package dev.fencelock;
  * @param lock {@code <namespace>{<name>}}: the owner token of the current holder, a plain string
  * @param fence {@code <namespace>{<name>}:fence}: the fence counter
  * @param channel {@code <namespace>{<name>}:released}: where a release is announced to waiters
+ * @param waiters {@code <namespace>{<name>}:waiters}: the clients waiting, longest first, of which
+ *     a release wakes one
  */
-record LockKeys(String name, String lock, String fence, String channel) {
+record LockKeys(String name, String lock, String fence, String channel, String waiters) {
 
     static LockKeys of(String namespace, String name) {
         Arguments.requireLength(name, "name", 1, LockClient.MAX_NAME_LENGTH);
@@ -18,6 +20,6 @@ record LockKeys(String name, String lock, String fence, String channel) {
                     + " Cluster hash tag of its keys, was '" + name + "'");
         }
         String lock = namespace + "{" + name + "}";
-        return new LockKeys(name, lock, lock + ":fence", lock + ":released");
+        return new LockKeys(name, lock, lock + ":fence", lock + ":released", lock + ":waiters");
     }
 }

@@ -29,13 +29,16 @@ final class LockServers implements AutoCloseable {
     private final ClientResources resources;
     private final List<RedisNode> nodes;
     private final List<ReleaseSubscriptions> subscriptions;
+    /** This client in the waiter queues of the locks it waits for: one remote waiter per name (the gate). */
+    private final String waiterId = new OwnerTokens().next();
     private final int quorum;
     private final LockClientOptions options;
 
     private LockServers(ClientResources resources, List<RedisNode> nodes, LockClientOptions options) {
         this.resources = resources;
         this.nodes = List.copyOf(nodes);
-        this.subscriptions = nodes.stream().map(ReleaseSubscriptions::new).toList();
+        this.subscriptions = nodes.stream()
+                .map(node -> new ReleaseSubscriptions(node, waiterId, options.commandTimeout())).toList();
         this.quorum = nodes.size() == 1 ? 1 : options.uris().size() / 2 + 1;
         this.options = options;
     }
@@ -186,6 +189,10 @@ final class LockServers implements AutoCloseable {
             }
         });
         return bounded;
+    }
+
+    String waiterId() {
+        return waiterId;
     }
 
     /** Channels subscribed on any server, for the leak checks of the tests. */

@@ -179,7 +179,7 @@ final class RedisLockClient implements LockClient {
 
     private static CompletableFuture<Long> deleteKey(RedisNode node, RedisLease lease) {
         LockKeys keys = lease.keys();
-        return node.run(LuaScript.RELEASE, ScriptOutputType.INTEGER, new String[] {keys.lock()},
+        return node.run(LuaScript.RELEASE, ScriptOutputType.INTEGER, new String[] {keys.lock(), keys.waiters()},
                 lease.owner(), keys.channel());
     }
 

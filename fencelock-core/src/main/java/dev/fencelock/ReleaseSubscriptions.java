@@ -1,26 +1,38 @@
 package dev.fencelock;
 
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The waiter registry: subscriptions to the release channels of the locks this client waits for,
  * on the client's one pub/sub connection. A channel stays subscribed while some acquisition waits
- * on it; a release published on it wakes every acquisition that asked for the next one.
+ * on it; a release published on it wakes the acquisition that asked for the next one.
+ *
+ * <p>A release names the client it wakes, the longest waiting (see release.lua), so that the
+ * clients waiting for one lock do not all try at once. A release that names another client wakes
+ * this one only after the designation timeout, in case the named client is gone; an unnamed
+ * release wakes it at once.
  *
  * <p>Messages can be missed (a reconnect, a foreign client that does not publish), so a waiter
  * never relies on them alone: it also retries when the holder's remaining lease runs out.
  */
 final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
     private final RedisNode node;
+    private final String waiterId;
+    private final Executor afterDesignationTimeout;
     // Guarded by this.
     private final Map<String, Channel> channels = new HashMap<>();
 
-    ReleaseSubscriptions(RedisNode node) {
+    ReleaseSubscriptions(RedisNode node, String waiterId, Duration designationTimeout) {
         this.node = node;
+        this.waiterId = waiterId;
+        this.afterDesignationTimeout = CompletableFuture.delayedExecutor(designationTimeout.toNanos(), TimeUnit.NANOSECONDS);
         node.pubSub().addListener(this);
     }
 
@@ -46,16 +58,30 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
 
     @Override
     public void message(String name, String message) {
-        CompletableFuture<Void> woken;
+        Channel channel;
+        CompletableFuture<Void> next;
         synchronized (this) {
-            Channel channel = channels.get(name);
+            channel = channels.get(name);
             if (channel == null) {
                 return;
             }
-            woken = channel.nextRelease;
-            channel.nextRelease = new CompletableFuture<>();
+            next = channel.nextRelease;
         }
-        woken.complete(null);
+        if (message.isEmpty() || message.equals(waiterId)) {
+            wake(channel, next);
+        } else {
+            afterDesignationTimeout.execute(() -> wake(channel, next));
+        }
+    }
+
+    /** Completes {@code next} if it is still the channel's next release, and starts a new one. */
+    private void wake(Channel channel, CompletableFuture<Void> next) {
+        synchronized (this) {
+            if (channel.nextRelease == next) {
+                channel.nextRelease = new CompletableFuture<>();
+            }
+        }
+        next.complete(null);
     }
 
     /** Subscribed channels, for the leak checks of the tests. */

@@ -1,24 +1,36 @@
 -- Acquires a lock and mints its fencing token, in one step so that a token is minted exactly
--- for the acquisition that won the key.
+-- for the acquisition that won the key; keeps the queue of waiting clients that releases wake
+-- one at a time.
 -- KEYS[1]  the lock key: the owner token as a plain string, as a distlock-spec client's SET NX PX
 -- KEYS[2]  the lock's fence counter
+-- KEYS[3]  the lock's waiter queue: a sorted set of waiting clients, scored by first arrival
 -- ARGV[1]  owner token (128 random bits, hex)
 -- ARGV[2]  lease in milliseconds
--- ARGV[3]  time to live of the fence counter in milliseconds, longer than any lease
+-- ARGV[3]  time to live of the fence counter and the waiter queue in milliseconds, longer than any lease
 -- ARGV[4]  a token the client proposes, in microseconds, or 0. Redlock proposes one a little ahead
 --          of its own clock so that the granting masters mint the same token and it need not be
 --          written back; a proposal more than a second ahead of this server's clock is cut to that,
 --          so that a client with a wild clock cannot run the counter far ahead.
+-- ARGV[5]  the client's waiter id, or '' when it will not wait: queued while it waits, dequeued
+--          when it wins
 -- Returns  {1, token} when acquired; {0, pttl} when held by another owner, where pttl is the
 --          key's remaining time in milliseconds (-1 when a foreign client set it without expiry).
 -- The token is max(counter + 1, server time in microseconds, proposal): it keeps increasing even
 -- when the counter was lost (expired, or Redis restarted without persistence), as long as the
 -- server's clock does not step back.
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  return {0, redis.call('PTTL', KEYS[1])}
-end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  if ARGV[5] ~= '' then
+    -- NX: a waiter that tries again keeps its place in the queue.
+    redis.call('ZADD', KEYS[3], 'NX', now, ARGV[5])
+    redis.call('PEXPIRE', KEYS[3], ARGV[3])
+  end
+  return {0, redis.call('PTTL', KEYS[1])}
+end
+if ARGV[5] ~= '' then
+  redis.call('ZREM', KEYS[3], ARGV[5])
+end
 local proposal = math.min(tonumber(ARGV[4]), now + 1000000)
 local token = math.max((tonumber(redis.call('GET', KEYS[2])) or 0) + 1, now, proposal)
 redis.call('SET', KEYS[2], string.format('%d', token), 'PX', ARGV[3])

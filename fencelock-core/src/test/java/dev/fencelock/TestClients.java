@@ -68,7 +68,7 @@ final class TestClients {
         @SuppressWarnings("unchecked")
         List<Object> keys = (List<Object>) server.call("KEYS", "fencelock:*");
         return keys.stream().map(String::valueOf)
-                .filter(key -> !key.endsWith(":fence"))
+                .filter(key -> !key.endsWith(":fence") && !key.endsWith(":waiters"))
                 .toList();
     }
 }

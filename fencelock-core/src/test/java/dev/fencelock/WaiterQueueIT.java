@@ -1,0 +1,103 @@
+package dev.fencelock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fencelock.testkit.RedisServer;
+import dev.fencelock.testkit.RedisTest;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Clients waiting for one lock queue in Redis, and a release wakes only the longest-waiting one:
+ * no herd of attempts across processes, and no waiter stranded by one that is gone.
+ */
+@RedisTest
+class WaiterQueueIT {
+    private static final String WAITERS = "fencelock:{queued}:waiters";
+    private final TestClients clients = new TestClients();
+
+    @AfterEach
+    void nothingLeaked() {
+        clients.verifyNothingLeakedAndClose();
+    }
+
+    @Test
+    void aReleaseWakesOnlyTheLongestWaitingClient(RedisServer redis) throws Exception {
+        // A designation timeout far beyond the test, so that only the release can wake anyone.
+        Duration commandTimeout = Duration.ofSeconds(5);
+        DistributedLock holderLock = clients.connect(redis, b -> b.commandTimeout(commandTimeout)).lock("queued");
+        RedisLockClient first = clients.connect(redis, b -> b.commandTimeout(commandTimeout));
+        RedisLockClient second = clients.connect(redis, b -> b.commandTimeout(commandTimeout));
+        Lease held = holderLock.acquire(Duration.ZERO);
+        CompletableFuture<Lease> firstWaits = startWaiting(first, redis);
+        CompletableFuture<Lease> secondWaits = startWaiting(second, redis);
+        assertThat(zcard(redis)).as("clients queued").isEqualTo(2);
+        redis.resetStats();
+
+        held.close();
+
+        try (Lease firstLease = firstWaits.get(5, TimeUnit.SECONDS)) {
+            Poll.throughout(Duration.ofMillis(300), () -> {
+                assertThat(secondWaits).as("the second waiter, not woken").isNotDone();
+                assertThat(redis.commandCalls().get("evalsha")).as("scripts run: the release and one acquire").isEqualTo(2);
+            });
+        }
+        try (Lease secondLease = secondWaits.get(5, TimeUnit.SECONDS)) {
+            assertThat(zcard(redis)).as("waiters left in the queue").isZero();
+        }
+    }
+
+    @Test
+    void aWaiterNamedByAReleaseButGoneDelaysTheOthersOnlyByTheDesignationTimeout(RedisServer redis) throws Exception {
+        Duration commandTimeout = Duration.ofMillis(300);
+        DistributedLock holderLock = clients.connect(redis, b -> b.commandTimeout(commandTimeout)).lock("queued");
+        RedisLockClient waiter = clients.connect(redis, b -> b.commandTimeout(commandTimeout));
+        Lease held = holderLock.acquire(Duration.ZERO);
+        // A client that queued and then died: first in the queue.
+        redis.call("ZADD", WAITERS, "0", "a-client-that-crashed");
+        CompletableFuture<Lease> waits = startWaiting(waiter, redis);
+        assertThat(zcard(redis)).as("clients queued").isEqualTo(2);
+
+        long releasedAt = System.nanoTime();
+        held.close();
+
+        try (Lease lease = waits.get(5, TimeUnit.SECONDS)) {
+            assertThat(Duration.ofNanos(System.nanoTime() - releasedAt))
+                    .as("the live waiter woke after the designation timeout, not at the end of the holder's lease")
+                    .isGreaterThanOrEqualTo(commandTimeout);
+        }
+    }
+
+    @Test
+    void aWaiterThatGivesUpLeavesTheQueue(RedisServer redis) throws Exception {
+        DistributedLock holderLock = clients.connect(redis).lock("queued");
+        DistributedLock waiterLock = clients.connect(redis).lock("queued");
+        try (Lease held = holderLock.acquire(Duration.ZERO)) {
+            assertThatThrownBy(() -> waiterLock.acquire(Duration.ofMillis(200))).isInstanceOf(LockTimeoutException.class);
+            Poll.until("the waiter that gave up left the queue", Duration.ofSeconds(5), () -> zcard(redis) == 0);
+
+            assertThat(waiterLock.tryAcquire()).isEmpty();
+            assertThat(zcard(redis)).as("a try that does not wait does not queue").isZero();
+        }
+    }
+
+    /**
+     * Starts an acquisition and returns once it waits: it tried, subscribed to the release channel
+     * and tried again (two scripts), so that only a release or a timer can move it on.
+     */
+    private static CompletableFuture<Lease> startWaiting(RedisLockClient client, RedisServer redis) throws InterruptedException {
+        redis.resetStats();
+        CompletableFuture<Lease> waiting = client.lock("queued").acquireAsync(Duration.ofSeconds(30));
+        Poll.until("the acquisition's two attempts", Duration.ofSeconds(5),
+                () -> redis.commandCalls().getOrDefault("evalsha", 0L) == 2);
+        return waiting;
+    }
+
+    private static long zcard(RedisServer redis) {
+        return (Long) redis.call("ZCARD", WAITERS);
+    }
+}
