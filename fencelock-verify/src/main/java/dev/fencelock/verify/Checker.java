@@ -4,6 +4,7 @@ import dev.fencelock.verify.Event.Op;
 import dev.fencelock.verify.Event.Type;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -161,9 +162,10 @@ final class Checker {
         }
         Overlaps overlaps = overlaps(acquired);
         LostSignals lost = lostSignals(acquired);
-        return new Findings(operations, acquired.size(), acquireFailures, Map.copyOf(violations), List.copyOf(examples),
-                staleRejections, acceptedWrites, overlaps.stale, overlaps.millis, signals, lost.evidenced, lost.missed,
-                lost.indeterminate, availability(acquired), latencies(acquired), restarts(acquired));
+        return new Findings(operations, acquired.size(), acquireFailures, Collections.unmodifiableMap(violations),
+                List.copyOf(examples), staleRejections, acceptedWrites, overlaps.stale, overlaps.millis, signals,
+                lost.evidenced, lost.missed, lost.indeterminate, availability(acquired), latencies(acquired),
+                restarts(acquired));
     }
 
     /** Tokens increase in real-time order: an acquisition that began after another completed has a greater token. */
