@@ -2,7 +2,6 @@ package dev.fencelock;
 
 import io.lettuce.core.ScriptOutputType;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -16,11 +15,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * release, when the holder's lease runs out, or (with several servers) after a random pause,
  * until the deadline.
  *
- * <p>With several servers (Redlock), a failed attempt is released on all of them. A won one hands
- * out the largest token the granting servers minted, and must leave a majority's fence counters at
- * least that high, so that the next majority, which shares a server with this one, mints larger
- * tokens: when the granting servers minted the same token (they took the client's proposal) that
- * is already so; otherwise the token is written back to a majority first.
+ * <p>With several servers (Redlock), a failed attempt is released on all of them, and a won one
+ * writes its fencing token — the largest minted by the granting servers — back to a majority
+ * before it is handed out, so that the next majority, which shares a server with this one, mints
+ * larger tokens. Tokens come from the servers' clocks and counters only, never from this client's
+ * clock.
  *
  * <p>Whatever happens, the acquisition ends with its {@link #result()} completed once, the gate
  * passed on unless a lease was won, and a lease won after the result was abandoned (timed out or
@@ -31,8 +30,6 @@ final class Acquisition {
     private static final long FOREIGN_LOCK_POLL = TimeUnit.MILLISECONDS.toNanos(250);
     /** Longer than any process lives, and far enough from overflow to add to a nanoTime reading. */
     private static final long FOREVER = Long.MAX_VALUE / 4;
-    /** How far ahead of this client's clock a Redlock token proposal is: more than NTP-kept clocks drift apart. */
-    private static final long TOKEN_PROPOSAL_LEAD_MICROS = 20_000;
 
     private final RedisLockClient client;
     private final LockServers servers;
@@ -43,8 +40,8 @@ final class Acquisition {
     private final Duration maxWait;
     /** Whether a failed attempt queues this client as a waiter: not when it will not wait. */
     private final boolean willWait;
-    /** Whether an attempt may have queued this client, which must then leave the queue if it gives up. */
-    private boolean queued;
+    /** Whether an attempt may have queued this client, which must leave the queue if it gives up (or wins elsewhere). */
+    private volatile boolean queued;
     private final CompletableFuture<Lease> result = new CompletableFuture<>();
     /** Set once, by the step that wins the lease or fails: the gate is handed on at most once. */
     private final AtomicBoolean ended = new AtomicBoolean();
@@ -102,26 +99,23 @@ final class Acquisition {
         String[] keyArray = {keys.lock(), keys.fence(), keys.waiters()};
         String leaseMillis = Long.toString(options.lease().toMillis());
         String fenceTtlMillis = Long.toString(client.fenceCounterTtlMillis(options));
-        String proposal = servers.isSingle() ? "0" : Long.toString(proposedToken());
         String waiter = willWait ? servers.waiterId() : "";
-        queued |= willWait;
         long sentAt = client.ticker().nanoTime();
         servers.<List<Long>>onAllWithinNodeTimeout(node -> node.run(LuaScript.ACQUIRE, ScriptOutputType.MULTI,
-                        keyArray, lease.owner(), leaseMillis, fenceTtlMillis, proposal, waiter))
+                        keyArray, lease.owner(), leaseMillis, fenceTtlMillis, waiter))
                 .thenAccept(replies -> judge(lease, sentAt, replies, nextRelease))
                 .exceptionally(this::failUnexpectedly);
     }
 
     private void judge(RedisLease lease, long sentAt, List<LockServers.Reply<List<Long>>> replies,
             CompletableFuture<Void> nextRelease) {
+        // A server that answered "held", or did not answer, may have queued this client.
+        queued |= willWait && replies.stream().anyMatch(reply -> !reply.isOk() || reply.value().get(0) == 0);
         List<LockServers.Reply<List<Long>>> granted =
                 replies.stream().filter(reply -> reply.isOk() && reply.value().get(0) == 1).toList();
         if (granted.size() >= servers.quorum() && isStillValid(sentAt)) {
             long token = granted.stream().mapToLong(reply -> reply.value().get(1)).max().orElseThrow();
-            boolean grantedAgree = granted.stream().allMatch(reply -> reply.value().get(1) == token);
-            if (grantedAgree) {
-                // Every granting master's counter already stands at the token, and they are a
-                // majority: there is nothing to write back.
+            if (servers.isSingle()) {
                 won(lease, token, sentAt);
             } else {
                 raiseFence(lease, token, sentAt, nextRelease);
@@ -132,15 +126,19 @@ final class Acquisition {
         List<LockServers.Reply<List<Long>>> failed = replies.stream().filter(reply -> !reply.isOk()).toList();
         if ((!granted.isEmpty() || !failed.isEmpty()) && !servers.isSingle()) {
             // Partial grants and late grants: delete the key wherever it is ours before trying
-            // again or giving up, so that nobody sees a lock this attempt did not win.
-            client.releaseQuietly(lease).whenComplete((done, error) -> retryOrFail(replies, failed, nextRelease));
+            // again or giving up, so that nobody sees a lock this attempt did not win. A minority
+            // grant freed nothing, so it wakes nobody: a waiter woken for it would only find the
+            // lock held, and its own cleanup would wake the next, down the whole queue.
+            boolean majorityGranted = granted.size() >= servers.quorum();
+            client.releaseQuietly(lease, majorityGranted)
+                    .whenComplete((done, error) -> retryOrFail(replies, failed, nextRelease));
             return;
         }
         if (!failed.isEmpty() || !granted.isEmpty()) {
             // A lost reply may hide a grant, and a grant may come too late to use; the cleanup is
             // not waited for, so that an unreachable server fails the acquisition within the
             // command timeout.
-            client.releaseQuietly(lease);
+            client.releaseQuietly(lease, true);
         }
         retryOrFail(replies, failed, nextRelease);
     }
@@ -158,17 +156,6 @@ final class Acquisition {
         }
         unavailable = null;
         waitForRelease(holderRemaining(replies), nextRelease);
-    }
-
-    /**
-     * Redlock: the token this client proposes, in microseconds of its wall clock plus a lead that
-     * covers the masters' clock offsets and the way there. When no master's counter or clock is
-     * ahead of it, every granting master mints exactly this token, and the write-back round trip
-     * is skipped; otherwise they disagree and the write-back settles it as before.
-     */
-    private static long proposedToken() {
-        Instant now = Instant.now();
-        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000 + TOKEN_PROPOSAL_LEAD_MICROS;
     }
 
     /** Whether a grant whose acquire was sent at {@code sentAt} still leaves validity to hand out. */
@@ -189,7 +176,7 @@ final class Acquisition {
                     } else {
                         client.renewer().untrack(lease);
                         unavailable = null;
-                        client.releaseQuietly(lease).whenComplete((done, error) ->
+                        client.releaseQuietly(lease, true).whenComplete((done, error) ->
                                 retryAfter(servers.retryDelayNanos(), nextRelease));
                     }
                 })
@@ -198,6 +185,11 @@ final class Acquisition {
 
     private void won(RedisLease lease, long token, long sentAt) {
         ended.set(true);
+        if (queued && !servers.isSingle()) {
+            // The masters that did not grant this attempt queued this client, and would name it
+            // at their next release although it no longer waits.
+            leaveQueue();
+        }
         lease.granted(token, sentAt, servers.validity(options.lease()));
         local.held(lease);
         try {
@@ -307,16 +299,22 @@ final class Acquisition {
         }
         closeSubscription();
         if (queued) {
-            // Best effort: a client left in the queue is woken once in vain, which delays the
-            // next waiter by the designation timeout.
-            String waiters = local.keys().waiters();
-            servers.onAll(node -> node.unavailableOnFailure(node.commands().zrem(waiters, servers.waiterId())));
+            leaveQueue();
         }
         if (gateTaken) {
             local.exitGate();
         }
         client.leave(local);
         result.completeExceptionally(error);
+    }
+
+    /**
+     * Takes this client off the lock's waiter queue on every server. Best effort: a client left
+     * in a queue is named once in vain, which delays the next waiter by the designation timeout.
+     */
+    private void leaveQueue() {
+        String waiters = local.keys().waiters();
+        servers.onAll(node -> node.unavailableOnFailure(node.commands().zrem(waiters, servers.waiterId())));
     }
 
     private void closeSubscription() {

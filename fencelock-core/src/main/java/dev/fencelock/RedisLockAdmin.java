@@ -115,7 +115,7 @@ final class RedisLockAdmin implements LockAdmin {
         for (LockServers.Reply<NodeView> reply : replies) {
             if (reply.isOk() && reply.value().owner() != null) {
                 deletions.add(reply.node().run(LuaScript.RELEASE, ScriptOutputType.INTEGER,
-                        new String[] {keys.lock(), keys.waiters()}, reply.value().owner(), keys.channel()));
+                        new String[] {keys.lock(), keys.waiters()}, reply.value().owner(), keys.channel(), "1"));
             }
         }
         long deleted = 0;

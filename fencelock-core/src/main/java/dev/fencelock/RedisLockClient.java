@@ -133,7 +133,7 @@ final class RedisLockClient implements LockClient {
         // reply was lost counts as one that failed, so the release stays within the timeout.
         CompletableFuture<List<LockServers.Reply<Long>>> deletes = servers.onAll(node -> servers.isSingle()
                 ? deleteKeyRetryingOnce(node, lease)
-                : deleteKey(node, lease));
+                : deleteKey(node, lease, true));
         // The hand-over runs on the deletes themselves, which are never cancelled: a caller that
         // gives up waiting (and cancels what it waited for) must not keep the name locked here.
         deletes.whenComplete((replies, error) -> {
@@ -165,22 +165,26 @@ final class RedisLockClient implements LockClient {
                 .findFirst().orElseThrow();
     }
 
-    /** Deletes the key on every server where it is the lease's, ignoring the outcome: cleanup only. */
-    CompletableFuture<?> releaseQuietly(RedisLease lease) {
+    /**
+     * Deletes the key on every server where it is the lease's, ignoring the outcome: cleanup only.
+     * {@code wakeWaiters}: whether the lease may have held the lock (one server, or a majority
+     * granted it), so that a waiting client must be woken; not for a minority grant under Redlock.
+     */
+    CompletableFuture<?> releaseQuietly(RedisLease lease, boolean wakeWaiters) {
         // Within the node timeout: a command still queued for a slow server runs when it answers.
-        return servers.onAllWithinNodeTimeout(node -> deleteKey(node, lease));
+        return servers.onAllWithinNodeTimeout(node -> deleteKey(node, lease, wakeWaiters));
     }
 
     private CompletableFuture<Long> deleteKeyRetryingOnce(RedisNode node, RedisLease lease) {
-        return deleteKey(node, lease).exceptionallyCompose(error -> isReplyLost(error)
-                ? deleteKey(node, lease).thenApply(reply -> reply == 0 ? 1L : reply)
+        return deleteKey(node, lease, true).exceptionallyCompose(error -> isReplyLost(error)
+                ? deleteKey(node, lease, true).thenApply(reply -> reply == 0 ? 1L : reply)
                 : CompletableFuture.failedFuture(error));
     }
 
-    private static CompletableFuture<Long> deleteKey(RedisNode node, RedisLease lease) {
+    private static CompletableFuture<Long> deleteKey(RedisNode node, RedisLease lease, boolean wakeWaiters) {
         LockKeys keys = lease.keys();
         return node.run(LuaScript.RELEASE, ScriptOutputType.INTEGER, new String[] {keys.lock(), keys.waiters()},
-                lease.owner(), keys.channel());
+                lease.owner(), keys.channel(), wakeWaiters ? "1" : "0");
     }
 
     /** A timeout or a broken connection: the command may or may not have run. */
@@ -260,7 +264,7 @@ final class RedisLockClient implements LockClient {
             RedisLease lease = local.currentLease();
             if (lease != null && lease.markReleased()) {
                 renewer.untrack(lease);
-                releases.add(servers.onAll(node -> deleteKey(node, lease)).thenApply(replies -> {
+                releases.add(servers.onAll(node -> deleteKey(node, lease, true)).thenApply(replies -> {
                     lease.end();
                     return ReleaseOutcome.RELEASED;
                 }));

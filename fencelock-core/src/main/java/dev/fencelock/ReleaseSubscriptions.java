@@ -32,7 +32,10 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
     ReleaseSubscriptions(RedisNode node, String waiterId, Duration designationTimeout) {
         this.node = node;
         this.waiterId = waiterId;
-        this.afterDesignationTimeout = CompletableFuture.delayedExecutor(designationTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        // Run by the JDK's delay thread itself, like the waiters' other timers: the default
+        // executor would start a thread per wake on a machine with two cores or fewer.
+        this.afterDesignationTimeout =
+                CompletableFuture.delayedExecutor(designationTimeout.toNanos(), TimeUnit.NANOSECONDS, Runnable::run);
         node.pubSub().addListener(this);
     }
 
@@ -60,14 +63,18 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
     public void message(String name, String message) {
         Channel channel;
         CompletableFuture<Void> next;
+        boolean named = message.isEmpty() || message.equals(waiterId);
         synchronized (this) {
             channel = channels.get(name);
-            if (channel == null) {
-                return;
+            if (channel == null || !named && channel.delayedWake == channel.nextRelease) {
+                return; // unknown, or a wake of this release is already on its way
             }
             next = channel.nextRelease;
+            if (!named) {
+                channel.delayedWake = next;
+            }
         }
-        if (message.isEmpty() || message.equals(waiterId)) {
+        if (named) {
             wake(channel, next);
         } else {
             afterDesignationTimeout.execute(() -> wake(channel, next));
@@ -105,6 +112,8 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
         int references;
         CompletableFuture<Void> subscribed;
         CompletableFuture<Void> nextRelease = new CompletableFuture<>();
+        /** The next release for which a wake after the designation timeout is pending: one at a time. */
+        CompletableFuture<Void> delayedWake;
 
         Channel(String name) {
             this.name = name;

@@ -7,31 +7,27 @@
 -- ARGV[1]  owner token (128 random bits, hex)
 -- ARGV[2]  lease in milliseconds
 -- ARGV[3]  time to live of the fence counter and the waiter queue in milliseconds, longer than any lease
--- ARGV[4]  a token the client proposes, in microseconds, or 0. Redlock proposes one a little ahead
---          of its own clock so that the granting masters mint the same token and it need not be
---          written back; a proposal more than a second ahead of this server's clock is cut to that,
---          so that a client with a wild clock cannot run the counter far ahead.
--- ARGV[5]  the client's waiter id, or '' when it will not wait: queued while it waits, dequeued
+-- ARGV[4]  the client's waiter id, or '' when it will not wait: queued while it waits, dequeued
 --          when it wins
 -- Returns  {1, token} when acquired; {0, pttl} when held by another owner, where pttl is the
 --          key's remaining time in milliseconds (-1 when a foreign client set it without expiry).
--- The token is max(counter + 1, server time in microseconds, proposal): it keeps increasing even
--- when the counter was lost (expired, or Redis restarted without persistence), as long as the
--- server's clock does not step back.
+-- The token is max(counter + 1, server time in microseconds): it keeps increasing even when the
+-- counter was lost (expired, or Redis restarted without persistence), as long as the server's
+-- clock does not step back. Never a client's clock: the server's alone bounds the tokens.
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  if ARGV[5] ~= '' then
+  if ARGV[4] ~= '' then
     -- NX: a waiter that tries again keeps its place in the queue.
-    redis.call('ZADD', KEYS[3], 'NX', now, ARGV[5])
+    redis.call('ZADD', KEYS[3], 'NX', now, ARGV[4])
     redis.call('PEXPIRE', KEYS[3], ARGV[3])
   end
   return {0, redis.call('PTTL', KEYS[1])}
 end
-if ARGV[5] ~= '' then
-  redis.call('ZREM', KEYS[3], ARGV[5])
+if ARGV[4] ~= '' then
+  redis.call('ZREM', KEYS[3], ARGV[4])
 end
-local proposal = math.min(tonumber(ARGV[4]), now + 1000000)
-local token = math.max((tonumber(redis.call('GET', KEYS[2])) or 0) + 1, now, proposal)
-redis.call('SET', KEYS[2], string.format('%d', token), 'PX', ARGV[3])
+local token = math.max((tonumber(redis.call('GET', KEYS[2])) or 0) + 1, now)
+-- '%.0f': exact for any integer below 2^53, where '%d' would go through a C long.
+redis.call('SET', KEYS[2], string.format('%.0f', token), 'PX', ARGV[3])
 return {1, token}

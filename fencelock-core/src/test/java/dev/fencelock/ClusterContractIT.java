@@ -39,6 +39,6 @@ class ClusterContractIT extends LockContract {
 
     @Override
     List<String> lockKeysLeft() {
-        return cluster.masters().stream().flatMap(master -> TestClients.lockKeys(master).stream()).toList();
+        return cluster.masters().stream().flatMap(master -> TestClients.settledLockKeys(master).stream()).toList();
     }
 }

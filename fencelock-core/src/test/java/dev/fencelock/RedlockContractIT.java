@@ -36,6 +36,6 @@ class RedlockContractIT extends LockContract {
 
     @Override
     List<String> lockKeysLeft() {
-        return masters.stream().flatMap(master -> TestClients.lockKeys(master).stream()).toList();
+        return masters.stream().flatMap(master -> TestClients.settledLockKeys(master).stream()).toList();
     }
 }

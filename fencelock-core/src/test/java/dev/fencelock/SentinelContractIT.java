@@ -48,6 +48,6 @@ class SentinelContractIT extends LockContract {
 
     @Override
     List<String> lockKeysLeft() {
-        return TestClients.lockKeys(master);
+        return TestClients.settledLockKeys(master);
     }
 }

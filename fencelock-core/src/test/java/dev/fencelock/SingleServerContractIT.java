@@ -31,6 +31,6 @@ class SingleServerContractIT extends LockContract {
 
     @Override
     List<String> lockKeysLeft() {
-        return TestClients.lockKeys(redis);
+        return TestClients.settledLockKeys(redis);
     }
 }
