@@ -65,18 +65,40 @@ final class Acquisition {
     }
 
     void start() {
-        CompletableFuture<Void> turn = local.enterGate();
+        CompletableFuture<Handover> turn = local.enterGate();
         if (!turn.isDone()) {
             turn.orTimeout(Math.max(0, deadline - client.ticker().nanoTime()), TimeUnit.NANOSECONDS);
             result.whenComplete((lease, error) -> turn.cancel(false));
         }
-        turn.whenComplete((ok, error) -> {
+        turn.whenComplete((handover, error) -> {
             if (error == null) {
-                attempt();
+                resume(handover);
             } else {
                 fail(RedisNode.unwrap(error) instanceof TimeoutException ? timeout() : RedisNode.unwrap(error), false);
             }
         });
+    }
+
+    /** Goes on with what the previous lease of this client handed on: try at once, or wait to be named. */
+    private void resume(Handover handover) {
+        if (handover == null) {
+            attempt();
+            return;
+        }
+        subscription = handover.subscription();
+        if (!handover.isQueued()) {
+            attempt();
+            return;
+        }
+        // The release woke another client and queued this one behind it: trying now would
+        // overtake the clients that waited longer. As after any release that names another
+        // client, a try follows the designation timeout at the latest.
+        queued = true;
+        try {
+            retryAfter(servers.designationTimeoutNanos(), handover.nextRelease());
+        } catch (RuntimeException e) {
+            failUnexpectedly(e);
+        }
     }
 
     private void attempt() {
@@ -171,7 +193,7 @@ final class Acquisition {
         servers.<Long>onAllWithinNodeTimeout(node -> node.run(LuaScript.RAISE_FENCE, ScriptOutputType.INTEGER,
                         keyArray, lease.owner(), Long.toString(token), fenceTtlMillis))
                 .thenAccept(replies -> {
-                    if (Tally.of(replies).ones() >= servers.quorum() && isStillValid(sentAt)) {
+                    if (Tally.of(replies).yes() >= servers.quorum() && isStillValid(sentAt)) {
                         won(lease, token, sentAt);
                     } else {
                         client.renewer().untrack(lease);
@@ -188,13 +210,15 @@ final class Acquisition {
         if (queued && !servers.isSingle()) {
             // The masters that did not grant this attempt queued this client, and would name it
             // at their next release although it no longer waits.
-            leaveQueue();
+            servers.leaveQueue(local.keys());
         }
         lease.granted(token, sentAt, servers.validity(options.lease()));
-        local.held(lease);
+        // The subscription goes with the lease: the next acquisition of this client waits on with
+        // it, without subscribing and trying twice; it is closed when nobody takes it.
+        local.held(lease, subscription);
+        subscription = null;
         try {
             client.renewer().granted(lease);
-            closeSubscription();
         } finally {
             if (!result.complete(new Hold(client, local, lease))) {
                 // Abandoned (timed out, cancelled, client closed) while the acquire was on its
@@ -299,22 +323,13 @@ final class Acquisition {
         }
         closeSubscription();
         if (queued) {
-            leaveQueue();
+            servers.leaveQueue(local.keys());
         }
         if (gateTaken) {
             local.exitGate();
         }
         client.leave(local);
         result.completeExceptionally(error);
-    }
-
-    /**
-     * Takes this client off the lock's waiter queue on every server. Best effort: a client left
-     * in a queue is named once in vain, which delays the next waiter by the designation timeout.
-     */
-    private void leaveQueue() {
-        String waiters = local.keys().waiters();
-        servers.onAll(node -> node.unavailableOnFailure(node.commands().zrem(waiters, servers.waiterId())));
     }
 
     private void closeSubscription() {

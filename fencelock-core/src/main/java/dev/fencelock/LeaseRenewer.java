@@ -160,9 +160,9 @@ final class LeaseRenewer {
 
     /** A majority confirmed: renewed. A majority denied: lost. Too few answers to tell: try again soon. */
     private void settle(RedisLease lease, Tally tally, long sentAt) {
-        if (tally.ones() >= servers.quorum()) {
+        if (tally.yes() >= servers.quorum()) {
             lease.renewed(sentAt);
-        } else if (tally.ones() + tally.failures() >= servers.quorum()) {
+        } else if (tally.yes() + tally.failures() >= servers.quorum()) {
             lease.retryAt = ticker.nanoTime() + retryDelay(lease);
         } else {
             lease.markLost(tally.zeros() >= tally.minusOnes()

@@ -21,8 +21,10 @@ final class LocalLock {
     int references;
     // Guarded by this.
     private boolean gateTaken;
-    private final Deque<CompletableFuture<Void>> gateQueue = new ArrayDeque<>();
+    private final Deque<CompletableFuture<Handover>> gateQueue = new ArrayDeque<>();
     private RedisLease current;
+    /** What the current lease hands to the next acquisition when it ends; only while the gate is taken. */
+    private Handover handover;
     /** Holds taken with lock()/tryLock(), released by unlock() of the same thread. */
     final Map<Thread, Deque<Hold>> threadHolds = new ConcurrentHashMap<>();
 
@@ -34,39 +36,84 @@ final class LocalLock {
         return keys;
     }
 
-    /** Completes when this acquisition may talk to Redis: at once when nobody else in this client does. */
-    synchronized CompletableFuture<Void> enterGate() {
+    /**
+     * Completes when this acquisition may talk to Redis: at once when nobody else in this client
+     * does. Its value is what the previous lease handed on, or null.
+     */
+    synchronized CompletableFuture<Handover> enterGate() {
         if (!gateTaken) {
             gateTaken = true;
             return CompletableFuture.completedFuture(null);
         }
-        CompletableFuture<Void> turn = new CompletableFuture<>();
+        CompletableFuture<Handover> turn = new CompletableFuture<>();
         gateQueue.add(turn);
         return turn;
     }
 
-    /** Hands the gate to the longest waiting acquisition that has not given up, or opens it. */
+    /**
+     * Hands the gate, with what the ended lease handed on, to the longest waiting acquisition that
+     * has not given up, or opens it.
+     */
     void exitGate() {
+        Handover passing;
+        synchronized (this) {
+            passing = handover;
+            handover = null;
+        }
         while (true) {
-            CompletableFuture<Void> next;
+            CompletableFuture<Handover> next;
             synchronized (this) {
                 next = gateQueue.poll();
-                if (next == null) {
+                if (next == null && passing == null) {
                     gateTaken = false;
                     return;
                 }
             }
-            // A waiter that timed out or was cancelled meanwhile refuses the turn: try the next.
-            if (next.complete(null)) {
+            if (next == null) {
+                // Nobody takes it: leave the queue while the gate is still taken, so that a
+                // newcomer's first try goes out after the ZREM and keeps the place it queues for.
+                passing.discard();
+                passing = null;
+            } else if (next.complete(passing)) {
                 return;
             }
+            // A waiter that timed out or was cancelled meanwhile refuses the turn: try the next.
         }
     }
 
-    /** Records the lease just won by the acquisition that holds the gate. */
-    synchronized void held(RedisLease lease) {
+    /**
+     * The subscription kept for the next acquisition, when threads still wait at the gate (a
+     * release then queues this client behind the one it wakes); null otherwise.
+     */
+    synchronized LockServers.Subscription subscriptionForWaiters() {
+        return handover != null && hasWaiters() ? handover.subscription() : null;
+    }
+
+    /**
+     * The release of {@code lease}, sent with threads waiting, asked to queue this client behind
+     * the client it woke: the next acquisition waits for {@code nextRelease} (null: the release
+     * did not queue this client, it tries at once). Ignored when {@code lease} has already ended
+     * (it was found lost first): that acquisition tries at once, and a failed try keeps the place.
+     */
+    synchronized void releasedWithWaiters(RedisLease lease, CompletableFuture<Void> nextRelease, Runnable leaveQueue) {
+        if (current == lease && handover != null) {
+            handover = new Handover(handover.subscription(), nextRelease, leaveQueue);
+        }
+    }
+
+    /** Whether an acquisition waits at the gate that has not given up (timed out, cancelled). */
+    private boolean hasWaiters() {
+        return gateQueue.stream().anyMatch(turn -> !turn.isDone());
+    }
+
+    /**
+     * Records the lease just won by the acquisition that holds the gate, and the subscription that
+     * acquisition waited with (or null), kept for the acquisition after it.
+     */
+    synchronized void held(RedisLease lease, LockServers.Subscription subscription) {
         lease.holds = 1;
         current = lease;
+        handover = subscription == null ? null : Handover.subscribed(subscription);
     }
 
     /**

@@ -37,10 +37,10 @@ final class LockServers implements AutoCloseable {
     private LockServers(ClientResources resources, List<RedisNode> nodes, LockClientOptions options) {
         this.resources = resources;
         this.nodes = List.copyOf(nodes);
-        this.subscriptions = nodes.stream()
-                .map(node -> new ReleaseSubscriptions(node, waiterId, options.commandTimeout())).toList();
-        this.quorum = nodes.size() == 1 ? 1 : options.uris().size() / 2 + 1;
         this.options = options;
+        this.subscriptions = nodes.stream()
+                .map(node -> new ReleaseSubscriptions(node, waiterId, Duration.ofNanos(designationTimeoutNanos()))).toList();
+        this.quorum = nodes.size() == 1 ? 1 : options.uris().size() / 2 + 1;
     }
 
     /**
@@ -193,6 +193,22 @@ final class LockServers implements AutoCloseable {
 
     String waiterId() {
         return waiterId;
+    }
+
+    /**
+     * Takes this client off a lock's waiter queue on every server. Best effort: a client left in a
+     * queue is named once in vain, which delays the next waiter by the designation timeout.
+     */
+    void leaveQueue(LockKeys keys) {
+        onAll(node -> node.unavailableOnFailure(node.commands().zrem(keys.waiters(), waiterId)));
+    }
+
+    /**
+     * How long a waiter trusts a release that named another client before it tries anyway: the
+     * command timeout, after which a named client that has not taken the lock is presumed gone.
+     */
+    long designationTimeoutNanos() {
+        return options.commandTimeout().toNanos();
     }
 
     /** Channels subscribed on any server, for the leak checks of the tests. */

@@ -3,7 +3,6 @@ package dev.fencelock;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
-import io.lettuce.core.ScriptOutputType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -114,8 +113,7 @@ final class RedisLockAdmin implements LockAdmin {
         List<CompletableFuture<Long>> deletions = new ArrayList<>();
         for (LockServers.Reply<NodeView> reply : replies) {
             if (reply.isOk() && reply.value().owner() != null) {
-                deletions.add(reply.node().run(LuaScript.RELEASE, ScriptOutputType.INTEGER,
-                        new String[] {keys.lock(), keys.waiters()}, reply.value().owner(), keys.channel(), "1"));
+                deletions.add(RedisLockClient.runRelease(reply.node(), keys, reply.value().owner(), true, "", 0));
             }
         }
         long deleted = 0;

@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 final class RedisLockClient implements LockClient {
     private static final Logger log = LoggerFactory.getLogger(RedisLockClient.class);
+    /** release.lua's answer when it deleted the key and queued this client behind the one it woke. */
+    private static final long RELEASED_AND_QUEUED = 2;
 
     private final LockClientOptions options;
     private final LockServers servers;
@@ -129,14 +131,26 @@ final class RedisLockClient implements LockClient {
             leave(local);
             return CompletableFuture.completedFuture(lease.isLost() ? ReleaseOutcome.ALREADY_LOST : ReleaseOutcome.RELEASED);
         }
+        // With more threads of this client waiting, the release queues this client behind the
+        // client it wakes; the release after that one is taken now, so that no wake is missed.
+        LockServers.Subscription waiting = local.subscriptionForWaiters();
+        String requeue = waiting == null ? "" : servers.waiterId();
+        CompletableFuture<Void> releaseAfter = waiting == null ? null : waiting.nextRelease();
         // One server: a lost reply is retried. Several: a majority decides, and a server whose
         // reply was lost counts as one that failed, so the release stays within the timeout.
         CompletableFuture<List<LockServers.Reply<Long>>> deletes = servers.onAll(node -> servers.isSingle()
-                ? deleteKeyRetryingOnce(node, lease)
-                : deleteKey(node, lease, true));
+                ? deleteKeyRetryingOnce(node, lease, requeue)
+                : deleteKey(node, lease, true, requeue));
         // The hand-over runs on the deletes themselves, which are never cancelled: a caller that
         // gives up waiting (and cancels what it waited for) must not keep the name locked here.
         deletes.whenComplete((replies, error) -> {
+            if (waiting != null) {
+                // Queued where a majority says so. Left again if nobody takes the handover, even
+                // without that majority: a lost reply may hide a server that queued this client.
+                boolean queued = replies != null && replies.stream()
+                        .filter(reply -> reply.isOk() && reply.value() == RELEASED_AND_QUEUED).count() >= servers.quorum();
+                local.releasedWithWaiters(lease, queued ? releaseAfter : null, () -> servers.leaveQueue(lease.keys()));
+            }
             lease.end();
             leave(local);
         });
@@ -145,10 +159,10 @@ final class RedisLockClient implements LockClient {
                         return ReleaseOutcome.ALREADY_LOST;
                     }
                     Tally tally = Tally.of(replies);
-                    if (tally.ones() < servers.quorum() && tally.ones() + tally.failures() >= servers.quorum()) {
+                    if (tally.yes() < servers.quorum() && tally.yes() + tally.failures() >= servers.quorum()) {
                         throw new CompletionException(unavailable(replies));
                     }
-                    if (tally.ones() >= servers.quorum()) {
+                    if (tally.yes() >= servers.quorum()) {
                         return ReleaseOutcome.RELEASED;
                     }
                     lease.lostBeforeRelease(tally.zeros() >= tally.minusOnes()
@@ -172,19 +186,32 @@ final class RedisLockClient implements LockClient {
      */
     CompletableFuture<?> releaseQuietly(RedisLease lease, boolean wakeWaiters) {
         // Within the node timeout: a command still queued for a slow server runs when it answers.
-        return servers.onAllWithinNodeTimeout(node -> deleteKey(node, lease, wakeWaiters));
+        return servers.onAllWithinNodeTimeout(node -> deleteKey(node, lease, wakeWaiters, ""));
     }
 
-    private CompletableFuture<Long> deleteKeyRetryingOnce(RedisNode node, RedisLease lease) {
-        return deleteKey(node, lease, true).exceptionallyCompose(error -> isReplyLost(error)
-                ? deleteKey(node, lease, true).thenApply(reply -> reply == 0 ? 1L : reply)
+    private CompletableFuture<Long> deleteKeyRetryingOnce(RedisNode node, RedisLease lease, String requeue) {
+        return deleteKey(node, lease, true, requeue).exceptionallyCompose(error -> isReplyLost(error)
+                ? deleteKey(node, lease, true, requeue).thenApply(reply -> reply == 0 ? 1L : reply)
                 : CompletableFuture.failedFuture(error));
     }
 
-    private static CompletableFuture<Long> deleteKey(RedisNode node, RedisLease lease, boolean wakeWaiters) {
-        LockKeys keys = lease.keys();
+    /**
+     * Runs release.lua. {@code requeue}: this client's waiter id when more of its threads wait (it
+     * then queues behind the client the release wakes), else empty.
+     */
+    private CompletableFuture<Long> deleteKey(RedisNode node, RedisLease lease, boolean wakeWaiters, String requeue) {
+        return runRelease(node, lease.keys(), lease.owner(), wakeWaiters, requeue, fenceCounterTtlMillis(lease.options()));
+    }
+
+    /**
+     * Runs release.lua: deletes the key if it holds {@code owner}. {@code wakeWaiters}: whether
+     * to wake the next waiting client; {@code requeue}: this client's waiter id, to queue it
+     * behind the woken one for {@code queueTtlMillis}, or empty.
+     */
+    static CompletableFuture<Long> runRelease(RedisNode node, LockKeys keys, String owner, boolean wakeWaiters,
+            String requeue, long queueTtlMillis) {
         return node.run(LuaScript.RELEASE, ScriptOutputType.INTEGER, new String[] {keys.lock(), keys.waiters()},
-                lease.owner(), keys.channel(), wakeWaiters ? "1" : "0");
+                owner, keys.channel(), wakeWaiters ? "1" : "0", requeue, Long.toString(queueTtlMillis));
     }
 
     /** A timeout or a broken connection: the command may or may not have run. */
@@ -198,10 +225,10 @@ final class RedisLockClient implements LockClient {
         List<LockServers.Reply<Long>> replies =
                 await(servers.onAll(node -> node.unavailableOnFailure(node.commands().exists(keys.lock()))));
         Tally tally = Tally.of(replies);
-        if (tally.ones() < servers.quorum() && tally.ones() + tally.failures() >= servers.quorum()) {
+        if (tally.yes() < servers.quorum() && tally.yes() + tally.failures() >= servers.quorum()) {
             throw unavailable(replies);
         }
-        return tally.ones() >= servers.quorum();
+        return tally.yes() >= servers.quorum();
     }
 
     /** The in-process state of a name, counted as used until {@link #leave} is called. */
@@ -264,7 +291,7 @@ final class RedisLockClient implements LockClient {
             RedisLease lease = local.currentLease();
             if (lease != null && lease.markReleased()) {
                 renewer.untrack(lease);
-                releases.add(servers.onAll(node -> deleteKey(node, lease, true)).thenApply(replies -> {
+                releases.add(servers.onAll(node -> deleteKey(node, lease, true, "")).thenApply(replies -> {
                     lease.end();
                     return ReleaseOutcome.RELEASED;
                 }));

@@ -3,10 +3,11 @@ package dev.fencelock;
 import java.util.List;
 
 /**
- * How the servers answered one question that each answers with 1 (yes), 0 (the key is gone) or
- * -1 (another owner holds it), or failed to answer.
+ * How the servers answered one question that each answers with a positive number (yes: 1, or
+ * release.lua's 2, released and queued), 0 (the key is gone) or -1 (another owner holds it), or
+ * failed to answer.
  */
-record Tally(int ones, int zeros, int minusOnes, int failures) {
+record Tally(int yes, int zeros, int minusOnes, int failures) {
 
     /** The tally of integer replies. */
     static Tally of(List<LockServers.Reply<Long>> replies) {
@@ -19,21 +20,21 @@ record Tally(int ones, int zeros, int minusOnes, int failures) {
     }
 
     private static Tally count(List<Long> answers) {
-        int ones = 0;
+        int yes = 0;
         int zeros = 0;
         int minusOnes = 0;
         int failures = 0;
         for (Long answer : answers) {
             if (answer == null) {
                 failures++;
-            } else if (answer == 1) {
-                ones++;
+            } else if (answer > 0) {
+                yes++;
             } else if (answer == 0) {
                 zeros++;
             } else {
                 minusOnes++;
             }
         }
-        return new Tally(ones, zeros, minusOnes, failures);
+        return new Tally(yes, zeros, minusOnes, failures);
     }
 }

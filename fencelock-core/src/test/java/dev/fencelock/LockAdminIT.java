@@ -68,4 +68,22 @@ class LockAdminIT {
         lease.close();
         assertThat(client.admin().forceRelease("stuck")).isEmpty();
     }
+
+    @Test
+    void forceReleaseHandsAStuckLockToAWaitingClient(RedisServer redis) throws Exception {
+        LockClient holder = clients.connect(redis);
+        Lease stuck = holder.lock("stuck").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofMinutes(5)));
+        LockClient waiter = clients.connect(redis);
+        var waiting = waiter.lock("stuck").acquireAsync(Duration.ofSeconds(30));
+        Poll.until("the waiting client is queued", Duration.ofSeconds(5),
+                () -> (Long) redis.call("ZCARD", "fencelock:{stuck}:waiters") == 1);
+
+        assertThat(clients.connect(redis).admin().forceRelease("stuck")).isPresent();
+
+        try (Lease taken = waiting.get(5, TimeUnit.SECONDS)) {
+            assertThat(taken.fencingToken()).as("the waiter's token, after the stuck holder's")
+                    .isGreaterThan(stuck.fencingToken());
+        }
+        stuck.close();
+    }
 }

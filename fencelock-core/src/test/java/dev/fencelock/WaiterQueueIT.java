@@ -27,11 +27,9 @@ class WaiterQueueIT {
 
     @Test
     void aReleaseWakesOnlyTheLongestWaitingClient(RedisServer redis) throws Exception {
-        // A designation timeout far beyond the test, so that only the release can wake anyone.
-        Duration commandTimeout = Duration.ofSeconds(5);
-        DistributedLock holderLock = clients.connect(redis, b -> b.commandTimeout(commandTimeout)).lock("queued");
-        RedisLockClient first = clients.connect(redis, b -> b.commandTimeout(commandTimeout));
-        RedisLockClient second = clients.connect(redis, b -> b.commandTimeout(commandTimeout));
+        DistributedLock holderLock = patientClient(redis).lock("queued");
+        RedisLockClient first = patientClient(redis);
+        RedisLockClient second = patientClient(redis);
         Lease held = holderLock.acquire(Duration.ZERO);
         CompletableFuture<Lease> firstWaits = startWaiting(first, redis);
         CompletableFuture<Lease> secondWaits = startWaiting(second, redis);
@@ -49,6 +47,39 @@ class WaiterQueueIT {
         try (Lease secondLease = secondWaits.get(5, TimeUnit.SECONDS)) {
             assertThat(zcard(redis)).as("waiters left in the queue").isZero();
         }
+    }
+
+    @Test
+    void aClientWithMoreThreadsWaitingQueuesBehindTheClientItsReleaseWakes(RedisServer redis) throws Exception {
+        BusyClient busy = busyClientHoldingWhileAnotherWaits(redis);
+        redis.resetStats();
+
+        busy.firstLease().close();
+
+        try (Lease otherLease = busy.otherWaits().get(5, TimeUnit.SECONDS)) {
+            Poll.throughout(Duration.ofMillis(300), () -> {
+                assertThat(busy.secondWaits()).as("the busy client's second thread, queued behind the other client").isNotDone();
+                assertThat(redis.commandCalls().get("evalsha"))
+                        .as("scripts run: the release and the other client's acquire, no try of the busy client").isEqualTo(2);
+                assertThat(zcard(redis)).as("clients queued: the busy one").isEqualTo(1);
+            });
+        }
+        try (Lease secondLease = busy.secondWaits().get(5, TimeUnit.SECONDS)) {
+            assertThat(zcard(redis)).as("waiters left in the queue").isZero();
+        }
+    }
+
+    @Test
+    void aReleaseWhoseWaitingThreadsGaveUpLeavesNeitherASubscriptionNorAPlaceInTheQueue(RedisServer redis)
+            throws Exception {
+        BusyClient busy = busyClientHoldingWhileAnotherWaits(redis);
+        busy.secondWaits().cancel(false);
+
+        busy.firstLease().close();
+
+        busy.otherWaits().get(5, TimeUnit.SECONDS).close();
+        Poll.until("the busy client unsubscribed", Duration.ofSeconds(5), () -> busy.client().servers().channelCount() == 0);
+        assertThat(zcard(redis)).as("waiters left in the queue").isZero();
     }
 
     @Test
@@ -83,6 +114,29 @@ class WaiterQueueIT {
             assertThat(waiterLock.tryAcquire()).isEmpty();
             assertThat(zcard(redis)).as("a try that does not wait does not queue").isZero();
         }
+    }
+
+    /** A client with a designation timeout far beyond the test, so that only a release can wake it. */
+    private RedisLockClient patientClient(RedisServer redis) {
+        return clients.connect(redis, b -> b.commandTimeout(Duration.ofSeconds(5)));
+    }
+
+    /** A client holding the lock it waited for, with a second thread waiting, while another client waits too. */
+    private record BusyClient(RedisLockClient client, Lease firstLease, CompletableFuture<Lease> secondWaits,
+            CompletableFuture<Lease> otherWaits) {
+    }
+
+    private BusyClient busyClientHoldingWhileAnotherWaits(RedisServer redis) throws Exception {
+        DistributedLock holderLock = patientClient(redis).lock("queued");
+        RedisLockClient busy = patientClient(redis);
+        RedisLockClient other = patientClient(redis);
+        Lease held = holderLock.acquire(Duration.ZERO);
+        CompletableFuture<Lease> busyFirst = startWaiting(busy, redis);
+        // A second thread of the same client waits in the client's gate, without a command of its own.
+        CompletableFuture<Lease> busySecond = busy.lock("queued").acquireAsync(Duration.ofSeconds(30));
+        CompletableFuture<Lease> otherWaits = startWaiting(other, redis);
+        held.close();
+        return new BusyClient(busy, busyFirst.get(5, TimeUnit.SECONDS), busySecond, otherWaits);
     }
 
     /**
