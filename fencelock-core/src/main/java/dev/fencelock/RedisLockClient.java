@@ -126,7 +126,12 @@ final class RedisLockClient implements LockClient {
         boolean wasHeld = lease.markReleased();
         renewer.untrack(lease);
         if (closed.get()) {
-            // close() released the key already, unless the lease had been lost before.
+            // close() released the key already, unless the lease had been lost before, or was
+            // granted after close() began (an acquisition it failed, whose grant came late):
+            // that key is deleted here, while close() still waits for its own releases.
+            if (wasHeld) {
+                servers.onAll(node -> deleteKey(node, lease, true, ""));
+            }
             lease.end();
             leave(local);
             return CompletableFuture.completedFuture(lease.isLost() ? ReleaseOutcome.ALREADY_LOST : ReleaseOutcome.RELEASED);

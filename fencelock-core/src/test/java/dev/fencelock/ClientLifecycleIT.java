@@ -94,6 +94,29 @@ class ClientLifecycleIT {
     }
 
     @Test
+    void aGrantThatArrivesWhileTheClientClosesIsGivenBack(RedisServer redis) throws Exception {
+        RedisLockClient client = clients.connect(redis);
+        Lease held = client.lock("closing-held").acquire(Duration.ZERO);
+        Thread closer = new Thread(client::close, "closer");
+        redis.pause();
+        try {
+            // Sent before close() sends its release of the held lease: Redis grants it first.
+            CompletableFuture<Lease> late = client.lock("closing-late").acquireAsync(Duration.ofSeconds(30));
+            closer.start();
+            Poll.until("close() failed the acquisition in flight", Duration.ofSeconds(5), late::isDone);
+        } finally {
+            redis.resume();
+        }
+        closer.join(TimeUnit.SECONDS.toMillis(10));
+
+        // Without the give-back the key would stay for its whole lease (30 s), unrenewed.
+        Poll.until("the late grant given back", Duration.ofSeconds(5),
+                () -> Long.valueOf(0).equals(redis.call("EXISTS", "fencelock:{closing-late}")));
+        assertThat(redis.call("EXISTS", "fencelock:{closing-held}")).as("the held lease, released by close()").isEqualTo(0L);
+        assertThat(held.release()).isEqualTo(ReleaseOutcome.RELEASED);
+    }
+
+    @Test
     void aThreadWhoseLeaseRanOutAcquiresAnew(RedisServer redis) throws Exception {
         DistributedLock lock = clients.connect(redis).lock("ran-out");
         Lease first = lock.acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofMillis(200)));
