@@ -86,6 +86,9 @@ final class Acquisition {
             return;
         }
         subscription = handover.subscription();
+        // The release may have queued this client even when no majority said so (a lost reply):
+        // giving up then leaves the queue.
+        queued = handover.leaveQueue() != null;
         if (!handover.isQueued()) {
             attempt();
             return;
@@ -93,7 +96,6 @@ final class Acquisition {
         // The release woke another client and queued this one behind it: trying now would
         // overtake the clients that waited longer. As after any release that names another
         // client, a try follows the designation timeout at the latest.
-        queued = true;
         try {
             retryAfter(servers.designationTimeoutNanos(), handover.nextRelease());
         } catch (RuntimeException e) {

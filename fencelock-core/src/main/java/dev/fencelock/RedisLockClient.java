@@ -138,7 +138,8 @@ final class RedisLockClient implements LockClient {
         }
         // With more threads of this client waiting, the release queues this client behind the
         // client it wakes; the release after that one is taken now, so that no wake is missed.
-        LockServers.Subscription waiting = local.subscriptionForWaiters();
+        // Not for a lease already lost: the kept subscription may then be its successor's.
+        LockServers.Subscription waiting = wasHeld ? local.subscriptionForWaiters() : null;
         String requeue = waiting == null ? "" : servers.waiterId();
         CompletableFuture<Void> releaseAfter = waiting == null ? null : waiting.nextRelease();
         // One server: a lost reply is retried. Several: a majority decides, and a server whose
