@@ -97,7 +97,7 @@ final class Acquisition {
         // overtake the clients that waited longer. As after any release that names another
         // client, a try follows the designation timeout at the latest.
         try {
-            retryAfter(servers.designationTimeoutNanos(), handover.nextRelease());
+            retryAfter(servers.designationTimeout().toNanos(), handover.nextRelease());
         } catch (RuntimeException e) {
             failUnexpectedly(e);
         }

@@ -39,7 +39,7 @@ final class LockServers implements AutoCloseable {
         this.nodes = List.copyOf(nodes);
         this.options = options;
         this.subscriptions = nodes.stream()
-                .map(node -> new ReleaseSubscriptions(node, waiterId, Duration.ofNanos(designationTimeoutNanos()))).toList();
+                .map(node -> new ReleaseSubscriptions(node, waiterId, designationTimeout())).toList();
         this.quorum = nodes.size() == 1 ? 1 : options.uris().size() / 2 + 1;
     }
 
@@ -207,8 +207,8 @@ final class LockServers implements AutoCloseable {
      * How long a waiter trusts a release that named another client before it tries anyway: the
      * command timeout, after which a named client that has not taken the lock is presumed gone.
      */
-    long designationTimeoutNanos() {
-        return options.commandTimeout().toNanos();
+    Duration designationTimeout() {
+        return options.commandTimeout();
     }
 
     /** Channels subscribed on any server, for the leak checks of the tests. */
