@@ -28,9 +28,11 @@ import picocli.CommandLine.Spec;
  * without it, and a paused holder's stale write rejected by its fencing token.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Runs worker processes that increment one counter in Redis by read-modify-write,",
-                "first under the lock, then without it, then pauses a holder past its lease",
-                "and shows its stale write rejected by the fencing token.",
+        description = {"Shows with real processes what the lock and fencing tokens prevent.",
+                "",
+                "Runs worker processes that increment one counter in Redis by read-modify-write, "
+                        + "first under the lock, then without it, then pauses a holder past its lease "
+                        + "and shows its stale write rejected by the fencing token.",
                 "Uses the Redis at REDIS_URL, or starts a local redis-server when it is unset."})
 final class DemoCommand implements Callable<Integer> {
     static final String COUNTER = "fencelock-demo:counter";

@@ -10,7 +10,9 @@ import picocli.CommandLine.Option;
 
 /** {@code fencelock list}: the locks held under the namespace, found with SCAN. */
 @Command(name = "list", mixinStandardHelpOptions = true,
-        description = "Lists the locks currently held under the namespace (SCAN, never KEYS), with their remaining lease.")
+        description = {"Lists the locks held under the namespace, with their lease left.",
+                "",
+                "Finds them with SCAN, never KEYS, so that a large Redis is not blocked."})
 final class ListCommand implements Callable<Integer> {
     @Mixin
     RedisOptions redis;

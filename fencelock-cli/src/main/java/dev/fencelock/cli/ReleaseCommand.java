@@ -13,8 +13,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code fencelock release --force}: the operator's break-glass release. */
 @Command(name = "release", mixinStandardHelpOptions = true,
-        description = {"Deletes a lock whoever holds it (break glass). Its holder learns it lost the lease",
-                "at its next renewal. Refuses without --force."})
+        description = {"Deletes a lock whoever holds it: the operator's break glass.",
+                "",
+                "Its holder learns that it lost the lease at its next renewal. Refuses without --force."})
 final class ReleaseCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -33,10 +33,12 @@ import sun.misc.Signal;
  * lease is renewed while the command runs; if it is lost anyway, the command is stopped.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Acquires the lock, runs the command with FENCELOCK_TOKEN and FENCELOCK_NAME in its",
-                "environment while the lease is renewed, releases when it exits, and exits with its code.",
-                "Exit 73: not acquired within --wait. 75: lease lost, command stopped. 69: Redis unreachable.",
-                "64: bad arguments. 127: the command could not be started."})
+        description = {"Runs a command under a lock, like flock(1) for a cluster.",
+                "",
+                "Acquires the lock, runs the command with FENCELOCK_TOKEN and FENCELOCK_NAME in its "
+                        + "environment while the lease is renewed, releases when it exits, and exits with its code.",
+                "Exit 73: not acquired within --wait. 75: lease lost, command stopped. 69: Redis unreachable. "
+                        + "64: bad arguments. 127: the command could not be started."})
 final class RunCommand implements Callable<Integer> {
     private static final Duration INDICATOR_AFTER = Duration.ofSeconds(2);
     private static final List<String> FORWARDED_SIGNALS = List.of("TERM", "INT", "HUP");

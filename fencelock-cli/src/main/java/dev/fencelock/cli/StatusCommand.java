@@ -9,7 +9,10 @@ import picocli.CommandLine.Option;
 
 /** {@code fencelock status}: held or free, by whom, for how long, and the last fencing token. */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Shows whether a lock is held, by which owner (token prefix), its remaining lease and its last fencing token.")
+        description = {"Shows whether a lock is held, by whom, and for how long.",
+                "",
+                "Prints the holder (its owner token prefix), the lease it has left and the last fencing token "
+                        + "issued for the lock."})
 final class StatusCommand implements Callable<Integer> {
     @Mixin
     RedisOptions redis;

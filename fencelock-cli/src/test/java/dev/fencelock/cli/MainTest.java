@@ -73,4 +73,15 @@ class MainTest {
             assertThat(out.toString()).startsWith("Usage: fencelock " + subcommand);
         }
     }
+
+    @Test
+    void everySubcommandIsListedWithAWholeOneLineSummary() {
+        CommandLine main = Main.commandLine();
+        String commandList = main.getHelp().commandList();
+        List<String> lines = commandList.lines().map(String::stripTrailing).toList();
+        // A summary that wraps or stops mid-sentence adds a line or lacks its full stop.
+        assertThat(lines).as("one line per subcommand in the usage of fencelock:%n%s", commandList)
+                .hasSize(main.getSubcommands().size())
+                .allSatisfy(line -> assertThat(line).as("summary line in the usage of fencelock").endsWith("."));
+    }
 }

@@ -58,7 +58,7 @@ final class Verification {
 
     /**
      * @param results one per scenario
-     * @param text the text report
+     * @param text the text report for the console, where a control that passed is one line
      */
     record Outcome(List<ScenarioResult> results, String text) {
         boolean passed() {

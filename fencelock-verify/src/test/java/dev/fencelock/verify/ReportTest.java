@@ -1,0 +1,53 @@
+package dev.fencelock.verify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The text report: the console shows what needs a reader, the file keeps everything. */
+class ReportTest {
+    private static final String EXCERPT = "redis:lost-update: c2/7 wrote 12 right after c1/5 wrote 12";
+
+    @TempDir
+    Path out;
+
+    @Test
+    void aControlThatFoundItsLostUpdatesIsOneLineOnTheConsoleAndInFullInTheFile() throws IOException {
+        ScenarioResult control = result(Scenario.CONTROL_NO_FENCING, 37);
+
+        String console = Report.write(List.of(control), Settings.SHORT, 1, 60, out);
+
+        assertThat(control.passed()).as("the control passed: %s", control.failures()).isTrue();
+        assertThat(console).as("console")
+                .contains("control: 37 lost updates found, as expected (examples in " + control.directory() + "/violations.txt)")
+                .doesNotContain(EXCERPT);
+        assertThat(Files.readString(out.resolve("verify-report.txt"))).as("verify-report.txt").contains(EXCERPT);
+    }
+
+    @Test
+    void aFencedScenarioWithViolationsShowsThemOnTheConsole() {
+        ScenarioResult fenced = result(Scenario.SINGLE_CLIENT_PAUSES, 2);
+
+        String console = Report.write(List.of(fenced), Settings.SHORT, 1, 60, out);
+
+        assertThat(fenced.passed()).as("a breach of fenced safety fails the scenario").isFalse();
+        assertThat(console).as("console").contains("FAILED: 2 breaches of fenced safety", EXCERPT)
+                .doesNotContain("as expected");
+    }
+
+    /** A scenario whose checker found {@code lostUpdates} lost updates on the Redis counter. */
+    private ScenarioResult result(Scenario scenario, int lostUpdates) {
+        Checker.Findings findings = new Checker.Findings(100, 90, Map.of(), Map.of("redis:lost-update", lostUpdates),
+                List.of(new Checker.Violation("redis:lost-update", "c2/7 wrote 12 right after c1/5 wrote 12", List.of("c1/5", "c2/7"))),
+                0, Map.of("redis", 90), 3, 40.0, 3, 3, 0, 0, 0.99, Map.of("p99", 12.0), List.of());
+        return new ScenarioResult(scenario, 1, "short", "one node", 6, 10, Map.of(), Map.of("redis", "checked"),
+                Map.of("client-pause", 4), Map.of(), List.of(), findings, List.of(EXCERPT, "    c1/5 ACQUIRED token 5"),
+                out.resolve("verify").resolve(scenario.id()).toString());
+    }
+}
