@@ -35,7 +35,8 @@ final class Acquisition {
     private final LockServers servers;
     private final LocalLock local;
     private final LeaseOptions options;
-    private final Thread caller;
+    /** The Lock view's holding thread, to interrupt if the lease is lost; null for a lease. */
+    private final Thread interruptOnLoss;
     private final long deadline;
     private final Duration maxWait;
     /** Whether a failed attempt queues this client as a waiter: not when it will not wait. */
@@ -48,13 +49,25 @@ final class Acquisition {
     private LockServers.Subscription subscription;
     /** Why the last attempt failed when too few servers answered; null when they answered "held". */
     private Throwable unavailable;
+    /** Whether an attempt was sent: every later one must start before the deadline. */
+    private volatile boolean attempted;
+    /** The lease of the attempt in flight, watched by the renewer until the attempt is judged. */
+    private volatile RedisLease attemptLease;
+    /**
+     * Ends the current wait between attempts early: at an announced release, or when the result is
+     * abandoned. A new one per wait; the futures it is completed from each hold one dependent for
+     * the whole acquisition, not one per wait, so that waiting for a day costs no memory.
+     */
+    private volatile CompletableFuture<Void> wake = new CompletableFuture<>();
+    /** The release future that already completes {@link #wake}. */
+    private CompletableFuture<Void> watchedRelease;
 
-    Acquisition(RedisLockClient client, LocalLock local, LeaseOptions options, Duration maxWait) {
+    Acquisition(RedisLockClient client, LocalLock local, LeaseOptions options, Duration maxWait, Thread interruptOnLoss) {
         this.client = client;
         this.servers = client.servers();
         this.local = local;
         this.options = options;
-        this.caller = Thread.currentThread();
+        this.interruptOnLoss = interruptOnLoss;
         this.maxWait = maxWait;
         this.willWait = maxWait.compareTo(Duration.ZERO) > 0;
         this.deadline = client.ticker().nanoTime() + saturatedNanos(maxWait);
@@ -65,6 +78,7 @@ final class Acquisition {
     }
 
     void start() {
+        result.whenComplete((lease, error) -> wake.complete(null));
         CompletableFuture<Handover> turn = local.enterGate();
         if (!turn.isDone()) {
             turn.orTimeout(Math.max(0, deadline - client.ticker().nanoTime()), TimeUnit.NANOSECONDS);
@@ -104,6 +118,19 @@ final class Acquisition {
     }
 
     private void attempt() {
+        attempt(false);
+    }
+
+    /**
+     * Sends an attempt: the first one always, a later one only before the deadline, or when it is
+     * the last try that a wait scheduled for the deadline itself ({@code atDeadline}). So a
+     * bounded wait ends within one command timeout of its deadline.
+     */
+    private void attempt(boolean atDeadline) {
+        if (attempted && !atDeadline && isPastDeadline()) {
+            return;
+        }
+        attempted = true;
         try {
             sendAttempt();
         } catch (RuntimeException e) {
@@ -117,16 +144,18 @@ final class Acquisition {
             return;
         }
         LockKeys keys = local.keys();
-        RedisLease lease = client.newLease(local, options, caller);
+        RedisLease lease = client.newLease(local, options, interruptOnLoss);
         CompletableFuture<Void> nextRelease = subscription == null ? null : subscription.nextRelease();
+        attemptLease = lease;
         client.renewer().track(lease);
-        String[] keyArray = {keys.lock(), keys.fence(), keys.waiters()};
+        String[] keyArray = {keys.lock(), keys.fence(), keys.waiters(), keys.waiterDeadlines()};
         String leaseMillis = Long.toString(options.lease().toMillis());
         String fenceTtlMillis = Long.toString(client.fenceCounterTtlMillis(options));
         String waiter = willWait ? servers.waiterId() : "";
+        String waiterTtlMillis = Long.toString(servers.waiterTtl().toMillis());
         long sentAt = client.ticker().nanoTime();
         servers.<List<Long>>onAllWithinNodeTimeout(node -> node.run(LuaScript.ACQUIRE, ScriptOutputType.MULTI,
-                        keyArray, lease.owner(), leaseMillis, fenceTtlMillis, waiter))
+                        keyArray, lease.owner(), leaseMillis, fenceTtlMillis, waiter, waiterTtlMillis))
                 .thenAccept(replies -> judge(lease, sentAt, replies, nextRelease))
                 .exceptionally(this::failUnexpectedly);
     }
@@ -187,13 +216,19 @@ final class Acquisition {
         return client.ticker().nanoTime() - sentAt < servers.validity(options.lease()).toNanos();
     }
 
-    /** Redlock: writes the token back to a majority, while the lease is still valid, before handing it out. */
+    /**
+     * Redlock: writes the token back to every master, and hands the lease out once a majority that
+     * holds it confirmed, while it is still valid.
+     */
     private void raiseFence(RedisLease lease, long token, long sentAt, CompletableFuture<Void> nextRelease) {
         LockKeys keys = local.keys();
         String[] keyArray = {keys.lock(), keys.fence()};
         String fenceTtlMillis = Long.toString(client.fenceCounterTtlMillis(options));
+        // Sent to every master, judged as soon as a majority decides: the slower masters' counters
+        // are raised all the same, as their commands run.
         servers.<Long>onAllWithinNodeTimeout(node -> node.run(LuaScript.RAISE_FENCE, ScriptOutputType.INTEGER,
-                        keyArray, lease.owner(), Long.toString(token), fenceTtlMillis))
+                        keyArray, lease.owner(), Long.toString(token), fenceTtlMillis),
+                        replies -> Tally.of(replies).isDecided(servers.quorum()))
                 .thenAccept(replies -> {
                     if (Tally.of(replies).yes() >= servers.quorum() && isStillValid(sentAt)) {
                         won(lease, token, sentAt);
@@ -272,19 +307,28 @@ final class Acquisition {
         retryAfter(delay, nextRelease);
     }
 
-    /** Tries again after {@code delayNanos}, or at the next announced release, or gives up at the deadline. */
+    /**
+     * Tries again after {@code delayNanos} (at the latest after the waiter keep-alive, so that the
+     * queue sees this client alive), or at the next announced release, or gives up at the deadline.
+     */
     private void retryAfter(long delayNanos, CompletableFuture<Void> nextRelease) {
         if (isPastDeadline()) {
             return;
         }
+        delayNanos = Math.min(delayNanos, servers.waiterKeepAlive().toNanos());
         long remaining = deadline - client.ticker().nanoTime();
-        CompletableFuture<Void> wake = new CompletableFuture<>();
-        if (nextRelease != null) {
+        CompletableFuture<Void> next = new CompletableFuture<>();
+        wake = next;
+        if (result.isDone() || nextRelease != null && nextRelease.isDone()) {
+            next.complete(null);
+        } else if (nextRelease != null && nextRelease != watchedRelease) {
+            watchedRelease = nextRelease;
             nextRelease.thenRun(() -> wake.complete(null));
         }
-        result.whenComplete((lease, error) -> wake.complete(null));
-        wake.completeOnTimeout(null, Math.min(delayNanos, remaining), TimeUnit.NANOSECONDS)
-                .thenRun(this::attempt)
+        boolean atDeadline = delayNanos >= remaining;
+        // completeOnTimeout cancels its timer when the wait ends early: no timer outlives its wait.
+        next.completeOnTimeout(null, Math.min(delayNanos, remaining), TimeUnit.NANOSECONDS)
+                .thenRun(() -> attempt(atDeadline))
                 .exceptionally(this::failUnexpectedly);
     }
 
@@ -313,6 +357,12 @@ final class Acquisition {
      * and the JDK would swallow the exception).
      */
     private Void failUnexpectedly(Throwable error) {
+        RedisLease unjudged = attemptLease;
+        if (unjudged != null && !ended.get()) {
+            // The attempt in flight may have been granted: give it back rather than leave the key
+            // locked for a whole lease.
+            client.releaseQuietly(unjudged, true);
+        }
         fail(new LockException("acquisition of lock '" + local.keys().name() + "' failed unexpectedly",
                 RedisNode.unwrap(error)), true);
         return null;
@@ -324,6 +374,9 @@ final class Acquisition {
             return;
         }
         closeSubscription();
+        if (attemptLease != null) {
+            client.renewer().untrack(attemptLease);
+        }
         if (queued) {
             servers.leaveQueue(local.keys());
         }

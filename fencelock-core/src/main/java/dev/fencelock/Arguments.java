@@ -24,6 +24,23 @@ final class Arguments {
         return value;
     }
 
+    /**
+     * Rejects a string that is not well-formed UTF-16: an unpaired surrogate would be encoded as
+     * '?' on its way to Redis, so that two different names would name one key.
+     */
+    static String requireWellFormed(String value, String name) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException(name + " must be well-formed UTF-16, but has an unpaired surrogate"
+                        + String.format(" \\u%04X", (int) c) + " at index " + i);
+            }
+        }
+        return value;
+    }
+
     static String requireLength(String value, String name, int min, int max) {
         Objects.requireNonNull(value, name);
         if (value.length() < min || value.length() > max) {

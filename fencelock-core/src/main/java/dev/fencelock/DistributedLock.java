@@ -9,14 +9,19 @@ import java.util.concurrent.locks.Lock;
 /**
  * A named lock that every process connected to the same Redis respects.
  *
- * <p>Two views of one lock. The {@link Lease} methods ({@link #acquire}, {@link #tryAcquire},
- * {@link #acquireAsync}) return a lease that carries the fencing token and the lost-lease signal and
- * may be released from any thread. The {@link Lock} methods bind the hold to the calling thread,
- * as {@link java.util.concurrent.locks.ReentrantLock} does. Both are reentrant for the thread that
- * acquired: a nested acquisition increments a local hold count, shares the first acquisition's
- * lease and token, and does not touch Redis; only the last release does. A thread whose lease was
- * lost (or has run out) acquires anew, with a new token; its holds on the lost lease release
- * nothing and report {@link ReleaseOutcome#ALREADY_LOST}.
+ * <p>Two views of one lock, with one ownership rule: <b>a lease belongs to its owner token, not to a
+ * thread.</b> Every call of the {@link Lease} methods ({@link #acquire}, {@link #tryAcquire},
+ * {@link #acquireAsync}) starts an acquisition of its own and returns a lease with its own, strictly
+ * greater fencing token, which may be released from any thread; a second {@code acquire} on a thread
+ * that holds a lease waits (or times out) like any other caller. Two tasks on one single-threaded
+ * executor therefore never share a lease or a token.
+ *
+ * <p>The {@link Lock} methods ({@link #lock}, {@link #tryLock()}, {@link #lockInterruptibly},
+ * {@link #unlock}) bind a hold to the calling thread and are reentrant for it, as
+ * {@link java.util.concurrent.locks.ReentrantLock} is: a nested {@code lock()} counts a hold on the
+ * thread's lease without touching Redis; only the last {@code unlock()} releases it. A thread whose
+ * lease was lost (or has run out) acquires anew, with a new token; its holds on the lost lease
+ * release nothing, and their {@code unlock()} throws {@link LockLostException}.
  *
  * <p>Threads of one {@link LockClient} waiting for the same name queue locally in FIFO order, and
  * only the first of them talks to Redis; it is woken by the holder's release (pub/sub), or by the
@@ -36,6 +41,8 @@ public interface DistributedLock extends Lock {
      * @param maxWait how long to wait for another holder to release; zero tries once
      * @throws LockTimeoutException if the lock stayed held by someone else for {@code maxWait}
      * @throws LockUnavailableException if Redis did not answer within the command timeout
+     * @throws LockInterruptedException if the thread was interrupted before or while it waited;
+     *     its interrupt status is set again
      * @throws IllegalArgumentException if {@code maxWait} is negative
      * @throws IllegalStateException if the client is closed, or is closed while this waits
      */
@@ -55,8 +62,8 @@ public interface DistributedLock extends Lock {
     /**
      * Acquires without blocking the calling thread. The future fails with
      * {@link LockTimeoutException} or {@link LockUnavailableException}; cancelling it abandons
-     * the attempt (a lease granted after the cancellation is released at once). Reentrancy is
-     * judged by the calling thread.
+     * the attempt (a lease granted after the cancellation is released at once). Like every lease
+     * method, it starts a new acquisition whatever the calling thread holds.
      */
     CompletableFuture<Lease> acquireAsync(Duration maxWait);
 
@@ -66,10 +73,13 @@ public interface DistributedLock extends Lock {
     /** Whether anyone, in any process, holds the lock right now (one round trip to Redis). */
     boolean isLocked();
 
-    /** Whether the calling thread holds the lock with a lease that has not been lost or released. */
+    /**
+     * Whether the calling thread holds the lock through the {@link Lock} view with a lease that has
+     * not been lost or released. Leases from the lease methods belong to no thread and do not count.
+     */
     boolean isHeldByCurrentThread();
 
-    /** How many holds the calling thread has on this lock; zero if none. */
+    /** How many {@link Lock}-view holds the calling thread has on its valid lease; zero if none. */
     int holdCount();
 
     /**

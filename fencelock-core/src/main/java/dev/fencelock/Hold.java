@@ -5,7 +5,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
-/** One hold of a lease, as handed to the user: the first acquisition's, or a reentrant one's. */
+/**
+ * A lease as handed to the user: the lease's state, and whether the user released it (a release
+ * is reported once; a second one is refused).
+ */
 final class Hold implements Lease {
     private final RedisLockClient client;
     private final LocalLock local;
@@ -41,7 +44,8 @@ final class Hold implements Lease {
     @Override
     public void checkValid() {
         if (released.get()) {
-            throw new IllegalStateException("this hold of lock '" + lockName() + "' was released");
+            throw new IllegalStateException("the lease of lock '" + lockName() + "' (fencing token "
+                    + fencingToken() + ") was released");
         }
         lease.checkValid();
     }
@@ -60,7 +64,7 @@ final class Hold implements Lease {
     @Override
     public ReleaseOutcome release() {
         if (!released.compareAndSet(false, true)) {
-            throw new IllegalStateException("this hold of lock '" + lockName() + "' (fencing token "
+            throw new IllegalStateException("the lease of lock '" + lockName() + "' (fencing token "
                     + fencingToken() + ") was already released");
         }
         return client.release(local, lease);

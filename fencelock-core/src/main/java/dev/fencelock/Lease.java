@@ -5,15 +5,16 @@ import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 
 /**
- * One hold of a distributed lock. A lease is owned by its random owner token, not by a thread: it
- * may be released from any thread, exactly once (further {@link #close()} calls do nothing).
+ * One acquisition of a distributed lock. A lease is owned by its random owner token, not by a
+ * thread: it may be handed to and released from any thread, exactly once (further {@link #close()}
+ * calls do nothing), and every acquisition gets a lease of its own.
  *
  * <p>While held, a watchdog renews the lease at a third of its length (unless it was acquired with
  * {@link LeaseOptions#fixed(Duration)}). When the lease is lost — a renewal finds the key gone or
  * owned by someone else, or the lease runs out on the local monotonic clock before a renewal is
- * confirmed — the holder is told: {@link #lost()} completes, {@link #onLost} listeners run, the
- * holding thread is interrupted if {@link LeaseOptions#interruptHolderOnLoss()} was chosen, and
- * {@link #checkValid()} throws.
+ * confirmed, or its {@link LockClient} is closed — the holder is told: {@link #lost()} completes,
+ * {@link #onLost} listeners run, the thread holding it through the {@code Lock} view is interrupted
+ * if {@link LeaseOptions#interruptHolderOnLoss()} was chosen, and {@link #checkValid()} throws.
  *
  * <p>No lease can stop a holder that is paused past its lease from acting on a stale belief. Pass
  * {@link #fencingToken()} to the resource and let it reject writes that carry an older token
@@ -28,7 +29,7 @@ public interface Lease extends AutoCloseable {
 
     /**
      * The fencing token of this acquisition: strictly greater than the token of every earlier
-     * acquisition of the same lock name. Reentrant holds share the token of the first acquisition.
+     * acquisition of the same lock name. Only the {@code Lock} view's reentrant holds share one.
      */
     long fencingToken();
 
@@ -67,20 +68,20 @@ public interface Lease extends AutoCloseable {
     Lease onLost(Consumer<LockLostException> listener);
 
     /**
-     * Releases this hold. The last hold of a lease stops its renewal and deletes the lock key,
-     * but only while the key still holds this lease's owner token. A release whose reply was lost
-     * is retried with the same token within the command timeout.
+     * Releases this lease: stops its renewal and deletes the lock key, but only while the key still
+     * holds this lease's owner token. A release whose reply was lost is retried with the same token
+     * within the command timeout, and the server remembers the first one, so that the outcome is
+     * still told precisely.
      *
      * @return {@link ReleaseOutcome#RELEASED}, or {@link ReleaseOutcome#ALREADY_LOST} when the
-     *     lease had been lost before; reentrant holds that are not the last one return
-     *     {@code RELEASED} without touching Redis
-     * @throws IllegalStateException if this hold was already released
+     *     lease had been lost before (then signalled lost, if it was not yet)
+     * @throws IllegalStateException if this lease was already released
      * @throws LockUnavailableException if Redis did not answer; the key then expires with its lease
      */
     ReleaseOutcome release();
 
     /**
-     * Releases this hold, like {@link #release()}, but does nothing when called again and does not
+     * Releases this lease, like {@link #release()}, but does nothing when called again and does not
      * throw when the lease was already lost (its loss was signalled when it happened).
      *
      * @throws LockUnavailableException if Redis did not answer; the key then expires with its lease

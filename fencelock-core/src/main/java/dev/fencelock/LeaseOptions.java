@@ -47,9 +47,20 @@ public final class LeaseOptions {
         return new LeaseOptions(checkLease(lease), false, false);
     }
 
-    /** A copy of these options that also interrupts the acquiring thread when the lease is lost. */
+    /**
+     * A copy of these options that also interrupts the holding thread when the lease is lost. For
+     * the {@link java.util.concurrent.locks.Lock} view only ({@link LockClient#lock(String, LeaseOptions)}):
+     * the thread that holds the lock through {@code lock()}, {@code tryLock()} or
+     * {@code lockInterruptibly()} is interrupted, never a thread that has released it. A lease from
+     * {@link DistributedLock#acquire} belongs to no thread and refuses these options; interrupt a
+     * thread of your choice with {@link Lease#onLost}.
+     */
     public LeaseOptions interruptHolderOnLoss() {
         return new LeaseOptions(lease, renewing, true);
+    }
+
+    LeaseOptions withoutInterrupt() {
+        return interruptHolderOnLoss ? new LeaseOptions(lease, renewing, false) : this;
     }
 
     /** The length of the lease. */
@@ -62,7 +73,7 @@ public final class LeaseOptions {
         return renewing;
     }
 
-    /** Whether the acquiring thread is interrupted when the lease is lost. */
+    /** Whether the Lock view's holding thread is interrupted when the lease is lost. */
     public boolean interruptsHolderOnLoss() {
         return interruptHolderOnLoss;
     }

@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,6 +84,25 @@ final class LeaseRenewer {
                 nextTick = null;
             }
         }
+        long next;
+        try {
+            next = renewDue();
+        } catch (RuntimeException e) {
+            // Never stop: a lease that nobody renews would run out without its loss being reported.
+            log.error("the watchdog's tick failed; trying again in {} ms", TimeUnit.NANOSECONDS.toMillis(MIN_RETRY_DELAY), e);
+            next = ticker.nanoTime() + MIN_RETRY_DELAY;
+        }
+        if (next != Long.MAX_VALUE) {
+            scheduleTick(next);
+        }
+    }
+
+    /**
+     * Reports the leases that ran out and sends the renewals that are due.
+     *
+     * @return when the next tick is due, or {@code Long.MAX_VALUE} when no lease needs one
+     */
+    private long renewDue() {
         long now = ticker.nanoTime();
         long next = Long.MAX_VALUE;
         List<RedisLease> due = new ArrayList<>();
@@ -114,9 +134,7 @@ final class LeaseRenewer {
         for (List<RedisLease> batch : batches(due)) {
             renew(batch, now);
         }
-        if (next != Long.MAX_VALUE) {
-            scheduleTick(next);
-        }
+        return next;
     }
 
     /** At most {@value #MAX_BATCH} leases a call; on a cluster, one hash slot a call, as scripts require. */
@@ -144,17 +162,23 @@ final class LeaseRenewer {
             args[2 * i] = lease.owner();
             args[2 * i + 1] = Long.toString(lease.options().lease().toMillis());
         }
-        servers.<List<Long>>onAll(node -> node.run(LuaScript.RENEW, ScriptOutputType.MULTI, keys, args))
+        // Judged at the quorum: a frozen minority must not delay the renewal of a lease that a
+        // majority has confirmed until the lease looks lost.
+        servers.<List<Long>>onAllUntilDecided(node -> node.run(LuaScript.RENEW, ScriptOutputType.MULTI, keys, args),
+                        replies -> IntStream.range(0, leases.size())
+                                .allMatch(i -> Tally.ofElement(replies, i).isDecided(servers.quorum())))
                 .thenAcceptAsync(replies -> {
-                    for (int i = 0; i < leases.size(); i++) {
-                        RedisLease lease = leases.get(i);
-                        lease.renewalInFlight = false;
-                        settle(lease, Tally.ofElement(replies, i), sentAt);
+                    try {
+                        leases.forEach(lease -> lease.renewalInFlight = false);
+                        for (int i = 0; i < leases.size(); i++) {
+                            settle(leases.get(i), Tally.ofElement(replies, i), sentAt);
+                        }
+                        replies.stream().filter(reply -> !reply.isOk()).forEach(reply -> log.warn(
+                                "renewing {} lease(s) on {} failed; retrying until they run out: {}",
+                                leases.size(), reply.node().server(), reply.error().getMessage()));
+                    } finally {
+                        tick();
                     }
-                    replies.stream().filter(reply -> !reply.isOk()).forEach(reply -> log.warn(
-                            "renewing {} lease(s) on {} failed; retrying until they run out: {}",
-                            leases.size(), reply.node().server(), reply.error().getMessage()));
-                    tick();
                 }, scheduler);
     }
 

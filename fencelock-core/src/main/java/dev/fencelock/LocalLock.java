@@ -10,7 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The in-process side of one lock name within one client: a FIFO gate that lets one acquisition at
  * a time talk to Redis (so that threads of one JVM waiting for the same name share one remote
  * waiter), the lease currently held through this client, and the holds taken through the
- * {@link java.util.concurrent.locks.Lock} view, per thread.
+ * {@link java.util.concurrent.locks.Lock} view, per thread. Only that view is reentrant: a lease
+ * belongs to its owner token, and every other acquisition waits at the gate like any other.
  *
  * <p>The gate is taken when an acquisition starts its remote attempts and passed on when it fails,
  * or when the lease it won ends (released or lost).
@@ -25,8 +26,11 @@ final class LocalLock {
     private RedisLease current;
     /** What the current lease hands to the next acquisition when it ends; only while the gate is taken. */
     private Handover handover;
-    /** Holds taken with lock()/tryLock(), released by unlock() of the same thread. */
-    final Map<Thread, Deque<Hold>> threadHolds = new ConcurrentHashMap<>();
+    /**
+     * Holds taken through the Lock view, per thread, latest first: a reentrant hold repeats the
+     * lease it shares. Each deque is touched only by its own thread.
+     */
+    private final Map<Thread, Deque<Hold>> threadHolds = new ConcurrentHashMap<>();
 
     LocalLock(LockKeys keys) {
         this.keys = keys;
@@ -111,46 +115,63 @@ final class LocalLock {
      * acquisition waited with (or null), kept for the acquisition after it.
      */
     synchronized void held(RedisLease lease, LockServers.Subscription subscription) {
-        lease.holds = 1;
         current = lease;
         handover = subscription == null ? null : Handover.subscribed(subscription);
     }
 
     /**
-     * A further hold on the lease that {@code thread} already holds, or null if it holds none, or
-     * holds a lost one (the thread then acquires anew, after the lost lease hands the gate on).
+     * A further Lock-view hold for {@code thread} on the lease it holds through that view; false
+     * when it holds none, or holds a lost one (the thread then acquires anew, with a new token).
      */
-    synchronized RedisLease reenter(Thread thread) {
-        if (current == null || current.holder() != thread || current.holds == 0 || current.isLost()) {
+    boolean reenter(Thread thread) {
+        Deque<Hold> holds = threadHolds.get(thread);
+        if (holds == null || !holds.peek().isValid()) {
+            return false;
+        }
+        holds.push(holds.peek());
+        return true;
+    }
+
+    /** Records the first Lock-view hold of a lease that {@code thread} just acquired. */
+    void hold(Thread thread, Hold hold) {
+        threadHolds.computeIfAbsent(thread, t -> new ArrayDeque<>()).push(hold);
+    }
+
+    /**
+     * Drops the latest Lock-view hold of {@code thread}.
+     *
+     * @return the hold, or null if the thread has none
+     */
+    Hold unhold(Thread thread) {
+        Deque<Hold> holds = threadHolds.get(thread);
+        if (holds == null) {
             return null;
         }
-        current.holds++;
-        return current;
-    }
-
-    /** Drops one hold; true when it was the lease's last. */
-    synchronized boolean dropHold(RedisLease lease) {
-        return --lease.holds == 0;
-    }
-
-    /** The lease {@code thread} holds through this client, or null. */
-    RedisLease heldBy(Thread thread) {
-        RedisLease lease;
-        synchronized (this) {
-            lease = current != null && current.holder() == thread && current.holds > 0 ? current : null;
+        Hold hold = holds.pop();
+        if (holds.isEmpty()) {
+            threadHolds.remove(thread);
         }
-        // Outside the monitor: finding the lease expired signals the loss and hands the gate on,
-        // which may run the next acquisition's continuation on this thread.
-        return lease != null && lease.isValid() ? lease : null;
+        return hold;
+    }
+
+    /** Whether {@code thread} still has a Lock-view hold on {@code hold}'s lease: an inner unlock. */
+    boolean stillHolds(Thread thread, Hold hold) {
+        Deque<Hold> holds = threadHolds.get(thread);
+        return holds != null && holds.peek() == hold;
+    }
+
+    /** How many Lock-view holds {@code thread} has on its valid lease; zero if it has none. */
+    int holdCount(Thread thread) {
+        Deque<Hold> holds = threadHolds.get(thread);
+        if (holds == null || !holds.peek().isValid()) {
+            return 0;
+        }
+        Hold top = holds.peek();
+        return (int) holds.stream().takeWhile(hold -> hold == top).count();
     }
 
     synchronized RedisLease currentLease() {
         return current;
-    }
-
-    /** How many holds {@code thread} has on the current lease. */
-    synchronized int holdCount(Thread thread) {
-        return current != null && current.holder() == thread ? current.holds : 0;
     }
 
     /** Forgets the ended lease and passes the gate on. */

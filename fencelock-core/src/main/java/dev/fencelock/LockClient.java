@@ -25,8 +25,11 @@ public interface LockClient extends AutoCloseable {
     LockAdmin admin();
 
     /**
-     * Releases every lease still held through this client, stops renewing, and closes the
-     * connections.
+     * Takes every lease still held through this client away from its holder, signalled as a loss
+     * ({@link LockLostException.Reason#CLIENT_CLOSED}) exactly once, deletes their keys, stops
+     * renewing, fails acquisitions in progress with {@link IllegalStateException}, and closes the
+     * connections. Waits at most the command timeout (plus a second) for the deletes; a key not
+     * deleted by then expires with its lease. Further calls do nothing.
      */
     @Override
     void close();

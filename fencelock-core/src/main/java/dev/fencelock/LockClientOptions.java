@@ -184,6 +184,18 @@ public final class LockClientOptions {
         return fenceCounterTtl;
     }
 
+    /**
+     * The rule between a lease and the command timeout, for the default lease and every other:
+     * a renewal that times out must leave time for another before the lease runs out.
+     */
+    static void requireLeaseLongerThanThreeCommandTimeouts(Duration lease, String name, Duration commandTimeout) {
+        if (commandTimeout.multipliedBy(3).compareTo(lease) >= 0) {
+            throw new IllegalArgumentException(name + " (" + lease + ") must be longer than three command timeouts"
+                    + " (commandTimeout " + commandTimeout + "), so that a renewal can time out and be retried"
+                    + " before the lease runs out");
+        }
+    }
+
     @Override
     public String toString() {
         return "LockClientOptions{server=" + server() + ", namespace=" + namespace
@@ -232,9 +244,14 @@ public final class LockClientOptions {
             return this;
         }
 
-        /** The prefix of every key, 0 to 256 characters; default {@value #DEFAULT_NAMESPACE}. */
+        /**
+         * The prefix of every key, 0 to 256 characters of well-formed UTF-16 without '{' or '}'
+         * (they delimit the hash tag of a lock's keys); default {@value #DEFAULT_NAMESPACE}.
+         */
         public Builder namespace(String namespace) {
-            this.namespace = Arguments.requireLength(namespace, "namespace", 0, MAX_NAMESPACE_LENGTH);
+            Arguments.requireLength(namespace, "namespace", 0, MAX_NAMESPACE_LENGTH);
+            LockKeys.requireNoHashTagBraces(namespace, "namespace");
+            this.namespace = Arguments.requireWellFormed(namespace, "namespace");
             return this;
         }
 
@@ -269,11 +286,7 @@ public final class LockClientOptions {
          *     runs out)
          */
         public LockClientOptions build() {
-            if (commandTimeout.multipliedBy(3).compareTo(defaultLease) >= 0) {
-                throw new IllegalArgumentException("commandTimeout (" + commandTimeout
-                        + ") must be shorter than a third of defaultLease (" + defaultLease
-                        + "), so that a renewal can time out and be retried before the lease runs out");
-            }
+            requireLeaseLongerThanThreeCommandTimeouts(defaultLease, "defaultLease", commandTimeout);
             if (uris.size() > 1 && !cluster && redlockNodeTimeout.compareTo(commandTimeout) > 0) {
                 throw new IllegalArgumentException("redlockNodeTimeout (" + redlockNodeTimeout
                         + ") must not be longer than commandTimeout (" + commandTimeout + ")");

@@ -1,8 +1,8 @@
 package dev.fencelock;
 
 /**
- * The Redis names of one lock. The hash tag {@code {name}} puts the lock key and its fence counter
- * in one Cluster hash slot, so one script may touch both.
+ * The Redis names of one lock. The hash tag {@code {name}} puts all of them in one Cluster hash
+ * slot, so one script may touch them together.
  *
  * @param name the lock's name
  * @param lock {@code <namespace>{<name>}}: the owner token of the current holder, a plain string
@@ -10,16 +10,32 @@ package dev.fencelock;
  * @param channel {@code <namespace>{<name>}:released}: where a release is announced to waiters
  * @param waiters {@code <namespace>{<name>}:waiters}: the clients waiting, longest first, of which
  *     a release wakes one
+ * @param waiterDeadlines {@code <namespace>{<name>}:waiter-deadlines}: when each waiting client is
+ *     presumed dead unless it tries again, so that a release skips it
+ * @param lastRelease {@code <namespace>{<name>}:last-release}: the owner token of the last release,
+ *     kept briefly, so that a release sent again after a lost reply knows it deleted the key
  */
-record LockKeys(String name, String lock, String fence, String channel, String waiters) {
+record LockKeys(String name, String lock, String fence, String channel, String waiters, String waiterDeadlines,
+        String lastRelease) {
 
     static LockKeys of(String namespace, String name) {
         Arguments.requireLength(name, "name", 1, LockClient.MAX_NAME_LENGTH);
-        if (name.indexOf('{') >= 0 || name.indexOf('}') >= 0) {
-            throw new IllegalArgumentException("name must not contain '{' or '}', which delimit the Redis"
-                    + " Cluster hash tag of its keys, was '" + name + "'");
-        }
+        requireNoHashTagBraces(name, "name");
+        Arguments.requireWellFormed(name, "name");
         String lock = namespace + "{" + name + "}";
-        return new LockKeys(name, lock, lock + ":fence", lock + ":released", lock + ":waiters");
+        return new LockKeys(name, lock, lock + ":fence", lock + ":released", lock + ":waiters",
+                lock + ":waiter-deadlines", lock + ":last-release");
+    }
+
+    /**
+     * The braces delimit the Redis Cluster hash tag that keeps a lock's keys in one slot: in a
+     * name or a namespace they would move the tag, and the keys would land in different slots.
+     */
+    static String requireNoHashTagBraces(String value, String name) {
+        if (value.indexOf('{') >= 0 || value.indexOf('}') >= 0) {
+            throw new IllegalArgumentException(name + " must not contain '{' or '}', which delimit the Redis"
+                    + " Cluster hash tag of a lock's keys, was '" + value + "'");
+        }
+        return value;
     }
 }

@@ -18,7 +18,9 @@ public final class LockLostException extends LockException {
          * The lease ran out on the local monotonic clock before a renewal was confirmed: Redis was
          * unreachable, or the holder itself was paused, or the lease was fixed and not renewed.
          */
-        EXPIRED
+        EXPIRED,
+        /** The {@link LockClient} was closed while the lease was held: the close released its key. */
+        CLIENT_CLOSED
     }
 
     private final String lockName;

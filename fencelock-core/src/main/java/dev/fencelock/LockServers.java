@@ -11,6 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -126,7 +127,17 @@ final class LockServers implements AutoCloseable {
      * (within the command timeout). Never completes exceptionally.
      */
     <T> CompletableFuture<List<Reply<T>>> onAll(Function<RedisNode, CompletableFuture<T>> call) {
-        return onAll(call, false);
+        return onAll(call, false, replies -> false);
+    }
+
+    /**
+     * As {@link #onAll(Function)}, but completes as soon as the replies so far settle the question
+     * ({@code decided}), so that a frozen minority does not hold up what a majority decided. The
+     * servers not waited for appear as failed replies; their calls still run.
+     */
+    <T> CompletableFuture<List<Reply<T>>> onAllUntilDecided(Function<RedisNode, CompletableFuture<T>> call,
+            Predicate<List<Reply<T>>> decided) {
+        return onAll(call, false, decided);
     }
 
     /**
@@ -135,10 +146,17 @@ final class LockServers implements AutoCloseable {
      * the whole command timeout, so that a release can be retried and a renewal confirmed.
      */
     <T> CompletableFuture<List<Reply<T>>> onAllWithinNodeTimeout(Function<RedisNode, CompletableFuture<T>> call) {
-        return onAll(call, !isSingle());
+        return onAll(call, !isSingle(), replies -> false);
     }
 
-    private <T> CompletableFuture<List<Reply<T>>> onAll(Function<RedisNode, CompletableFuture<T>> call, boolean nodeTimeout) {
+    /** Within the node timeout, and until {@code decided}: the servers not waited for still run the call. */
+    <T> CompletableFuture<List<Reply<T>>> onAllWithinNodeTimeout(Function<RedisNode, CompletableFuture<T>> call,
+            Predicate<List<Reply<T>>> decided) {
+        return onAll(call, !isSingle(), decided);
+    }
+
+    private <T> CompletableFuture<List<Reply<T>>> onAll(Function<RedisNode, CompletableFuture<T>> call,
+            boolean nodeTimeout, Predicate<List<Reply<T>>> decided) {
         List<CompletableFuture<Reply<T>>> replies = new ArrayList<>(nodes.size());
         for (RedisNode node : nodes) {
             CompletableFuture<T> reply = call.apply(node);
@@ -147,8 +165,23 @@ final class LockServers implements AutoCloseable {
             }
             replies.add(reply.handle((value, error) -> new Reply<>(node, value, error == null ? null : describe(node, error))));
         }
-        return CompletableFuture.allOf(replies.toArray(CompletableFuture[]::new))
-                .thenApply(done -> replies.stream().map(CompletableFuture::join).toList());
+        CompletableFuture<List<Reply<T>>> outcome = new CompletableFuture<>();
+        for (CompletableFuture<Reply<T>> reply : replies) {
+            reply.thenRun(() -> {
+                if (outcome.isDone()) {
+                    return;
+                }
+                boolean all = replies.stream().allMatch(CompletableFuture::isDone);
+                List<Reply<T>> sofar = new ArrayList<>(replies.size());
+                for (int i = 0; i < replies.size(); i++) {
+                    sofar.add(replies.get(i).isDone() ? replies.get(i).join() : Reply.notWaitedFor(nodes.get(i)));
+                }
+                if (all || decided.test(sofar)) {
+                    outcome.complete(List.copyOf(sofar));
+                }
+            });
+        }
+        return outcome;
     }
 
     private Throwable describe(RedisNode node, Throwable error) {
@@ -201,6 +234,7 @@ final class LockServers implements AutoCloseable {
      */
     void leaveQueue(LockKeys keys) {
         onAll(node -> node.unavailableOnFailure(node.commands().zrem(keys.waiters(), waiterId)));
+        onAll(node -> node.unavailableOnFailure(node.commands().zrem(keys.waiterDeadlines(), waiterId)));
     }
 
     /**
@@ -209,6 +243,29 @@ final class LockServers implements AutoCloseable {
      */
     Duration designationTimeout() {
         return options.commandTimeout();
+    }
+
+    /**
+     * The longest a waiting client goes without trying again: it then proves it is alive, so
+     * that a release can tell a live waiter from a dead one. At least the designation timeout and
+     * the Redlock retry pause, so that it never cuts those short.
+     */
+    Duration waiterKeepAlive() {
+        Duration retry = options.retryDelay().plus(options.retryJitter());
+        return retry.compareTo(designationTimeout()) > 0 ? retry : designationTimeout();
+    }
+
+    /**
+     * How long a waiting client stays in the queue without trying again before a release skips it
+     * as dead: its keep-alive interval, plus two command timeouts for the try on its way.
+     */
+    Duration waiterTtl() {
+        return waiterKeepAlive().plus(options.commandTimeout().multipliedBy(2));
+    }
+
+    /** What waits on the channels' next releases, for the memory checks of the tests. */
+    int releaseWaitDependents() {
+        return subscriptions.stream().mapToInt(ReleaseSubscriptions::releaseWaitDependents).sum();
     }
 
     /** Channels subscribed on any server, for the leak checks of the tests. */
@@ -227,23 +284,41 @@ final class LockServers implements AutoCloseable {
         boolean isOk() {
             return error == null;
         }
+
+        /** A server whose answer was not waited for, because a majority had decided already. */
+        static <T> Reply<T> notWaitedFor(RedisNode node) {
+            return new Reply<>(node, null, new LockUnavailableException("Redis at " + node.server()
+                    + " had not answered when a majority had decided"));
+        }
     }
 
     /** An acquisition's interest in one lock's release channel on every server. */
     static final class Subscription implements AutoCloseable {
         private final List<ReleaseSubscriptions.Subscription> parts;
+        // Guarded by this: the servers' next releases, and the future of the first of them.
+        private List<CompletableFuture<Void>> partReleases = List.of();
+        private CompletableFuture<Void> anyRelease;
 
         private Subscription(List<ReleaseSubscriptions.Subscription> parts) {
             this.parts = parts;
         }
 
-        /** Completes at the next release announced on any server. Take it before trying to acquire. */
-        CompletableFuture<Void> nextRelease() {
+        /**
+         * Completes at the next release announced on any server. Take it before trying to acquire.
+         * The same future until a server announces a release, so that a waiter that asks before
+         * every try adds no dependents to the servers' futures.
+         */
+        synchronized CompletableFuture<Void> nextRelease() {
             if (parts.size() == 1) {
                 return parts.get(0).nextRelease();
             }
-            return CompletableFuture.anyOf(parts.stream().map(ReleaseSubscriptions.Subscription::nextRelease)
-                    .toArray(CompletableFuture[]::new)).thenApply(any -> null);
+            List<CompletableFuture<Void>> releases =
+                    parts.stream().map(ReleaseSubscriptions.Subscription::nextRelease).toList();
+            if (!releases.equals(partReleases)) {
+                partReleases = releases;
+                anyRelease = CompletableFuture.anyOf(releases.toArray(CompletableFuture[]::new)).thenApply(any -> null);
+            }
+            return anyRelease;
         }
 
         @Override

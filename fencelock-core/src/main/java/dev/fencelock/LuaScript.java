@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 
 /** A Lua script loaded from this package's resources, with the SHA-1 that EVALSHA names it by. */
 final class LuaScript {
@@ -15,6 +16,8 @@ final class LuaScript {
     static final LuaScript RENEW = load("renew.lua");
     static final LuaScript FENCED_WRITE = load("fenced-write.lua");
     static final LuaScript RAISE_FENCE = load("raise-fence.lua");
+    /** Every script, loaded on each server at connect. */
+    static final List<LuaScript> ALL = List.of(ACQUIRE, RELEASE, RENEW, FENCED_WRITE, RAISE_FENCE);
 
     private final String name;
     private final String source;

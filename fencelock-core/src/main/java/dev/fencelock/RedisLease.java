@@ -11,8 +11,8 @@ import java.util.function.Function;
 
 /**
  * The state of one acquisition: its owner token, its fencing token, its local deadline and its
- * lost signal. Shared by the reentrant {@link Hold}s of one thread; the lease ends when its last
- * hold is released or when it is lost, whichever comes first.
+ * lost signal. Owned by its owner token, never by a thread: the lease ends when it is released or
+ * when it is lost, whichever comes first.
  *
  * <p>The state moves once, from {@code ACQUIRING} to {@code HELD} and from there to either
  * {@code RELEASED} or {@code LOST}, by compare-and-set, so a renewal reply that arrives after a
@@ -24,7 +24,8 @@ final class RedisLease {
     private final LockKeys keys;
     private final String owner;
     private final LeaseOptions options;
-    private final Thread holder;
+    /** The thread that holds the lease through the Lock view and asked to be interrupted on loss; else null. */
+    private final Thread interruptOnLoss;
     private final Ticker ticker;
     private final Consumer<RedisLease> onEnd;
     private final AtomicReference<State> state = new AtomicReference<>(State.ACQUIRING);
@@ -38,19 +39,17 @@ final class RedisLease {
     /** How long a confirmed acquire or renewal makes the lease valid: the lease, less any drift allowance. */
     private volatile Duration validity;
 
-    /** Reentrant holds; guarded by the monitor of the lock's {@link LocalLock}. */
-    int holds;
     /** Renewer-confined: a renewal has been sent and not answered yet. */
     boolean renewalInFlight;
     /** Renewer-confined: after a failed renewal, the earliest time of the next try. */
     long retryAt;
 
-    RedisLease(LockKeys keys, String owner, LeaseOptions options, Thread holder, Ticker ticker,
+    RedisLease(LockKeys keys, String owner, LeaseOptions options, Thread interruptOnLoss, Ticker ticker,
             Executor callbacks, Consumer<RedisLease> onEnd) {
         this.keys = keys;
         this.owner = owner;
         this.options = options;
-        this.holder = holder;
+        this.interruptOnLoss = interruptOnLoss;
         this.ticker = ticker;
         this.onEnd = onEnd;
         this.lostSignal = lost.thenApplyAsync(Function.identity(), callbacks).minimalCompletionStage();
@@ -66,10 +65,6 @@ final class RedisLease {
 
     LeaseOptions options() {
         return options;
-    }
-
-    Thread holder() {
-        return holder;
     }
 
     long fencingToken() {
@@ -161,7 +156,8 @@ final class RedisLease {
 
     /**
      * Moves a held lease to lost and signals it: the lost future, its listeners, an interrupt of
-     * the holder if asked for, and the hand-over of the lock to the next local waiter.
+     * the Lock view's holding thread if it asked for one, and the hand-over of the lock to the
+     * next local waiter.
      *
      * @return whether this call did it (false when the lease was not held)
      */
@@ -169,7 +165,7 @@ final class RedisLease {
         if (!state.compareAndSet(State.HELD, State.LOST)) {
             return false;
         }
-        signalLost(reason, options.interruptsHolderOnLoss());
+        signalLost(reason, true);
         end();
         return true;
     }
@@ -195,8 +191,8 @@ final class RedisLease {
                 + keys.name() + "' (fencing token " + fencingToken + ") was lost: " + describe(reason));
         // Completed at once, so that checkValid() throws from now on.
         lost.complete(exception);
-        if (interruptHolder) {
-            holder.interrupt();
+        if (interruptHolder && interruptOnLoss != null) {
+            interruptOnLoss.interrupt();
         }
     }
 
@@ -214,6 +210,7 @@ final class RedisLease {
             case OWNER_CHANGED -> "its key was held by another owner when the watchdog renewed it";
             case EXPIRED -> "it ran out (" + options.lease() + ") before a renewal was confirmed"
                     + (options.isRenewing() ? ": Redis did not answer, or this process was paused" : "");
+            case CLIENT_CLOSED -> "its LockClient was closed while it was held";
         };
     }
 }

@@ -1,8 +1,6 @@
 package dev.fencelock;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -11,18 +9,25 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 
-/** A {@link DistributedLock} on one Redis server: a name and the lease options of its {@code Lock} view. */
+/**
+ * A {@link DistributedLock} over the client's servers: a name and the lease options of its
+ * {@code Lock} view. The lease methods start an acquisition of their own every time; only the
+ * {@code Lock} view is reentrant, per thread.
+ */
 final class RedisLock implements DistributedLock {
     private static final Duration FOREVER = Duration.ofNanos(Long.MAX_VALUE);
 
     private final RedisLockClient client;
     private final LockKeys keys;
     private final LeaseOptions lockViewOptions;
+    /** The Lock view's options less the interrupt, which binds to a thread and so to the Lock view alone. */
+    private final LeaseOptions leaseOptions;
 
     RedisLock(RedisLockClient client, LockKeys keys, LeaseOptions lockViewOptions) {
         this.client = client;
         this.keys = keys;
         this.lockViewOptions = lockViewOptions;
+        this.leaseOptions = lockViewOptions.withoutInterrupt();
     }
 
     @Override
@@ -32,31 +37,34 @@ final class RedisLock implements DistributedLock {
 
     @Override
     public Lease acquire(Duration maxWait) {
-        return acquire(maxWait, lockViewOptions);
+        return acquire(maxWait, leaseOptions);
     }
 
     @Override
     public Lease acquire(Duration maxWait, LeaseOptions options) {
-        return awaitUninterruptibly(client.acquire(keys, maxWait, options));
-    }
-
-    @Override
-    public Optional<Lease> tryAcquire() {
         try {
-            return Optional.of(acquire(Duration.ZERO));
-        } catch (LockTimeoutException e) {
-            return Optional.empty();
+            throwIfInterrupted();
+            return awaitInterruptibly(client.acquire(keys, maxWait, checkLeaseOptions(options), null));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LockInterruptedException("interrupted while waiting for lock '" + keys.name()
+                    + "'; the acquisition was abandoned and the thread's interrupt status is set again", e);
         }
     }
 
     @Override
+    public Optional<Lease> tryAcquire() {
+        return tryAcquire(leaseOptions, null);
+    }
+
+    @Override
     public CompletableFuture<Lease> acquireAsync(Duration maxWait) {
-        return acquireAsync(maxWait, lockViewOptions);
+        return acquireAsync(maxWait, leaseOptions);
     }
 
     @Override
     public CompletableFuture<Lease> acquireAsync(Duration maxWait, LeaseOptions options) {
-        CompletableFuture<Lease> acquisition = client.acquire(keys, maxWait, options);
+        CompletableFuture<Lease> acquisition = client.acquire(keys, maxWait, checkLeaseOptions(options), null);
         // The caller's continuations run on a callback thread, never on an event loop (where a
         // blocking close() would stall every reply) or on the JDK's timer thread.
         // handleAsync, not thenApplyAsync: a failure, too, must be delivered on a callback thread.
@@ -81,8 +89,7 @@ final class RedisLock implements DistributedLock {
 
     @Override
     public boolean isHeldByCurrentThread() {
-        LocalLock local = client.localLock(keys.name());
-        return local != null && local.heldBy(Thread.currentThread()) != null;
+        return holdCount() > 0;
     }
 
     @Override
@@ -93,27 +100,39 @@ final class RedisLock implements DistributedLock {
 
     @Override
     public void lock() {
-        pushThreadHold(acquire(FOREVER, lockViewOptions));
+        if (!reenter()) {
+            hold(awaitUninterruptibly(acquireForThisThread(FOREVER)));
+        }
     }
 
     @Override
     public void lockInterruptibly() throws InterruptedException {
-        pushThreadHold(awaitInterruptibly(client.acquire(keys, FOREVER, lockViewOptions)));
+        throwIfInterrupted();
+        if (!reenter()) {
+            hold(awaitInterruptibly(acquireForThisThread(FOREVER)));
+        }
     }
 
     @Override
     public boolean tryLock() {
-        Optional<Lease> lease = tryAcquire();
-        lease.ifPresent(this::pushThreadHold);
+        if (reenter()) {
+            return true;
+        }
+        Optional<Lease> lease = tryAcquire(lockViewOptions, interruptTarget());
+        lease.ifPresent(this::hold);
         return lease.isPresent();
     }
 
     @Override
     public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
         Objects.requireNonNull(unit, "unit");
+        throwIfInterrupted();
+        if (reenter()) {
+            return true;
+        }
         Duration maxWait = Duration.ofNanos(unit.toNanos(Math.max(0, time)));
         try {
-            pushThreadHold(awaitInterruptibly(client.acquire(keys, maxWait, lockViewOptions)));
+            hold(awaitInterruptibly(acquireForThisThread(maxWait)));
             return true;
         } catch (LockTimeoutException e) {
             return false;
@@ -122,18 +141,18 @@ final class RedisLock implements DistributedLock {
 
     @Override
     public void unlock() {
+        Thread thread = Thread.currentThread();
         LocalLock local = client.localLock(keys.name());
-        Deque<Hold> holds = local == null ? null : local.threadHolds.get(Thread.currentThread());
-        if (holds == null || holds.isEmpty()) {
+        Hold hold = local == null ? null : local.unhold(thread);
+        if (hold == null) {
             throw new IllegalMonitorStateException("the current thread does not hold lock '" + keys.name() + "'");
         }
-        Hold hold = holds.pop();
-        if (holds.isEmpty()) {
-            local.threadHolds.remove(Thread.currentThread());
-        }
-        if (hold.release() == ReleaseOutcome.ALREADY_LOST) {
-            LockLostException lost = hold.lease().lostNow();
-            throw lost != null ? lost : new LockLostException(keys.name(), LockLostException.Reason.KEY_GONE,
+        boolean lost = local.stillHolds(thread, hold)
+                ? hold.lease().isLost()
+                : hold.release() == ReleaseOutcome.ALREADY_LOST;
+        if (lost) {
+            LockLostException exception = hold.lease().lostNow();
+            throw exception != null ? exception : new LockLostException(keys.name(), LockLostException.Reason.KEY_GONE,
                     "the lease of lock '" + keys.name() + "' was lost before unlock");
         }
     }
@@ -143,9 +162,53 @@ final class RedisLock implements DistributedLock {
         throw new UnsupportedOperationException("a distributed lock has no conditions: lock '" + keys.name() + "'");
     }
 
-    private void pushThreadHold(Lease lease) {
+    private Optional<Lease> tryAcquire(LeaseOptions options, Thread interruptTarget) {
+        try {
+            return Optional.of(awaitUninterruptibly(client.acquire(keys, Duration.ZERO, options, interruptTarget)));
+        } catch (LockTimeoutException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** A further hold for the calling thread if it holds the lock through the Lock view. */
+    private boolean reenter() {
+        LocalLock local = client.localLock(keys.name());
+        return local != null && local.reenter(Thread.currentThread());
+    }
+
+    /** A new acquisition for the Lock view, its lease bound to the calling thread. */
+    private CompletableFuture<Lease> acquireForThisThread(Duration maxWait) {
+        return client.acquire(keys, maxWait, lockViewOptions, interruptTarget());
+    }
+
+    /** The calling thread when the Lock view's options ask for it to be interrupted on loss. */
+    private Thread interruptTarget() {
+        return lockViewOptions.interruptsHolderOnLoss() ? Thread.currentThread() : null;
+    }
+
+    private void hold(Lease lease) {
         Hold hold = (Hold) lease;
-        hold.local().threadHolds.computeIfAbsent(Thread.currentThread(), thread -> new ArrayDeque<>()).push(hold);
+        hold.local().hold(Thread.currentThread(), hold);
+    }
+
+    private static void throwIfInterrupted() throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+    }
+
+    /**
+     * A lease is not bound to a thread, so it cannot interrupt one: the Lock view's option only.
+     * A lease's holder that wants an interrupt says whom to interrupt, with {@link Lease#onLost}.
+     */
+    private static LeaseOptions checkLeaseOptions(LeaseOptions options) {
+        Objects.requireNonNull(options, "options");
+        if (options.interruptsHolderOnLoss()) {
+            throw new IllegalArgumentException("interruptHolderOnLoss() applies to the Lock view (lock(), tryLock(),"
+                    + " lockInterruptibly()), whose holder is a thread; a lease belongs to no thread: use"
+                    + " lease.onLost(lost -> worker.interrupt()) to interrupt a thread of your choice, was " + options);
+        }
+        return options;
     }
 
     /** Waits for an acquisition; an interrupt is remembered and re-asserted once it is over. */

@@ -113,7 +113,7 @@ final class RedisLockAdmin implements LockAdmin {
         List<CompletableFuture<Long>> deletions = new ArrayList<>();
         for (LockServers.Reply<NodeView> reply : replies) {
             if (reply.isOk() && reply.value().owner() != null) {
-                deletions.add(RedisLockClient.runRelease(reply.node(), keys, reply.value().owner(), true, "", 0));
+                deletions.add(client.runRelease(reply.node(), keys, reply.value().owner(), true, "", 0, false));
             }
         }
         long deleted = 0;

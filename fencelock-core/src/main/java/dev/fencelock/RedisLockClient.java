@@ -59,8 +59,7 @@ final class RedisLockClient implements LockClient {
 
     @Override
     public DistributedLock lock(String name, LeaseOptions leaseOptions) {
-        return new RedisLock(this, LockKeys.of(options.namespace(), name),
-                Objects.requireNonNull(leaseOptions, "leaseOptions"));
+        return new RedisLock(this, LockKeys.of(options.namespace(), name), checkLease(leaseOptions));
     }
 
     @Override
@@ -69,22 +68,17 @@ final class RedisLockClient implements LockClient {
         return new RedisLockAdmin(this, options.namespace());
     }
 
-    /** Starts an acquisition, or completes at once with a further hold for the reentrant caller. */
-    CompletableFuture<Lease> acquire(LockKeys keys, Duration maxWait, LeaseOptions leaseOptions) {
+    /**
+     * Starts an acquisition: always a new one, with a new owner token, whatever the calling thread
+     * holds. {@code interruptOnLoss}: the Lock view's holding thread, when it asked to be
+     * interrupted if the lease is lost; else null.
+     */
+    CompletableFuture<Lease> acquire(LockKeys keys, Duration maxWait, LeaseOptions leaseOptions, Thread interruptOnLoss) {
         Arguments.requireNotNegative(maxWait, "maxWait");
-        Objects.requireNonNull(leaseOptions, "options");
+        checkLease(leaseOptions);
         checkOpen();
         LocalLock local = enter(keys);
-        RedisLease held = local.reenter(Thread.currentThread());
-        if (held != null) {
-            if (held.isValid()) {
-                return CompletableFuture.completedFuture(new Hold(this, local, held));
-            }
-            // Past its deadline (now reported lost): this becomes a new acquisition, and the
-            // thread's earlier holds release nothing.
-            local.dropHold(held);
-        }
-        Acquisition acquisition = new Acquisition(this, local, leaseOptions, maxWait);
+        Acquisition acquisition = new Acquisition(this, local, leaseOptions, maxWait, interruptOnLoss);
         CompletableFuture<Lease> result = acquisition.result();
         acquisitions.add(result);
         result.whenComplete((lease, error) -> acquisitions.remove(result));
@@ -92,16 +86,23 @@ final class RedisLockClient implements LockClient {
         return result;
     }
 
+    /** Every lease, not only the default one, leaves time for a renewal to time out and be retried. */
+    private LeaseOptions checkLease(LeaseOptions leaseOptions) {
+        Objects.requireNonNull(leaseOptions, "options");
+        LockClientOptions.requireLeaseLongerThanThreeCommandTimeouts(leaseOptions.lease(), "lease", options.commandTimeout());
+        return leaseOptions;
+    }
+
     /** The executor of user-facing continuations: never an event loop or the renewer. */
     Executor callbacks() {
         return callbacks;
     }
 
-    RedisLease newLease(LocalLock local, LeaseOptions leaseOptions, Thread holder) {
-        return new RedisLease(local.keys(), ownerTokens.next(), leaseOptions, holder, ticker, callbacks, local::ended);
+    RedisLease newLease(LocalLock local, LeaseOptions leaseOptions, Thread interruptOnLoss) {
+        return new RedisLease(local.keys(), ownerTokens.next(), leaseOptions, interruptOnLoss, ticker, callbacks, local::ended);
     }
 
-    /** Releases one hold, blocking for the reply of Redis when it is the lease's last. */
+    /** Releases a lease, blocking for the reply of Redis. */
     ReleaseOutcome release(LocalLock local, RedisLease lease) {
         return await(releaseAsync(local, lease));
     }
@@ -114,15 +115,11 @@ final class RedisLockClient implements LockClient {
     }
 
     /**
-     * Drops one hold; the last one stops the renewal first, then deletes the key on every server
-     * where it still holds this lease's owner token. A release whose reply was lost is retried once
-     * with the same token; finding the key gone on that retry means the first attempt deleted it.
+     * Releases a lease: stops its renewal first, then deletes the key on every server where it
+     * still holds this lease's owner token. A release whose reply was lost is retried once with the
+     * same token; finding the key gone on that retry means the first attempt deleted it.
      */
     CompletableFuture<ReleaseOutcome> releaseAsync(LocalLock local, RedisLease lease) {
-        if (!local.dropHold(lease)) {
-            leave(local);
-            return CompletableFuture.completedFuture(lease.isLost() ? ReleaseOutcome.ALREADY_LOST : ReleaseOutcome.RELEASED);
-        }
         boolean wasHeld = lease.markReleased();
         renewer.untrack(lease);
         if (closed.get()) {
@@ -130,7 +127,7 @@ final class RedisLockClient implements LockClient {
             // granted after close() began (an acquisition it failed, whose grant came late):
             // that key is deleted here, while close() still waits for its own releases.
             if (wasHeld) {
-                servers.onAll(node -> deleteKey(node, lease, true, ""));
+                servers.onAll(node -> deleteKey(node, lease, true, "", false));
             }
             lease.end();
             leave(local);
@@ -146,10 +143,12 @@ final class RedisLockClient implements LockClient {
         // reply was lost counts as one that failed, so the release stays within the timeout.
         CompletableFuture<List<LockServers.Reply<Long>>> deletes = servers.onAll(node -> servers.isSingle()
                 ? deleteKeyRetryingOnce(node, lease, requeue)
-                : deleteKey(node, lease, true, requeue));
+                : deleteKey(node, lease, true, requeue, false));
         // The hand-over runs on the deletes themselves, which are never cancelled: a caller that
         // gives up waiting (and cancels what it waited for) must not keep the name locked here.
-        deletes.whenComplete((replies, error) -> {
+        // The outcome follows the hand-over, so that the releasing thread's next acquisition finds
+        // the name's gate open.
+        CompletableFuture<List<LockServers.Reply<Long>>> handedOver = deletes.whenComplete((replies, error) -> {
             if (waiting != null) {
                 // Queued where a majority says so. Left again if nobody takes the handover, even
                 // without that majority: a lost reply may hide a server that queued this client.
@@ -160,7 +159,7 @@ final class RedisLockClient implements LockClient {
             lease.end();
             leave(local);
         });
-        return deletes.thenApply(replies -> {
+        return handedOver.thenApply(replies -> {
                     if (!wasHeld) {
                         return ReleaseOutcome.ALREADY_LOST;
                     }
@@ -192,32 +191,44 @@ final class RedisLockClient implements LockClient {
      */
     CompletableFuture<?> releaseQuietly(RedisLease lease, boolean wakeWaiters) {
         // Within the node timeout: a command still queued for a slow server runs when it answers.
-        return servers.onAllWithinNodeTimeout(node -> deleteKey(node, lease, wakeWaiters, ""));
+        return servers.onAllWithinNodeTimeout(node -> deleteKey(node, lease, wakeWaiters, "", false));
     }
 
+    /**
+     * Sends the release again when its reply was lost. Both are remembered on the server, so that
+     * the second can tell a key the first deleted from a key that had expired: the lease then was
+     * lost, and the release says so.
+     */
     private CompletableFuture<Long> deleteKeyRetryingOnce(RedisNode node, RedisLease lease, String requeue) {
-        return deleteKey(node, lease, true, requeue).exceptionallyCompose(error -> isReplyLost(error)
-                ? deleteKey(node, lease, true, requeue).thenApply(reply -> reply == 0 ? 1L : reply)
+        return deleteKey(node, lease, true, requeue, true).exceptionallyCompose(error -> isReplyLost(error)
+                ? deleteKey(node, lease, true, requeue, true)
                 : CompletableFuture.failedFuture(error));
     }
 
     /**
      * Runs release.lua. {@code requeue}: this client's waiter id when more of its threads wait (it
-     * then queues behind the client the release wakes), else empty.
+     * then queues behind the client the release wakes), else empty; {@code remember}: whether a
+     * retry may follow (see {@link #deleteKeyRetryingOnce}).
      */
-    private CompletableFuture<Long> deleteKey(RedisNode node, RedisLease lease, boolean wakeWaiters, String requeue) {
-        return runRelease(node, lease.keys(), lease.owner(), wakeWaiters, requeue, fenceCounterTtlMillis(lease.options()));
+    private CompletableFuture<Long> deleteKey(RedisNode node, RedisLease lease, boolean wakeWaiters, String requeue,
+            boolean remember) {
+        return runRelease(node, lease.keys(), lease.owner(), wakeWaiters, requeue, fenceCounterTtlMillis(lease.options()),
+                remember);
     }
 
     /**
      * Runs release.lua: deletes the key if it holds {@code owner}. {@code wakeWaiters}: whether
      * to wake the next waiting client; {@code requeue}: this client's waiter id, to queue it
-     * behind the woken one for {@code queueTtlMillis}, or empty.
+     * behind the woken one for {@code queueTtlMillis}, or empty; {@code remember}: whether to
+     * remember the release for a retry, for twice the command timeout.
      */
-    static CompletableFuture<Long> runRelease(RedisNode node, LockKeys keys, String owner, boolean wakeWaiters,
-            String requeue, long queueTtlMillis) {
-        return node.run(LuaScript.RELEASE, ScriptOutputType.INTEGER, new String[] {keys.lock(), keys.waiters()},
-                owner, keys.channel(), wakeWaiters ? "1" : "0", requeue, Long.toString(queueTtlMillis));
+    CompletableFuture<Long> runRelease(RedisNode node, LockKeys keys, String owner, boolean wakeWaiters,
+            String requeue, long queueTtlMillis, boolean remember) {
+        return node.run(LuaScript.RELEASE, ScriptOutputType.INTEGER,
+                new String[] {keys.lock(), keys.waiters(), keys.waiterDeadlines(), keys.lastRelease()},
+                owner, keys.channel(), wakeWaiters ? "1" : "0", requeue, Long.toString(queueTtlMillis),
+                Long.toString(servers.waiterTtl().toMillis()),
+                remember ? Long.toString(options.commandTimeout().multipliedBy(2).toMillis()) : "");
     }
 
     /** A timeout or a broken connection: the command may or may not have run. */
@@ -292,26 +303,35 @@ final class RedisLockClient implements LockClient {
         }
         IllegalStateException closing = new IllegalStateException("the LockClient (" + servers.describe() + ") was closed");
         acquisitions.forEach(acquisition -> acquisition.completeExceptionally(closing));
-        List<CompletableFuture<ReleaseOutcome>> releases = new ArrayList<>();
+        List<CompletableFuture<?>> releases = new ArrayList<>();
         for (LocalLock local : locals.values()) {
             RedisLease lease = local.currentLease();
-            if (lease != null && lease.markReleased()) {
+            // Taken away from its holder: a loss like any other, signalled once, then the key freed.
+            if (lease != null && lease.markLost(LockLostException.Reason.CLIENT_CLOSED)) {
                 renewer.untrack(lease);
-                releases.add(servers.onAll(node -> deleteKey(node, lease, true, "")).thenApply(replies -> {
-                    lease.end();
-                    return ReleaseOutcome.RELEASED;
-                }));
+                releases.add(servers.onAll(node -> deleteKey(node, lease, true, "", false)));
             }
         }
         try {
-            CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new))
-                    .get(options.commandTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
+            // Not interruptible: the loss may just have interrupted this very thread (a Lock-view
+            // holder that asked for it), which keeps its interrupt status.
+            Await.bounded(CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new)),
+                    options.commandTimeout().plusSeconds(1), error -> new LockUnavailableException("Redis at "
+                            + servers.describe() + " did not confirm the deletes", error));
+        } catch (RuntimeException e) {
             log.warn("releasing held leases on close did not finish; their keys expire with their leases", e);
         }
         scheduler.shutdownNow();
         callbacks.shutdown();
-        servers.close();
+        // The loss may have interrupted this very thread; Lettuce's shutdown would give up at once.
+        boolean interrupted = Thread.interrupted();
+        try {
+            servers.close();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static ThreadFactory daemonThreads(String prefix) {

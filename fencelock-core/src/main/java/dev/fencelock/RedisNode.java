@@ -111,14 +111,27 @@ final class RedisNode implements AutoCloseable {
 
     private static RedisNode open(AbstractRedisClient client, String server, Duration commandTimeout,
             Supplier<Connections> connect) {
+        RedisNode node;
         try {
             Connections connections = connect.get();
-            return new RedisNode(client, connections.commandConnection(), connections.commands(),
+            node = new RedisNode(client, connections.commandConnection(), connections.commands(),
                     connections.pubSub(), server, commandTimeout);
         } catch (RuntimeException e) {
             // Shutting the client down closes a command connection opened before the failure.
             shutdown(client);
             throw new LockUnavailableException("cannot connect to Redis at " + server + ": " + describe(e), e);
+        }
+        try {
+            RedisVersion.requireSupported(node.await(node.unavailableOnFailure(node.commands.info("server"))), server);
+            // Loaded now, so that the first use of a script is one EVALSHA, not EVALSHA, NOSCRIPT,
+            // EVAL: a cleanup sent after a slow first try could otherwise overtake the try's EVAL.
+            for (LuaScript script : LuaScript.ALL) {
+                node.await(node.unavailableOnFailure(node.commands.scriptLoad(script.source())));
+            }
+            return node;
+        } catch (RuntimeException e) {
+            node.close();
+            throw e;
         }
     }
 

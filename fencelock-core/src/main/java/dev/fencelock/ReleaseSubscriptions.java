@@ -91,6 +91,11 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
         next.complete(null);
     }
 
+    /** What waits on the channels' next releases, for the memory checks of the tests. */
+    synchronized int releaseWaitDependents() {
+        return channels.values().stream().mapToInt(channel -> channel.nextRelease.getNumberOfDependents()).sum();
+    }
+
     /** Subscribed channels, for the leak checks of the tests. */
     synchronized int channelCount() {
         return channels.size();

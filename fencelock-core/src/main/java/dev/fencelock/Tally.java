@@ -9,6 +9,15 @@ import java.util.List;
  */
 record Tally(int yes, int zeros, int minusOnes, int failures) {
 
+    /**
+     * Whether more answers cannot change the verdict: a majority said yes, or so many said no that
+     * a majority can no longer say yes. Servers not heard from count as failures.
+     */
+    boolean isDecided(int quorum) {
+        int size = yes + zeros + minusOnes + failures;
+        return yes >= quorum || zeros + minusOnes > size - quorum;
+    }
+
     /** The tally of integer replies. */
     static Tally of(List<LockServers.Reply<Long>> replies) {
         return count(replies.stream().map(reply -> reply.isOk() ? reply.value() : null).toList());

@@ -1,31 +1,62 @@
 -- Releases a lock only if it still holds the caller's owner token, and wakes one waiting client.
 -- KEYS[1]  the lock key
 -- KEYS[2]  the lock's waiter queue (see acquire.lua)
+-- KEYS[3]  the waiters' deadlines (see acquire.lua)
+-- KEYS[4]  the lock's last release: the owner token of the release that last deleted the key
 -- ARGV[1]  owner token of the releasing lease
 -- ARGV[2]  channel on which waiters listen for the release
 -- ARGV[3]  '1' to hand the lock on (a release); '0' to only delete (Redlock: the cleanup of a
 --          minority grant, which frees nothing while another client holds the majority)
 -- ARGV[4]  the releasing client's waiter id when more of its threads wait for the lock, else ''
 -- ARGV[5]  time to live of the waiter queue in milliseconds (used with ARGV[4])
--- Returns  1 when deleted; 2 when deleted and the releasing client queued behind the one it woke;
---          0 when the key was gone; -1 when another owner holds it (untouched).
+-- ARGV[6]  how long the requeued client stays alive in the queue without trying, in milliseconds
+-- ARGV[7]  how long to remember this release in KEYS[4], in milliseconds, or '' not to: a
+--          release whose reply was lost is sent again, and the second one must tell "deleted by
+--          the first" from "expired before the release"
+-- Returns  1 when deleted (or deleted by the same release sent before, per KEYS[4]); 2 when
+--          deleted and the releasing client queued behind the one it woke; 0 when the key was
+--          gone; -1 when another owner holds it (untouched).
 -- Atomic so that a key taken over by another owner between a check and a delete is never deleted.
--- The message names the longest-waiting client, taken off the queue, so that only it tries at
--- once rather than every waiter (a herd); an empty message wakes all. A client taken off the
--- queue that loses the race queues again; one that is gone delays the others until they stop
--- trusting the designation (the client's command timeout). A releasing client with threads still
--- waiting joins the back of the queue in the same step, rather than trying again at once and
--- overtaking the clients that waited longer.
+-- The message names the longest-waiting live client, taken off the queue, so that only it tries
+-- at once rather than every waiter (a herd); an empty message wakes all. Clients whose deadline
+-- has passed (crashed or cut off while waiting) are dropped instead of named, so that they do not
+-- each delay the others by a designation timeout. A client taken off the queue that loses the
+-- race queues again; one that is gone delays the others until they stop trusting the designation
+-- (the client's command timeout). A releasing client with threads still waiting joins the back of
+-- the queue in the same step, rather than trying again at once and overtaking the clients that
+-- waited longer.
 local current = redis.call('GET', KEYS[1])
 if current == ARGV[1] then
   redis.call('DEL', KEYS[1])
+  if ARGV[7] ~= '' then
+    redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[7])
+  end
   if ARGV[3] == '1' then
-    local next = redis.call('ZPOPMIN', KEYS[2])
-    redis.call('PUBLISH', ARGV[2], next[1] or '')
-    if next[1] and ARGV[4] ~= '' and next[1] ~= ARGV[4] then
-      local time = redis.call('TIME')
-      redis.call('ZADD', KEYS[2], 'NX', tonumber(time[1]) * 1000000 + tonumber(time[2]), ARGV[4])
+    local named = ''
+    local now
+    -- Bounded, so that a queue of dead clients costs a release little; the rest goes next time.
+    for _ = 1, 100 do
+      local next = redis.call('ZPOPMIN', KEYS[2])
+      if not next[1] then
+        break
+      end
+      if not now then
+        local time = redis.call('TIME')
+        now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+      end
+      local deadline = tonumber(redis.call('ZSCORE', KEYS[3], next[1]))
+      redis.call('ZREM', KEYS[3], next[1])
+      if deadline and deadline > now then
+        named = next[1]
+        break
+      end
+    end
+    redis.call('PUBLISH', ARGV[2], named)
+    if named ~= '' and ARGV[4] ~= '' and named ~= ARGV[4] then
+      redis.call('ZADD', KEYS[2], 'NX', now, ARGV[4])
+      redis.call('ZADD', KEYS[3], now + tonumber(ARGV[6]) * 1000, ARGV[4])
       redis.call('PEXPIRE', KEYS[2], ARGV[5])
+      redis.call('PEXPIRE', KEYS[3], ARGV[5])
       return 2
     end
   end
@@ -33,5 +64,8 @@ if current == ARGV[1] then
 end
 if current then
   return -1
+end
+if ARGV[7] ~= '' and redis.call('GET', KEYS[4]) == ARGV[1] then
+  return 1
 end
 return 0

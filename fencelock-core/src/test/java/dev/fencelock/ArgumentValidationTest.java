@@ -56,6 +56,51 @@ class ArgumentValidationTest {
     }
 
     @Test
+    void aNamespaceWithHashTagBracesIsRejectedBeforeItSplitsALockAcrossClusterSlots() {
+        LockClientOptions.Builder builder = LockClientOptions.builder("redis://localhost:6400");
+        for (String namespace : new String[] {"{}", "app{", "app}:"}) {
+            assertThatThrownBy(() -> builder.namespace(namespace))
+                    .as("namespace %s", namespace)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("namespace must not contain '{' or '}', which delimit the Redis Cluster hash tag of a"
+                            + " lock's keys, was '" + namespace + "'");
+        }
+        assertThatThrownBy(() -> builder.namespace("app\uDC00:"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("namespace must be well-formed UTF-16, but has an unpaired surrogate \\uDC00 at index 3");
+    }
+
+    @Test
+    void namesWithUnpairedSurrogatesAreRejectedSoThatNoTwoNamesShareAKey() {
+        // Each of these would be encoded as "job?" on its way to Redis.
+        assertThatThrownBy(() -> LockKeys.of("fencelock:", "job\uD800"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("name must be well-formed UTF-16, but has an unpaired surrogate \\uD800 at index 3");
+        assertThatThrownBy(() -> LockKeys.of("fencelock:", "job\uDBFF"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("\\uDBFF at index 3");
+        assertThatThrownBy(() -> LockKeys.of("fencelock:", "\uDC00job"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("\\uDC00 at index 0");
+        assertThat(LockKeys.of("fencelock:", "job?").lock()).isEqualTo("fencelock:{job?}");
+        assertThat(LockKeys.of("fencelock:", "job\uD83D\uDD12").lock())
+                .as("a surrogate pair is a well-formed character").isEqualTo("fencelock:{job\uD83D\uDD12}");
+    }
+
+    @Test
+    void aServerOlderThanRedis5IsRefusedWithItsVersion() {
+        assertThatThrownBy(() -> RedisVersion.requireSupported("# Server\r\nredis_version:4.0.9\r\n", "old:6400"))
+                .isInstanceOf(LockException.class)
+                .hasMessage("Redis at old:6400 is version 4.0; Fencelock needs 5.0 or later"
+                        + " (ZPOPMIN, and scripts that read TIME before they write)");
+        assertThatThrownBy(() -> RedisVersion.requireSupported("# Server\r\n", "mute:6400"))
+                .isInstanceOf(LockException.class)
+                .hasMessageContaining("did not report redis_version");
+        RedisVersion.requireSupported("# Server\r\nredis_version:5.0.0\r\n", "five:6400");
+        RedisVersion.requireSupported("# Server\r\nredis_version:7.2.4\r\nredis_mode:standalone\r\n", "seven:6400");
+    }
+
+    @Test
     void durationsAreCheckedWhereTheyAreGiven() {
         LockClientOptions.Builder builder = LockClientOptions.builder("redis://localhost:6400");
         assertThatThrownBy(() -> builder.defaultLease(Duration.ZERO))
@@ -82,7 +127,7 @@ class ArgumentValidationTest {
                 .commandTimeout(Duration.ofSeconds(1));
         assertThatThrownBy(builder::build)
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("commandTimeout (PT1S) must be shorter than a third of defaultLease (PT3S)");
+                .hasMessageContaining("defaultLease (PT3S) must be longer than three command timeouts (commandTimeout PT1S)");
     }
 
     @Test

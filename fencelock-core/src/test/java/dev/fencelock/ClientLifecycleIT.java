@@ -24,7 +24,7 @@ class ClientLifecycleIT {
     @Test
     void aReleaseThatTimesOutDoesNotBlockTheNextAcquisition(RedisServer redis) throws Exception {
         RedisLockClient client = clients.connect(redis);
-        Lease lease = client.lock("stalled").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofMillis(500)));
+        Lease lease = client.lock("stalled").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofSeconds(1)));
         redis.pause();
         try {
             assertThatThrownBy(lease::close).isInstanceOf(LockUnavailableException.class);
@@ -34,6 +34,53 @@ class ClientLifecycleIT {
         try (Lease next = client.lock("stalled").acquire(Duration.ofSeconds(5))) {
             assertThat(next.fencingToken()).isGreaterThan(lease.fencingToken());
         }
+    }
+
+    @Test
+    void aReleaseSentAgainAfterALostReplyTellsAKeyItDeletedFromAKeyThatHadExpired(RedisServer redis) throws Exception {
+        Duration timeout = Duration.ofSeconds(1);
+        RedisLockClient client = clients.connect(redis, options -> options.commandTimeout(timeout));
+
+        // Redis is frozen during the release: the first reply is lost, and the release is sent
+        // again. Redis comes back after the first timed out, before the second does: it runs both.
+        Lease kept = client.lock("retried").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofSeconds(10)));
+        assertThat(releaseWhileFrozen(redis, kept, timeout.multipliedBy(3).dividedBy(2)))
+                .as("the first release deleted the key; the second finds it gone").isEqualTo(ReleaseOutcome.RELEASED);
+        assertThat(kept.lost()).as("a lease released in time was not lost").isNotDone();
+
+        // The same, but the key expires while Redis is frozen: the lease was lost before its release.
+        Duration lease = Duration.ofMillis(3500);
+        Lease expiring = client.lock("retried").acquire(Duration.ZERO, LeaseOptions.fixed(lease));
+        long acquiredAt = System.nanoTime();
+        Poll.until("two thirds of the lease gone", Duration.ofSeconds(10), () -> System.nanoTime() - acquiredAt > 2_300_000_000L);
+        // Frozen from 2.3 s: the first release times out at 3.3 s, the key expires at 3.5 s, Redis
+        // comes back at 3.8 s, and the second release's reply arrives before its timeout (4.3 s).
+        assertThat(releaseWhileFrozen(redis, expiring, Duration.ofMillis(1500)))
+                .as("the key had expired: neither release deleted it").isEqualTo(ReleaseOutcome.ALREADY_LOST);
+        assertThat(expiring.lost().toCompletableFuture().get(10, TimeUnit.SECONDS).reason())
+                .isEqualTo(LockLostException.Reason.KEY_GONE);
+    }
+
+    /** Releases {@code lease} while Redis is frozen, and thaws Redis {@code frozenFor} after the release began. */
+    private static ReleaseOutcome releaseWhileFrozen(RedisServer redis, Lease lease, Duration frozenFor) throws Exception {
+        CompletableFuture<ReleaseOutcome> outcome = new CompletableFuture<>();
+        Thread releasing = new Thread(() -> {
+            try {
+                outcome.complete(lease.release());
+            } catch (Throwable e) {
+                outcome.completeExceptionally(e);
+            }
+        }, "releasing");
+        redis.pause();
+        try {
+            long startedAt = System.nanoTime();
+            releasing.start();
+            Poll.until("Redis frozen for " + frozenFor, frozenFor.plusSeconds(5),
+                    () -> System.nanoTime() - startedAt > frozenFor.toNanos());
+        } finally {
+            redis.resume();
+        }
+        return outcome.get(10, TimeUnit.SECONDS);
     }
 
     @Test
@@ -84,13 +131,15 @@ class ClientLifecycleIT {
     }
 
     @Test
-    void unlockAfterCloseReportsNothingLost(RedisServer redis) {
+    void unlockAfterCloseThrowsTheLossThatCloseSignalled(RedisServer redis) {
         LockClient client = RedisLocks.connect(redis.uri());
         DistributedLock lock = client.lock("closed-held");
         lock.lock();
         client.close();
-        lock.unlock();
+        assertThatThrownBy(lock::unlock).isInstanceOf(LockLostException.class)
+                .extracting(e -> ((LockLostException) e).reason()).isEqualTo(LockLostException.Reason.CLIENT_CLOSED);
         assertThat(redis.call("EXISTS", "fencelock:{closed-held}")).isEqualTo(0L);
+        assertThatThrownBy(lock::unlock).as("the hold is gone").isInstanceOf(IllegalMonitorStateException.class);
     }
 
     @Test
@@ -113,13 +162,13 @@ class ClientLifecycleIT {
         Poll.until("the late grant given back", Duration.ofSeconds(5),
                 () -> Long.valueOf(0).equals(redis.call("EXISTS", "fencelock:{closing-late}")));
         assertThat(redis.call("EXISTS", "fencelock:{closing-held}")).as("the held lease, released by close()").isEqualTo(0L);
-        assertThat(held.release()).isEqualTo(ReleaseOutcome.RELEASED);
+        assertThat(held.release()).as("taken away by close()").isEqualTo(ReleaseOutcome.ALREADY_LOST);
     }
 
     @Test
     void aThreadWhoseLeaseRanOutAcquiresAnew(RedisServer redis) throws Exception {
         DistributedLock lock = clients.connect(redis).lock("ran-out");
-        Lease first = lock.acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofMillis(200)));
+        Lease first = lock.acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofSeconds(1)));
         first.lost().toCompletableFuture().get(10, TimeUnit.SECONDS);
         try (Lease second = lock.acquire(Duration.ofSeconds(5))) {
             assertThat(second.fencingToken()).as("a new acquisition, not a reentrant one").isGreaterThan(first.fencingToken());

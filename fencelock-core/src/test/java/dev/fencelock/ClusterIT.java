@@ -78,7 +78,7 @@ class ClusterIT {
     @Test
     void manyLeasesAreRenewedInBatchesPerSlotAndReportedLostWhenDeleted() throws Exception {
         LockClient client = connect();
-        Duration leaseTime = Duration.ofMillis(900);
+        Duration leaseTime = Duration.ofSeconds(2);
         List<Lease> leases = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
             leases.add(client.lock("batch:" + i).acquire(Duration.ZERO, LeaseOptions.renewing(leaseTime)));

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,7 @@ class LeaseLossIT {
 
     @Test
     void theWatchdogKeepsALockHeldForThreeTimesItsLease(RedisServer redis) throws Exception {
-        Duration leaseTime = Duration.ofMillis(600);
+        Duration leaseTime = Duration.ofSeconds(1);
         DistributedLock lock = clients.connect(redis).lock("watchdog");
         DistributedLock rival = clients.connect(redis).lock("watchdog");
         try (Lease lease = lock.acquire(Duration.ZERO, LeaseOptions.renewing(leaseTime))) {
@@ -41,7 +42,7 @@ class LeaseLossIT {
 
     @Test
     void renewalsOfManyLeasesAreBatchedIntoFewScriptCalls(RedisServer redis) throws Exception {
-        Duration leaseTime = Duration.ofMillis(900);
+        Duration leaseTime = Duration.ofSeconds(1);
         int leaseCount = 60;
         LockClient client = clients.connect(redis);
         List<Lease> leases = new ArrayList<>();
@@ -67,8 +68,8 @@ class LeaseLossIT {
 
     @Test
     void aFixedLeaseIsNotRenewedAndIsReportedLostWhenItRunsOut(RedisServer redis) throws Exception {
-        Lease lease = clients.connect(redis).lock("fixed").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofMillis(300)));
-        assertThat((Long) redis.call("PTTL", "fencelock:{fixed}")).isBetween(1L, 300L);
+        Lease lease = clients.connect(redis).lock("fixed").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofSeconds(1)));
+        assertThat((Long) redis.call("PTTL", "fencelock:{fixed}")).isBetween(1L, 1000L);
 
         LockLostException lost = lease.lost().toCompletableFuture().get(SIGNAL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         assertThat(lost.reason()).isEqualTo(LockLostException.Reason.EXPIRED);
@@ -77,7 +78,7 @@ class LeaseLossIT {
 
     @Test
     void theLeaseIsReportedLostWhenItsKeyIsDeleted(RedisServer redis) throws Exception {
-        Lease lease = clients.connect(redis).lock("deleted").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofMillis(600)));
+        Lease lease = clients.connect(redis).lock("deleted").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(1)));
         CompletableFuture<LockLostException> listener = new CompletableFuture<>();
         lease.onLost(listener::complete);
 
@@ -104,7 +105,7 @@ class LeaseLossIT {
 
     @Test
     void theLeaseIsReportedLostWhenRedisIsPausedPastIt(RedisServer redis) throws Exception {
-        Lease lease = clients.connect(redis).lock("redis-paused").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofMillis(500)));
+        Lease lease = clients.connect(redis).lock("redis-paused").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(1)));
         redis.pause();
         try {
             LockLostException lost = lease.lost().toCompletableFuture().get(SIGNAL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
@@ -116,29 +117,97 @@ class LeaseLossIT {
     }
 
     @Test
-    void theHolderThreadIsInterruptedWhenAskedTo(RedisServer redis) throws Exception {
-        DistributedLock lock = clients.connect(redis).lock("interrupt");
-        CompletableFuture<Lease> acquired = new CompletableFuture<>();
+    void theThreadHoldingTheLockViewIsInterruptedWhenAskedTo(RedisServer redis) throws Exception {
+        DistributedLock lock = clients.connect(redis).lock("interrupt", LeaseOptions.renewing(Duration.ofSeconds(1)).interruptHolderOnLoss());
+        CompletableFuture<Void> locked = new CompletableFuture<>();
         CompletableFuture<Boolean> interrupted = new CompletableFuture<>();
+        CompletableFuture<Throwable> unlocked = new CompletableFuture<>();
         Thread holder = new Thread(() -> {
-            Lease lease = lock.acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofMillis(600)).interruptHolderOnLoss());
-            acquired.complete(lease);
+            lock.lock();
+            locked.complete(null);
             try {
                 Thread.sleep(SIGNAL_WAIT.toMillis() * 2);
                 interrupted.complete(false);
             } catch (InterruptedException e) {
                 interrupted.complete(true);
             } finally {
-                lease.close();
+                try {
+                    lock.unlock();
+                    unlocked.complete(null);
+                } catch (Throwable e) {
+                    unlocked.complete(e);
+                }
             }
         });
         holder.start();
-        acquired.get(10, TimeUnit.SECONDS);
+        locked.get(10, TimeUnit.SECONDS);
 
         redis.call("DEL", "fencelock:{interrupt}");
 
         assertThat(interrupted.get(SIGNAL_WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("holder interrupted").isTrue();
+        assertThat(unlocked.get(SIGNAL_WAIT.toMillis(), TimeUnit.MILLISECONDS)).isInstanceOf(LockLostException.class);
         holder.join(10_000);
+    }
+
+    @Test
+    void aLeaseTakenAwayByCloseIsSignalledLostExactlyOnce(RedisServer redis) throws Exception {
+        RedisLockClient client = clients.connect(redis);
+        Lease lease = client.lock("closed").acquire(Duration.ZERO);
+        List<LockLostException> signals = new CopyOnWriteArrayList<>();
+        lease.onLost(signals::add);
+
+        client.close();
+
+        LockLostException lost = lease.lost().toCompletableFuture().get(SIGNAL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(lost.reason()).isEqualTo(LockLostException.Reason.CLIENT_CLOSED);
+        assertThat(lost).hasMessageContaining("its LockClient was closed while it was held");
+        assertThatThrownBy(lease::checkValid).isSameAs(lost);
+        assertThat(lease.release()).isEqualTo(ReleaseOutcome.ALREADY_LOST);
+        Poll.until("the listener called", SIGNAL_WAIT, () -> !signals.isEmpty());
+        Poll.throughout(Duration.ofMillis(200), () -> assertThat(signals).as("signals").containsExactly(lost));
+        assertThat(redis.call("EXISTS", "fencelock:{closed}")).as("the key deleted by close()").isEqualTo(0L);
+    }
+
+    @Test
+    void theLockViewHolderIsInterruptedWhenItsClientIsClosed(RedisServer redis) throws Exception {
+        RedisLockClient client = clients.connect(redis);
+        DistributedLock lock = client.lock("closed-under-me", LeaseOptions.renewing(Duration.ofSeconds(5)).interruptHolderOnLoss());
+        lock.lock();
+        try {
+            client.close();
+            assertThat(Thread.interrupted()).as("interrupted by the loss").isTrue();
+        } finally {
+            assertThatThrownBy(lock::unlock).isInstanceOf(LockLostException.class)
+                    .extracting(e -> ((LockLostException) e).reason()).isEqualTo(LockLostException.Reason.CLIENT_CLOSED);
+        }
+    }
+
+    @Test
+    void theWatchdogKeepsRenewingAfterOneOfItsTicksFails(RedisServer redis) throws Exception {
+        FailingTicker ticker = new FailingTicker();
+        Duration leaseTime = Duration.ofSeconds(1);
+        LockClient client = clients.connect(redis, options -> options, ticker);
+        ticker.failOnceOn("fencelock-renewer");
+        try (Lease lease = client.lock("tick-failed").acquire(Duration.ZERO, LeaseOptions.renewing(leaseTime))) {
+            Poll.throughout(leaseTime.multipliedBy(3), () -> assertThat(lease.isValid()).as("renewed").isTrue());
+            assertThat(ticker.hasFailed()).as("a tick failed").isTrue();
+        }
+    }
+
+    @Test
+    void anAcquisitionThatFailsUnexpectedlyLeavesNoLeaseWithTheWatchdogAndNoKey(RedisServer redis) throws Exception {
+        FailingTicker ticker = new FailingTicker();
+        RedisLockClient client = clients.connect(redis, options -> options, ticker);
+        // Readings: the deadline, the attempt's send time, then the judging of its reply: the
+        // grant is read, then the clock fails.
+        ticker.failReading(3);
+
+        assertThatThrownBy(() -> client.lock("unexpected").acquire(Duration.ZERO))
+                .isInstanceOf(LockException.class)
+                .hasMessage("acquisition of lock 'unexpected' failed unexpectedly");
+        assertThat(ticker.hasFailed()).isTrue();
+        assertThat(client.renewer().trackedCount()).as("leases watched by the renewer").isZero();
+        Poll.until("the granted key given back", SIGNAL_WAIT, () -> Long.valueOf(0).equals(redis.call("EXISTS", "fencelock:{unexpected}")));
     }
 
     @Test

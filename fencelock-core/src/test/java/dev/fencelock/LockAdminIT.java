@@ -58,7 +58,7 @@ class LockAdminIT {
     @Test
     void forceReleaseRemovesTheHolderWhoIsToldItLostTheLease(RedisServer redis) throws Exception {
         LockClient client = clients.connect(redis);
-        Lease lease = client.lock("stuck").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofMillis(600)));
+        Lease lease = client.lock("stuck").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(1)));
 
         assertThat(clients.connect(redis).admin().forceRelease("stuck"))
                 .hasValueSatisfying(removed -> assertThat(removed.name()).isEqualTo("stuck"));

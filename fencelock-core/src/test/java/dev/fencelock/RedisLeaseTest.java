@@ -14,7 +14,11 @@ class RedisLeaseTest {
     private final AtomicInteger ends = new AtomicInteger();
 
     private RedisLease lease(LeaseOptions options) {
-        return new RedisLease(LockKeys.of("fencelock:", "orders:42"), "owner", options, Thread.currentThread(),
+        return lease(options, null);
+    }
+
+    private RedisLease lease(LeaseOptions options, Thread interruptOnLoss) {
+        return new RedisLease(LockKeys.of("fencelock:", "orders:42"), "owner", options, interruptOnLoss,
                 ticker, Runnable::run, ended -> ends.incrementAndGet());
     }
 
@@ -86,15 +90,15 @@ class RedisLeaseTest {
     }
 
     @Test
-    void aLostLeaseInterruptsItsHolderWhenAskedTo() {
-        RedisLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)).interruptHolderOnLoss());
+    void aLostLeaseInterruptsTheThreadItIsBoundTo() {
+        RedisLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)).interruptHolderOnLoss(), Thread.currentThread());
         lease.granted(7, ticker.nanoTime(), lease.options().lease());
         lease.markLost(LockLostException.Reason.OWNER_CHANGED);
         assertThat(Thread.interrupted()).as("holder interrupted").isTrue();
     }
 
     @Test
-    void aLostLeaseLeavesItsHolderAloneByDefault() {
+    void aLostLeaseBoundToNoThreadInterruptsNone() {
         RedisLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)));
         lease.granted(7, ticker.nanoTime(), lease.options().lease());
         lease.markLost(LockLostException.Reason.OWNER_CHANGED);

@@ -1,5 +1,6 @@
 package dev.fencelock;
 
+import static dev.fencelock.DistributedLockIT.scriptCalls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -138,7 +140,7 @@ class RedlockIT {
 
     @Test
     void theLeaseIsRenewedWhileAMajorityConfirmsAndLostWhenItCannot() throws Exception {
-        Duration leaseTime = Duration.ofMillis(900);
+        Duration leaseTime = Duration.ofSeconds(1);
         Lease lease = redlock().lock("renewed").acquire(Duration.ZERO, LeaseOptions.renewing(leaseTime));
         nodes.get(0).kill();
         nodes.get(1).kill();
@@ -153,7 +155,7 @@ class RedlockIT {
 
     @Test
     void aMajorityDenyingTheRenewalReportsTheKeyGone() throws Exception {
-        Lease lease = redlock().lock("denied").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofMillis(900)));
+        Lease lease = redlock().lock("denied").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(1)));
         for (int i = 0; i < 3; i++) {
             nodes.get(i).call("DEL", "fencelock:{denied}");
         }
@@ -181,6 +183,96 @@ class RedlockIT {
         try (Lease next = lock.acquire(Duration.ofSeconds(2))) {
             assertThat(next.fencingToken()).as("token minted without the master that was ahead").isGreaterThan(token);
         }
+    }
+
+    @Test
+    void tokensStayMonotonicWhenTheMastersThatGrantedRestartWithoutPersistence() throws Exception {
+        List<RedisServer> masters = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                masters.add(RedisServer.start()); // no persistence: a restart loses every key
+            }
+            RedisLockClient client = (RedisLockClient) RedisLocks.connect(LockClientOptions.redlock(
+                    masters.stream().map(RedisServer::uri).toList()).commandTimeout(Duration.ofMillis(300)).build());
+            clients.add(client);
+            DistributedLock lock = client.lock("restarts");
+            long hourAhead = (System.currentTimeMillis() + 3_600_000L) * 1_000;
+            // Master 0's clock is an hour ahead, so its tokens are; master 2 does not grant (a stale holder).
+            masters.get(0).call("SET", "fencelock:{restarts}:fence", Long.toString(hourAhead), "PX", "90000000");
+            masters.get(2).call("SET", "fencelock:{restarts}", "stale-holder", "PX", "60000");
+
+            long token;
+            try (Lease lease = lock.acquire(Duration.ZERO)) {
+                token = lease.fencingToken();
+                assertThat(token).as("minted by the master ahead").isEqualTo(hourAhead + 1);
+            }
+            Poll.until("the token written back to the master that did not grant", Duration.ofSeconds(5),
+                    () -> Long.parseLong(String.valueOf(masters.get(2).call("GET", "fencelock:{restarts}:fence"))) >= token);
+            masters.get(2).call("DEL", "fencelock:{restarts}");
+            // The two masters that granted lose everything, the clock ahead with them; the third keeps its data.
+            for (RedisServer master : masters.subList(0, 2)) {
+                master.kill();
+                master.restart();
+            }
+
+            try (Lease next = lock.acquire(Duration.ofSeconds(5))) {
+                assertThat(next.fencingToken()).as("the token after two masters lost their data").isGreaterThan(token);
+            }
+        } finally {
+            masters.forEach(RedisServer::close);
+        }
+    }
+
+    @Test
+    void aWaitingAcquisitionKeepsItsMemoryFlatThrough1000Retries() throws Exception {
+        RedisLockClient client = (RedisLockClient) RedisLocks.connect(LockClientOptions.redlock(
+                        nodes.stream().map(RedisServer::uri).toList())
+                .commandTimeout(Duration.ofMillis(300))
+                .redlockNodeTimeout(Duration.ofMillis(2))
+                .retryDelay(Duration.ofMillis(1), Duration.ZERO)
+                .build());
+        clients.add(client);
+        for (RedisServer node : nodes.subList(0, 3)) {
+            node.kill(); // no majority left: every attempt fails and is retried after 1 ms
+        }
+        RedisServer live = nodes.get(4);
+        live.resetStats();
+        CompletableFuture<Lease> waiting = client.acquire(LockKeys.of("fencelock:", "no-majority"), Duration.ofMinutes(5),
+                LeaseOptions.renewing(Duration.ofSeconds(30)), null);
+        Poll.until("50 retries", Duration.ofSeconds(60), () -> scriptCalls(live) >= 100);
+        int dependents = waiting.getNumberOfDependents();
+
+        // Each retry runs the acquire and its cleanup on every master still up.
+        Poll.until("1000 retries", Duration.ofSeconds(120), () -> scriptCalls(live) >= 2000);
+
+        assertThat(waiting).isNotDone();
+        assertThat(waiting.getNumberOfDependents()).as("dependents of the acquisition after 1000 retries").isEqualTo(dependents);
+        waiting.cancel(false);
+    }
+
+    @Test
+    void aFrozenMinorityDoesNotDelayTheRenewalsThatAMajorityConfirms() throws Exception {
+        RedisLockClient client = (RedisLockClient) RedisLocks.connect(LockClientOptions.redlock(
+                        nodes.stream().map(RedisServer::uri).toList())
+                .commandTimeout(Duration.ofMillis(900))
+                .redlockNodeTimeout(NODE_TIMEOUT)
+                .build());
+        clients.add(client);
+        Duration leaseTime = Duration.ofSeconds(3);
+        Lease lease = client.lock("frozen-minority").acquire(Duration.ZERO, LeaseOptions.renewing(leaseTime));
+        nodes.get(0).pause();
+        nodes.get(1).pause();
+        try {
+            // Renewed at a third of the lease and confirmed by the majority at once, the lease keeps
+            // two thirds of its validity; a renewal that waited for the frozen masters' command
+            // timeout (0.9 s) would let it fall to about a third.
+            Poll.throughout(leaseTime.multipliedBy(2), () -> assertThat(lease.remaining())
+                    .as("validity left while two of five masters are frozen").isGreaterThan(leaseTime.dividedBy(2)));
+        } finally {
+            nodes.get(0).resume();
+            nodes.get(1).resume();
+        }
+        lease.close();
     }
 
     @Test

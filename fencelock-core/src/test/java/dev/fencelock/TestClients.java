@@ -23,8 +23,13 @@ final class TestClients {
     }
 
     RedisLockClient connect(RedisServer redis, UnaryOperator<LockClientOptions.Builder> options) {
-        RedisLockClient client = (RedisLockClient) RedisLocks.connect(options.apply(
-                LockClientOptions.builder(redis.uri()).commandTimeout(COMMAND_TIMEOUT)).build());
+        return connect(redis, options, Ticker.SYSTEM);
+    }
+
+    /** A client whose lease arithmetic reads {@code ticker}: a fake one, or one that fails on purpose. */
+    RedisLockClient connect(RedisServer redis, UnaryOperator<LockClientOptions.Builder> options, Ticker ticker) {
+        RedisLockClient client = new RedisLockClient(options.apply(
+                LockClientOptions.builder(redis.uri()).commandTimeout(COMMAND_TIMEOUT)).build(), ticker);
         clients.add(client);
         if (!servers.contains(redis)) {
             servers.add(redis);
@@ -79,10 +84,14 @@ final class TestClients {
         return lockKeys(server);
     }
 
-    /** The lock keys and waiter queues on {@code server}; fence counters outlive their locks by design. */
+    /**
+     * The lock keys and waiter queues on {@code server}. Fence counters outlive their locks by
+     * design, and so does the memory of the last release, briefly.
+     */
     static List<String> lockKeys(RedisServer server) {
         @SuppressWarnings("unchecked")
         List<Object> keys = (List<Object>) server.call("KEYS", "fencelock:*");
-        return keys.stream().map(String::valueOf).filter(key -> !key.endsWith(":fence")).toList();
+        return keys.stream().map(String::valueOf)
+                .filter(key -> !key.endsWith(":fence") && !key.endsWith(":last-release")).toList();
     }
 }

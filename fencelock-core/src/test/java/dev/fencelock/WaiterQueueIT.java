@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.RedisTest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.Test;
 @RedisTest
 class WaiterQueueIT {
     private static final String WAITERS = "fencelock:{queued}:waiters";
+    private static final String DEADLINES = "fencelock:{queued}:waiter-deadlines";
     private final TestClients clients = new TestClients();
 
     @AfterEach
@@ -98,8 +101,10 @@ class WaiterQueueIT {
         DistributedLock holderLock = clients.connect(redis, b -> b.commandTimeout(commandTimeout)).lock("queued");
         RedisLockClient waiter = clients.connect(redis, b -> b.commandTimeout(commandTimeout));
         Lease held = holderLock.acquire(Duration.ZERO);
-        // A client that queued and then died: first in the queue.
+        // A client that queued and then died just now: first in the queue, and not yet past the
+        // deadline by which it would have tried again.
         redis.call("ZADD", WAITERS, "0", "a-client-that-crashed");
+        redis.call("ZADD", DEADLINES, Long.toString(serverMicros(redis) + 60_000_000L), "a-client-that-crashed");
         CompletableFuture<Lease> waits = startWaiting(waiter, redis);
         assertThat(zcard(redis)).as("clients queued").isEqualTo(2);
 
@@ -107,10 +112,66 @@ class WaiterQueueIT {
         held.close();
 
         try (Lease lease = waits.get(5, TimeUnit.SECONDS)) {
+            // It tries again after the designation timeout, or when its keep-alive falls due
+            // (every command timeout), whichever comes first.
             assertThat(Duration.ofNanos(System.nanoTime() - releasedAt))
-                    .as("the live waiter woke after the designation timeout, not at the end of the holder's lease")
-                    .isGreaterThanOrEqualTo(commandTimeout);
+                    .as("the live waiter woke within the designation timeout, not at the end of the holder's lease (30 s)")
+                    .isLessThan(commandTimeout.multipliedBy(4));
         }
+    }
+
+    @Test
+    void waitingProcessesThatWereKilledAreSkippedOnceTheirDeadlinePasses(RedisServer redis) throws Exception {
+        Lease held = patientClient(redis).lock("queued").acquire(Duration.ZERO);
+        List<ChildJvm> waiters = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                // Each waits in the queue; its client tries again at least every 150 ms while alive.
+                waiters.add(ChildJvm.start(LockHolderProcess.class, redis.uri(), "queued", "2000"));
+            }
+            Poll.until("the waiting processes queued", Duration.ofSeconds(60), () -> zcard(redis) == 3);
+        } finally {
+            for (ChildJvm waiter : waiters) {
+                waiter.kill();
+                waiter.close();
+            }
+        }
+        // Queued behind the dead, and alive: only a release naming it wakes it within the test.
+        RedisLockClient live = patientClient(redis);
+        CompletableFuture<Lease> liveWaits = startWaiting(live, redis);
+        Poll.until("the dead waiters' deadlines passed", Duration.ofSeconds(10),
+                () -> (Long) redis.call("ZCOUNT", DEADLINES, "-inf", Long.toString(serverMicros(redis))) == 3);
+
+        held.close();
+
+        // Named by the release, well before the designation timeout (5 s) that each dead waiter
+        // named in its place would have cost.
+        try (Lease lease = liveWaits.get(2, TimeUnit.SECONDS)) {
+            assertThat(zcard(redis)).as("dead waiters left in the queue").isZero();
+            assertThat((Long) redis.call("ZCARD", DEADLINES)).as("deadlines left").isZero();
+        }
+    }
+
+    @Test
+    void aLongWaitKeepsItsPlaceAndItsMemoryFlat(RedisServer redis) throws Exception {
+        // A foreign holder without expiry: the waiter tries every 250 ms, and every try must cost
+        // nothing that stays.
+        redis.call("SET", "fencelock:{queued}", "foreign-holder-without-ttl");
+        RedisLockClient waiter = clients.connect(redis);
+        redis.resetStats();
+        CompletableFuture<Lease> waiting = waiter.acquire(LockKeys.of("fencelock:", "queued"), Duration.ofMinutes(1),
+                LeaseOptions.renewing(Duration.ofSeconds(30)), null);
+        Poll.until("four tries", Duration.ofSeconds(10), () -> redis.commandCalls().getOrDefault("evalsha", 0L) >= 4);
+        int resultDependents = waiting.getNumberOfDependents();
+        int channelDependents = waiter.servers().releaseWaitDependents();
+        Poll.until("sixteen tries", Duration.ofSeconds(20), () -> redis.commandCalls().getOrDefault("evalsha", 0L) >= 16);
+
+        assertThat(waiting.getNumberOfDependents()).as("dependents of the waiting acquisition").isEqualTo(resultDependents);
+        assertThat(waiter.servers().releaseWaitDependents()).as("dependents of the channel's next release")
+                .isEqualTo(channelDependents);
+        assertThat(zcard(redis)).as("the waiter queued once").isEqualTo(1);
+        waiting.cancel(false);
+        redis.call("DEL", "fencelock:{queued}");
     }
 
     @Test
@@ -159,6 +220,11 @@ class WaiterQueueIT {
         Poll.until("the acquisition's two attempts", Duration.ofSeconds(5),
                 () -> redis.commandCalls().getOrDefault("evalsha", 0L) == 2);
         return waiting;
+    }
+
+    private static long serverMicros(RedisServer redis) {
+        List<?> time = (List<?>) redis.call("TIME");
+        return Long.parseLong(String.valueOf(time.get(0))) * 1_000_000 + Long.parseLong(String.valueOf(time.get(1)));
     }
 
     private static long zcard(RedisServer redis) {

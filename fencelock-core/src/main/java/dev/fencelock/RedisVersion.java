@@ -1,0 +1,36 @@
+package dev.fencelock;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The oldest Redis the scripts run on: 5.0, for {@code ZPOPMIN} and for scripts that read
+ * {@code TIME} before they write (replicated by their effects, the default since 5.0). Checked at
+ * connect, so that an older server fails with a message rather than with a script error later.
+ */
+final class RedisVersion {
+    static final int MIN_MAJOR = 5;
+    static final int MIN_MINOR = 0;
+    private static final Pattern VERSION = Pattern.compile("(?m)^redis_version:(\\d+)\\.(\\d+)");
+
+    private RedisVersion() {}
+
+    /**
+     * @param infoServer the reply to {@code INFO server}
+     * @param server the server's name for the message
+     * @throws LockException if the server is older than 5.0, or does not say its version
+     */
+    static void requireSupported(String infoServer, String server) {
+        Matcher version = VERSION.matcher(infoServer);
+        if (!version.find()) {
+            throw new LockException("Redis at " + server + " did not report redis_version in INFO server;"
+                    + " Fencelock needs Redis " + MIN_MAJOR + "." + MIN_MINOR + " or later");
+        }
+        int major = Integer.parseInt(version.group(1));
+        int minor = Integer.parseInt(version.group(2));
+        if (major < MIN_MAJOR || major == MIN_MAJOR && minor < MIN_MINOR) {
+            throw new LockException("Redis at " + server + " is version " + major + "." + minor + "; Fencelock needs "
+                    + MIN_MAJOR + "." + MIN_MINOR + " or later (ZPOPMIN, and scripts that read TIME before they write)");
+        }
+    }
+}
