@@ -13,16 +13,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.ToLongFunction;
 
 /**
  * Reads a scenario's merged history and the resources' audits and says what happened:
  *
  * <ol>
  *   <li><b>Fenced safety</b> (must hold): every acquisition's token is greater than the token of
- *       every acquisition that completed before it began, and no two share one; in each fenced
- *       resource's log, accepted writes carry increasing tokens, no update was lost (the counter
- *       equals the number of accepted writes), every write a client saw accepted is in the log,
- *       and every logged write carries its writer's own token.
+ *       every acquisition that completed before it began or whose holder let go of the lock
+ *       (began to release, or was told it had lost the lease) before it was granted, and no two
+ *       share one; in each fenced resource's log, accepted writes carry increasing tokens, no
+ *       update was lost (the counter equals the number of accepted writes), every write a client
+ *       saw accepted is in the log, and every logged write carries its writer's own token.
  *   <li><b>Unfenced overlaps</b> (reported): holders that still believed they held the lock — from
  *       the grant until the release began or the loss was signalled — when another client was
  *       granted it.
@@ -90,6 +92,8 @@ final class Checker {
         long lostAt = -1;
         String rejectedBy;
         String overlappedBy;
+        /** The earlier acquisition whose greater token this one's did not exceed: a breach of token order. */
+        String tokenBehind;
         final Set<String> acknowledgedWrites = new HashSet<>();
 
         Lease(String id, String process) {
@@ -168,29 +172,73 @@ final class Checker {
                 restarts(acquired));
     }
 
-    /** Tokens increase in real-time order: an acquisition that began after another completed has a greater token. */
+    /**
+     * Tokens increase in real-time order: an acquisition's token is greater than that of every
+     * acquisition granted before it began, and than that of every one whose holder had let go of
+     * the lock before it was granted — began to release it, or was told it had lost the lease. The
+     * second rule matters because a client waits for the lock for seconds: one that began to wait
+     * before the previous holder was granted, and was granted after that holder let go, must still
+     * get a greater token. (A lock granted to two holders at once may give them their tokens in
+     * either order; the resource then refuses the older.) A token that goes backwards is a breach
+     * of fenced safety here, not a lost lease when a resource rejects it as stale.
+     */
     private void checkTokenOrder(List<Lease> acquired) {
-        long[] okTimes = acquired.stream().mapToLong(lease -> lease.okAt).toArray();
-        Lease[] maxSoFar = new Lease[acquired.size()];
         Map<Long, Lease> byToken = new HashMap<>();
-        for (int i = 0; i < acquired.size(); i++) {
-            Lease lease = acquired.get(i);
-            maxSoFar[i] = i == 0 || lease.token > maxSoFar[i - 1].token ? lease : maxSoFar[i - 1];
+        for (Lease lease : acquired) {
             Lease same = byToken.putIfAbsent(lease.token, lease);
             if (same != null) {
                 violation("lock:duplicate-token", same.id + " and " + lease.id + " were both granted token " + lease.token,
                         same.id, lease.id);
             }
         }
+        TokensBefore granted = new TokensBefore(acquired, lease -> lease.okAt);
+        TokensBefore letGo = new TokensBefore(acquired, this::letGoAt);
         for (Lease lease : acquired) {
-            // The acquisitions that completed before this one began.
-            int before = Arrays.binarySearch(okTimes, lease.invokedAt);
-            before = before >= 0 ? before : -before - 1;
-            if (before > 0 && lease.token < maxSoFar[before - 1].token) {
-                Lease earlier = maxSoFar[before - 1];
-                violation("lock:token-not-increasing", lease.id + " began after " + earlier.id + " was granted token "
-                        + earlier.token + ", and got the smaller token " + lease.token, earlier.id, lease.id);
+            Lease grantedBefore = granted.largestBefore(lease.invokedAt);
+            Lease letGoBefore = letGo.largestBefore(lease.okAt);
+            if (grantedBefore != null && lease.token < grantedBefore.token) {
+                lease.tokenBehind = grantedBefore.id;
+                violation("lock:token-not-increasing", lease.id + " began after " + grantedBefore.id + " was granted token "
+                        + grantedBefore.token + ", and got the smaller token " + lease.token, grantedBefore.id, lease.id);
+            } else if (letGoBefore != null && lease.token < letGoBefore.token) {
+                lease.tokenBehind = letGoBefore.id;
+                violation("lock:token-not-increasing", lease.id + " was granted after " + letGoBefore.id + " (token "
+                        + letGoBefore.token + ") had let go of the lock, and got the smaller token " + lease.token,
+                        letGoBefore.id, lease.id);
             }
+        }
+    }
+
+    /** Leases ordered by one of their times, for the question: of those before a moment, which has the largest token? */
+    private static final class TokensBefore {
+        private final long[] times;
+        private final Lease[] largestSoFar;
+
+        /** {@code time} is -1 for a lease that has no such moment: it is left out. */
+        TokensBefore(List<Lease> leases, ToLongFunction<Lease> time) {
+            List<Lease> sorted = leases.stream().filter(lease -> time.applyAsLong(lease) >= 0)
+                    .sorted(Comparator.comparingLong(time)).toList();
+            times = sorted.stream().mapToLong(time).toArray();
+            largestSoFar = new Lease[sorted.size()];
+            for (int i = 0; i < sorted.size(); i++) {
+                Lease lease = sorted.get(i);
+                largestSoFar[i] = i == 0 || lease.token > largestSoFar[i - 1].token ? lease : largestSoFar[i - 1];
+            }
+        }
+
+        /** The lease with the largest token among those whose moment came strictly before {@code moment}, or null. */
+        Lease largestBefore(long moment) {
+            int before = Arrays.binarySearch(times, moment);
+            // Not found: -(insertion point) - 1. Found: step back over every lease at exactly that moment.
+            before = before >= 0 ? firstAt(before) : -before - 1;
+            return before > 0 ? largestSoFar[before - 1] : null;
+        }
+
+        private int firstAt(int index) {
+            while (index > 0 && times[index - 1] == times[index]) {
+                index--;
+            }
+            return index;
         }
     }
 
@@ -272,6 +320,12 @@ final class Checker {
         return new Overlaps(stale, overlapping / 1e6);
     }
 
+    /** When the holder let go of the lock: began to release it, or was told it had lost it; -1 if neither. */
+    private long letGoAt(Lease lease) {
+        long lost = lease.lostAt >= lease.okAt ? lease.lostAt : -1;
+        return lease.releaseAt < 0 ? lost : lost < 0 ? lease.releaseAt : Math.min(lease.releaseAt, lost);
+    }
+
     private long believedUntil(Lease lease) {
         long until = heldUntil(lease);
         return lease.lostAt >= lease.okAt ? Math.min(until, lease.lostAt) : until;
@@ -291,15 +345,20 @@ final class Checker {
             Lease first = acquired.get(i);
             for (int j = i + 1; j < acquired.size() && acquired.get(j).okAt < heldUntil(first); j++) {
                 Lease second = acquired.get(j);
-                Lease older = first.token < second.token ? first : second;
-                older.overlappedBy = older == first ? second.id : first.id;
+                // The holder with the older token lost the lock; but one granted the lock later
+                // with a token that went backwards took it from the first, whatever the tokens say.
+                Lease loser = second.tokenBehind != null || first.token < second.token ? first : second;
+                loser.overlappedBy = loser == first ? second.id : first.id;
             }
         }
         int evidenced = 0;
         int missed = 0;
         int indeterminate = 0;
         for (Lease lease : acquired) {
-            boolean lost = lease.overlappedBy != null || lease.rejectedBy != null || "ALREADY_LOST".equals(lease.outcome);
+            // A resource that rejected a token which went backwards says nothing of the lease:
+            // the token-order breach is counted already.
+            boolean rejectedAsStale = lease.rejectedBy != null && lease.tokenBehind == null;
+            boolean lost = lease.overlappedBy != null || rejectedAsStale || "ALREADY_LOST".equals(lease.outcome);
             if (!lost) {
                 continue;
             }
@@ -315,7 +374,7 @@ final class Checker {
             List<String> involved = lease.overlappedBy == null ? List.of(lease.id) : List.of(lease.id, lease.overlappedBy);
             addExample(new Violation("lost-signal-missed", lease.id + " (token " + lease.token + ") was lost — "
                     + (lease.overlappedBy != null ? lease.overlappedBy + " was granted the lock while it held it; " : "")
-                    + (lease.rejectedBy != null ? lease.rejectedBy + " rejected its token as stale; " : "")
+                    + (rejectedAsStale ? lease.rejectedBy + " rejected its token as stale; " : "")
                     + "its release reported " + lease.outcome + " — but its holder was never signalled", involved));
         }
         return new LostSignals(evidenced, missed, indeterminate);

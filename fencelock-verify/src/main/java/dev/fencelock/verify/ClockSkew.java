@@ -35,7 +35,11 @@ final class ClockSkew implements Nemesis {
 
     @Override
     public void inject(Duration duration, Random random, FaultLog log) {
-        Duration jump = Duration.ofSeconds(Math.max(1, Math.round(duration.toMillis() / 1000.0)));
+        jump(clock, node, Duration.ofSeconds(Math.max(1, Math.round(duration.toMillis() / 1000.0))), log);
+    }
+
+    /** Moves {@code node}'s clock forward by whole seconds, logged as a clock-skew fault. */
+    static void jump(FakeClock clock, FaultableRedis node, Duration jump, FaultLog log) {
         log.start(KIND, "target=" + node.name() + " jump_s=" + jump.toSeconds());
         clock.jump(jump);
         log.end(KIND, "target=" + node.name() + " offset_s=" + clock.offsetSeconds()

@@ -14,9 +14,10 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * The wall clock of one Redis node, moved forward by the clock-skew nemesis through libfaketime
- * (Debian's {@code faketime} package): the node runs with {@code LD_PRELOAD=libfaketime.so.1} and
- * reads its offset from a file on every clock call, so a jump takes effect at once. Its keys then
+ * The wall clock of one Redis node, moved forward by {@link ClockSkew} and {@link AheadTokenRestart}
+ * through libfaketime (Debian's {@code faketime} package): the node runs with
+ * {@code LD_PRELOAD=libfaketime.so.1} and reads its offset from a file on every clock call, so a
+ * jump takes effect at once. Its keys then
  * expire early and its {@code TIME} — the seed of fencing tokens — runs ahead. Its monotonic clock
  * is left alone, as an NTP step would leave it.
  */
@@ -124,7 +125,11 @@ final class FakeClock {
         write();
     }
 
-    /** Sets the clock back to real time: only before anyone relies on it (the probe at start). */
+    /**
+     * Sets the clock back to real time: after the probe at start, before anyone relies on it, and
+     * as the correction of a clock found ahead, while its node is down (a step back under a running
+     * node would make its keys outlive their leases).
+     */
     void reset() {
         offsetSeconds = 0;
         write();

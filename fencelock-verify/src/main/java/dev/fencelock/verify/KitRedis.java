@@ -1,6 +1,7 @@
 package dev.fencelock.verify;
 
 import dev.fencelock.testkit.RedisServer;
+import java.time.Duration;
 import java.util.List;
 
 /** A {@link FaultableRedis} that is a test-kit {@link RedisServer} on 127.0.0.1. */
@@ -73,6 +74,16 @@ final class KitRedis implements FaultableRedis {
     @Override
     public String get(String key) {
         return (String) server.call("GET", key);
+    }
+
+    @Override
+    public boolean setIfAbsent(String key, String value, Duration ttl) {
+        return "OK".equals(server.call("SET", key, value, "NX", "PX", Long.toString(ttl.toMillis())));
+    }
+
+    @Override
+    public boolean deleteIfEquals(String key, String value) {
+        return Long.valueOf(1).equals(server.call("EVAL", DELETE_IF_EQUALS, "1", key, value));
     }
 
     @Override

@@ -3,6 +3,8 @@ package dev.fencelock.verify;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
@@ -167,6 +169,17 @@ final class LaunchedRedis implements FaultableRedis {
     @Override
     public String get(String key) {
         return call(commands -> commands.sync().get(key));
+    }
+
+    @Override
+    public boolean setIfAbsent(String key, String value, Duration ttl) {
+        return "OK".equals(call(commands -> commands.sync().set(key, value, SetArgs.Builder.nx().px(ttl.toMillis()))));
+    }
+
+    @Override
+    public boolean deleteIfEquals(String key, String value) {
+        Long deleted = call(commands -> commands.sync().eval(DELETE_IF_EQUALS, ScriptOutputType.INTEGER, new String[] {key}, value));
+        return deleted == 1;
     }
 
     @Override

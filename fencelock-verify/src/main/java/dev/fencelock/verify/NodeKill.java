@@ -17,8 +17,10 @@ final class NodeKill implements Nemesis {
     static final String KIND = "kill-restart";
     static final String KIND_APPEND_ONLY = "kill-restart-aof";
     static final String KIND_NO_PERSISTENCE = "kill-restart-no-aof";
-    /** The lock's fence counter: fencelock:{name}:fence, as README's key layout says. */
-    static final String FENCE_KEY = "fencelock:{" + VerifyClient.LOCK_NAME + "}:fence";
+    /** The lock's key: fencelock:{name}, as README's key layout says. */
+    static final String LOCK_KEY = "fencelock:{" + VerifyClient.LOCK_NAME + "}";
+    /** The lock's fence counter: fencelock:{name}:fence. */
+    static final String FENCE_KEY = LOCK_KEY + ":fence";
 
     private final List<? extends FaultableRedis> nodes;
     private final int atOnce;
@@ -49,20 +51,33 @@ final class NodeKill implements Nemesis {
         Collections.shuffle(targets, random);
         targets = targets.subList(0, atOnce);
         for (FaultableRedis node : targets) {
-            log.start(kindOf(node), "target=" + node.name() + " down_ms=" + duration.toMillis());
-            node.kill();
+            kill(node, duration, log);
         }
         Pacing.pause(duration);
         for (FaultableRedis node : targets) {
-            try {
-                node.restart();
-                String counter = node.get(FENCE_KEY);
-                log.end(kindOf(node), "target=" + node.name() + " counter_after_restart=" + (counter == null ? "nil" : counter)
-                        + " server_time_us=" + node.serverTimeMicros());
-            } catch (RuntimeException e) {
-                log.error(node.name() + " did not restart: " + e.getMessage());
-                log.end(kindOf(node), "target=" + node.name() + " restarted=no");
-            }
+            restart(node, log);
+        }
+    }
+
+    /** SIGKILL, logged as the start of a kill-restart of the node's kind, to be down for {@code down}. */
+    static void kill(FaultableRedis node, Duration down, FaultLog log) {
+        log.start(kindOf(node), "target=" + node.name() + " down_ms=" + down.toMillis());
+        node.kill();
+    }
+
+    /**
+     * Restarts a node that {@link #kill} killed, and logs the end of the fault with what the node's
+     * fence counter and clock are right after it; a node that does not come back is a harness error.
+     */
+    static void restart(FaultableRedis node, FaultLog log) {
+        try {
+            node.restart();
+            String counter = node.get(FENCE_KEY);
+            log.end(kindOf(node), "target=" + node.name() + " counter_after_restart=" + (counter == null ? "nil" : counter)
+                    + " server_time_us=" + node.serverTimeMicros());
+        } catch (RuntimeException e) {
+            log.error(node.name() + " did not restart: " + e.getMessage());
+            log.end(kindOf(node), "target=" + node.name() + " restarted=no");
         }
     }
 

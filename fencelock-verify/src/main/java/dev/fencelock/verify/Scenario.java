@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiFunction;
 
 /**
  * The scenarios: a topology of Redis nodes and the faults thrown at it. Each also names what it
@@ -53,27 +54,23 @@ enum Scenario {
             "Redlock over 5 masters; n0 runs under libfaketime and its wall clock jumps forward 2 to 4 s at a time") {
         @Override
         Setup setUp(Settings settings, Fleet fleet, RedisCounter watch) {
-            List<FaultableRedis> nodes = new ArrayList<>();
-            List<Nemesis> nemeses = new ArrayList<>();
-            try {
-                Availability<FakeClock> clock = FakeClock.prepare();
-                Availability<FaultableRedis> skewed = clock.value().map(Scenario::startOnFakeClock)
-                        .orElseGet(() -> Availability.unavailable(clock.reason().orElseThrow()));
-                if (skewed.value().isPresent()) {
-                    nodes.add(skewed.value().get());
-                    nemeses.add(new ClockSkew(clock.value().get(), nodes.get(0), new Range(Duration.ofSeconds(2), Duration.ofSeconds(4))));
-                } else {
-                    nodes.add(KitRedis.start("n0", false));
-                    nemeses.add(Nemesis.skipped(ClockSkew.KIND, skewed.reason().orElseThrow()));
-                }
-                for (int i = 1; i < 5; i++) {
-                    nodes.add(KitRedis.start("n" + i, false));
-                }
-            } catch (RuntimeException e) {
-                closeAfterFailure(nodes, e);
-                throw e;
-            }
-            return new Setup(new Masters(nodes, Optional.empty()), nemeses, DEFAULT_GAPS);
+            return onFakeClock(ClockSkew.KIND, (clock, nodes) -> new ClockSkew(clock, nodes.get(0), CLOCK_JUMPS));
+        }
+    },
+    REDLOCK_SKEW_RESTARTS("redlock-skew-restarts", true,
+            "Redlock over 5 masters without persistence, n0 under libfaketime: a token minted from n0's clock 2 to 4 s ahead"
+                    + " and granted by n0 and two others only; then n0 and one of those two restarted empty (n0's clock"
+                    + " corrected) and the third frozen") {
+        /** Every fault that completes shows its point: two or three make a short run's case. */
+        @Override
+        Duration window(Settings settings) {
+            return settings.briefWindow();
+        }
+
+        @Override
+        Setup setUp(Settings settings, Fleet fleet, RedisCounter watch) {
+            return onFakeClock(AheadTokenRestart.KIND, (clock, nodes) -> new AheadTokenRestart(clock, nodes, CLOCK_JUMPS,
+                    new Range(Duration.ofMillis(200), Duration.ofMillis(600)), Range.ofLeases(settings.lease(), 1.5, 3)));
         }
     },
     REDLOCK_PARTITION("redlock-partition", true,
@@ -129,6 +126,8 @@ enum Scenario {
     };
 
     private static final Range DEFAULT_GAPS = new Range(Duration.ofMillis(500), Duration.ofMillis(1500));
+    /** How far a master's clock jumps ahead at a time. */
+    private static final Range CLOCK_JUMPS = new Range(Duration.ofSeconds(2), Duration.ofSeconds(4));
     /** The port of a node in a namespace: the namespace has its own ports, so any fixed one will do. */
     private static final int NAMESPACE_PORT = 6390;
 
@@ -169,6 +168,11 @@ enum Scenario {
         throw new IllegalArgumentException("no scenario " + id + "; there are " + List.of(values()).stream().map(Scenario::id).toList());
     }
 
+    /** How long faults are injected: the mode's window, unless the scenario says otherwise. */
+    Duration window(Settings settings) {
+        return settings.window();
+    }
+
     /** Starts the topology and makes the nemeses (their clients are in {@code fleet} once started). */
     abstract Setup setUp(Settings settings, Fleet fleet, RedisCounter watch);
 
@@ -187,6 +191,30 @@ enum Scenario {
             Cleanup.each(nodes, FaultableRedis::close);
         } catch (RuntimeException e) {
             cause.addSuppressed(e);
+        }
+    }
+
+    /**
+     * Redlock over 5 masters without persistence, n0 on a fake clock, and the one fault that
+     * {@code nemesis} makes of the clock and the masters; where this machine cannot fake a clock, n0
+     * runs on the true one and the fault of {@code kind} is reported skipped, with the reason.
+     */
+    private static Setup onFakeClock(String kind, BiFunction<FakeClock, List<FaultableRedis>, Nemesis> nemesis) {
+        List<FaultableRedis> nodes = new ArrayList<>();
+        try {
+            Availability<FakeClock> clock = FakeClock.prepare();
+            Availability<FaultableRedis> skewed = clock.value().map(Scenario::startOnFakeClock)
+                    .orElseGet(() -> Availability.unavailable(clock.reason().orElseThrow()));
+            nodes.add(skewed.value().isPresent() ? skewed.value().get() : KitRedis.start("n0", false));
+            for (int i = 1; i < 5; i++) {
+                nodes.add(KitRedis.start("n" + i, false));
+            }
+            Nemesis fault = skewed.value().isPresent() ? nemesis.apply(clock.value().get(), nodes)
+                    : Nemesis.skipped(kind, skewed.reason().orElseThrow());
+            return new Setup(new Masters(nodes, Optional.empty()), List.of(fault), DEFAULT_GAPS);
+        } catch (RuntimeException e) {
+            closeAfterFailure(nodes, e);
+            throw e;
         }
     }
 

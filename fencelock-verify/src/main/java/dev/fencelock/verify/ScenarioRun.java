@@ -81,7 +81,8 @@ final class ScenarioRun {
                 List<Nemesis> available = setup.nemeses().stream().filter(nemesis -> nemesis.unavailable().isEmpty()).toList();
                 Map<String, String> skipped = new LinkedHashMap<>();
                 setup.nemeses().forEach(nemesis -> nemesis.unavailable().ifPresent(reason -> skipped.put(nemesis.kind(), reason)));
-                FaultPlan plan = FaultPlan.draw(scenarioSeed, available, settings.window(), setup.gaps());
+                Duration window = scenario.window(settings);
+                FaultPlan plan = FaultPlan.draw(scenarioSeed, available, window, setup.gaps());
                 writePlan(plan, available, skipped);
 
                 long clientsStarted = System.nanoTime();
@@ -100,7 +101,7 @@ final class ScenarioRun {
                     Pacing.until(opened.mono() + fault.at().toNanos());
                     available.get(fault.nemesis()).inject(fault.duration(), new Random(fault.seed()), log);
                 }
-                Pacing.until(opened.mono() + settings.window().toNanos());
+                Pacing.until(opened.mono() + window.toNanos());
                 // The clients run on with every fault healed: the system must recover.
                 Pacing.pause(settings.quiet());
                 Event closed = log.runEnded();

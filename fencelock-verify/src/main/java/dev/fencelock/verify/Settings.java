@@ -9,6 +9,9 @@ import java.time.Duration;
  * @param mode {@code short} or {@code long}, for the report
  * @param clients client processes per scenario
  * @param window how long faults are injected in each scenario
+ * @param briefWindow how long in a scenario each of whose faults shows what it shows
+ *     ({@code redlock-skew-restarts}): shorter than {@code window} in the short mode, to keep the
+ *     build's run short; {@code window} otherwise
  * @param quiet how long the clients run on after the last fault is healed (recovery)
  * @param lease each acquisition's lease, renewed by the watchdog
  * @param holdMin the shortest time a holder works between claim and write
@@ -19,16 +22,16 @@ import java.time.Duration;
  * @param commandTimeout the lock client's command timeout
  * @param redlockNodeTimeout the lock client's per-master timeout under Redlock
  */
-record Settings(String mode, int clients, Duration window, Duration quiet, Duration lease, Duration holdMin,
+record Settings(String mode, int clients, Duration window, Duration briefWindow, Duration quiet, Duration lease, Duration holdMin,
         Duration holdMax, int longHoldPercent, Duration acquireWait, Duration commandTimeout, Duration redlockNodeTimeout) {
 
     /** The CI run: every scenario in about 20 s, all of them in about 2.5 minutes on 2 cores. */
-    static final Settings SHORT = new Settings("short", 6, Duration.ofSeconds(10), Duration.ofMillis(1500),
+    static final Settings SHORT = new Settings("short", 6, Duration.ofSeconds(10), Duration.ofSeconds(6), Duration.ofMillis(1500),
             Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMillis(100), 5, Duration.ofSeconds(4),
             Duration.ofMillis(200), Duration.ofMillis(100));
 
     /** The long run behind VERIFICATION.md's figures: about 30 minutes in all. */
-    static final Settings LONG = new Settings("long", 6, Duration.ofSeconds(240), Duration.ofSeconds(5),
+    static final Settings LONG = new Settings("long", 6, Duration.ofSeconds(240), Duration.ofSeconds(240), Duration.ofSeconds(5),
             Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMillis(100), 5, Duration.ofSeconds(4),
             Duration.ofMillis(200), Duration.ofMillis(100));
 
@@ -39,15 +42,20 @@ record Settings(String mode, int clients, Duration window, Duration quiet, Durat
         if (window.isNegative() || window.isZero()) {
             throw new IllegalArgumentException("window must be positive, was " + window);
         }
+        if (briefWindow.isNegative() || briefWindow.isZero() || briefWindow.compareTo(window) > 0) {
+            throw new IllegalArgumentException("briefWindow must be positive and not longer than window (" + window + "), was "
+                    + briefWindow);
+        }
     }
 
     Settings withClients(int clients) {
-        return new Settings(mode, clients, window, quiet, lease, holdMin, holdMax, longHoldPercent, acquireWait, commandTimeout,
+        return new Settings(mode, clients, window, briefWindow, quiet, lease, holdMin, holdMax, longHoldPercent, acquireWait, commandTimeout,
                 redlockNodeTimeout);
     }
 
+    /** The same window for every scenario, brief or not. */
     Settings withWindow(Duration window) {
-        return new Settings(mode, clients, window, quiet, lease, holdMin, holdMax, longHoldPercent, acquireWait, commandTimeout,
+        return new Settings(mode, clients, window, window, quiet, lease, holdMin, holdMax, longHoldPercent, acquireWait, commandTimeout,
                 redlockNodeTimeout);
     }
 }

@@ -5,12 +5,14 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
 
 /**
  * The verification harness's command line:
  *
  * <pre>
  * Verify [--short | --long] [--seed N] [--scenario ID[,ID…]] [--clients K] [--window DURATION] [--out DIR]
+ * Verify --help
  * </pre>
  *
  * {@code --short} (the default) runs every scenario for 12 s of faults, about 3 minutes in all;
@@ -18,7 +20,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * scenario ({@code 90s}, {@code 5m}). The same {@code --seed} replays the same fault plans and hold
  * times (the processes' timing still varies). The report goes to {@code DIR/verify-report.json}
  * and {@code DIR/verify-report.txt} (default {@code target}), the histories under
- * {@code DIR/verify/}. Exits with 0 when every scenario passed, 1 when one failed, 64 on bad arguments.
+ * {@code DIR/verify/}. {@code --help} prints the usage and the scenarios' names. Exits with 0 when
+ * every scenario passed, 1 when one failed, 64 on bad arguments.
  */
 final class Verify {
     private Verify() {}
@@ -40,6 +43,10 @@ final class Verify {
                     case "--clients" -> clients = Integer.parseInt(value(args, ++i));
                     case "--window" -> window = Duration.parse("PT" + value(args, ++i).toUpperCase());
                     case "--out" -> out = Path.of(value(args, ++i));
+                    case "--help", "-h" -> {
+                        System.out.println(usage());
+                        System.exit(0);
+                    }
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
             }
@@ -51,8 +58,7 @@ final class Verify {
             }
         } catch (RuntimeException e) {
             System.err.println("verify: " + e.getMessage());
-            System.err.println("usage: Verify [--short | --long] [--seed N] [--scenario ID[,ID...]] [--clients K]"
-                    + " [--window 90s] [--out DIR]");
+            System.err.println(usage());
             System.exit(64);
         }
         Verification.Outcome outcome = new Verification(settings, seed, scenarios, out).run();
@@ -60,6 +66,12 @@ final class Verify {
         System.out.print(outcome.text());
         System.out.println("report: " + out.resolve("verify-report.json") + " and " + out.resolve("verify-report.txt"));
         System.exit(outcome.passed() ? 0 : 1);
+    }
+
+    private static String usage() {
+        return "usage: Verify [--short | --long] [--seed N] [--scenario ID[,ID...]] [--clients K] [--window 90s] [--out DIR]\n"
+                + "  one scenario, replayed: --scenario redlock-skew-restarts --seed 20261201\n"
+                + "  scenarios: " + Arrays.stream(Scenario.values()).map(Scenario::id).collect(Collectors.joining(", "));
     }
 
     private static String value(String[] args, int i) {

@@ -4,11 +4,11 @@ import dev.fencelock.DistributedLock;
 import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockClient;
-import dev.fencelock.LockClientOptions;
 import dev.fencelock.LockTimeoutException;
 import dev.fencelock.LockUnavailableException;
-import dev.fencelock.RedisLocks;
 import dev.fencelock.ReleaseOutcome;
+import dev.fencelock.redis.RedisLockOptions;
+import dev.fencelock.redis.RedisLocks;
 import dev.fencelock.verify.Event.Op;
 import dev.fencelock.verify.Event.Type;
 import java.io.BufferedReader;
@@ -89,10 +89,10 @@ final class VerifyClient {
         System.exit(0);
     }
 
-    private static LockClientOptions lockOptions(ClientConfig config) {
-        LockClientOptions.Builder options = config.lockUris().size() == 1
-                ? LockClientOptions.builder(config.lockUris().get(0))
-                : LockClientOptions.redlock(config.lockUris()).redlockNodeTimeout(config.redlockNodeTimeout());
+    private static RedisLockOptions lockOptions(ClientConfig config) {
+        RedisLockOptions.Builder options = config.lockUris().size() == 1
+                ? RedisLockOptions.builder(config.lockUris().get(0))
+                : RedisLockOptions.redlock(config.lockUris()).redlockNodeTimeout(config.redlockNodeTimeout());
         return options.defaultLease(config.lease()).commandTimeout(config.commandTimeout()).build();
     }
 

@@ -97,13 +97,75 @@ class CheckerTest {
 
     @Test
     void concurrentAcquisitionsMayBeGrantedInEitherTokenOrder() {
-        // c2 began before c1's grant completed: their tokens may come in either order.
-        hold("c1", 1, 100, 150, 200, 5000, 1);
+        // c2 began before c1's grant completed and was granted while c1 held it: two holders at
+        // once, whose tokens may come in either order.
+        hold("c1", 1, 100, 150, 250, 5000, 1);
         hold("c2", 1, 120, 220, 300, 4000, 2);
 
         Checker.Findings findings = check(List.of(), 0, 0, 400);
 
         assertThat(findings.violations()).doesNotContainKey("lock:token-not-increasing");
+    }
+
+    @Test
+    void aWaiterGrantedAfterTheHolderBeganToReleaseMustGetAGreaterToken() {
+        // c2 was already waiting when c1 was granted: only c1's release lets it in, after which
+        // its token must be greater than c1's.
+        hold("c1", 1, 100, 150, 200, 5000, 1);
+        hold("c2", 1, 120, 220, 300, 4000, 2);
+
+        Checker.Findings findings = check(List.of(), 0, 0, 400);
+
+        assertThat(findings.violations()).as("a token that went backwards").containsEntry("lock:token-not-increasing", 1);
+        assertThat(findings.examples()).extracting(Checker.Violation::leases).contains(List.of("c1/1", "c2/1"));
+    }
+
+    @Test
+    void aGrantAfterTheHolderWasToldItLostTheLeaseMustGetAGreaterToken() {
+        // c1 works on (its write already on its way) after it was told at 250 that its lease is
+        // gone; c2, waiting since before c1's grant, is granted at 300 with a smaller token.
+        hold("c1", 1, 100, 110, 900, 5000, 1);
+        history.add(event(250, "c1", 1, Type.SIGNAL, Op.LOST, 5000, -1, "reason=OWNER_CHANGED"));
+        hold("c2", 1, 105, 300, 400, 4000, 2);
+
+        Checker.Findings findings = check(List.of(), 0, 0, 1000);
+
+        assertThat(findings.violations()).containsEntry("lock:token-not-increasing", 1);
+        assertThat(findings.leasesLost()).as("c1's lease, taken by c2").isEqualTo(1);
+        assertThat(findings.lostSignalsMissed()).as("c1 was told").isZero();
+    }
+
+    @Test
+    void aTokenThatWentBackwardsAndWasRejectedAsStaleIsABreachNotALostLease() {
+        hold("c1", 1, 100, 150, 200, 5000, 1);
+        history.add(event(120, "c2", 1, Type.INVOKE, Op.ACQUIRE, -1, -1, ""));
+        history.add(event(220, "c2", 1, Type.OK, Op.ACQUIRE, 4000, -1, ""));
+        history.add(event(221, "c2", 1, Type.FAIL, Op.CLAIM, 4000, -1, "resource=redis reason=stale stored=5000"));
+        history.add(event(230, "c2", 1, Type.INVOKE, Op.RELEASE, 4000, -1, ""));
+        history.add(event(231, "c2", 1, Type.OK, Op.RELEASE, 4000, -1, "outcome=RELEASED"));
+
+        Checker.Findings findings = check(List.of(entry(5000, 1, "c1/1")), 1, 0, 400);
+
+        assertThat(findings.fencedViolations()).as("the stale rejection shows a token that went backwards").isEqualTo(1);
+        assertThat(findings.violations()).containsEntry("lock:token-not-increasing", 1);
+        assertThat(findings.staleRejections()).isEqualTo(1);
+        assertThat(findings.leasesLost()).as("c2's lease was not lost: its token was wrong").isZero();
+        assertThat(findings.lostSignalsMissed()).isZero();
+    }
+
+    @Test
+    void aGrantWithATokenThatWentBackwardsTakesTheLockFromTheEarlierHolder() {
+        // c2 began after c1's grant and was granted while c1 held the lock: c1 lost it, although
+        // its token is the greater; c1 was never told.
+        hold("c1", 1, 100, 110, 900, 5000, 1);
+        hold("c2", 1, 150, 300, 400, 4000, 2);
+
+        Checker.Findings findings = check(List.of(entry(5000, 1, "c1/1"), entry(4000, 2, "c2/1")), 2, 0, 1000);
+
+        assertThat(findings.violations()).containsEntry("lock:token-not-increasing", 1);
+        assertThat(findings.leasesLost()).isEqualTo(1);
+        assertThat(findings.examples()).filteredOn(violation -> violation.kind().equals("lost-signal-missed"))
+                .singleElement().satisfies(violation -> assertThat(violation.description()).startsWith("c1/1"));
     }
 
     @Test
