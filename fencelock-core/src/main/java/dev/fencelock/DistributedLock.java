@@ -7,7 +7,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.Lock;
 
 /**
- * A named lock that every process connected to the same Redis respects.
+ * A named lock that every process connected to the same store (Redis, ZooKeeper) respects.
  *
  * <p>Two views of one lock, with one ownership rule: <b>a lease belongs to its owner token, not to a
  * thread.</b> Every call of the {@link Lease} methods ({@link #acquire}, {@link #tryAcquire},
@@ -19,15 +19,15 @@ import java.util.concurrent.locks.Lock;
  * <p>The {@link Lock} methods ({@link #lock}, {@link #tryLock()}, {@link #lockInterruptibly},
  * {@link #unlock}) bind a hold to the calling thread and are reentrant for it, as
  * {@link java.util.concurrent.locks.ReentrantLock} is: a nested {@code lock()} counts a hold on the
- * thread's lease without touching Redis; only the last {@code unlock()} releases it. A thread whose
+ * thread's lease without touching the store; only the last {@code unlock()} releases it. A thread whose
  * lease was lost (or has run out) acquires anew, with a new token; its holds on the lost lease
  * release nothing, and their {@code unlock()} throws {@link LockLostException}.
  *
  * <p>Threads of one {@link LockClient} waiting for the same name queue locally in FIFO order, and
- * only the first of them talks to Redis; it is woken by the holder's release (pub/sub), or by the
+ * only the first of them talks to the store; it is woken by the holder's release, or by the
  * holder's remaining lease time running out.
  *
- * <p>Every method may throw {@link LockUnavailableException} when Redis does not answer within the
+ * <p>Every method may throw {@link LockUnavailableException} when the store does not answer within the
  * command timeout. Thread-safe.
  */
 public interface DistributedLock extends Lock {
@@ -40,7 +40,7 @@ public interface DistributedLock extends Lock {
      *
      * @param maxWait how long to wait for another holder to release; zero tries once
      * @throws LockTimeoutException if the lock stayed held by someone else for {@code maxWait}
-     * @throws LockUnavailableException if Redis did not answer within the command timeout
+     * @throws LockUnavailableException if the store did not answer within the command timeout
      * @throws LockInterruptedException if the thread was interrupted before or while it waited;
      *     its interrupt status is set again
      * @throws IllegalArgumentException if {@code maxWait} is negative
@@ -55,7 +55,7 @@ public interface DistributedLock extends Lock {
      * Tries once, without waiting.
      *
      * @return the lease, or empty if someone else holds the lock
-     * @throws LockUnavailableException if Redis did not answer within the command timeout
+     * @throws LockUnavailableException if the store did not answer within the command timeout
      */
     Optional<Lease> tryAcquire();
 
@@ -70,7 +70,7 @@ public interface DistributedLock extends Lock {
     /** As {@link #acquireAsync(Duration)}, with the given lease options for this acquisition. */
     CompletableFuture<Lease> acquireAsync(Duration maxWait, LeaseOptions options);
 
-    /** Whether anyone, in any process, holds the lock right now (one round trip to Redis). */
+    /** Whether anyone, in any process, holds the lock right now (one round trip to the store). */
     boolean isLocked();
 
     /**
@@ -86,7 +86,7 @@ public interface DistributedLock extends Lock {
      * Acquires, waiting as long as it takes, like {@link Lock#lock()}: an interrupt while waiting is
      * remembered and re-asserted once the lock is held.
      *
-     * @throws LockUnavailableException if Redis did not answer within the command timeout
+     * @throws LockUnavailableException if the store did not answer within the command timeout
      */
     @Override
     void lock();

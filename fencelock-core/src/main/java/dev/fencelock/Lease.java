@@ -18,7 +18,7 @@ import java.util.function.Consumer;
  *
  * <p>No lease can stop a holder that is paused past its lease from acting on a stale belief. Pass
  * {@link #fencingToken()} to the resource and let it reject writes that carry an older token
- * ({@link FencedRedis} does this for a Redis value).
+ * ({@code dev.fencelock.redis.FencedRedis} does this for a Redis value).
  *
  * <p>Thread-safe.
  */
@@ -76,7 +76,7 @@ public interface Lease extends AutoCloseable {
      * @return {@link ReleaseOutcome#RELEASED}, or {@link ReleaseOutcome#ALREADY_LOST} when the
      *     lease had been lost before (then signalled lost, if it was not yet)
      * @throws IllegalStateException if this lease was already released
-     * @throws LockUnavailableException if Redis did not answer; the key then expires with its lease
+     * @throws LockUnavailableException if the store did not answer; the lock then expires with its lease
      */
     ReleaseOutcome release();
 
@@ -84,7 +84,7 @@ public interface Lease extends AutoCloseable {
      * Releases this lease, like {@link #release()}, but does nothing when called again and does not
      * throw when the lease was already lost (its loss was signalled when it happened).
      *
-     * @throws LockUnavailableException if Redis did not answer; the key then expires with its lease
+     * @throws LockUnavailableException if the store did not answer; the lock then expires with its lease
      */
     @Override
     void close();

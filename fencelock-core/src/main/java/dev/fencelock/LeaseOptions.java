@@ -1,5 +1,6 @@
 package dev.fencelock;
 
+import dev.fencelock.spi.Checks;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -59,10 +60,6 @@ public final class LeaseOptions {
         return new LeaseOptions(lease, renewing, true);
     }
 
-    LeaseOptions withoutInterrupt() {
-        return interruptHolderOnLoss ? new LeaseOptions(lease, renewing, false) : this;
-    }
-
     /** The length of the lease. */
     public Duration lease() {
         return lease;
@@ -78,8 +75,8 @@ public final class LeaseOptions {
         return interruptHolderOnLoss;
     }
 
-    static Duration checkLease(Duration lease) {
-        return Arguments.requireBetween(lease, "lease", MIN_LEASE, MAX_LEASE);
+    private static Duration checkLease(Duration lease) {
+        return Checks.requireBetween(lease, "lease", MIN_LEASE, MAX_LEASE);
     }
 
     @Override

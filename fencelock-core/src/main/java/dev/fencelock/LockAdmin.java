@@ -12,16 +12,16 @@ public interface LockAdmin {
     /**
      * The state of the lock called {@code name}.
      *
-     * @throws LockUnavailableException if Redis did not answer within the command timeout
+     * @throws LockUnavailableException if the store did not answer within the command timeout
      */
     LockInfo inspect(String name);
 
     /**
-     * The locks currently held whose names match {@code pattern}, a Redis glob ({@code *} for
-     * all), found with SCAN (never KEYS), at most {@code limit} of them, in no particular order.
+     * The locks currently held whose names match {@code pattern}, a glob ({@code *} for
+     * all; on Redis found with SCAN, never KEYS), at most {@code limit} of them, in no particular order.
      *
      * @throws IllegalArgumentException if {@code limit} is not between 1 and 100,000
-     * @throws LockUnavailableException if Redis did not answer within the command timeout
+     * @throws LockUnavailableException if the store did not answer within the command timeout
      */
     List<LockInfo> list(String pattern, int limit);
 
@@ -31,7 +31,7 @@ public interface LockAdmin {
      * incident; never part of normal operation.
      *
      * @return what was removed, or empty when the lock was free
-     * @throws LockUnavailableException if Redis did not answer within the command timeout
+     * @throws LockUnavailableException if the store did not answer within the command timeout
      */
     Optional<LockInfo> forceRelease(String name);
 }

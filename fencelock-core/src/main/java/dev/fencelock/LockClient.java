@@ -1,8 +1,9 @@
 package dev.fencelock;
 
 /**
- * A connection to Redis that hands out {@link DistributedLock}s. Create one per application with
- * {@link RedisLocks#connect(String)} and share it: it holds one command connection, one pub/sub
+ * A connection to a lock store that hands out {@link DistributedLock}s. Create one per application
+ * with a store's entry point ({@code dev.fencelock.redis.RedisLocks.connect(uri)}) and share it: on
+ * Redis it holds one command connection, one pub/sub
  * connection and one renewal thread for all of its locks.
  *
  * <p>Thread-safe.

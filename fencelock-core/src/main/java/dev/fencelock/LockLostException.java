@@ -10,12 +10,12 @@ public final class LockLostException extends LockException {
 
     /** Why a lease was lost. */
     public enum Reason {
-        /** A renewal found the lock key gone: deleted, expired, or wiped by a Redis restart or failover. */
+        /** A renewal found the lock key gone: deleted, expired, or wiped by a restart or failover of the store. */
         KEY_GONE,
         /** A renewal found the lock key holding another owner's token. */
         OWNER_CHANGED,
         /**
-         * The lease ran out on the local monotonic clock before a renewal was confirmed: Redis was
+         * The lease ran out on the local monotonic clock before a renewal was confirmed: the store was
          * unreachable, or the holder itself was paused, or the lease was fixed and not renewed.
          */
         EXPIRED,

@@ -1,7 +1,7 @@
 package dev.fencelock;
 
 /**
- * Redis could not be reached or did not answer within the command timeout. Thrown within the
+ * The store (Redis, ZooKeeper) could not be reached or did not answer within the command timeout. Thrown within the
  * timeout, never after an unbounded wait. The message names the server as {@code host:port},
  * never its credentials.
  */

@@ -1,6 +1,6 @@
 package dev.fencelock;
 
-/** What a release found in Redis. */
+/** What a release found in the store. */
 public enum ReleaseOutcome {
     /** The lock key held this lease's owner token and was deleted: the lock is free. */
     RELEASED,

@@ -3,8 +3,8 @@ package dev.fencelock.bench;
 import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockClient;
-import dev.fencelock.LockClientOptions;
-import dev.fencelock.RedisLocks;
+import dev.fencelock.redis.RedisLockOptions;
+import dev.fencelock.redis.RedisLocks;
 import dev.fencelock.testkit.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,7 +60,7 @@ final class HeldLeases {
     private Result fencelock(Settings.LeaseStep step) throws Exception {
         Duration lease = settings.renewLease();
         Duration commandTimeout = lease.dividedBy(4).compareTo(Duration.ofSeconds(2)) < 0 ? lease.dividedBy(4) : Duration.ofSeconds(2);
-        try (LockClient client = RedisLocks.connect(LockClientOptions.builder(redis.uri())
+        try (LockClient client = RedisLocks.connect(RedisLockOptions.builder(redis.uri())
                 .defaultLease(lease).commandTimeout(commandTimeout).build())) {
             List<Lease> held = new ArrayList<>(step.leases());
             return window("fencelock", step, () -> {

@@ -32,7 +32,7 @@ final class Report {
                 "JDK: " + System.getProperty("java.vm.vendor") + " " + System.getProperty("java.runtime.version")
                         + " (" + System.getProperty("java.vm.name") + "), max heap "
                         + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB",
-                "Redis: " + redisVersion + "; fencelock " + version("dev.fencelock", "fencelock-core")
+                "Redis: " + redisVersion + "; fencelock " + version("dev.fencelock", "fencelock-redis")
                         + ", Lettuce " + version("io.lettuce", "lettuce-core")
                         + ", Redisson " + version("org.redisson", "redisson")
                         + ", Curator " + version("org.apache.curator", "curator-recipes")

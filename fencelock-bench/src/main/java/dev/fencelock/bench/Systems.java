@@ -1,7 +1,7 @@
 package dev.fencelock.bench;
 
 import dev.fencelock.LockClient;
-import dev.fencelock.RedisLocks;
+import dev.fencelock.redis.RedisLocks;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;

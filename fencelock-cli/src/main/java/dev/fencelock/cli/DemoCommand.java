@@ -1,9 +1,9 @@
 package dev.fencelock.cli;
 
-import dev.fencelock.FencedRedis;
 import dev.fencelock.Lease;
 import dev.fencelock.LockClient;
-import dev.fencelock.RedisLocks;
+import dev.fencelock.redis.FencedRedis;
+import dev.fencelock.redis.RedisLocks;
 import dev.fencelock.testkit.RedisServer;
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,12 +1,13 @@
 package dev.fencelock.cli;
 
 import dev.fencelock.DistributedLock;
-import dev.fencelock.FencedRedis;
 import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockClient;
 import dev.fencelock.LockLostException;
-import dev.fencelock.RedisLocks;
+import dev.fencelock.redis.FencedRedis;
+import dev.fencelock.redis.RedisLockOptions;
+import dev.fencelock.redis.RedisLocks;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -87,7 +88,10 @@ final class DemoWorker {
     }
 
     private static void holdUntilToldToWrite(String uri, Duration lease) throws Exception {
-        try (LockClient locks = RedisLocks.connect(uri);
+        // The short lease makes the frozen holder's loss quick to see; every lease must be longer
+        // than three command timeouts.
+        RedisLockOptions options = RedisLockOptions.builder(uri).defaultLease(lease).commandTimeout(lease.dividedBy(4)).build();
+        try (LockClient locks = RedisLocks.connect(options);
                 FencedRedis resource = RedisLocks.fencedRedis(uri)) {
             Lease held = locks.lock(DemoCommand.LOCK).acquire(Duration.ofSeconds(10), LeaseOptions.renewing(lease));
             System.out.println("acquired with fencing token " + held.fencingToken());

@@ -1,8 +1,8 @@
 package dev.fencelock.cli;
 
 import dev.fencelock.LockClient;
-import dev.fencelock.LockClientOptions;
-import dev.fencelock.RedisLocks;
+import dev.fencelock.redis.RedisLockOptions;
+import dev.fencelock.redis.RedisLocks;
 import java.time.Duration;
 import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
@@ -22,7 +22,7 @@ final class RedisOptions {
             description = "Redis URI (default: $REDIS_URL, else " + DEFAULT_URI + "). Give it three or more times for Redlock.")
     List<String> uris;
 
-    @Option(names = "--namespace", paramLabel = "PREFIX", defaultValue = LockClientOptions.DEFAULT_NAMESPACE,
+    @Option(names = "--namespace", paramLabel = "PREFIX", defaultValue = RedisLockOptions.DEFAULT_NAMESPACE,
             description = "prefix of the lock keys (default: ${DEFAULT-VALUE})")
     String namespace;
 
@@ -42,14 +42,14 @@ final class RedisOptions {
     LockClient connect(Duration lease) {
         Duration quarter = lease.dividedBy(4);
         Duration commandTimeout = quarter.compareTo(MAX_COMMAND_TIMEOUT) < 0 ? quarter : MAX_COMMAND_TIMEOUT;
-        LockClientOptions options;
+        RedisLockOptions options;
         try {
             List<String> given = uris();
-            LockClientOptions.Builder builder = given.size() == 1
-                    ? LockClientOptions.builder(given.get(0))
-                    : LockClientOptions.redlock(given);
+            RedisLockOptions.Builder builder = given.size() == 1
+                    ? RedisLockOptions.builder(given.get(0))
+                    : RedisLockOptions.redlock(given);
             if (given.size() > 1) {
-                Duration nodeTimeout = LockClientOptions.DEFAULT_REDLOCK_NODE_TIMEOUT;
+                Duration nodeTimeout = RedisLockOptions.DEFAULT_REDLOCK_NODE_TIMEOUT;
                 builder.redlockNodeTimeout(nodeTimeout.compareTo(commandTimeout) < 0 ? nodeTimeout : commandTimeout);
             }
             options = builder.namespace(namespace).defaultLease(lease).commandTimeout(commandTimeout).build();
@@ -60,6 +60,6 @@ final class RedisOptions {
     }
 
     LockClient connect() {
-        return connect(LockClientOptions.DEFAULT_LEASE);
+        return connect(RedisLockOptions.DEFAULT_LEASE);
     }
 }

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fencelock.Lease;
 import dev.fencelock.LockClient;
-import dev.fencelock.RedisLocks;
+import dev.fencelock.redis.RedisLocks;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.RedisTest;
 import java.io.IOException;

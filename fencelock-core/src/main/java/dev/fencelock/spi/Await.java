@@ -1,21 +1,28 @@
-package dev.fencelock;
+package dev.fencelock.spi;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
- * Waits for a Redis call's outcome on a caller thread, bounded: Lettuce enforces the command
- * timeout itself, and the bound here guards against a future that is never completed. Not
+ * Waits for a store call's outcome on a caller thread, bounded: the store's client enforces its
+ * call timeout itself, and the bound here guards against a future that is never completed. Not
  * interruptible, since the wait is short and bounded; an interrupt is re-asserted afterwards.
  */
-final class Await {
+public final class Await {
     private Await() {}
 
-    static <T> T bounded(CompletableFuture<T> future, Duration bound, Function<Throwable, RuntimeException> unavailable) {
+    /**
+     * The value of {@code future}, waiting at most {@code bound}.
+     *
+     * @throws RuntimeException the future's own failure when it is one; else {@code unavailable}
+     *     applied to the failure or to the timeout
+     */
+    public static <T> T bounded(CompletableFuture<T> future, Duration bound, Function<Throwable, RuntimeException> unavailable) {
         long deadline = System.nanoTime() + bound.toNanos();
         boolean interrupted = false;
         try {
@@ -25,7 +32,7 @@ final class Await {
                 } catch (InterruptedException e) {
                     interrupted = true;
                 } catch (ExecutionException e) {
-                    Throwable cause = RedisNode.unwrap(e);
+                    Throwable cause = unwrap(e);
                     throw cause instanceof RuntimeException runtime ? runtime : unavailable.apply(cause);
                 } catch (TimeoutException e) {
                     future.cancel(false);
@@ -37,5 +44,13 @@ final class Await {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** The cause inside the {@link CompletionException}s and {@link ExecutionException}s around it. */
+    public static Throwable unwrap(Throwable e) {
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
     }
 }

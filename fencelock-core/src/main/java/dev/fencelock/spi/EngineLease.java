@@ -1,4 +1,7 @@
-package dev.fencelock;
+package dev.fencelock.spi;
+
+import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockLostException;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -18,16 +21,16 @@ import java.util.function.Function;
  * {@code RELEASED} or {@code LOST}, by compare-and-set, so a renewal reply that arrives after a
  * release cannot report the released lease lost, and a loss is signalled exactly once.
  */
-final class RedisLease {
+final class EngineLease {
     private enum State { ACQUIRING, HELD, RELEASED, LOST }
 
-    private final LockKeys keys;
+    private final String name;
     private final String owner;
     private final LeaseOptions options;
     /** The thread that holds the lease through the Lock view and asked to be interrupted on loss; else null. */
     private final Thread interruptOnLoss;
     private final Ticker ticker;
-    private final Consumer<RedisLease> onEnd;
+    private final Consumer<EngineLease> onEnd;
     private final AtomicReference<State> state = new AtomicReference<>(State.ACQUIRING);
     private final AtomicBoolean ended = new AtomicBoolean();
     private final CompletableFuture<LockLostException> lost = new CompletableFuture<>();
@@ -44,9 +47,9 @@ final class RedisLease {
     /** Renewer-confined: after a failed renewal, the earliest time of the next try. */
     long retryAt;
 
-    RedisLease(LockKeys keys, String owner, LeaseOptions options, Thread interruptOnLoss, Ticker ticker,
-            Executor callbacks, Consumer<RedisLease> onEnd) {
-        this.keys = keys;
+    EngineLease(String name, String owner, LeaseOptions options, Thread interruptOnLoss, Ticker ticker,
+            Executor callbacks, Consumer<EngineLease> onEnd) {
+        this.name = name;
         this.owner = owner;
         this.options = options;
         this.interruptOnLoss = interruptOnLoss;
@@ -55,8 +58,8 @@ final class RedisLease {
         this.lostSignal = lost.thenApplyAsync(Function.identity(), callbacks).minimalCompletionStage();
     }
 
-    LockKeys keys() {
-        return keys;
+    String name() {
+        return name;
     }
 
     String owner() {
@@ -135,7 +138,7 @@ final class RedisLease {
             return;
         }
         if (state.get() == State.RELEASED) {
-            throw new IllegalStateException("the lease of lock '" + keys.name() + "' (fencing token "
+            throw new IllegalStateException("the lease of lock '" + name + "' (fencing token "
                     + fencingToken + ") was released");
         }
         throw lostNow();
@@ -187,8 +190,8 @@ final class RedisLease {
     }
 
     private void signalLost(LockLostException.Reason reason, boolean interruptHolder) {
-        LockLostException exception = new LockLostException(keys.name(), reason, "the lease of lock '"
-                + keys.name() + "' (fencing token " + fencingToken + ") was lost: " + describe(reason));
+        LockLostException exception = new LockLostException(name, reason, "the lease of lock '"
+                + name + "' (fencing token " + fencingToken + ") was lost: " + describe(reason));
         // Completed at once, so that checkValid() throws from now on.
         lost.complete(exception);
         if (interruptHolder && interruptOnLoss != null) {
@@ -206,10 +209,10 @@ final class RedisLease {
     private String describe(LockLostException.Reason reason) {
         return switch (reason) {
             case KEY_GONE -> "its key was gone when the watchdog renewed it (deleted, or expired, or lost in a"
-                    + " Redis restart or failover)";
+                    + " restart or failover of the store)";
             case OWNER_CHANGED -> "its key was held by another owner when the watchdog renewed it";
             case EXPIRED -> "it ran out (" + options.lease() + ") before a renewal was confirmed"
-                    + (options.isRenewing() ? ": Redis did not answer, or this process was paused" : "");
+                    + (options.isRenewing() ? ": the store did not answer, or this process was paused" : "");
             case CLIENT_CLOSED -> "its LockClient was closed while it was held";
         };
     }

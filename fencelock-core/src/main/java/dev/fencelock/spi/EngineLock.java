@@ -1,4 +1,13 @@
-package dev.fencelock;
+package dev.fencelock.spi;
+
+import dev.fencelock.DistributedLock;
+import dev.fencelock.Lease;
+import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockException;
+import dev.fencelock.LockInterruptedException;
+import dev.fencelock.LockLostException;
+import dev.fencelock.LockTimeoutException;
+import dev.fencelock.ReleaseOutcome;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -10,29 +19,29 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 
 /**
- * A {@link DistributedLock} over the client's servers: a name and the lease options of its
- * {@code Lock} view. The lease methods start an acquisition of their own every time; only the
+ * A {@link DistributedLock} of the engine: a name and the lease options of its {@code Lock} view. The lease methods start an acquisition of their own every time; only the
  * {@code Lock} view is reentrant, per thread.
  */
-final class RedisLock implements DistributedLock {
+final class EngineLock implements DistributedLock {
     private static final Duration FOREVER = Duration.ofNanos(Long.MAX_VALUE);
 
-    private final RedisLockClient client;
-    private final LockKeys keys;
+    private final LockEngine client;
+    private final String name;
     private final LeaseOptions lockViewOptions;
     /** The Lock view's options less the interrupt, which binds to a thread and so to the Lock view alone. */
     private final LeaseOptions leaseOptions;
 
-    RedisLock(RedisLockClient client, LockKeys keys, LeaseOptions lockViewOptions) {
+    EngineLock(LockEngine client, String name, LeaseOptions lockViewOptions) {
         this.client = client;
-        this.keys = keys;
+        this.name = name;
         this.lockViewOptions = lockViewOptions;
-        this.leaseOptions = lockViewOptions.withoutInterrupt();
+        this.leaseOptions = lockViewOptions.isRenewing()
+                ? LeaseOptions.renewing(lockViewOptions.lease()) : LeaseOptions.fixed(lockViewOptions.lease());
     }
 
     @Override
     public String name() {
-        return keys.name();
+        return name;
     }
 
     @Override
@@ -44,10 +53,10 @@ final class RedisLock implements DistributedLock {
     public Lease acquire(Duration maxWait, LeaseOptions options) {
         try {
             throwIfInterrupted();
-            return awaitInterruptibly(client.acquire(keys, maxWait, checkLeaseOptions(options), null));
+            return awaitInterruptibly(client.acquire(name, maxWait, checkLeaseOptions(options), null));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new LockInterruptedException("interrupted while waiting for lock '" + keys.name()
+            throw new LockInterruptedException("interrupted while waiting for lock '" + name
                     + "'; the acquisition was abandoned and the thread's interrupt status is set again", e);
         }
     }
@@ -64,7 +73,7 @@ final class RedisLock implements DistributedLock {
 
     @Override
     public CompletableFuture<Lease> acquireAsync(Duration maxWait, LeaseOptions options) {
-        CompletableFuture<Lease> acquisition = client.acquire(keys, maxWait, checkLeaseOptions(options), null);
+        CompletableFuture<Lease> acquisition = client.acquire(name, maxWait, checkLeaseOptions(options), null);
         // The caller's continuations run on a callback thread, never on an event loop (where a
         // blocking close() would stall every reply) or on the JDK's timer thread.
         // handleAsync, not thenApplyAsync: a failure, too, must be delivered on a callback thread.
@@ -84,7 +93,7 @@ final class RedisLock implements DistributedLock {
 
     @Override
     public boolean isLocked() {
-        return client.isLocked(keys);
+        return client.isLocked(name);
     }
 
     @Override
@@ -94,7 +103,7 @@ final class RedisLock implements DistributedLock {
 
     @Override
     public int holdCount() {
-        LocalLock local = client.localLock(keys.name());
+        LocalLock local = client.localLock(name);
         return local == null ? 0 : local.holdCount(Thread.currentThread());
     }
 
@@ -142,29 +151,29 @@ final class RedisLock implements DistributedLock {
     @Override
     public void unlock() {
         Thread thread = Thread.currentThread();
-        LocalLock local = client.localLock(keys.name());
+        LocalLock local = client.localLock(name);
         Hold hold = local == null ? null : local.unhold(thread);
         if (hold == null) {
-            throw new IllegalMonitorStateException("the current thread does not hold lock '" + keys.name() + "'");
+            throw new IllegalMonitorStateException("the current thread does not hold lock '" + name + "'");
         }
         boolean lost = local.stillHolds(thread, hold)
                 ? hold.lease().isLost()
                 : hold.release() == ReleaseOutcome.ALREADY_LOST;
         if (lost) {
             LockLostException exception = hold.lease().lostNow();
-            throw exception != null ? exception : new LockLostException(keys.name(), LockLostException.Reason.KEY_GONE,
-                    "the lease of lock '" + keys.name() + "' was lost before unlock");
+            throw exception != null ? exception : new LockLostException(name, LockLostException.Reason.KEY_GONE,
+                    "the lease of lock '" + name + "' was lost before unlock");
         }
     }
 
     @Override
     public Condition newCondition() {
-        throw new UnsupportedOperationException("a distributed lock has no conditions: lock '" + keys.name() + "'");
+        throw new UnsupportedOperationException("a distributed lock has no conditions: lock '" + name + "'");
     }
 
     private Optional<Lease> tryAcquire(LeaseOptions options, Thread interruptTarget) {
         try {
-            return Optional.of(awaitUninterruptibly(client.acquire(keys, Duration.ZERO, options, interruptTarget)));
+            return Optional.of(awaitUninterruptibly(client.acquire(name, Duration.ZERO, options, interruptTarget)));
         } catch (LockTimeoutException e) {
             return Optional.empty();
         }
@@ -172,13 +181,13 @@ final class RedisLock implements DistributedLock {
 
     /** A further hold for the calling thread if it holds the lock through the Lock view. */
     private boolean reenter() {
-        LocalLock local = client.localLock(keys.name());
+        LocalLock local = client.localLock(name);
         return local != null && local.reenter(Thread.currentThread());
     }
 
     /** A new acquisition for the Lock view, its lease bound to the calling thread. */
     private CompletableFuture<Lease> acquireForThisThread(Duration maxWait) {
-        return client.acquire(keys, maxWait, lockViewOptions, interruptTarget());
+        return client.acquire(name, maxWait, lockViewOptions, interruptTarget());
     }
 
     /** The calling thread when the Lock view's options ask for it to be interrupted on loss. */
@@ -246,7 +255,7 @@ final class RedisLock implements DistributedLock {
     }
 
     private static RuntimeException rethrow(ExecutionException e) {
-        Throwable cause = RedisNode.unwrap(e);
+        Throwable cause = Await.unwrap(e);
         if (cause instanceof RuntimeException runtime) {
             // Rethrown with this thread's stack, keeping the original as the cause.
             if (runtime instanceof LockTimeoutException timeout) {
@@ -259,6 +268,6 @@ final class RedisLock implements DistributedLock {
 
     @Override
     public String toString() {
-        return "DistributedLock{" + keys.name() + "}";
+        return "DistributedLock{" + name + "}";
     }
 }

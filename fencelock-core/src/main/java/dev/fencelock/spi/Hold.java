@@ -1,4 +1,8 @@
-package dev.fencelock;
+package dev.fencelock.spi;
+
+import dev.fencelock.Lease;
+import dev.fencelock.LockLostException;
+import dev.fencelock.ReleaseOutcome;
 
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -10,12 +14,12 @@ import java.util.function.Consumer;
  * is reported once; a second one is refused).
  */
 final class Hold implements Lease {
-    private final RedisLockClient client;
+    private final LockEngine client;
     private final LocalLock local;
-    private final RedisLease lease;
+    private final EngineLease lease;
     private final AtomicBoolean released = new AtomicBoolean();
 
-    Hold(RedisLockClient client, LocalLock local, RedisLease lease) {
+    Hold(LockEngine client, LocalLock local, EngineLease lease) {
         this.client = client;
         this.local = local;
         this.lease = lease;
@@ -23,7 +27,7 @@ final class Hold implements Lease {
 
     @Override
     public String lockName() {
-        return lease.keys().name();
+        return lease.name();
     }
 
     @Override
@@ -81,7 +85,7 @@ final class Hold implements Lease {
         return local;
     }
 
-    RedisLease lease() {
+    EngineLease lease() {
         return lease;
     }
 

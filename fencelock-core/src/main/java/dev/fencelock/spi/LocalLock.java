@@ -1,4 +1,4 @@
-package dev.fencelock;
+package dev.fencelock.spi;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -8,7 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The in-process side of one lock name within one client: a FIFO gate that lets one acquisition at
- * a time talk to Redis (so that threads of one JVM waiting for the same name share one remote
+ * a time talk to the store (so that threads of one JVM waiting for the same name share one remote
  * waiter), the lease currently held through this client, and the holds taken through the
  * {@link java.util.concurrent.locks.Lock} view, per thread. Only that view is reentrant: a lease
  * belongs to its owner token, and every other acquisition waits at the gate like any other.
@@ -17,13 +17,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * or when the lease it won ends (released or lost).
  */
 final class LocalLock {
-    private final LockKeys keys;
+    private final String name;
     /** Acquisitions in progress plus holds not yet released; guarded by the client's map. */
     int references;
     // Guarded by this.
     private boolean gateTaken;
     private final Deque<CompletableFuture<Handover>> gateQueue = new ArrayDeque<>();
-    private RedisLease current;
+    private EngineLease current;
     /** What the current lease hands to the next acquisition when it ends; only while the gate is taken. */
     private Handover handover;
     /**
@@ -32,16 +32,16 @@ final class LocalLock {
      */
     private final Map<Thread, Deque<Hold>> threadHolds = new ConcurrentHashMap<>();
 
-    LocalLock(LockKeys keys) {
-        this.keys = keys;
+    LocalLock(String name) {
+        this.name = name;
     }
 
-    LockKeys keys() {
-        return keys;
+    String name() {
+        return name;
     }
 
     /**
-     * Completes when this acquisition may talk to Redis: at once when nobody else in this client
+     * Completes when this acquisition may talk to the store: at once when nobody else in this client
      * does. Its value is what the previous lease handed on, or null.
      */
     synchronized CompletableFuture<Handover> enterGate() {
@@ -86,11 +86,11 @@ final class LocalLock {
     }
 
     /**
-     * The subscription kept for the next acquisition, when threads still wait at the gate (a
+     * The watch kept for the next acquisition, when threads still wait at the gate (a
      * release then queues this client behind the one it wakes); null otherwise.
      */
-    synchronized LockServers.Subscription subscriptionForWaiters() {
-        return handover != null && hasWaiters() ? handover.subscription() : null;
+    synchronized ReleaseWatch watchForWaiters() {
+        return handover != null && hasWaiters() ? handover.watch() : null;
     }
 
     /**
@@ -99,9 +99,9 @@ final class LocalLock {
      * did not queue this client, it tries at once). Ignored when {@code lease} has already ended
      * (it was found lost first): that acquisition tries at once, and a failed try keeps the place.
      */
-    synchronized void releasedWithWaiters(RedisLease lease, CompletableFuture<Void> nextRelease, Runnable leaveQueue) {
+    synchronized void releasedWithWaiters(EngineLease lease, CompletableFuture<Void> nextRelease, Runnable leaveQueue) {
         if (current == lease && handover != null) {
-            handover = new Handover(handover.subscription(), nextRelease, leaveQueue);
+            handover = new Handover(handover.watch(), nextRelease, leaveQueue);
         }
     }
 
@@ -111,12 +111,12 @@ final class LocalLock {
     }
 
     /**
-     * Records the lease just won by the acquisition that holds the gate, and the subscription that
+     * Records the lease just won by the acquisition that holds the gate, and the watch that
      * acquisition waited with (or null), kept for the acquisition after it.
      */
-    synchronized void held(RedisLease lease, LockServers.Subscription subscription) {
+    synchronized void held(EngineLease lease, ReleaseWatch watch) {
         current = lease;
-        handover = subscription == null ? null : Handover.subscribed(subscription);
+        handover = watch == null ? null : Handover.watching(watch);
     }
 
     /**
@@ -170,12 +170,12 @@ final class LocalLock {
         return (int) holds.stream().takeWhile(hold -> hold == top).count();
     }
 
-    synchronized RedisLease currentLease() {
+    synchronized EngineLease currentLease() {
         return current;
     }
 
     /** Forgets the ended lease and passes the gate on. */
-    void ended(RedisLease lease) {
+    void ended(EngineLease lease) {
         synchronized (this) {
             if (current == lease) {
                 current = null;

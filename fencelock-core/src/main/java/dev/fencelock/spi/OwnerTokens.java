@@ -1,4 +1,4 @@
-package dev.fencelock;
+package dev.fencelock.spi;
 
 import java.security.SecureRandom;
 import java.util.HexFormat;

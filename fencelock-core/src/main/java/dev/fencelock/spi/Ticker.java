@@ -1,8 +1,8 @@
-package dev.fencelock;
+package dev.fencelock.spi;
 
 /**
- * The one clock that lease arithmetic reads: monotonic nanoseconds, never the wall clock. A seam so
- * that lease deadlines can be tested without sleeping.
+ * The one clock that the engine's lease arithmetic reads: monotonic nanoseconds, never the wall
+ * clock. A seam so that lease deadlines can be tested without sleeping.
  */
 @FunctionalInterface
 interface Ticker {

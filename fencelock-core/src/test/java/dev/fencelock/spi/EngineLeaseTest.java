@@ -1,30 +1,32 @@
-package dev.fencelock;
+package dev.fencelock.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockLostException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** Lease arithmetic on the local monotonic clock, without a server and without sleeping. */
-class RedisLeaseTest {
+class EngineLeaseTest {
     private final FakeTicker ticker = new FakeTicker();
     private final AtomicInteger ends = new AtomicInteger();
 
-    private RedisLease lease(LeaseOptions options) {
+    private EngineLease lease(LeaseOptions options) {
         return lease(options, null);
     }
 
-    private RedisLease lease(LeaseOptions options, Thread interruptOnLoss) {
-        return new RedisLease(LockKeys.of("fencelock:", "orders:42"), "owner", options, interruptOnLoss,
+    private EngineLease lease(LeaseOptions options, Thread interruptOnLoss) {
+        return new EngineLease("orders:42", "owner", options, interruptOnLoss,
                 ticker, Runnable::run, ended -> ends.incrementAndGet());
     }
 
     @Test
     void remainingCountsFromWhenTheAcquireWasSent() {
-        RedisLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)));
+        EngineLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)));
         long sentAt = ticker.nanoTime();
         ticker.advance(Duration.ofMillis(2)); // the round trip
         lease.granted(7, sentAt, lease.options().lease());
@@ -37,7 +39,7 @@ class RedisLeaseTest {
 
     @Test
     void renewalIsDueAtAThirdOfTheLease() {
-        RedisLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)));
+        EngineLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)));
         long sentAt = ticker.nanoTime();
         lease.granted(7, sentAt, lease.options().lease());
         assertThat(lease.renewalDueAt() - sentAt).isEqualTo(TimeUnit.SECONDS.toNanos(10));
@@ -50,7 +52,7 @@ class RedisLeaseTest {
 
     @Test
     void aLeasePastItsDeadlineIsReportedLostOnceAndCheckValidThrows() {
-        RedisLease lease = lease(LeaseOptions.fixed(Duration.ofSeconds(5)));
+        EngineLease lease = lease(LeaseOptions.fixed(Duration.ofSeconds(5)));
         lease.granted(7, ticker.nanoTime(), lease.options().lease());
         ticker.advance(Duration.ofSeconds(5));
 
@@ -68,7 +70,7 @@ class RedisLeaseTest {
 
     @Test
     void aRenewalAfterTheReleaseDoesNotRevive() {
-        RedisLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)));
+        EngineLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)));
         lease.granted(7, ticker.nanoTime(), lease.options().lease());
         assertThat(lease.markReleased()).isTrue();
 
@@ -80,7 +82,7 @@ class RedisLeaseTest {
 
     @Test
     void aRedlockLeaseIsValidForItsLeaseLessTheDriftAllowance() {
-        RedisLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(10)));
+        EngineLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(10)));
         long sentAt = ticker.nanoTime();
         lease.granted(7, sentAt, Duration.ofMillis(9_898));
         ticker.advance(Duration.ofMillis(9_897));
@@ -91,7 +93,7 @@ class RedisLeaseTest {
 
     @Test
     void aLostLeaseInterruptsTheThreadItIsBoundTo() {
-        RedisLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)).interruptHolderOnLoss(), Thread.currentThread());
+        EngineLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)).interruptHolderOnLoss(), Thread.currentThread());
         lease.granted(7, ticker.nanoTime(), lease.options().lease());
         lease.markLost(LockLostException.Reason.OWNER_CHANGED);
         assertThat(Thread.interrupted()).as("holder interrupted").isTrue();
@@ -99,7 +101,7 @@ class RedisLeaseTest {
 
     @Test
     void aLostLeaseBoundToNoThreadInterruptsNone() {
-        RedisLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)));
+        EngineLease lease = lease(LeaseOptions.renewing(Duration.ofSeconds(30)));
         lease.granted(7, ticker.nanoTime(), lease.options().lease());
         lease.markLost(LockLostException.Reason.OWNER_CHANGED);
         assertThat(Thread.interrupted()).isFalse();

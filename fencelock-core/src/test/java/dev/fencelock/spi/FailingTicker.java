@@ -1,4 +1,4 @@
-package dev.fencelock;
+package dev.fencelock.spi;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;

@@ -1,4 +1,4 @@
-package dev.fencelock;
+package dev.fencelock.spi;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;

@@ -1,5 +1,6 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
+import dev.fencelock.LockUnavailableException;
 import java.util.Optional;
 
 /**

@@ -1,4 +1,7 @@
-package dev.fencelock;
+package dev.fencelock.redis;
+
+import dev.fencelock.LockClient;
+import dev.fencelock.spi.Checks;
 
 /**
  * The Redis names of one lock. The hash tag {@code {name}} puts all of them in one Cluster hash
@@ -19,9 +22,9 @@ record LockKeys(String name, String lock, String fence, String channel, String w
         String lastRelease) {
 
     static LockKeys of(String namespace, String name) {
-        Arguments.requireLength(name, "name", 1, LockClient.MAX_NAME_LENGTH);
+        Checks.requireLength(name, "name", 1, LockClient.MAX_NAME_LENGTH);
         requireNoHashTagBraces(name, "name");
-        Arguments.requireWellFormed(name, "name");
+        Checks.requireWellFormed(name, "name");
         String lock = namespace + "{" + name + "}";
         return new LockKeys(name, lock, lock + ":fence", lock + ":released", lock + ":waiters",
                 lock + ":waiter-deadlines", lock + ":last-release");

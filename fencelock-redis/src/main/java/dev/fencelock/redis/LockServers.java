@@ -1,9 +1,14 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
+import dev.fencelock.LockUnavailableException;
+import dev.fencelock.spi.Await;
+import dev.fencelock.spi.ReleaseWatch;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -31,11 +36,11 @@ final class LockServers implements AutoCloseable {
     private final List<RedisNode> nodes;
     private final List<ReleaseSubscriptions> subscriptions;
     /** This client in the waiter queues of the locks it waits for: one remote waiter per name (the gate). */
-    private final String waiterId = new OwnerTokens().next();
+    private final String waiterId = randomId();
     private final int quorum;
-    private final LockClientOptions options;
+    private final RedisLockOptions options;
 
-    private LockServers(ClientResources resources, List<RedisNode> nodes, LockClientOptions options) {
+    private LockServers(ClientResources resources, List<RedisNode> nodes, RedisLockOptions options) {
         this.resources = resources;
         this.nodes = List.copyOf(nodes);
         this.options = options;
@@ -51,7 +56,7 @@ final class LockServers implements AutoCloseable {
      *
      * @throws LockUnavailableException if no quorum of the servers can be reached
      */
-    static LockServers connect(LockClientOptions options) {
+    static LockServers connect(RedisLockOptions options) {
         ClientResources resources = DefaultClientResources.create();
         try {
             if (options.isCluster()) {
@@ -185,7 +190,7 @@ final class LockServers implements AutoCloseable {
     }
 
     private Throwable describe(RedisNode node, Throwable error) {
-        Throwable cause = RedisNode.unwrap(error);
+        Throwable cause = Await.unwrap(error);
         return cause instanceof TimeoutException
                 ? new LockUnavailableException("Redis at " + node.server() + " did not answer within "
                         + options.redlockNodeTimeout(), cause)
@@ -201,7 +206,7 @@ final class LockServers implements AutoCloseable {
                     List<ReleaseSubscriptions.Subscription> subscribed = each.stream()
                             .filter(f -> !f.isCompletedExceptionally()).map(CompletableFuture::join).toList();
                     if (subscribed.isEmpty() && isSingle()) {
-                        throw new CompletionException(RedisNode.unwrap(each.get(0).handle((s, e) -> e).join()));
+                        throw new CompletionException(Await.unwrap(each.get(0).handle((s, e) -> e).join()));
                     }
                     return new Subscription(subscribed);
                 });
@@ -226,6 +231,13 @@ final class LockServers implements AutoCloseable {
 
     String waiterId() {
         return waiterId;
+    }
+
+    /** 128 random bits in hex: this client in the waiter queues, never guessable. */
+    private static String randomId() {
+        byte[] bytes = new byte[16];
+        new SecureRandom().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
     }
 
     /**
@@ -293,7 +305,7 @@ final class LockServers implements AutoCloseable {
     }
 
     /** An acquisition's interest in one lock's release channel on every server. */
-    static final class Subscription implements AutoCloseable {
+    static final class Subscription implements ReleaseWatch {
         private final List<ReleaseSubscriptions.Subscription> parts;
         // Guarded by this: the servers' next releases, and the future of the first of them.
         private List<CompletableFuture<Void>> partReleases = List.of();
@@ -308,7 +320,8 @@ final class LockServers implements AutoCloseable {
          * The same future until a server announces a release, so that a waiter that asks before
          * every try adds no dependents to the servers' futures.
          */
-        synchronized CompletableFuture<Void> nextRelease() {
+        @Override
+        public synchronized CompletableFuture<Void> nextRelease() {
             if (parts.size() == 1) {
                 return parts.get(0).nextRelease();
             }

@@ -1,4 +1,4 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
 import io.lettuce.core.RedisURI;
 import java.util.Objects;

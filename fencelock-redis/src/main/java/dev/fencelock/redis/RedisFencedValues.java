@@ -1,4 +1,4 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.resource.ClientResources;
@@ -17,7 +17,7 @@ final class RedisFencedValues implements FencedRedis {
     private final ClientResources resources = DefaultClientResources.create();
     private final RedisNode node;
 
-    RedisFencedValues(LockClientOptions options) {
+    RedisFencedValues(RedisLockOptions options) {
         try {
             this.node = RedisNode.connect(options.uris().get(0), options.commandTimeout(), options.connectTimeout(), resources);
         } catch (RuntimeException e) {

@@ -1,5 +1,8 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
+import dev.fencelock.LockAdmin;
+import dev.fencelock.LockInfo;
+import dev.fencelock.LockUnavailableException;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
@@ -24,13 +27,13 @@ final class RedisLockAdmin implements LockAdmin {
     private static final int HOLDER_PREFIX = 8;
     private static final int MAX_LIST = 100_000;
 
-    private final RedisLockClient client;
+    private final RedisStore store;
     private final LockServers servers;
     private final String namespace;
 
-    RedisLockAdmin(RedisLockClient client, String namespace) {
-        this.client = client;
-        this.servers = client.servers();
+    RedisLockAdmin(RedisStore store, String namespace) {
+        this.store = store;
+        this.servers = store.servers();
         this.namespace = namespace;
     }
 
@@ -43,7 +46,7 @@ final class RedisLockAdmin implements LockAdmin {
     }
 
     private List<LockServers.Reply<NodeView>> observe(LockKeys keys) {
-        return client.await(servers.onAll(node -> {
+        return store.await(servers.onAll(node -> {
             CompletableFuture<String> owner = node.unavailableOnFailure(node.commands().get(keys.lock()));
             CompletableFuture<Long> pttl = node.unavailableOnFailure(node.commands().pttl(keys.lock()));
             CompletableFuture<String> fence = node.unavailableOnFailure(node.commands().get(keys.fence()));
@@ -113,12 +116,12 @@ final class RedisLockAdmin implements LockAdmin {
         List<CompletableFuture<Long>> deletions = new ArrayList<>();
         for (LockServers.Reply<NodeView> reply : replies) {
             if (reply.isOk() && reply.value().owner() != null) {
-                deletions.add(client.runRelease(reply.node(), keys, reply.value().owner(), true, "", 0, false));
+                deletions.add(store.runRelease(reply.node(), keys, reply.value().owner(), true, "", false));
             }
         }
         long deleted = 0;
         for (CompletableFuture<Long> deletion : deletions) {
-            deleted += client.await(deletion);
+            deleted += store.await(deletion);
         }
         return deleted > 0 ? Optional.of(info) : Optional.empty();
     }

@@ -1,5 +1,9 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
+import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockClient;
+import dev.fencelock.LockUnavailableException;
+import dev.fencelock.spi.Checks;
 import io.lettuce.core.RedisURI;
 import java.time.Duration;
 import java.util.List;
@@ -12,14 +16,14 @@ import java.util.stream.Collectors;
  * values in {@link Builder#build()}.
  *
  * <pre>{@code
- * LockClientOptions options = LockClientOptions.builder("redis://app:secret@redis.internal:6379")
+ * RedisLockOptions options = RedisLockOptions.builder("redis://app:secret@redis.internal:6379")
  *         .namespace("billing:locks:")
  *         .defaultLease(Duration.ofSeconds(20))
  *         .commandTimeout(Duration.ofSeconds(1))
  *         .build();
  * }</pre>
  */
-public final class LockClientOptions {
+public final class RedisLockOptions {
     /** Prefix of every key the client writes, unless changed. */
     public static final String DEFAULT_NAMESPACE = "fencelock:";
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
@@ -49,7 +53,7 @@ public final class LockClientOptions {
     private final Duration retryDelay;
     private final Duration retryJitter;
 
-    private LockClientOptions(Builder builder) {
+    private RedisLockOptions(Builder builder) {
         this.uris = builder.uris;
         this.cluster = builder.cluster;
         this.redlockNodeTimeout = builder.redlockNodeTimeout;
@@ -184,26 +188,14 @@ public final class LockClientOptions {
         return fenceCounterTtl;
     }
 
-    /**
-     * The rule between a lease and the command timeout, for the default lease and every other:
-     * a renewal that times out must leave time for another before the lease runs out.
-     */
-    static void requireLeaseLongerThanThreeCommandTimeouts(Duration lease, String name, Duration commandTimeout) {
-        if (commandTimeout.multipliedBy(3).compareTo(lease) >= 0) {
-            throw new IllegalArgumentException(name + " (" + lease + ") must be longer than three command timeouts"
-                    + " (commandTimeout " + commandTimeout + "), so that a renewal can time out and be retried"
-                    + " before the lease runs out");
-        }
-    }
-
     @Override
     public String toString() {
-        return "LockClientOptions{server=" + server() + ", namespace=" + namespace
+        return "RedisLockOptions{server=" + server() + ", namespace=" + namespace
                 + ", defaultLease=" + defaultLease + ", commandTimeout=" + commandTimeout
                 + ", connectTimeout=" + connectTimeout + ", fenceCounterTtl=" + fenceCounterTtl + "}";
     }
 
-    /** Builds {@link LockClientOptions}. Not thread-safe. */
+    /** Builds {@link RedisLockOptions}. Not thread-safe. */
     public static final class Builder {
         private final List<RedisURI> uris;
         private boolean cluster;
@@ -223,7 +215,7 @@ public final class LockClientOptions {
 
         /** Redlock: the wait for each master's answer, 1 ms to 5 min; default 50 ms. */
         public Builder redlockNodeTimeout(Duration redlockNodeTimeout) {
-            this.redlockNodeTimeout = Arguments.requireBetween(
+            this.redlockNodeTimeout = Checks.requireBetween(
                     redlockNodeTimeout, "redlockNodeTimeout", Duration.ofMillis(1), MAX_TIMEOUT);
             return this;
         }
@@ -239,8 +231,8 @@ public final class LockClientOptions {
 
         /** Redlock: the pause between attempts is {@code delay} plus up to {@code jitter} at random; defaults 50 ms and 100 ms. */
         public Builder retryDelay(Duration delay, Duration jitter) {
-            this.retryDelay = Arguments.requireBetween(delay, "retryDelay", Duration.ZERO, MAX_TIMEOUT);
-            this.retryJitter = Arguments.requireBetween(jitter, "retryJitter", Duration.ZERO, MAX_TIMEOUT);
+            this.retryDelay = Checks.requireBetween(delay, "retryDelay", Duration.ZERO, MAX_TIMEOUT);
+            this.retryJitter = Checks.requireBetween(jitter, "retryJitter", Duration.ZERO, MAX_TIMEOUT);
             return this;
         }
 
@@ -249,33 +241,33 @@ public final class LockClientOptions {
          * (they delimit the hash tag of a lock's keys); default {@value #DEFAULT_NAMESPACE}.
          */
         public Builder namespace(String namespace) {
-            Arguments.requireLength(namespace, "namespace", 0, MAX_NAMESPACE_LENGTH);
+            Checks.requireLength(namespace, "namespace", 0, MAX_NAMESPACE_LENGTH);
             LockKeys.requireNoHashTagBraces(namespace, "namespace");
-            this.namespace = Arguments.requireWellFormed(namespace, "namespace");
+            this.namespace = Checks.requireWellFormed(namespace, "namespace");
             return this;
         }
 
         /** The default lease, renewed by the watchdog; default 30 s. */
         public Builder defaultLease(Duration defaultLease) {
-            this.defaultLease = LeaseOptions.checkLease(defaultLease);
+            this.defaultLease = Checks.requireBetween(defaultLease, "defaultLease", LeaseOptions.MIN_LEASE, LeaseOptions.MAX_LEASE);
             return this;
         }
 
         /** The timeout of each Redis command, 10 ms to 5 min; default 2 s. */
         public Builder commandTimeout(Duration commandTimeout) {
-            this.commandTimeout = Arguments.requireBetween(commandTimeout, "commandTimeout", MIN_TIMEOUT, MAX_TIMEOUT);
+            this.commandTimeout = Checks.requireBetween(commandTimeout, "commandTimeout", MIN_TIMEOUT, MAX_TIMEOUT);
             return this;
         }
 
         /** The timeout of connecting, 10 ms to 5 min; default 5 s. */
         public Builder connectTimeout(Duration connectTimeout) {
-            this.connectTimeout = Arguments.requireBetween(connectTimeout, "connectTimeout", MIN_TIMEOUT, MAX_TIMEOUT);
+            this.connectTimeout = Checks.requireBetween(connectTimeout, "connectTimeout", MIN_TIMEOUT, MAX_TIMEOUT);
             return this;
         }
 
         /** How long a fence counter outlives its last acquisition, 1 h to 365 days; default 25 h. */
         public Builder fenceCounterTtl(Duration fenceCounterTtl) {
-            this.fenceCounterTtl = Arguments.requireBetween(
+            this.fenceCounterTtl = Checks.requireBetween(
                     fenceCounterTtl, "fenceCounterTtl", Duration.ofHours(1), Duration.ofDays(365));
             return this;
         }
@@ -285,13 +277,13 @@ public final class LockClientOptions {
          *     default lease (a renewal that times out must leave time for another before the lease
          *     runs out)
          */
-        public LockClientOptions build() {
-            requireLeaseLongerThanThreeCommandTimeouts(defaultLease, "defaultLease", commandTimeout);
+        public RedisLockOptions build() {
+            Checks.requireLongerThanThreeCallTimeouts(defaultLease, "defaultLease", commandTimeout);
             if (uris.size() > 1 && !cluster && redlockNodeTimeout.compareTo(commandTimeout) > 0) {
                 throw new IllegalArgumentException("redlockNodeTimeout (" + redlockNodeTimeout
                         + ") must not be longer than commandTimeout (" + commandTimeout + ")");
             }
-            return new LockClientOptions(this);
+            return new RedisLockOptions(this);
         }
     }
 }

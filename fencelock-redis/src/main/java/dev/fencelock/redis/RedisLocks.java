@@ -1,5 +1,10 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
+import dev.fencelock.DistributedLock;
+import dev.fencelock.Lease;
+import dev.fencelock.LockClient;
+import dev.fencelock.LockUnavailableException;
+import dev.fencelock.spi.LockEngine;
 import java.util.List;
 import java.util.Objects;
 
@@ -27,7 +32,7 @@ public final class RedisLocks {
      * @throws LockUnavailableException if Redis cannot be reached within the connect timeout
      */
     public static LockClient connect(String uri) {
-        return connect(LockClientOptions.builder(uri).build());
+        return connect(RedisLockOptions.builder(uri).build());
     }
 
     /**
@@ -39,7 +44,7 @@ public final class RedisLocks {
      * @throws LockUnavailableException if no majority of the masters can be reached
      */
     public static LockClient redlock(String... uris) {
-        return connect(LockClientOptions.redlock(List.of(uris)).build());
+        return connect(RedisLockOptions.redlock(List.of(uris)).build());
     }
 
     /**
@@ -49,7 +54,7 @@ public final class RedisLocks {
      * @throws LockUnavailableException if no seed can be reached within the connect timeout
      */
     public static LockClient cluster(String... seeds) {
-        return connect(LockClientOptions.cluster(List.of(seeds)).build());
+        return connect(RedisLockOptions.cluster(List.of(seeds)).build());
     }
 
     /**
@@ -57,8 +62,14 @@ public final class RedisLocks {
      *
      * @throws LockUnavailableException if Redis cannot be reached within the connect timeout
      */
-    public static LockClient connect(LockClientOptions options) {
-        return new RedisLockClient(Objects.requireNonNull(options, "options"), Ticker.SYSTEM);
+    public static LockClient connect(RedisLockOptions options) {
+        RedisStore store = new RedisStore(Objects.requireNonNull(options, "options"));
+        try {
+            return LockEngine.start(store, options.defaultLease());
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
     }
 
     /**
@@ -69,11 +80,11 @@ public final class RedisLocks {
      * @throws LockUnavailableException if Redis cannot be reached within the connect timeout
      */
     public static FencedRedis fencedRedis(String uri) {
-        return fencedRedis(LockClientOptions.builder(uri).build());
+        return fencedRedis(RedisLockOptions.builder(uri).build());
     }
 
     /** Connects to Redis as a fenced resource, with the timeouts of {@code options}. */
-    public static FencedRedis fencedRedis(LockClientOptions options) {
+    public static FencedRedis fencedRedis(RedisLockOptions options) {
         Objects.requireNonNull(options, "options");
         if (options.uris().size() != 1) {
             throw new IllegalArgumentException("a fenced resource lives on one Redis server, not on " + options.server());

@@ -1,5 +1,8 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
+import dev.fencelock.LockException;
+import dev.fencelock.LockUnavailableException;
+import dev.fencelock.spi.Await;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -20,14 +23,12 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * One Redis server, reached through one multiplexed command connection and one pub/sub connection.
@@ -147,12 +148,29 @@ final class RedisNode implements AutoCloseable {
         return pubSub;
     }
 
-    /** Runs {@code script} by SHA, loading it with EVAL when the server does not know it. */
+    /**
+     * Runs {@code script} by SHA, loading it with EVAL when the server does not know it. The EVAL
+     * is sent whatever happens to the returned future: a caller that stopped waiting for it (a
+     * Redlock node timeout) must not keep a release from running.
+     */
     <T> CompletableFuture<T> run(LuaScript script, ScriptOutputType type, String[] keys, String... args) {
-        return this.<T>unavailableOnFailure(commands.<T>evalsha(script.sha(), type, keys, args))
-                .exceptionallyCompose(e -> unwrap(e).getCause() instanceof RedisNoScriptException
-                        ? unavailableOnFailure(commands.<T>eval(script.source(), type, keys, args))
-                        : CompletableFuture.failedFuture(unwrap(e)));
+        CompletableFuture<T> result = new CompletableFuture<>();
+        this.<T>unavailableOnFailure(commands.<T>evalsha(script.sha(), type, keys, args)).whenComplete((value, error) -> {
+            if (error == null) {
+                result.complete(value);
+            } else if (Await.unwrap(error).getCause() instanceof RedisNoScriptException) {
+                this.<T>unavailableOnFailure(commands.<T>eval(script.source(), type, keys, args)).whenComplete((loaded, failed) -> {
+                    if (failed == null) {
+                        result.complete(loaded);
+                    } else {
+                        result.completeExceptionally(Await.unwrap(failed));
+                    }
+                });
+            } else {
+                result.completeExceptionally(Await.unwrap(error));
+            }
+        });
+        return result;
     }
 
     /** The asynchronous commands of the command connection; wrap their futures in {@link #unavailableOnFailure}. */
@@ -163,7 +181,7 @@ final class RedisNode implements AutoCloseable {
     /** Maps a Lettuce failure to {@link LockUnavailableException}, keeping the original as its cause. */
     <T> CompletableFuture<T> unavailableOnFailure(CompletionStage<T> stage) {
         return stage.toCompletableFuture().exceptionallyCompose(e -> {
-            Throwable cause = unwrap(e);
+            Throwable cause = Await.unwrap(e);
             if (cause instanceof LockException) {
                 return CompletableFuture.failedFuture(cause);
             }
@@ -181,13 +199,6 @@ final class RedisNode implements AutoCloseable {
     /** Waits for a command's outcome, at most twice the command timeout. */
     <T> T await(CompletableFuture<T> future) {
         return Await.bounded(future, commandTimeout.multipliedBy(2), this::unavailable);
-    }
-
-    static Throwable unwrap(Throwable e) {
-        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
-            e = e.getCause();
-        }
-        return e;
     }
 
     private static String describe(Throwable e) {

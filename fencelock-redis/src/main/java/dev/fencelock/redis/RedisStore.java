@@ -1,183 +1,234 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
+import dev.fencelock.LockAdmin;
+import dev.fencelock.LockUnavailableException;
+import dev.fencelock.spi.Attempt;
+import dev.fencelock.spi.Await;
+import dev.fencelock.spi.HeldLease;
+import dev.fencelock.spi.LockStore;
+import dev.fencelock.spi.ReleaseWatch;
+import dev.fencelock.spi.Released;
+import dev.fencelock.spi.Renewal;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link LockClient} of one Redis server: owns the connection, the watchdog thread, the waiter
- * registry, the callback threads and the in-process state of every lock name in use.
+ * The Redis store: locks as keys holding their owner token, fencing tokens from a counter seeded
+ * by the server's clock, waiters queued in a sorted set and woken by pub/sub — on one server, a
+ * Sentinel-managed master, a Cluster, or a majority of independent masters (Redlock). Every step
+ * that must be atomic is one Lua script (see the scripts beside this class).
+ *
+ * <p>With several masters, each call goes to all of them at once and is judged by how many
+ * agreed: an acquisition that wins no majority is released everywhere it was granted, and a won
+ * one writes its token back to every master before it is handed out (see {@link LockServers}).
  */
-final class RedisLockClient implements LockClient {
-    private static final Logger log = LoggerFactory.getLogger(RedisLockClient.class);
+final class RedisStore implements LockStore {
+    private static final Logger log = LoggerFactory.getLogger(RedisStore.class);
     /** release.lua's answer when it deleted the key and queued this client behind the one it woke. */
     private static final long RELEASED_AND_QUEUED = 2;
+    private static final int MAX_RENEWAL_BATCH = 500;
+    /** How often to retry a lock whose key has no expiry (set by a foreign client). */
+    private static final Duration FOREIGN_LOCK_POLL = Duration.ofMillis(250);
 
-    private final LockClientOptions options;
+    private final RedisLockOptions options;
     private final LockServers servers;
-    private final Ticker ticker;
-    private final ScheduledThreadPoolExecutor scheduler;
-    private final ExecutorService callbacks;
-    private final LeaseRenewer renewer;
-    private final OwnerTokens ownerTokens = new OwnerTokens();
-    private final ConcurrentMap<String, LocalLock> locals = new ConcurrentHashMap<>();
-    private final Set<CompletableFuture<Lease>> acquisitions = ConcurrentHashMap.newKeySet();
-    private final AtomicBoolean closed = new AtomicBoolean();
 
-    RedisLockClient(LockClientOptions options, Ticker ticker) {
+    RedisStore(RedisLockOptions options) {
         this.options = options;
-        this.ticker = ticker;
         this.servers = LockServers.connect(options);
-        this.scheduler = new ScheduledThreadPoolExecutor(1, daemonThreads("fencelock-renewer"));
-        scheduler.setRemoveOnCancelPolicy(true);
-        this.callbacks = Executors.newCachedThreadPool(daemonThreads("fencelock-callback"));
-        this.renewer = new LeaseRenewer(servers, scheduler, ticker);
     }
 
     @Override
-    public DistributedLock lock(String name) {
-        return lock(name, LeaseOptions.renewing(options.defaultLease()));
+    public void checkName(String name) {
+        LockKeys.requireNoHashTagBraces(name, "name");
+    }
+
+    private LockKeys keys(String name) {
+        return LockKeys.of(options.namespace(), name);
     }
 
     @Override
-    public DistributedLock lock(String name, LeaseOptions leaseOptions) {
-        return new RedisLock(this, LockKeys.of(options.namespace(), name), checkLease(leaseOptions));
+    public CompletableFuture<Attempt> acquire(String name, String owner, Duration lease, boolean waiting) {
+        LockKeys keys = keys(name);
+        String[] keyArray = {keys.lock(), keys.fence(), keys.waiters(), keys.waiterDeadlines()};
+        String leaseMillis = Long.toString(lease.toMillis());
+        String fenceTtlMillis = Long.toString(fenceCounterTtlMillis(lease));
+        String waiter = waiting ? servers.waiterId() : "";
+        String waiterTtlMillis = Long.toString(servers.waiterTtl().toMillis());
+        return servers.<List<Long>>onAllWithinNodeTimeout(node -> node.run(LuaScript.ACQUIRE, ScriptOutputType.MULTI,
+                        keyArray, owner, leaseMillis, fenceTtlMillis, waiter, waiterTtlMillis))
+                .thenCompose(replies -> judge(keys, owner, lease, waiting, replies));
     }
 
-    @Override
-    public LockAdmin admin() {
-        checkOpen();
-        return new RedisLockAdmin(this, options.namespace());
-    }
-
-    /**
-     * Starts an acquisition: always a new one, with a new owner token, whatever the calling thread
-     * holds. {@code interruptOnLoss}: the Lock view's holding thread, when it asked to be
-     * interrupted if the lease is lost; else null.
-     */
-    CompletableFuture<Lease> acquire(LockKeys keys, Duration maxWait, LeaseOptions leaseOptions, Thread interruptOnLoss) {
-        Arguments.requireNotNegative(maxWait, "maxWait");
-        checkLease(leaseOptions);
-        checkOpen();
-        LocalLock local = enter(keys);
-        Acquisition acquisition = new Acquisition(this, local, leaseOptions, maxWait, interruptOnLoss);
-        CompletableFuture<Lease> result = acquisition.result();
-        acquisitions.add(result);
-        result.whenComplete((lease, error) -> acquisitions.remove(result));
-        acquisition.start();
-        return result;
-    }
-
-    /** Every lease, not only the default one, leaves time for a renewal to time out and be retried. */
-    private LeaseOptions checkLease(LeaseOptions leaseOptions) {
-        Objects.requireNonNull(leaseOptions, "options");
-        LockClientOptions.requireLeaseLongerThanThreeCommandTimeouts(leaseOptions.lease(), "lease", options.commandTimeout());
-        return leaseOptions;
-    }
-
-    /** The executor of user-facing continuations: never an event loop or the renewer. */
-    Executor callbacks() {
-        return callbacks;
-    }
-
-    RedisLease newLease(LocalLock local, LeaseOptions leaseOptions, Thread interruptOnLoss) {
-        return new RedisLease(local.keys(), ownerTokens.next(), leaseOptions, interruptOnLoss, ticker, callbacks, local::ended);
-    }
-
-    /** Releases a lease, blocking for the reply of Redis. */
-    ReleaseOutcome release(LocalLock local, RedisLease lease) {
-        return await(releaseAsync(local, lease));
-    }
-
-    /** Waits for a call to the servers from a caller thread, at most twice the command timeout. */
-    <T> T await(CompletableFuture<T> future) {
-        return Await.bounded(future, options.commandTimeout().multipliedBy(2), error ->
-                new LockUnavailableException("Redis at " + servers.describe() + " did not answer within "
-                        + options.commandTimeout().multipliedBy(2), error));
-    }
-
-    /**
-     * Releases a lease: stops its renewal first, then deletes the key on every server where it
-     * still holds this lease's owner token. A release whose reply was lost is retried once with the
-     * same token; finding the key gone on that retry means the first attempt deleted it.
-     */
-    CompletableFuture<ReleaseOutcome> releaseAsync(LocalLock local, RedisLease lease) {
-        boolean wasHeld = lease.markReleased();
-        renewer.untrack(lease);
-        if (closed.get()) {
-            // close() released the key already, unless the lease had been lost before, or was
-            // granted after close() began (an acquisition it failed, whose grant came late):
-            // that key is deleted here, while close() still waits for its own releases.
-            if (wasHeld) {
-                servers.onAll(node -> deleteKey(node, lease, true, "", false));
+    private CompletableFuture<Attempt> judge(LockKeys keys, String owner, Duration lease, boolean waiting,
+            List<LockServers.Reply<List<Long>>> replies) {
+        List<LockServers.Reply<List<Long>>> granted =
+                replies.stream().filter(reply -> reply.isOk() && reply.value().get(0) == 1).toList();
+        if (granted.size() >= servers.quorum()) {
+            long token = granted.stream().mapToLong(reply -> reply.value().get(1)).max().orElseThrow();
+            if (servers.isSingle()) {
+                return CompletableFuture.completedFuture(new Attempt.Granted(token, lease, false));
             }
-            lease.end();
-            leave(local);
-            return CompletableFuture.completedFuture(lease.isLost() ? ReleaseOutcome.ALREADY_LOST : ReleaseOutcome.RELEASED);
+            // Masters that did not grant it may have queued this client.
+            return raiseFence(keys, owner, token, lease, waiting && granted.size() < servers.size());
         }
-        // With more threads of this client waiting, the release queues this client behind the
-        // client it wakes; the release after that one is taken now, so that no wake is missed.
-        // Not for a lease already lost: the kept subscription may then be its successor's.
-        LockServers.Subscription waiting = wasHeld ? local.subscriptionForWaiters() : null;
-        String requeue = waiting == null ? "" : servers.waiterId();
-        CompletableFuture<Void> releaseAfter = waiting == null ? null : waiting.nextRelease();
-        // One server: a lost reply is retried. Several: a majority decides, and a server whose
-        // reply was lost counts as one that failed, so the release stays within the timeout.
-        CompletableFuture<List<LockServers.Reply<Long>>> deletes = servers.onAll(node -> servers.isSingle()
-                ? deleteKeyRetryingOnce(node, lease, requeue)
-                : deleteKey(node, lease, true, requeue, false));
-        // The hand-over runs on the deletes themselves, which are never cancelled: a caller that
-        // gives up waiting (and cancels what it waited for) must not keep the name locked here.
-        // The outcome follows the hand-over, so that the releasing thread's next acquisition finds
-        // the name's gate open.
-        CompletableFuture<List<LockServers.Reply<Long>>> handedOver = deletes.whenComplete((replies, error) -> {
-            if (waiting != null) {
-                // Queued where a majority says so. Left again if nobody takes the handover, even
-                // without that majority: a lost reply may hide a server that queued this client.
-                boolean queued = replies != null && replies.stream()
-                        .filter(reply -> reply.isOk() && reply.value() == RELEASED_AND_QUEUED).count() >= servers.quorum();
-                local.releasedWithWaiters(lease, queued ? releaseAfter : null, () -> servers.leaveQueue(lease.keys()));
-            }
-            lease.end();
-            leave(local);
-        });
-        return handedOver.thenApply(replies -> {
-                    if (!wasHeld) {
-                        return ReleaseOutcome.ALREADY_LOST;
+        List<LockServers.Reply<List<Long>>> failed = replies.stream().filter(reply -> !reply.isOk()).toList();
+        if ((!granted.isEmpty() || !failed.isEmpty()) && !servers.isSingle()) {
+            // Partial grants and late grants: delete the key wherever it is ours before trying
+            // again or giving up, so that nobody sees a lock this attempt did not win. A minority
+            // grant freed nothing, so it wakes nobody: a waiter woken for it would only find the
+            // lock held, and its own cleanup would wake the next, down the whole queue.
+            return releaseQuietly(keys, owner, false).handle((done, error) -> refusedOrUnavailable(replies, failed));
+        }
+        if (!failed.isEmpty()) {
+            // A lost reply may hide a grant; the cleanup is not waited for, so that an unreachable
+            // server fails the acquisition within the command timeout.
+            releaseQuietly(keys, owner, true);
+        }
+        return CompletableFuture.completedFuture(refusedOrUnavailable(replies, failed));
+    }
+
+    private Attempt refusedOrUnavailable(List<LockServers.Reply<List<Long>>> replies,
+            List<LockServers.Reply<List<Long>>> failed) {
+        if (failed.size() > servers.size() - servers.quorum()) {
+            return new Attempt.Unavailable(failed.get(0).error(), servers.isSingle() ? null : retryPause());
+        }
+        return new Attempt.Refused(holderRemaining(replies));
+    }
+
+    /**
+     * How long the current holder's lease still runs, when a majority of servers report one; the
+     * foreign-lock poll for a holder without expiry; a random pause when no majority holder exists
+     * (a split vote between competing clients).
+     */
+    private Duration holderRemaining(List<LockServers.Reply<List<Long>>> replies) {
+        List<Long> pttls = replies.stream()
+                .filter(reply -> reply.isOk() && reply.value().get(0) == 0)
+                .map(reply -> reply.value().get(1))
+                .sorted()
+                .toList();
+        if (pttls.size() < servers.quorum()) {
+            return retryPause();
+        }
+        // The lock frees up once a majority has let the key expire.
+        long pttl = pttls.get(pttls.size() - servers.quorum());
+        return pttl < 0 ? FOREIGN_LOCK_POLL : Duration.ofMillis(pttl + 1);
+    }
+
+    /**
+     * Redlock: writes the token back to every master, and grants the lease once a majority that
+     * holds it confirmed. Sent to every master, judged as soon as a majority decides: the slower
+     * masters' counters are raised all the same, as their commands run.
+     */
+    private CompletableFuture<Attempt> raiseFence(LockKeys keys, String owner, long token, Duration lease,
+            boolean leftInQueues) {
+        String[] keyArray = {keys.lock(), keys.fence()};
+        String fenceTtlMillis = Long.toString(fenceCounterTtlMillis(lease));
+        return servers.<Long>onAllWithinNodeTimeout(node -> node.run(LuaScript.RAISE_FENCE, ScriptOutputType.INTEGER,
+                        keyArray, owner, Long.toString(token), fenceTtlMillis),
+                        replies -> Tally.of(replies).isDecided(servers.quorum()))
+                .thenCompose(replies -> {
+                    if (Tally.of(replies).yes() >= servers.quorum()) {
+                        return CompletableFuture.completedFuture(
+                                new Attempt.Granted(token, servers.validity(lease), leftInQueues));
                     }
+                    return releaseQuietly(keys, owner, true).handle((done, error) -> new Attempt.Refused(retryPause()));
+                });
+    }
+
+    @Override
+    public CompletableFuture<List<Renewal>> renew(List<HeldLease> batch) {
+        String[] keys = new String[batch.size()];
+        String[] args = new String[batch.size() * 2];
+        for (int i = 0; i < batch.size(); i++) {
+            HeldLease lease = batch.get(i);
+            keys[i] = keys(lease.name()).lock();
+            args[2 * i] = lease.owner();
+            args[2 * i + 1] = Long.toString(lease.lease().toMillis());
+        }
+        // Judged at the quorum: a frozen minority must not delay the renewal of a lease that a
+        // majority has confirmed until the lease looks lost.
+        return servers.<List<Long>>onAllUntilDecided(node -> node.run(LuaScript.RENEW, ScriptOutputType.MULTI, keys, args),
+                        replies -> isEveryElementDecided(replies, batch.size()))
+                .thenApply(replies -> {
+                    replies.stream().filter(reply -> !reply.isOk()).forEach(reply -> log.warn(
+                            "renewing {} lease(s) on {} failed; retrying until they run out: {}",
+                            batch.size(), reply.node().server(), reply.error().getMessage()));
+                    List<Renewal> renewals = new ArrayList<>(batch.size());
+                    for (int i = 0; i < batch.size(); i++) {
+                        renewals.add(renewal(Tally.ofElement(replies, i)));
+                    }
+                    return renewals;
+                });
+    }
+
+    private boolean isEveryElementDecided(List<LockServers.Reply<List<Long>>> replies, int size) {
+        for (int i = 0; i < size; i++) {
+            if (!Tally.ofElement(replies, i).isDecided(servers.quorum())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A majority confirmed: renewed. A majority denied: lost. Too few answers to tell: unconfirmed. */
+    private Renewal renewal(Tally tally) {
+        if (tally.yes() >= servers.quorum()) {
+            return Renewal.RENEWED;
+        }
+        if (tally.yes() + tally.failures() >= servers.quorum()) {
+            return Renewal.UNCONFIRMED;
+        }
+        return tally.zeros() >= tally.minusOnes() ? Renewal.GONE : Renewal.TAKEN;
+    }
+
+    @Override
+    public int maxRenewalBatch() {
+        return MAX_RENEWAL_BATCH;
+    }
+
+    @Override
+    public int renewalShard(String name) {
+        return servers.isCluster() ? SlotHash.getSlot(keys(name).lock()) : 0;
+    }
+
+    /**
+     * Deletes the key on every server where it still holds {@code owner}. One server: a lost
+     * reply is retried. Several: a majority decides, and a server whose reply was lost counts as
+     * one that failed, so the release stays within the timeout.
+     */
+    @Override
+    public CompletableFuture<Released> release(String name, String owner, boolean requeue) {
+        LockKeys keys = keys(name);
+        String waiter = requeue ? servers.waiterId() : "";
+        return servers.<Long>onAll(node -> servers.isSingle()
+                        ? deleteKeyRetryingOnce(node, keys, owner, waiter)
+                        : runRelease(node, keys, owner, true, waiter, false))
+                .thenApply(replies -> {
                     Tally tally = Tally.of(replies);
                     if (tally.yes() < servers.quorum() && tally.yes() + tally.failures() >= servers.quorum()) {
                         throw new CompletionException(unavailable(replies));
                     }
                     if (tally.yes() >= servers.quorum()) {
-                        return ReleaseOutcome.RELEASED;
+                        boolean queued = replies.stream()
+                                .filter(reply -> reply.isOk() && reply.value() == RELEASED_AND_QUEUED)
+                                .count() >= servers.quorum();
+                        return new Released(Released.Finding.OURS, queued);
                     }
-                    lease.lostBeforeRelease(tally.zeros() >= tally.minusOnes()
-                            ? LockLostException.Reason.KEY_GONE
-                            : LockLostException.Reason.OWNER_CHANGED);
-                    return ReleaseOutcome.ALREADY_LOST;
+                    return new Released(tally.zeros() >= tally.minusOnes() ? Released.Finding.GONE : Released.Finding.TAKEN,
+                            false);
                 });
     }
 
-    private LockUnavailableException unavailable(List<LockServers.Reply<Long>> replies) {
+    private LockUnavailableException unavailable(List<? extends LockServers.Reply<?>> replies) {
         return replies.stream().filter(reply -> !reply.isOk()).map(LockServers.Reply::error)
                 .map(error -> error instanceof LockUnavailableException unavailable ? unavailable
                         : new LockUnavailableException("Redis at " + servers.describe() + " failed: " + error, error))
@@ -185,13 +236,13 @@ final class RedisLockClient implements LockClient {
     }
 
     /**
-     * Deletes the key on every server where it is the lease's, ignoring the outcome: cleanup only.
-     * {@code wakeWaiters}: whether the lease may have held the lock (one server, or a majority
-     * granted it), so that a waiting client must be woken; not for a minority grant under Redlock.
+     * Deletes the key on every server where it is {@code owner}'s, ignoring the outcome: cleanup
+     * only. {@code wakeWaiters}: whether the attempt may have held the lock (one server, or a
+     * majority granted it), so that a waiting client must be woken; not for a minority grant.
      */
-    CompletableFuture<?> releaseQuietly(RedisLease lease, boolean wakeWaiters) {
+    private CompletableFuture<?> releaseQuietly(LockKeys keys, String owner, boolean wakeWaiters) {
         // Within the node timeout: a command still queued for a slow server runs when it answers.
-        return servers.onAllWithinNodeTimeout(node -> deleteKey(node, lease, wakeWaiters, "", false));
+        return servers.onAllWithinNodeTimeout(node -> runRelease(node, keys, owner, wakeWaiters, "", false));
     }
 
     /**
@@ -199,152 +250,104 @@ final class RedisLockClient implements LockClient {
      * the second can tell a key the first deleted from a key that had expired: the lease then was
      * lost, and the release says so.
      */
-    private CompletableFuture<Long> deleteKeyRetryingOnce(RedisNode node, RedisLease lease, String requeue) {
-        return deleteKey(node, lease, true, requeue, true).exceptionallyCompose(error -> isReplyLost(error)
-                ? deleteKey(node, lease, true, requeue, true)
+    private CompletableFuture<Long> deleteKeyRetryingOnce(RedisNode node, LockKeys keys, String owner, String requeue) {
+        return runRelease(node, keys, owner, true, requeue, true).exceptionallyCompose(error -> isReplyLost(error)
+                ? runRelease(node, keys, owner, true, requeue, true)
                 : CompletableFuture.failedFuture(error));
-    }
-
-    /**
-     * Runs release.lua. {@code requeue}: this client's waiter id when more of its threads wait (it
-     * then queues behind the client the release wakes), else empty; {@code remember}: whether a
-     * retry may follow (see {@link #deleteKeyRetryingOnce}).
-     */
-    private CompletableFuture<Long> deleteKey(RedisNode node, RedisLease lease, boolean wakeWaiters, String requeue,
-            boolean remember) {
-        return runRelease(node, lease.keys(), lease.owner(), wakeWaiters, requeue, fenceCounterTtlMillis(lease.options()),
-                remember);
     }
 
     /**
      * Runs release.lua: deletes the key if it holds {@code owner}. {@code wakeWaiters}: whether
      * to wake the next waiting client; {@code requeue}: this client's waiter id, to queue it
-     * behind the woken one for {@code queueTtlMillis}, or empty; {@code remember}: whether to
-     * remember the release for a retry, for twice the command timeout.
+     * behind the woken one, or empty; {@code remember}: whether to remember the release for a
+     * retry, for twice the command timeout.
      */
-    CompletableFuture<Long> runRelease(RedisNode node, LockKeys keys, String owner, boolean wakeWaiters,
-            String requeue, long queueTtlMillis, boolean remember) {
+    CompletableFuture<Long> runRelease(RedisNode node, LockKeys keys, String owner, boolean wakeWaiters, String requeue,
+            boolean remember) {
         return node.run(LuaScript.RELEASE, ScriptOutputType.INTEGER,
                 new String[] {keys.lock(), keys.waiters(), keys.waiterDeadlines(), keys.lastRelease()},
-                owner, keys.channel(), wakeWaiters ? "1" : "0", requeue, Long.toString(queueTtlMillis),
+                owner, keys.channel(), wakeWaiters ? "1" : "0", requeue,
+                Long.toString(options.fenceCounterTtl().toMillis()),
                 Long.toString(servers.waiterTtl().toMillis()),
                 remember ? Long.toString(options.commandTimeout().multipliedBy(2).toMillis()) : "");
     }
 
     /** A timeout or a broken connection: the command may or may not have run. */
     private static boolean isReplyLost(Throwable error) {
-        return RedisNode.unwrap(error) instanceof LockUnavailableException unavailable
+        return Await.unwrap(error) instanceof LockUnavailableException unavailable
                 && !(unavailable.getCause() instanceof RedisCommandExecutionException);
     }
 
-    boolean isLocked(LockKeys keys) {
-        checkOpen();
-        List<LockServers.Reply<Long>> replies =
-                await(servers.onAll(node -> node.unavailableOnFailure(node.commands().exists(keys.lock()))));
-        Tally tally = Tally.of(replies);
-        if (tally.yes() < servers.quorum() && tally.yes() + tally.failures() >= servers.quorum()) {
-            throw unavailable(replies);
-        }
-        return tally.yes() >= servers.quorum();
+    @Override
+    public CompletableFuture<ReleaseWatch> watch(String name) {
+        return servers.subscribe(keys(name).channel()).thenApply(subscription -> subscription);
     }
 
-    /** The in-process state of a name, counted as used until {@link #leave} is called. */
-    LocalLock enter(LockKeys keys) {
-        return locals.compute(keys.name(), (name, local) -> {
-            LocalLock entered = local == null ? new LocalLock(keys) : local;
-            entered.references++;
-            return entered;
+    @Override
+    public void stopWaiting(String name) {
+        servers.leaveQueue(keys(name));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> isLocked(String name) {
+        String lock = keys(name).lock();
+        return servers.<Long>onAll(node -> node.unavailableOnFailure(node.commands().exists(lock))).thenApply(replies -> {
+            Tally tally = Tally.of(replies);
+            if (tally.yes() < servers.quorum() && tally.yes() + tally.failures() >= servers.quorum()) {
+                throw new CompletionException(unavailable(replies));
+            }
+            return tally.yes() >= servers.quorum();
         });
     }
 
-    /** Ends one use of a name's in-process state, forgetting it when nothing uses it any more. */
-    void leave(LocalLock local) {
-        locals.computeIfPresent(local.keys().name(), (name, current) ->
-                current == local && --current.references == 0 ? null : current);
-    }
-
-    /** The in-process state of a name if it is in use, else null. */
-    LocalLock localLock(String name) {
-        return locals.get(name);
+    @Override
+    public LockAdmin admin() {
+        return new RedisLockAdmin(this, options.namespace());
     }
 
     /** In milliseconds, at least two leases. Plain arithmetic: Duration's goes through BigDecimal on every acquisition. */
-    long fenceCounterTtlMillis(LeaseOptions leaseOptions) {
-        return Math.max(2 * leaseOptions.lease().toMillis(), options.fenceCounterTtl().toMillis());
+    private long fenceCounterTtlMillis(Duration lease) {
+        return Math.max(2 * lease.toMillis(), options.fenceCounterTtl().toMillis());
     }
 
-    Ticker ticker() {
-        return ticker;
+    /** Waits for a call to the servers from a caller thread, at most twice the command timeout. */
+    <T> T await(CompletableFuture<T> future) {
+        Duration bound = options.commandTimeout().multipliedBy(2);
+        return Await.bounded(future, bound, error ->
+                new LockUnavailableException("Redis at " + servers.describe() + " did not answer within " + bound, error));
     }
 
     LockServers servers() {
         return servers;
     }
 
-    LeaseRenewer renewer() {
-        return renewer;
+    @Override
+    public Duration callTimeout() {
+        return options.commandTimeout();
     }
 
-    /** Lock names with in-process state: acquisitions in progress or holds not released. */
-    int namesInUse() {
-        return locals.size();
+    @Override
+    public Duration designationTimeout() {
+        return servers.designationTimeout();
     }
 
-    private void checkOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException("this LockClient (" + servers.describe() + ") is closed");
-        }
+    @Override
+    public Duration keepAliveInterval() {
+        return servers.waiterKeepAlive();
+    }
+
+    @Override
+    public Duration retryPause() {
+        return Duration.ofNanos(servers.retryDelayNanos());
+    }
+
+    @Override
+    public String describe() {
+        return "Redis at " + servers.describe();
     }
 
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        IllegalStateException closing = new IllegalStateException("the LockClient (" + servers.describe() + ") was closed");
-        acquisitions.forEach(acquisition -> acquisition.completeExceptionally(closing));
-        List<CompletableFuture<?>> releases = new ArrayList<>();
-        for (LocalLock local : locals.values()) {
-            RedisLease lease = local.currentLease();
-            // Taken away from its holder: a loss like any other, signalled once, then the key freed.
-            if (lease != null && lease.markLost(LockLostException.Reason.CLIENT_CLOSED)) {
-                renewer.untrack(lease);
-                releases.add(servers.onAll(node -> deleteKey(node, lease, true, "", false)));
-            }
-        }
-        try {
-            // Not interruptible: the loss may just have interrupted this very thread (a Lock-view
-            // holder that asked for it), which keeps its interrupt status.
-            Await.bounded(CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new)),
-                    options.commandTimeout().plusSeconds(1), error -> new LockUnavailableException("Redis at "
-                            + servers.describe() + " did not confirm the deletes", error));
-        } catch (RuntimeException e) {
-            log.warn("releasing held leases on close did not finish; their keys expire with their leases", e);
-        }
-        scheduler.shutdownNow();
-        callbacks.shutdown();
-        // The loss may have interrupted this very thread; Lettuce's shutdown would give up at once.
-        boolean interrupted = Thread.interrupted();
-        try {
-            servers.close();
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private static ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
-    }
-
-    @Override
-    public String toString() {
-        return "LockClient{" + servers.describe() + ", namespace=" + options.namespace() + "}";
+        servers.close();
     }
 }

@@ -1,5 +1,6 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
+import dev.fencelock.LockException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 

@@ -1,5 +1,6 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
+import dev.fencelock.spi.Await;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import java.time.Duration;
 import java.util.HashMap;
@@ -53,7 +54,7 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
         return channel.subscribed.handle((ok, error) -> {
             if (error != null) {
                 subscription.close();
-                throw new CompletionException(RedisNode.unwrap(error));
+                throw new CompletionException(Await.unwrap(error));
             }
             return subscription;
         });

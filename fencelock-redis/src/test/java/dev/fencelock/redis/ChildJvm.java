@@ -1,4 +1,4 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,8 +1,18 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fencelock.DistributedLock;
+import dev.fencelock.Lease;
+import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockClient;
+import dev.fencelock.LockLostException;
+import dev.fencelock.LockTimeoutException;
+import dev.fencelock.LockUnavailableException;
+import dev.fencelock.ReleaseOutcome;
+import dev.fencelock.spi.LockEngine;
+import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.RedisTest;
 import java.time.Duration;
@@ -23,7 +33,7 @@ class ClientLifecycleIT {
 
     @Test
     void aReleaseThatTimesOutDoesNotBlockTheNextAcquisition(RedisServer redis) throws Exception {
-        RedisLockClient client = clients.connect(redis);
+        LockEngine client = clients.connect(redis);
         Lease lease = client.lock("stalled").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofSeconds(1)));
         redis.pause();
         try {
@@ -39,7 +49,7 @@ class ClientLifecycleIT {
     @Test
     void aReleaseSentAgainAfterALostReplyTellsAKeyItDeletedFromAKeyThatHadExpired(RedisServer redis) throws Exception {
         Duration timeout = Duration.ofSeconds(1);
-        RedisLockClient client = clients.connect(redis, options -> options.commandTimeout(timeout));
+        LockEngine client = clients.connect(redis, options -> options.commandTimeout(timeout));
 
         // Redis is frozen during the release: the first reply is lost, and the release is sent
         // again. Redis comes back after the first timed out, before the second does: it runs both.
@@ -144,7 +154,7 @@ class ClientLifecycleIT {
 
     @Test
     void aGrantThatArrivesWhileTheClientClosesIsGivenBack(RedisServer redis) throws Exception {
-        RedisLockClient client = clients.connect(redis);
+        LockEngine client = clients.connect(redis);
         Lease held = client.lock("closing-held").acquire(Duration.ZERO);
         Thread closer = new Thread(client::close, "closer");
         redis.pause();

@@ -1,4 +1,4 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
 import dev.fencelock.testkit.RedisCluster;
 import dev.fencelock.testkit.RedisServer;
@@ -8,7 +8,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /** The lock contract on a three-master Redis Cluster. */
-class ClusterContractIT extends LockContract {
+class ClusterContractIT extends RedisLockContract {
     private static RedisCluster cluster;
 
     @BeforeAll
@@ -22,12 +22,12 @@ class ClusterContractIT extends LockContract {
     }
 
     @Override
-    LockClientOptions.Builder options() {
-        return LockClientOptions.cluster(cluster.seedUris()).commandTimeout(Duration.ofMillis(500));
+    RedisLockOptions.Builder options() {
+        return RedisLockOptions.cluster(cluster.seedUris()).commandTimeout(Duration.ofMillis(500));
     }
 
     @Override
-    void deleteLockKey(String name) {
+    protected void deleteLock(String name) {
         for (RedisServer master : cluster.masters()) {
             try {
                 master.call("DEL", "fencelock:{" + name + "}");
@@ -38,7 +38,7 @@ class ClusterContractIT extends LockContract {
     }
 
     @Override
-    List<String> lockKeysLeft() {
+    protected List<String> locksLeft() {
         return cluster.masters().stream().flatMap(master -> TestClients.settledLockKeys(master).stream()).toList();
     }
 }

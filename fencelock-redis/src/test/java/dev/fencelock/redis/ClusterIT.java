@@ -1,7 +1,13 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fencelock.Lease;
+import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockClient;
+import dev.fencelock.LockLostException;
+import dev.fencelock.spi.LockEngine;
+import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisCluster;
 import dev.fencelock.testkit.RedisServer;
 import io.lettuce.core.cluster.SlotHash;
@@ -19,7 +25,7 @@ import org.junit.jupiter.api.Test;
 /** Locks on a three-master Redis Cluster, with names spread over all masters' slots. */
 class ClusterIT {
     private static RedisCluster cluster;
-    private final List<RedisLockClient> clients = new ArrayList<>();
+    private final List<LockEngine> clients = new ArrayList<>();
 
     @BeforeAll
     static void startCluster() {
@@ -34,21 +40,21 @@ class ClusterIT {
     @AfterEach
     void nothingLeaked() {
         try {
-            for (RedisLockClient client : clients) {
+            for (LockEngine client : clients) {
                 TestClients.awaitQuiet(client);
-                assertThat(client.renewer().trackedCount()).isZero();
+                assertThat(client.leasesWatched()).isZero();
                 assertThat(client.namesInUse()).isZero();
             }
             for (RedisServer master : cluster.masters()) {
                 assertThat(TestClients.settledLockKeys(master)).as("lock keys left on %s", master).isEmpty();
             }
         } finally {
-            clients.forEach(RedisLockClient::close);
+            clients.forEach(LockEngine::close);
         }
     }
 
-    private RedisLockClient connect() {
-        RedisLockClient client = (RedisLockClient) RedisLocks.connect(LockClientOptions.cluster(cluster.seedUris())
+    private LockEngine connect() {
+        LockEngine client = (LockEngine) RedisLocks.connect(RedisLockOptions.cluster(cluster.seedUris())
                 .commandTimeout(Duration.ofMillis(500))
                 .build());
         clients.add(client);

@@ -1,5 +1,7 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
+import dev.fencelock.DistributedLock;
+import dev.fencelock.LockClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;

@@ -1,8 +1,15 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fencelock.DistributedLock;
+import dev.fencelock.Lease;
+import dev.fencelock.LockClient;
+import dev.fencelock.LockLostException;
+import dev.fencelock.LockTimeoutException;
+import dev.fencelock.ReleaseOutcome;
+import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.RedisTest;
 import java.time.Duration;
@@ -293,7 +300,7 @@ class DistributedLockIT {
         assertThatThrownBy(() -> lock.acquireAsync(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> lock.tryLock(1, null)).isInstanceOf(NullPointerException.class).hasMessage("unit");
         assertThatThrownBy(lock::newCondition).isInstanceOf(UnsupportedOperationException.class);
-        assertThatThrownBy(() -> RedisLocks.connect((LockClientOptions) null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> RedisLocks.connect((RedisLockOptions) null)).isInstanceOf(NullPointerException.class);
     }
 
     @Test

@@ -1,8 +1,17 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fencelock.DistributedLock;
+import dev.fencelock.Lease;
+import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockClient;
+import dev.fencelock.LockException;
+import dev.fencelock.LockLostException;
+import dev.fencelock.ReleaseOutcome;
+import dev.fencelock.spi.LockEngine;
+import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.RedisTest;
 import java.time.Duration;
@@ -151,7 +160,7 @@ class LeaseLossIT {
 
     @Test
     void aLeaseTakenAwayByCloseIsSignalledLostExactlyOnce(RedisServer redis) throws Exception {
-        RedisLockClient client = clients.connect(redis);
+        LockEngine client = clients.connect(redis);
         Lease lease = client.lock("closed").acquire(Duration.ZERO);
         List<LockLostException> signals = new CopyOnWriteArrayList<>();
         lease.onLost(signals::add);
@@ -170,7 +179,7 @@ class LeaseLossIT {
 
     @Test
     void theLockViewHolderIsInterruptedWhenItsClientIsClosed(RedisServer redis) throws Exception {
-        RedisLockClient client = clients.connect(redis);
+        LockEngine client = clients.connect(redis);
         DistributedLock lock = client.lock("closed-under-me", LeaseOptions.renewing(Duration.ofSeconds(5)).interruptHolderOnLoss());
         lock.lock();
         try {
@@ -180,34 +189,6 @@ class LeaseLossIT {
             assertThatThrownBy(lock::unlock).isInstanceOf(LockLostException.class)
                     .extracting(e -> ((LockLostException) e).reason()).isEqualTo(LockLostException.Reason.CLIENT_CLOSED);
         }
-    }
-
-    @Test
-    void theWatchdogKeepsRenewingAfterOneOfItsTicksFails(RedisServer redis) throws Exception {
-        FailingTicker ticker = new FailingTicker();
-        Duration leaseTime = Duration.ofSeconds(1);
-        LockClient client = clients.connect(redis, options -> options, ticker);
-        ticker.failOnceOn("fencelock-renewer");
-        try (Lease lease = client.lock("tick-failed").acquire(Duration.ZERO, LeaseOptions.renewing(leaseTime))) {
-            Poll.throughout(leaseTime.multipliedBy(3), () -> assertThat(lease.isValid()).as("renewed").isTrue());
-            assertThat(ticker.hasFailed()).as("a tick failed").isTrue();
-        }
-    }
-
-    @Test
-    void anAcquisitionThatFailsUnexpectedlyLeavesNoLeaseWithTheWatchdogAndNoKey(RedisServer redis) throws Exception {
-        FailingTicker ticker = new FailingTicker();
-        RedisLockClient client = clients.connect(redis, options -> options, ticker);
-        // Readings: the deadline, the attempt's send time, then the judging of its reply: the
-        // grant is read, then the clock fails.
-        ticker.failReading(3);
-
-        assertThatThrownBy(() -> client.lock("unexpected").acquire(Duration.ZERO))
-                .isInstanceOf(LockException.class)
-                .hasMessage("acquisition of lock 'unexpected' failed unexpectedly");
-        assertThat(ticker.hasFailed()).isTrue();
-        assertThat(client.renewer().trackedCount()).as("leases watched by the renewer").isZero();
-        Poll.until("the granted key given back", SIGNAL_WAIT, () -> Long.valueOf(0).equals(redis.call("EXISTS", "fencelock:{unexpected}")));
     }
 
     @Test

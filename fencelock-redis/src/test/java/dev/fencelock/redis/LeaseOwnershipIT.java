@@ -1,10 +1,18 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
-import static dev.fencelock.DistributedLockIT.awaitSubscribers;
-import static dev.fencelock.DistributedLockIT.scriptCalls;
+import static dev.fencelock.redis.DistributedLockIT.awaitSubscribers;
+import static dev.fencelock.redis.DistributedLockIT.scriptCalls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fencelock.DistributedLock;
+import dev.fencelock.Lease;
+import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockClient;
+import dev.fencelock.LockInterruptedException;
+import dev.fencelock.LockTimeoutException;
+import dev.fencelock.spi.LockEngine;
+import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.RedisTest;
 import java.time.Duration;
@@ -153,24 +161,5 @@ class LeaseOwnershipIT {
         assertThatThrownBy(() -> client.lock("short", LeaseOptions.fixed(Duration.ofMillis(500))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("lease (PT0.5S)");
         client.lock("long-enough").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofMillis(901))).close();
-    }
-
-    @Test
-    void anAcquisitionWokenAfterItsDeadlineGivesUpWithoutTryingAgain(RedisServer redis) throws Exception {
-        FakeTicker ticker = new FakeTicker();
-        Lease held = clients.connect(redis).lock("late").acquire(Duration.ZERO);
-        RedisLockClient waiter = clients.connect(redis, options -> options, ticker);
-        redis.resetStats();
-        CompletableFuture<Lease> waiting = waiter.lock("late").acquireAsync(Duration.ofHours(1));
-        awaitSubscribers(redis, "fencelock:{late}:released", 1);
-        Poll.until("the waiter's second try, after subscribing", Duration.ofSeconds(5), () -> scriptCalls(redis) == 2);
-        ticker.advance(Duration.ofHours(2));
-        redis.resetStats();
-
-        held.close();
-
-        assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS))
-                .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(LockTimeoutException.class);
-        assertThat(redis.commandCalls().getOrDefault("evalsha", 0L)).as("scripts run: the release alone").isEqualTo(1);
     }
 }

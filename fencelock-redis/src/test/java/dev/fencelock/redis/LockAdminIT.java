@@ -1,8 +1,15 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fencelock.Lease;
+import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockAdmin;
+import dev.fencelock.LockClient;
+import dev.fencelock.LockInfo;
+import dev.fencelock.LockLostException;
+import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.RedisTest;
 import java.time.Duration;

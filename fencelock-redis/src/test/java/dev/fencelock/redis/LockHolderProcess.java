@@ -1,5 +1,8 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
+import dev.fencelock.Lease;
+import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockClient;
 import java.time.Duration;
 
 /**
@@ -13,7 +16,7 @@ public final class LockHolderProcess {
     private LockHolderProcess() {}
 
     public static void main(String[] args) throws InterruptedException {
-        LockClient client = RedisLocks.connect(LockClientOptions.builder(args[0])
+        LockClient client = RedisLocks.connect(RedisLockOptions.builder(args[0])
                 .commandTimeout(Duration.ofMillis(100))
                 .build());
         Lease lease = client.lock(args[1]).acquire(Duration.ofSeconds(30),

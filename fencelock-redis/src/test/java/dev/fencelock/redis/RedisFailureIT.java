@@ -1,8 +1,13 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fencelock.DistributedLock;
+import dev.fencelock.Lease;
+import dev.fencelock.LockClient;
+import dev.fencelock.LockUnavailableException;
+import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.RedisTest;
 import java.io.IOException;
@@ -59,7 +64,7 @@ class RedisFailureIT {
             port = socket.getLocalPort();
         }
         String uri = "redis://app:hunter2@127.0.0.1:" + port;
-        assertThatThrownBy(() -> RedisLocks.connect(LockClientOptions.builder(uri).connectTimeout(Duration.ofSeconds(1)).build()))
+        assertThatThrownBy(() -> RedisLocks.connect(RedisLockOptions.builder(uri).connectTimeout(Duration.ofSeconds(1)).build()))
                 .isInstanceOf(LockUnavailableException.class)
                 .hasMessageStartingWith("cannot connect to Redis at 127.0.0.1:" + port)
                 .hasMessageNotContaining("hunter2");
@@ -70,7 +75,7 @@ class RedisFailureIT {
         redis.call("CONFIG", "SET", "requirepass", "right-horse");
         try {
             String wrong = "redis://default:wrong-battery@127.0.0.1:" + redis.port();
-            assertThatThrownBy(() -> RedisLocks.connect(LockClientOptions.builder(wrong).connectTimeout(Duration.ofSeconds(2)).build()))
+            assertThatThrownBy(() -> RedisLocks.connect(RedisLockOptions.builder(wrong).connectTimeout(Duration.ofSeconds(2)).build()))
                     .isInstanceOf(LockUnavailableException.class)
                     .hasMessageNotContaining("wrong-battery")
                     .hasMessageNotContaining("right-horse");

@@ -1,4 +1,4 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
 import dev.fencelock.testkit.RedisServer;
 import java.time.Duration;
@@ -7,7 +7,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 
 /** The lock contract on Redlock over five independent redis-servers. */
-class RedlockContractIT extends LockContract {
+class RedlockContractIT extends RedisLockContract {
     private final List<RedisServer> masters = new ArrayList<>();
 
     @BeforeEach
@@ -18,24 +18,24 @@ class RedlockContractIT extends LockContract {
     }
 
     @Override
-    void stopServers() {
+    protected void stopServers() {
         masters.forEach(RedisServer::close);
     }
 
     @Override
-    LockClientOptions.Builder options() {
-        return LockClientOptions.redlock(masters.stream().map(RedisServer::uri).toList())
+    RedisLockOptions.Builder options() {
+        return RedisLockOptions.redlock(masters.stream().map(RedisServer::uri).toList())
                 .commandTimeout(Duration.ofMillis(300))
                 .redlockNodeTimeout(Duration.ofMillis(100));
     }
 
     @Override
-    void deleteLockKey(String name) {
+    protected void deleteLock(String name) {
         masters.forEach(master -> master.call("DEL", "fencelock:{" + name + "}"));
     }
 
     @Override
-    List<String> lockKeysLeft() {
+    protected List<String> locksLeft() {
         return masters.stream().flatMap(master -> TestClients.settledLockKeys(master).stream()).toList();
     }
 }

@@ -1,4 +1,4 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
 import dev.fencelock.testkit.RedisServer;
 import java.time.Duration;
@@ -9,7 +9,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /** The lock contract on a master and a replica watched by three sentinels. */
-class SentinelContractIT extends LockContract {
+class SentinelContractIT extends RedisLockContract {
     private static RedisServer master;
     private static RedisServer replica;
     private static final List<RedisServer> sentinels = new ArrayList<>();
@@ -35,19 +35,19 @@ class SentinelContractIT extends LockContract {
     }
 
     @Override
-    LockClientOptions.Builder options() {
-        return LockClientOptions.builder("redis-sentinel://" + sentinels.stream()
+    RedisLockOptions.Builder options() {
+        return RedisLockOptions.builder("redis-sentinel://" + sentinels.stream()
                         .map(s -> s.host() + ":" + s.port()).collect(Collectors.joining(",")) + "#main")
                 .commandTimeout(Duration.ofMillis(500));
     }
 
     @Override
-    void deleteLockKey(String name) {
+    protected void deleteLock(String name) {
         master.call("DEL", "fencelock:{" + name + "}");
     }
 
     @Override
-    List<String> lockKeysLeft() {
+    protected List<String> locksLeft() {
         return TestClients.settledLockKeys(master);
     }
 }

@@ -1,7 +1,12 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fencelock.Lease;
+import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockClient;
+import dev.fencelock.LockLostException;
+import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,7 +58,7 @@ class SentinelIT {
 
     @Test
     void aFailoverKeepsTheLeaseOnThePromotedReplicaOrReportsItLost() throws Exception {
-        client = RedisLocks.connect(LockClientOptions.builder(sentinelUri())
+        client = RedisLocks.connect(RedisLockOptions.builder(sentinelUri())
                 .commandTimeout(Duration.ofMillis(500))
                 .build());
         Lease lease = client.lock("failover").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(3)));
@@ -80,7 +85,7 @@ class SentinelIT {
 
     @Test
     void aLockLostInTheFailoverIsReportedLost() throws Exception {
-        client = RedisLocks.connect(LockClientOptions.builder(sentinelUri())
+        client = RedisLocks.connect(RedisLockOptions.builder(sentinelUri())
                 .commandTimeout(Duration.ofMillis(500))
                 .build());
         Lease lease = client.lock("unreplicated").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(3)));

@@ -1,4 +1,4 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
 import dev.fencelock.testkit.RedisServer;
 import java.time.Duration;
@@ -6,7 +6,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 
 /** The lock contract on one redis-server. */
-class SingleServerContractIT extends LockContract {
+class SingleServerContractIT extends RedisLockContract {
     private RedisServer redis;
 
     @BeforeEach
@@ -15,22 +15,22 @@ class SingleServerContractIT extends LockContract {
     }
 
     @Override
-    void stopServers() {
+    protected void stopServers() {
         redis.close();
     }
 
     @Override
-    LockClientOptions.Builder options() {
-        return LockClientOptions.builder(redis.uri()).commandTimeout(Duration.ofMillis(300));
+    RedisLockOptions.Builder options() {
+        return RedisLockOptions.builder(redis.uri()).commandTimeout(Duration.ofMillis(300));
     }
 
     @Override
-    void deleteLockKey(String name) {
+    protected void deleteLock(String name) {
         redis.call("DEL", "fencelock:{" + name + "}");
     }
 
     @Override
-    List<String> lockKeysLeft() {
+    protected List<String> locksLeft() {
         return TestClients.settledLockKeys(redis);
     }
 }

@@ -1,7 +1,9 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fencelock.spi.LockEngine;
+import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,21 +17,16 @@ import java.util.function.UnaryOperator;
 final class TestClients {
     static final Duration COMMAND_TIMEOUT = Duration.ofMillis(300);
 
-    private final List<RedisLockClient> clients = new ArrayList<>();
+    private final List<LockEngine> clients = new ArrayList<>();
     private final List<RedisServer> servers = new ArrayList<>();
 
-    RedisLockClient connect(RedisServer redis) {
+    LockEngine connect(RedisServer redis) {
         return connect(redis, builder -> builder);
     }
 
-    RedisLockClient connect(RedisServer redis, UnaryOperator<LockClientOptions.Builder> options) {
-        return connect(redis, options, Ticker.SYSTEM);
-    }
-
-    /** A client whose lease arithmetic reads {@code ticker}: a fake one, or one that fails on purpose. */
-    RedisLockClient connect(RedisServer redis, UnaryOperator<LockClientOptions.Builder> options, Ticker ticker) {
-        RedisLockClient client = new RedisLockClient(options.apply(
-                LockClientOptions.builder(redis.uri()).commandTimeout(COMMAND_TIMEOUT)).build(), ticker);
+    LockEngine connect(RedisServer redis, UnaryOperator<RedisLockOptions.Builder> options) {
+        LockEngine client = (LockEngine) RedisLocks.connect(options.apply(
+                RedisLockOptions.builder(redis.uri()).commandTimeout(COMMAND_TIMEOUT)).build());
         clients.add(client);
         if (!servers.contains(redis)) {
             servers.add(redis);
@@ -40,12 +37,12 @@ final class TestClients {
     /** Call from {@code @AfterEach}: asserts that the test released everything, then closes. */
     void verifyNothingLeakedAndClose() {
         try {
-            for (RedisLockClient client : clients) {
+            for (LockEngine client : clients) {
                 // An abandoned acquisition may still have one attempt in flight: give it time to settle.
                 awaitQuiet(client);
-                assertThat(client.renewer().trackedCount()).as("leases still renewed by %s", client).isZero();
+                assertThat(client.leasesWatched()).as("leases still renewed by %s", client).isZero();
                 assertThat(client.namesInUse()).as("lock names still in use in %s", client).isZero();
-                assertThat(client.servers().channelCount()).as("channels still subscribed by %s", client).isZero();
+                assertThat(channels(client)).as("channels still subscribed by %s", client).isZero();
             }
             for (RedisServer server : servers) {
                 if (server.isRunning()) {
@@ -53,15 +50,25 @@ final class TestClients {
                 }
             }
         } finally {
-            clients.forEach(RedisLockClient::close);
+            clients.forEach(LockEngine::close);
             clients.clear();
         }
     }
 
-    static void awaitQuiet(RedisLockClient client) {
+    /** The Redis store under an engine. */
+    static RedisStore store(LockEngine client) {
+        return (RedisStore) client.store();
+    }
+
+    /** Release channels still subscribed by the client's store. */
+    static int channels(LockEngine client) {
+        return store(client).servers().channelCount();
+    }
+
+    static void awaitQuiet(LockEngine client) {
         try {
-            Poll.until("settling of " + client, Duration.ofSeconds(5), () -> client.renewer().trackedCount() == 0
-                    && client.namesInUse() == 0 && client.servers().channelCount() == 0);
+            Poll.until("settling of " + client, Duration.ofSeconds(5), () -> client.leasesWatched() == 0
+                    && client.namesInUse() == 0 && channels(client) == 0);
         } catch (AssertionError unsettled) {
             // The assertions that follow say what is left.
         } catch (InterruptedException e) {

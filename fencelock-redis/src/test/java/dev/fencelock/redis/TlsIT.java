@@ -1,9 +1,12 @@
-package dev.fencelock;
+package dev.fencelock.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.fencelock.Lease;
+import dev.fencelock.LockClient;
+import dev.fencelock.LockUnavailableException;
 import dev.fencelock.testkit.RedisServer;
 import java.io.IOException;
 import java.net.ServerSocket;

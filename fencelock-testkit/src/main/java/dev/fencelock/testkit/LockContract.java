@@ -1,8 +1,15 @@
-package dev.fencelock;
+package dev.fencelock.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.fencelock.DistributedLock;
+import dev.fencelock.Lease;
+import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockClient;
+import dev.fencelock.LockLostException;
+import dev.fencelock.ReleaseOutcome;
+import dev.fencelock.spi.LockEngine;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,49 +22,64 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * What every topology promises, the same for all: a single server, Redlock, Sentinel and Cluster
- * each extend this suite with the servers it runs on, so that the algorithm stays a deployment
- * choice and never changes what a lock does.
+ * What every store and every topology promises, the same for all: each store's tests extend this
+ * suite with the servers they run on (for Redis: a single server, Redlock, Sentinel and Cluster),
+ * so that the backend and the algorithm stay deployment choices and never change what a lock does.
+ * After every test it checks that nothing was left behind: no lease still renewed, no lock name
+ * still in use, nothing the store holds for waiters, no lock in the store.
  */
-abstract class LockContract {
-    private final List<RedisLockClient> clients = new ArrayList<>();
+public abstract class LockContract {
+    private final List<LockEngine> clients = new ArrayList<>();
 
-    /** The options of a new client on the topology under test. */
-    abstract LockClientOptions.Builder options();
+    /** A new client on the store under test; the suite closes it. */
+    protected abstract LockEngine newClient();
 
-    /** Deletes the lock key of {@code name} wherever it lives, as an operator or a data loss would. */
-    abstract void deleteLockKey(String name);
+    /** Deletes the lock {@code name} wherever it lives, as an operator or a data loss would. */
+    protected abstract void deleteLock(String name);
 
-    /** The lock keys left on the servers, for the leak check. */
-    abstract List<String> lockKeysLeft();
+    /** The locks (and waiter queues) left in the store, for the leak check. */
+    protected abstract List<String> locksLeft();
+
+    /** What the store of {@code client} still holds for waiters (subscriptions, watches): zero when settled. */
+    protected abstract int watchesLeft(LockEngine client);
 
     /** Stops servers started for one test, after the leak check; nothing for servers shared by a class. */
-    void stopServers() {}
+    protected void stopServers() {}
 
-    RedisLockClient connect() {
-        RedisLockClient client = (RedisLockClient) RedisLocks.connect(options().build());
+    protected final LockEngine connect() {
+        LockEngine client = newClient();
         clients.add(client);
         return client;
     }
 
     @AfterEach
-    void nothingLeaked() {
+    public void nothingLeaked() throws InterruptedException {
         try {
-            for (RedisLockClient client : clients) {
-                TestClients.awaitQuiet(client);
-                assertThat(client.renewer().trackedCount()).as("leases still renewed by %s", client).isZero();
+            for (LockEngine client : clients) {
+                awaitQuiet(client);
+                assertThat(client.leasesWatched()).as("leases still renewed by %s", client).isZero();
                 assertThat(client.namesInUse()).as("lock names still in use in %s", client).isZero();
-                assertThat(client.servers().channelCount()).as("channels still subscribed by %s", client).isZero();
+                assertThat(watchesLeft(client)).as("watches still open in %s", client).isZero();
             }
-            assertThat(lockKeysLeft()).as("lock keys left").isEmpty();
+            assertThat(locksLeft()).as("locks left").isEmpty();
         } finally {
-            clients.forEach(RedisLockClient::close);
+            clients.forEach(LockEngine::close);
             stopServers();
         }
     }
 
+    /** An abandoned acquisition may still have one attempt in flight: gives it time to settle. */
+    private void awaitQuiet(LockEngine client) throws InterruptedException {
+        try {
+            Poll.until("settling of " + client, Duration.ofSeconds(5),
+                    () -> client.leasesWatched() == 0 && client.namesInUse() == 0 && watchesLeft(client) == 0);
+        } catch (AssertionError unsettled) {
+            // The assertions that follow say what is left.
+        }
+    }
+
     @Test
-    void threadsOfSeveralClientsIncrementingUnderTheLockLoseNoUpdate() throws Exception {
+    public void threadsOfSeveralClientsIncrementingUnderTheLockLoseNoUpdate() throws Exception {
         int clientCount = 3;
         int threadsPerClient = 2;
         int increments = 40;
@@ -80,7 +102,7 @@ abstract class LockContract {
     }
 
     @Test
-    void virtualThreadsExcludeEachOtherWhereTheJdkHasThem() throws Exception {
+    public void virtualThreadsExcludeEachOtherWhereTheJdkHasThem() throws Exception {
         ExecutorService virtualThreads;
         try {
             virtualThreads = (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
@@ -106,7 +128,7 @@ abstract class LockContract {
     }
 
     @Test
-    void aHeldLockExcludesOtherClientsAndIsFreeAfterRelease() {
+    public void aHeldLockExcludesOtherClientsAndIsFreeAfterRelease() {
         LockClient first = connect();
         LockClient second = connect();
         try (Lease lease = first.lock("exclusive").acquire(Duration.ZERO)) {
@@ -119,7 +141,7 @@ abstract class LockContract {
     }
 
     @Test
-    void fencingTokensStrictlyIncreaseAcrossClients() {
+    public void fencingTokensStrictlyIncreaseAcrossClients() {
         List<DistributedLock> locks = List.of(connect().lock("tokens"), connect().lock("tokens"));
         long previous = 0;
         for (int i = 0; i < 200; i++) {
@@ -131,7 +153,7 @@ abstract class LockContract {
     }
 
     @Test
-    void reentrantLockViewHoldsShareOneLeaseAndTheLastUnlockFreesTheLock() {
+    public void reentrantLockViewHoldsShareOneLeaseAndTheLastUnlockFreesTheLock() {
         DistributedLock lock = connect().lock("reentrant");
         DistributedLock rival = connect().lock("reentrant");
         lock.lock();
@@ -145,7 +167,7 @@ abstract class LockContract {
     }
 
     @Test
-    void aWaiterIsWokenByTheReleaseNotByTheLeaseRunningOut() throws Exception {
+    public void aWaiterIsWokenByTheReleaseNotByTheLeaseRunningOut() throws Exception {
         Lease held = connect().lock("handoff").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(60)));
         CompletableFuture<Lease> waiting = connect().lock("handoff").acquireAsync(Duration.ofSeconds(20));
         awaitWaiting(waiting);
@@ -157,9 +179,9 @@ abstract class LockContract {
     }
 
     @Test
-    void aDeletedKeyIsReportedLostAndTheReleaseSaysSo() throws Exception {
+    public void aDeletedKeyIsReportedLostAndTheReleaseSaysSo() throws Exception {
         Lease lease = connect().lock("deleted").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(2)));
-        deleteLockKey("deleted");
+        deleteLock("deleted");
         LockLostException lost = lease.lost().toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertThat(lost.reason()).isEqualTo(LockLostException.Reason.KEY_GONE);
         assertThat(lease.isValid()).isFalse();

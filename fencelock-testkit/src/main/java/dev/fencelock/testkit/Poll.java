@@ -1,16 +1,16 @@
-package dev.fencelock;
+package dev.fencelock.testkit;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
 /** Waiting in tests without sleeping as synchronization: a condition polled until a deadline. */
-final class Poll {
+public final class Poll {
     private static final long INTERVAL_MILLIS = 10;
 
     private Poll() {}
 
     /** Polls {@code condition} until it holds; fails naming {@code what} if it does not within {@code timeout}. */
-    static void until(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    public static void until(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
@@ -24,7 +24,7 @@ final class Poll {
      * Runs {@code check} repeatedly for {@code duration}: for claims about time itself, such as a
      * lease that must stay held for three times its length.
      */
-    static void throughout(Duration duration, Runnable check) throws InterruptedException {
+    public static void throughout(Duration duration, Runnable check) throws InterruptedException {
         long until = System.nanoTime() + duration.toNanos();
         while (System.nanoTime() < until) {
             check.run();

@@ -1,0 +1,50 @@
+package dev.fencelock.spi;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/** What one {@link LockStore#acquire} found. */
+public sealed interface Attempt {
+
+    /**
+     * The lock is the caller's.
+     *
+     * @param fencingToken the acquisition's token, greater than every earlier one for the name
+     * @param validity how long the lease holds from the moment the acquire was sent: the lease, less
+     *     any allowance for clock drift between the backend's servers
+     * @param leftInQueues whether the caller may still be queued where it was not granted (Redlock:
+     *     a master that refused or did not answer), so that the engine must {@linkplain
+     *     LockStore#stopWaiting stop waiting}
+     */
+    record Granted(long fencingToken, Duration validity, boolean leftInQueues) implements Attempt {
+        public Granted {
+            Objects.requireNonNull(validity, "validity");
+        }
+    }
+
+    /**
+     * Someone else holds the lock.
+     *
+     * @param retryAfter when to try again at the latest if no release is announced: the holder's
+     *     remaining lease, a polling interval for a holder without expiry, or a random pause when
+     *     no holder has a majority
+     */
+    record Refused(Duration retryAfter) implements Attempt {
+        public Refused {
+            Objects.requireNonNull(retryAfter, "retryAfter");
+        }
+    }
+
+    /**
+     * Too little of the backend answered to tell.
+     *
+     * @param cause what failed, for the exception the caller gets
+     * @param retryAfter when to try again (several servers: a random pause), or null when the
+     *     acquisition should fail at once (one server that does not answer)
+     */
+    record Unavailable(Throwable cause, Duration retryAfter) implements Attempt {
+        public Unavailable {
+            Objects.requireNonNull(cause, "cause");
+        }
+    }
+}

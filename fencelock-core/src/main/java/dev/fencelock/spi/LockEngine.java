@@ -1,0 +1,315 @@
+package dev.fencelock.spi;
+
+import dev.fencelock.DistributedLock;
+import dev.fencelock.Lease;
+import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockAdmin;
+import dev.fencelock.LockClient;
+import dev.fencelock.LockLostException;
+import dev.fencelock.LockUnavailableException;
+import dev.fencelock.ReleaseOutcome;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine: a {@link LockClient} over any {@link LockStore}. A backend module implements the
+ * store and hands it to {@link #start}; the engine owns the watchdog thread, the callback threads,
+ * and the in-process state of every lock name in use (the FIFO gate that makes the threads of one
+ * client share one remote waiter, the {@code Lock} view's holds per thread, the leases and their
+ * lost signals).
+ *
+ * <p>Thread-safe. Closing the engine closes the store.
+ */
+public final class LockEngine implements LockClient {
+    private static final Logger log = LoggerFactory.getLogger(LockEngine.class);
+
+    private final LockStore store;
+    private final Duration defaultLease;
+    private final Ticker ticker;
+    private final ScheduledThreadPoolExecutor scheduler;
+    private final ExecutorService callbacks;
+    private final LeaseRenewer renewer;
+    private final OwnerTokens ownerTokens = new OwnerTokens();
+    private final ConcurrentMap<String, LocalLock> locals = new ConcurrentHashMap<>();
+    private final Set<CompletableFuture<Lease>> acquisitions = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    LockEngine(LockStore store, Duration defaultLease, Ticker ticker) {
+        this.store = store;
+        this.defaultLease = checkLease(defaultLease, "defaultLease");
+        this.ticker = ticker;
+        this.scheduler = new ScheduledThreadPoolExecutor(1, daemonThreads("fencelock-renewer"));
+        scheduler.setRemoveOnCancelPolicy(true);
+        this.callbacks = Executors.newCachedThreadPool(daemonThreads("fencelock-callback"));
+        this.renewer = new LeaseRenewer(store, scheduler, ticker);
+    }
+
+    /**
+     * Starts the engine over {@code store}, whose locks take a renewing lease of
+     * {@code defaultLease} unless told otherwise.
+     *
+     * @throws IllegalArgumentException if {@code defaultLease} is not between
+     *     {@link LeaseOptions#MIN_LEASE} and {@link LeaseOptions#MAX_LEASE}, or not longer than three
+     *     of the store's call timeouts
+     */
+    public static LockEngine start(LockStore store, Duration defaultLease) {
+        return new LockEngine(Objects.requireNonNull(store, "store"), defaultLease, Ticker.SYSTEM);
+    }
+
+    @Override
+    public DistributedLock lock(String name) {
+        return lock(name, LeaseOptions.renewing(defaultLease));
+    }
+
+    @Override
+    public DistributedLock lock(String name, LeaseOptions leaseOptions) {
+        Checks.requireLength(name, "name", 1, MAX_NAME_LENGTH);
+        Checks.requireWellFormed(name, "name");
+        store.checkName(name);
+        Objects.requireNonNull(leaseOptions, "options");
+        checkLease(leaseOptions.lease(), "lease");
+        return new EngineLock(this, name, leaseOptions);
+    }
+
+    @Override
+    public LockAdmin admin() {
+        checkOpen();
+        return store.admin();
+    }
+
+    /** The store this engine runs on. */
+    public LockStore store() {
+        return store;
+    }
+
+    /**
+     * How many leases the watchdog watches: acquiring or held. For health checks and for tests
+     * that nothing is left behind.
+     */
+    public int leasesWatched() {
+        return renewer.trackedCount();
+    }
+
+    /** How many lock names have in-process state: acquisitions in progress or leases not released. */
+    public int namesInUse() {
+        return locals.size();
+    }
+
+    /**
+     * Starts an acquisition: always a new one, with a new owner token, whatever the calling thread
+     * holds. {@code interruptOnLoss}: the Lock view's holding thread, when it asked to be
+     * interrupted if the lease is lost; else null.
+     */
+    CompletableFuture<Lease> acquire(String name, Duration maxWait, LeaseOptions leaseOptions, Thread interruptOnLoss) {
+        Checks.requireNotNegative(maxWait, "maxWait");
+        Objects.requireNonNull(leaseOptions, "options");
+        checkLease(leaseOptions.lease(), "lease");
+        checkOpen();
+        LocalLock local = enter(name);
+        Acquisition acquisition = new Acquisition(this, local, leaseOptions, maxWait, interruptOnLoss);
+        CompletableFuture<Lease> result = acquisition.result();
+        acquisitions.add(result);
+        result.whenComplete((lease, error) -> acquisitions.remove(result));
+        acquisition.start();
+        return result;
+    }
+
+    /** Every lease, not only the default one, leaves time for a renewal to time out and be retried. */
+    private Duration checkLease(Duration lease, String name) {
+        Checks.requireBetween(lease, name, LeaseOptions.MIN_LEASE, LeaseOptions.MAX_LEASE);
+        return Checks.requireLongerThanThreeCallTimeouts(lease, name, store.callTimeout());
+    }
+
+    /** The executor of user-facing continuations: never an event loop or the renewer. */
+    Executor callbacks() {
+        return callbacks;
+    }
+
+    EngineLease newLease(LocalLock local, LeaseOptions leaseOptions, Thread interruptOnLoss) {
+        return new EngineLease(local.name(), ownerTokens.next(), leaseOptions, interruptOnLoss, ticker, callbacks,
+                local::ended);
+    }
+
+    /** Releases a lease, blocking for the store's reply. */
+    ReleaseOutcome release(LocalLock local, EngineLease lease) {
+        return await(releaseAsync(local, lease));
+    }
+
+    /** Waits for a call to the store from a caller thread, at most twice the call timeout. */
+    <T> T await(CompletableFuture<T> future) {
+        Duration bound = store.callTimeout().multipliedBy(2);
+        return Await.bounded(future, bound, error ->
+                new LockUnavailableException(store.describe() + " did not answer within " + bound, error));
+    }
+
+    /**
+     * Releases a lease: stops its renewal first, then has the store delete the lock where it still
+     * holds this lease's owner token.
+     */
+    CompletableFuture<ReleaseOutcome> releaseAsync(LocalLock local, EngineLease lease) {
+        boolean wasHeld = lease.markReleased();
+        renewer.untrack(lease);
+        if (closed.get()) {
+            // close() released the lock already, unless the lease had been lost before, or was
+            // granted after close() began (an acquisition it failed, whose grant came late):
+            // that one is released here, while close() still waits for its own releases.
+            if (wasHeld) {
+                store.release(lease.name(), lease.owner(), false);
+            }
+            lease.end();
+            leave(local);
+            return CompletableFuture.completedFuture(lease.isLost() ? ReleaseOutcome.ALREADY_LOST : ReleaseOutcome.RELEASED);
+        }
+        // With more threads of this client waiting, the release queues this client behind the
+        // client it wakes; the release after that one is taken now, so that no wake is missed.
+        // Not for a lease already lost: the kept watch may then be its successor's.
+        ReleaseWatch waiting = wasHeld ? local.watchForWaiters() : null;
+        CompletableFuture<Void> releaseAfter = waiting == null ? null : waiting.nextRelease();
+        CompletableFuture<Released> released = store.release(lease.name(), lease.owner(), waiting != null);
+        // The hand-over runs on the store's future itself, which is never cancelled: a caller that
+        // gives up waiting (and cancels what it waited for) must not keep the name locked here.
+        // The outcome follows the hand-over, so that the releasing thread's next acquisition finds
+        // the name's gate open.
+        CompletableFuture<Released> handedOver = released.whenComplete((outcome, error) -> {
+            if (waiting != null) {
+                // Left again if nobody takes the handover, even when the store did not say it
+                // queued this client: a lost reply may hide that it did.
+                boolean queued = outcome != null && outcome.queued();
+                local.releasedWithWaiters(lease, queued ? releaseAfter : null, () -> store.stopWaiting(lease.name()));
+            }
+            lease.end();
+            leave(local);
+        });
+        return handedOver.handle((outcome, error) -> {
+            if (!wasHeld) {
+                // Lost before, and signalled then: whatever the store answered, nothing was ours.
+                return ReleaseOutcome.ALREADY_LOST;
+            }
+            if (error != null) {
+                throw error instanceof CompletionException completion ? completion : new CompletionException(error);
+            }
+            return switch (outcome.found()) {
+                case OURS -> ReleaseOutcome.RELEASED;
+                case GONE -> lostBeforeRelease(lease, LockLostException.Reason.KEY_GONE);
+                case TAKEN -> lostBeforeRelease(lease, LockLostException.Reason.OWNER_CHANGED);
+            };
+        });
+    }
+
+    private static ReleaseOutcome lostBeforeRelease(EngineLease lease, LockLostException.Reason reason) {
+        lease.lostBeforeRelease(reason);
+        return ReleaseOutcome.ALREADY_LOST;
+    }
+
+    /** Gives a lease back that was granted but will not be handed out, ignoring the outcome. */
+    void releaseQuietly(EngineLease lease) {
+        store.release(lease.name(), lease.owner(), false);
+    }
+
+    boolean isLocked(String name) {
+        checkOpen();
+        return await(store.isLocked(name));
+    }
+
+    /** The in-process state of a name, counted as used until {@link #leave} is called. */
+    LocalLock enter(String name) {
+        return locals.compute(name, (key, local) -> {
+            LocalLock entered = local == null ? new LocalLock(name) : local;
+            entered.references++;
+            return entered;
+        });
+    }
+
+    /** Ends one use of a name's in-process state, forgetting it when nothing uses it any more. */
+    void leave(LocalLock local) {
+        locals.computeIfPresent(local.name(), (key, current) ->
+                current == local && --current.references == 0 ? null : current);
+    }
+
+    /** The in-process state of a name if it is in use, else null. */
+    LocalLock localLock(String name) {
+        return locals.get(name);
+    }
+
+    Ticker ticker() {
+        return ticker;
+    }
+
+    LeaseRenewer renewer() {
+        return renewer;
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("this LockClient (" + store.describe() + ") is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        IllegalStateException closing = new IllegalStateException("the LockClient (" + store.describe() + ") was closed");
+        acquisitions.forEach(acquisition -> acquisition.completeExceptionally(closing));
+        List<CompletableFuture<?>> releases = new ArrayList<>();
+        for (LocalLock local : locals.values()) {
+            EngineLease lease = local.currentLease();
+            // Taken away from its holder: a loss like any other, signalled once, then the lock freed.
+            if (lease != null && lease.markLost(LockLostException.Reason.CLIENT_CLOSED)) {
+                renewer.untrack(lease);
+                releases.add(store.release(lease.name(), lease.owner(), false));
+            }
+        }
+        try {
+            // Not interruptible: the loss may just have interrupted this very thread (a Lock-view
+            // holder that asked for it), which keeps its interrupt status.
+            Await.bounded(CompletableFuture.allOf(releases.toArray(CompletableFuture[]::new)),
+                    store.callTimeout().plusSeconds(1), error -> new LockUnavailableException(store.describe()
+                            + " did not confirm the releases", error));
+        } catch (RuntimeException e) {
+            log.warn("releasing held leases on close did not finish; their locks expire with their leases", e);
+        }
+        scheduler.shutdownNow();
+        callbacks.shutdown();
+        // The loss may have interrupted this very thread; a backend's shutdown might give up at once.
+        boolean interrupted = Thread.interrupted();
+        try {
+            store.close();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "LockClient{" + store.describe() + "}";
+    }
+}

@@ -1,0 +1,113 @@
+package dev.fencelock.spi;
+
+import dev.fencelock.LockAdmin;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where locks live: the one interface a backend implements. The engine ({@link LockEngine}) does
+ * everything else once, for every backend: the local FIFO gate, the {@code Lock} view and its
+ * reentrancy, the lease state and its lost signal, the watchdog's schedule, bounded waits and
+ * acquisition timing. A store speaks in values — names, owner tokens, leases, fencing tokens, time
+ * left — and answers each call with a future that completes within {@link #callTimeout()}.
+ *
+ * <p>Each method says what it returns when someone else holds the lock. A future that fails
+ * carries a {@link dev.fencelock.LockUnavailableException} when the backend did not answer.
+ * Implementations are thread-safe; the engine calls them from caller threads, the backend's own
+ * threads and its renewal thread, and never blocks in them.
+ *
+ * <p>The names a store is given have been checked by the engine (1 to
+ * {@link dev.fencelock.LockClient#MAX_NAME_LENGTH} characters of well-formed UTF-16), and by
+ * {@link #checkName(String)} for what the backend itself cannot hold.
+ */
+public interface LockStore extends AutoCloseable {
+
+    /**
+     * Rejects a name that this backend cannot hold (the Redis store: {@code '{'} and {@code '}'},
+     * which delimit the hash tag of a lock's keys).
+     *
+     * @throws IllegalArgumentException naming the argument and what is allowed
+     */
+    void checkName(String name);
+
+    /**
+     * Tries once to take {@code name} for {@code owner} with a lease of {@code lease}, and mints
+     * the fencing token of the acquisition: strictly greater than every token minted before for the
+     * name. {@code waiting}: the caller waits if refused, so the store may queue it (and must let
+     * it leave the queue with {@link #stopWaiting}).
+     *
+     * @return {@link Attempt.Granted} with the token; {@link Attempt.Refused} when someone else
+     *     holds the lock, with when to try again; {@link Attempt.Unavailable} when too little of
+     *     the backend answered. Never a failed future for an unreachable backend: that is {@code Unavailable}.
+     */
+    CompletableFuture<Attempt> acquire(String name, String owner, Duration lease, boolean waiting);
+
+    /**
+     * Extends the leases of {@code batch}, all of one {@linkplain #renewalShard shard} and at most
+     * {@link #maxRenewalBatch()} of them, each only while it still holds its owner token.
+     *
+     * @return one {@link Renewal} per lease, in the order of {@code batch}; never a failed future
+     */
+    CompletableFuture<List<Renewal>> renew(List<HeldLease> batch);
+
+    /** The most leases one {@link #renew} call may carry. */
+    int maxRenewalBatch();
+
+    /**
+     * The shard whose leases may share one {@link #renew} call: 0 for every name on a single
+     * server; on Redis Cluster, the hash slot.
+     */
+    int renewalShard(String name);
+
+    /**
+     * Releases {@code name} if it still holds {@code owner}, and wakes one waiter. {@code requeue}:
+     * more acquisitions of this client wait for the name, so the store may queue this client behind
+     * the one it wakes (then {@link Released#queued()} says so).
+     *
+     * @return what the release found; the future fails with
+     *     {@link dev.fencelock.LockUnavailableException} when the backend did not answer, and the
+     *     lock then expires with its lease
+     */
+    CompletableFuture<Released> release(String name, String owner, boolean requeue);
+
+    /**
+     * Starts watching {@code name} for releases: completes once no later release can be missed.
+     * The engine closes every watch it opens.
+     */
+    CompletableFuture<ReleaseWatch> watch(String name);
+
+    /** Takes this client off the name's waiter queue, if it is on it. Best effort, not waited for. */
+    void stopWaiting(String name);
+
+    /** Whether anyone, in any process, holds {@code name} right now. */
+    CompletableFuture<Boolean> isLocked(String name);
+
+    /** The operator's view of this store's locks. */
+    LockAdmin admin();
+
+    /** How long one call to the backend may take; every lease must be longer than three of them. */
+    Duration callTimeout();
+
+    /**
+     * How long a waiter that was passed over — a release woke another client and queued this one
+     * behind it — waits for the next release before trying anyway.
+     */
+    Duration designationTimeout();
+
+    /** The longest a waiting acquisition goes without trying again (so that the store sees it alive). */
+    Duration keepAliveInterval();
+
+    /**
+     * A pause before trying again after a grant that came too late to use: random, so that
+     * competing clients do not collide again.
+     */
+    Duration retryPause();
+
+    /** The backend, for messages: {@code Redis at host:port}, never with credentials. */
+    String describe();
+
+    /** Closes the connections. Leases are released by the engine before. */
+    @Override
+    void close();
+}

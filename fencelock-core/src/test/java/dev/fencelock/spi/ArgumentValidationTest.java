@@ -1,0 +1,65 @@
+package dev.fencelock.spi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockClient;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Every bad argument fails fast, with a message naming the argument, its value and the allowed range. */
+class ArgumentValidationTest {
+
+    @Test
+    void leaseOptionsAreChecked() {
+        assertThatThrownBy(() -> LeaseOptions.renewing(null)).isInstanceOf(NullPointerException.class).hasMessage("lease");
+        assertThatThrownBy(() -> LeaseOptions.fixed(Duration.ofMillis(-5)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lease must be between");
+        assertThatThrownBy(() -> LeaseOptions.renewing(Duration.ofMillis(29)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("was PT0.029S");
+        LeaseOptions options = LeaseOptions.fixed(Duration.ofSeconds(2)).interruptHolderOnLoss();
+        assertThat(options.isRenewing()).isFalse();
+        assertThat(options.interruptsHolderOnLoss()).isTrue();
+        assertThat(options.lease()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void lockNamesAreCheckedByTheEngineForEveryStore() {
+        try (LockClient client = LockEngine.start(new MemoryStore(), Duration.ofSeconds(30))) {
+            assertThatThrownBy(() -> client.lock(null)).isInstanceOf(NullPointerException.class).hasMessage("name");
+            assertThatThrownBy(() -> client.lock(""))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("name must have 1 to 1024 characters, had 0");
+            assertThatThrownBy(() -> client.lock("x".repeat(1025)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("name must have 1 to 1024 characters, had 1025");
+            // Each of these would be encoded as "job?" on its way to a store.
+            assertThatThrownBy(() -> client.lock("job\uD800"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("name must be well-formed UTF-16, but has an unpaired surrogate \\uD800 at index 3");
+            assertThatThrownBy(() -> client.lock("\uDC00job"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\\uDC00 at index 0");
+            assertThat(client.lock("job\uD83D\uDD12").name()).as("a surrogate pair is a well-formed character")
+                    .isEqualTo("job\uD83D\uDD12");
+            assertThatThrownBy(() -> client.lock("x", null)).isInstanceOf(NullPointerException.class).hasMessage("options");
+        }
+    }
+
+    @Test
+    void aDefaultLeaseNotLongerThanThreeCallTimeoutsIsRefused() {
+        MemoryStore store = new MemoryStore(); // call timeout 300 ms
+        assertThatThrownBy(() -> LockEngine.start(store, Duration.ofMillis(900)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("defaultLease (PT0.9S) must be longer than three command timeouts (commandTimeout PT0.3S),"
+                        + " so that a renewal can time out and be retried before the lease runs out");
+    }
+
+    @Test
+    void ownerTokensAre128RandomBits() {
+        OwnerTokens tokens = new OwnerTokens();
+        String first = tokens.next();
+        assertThat(first).matches("[0-9a-f]{32}");
+        assertThat(tokens.next()).isNotEqualTo(first);
+    }
+}

@@ -1,0 +1,91 @@
+package dev.fencelock.spi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fencelock.Lease;
+import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockException;
+import dev.fencelock.LockTimeoutException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+/** The engine over a store in memory: what it promises whatever the backend. */
+class EngineTest {
+    private static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
+
+    @Test
+    void aWaitingAcquisitionKeepsItsMemoryFlatThrough1000Retries() throws Exception {
+        MemoryStore store = new MemoryStore().refusingWithRetryAfter(Duration.ofMillis(1));
+        store.hold("busy", "a-holder-that-never-releases");
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
+            CompletableFuture<Lease> waiting = engine.acquire("busy", Duration.ofMinutes(5), LeaseOptions.renewing(DEFAULT_LEASE), null);
+            assertThat(store.awaitAttempts(50, Duration.ofSeconds(30))).as("50 attempts").isTrue();
+            int dependents = waiting.getNumberOfDependents();
+            int releaseDependents = store.releaseDependents("busy");
+
+            assertThat(store.awaitAttempts(1000, Duration.ofSeconds(60))).as("1000 attempts").isTrue();
+
+            assertThat(waiting).isNotDone();
+            assertThat(waiting.getNumberOfDependents()).as("dependents of the acquisition").isEqualTo(dependents);
+            assertThat(store.releaseDependents("busy")).as("dependents of the next release").isEqualTo(releaseDependents);
+            waiting.cancel(false);
+        }
+    }
+
+    @Test
+    void anAcquisitionWokenAfterItsDeadlineGivesUpWithoutTryingAgain() throws Exception {
+        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofHours(1));
+        store.hold("late", "holder");
+        FakeTicker ticker = new FakeTicker();
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, ticker)) {
+            CompletableFuture<Lease> waiting = engine.lock("late").acquireAsync(Duration.ofHours(1));
+            assertThat(store.awaitAttempts(2, Duration.ofSeconds(10))).as("a try, a watch, a try").isTrue();
+            ticker.advance(Duration.ofHours(2));
+
+            store.release("late", "holder", false);
+
+            assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(LockTimeoutException.class);
+            assertThat(store.attemptCount()).as("attempts, none after the deadline").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void theWatchdogKeepsRenewingAfterOneOfItsTicksFails() throws Exception {
+        FailingTicker ticker = new FailingTicker();
+        Duration lease = Duration.ofSeconds(1);
+        try (LockEngine engine = new LockEngine(new MemoryStore(), DEFAULT_LEASE, ticker)) {
+            ticker.failOnceOn("fencelock-renewer");
+            try (Lease held = engine.lock("tick-failed").acquire(Duration.ZERO, LeaseOptions.renewing(lease))) {
+                CompletableFuture<?> lost = held.lost().toCompletableFuture();
+                assertThatThrownBy(() -> lost.get(lease.multipliedBy(3).toMillis(), TimeUnit.MILLISECONDS))
+                        .as("no loss for three leases").isInstanceOf(TimeoutException.class);
+                assertThat(held.isValid()).as("renewed after the failed tick").isTrue();
+                assertThat(ticker.hasFailed()).as("a tick failed").isTrue();
+            }
+        }
+    }
+
+    @Test
+    void anAcquisitionThatFailsUnexpectedlyLeavesNoLeaseWithTheWatchdogAndGivesTheLockBack() {
+        FailingTicker ticker = new FailingTicker();
+        MemoryStore store = new MemoryStore();
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, ticker)) {
+            // Readings: the deadline, the attempt's send time, then the judging of the grant.
+            ticker.failReading(3);
+
+            assertThatThrownBy(() -> engine.lock("unexpected").acquire(Duration.ZERO))
+                    .isInstanceOf(LockException.class)
+                    .hasMessage("acquisition of lock 'unexpected' failed unexpectedly");
+            assertThat(ticker.hasFailed()).isTrue();
+            assertThat(engine.leasesWatched()).as("leases watched by the renewer").isZero();
+            assertThat(engine.namesInUse()).as("names in use").isZero();
+            assertThat(store.isLocked("unexpected").join()).as("the grant given back").isFalse();
+        }
+    }
+}
