@@ -54,7 +54,8 @@ public interface DistributedLock extends Lock {
     /**
      * Tries once, without waiting.
      *
-     * @return the lease, or empty if someone else holds the lock
+     * @return the lease, or empty if someone else holds the lock, or if another acquisition of this
+     *     client is already under way for it (the client's threads take turns)
      * @throws LockUnavailableException if the store did not answer within the command timeout
      */
     Optional<Lease> tryAcquire();

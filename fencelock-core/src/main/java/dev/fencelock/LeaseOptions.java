@@ -9,7 +9,8 @@ import java.util.Objects;
  * holding thread is interrupted when it is lost. Immutable.
  *
  * <pre>{@code
- * lock.acquire(Duration.ofSeconds(5), LeaseOptions.fixed(Duration.ofMinutes(2)).interruptHolderOnLoss());
+ * lock.acquire(Duration.ofSeconds(5), LeaseOptions.fixed(Duration.ofMinutes(2)));
+ * locks.lock("nightly", LeaseOptions.renewing(Duration.ofSeconds(30)).interruptHolderOnLoss()).lock();
  * }</pre>
  */
 public final class LeaseOptions {

@@ -76,6 +76,11 @@ final class Acquisition {
         result.whenComplete((lease, error) -> wake.complete(false));
         CompletableFuture<Handover> turn = local.enterGate();
         if (!turn.isDone()) {
+            turn.whenComplete((handover, error) -> {
+                if (error != null) {
+                    local.leaveGate(turn);
+                }
+            });
             turn.orTimeout(Math.max(0, deadline - engine.ticker().nanoTime()), TimeUnit.NANOSECONDS);
             result.whenComplete((lease, error) -> turn.cancel(false));
         }
@@ -143,7 +148,7 @@ final class Acquisition {
         attemptLease = lease;
         engine.renewer().track(lease);
         long sentAt = engine.ticker().nanoTime();
-        store.acquire(local.name(), lease.owner(), options.lease(), willWait)
+        LockEngine.call(() -> store.acquire(local.name(), lease.owner(), options.lease(), willWait))
                 .thenAccept(attempt -> judge(lease, sentAt, attempt, nextRelease))
                 .exceptionally(this::failUnexpectedly);
     }
@@ -182,13 +187,14 @@ final class Acquisition {
         if (granted.leftInQueues()) {
             // Where the store did not grant this attempt it may have queued this client, and would
             // name it at its next release although it no longer waits.
-            store.stopWaiting(local.name());
+            LockEngine.bestEffort(() -> store.stopWaiting(local.name()));
         }
-        lease.granted(granted.fencingToken(), sentAt, granted.validity());
         // The watch goes with the lease: the next acquisition of this client waits on with it,
-        // without watching and trying twice; it is closed when nobody takes it.
+        // without watching and trying twice; it is closed when nobody takes it. Recorded before
+        // the lease is held, so that a loss cannot end it before it is the current lease.
         local.held(lease, watch);
         watch = null;
+        lease.granted(granted.fencingToken(), sentAt, granted.validity());
         try {
             engine.renewer().granted(lease);
         } finally {
@@ -207,7 +213,7 @@ final class Acquisition {
         if (watch == null) {
             // Watch, then try again at once: a release between the first try and the watch would
             // not be announced to us.
-            store.watch(local.name()).whenComplete((watching, error) -> {
+            LockEngine.call(() -> store.watch(local.name())).whenComplete((watching, error) -> {
                 if (error != null) {
                     fail(Await.unwrap(error), true);
                 } else {
@@ -286,24 +292,23 @@ final class Acquisition {
         if (!ended.compareAndSet(false, true)) {
             return;
         }
-        closeWatch();
-        if (attemptLease != null) {
-            engine.renewer().untrack(attemptLease);
-        }
-        if (queued) {
-            store.stopWaiting(local.name());
-        }
-        if (gateTaken) {
-            local.exitGate();
-        }
-        engine.leave(local);
-        result.completeExceptionally(error);
-    }
-
-    private void closeWatch() {
-        if (watch != null) {
-            watch.close();
-            watch = null;
+        try {
+            if (watch != null) {
+                LockEngine.bestEffort(watch::close);
+                watch = null;
+            }
+            if (attemptLease != null) {
+                engine.renewer().untrack(attemptLease);
+            }
+            if (queued) {
+                LockEngine.bestEffort(() -> store.stopWaiting(local.name()));
+            }
+        } finally {
+            if (gateTaken) {
+                local.exitGate();
+            }
+            engine.leave(local);
+            result.completeExceptionally(error);
         }
     }
 

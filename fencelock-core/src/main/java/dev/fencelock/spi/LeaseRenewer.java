@@ -154,11 +154,15 @@ final class LeaseRenewer {
             lease.renewalInFlight = true;
             held.add(new HeldLease(lease.name(), lease.owner(), lease.options().lease()));
         }
-        store.renew(held).thenAcceptAsync(renewals -> {
+        LockEngine.call(() -> store.renew(held)).whenCompleteAsync((renewals, error) -> {
             try {
                 leases.forEach(lease -> lease.renewalInFlight = false);
+                if (error != null) {
+                    // Unconfirmed: retried soon, until the leases run out.
+                    log.warn("renewing {} lease(s) failed; retrying until they run out", leases.size(), error);
+                }
                 for (int i = 0; i < leases.size(); i++) {
-                    settle(leases.get(i), renewals.get(i), sentAt);
+                    settle(leases.get(i), error == null ? renewals.get(i) : Renewal.UNCONFIRMED, sentAt);
                 }
             } finally {
                 tick();

@@ -54,6 +54,16 @@ final class LocalLock {
         return turn;
     }
 
+    /** Turns queued at the gate, for the tests. */
+    synchronized int queuedTurns() {
+        return gateQueue.size();
+    }
+
+    /** Forgets a turn that gave up (timed out, cancelled), so that a poller cannot fill the queue. */
+    synchronized void leaveGate(CompletableFuture<Handover> turn) {
+        gateQueue.remove(turn);
+    }
+
     /**
      * Hands the gate, with what the ended lease handed on, to the longest waiting acquisition that
      * has not given up, or opens it.

@@ -24,6 +24,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -170,7 +171,7 @@ public final class LockEngine implements LockClient {
             // granted after close() began (an acquisition it failed, whose grant came late):
             // that one is released here, while close() still waits for its own releases.
             if (wasHeld) {
-                store.release(lease.name(), lease.owner(), false);
+                releaseQuietly(lease);
             }
             lease.end();
             leave(local);
@@ -181,7 +182,7 @@ public final class LockEngine implements LockClient {
         // Not for a lease already lost: the kept watch may then be its successor's.
         ReleaseWatch waiting = wasHeld ? local.watchForWaiters() : null;
         CompletableFuture<Void> releaseAfter = waiting == null ? null : waiting.nextRelease();
-        CompletableFuture<Released> released = store.release(lease.name(), lease.owner(), waiting != null);
+        CompletableFuture<Released> released = call(() -> store.release(lease.name(), lease.owner(), waiting != null));
         // The hand-over runs on the store's future itself, which is never cancelled: a caller that
         // gives up waiting (and cancels what it waited for) must not keep the name locked here.
         // The outcome follows the hand-over, so that the releasing thread's next acquisition finds
@@ -191,7 +192,8 @@ public final class LockEngine implements LockClient {
                 // Left again if nobody takes the handover, even when the store did not say it
                 // queued this client: a lost reply may hide that it did.
                 boolean queued = outcome != null && outcome.queued();
-                local.releasedWithWaiters(lease, queued ? releaseAfter : null, () -> store.stopWaiting(lease.name()));
+                local.releasedWithWaiters(lease, queued ? releaseAfter : null,
+                        () -> bestEffort(() -> store.stopWaiting(lease.name())));
             }
             lease.end();
             leave(local);
@@ -219,7 +221,29 @@ public final class LockEngine implements LockClient {
 
     /** Gives a lease back that was granted but will not be handed out, ignoring the outcome. */
     void releaseQuietly(EngineLease lease) {
-        store.release(lease.name(), lease.owner(), false);
+        call(() -> store.release(lease.name(), lease.owner(), false));
+    }
+
+    /**
+     * Calls the store: a store that throws instead of failing its future gets a failed future all
+     * the same, so that no continuation of the engine is skipped (a gate left shut, a result never
+     * completed).
+     */
+    static <T> CompletableFuture<T> call(Supplier<CompletableFuture<T>> storeCall) {
+        try {
+            return storeCall.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Runs a step that may fail without harm (closing a watch, leaving a queue), logging a failure. */
+    static void bestEffort(Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            log.warn("a best-effort call to the store failed", e);
+        }
     }
 
     boolean isLocked(String name) {
@@ -274,7 +298,7 @@ public final class LockEngine implements LockClient {
             // Taken away from its holder: a loss like any other, signalled once, then the lock freed.
             if (lease != null && lease.markLost(LockLostException.Reason.CLIENT_CLOSED)) {
                 renewer.untrack(lease);
-                releases.add(store.release(lease.name(), lease.owner(), false));
+                releases.add(call(() -> store.release(lease.name(), lease.owner(), false)));
             }
         }
         try {

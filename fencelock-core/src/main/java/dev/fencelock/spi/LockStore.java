@@ -17,6 +17,12 @@ import java.util.concurrent.CompletableFuture;
  * Implementations are thread-safe; the engine calls them from caller threads, the backend's own
  * threads and its renewal thread, and never blocks in them.
  *
+ * <p>Within one engine, at most one acquisition per name talks to the store at a time (the engine
+ * queues the others locally), and each attempt carries a new owner token; a store that keeps
+ * state per waiting client (a queue entry, a sequential node) may key it by name. What a store
+ * does not need, it may ignore: a store without a waiter queue answers {@code requeue} with
+ * {@link Released#queued()} false and does nothing in {@link #stopWaiting}.
+ *
  * <p>The names a store is given have been checked by the engine (1 to
  * {@link dev.fencelock.LockClient#MAX_NAME_LENGTH} characters of well-formed UTF-16), and by
  * {@link #checkName(String)} for what the backend itself cannot hold.

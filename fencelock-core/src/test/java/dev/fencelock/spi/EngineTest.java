@@ -88,4 +88,29 @@ class EngineTest {
             assertThat(store.isLocked("unexpected").join()).as("the grant given back").isFalse();
         }
     }
+
+    @Test
+    void aThreadPollingTryLockWhileAnotherThreadHoldsTheLockLeavesNoTurnsBehind() throws Exception {
+        try (LockEngine engine = new LockEngine(new MemoryStore(), DEFAULT_LEASE, Ticker.SYSTEM)) {
+            try (Lease held = engine.lock("polled").acquire(Duration.ZERO)) {
+                for (int i = 0; i < 1000; i++) {
+                    assertThat(engine.lock("polled").tryAcquire()).as("poll %d", i).isEmpty();
+                }
+                assertThat(engine.localLock("polled").queuedTurns()).as("turns left at the gate").isZero();
+            }
+        }
+    }
+
+    @Test
+    void aStoreThatThrowsInsteadOfFailingItsFutureFailsTheAcquisitionAndOpensTheGate() {
+        MemoryStore store = new MemoryStore().throwingOnWatch(new IllegalStateException("broken store"));
+        store.hold("thrown", "holder");
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
+            assertThatThrownBy(() -> engine.lock("thrown").acquire(Duration.ofSeconds(5)))
+                    .isInstanceOf(IllegalStateException.class).hasMessage("broken store");
+            assertThat(engine.namesInUse()).as("names in use after the failure").isZero();
+            store.release("thrown", "holder", false);
+            engine.lock("thrown").acquire(Duration.ZERO).close();
+        }
+    }
 }

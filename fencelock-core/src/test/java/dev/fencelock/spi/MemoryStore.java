@@ -22,10 +22,17 @@ final class MemoryStore implements LockStore {
     private int attemptCount;
     private Duration refusedRetryAfter = Duration.ofHours(1);
     private Duration keepAlive = Duration.ofMillis(300);
+    private volatile RuntimeException watchFailure;
 
     /** How long a refused attempt tells the engine to wait at most. */
     MemoryStore refusingWithRetryAfter(Duration retryAfter) {
         this.refusedRetryAfter = retryAfter;
+        return this;
+    }
+
+    /** Makes {@link #watch} throw, as a store that breaks the SPI's promise of a failed future would. */
+    MemoryStore throwingOnWatch(RuntimeException failure) {
+        this.watchFailure = failure;
         return this;
     }
 
@@ -110,6 +117,9 @@ final class MemoryStore implements LockStore {
 
     @Override
     public CompletableFuture<ReleaseWatch> watch(String name) {
+        if (watchFailure != null) {
+            throw watchFailure;
+        }
         return CompletableFuture.completedFuture(new ReleaseWatch() {
             @Override
             public CompletableFuture<Void> nextRelease() {
