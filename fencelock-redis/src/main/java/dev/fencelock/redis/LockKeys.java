@@ -21,10 +21,19 @@ import dev.fencelock.spi.Checks;
 record LockKeys(String name, String lock, String fence, String channel, String waiters, String waiterDeadlines,
         String lastRelease) {
 
+    /** The keys of a name given by an operator: checked first, as the engine checks a lock's name. */
     static LockKeys of(String namespace, String name) {
         Checks.requireLength(name, "name", 1, LockClient.MAX_NAME_LENGTH);
         requireNoHashTagBraces(name, "name");
         Checks.requireWellFormed(name, "name");
+        return ofCheckedName(namespace, name);
+    }
+
+    /**
+     * The keys of a name the engine and {@link RedisStore#checkName} have checked already: built
+     * on every acquire, release and renewal, so not scanned again there.
+     */
+    static LockKeys ofCheckedName(String namespace, String name) {
         String lock = namespace + "{" + name + "}";
         return new LockKeys(name, lock, lock + ":fence", lock + ":released", lock + ":waiters",
                 lock + ":waiter-deadlines", lock + ":last-release");

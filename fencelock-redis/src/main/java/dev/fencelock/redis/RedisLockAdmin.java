@@ -42,7 +42,8 @@ final class RedisLockAdmin implements LockAdmin {
 
     @Override
     public LockInfo inspect(String name) {
-        return summarize(LockKeys.of(namespace, name), observe(LockKeys.of(namespace, name)));
+        LockKeys keys = LockKeys.of(namespace, name);
+        return summarize(keys, observe(keys));
     }
 
     private List<LockServers.Reply<NodeView>> observe(LockKeys keys) {

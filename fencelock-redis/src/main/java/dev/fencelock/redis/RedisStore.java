@@ -40,10 +40,13 @@ final class RedisStore implements LockStore {
 
     private final RedisLockOptions options;
     private final LockServers servers;
+    /** ARGV of every acquire and release, fixed by the options: formatted once. */
+    private final String waiterTtlMillis;
 
     RedisStore(RedisLockOptions options) {
         this.options = options;
         this.servers = LockServers.connect(options);
+        this.waiterTtlMillis = Long.toString(servers.waiterTtl().toMillis());
     }
 
     @Override
@@ -52,7 +55,7 @@ final class RedisStore implements LockStore {
     }
 
     private LockKeys keys(String name) {
-        return LockKeys.of(options.namespace(), name);
+        return LockKeys.ofCheckedName(options.namespace(), name);
     }
 
     @Override
@@ -62,7 +65,6 @@ final class RedisStore implements LockStore {
         String leaseMillis = Long.toString(lease.toMillis());
         String fenceTtlMillis = Long.toString(fenceCounterTtlMillis(lease));
         String waiter = waiting ? servers.waiterId() : "";
-        String waiterTtlMillis = Long.toString(servers.waiterTtl().toMillis());
         return servers.<List<Long>>onAllWithinNodeTimeout(node -> node.run(LuaScript.ACQUIRE, ScriptOutputType.MULTI,
                         keyArray, owner, leaseMillis, fenceTtlMillis, waiter, waiterTtlMillis))
                 .thenCompose(replies -> judge(keys, owner, lease, waiting, replies));
@@ -268,7 +270,7 @@ final class RedisStore implements LockStore {
                 new String[] {keys.lock(), keys.waiters(), keys.waiterDeadlines(), keys.lastRelease()},
                 owner, keys.channel(), wakeWaiters ? "1" : "0", requeue,
                 Long.toString(options.fenceCounterTtl().toMillis()),
-                Long.toString(servers.waiterTtl().toMillis()),
+                waiterTtlMillis,
                 remember ? Long.toString(options.commandTimeout().multipliedBy(2).toMillis()) : "");
     }
 
