@@ -22,6 +22,35 @@ public interface LockClient extends AutoCloseable {
     /** The lock called {@code name}, whose {@link java.util.concurrent.locks.Lock} methods use {@code options}. */
     DistributedLock lock(String name, LeaseOptions options);
 
+    /**
+     * The fair lock called {@code name}: granted in the order acquisitions reached the store, across
+     * every client and thread, with the client's default lease. An acquisition joins the store's
+     * queue when it is called (its order is the server's clock, never a client's); a release hands
+     * the lock to the head of the queue, and nobody else may take it meanwhile. A waiter that is
+     * gone (crashed, paused, cut off) is skipped after a claim window of the server's clock.
+     *
+     * <p>{@link DistributedLock#tryLock()} and {@link DistributedLock#tryAcquire()} succeed only when
+     * nobody is queued: unlike {@code new ReentrantLock(true).tryLock()}, they never barge.
+     *
+     * <p>The fair lock is the same lock as {@link #lock(String)} of the same name (they exclude each
+     * other), but its order holds among fair acquisitions only: a plain acquisition may overtake the queue.
+     *
+     * @throws UnsupportedOperationException on a store without one arrival order (Redlock)
+     */
+    DistributedLock fairLock(String name);
+
+    /** The fair lock called {@code name}, whose {@link java.util.concurrent.locks.Lock} methods use {@code options}. */
+    DistributedLock fairLock(String name, LeaseOptions options);
+
+    /**
+     * The read-write lock called {@code name}, with the client's default lease: many readers or one
+     * writer, writers preferred (see {@link DistributedReadWriteLock}).
+     */
+    DistributedReadWriteLock readWriteLock(String name);
+
+    /** The read-write lock called {@code name}, whose {@link java.util.concurrent.locks.Lock} methods use {@code options}. */
+    DistributedReadWriteLock readWriteLock(String name, LeaseOptions options);
+
     /** The operator's view of this client's namespace: inspection, listing, break-glass release. */
     LockAdmin admin();
 

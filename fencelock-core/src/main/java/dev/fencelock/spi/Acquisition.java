@@ -31,6 +31,8 @@ final class Acquisition {
     private final LeaseOptions options;
     /** The Lock view's holding thread, to interrupt if the lease is lost; null for a lease. */
     private final Thread interruptOnLoss;
+    /** For a read: the owner token of the write lease its thread holds, to be granted beside it; else null. */
+    private final String alongside;
     private final long deadline;
     private final Duration maxWait;
     /** Whether a refused attempt queues this client as a waiter: not when it will not wait. */
@@ -45,7 +47,10 @@ final class Acquisition {
     private Throwable unavailable;
     /** Whether an attempt was sent: every later one must start before the deadline. */
     private volatile boolean attempted;
-    /** The lease of the attempt in flight, watched by the renewer until the attempt is judged. */
+    /**
+     * The lease of the attempt in flight, watched by the renewer until the attempt is judged; for
+     * a fair lock, the one lease of every attempt, whose owner token keeps the place in the queue.
+     */
     private volatile EngineLease attemptLease;
     /**
      * Ends the current wait between attempts: {@code true} when its timer ran out, {@code false}
@@ -57,12 +62,14 @@ final class Acquisition {
     /** The release future that already completes {@link #wake}. */
     private CompletableFuture<Void> watchedRelease;
 
-    Acquisition(LockEngine engine, LocalLock local, LeaseOptions options, Duration maxWait, Thread interruptOnLoss) {
+    Acquisition(LockEngine engine, LocalLock local, LeaseOptions options, Duration maxWait, Thread interruptOnLoss,
+            String alongside) {
         this.engine = engine;
         this.store = engine.store();
         this.local = local;
         this.options = options;
         this.interruptOnLoss = interruptOnLoss;
+        this.alongside = alongside;
         this.maxWait = maxWait;
         this.willWait = maxWait.compareTo(Duration.ZERO) > 0;
         this.deadline = engine.ticker().nanoTime() + saturatedNanos(maxWait);
@@ -143,12 +150,13 @@ final class Acquisition {
             fail(new IllegalStateException("abandoned"), true);
             return;
         }
-        EngineLease lease = engine.newLease(local, options, interruptOnLoss);
+        EngineLease lease = local.kind().queuesEachAcquisition() && attemptLease != null
+                ? attemptLease : engine.newLease(local, options, interruptOnLoss);
         CompletableFuture<Void> nextRelease = watch == null ? null : watch.nextRelease();
         attemptLease = lease;
         engine.renewer().track(lease);
         long sentAt = engine.ticker().nanoTime();
-        LockEngine.call(() -> store.acquire(local.name(), lease.owner(), options.lease(), willWait))
+        LockEngine.call(() -> store.acquire(local.kind(), local.name(), lease.owner(), options.lease(), willWait, alongside))
                 .thenAccept(attempt -> judge(lease, sentAt, attempt, nextRelease))
                 .exceptionally(this::failUnexpectedly);
     }
@@ -187,7 +195,7 @@ final class Acquisition {
         if (granted.leftInQueues()) {
             // Where the store did not grant this attempt it may have queued this client, and would
             // name it at its next release although it no longer waits.
-            LockEngine.bestEffort(() -> store.stopWaiting(local.name()));
+            LockEngine.bestEffort(() -> store.stopWaiting(local.kind(), local.name(), lease.owner()));
         }
         // The watch goes with the lease: the next acquisition of this client waits on with it,
         // without watching and trying twice; it is closed when nobody takes it. Recorded before
@@ -213,7 +221,8 @@ final class Acquisition {
         if (watch == null) {
             // Watch, then try again at once: a release between the first try and the watch would
             // not be announced to us.
-            LockEngine.call(() -> store.watch(local.name())).whenComplete((watching, error) -> {
+            String owner = attemptLease.owner();
+            LockEngine.call(() -> store.watch(local.kind(), local.name(), owner)).whenComplete((watching, error) -> {
                 if (error != null) {
                     fail(Await.unwrap(error), true);
                 } else {
@@ -301,7 +310,8 @@ final class Acquisition {
                 engine.renewer().untrack(attemptLease);
             }
             if (queued) {
-                LockEngine.bestEffort(() -> store.stopWaiting(local.name()));
+                String owner = attemptLease == null ? null : attemptLease.owner();
+                LockEngine.bestEffort(() -> store.stopWaiting(local.kind(), local.name(), owner));
             }
         } finally {
             if (gateTaken) {

@@ -24,6 +24,7 @@ import java.util.function.Function;
 final class EngineLease {
     private enum State { ACQUIRING, HELD, RELEASED, LOST }
 
+    private final LockKind kind;
     private final String name;
     private final String owner;
     private final LeaseOptions options;
@@ -47,8 +48,9 @@ final class EngineLease {
     /** Renewer-confined: after a failed renewal, the earliest time of the next try. */
     long retryAt;
 
-    EngineLease(String name, String owner, LeaseOptions options, Thread interruptOnLoss, Ticker ticker,
+    EngineLease(LockKind kind, String name, String owner, LeaseOptions options, Thread interruptOnLoss, Ticker ticker,
             Executor callbacks, Consumer<EngineLease> onEnd) {
+        this.kind = kind;
         this.name = name;
         this.owner = owner;
         this.options = options;
@@ -56,6 +58,10 @@ final class EngineLease {
         this.ticker = ticker;
         this.onEnd = onEnd;
         this.lostSignal = lost.thenApplyAsync(Function.identity(), callbacks).minimalCompletionStage();
+    }
+
+    LockKind kind() {
+        return kind;
     }
 
     String name() {

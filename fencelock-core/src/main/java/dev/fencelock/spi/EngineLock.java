@@ -10,6 +10,7 @@ import dev.fencelock.LockTimeoutException;
 import dev.fencelock.ReleaseOutcome;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -19,20 +20,26 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 
 /**
- * A {@link DistributedLock} of the engine: a name and the lease options of its {@code Lock} view. The lease methods start an acquisition of their own every time; only the
- * {@code Lock} view is reentrant, per thread.
+ * A {@link DistributedLock} of the engine: a kind, a name and the lease options of its {@code Lock}
+ * view. The lease methods start an acquisition of their own every time; only the {@code Lock} view
+ * is reentrant, per thread. The two sides of a read-write lock know of each other through the
+ * calling thread's Lock-view holds: a thread that holds the write lock is granted the read lock
+ * beside it (a downgrade), and a thread that holds only the read lock is refused the write lock
+ * (an upgrade, which would wait for its own read lease forever).
  */
 final class EngineLock implements DistributedLock {
     private static final Duration FOREVER = Duration.ofNanos(Long.MAX_VALUE);
 
     private final LockEngine client;
+    private final LockKind kind;
     private final String name;
     private final LeaseOptions lockViewOptions;
     /** The Lock view's options less the interrupt, which binds to a thread and so to the Lock view alone. */
     private final LeaseOptions leaseOptions;
 
-    EngineLock(LockEngine client, String name, LeaseOptions lockViewOptions) {
+    EngineLock(LockEngine client, LockKind kind, String name, LeaseOptions lockViewOptions) {
         this.client = client;
+        this.kind = kind;
         this.name = name;
         this.lockViewOptions = lockViewOptions;
         this.leaseOptions = lockViewOptions.isRenewing()
@@ -53,7 +60,7 @@ final class EngineLock implements DistributedLock {
     public Lease acquire(Duration maxWait, LeaseOptions options) {
         try {
             throwIfInterrupted();
-            return awaitInterruptibly(client.acquire(name, maxWait, checkLeaseOptions(options), null));
+            return awaitInterruptibly(start(maxWait, checkLeaseOptions(options), null));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new LockInterruptedException("interrupted while waiting for lock '" + name
@@ -73,7 +80,7 @@ final class EngineLock implements DistributedLock {
 
     @Override
     public CompletableFuture<Lease> acquireAsync(Duration maxWait, LeaseOptions options) {
-        CompletableFuture<Lease> acquisition = client.acquire(name, maxWait, checkLeaseOptions(options), null);
+        CompletableFuture<Lease> acquisition = start(maxWait, checkLeaseOptions(options), null);
         // The caller's continuations run on a callback thread, never on an event loop (where a
         // blocking close() would stall every reply) or on the JDK's timer thread.
         // handleAsync, not thenApplyAsync: a failure, too, must be delivered on a callback thread.
@@ -93,7 +100,7 @@ final class EngineLock implements DistributedLock {
 
     @Override
     public boolean isLocked() {
-        return client.isLocked(name);
+        return client.isLocked(kind, name);
     }
 
     @Override
@@ -103,8 +110,7 @@ final class EngineLock implements DistributedLock {
 
     @Override
     public int holdCount() {
-        LocalLock local = client.localLock(name);
-        return local == null ? 0 : local.holdCount(Thread.currentThread());
+        return holdCount(kind);
     }
 
     @Override
@@ -151,7 +157,7 @@ final class EngineLock implements DistributedLock {
     @Override
     public void unlock() {
         Thread thread = Thread.currentThread();
-        LocalLock local = client.localLock(name);
+        LocalLock local = client.localLock(kind, name);
         Hold hold = local == null ? null : local.unhold(thread);
         if (hold == null) {
             throw new IllegalMonitorStateException("the current thread does not hold lock '" + name + "'");
@@ -173,7 +179,7 @@ final class EngineLock implements DistributedLock {
 
     private Optional<Lease> tryAcquire(LeaseOptions options, Thread interruptTarget) {
         try {
-            return Optional.of(awaitUninterruptibly(client.acquire(name, Duration.ZERO, options, interruptTarget)));
+            return Optional.of(awaitUninterruptibly(start(Duration.ZERO, options, interruptTarget)));
         } catch (LockTimeoutException e) {
             return Optional.empty();
         }
@@ -181,13 +187,38 @@ final class EngineLock implements DistributedLock {
 
     /** A further hold for the calling thread if it holds the lock through the Lock view. */
     private boolean reenter() {
-        LocalLock local = client.localLock(name);
+        LocalLock local = client.localLock(kind, name);
         return local != null && local.reenter(Thread.currentThread());
     }
 
     /** A new acquisition for the Lock view, its lease bound to the calling thread. */
     private CompletableFuture<Lease> acquireForThisThread(Duration maxWait) {
-        return client.acquire(name, maxWait, lockViewOptions, interruptTarget());
+        return start(maxWait, lockViewOptions, interruptTarget());
+    }
+
+    /** Starts an acquisition of this lock's kind, after the read-write checks of the calling thread. */
+    private CompletableFuture<Lease> start(Duration maxWait, LeaseOptions options, Thread interruptTarget) {
+        if (kind == LockKind.WRITE && holdCount(LockKind.READ) > 0 && holdCount(LockKind.WRITE) == 0) {
+            throw new IllegalMonitorStateException("the current thread holds the read lock of '" + name
+                    + "' and cannot upgrade it to the write lock: the write lock waits for every reader to let go,"
+                    + " this thread's own read lease included, so it would wait forever; unlock the read lock first");
+        }
+        return client.acquire(kind, name, maxWait, options, interruptTarget, writeLeaseOfThisThread());
+    }
+
+    /** For a read: the owner token of the write lease the calling thread holds through the Lock view, else null. */
+    private String writeLeaseOfThisThread() {
+        if (kind != LockKind.READ) {
+            return null;
+        }
+        LocalLock writes = client.localLock(LockKind.WRITE, name);
+        Hold hold = writes == null ? null : writes.validHold(Thread.currentThread());
+        return hold == null ? null : hold.lease().owner();
+    }
+
+    private int holdCount(LockKind ofKind) {
+        LocalLock local = client.localLock(ofKind, name);
+        return local == null ? 0 : local.holdCount(Thread.currentThread());
     }
 
     /** The calling thread when the Lock view's options ask for it to be interrupted on loss. */
@@ -268,6 +299,7 @@ final class EngineLock implements DistributedLock {
 
     @Override
     public String toString() {
-        return "DistributedLock{" + name + "}";
+        return kind == LockKind.PLAIN ? "DistributedLock{" + name + "}"
+                : "DistributedLock{" + name + ", " + kind.name().toLowerCase(Locale.ROOT) + "}";
     }
 }

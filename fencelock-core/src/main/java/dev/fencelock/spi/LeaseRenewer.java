@@ -152,7 +152,7 @@ final class LeaseRenewer {
         List<HeldLease> held = new ArrayList<>(leases.size());
         for (EngineLease lease : leases) {
             lease.renewalInFlight = true;
-            held.add(new HeldLease(lease.name(), lease.owner(), lease.options().lease()));
+            held.add(new HeldLease(lease.kind(), lease.name(), lease.owner(), lease.options().lease()));
         }
         LockEngine.call(() -> store.renew(held)).whenCompleteAsync((renewals, error) -> {
             try {

@@ -1,29 +1,36 @@
 package dev.fencelock.spi;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The in-process side of one lock name within one client: a FIFO gate that lets one acquisition at
- * a time talk to the store (so that threads of one JVM waiting for the same name share one remote
- * waiter), the lease currently held through this client, and the holds taken through the
+ * The in-process side of one lock name and kind within one client: a FIFO gate that lets one
+ * acquisition at a time talk to the store (so that threads of one JVM waiting for the same name
+ * share one remote waiter), the leases currently held through this client, and the holds taken through the
  * {@link java.util.concurrent.locks.Lock} view, per thread. Only that view is reentrant: a lease
  * belongs to its owner token, and every other acquisition waits at the gate like any other.
  *
  * <p>The gate is taken when an acquisition starts its remote attempts and passed on when it fails,
- * or when the lease it won ends (released or lost).
+ * or when the lease it won ends (released or lost); a reader's gate is passed on when it wins, and
+ * a fair lock has none (see {@link LockKind.Gate}).
  */
 final class LocalLock {
+    private final LockKind kind;
     private final String name;
     /** Acquisitions in progress plus holds not yet released; guarded by the client's map. */
     int references;
     // Guarded by this.
     private boolean gateTaken;
     private final Deque<CompletableFuture<Handover>> gateQueue = new ArrayDeque<>();
-    private EngineLease current;
+    /** The leases held through this client: at most one, but for readers. */
+    private final Set<EngineLease> current = new LinkedHashSet<>();
     /** What the current lease hands to the next acquisition when it ends; only while the gate is taken. */
     private Handover handover;
     /**
@@ -32,8 +39,13 @@ final class LocalLock {
      */
     private final Map<Thread, Deque<Hold>> threadHolds = new ConcurrentHashMap<>();
 
-    LocalLock(String name) {
+    LocalLock(LockKind kind, String name) {
+        this.kind = kind;
         this.name = name;
+    }
+
+    LockKind kind() {
+        return kind;
     }
 
     String name() {
@@ -45,6 +57,9 @@ final class LocalLock {
      * does. Its value is what the previous lease handed on, or null.
      */
     synchronized CompletableFuture<Handover> enterGate() {
+        if (kind.gate() == LockKind.Gate.NONE) {
+            return CompletableFuture.completedFuture(null);
+        }
         if (!gateTaken) {
             gateTaken = true;
             return CompletableFuture.completedFuture(null);
@@ -69,6 +84,9 @@ final class LocalLock {
      * has not given up, or opens it.
      */
     void exitGate() {
+        if (kind.gate() == LockKind.Gate.NONE) {
+            return;
+        }
         Handover passing;
         synchronized (this) {
             passing = handover;
@@ -110,7 +128,7 @@ final class LocalLock {
      * (it was found lost first): that acquisition tries at once, and a failed try keeps the place.
      */
     synchronized void releasedWithWaiters(EngineLease lease, CompletableFuture<Void> nextRelease, Runnable leaveQueue) {
-        if (current == lease && handover != null) {
+        if (current.contains(lease) && handover != null) {
             handover = new Handover(handover.watch(), nextRelease, leaveQueue);
         }
     }
@@ -122,11 +140,19 @@ final class LocalLock {
 
     /**
      * Records the lease just won by the acquisition that holds the gate, and the watch that
-     * acquisition waited with (or null), kept for the acquisition after it.
+     * acquisition waited with (or null), kept for the acquisition after it. A reader passes the
+     * gate on at once, with the watch; a fair lock has no next acquisition to keep it for.
      */
-    synchronized void held(EngineLease lease, ReleaseWatch watch) {
-        current = lease;
-        handover = watch == null ? null : Handover.watching(watch);
+    void held(EngineLease lease, ReleaseWatch watch) {
+        synchronized (this) {
+            current.add(lease);
+            handover = watch == null || kind.gate() == LockKind.Gate.NONE ? null : Handover.watching(watch);
+        }
+        if (kind.gate() == LockKind.Gate.NONE && watch != null) {
+            LockEngine.bestEffort(watch::close);
+        } else if (kind.gate() == LockKind.Gate.PASSED_AT_GRANT) {
+            exitGate();
+        }
     }
 
     /**
@@ -170,6 +196,13 @@ final class LocalLock {
         return holds != null && holds.peek() == hold;
     }
 
+    /** The latest Lock-view hold of {@code thread} if its lease is valid, else null. */
+    Hold validHold(Thread thread) {
+        Deque<Hold> holds = threadHolds.get(thread);
+        Hold top = holds == null ? null : holds.peek();
+        return top != null && top.isValid() ? top : null;
+    }
+
     /** How many Lock-view holds {@code thread} has on its valid lease; zero if it has none. */
     int holdCount(Thread thread) {
         Deque<Hold> holds = threadHolds.get(thread);
@@ -180,17 +213,17 @@ final class LocalLock {
         return (int) holds.stream().takeWhile(hold -> hold == top).count();
     }
 
-    synchronized EngineLease currentLease() {
-        return current;
+    synchronized List<EngineLease> currentLeases() {
+        return new ArrayList<>(current);
     }
 
-    /** Forgets the ended lease and passes the gate on. */
+    /** Forgets the ended lease and passes the gate on, if the lease held it until now. */
     void ended(EngineLease lease) {
         synchronized (this) {
-            if (current == lease) {
-                current = null;
-            }
+            current.remove(lease);
         }
-        exitGate();
+        if (kind.gate() == LockKind.Gate.HELD_WHILE_HOLDING) {
+            exitGate();
+        }
     }
 }

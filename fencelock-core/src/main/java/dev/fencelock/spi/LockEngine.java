@@ -1,6 +1,7 @@
 package dev.fencelock.spi;
 
 import dev.fencelock.DistributedLock;
+import dev.fencelock.DistributedReadWriteLock;
 import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockAdmin;
@@ -11,6 +12,7 @@ import dev.fencelock.ReleaseOutcome;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -47,7 +49,7 @@ public final class LockEngine implements LockClient {
     private final ExecutorService callbacks;
     private final LeaseRenewer renewer;
     private final OwnerTokens ownerTokens = new OwnerTokens();
-    private final ConcurrentMap<String, LocalLock> locals = new ConcurrentHashMap<>();
+    private final ConcurrentMap<LocalKey, LocalLock> locals = new ConcurrentHashMap<>();
     private final Set<CompletableFuture<Lease>> acquisitions = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -80,12 +82,41 @@ public final class LockEngine implements LockClient {
 
     @Override
     public DistributedLock lock(String name, LeaseOptions leaseOptions) {
+        return newLock(LockKind.PLAIN, name, leaseOptions);
+    }
+
+    @Override
+    public DistributedLock fairLock(String name) {
+        return fairLock(name, LeaseOptions.renewing(defaultLease));
+    }
+
+    @Override
+    public DistributedLock fairLock(String name, LeaseOptions leaseOptions) {
+        return newLock(LockKind.FAIR, name, leaseOptions);
+    }
+
+    @Override
+    public DistributedReadWriteLock readWriteLock(String name) {
+        return readWriteLock(name, LeaseOptions.renewing(defaultLease));
+    }
+
+    @Override
+    public DistributedReadWriteLock readWriteLock(String name, LeaseOptions leaseOptions) {
+        return new EngineReadWriteLock(newLock(LockKind.READ, name, leaseOptions),
+                newLock(LockKind.WRITE, name, leaseOptions));
+    }
+
+    private EngineLock newLock(LockKind kind, String name, LeaseOptions leaseOptions) {
         Checks.requireLength(name, "name", 1, MAX_NAME_LENGTH);
         Checks.requireWellFormed(name, "name");
         store.checkName(name);
         Objects.requireNonNull(leaseOptions, "options");
         checkLease(leaseOptions.lease(), "lease");
-        return new EngineLock(this, name, leaseOptions);
+        if (!store.supports(kind)) {
+            throw new UnsupportedOperationException("a " + kind.name().toLowerCase(Locale.ROOT)
+                    + " lock is not supported on " + store.describe() + " (lock '" + name + "')");
+        }
+        return new EngineLock(this, kind, name, leaseOptions);
     }
 
     @Override
@@ -115,15 +146,16 @@ public final class LockEngine implements LockClient {
     /**
      * Starts an acquisition: always a new one, with a new owner token, whatever the calling thread
      * holds. {@code interruptOnLoss}: the Lock view's holding thread, when it asked to be
-     * interrupted if the lease is lost; else null.
+     * interrupted if the lease is lost; else null. {@code alongside}: see {@link LockStore#acquire}.
      */
-    CompletableFuture<Lease> acquire(String name, Duration maxWait, LeaseOptions leaseOptions, Thread interruptOnLoss) {
+    CompletableFuture<Lease> acquire(LockKind kind, String name, Duration maxWait, LeaseOptions leaseOptions,
+            Thread interruptOnLoss, String alongside) {
         Checks.requireNotNegative(maxWait, "maxWait");
         Objects.requireNonNull(leaseOptions, "options");
         checkLease(leaseOptions.lease(), "lease");
         checkOpen();
-        LocalLock local = enter(name);
-        Acquisition acquisition = new Acquisition(this, local, leaseOptions, maxWait, interruptOnLoss);
+        LocalLock local = enter(kind, name);
+        Acquisition acquisition = new Acquisition(this, local, leaseOptions, maxWait, interruptOnLoss, alongside);
         CompletableFuture<Lease> result = acquisition.result();
         acquisitions.add(result);
         result.whenComplete((lease, error) -> acquisitions.remove(result));
@@ -143,7 +175,7 @@ public final class LockEngine implements LockClient {
     }
 
     EngineLease newLease(LocalLock local, LeaseOptions leaseOptions, Thread interruptOnLoss) {
-        return new EngineLease(local.name(), ownerTokens.next(), leaseOptions, interruptOnLoss, ticker, callbacks,
+        return new EngineLease(local.kind(), local.name(), ownerTokens.next(), leaseOptions, interruptOnLoss, ticker, callbacks,
                 local::ended);
     }
 
@@ -182,7 +214,8 @@ public final class LockEngine implements LockClient {
         // Not for a lease already lost: the kept watch may then be its successor's.
         ReleaseWatch waiting = wasHeld ? local.watchForWaiters() : null;
         CompletableFuture<Void> releaseAfter = waiting == null ? null : waiting.nextRelease();
-        CompletableFuture<Released> released = call(() -> store.release(lease.name(), lease.owner(), waiting != null));
+        CompletableFuture<Released> released =
+                call(() -> store.release(lease.kind(), lease.name(), lease.owner(), waiting != null));
         // The hand-over runs on the store's future itself, which is never cancelled: a caller that
         // gives up waiting (and cancels what it waited for) must not keep the name locked here.
         // The outcome follows the hand-over, so that the releasing thread's next acquisition finds
@@ -193,7 +226,7 @@ public final class LockEngine implements LockClient {
                 // queued this client: a lost reply may hide that it did.
                 boolean queued = outcome != null && outcome.queued();
                 local.releasedWithWaiters(lease, queued ? releaseAfter : null,
-                        () -> bestEffort(() -> store.stopWaiting(lease.name())));
+                        () -> bestEffort(() -> store.stopWaiting(lease.kind(), lease.name(), lease.owner())));
             }
             lease.end();
             leave(local);
@@ -221,7 +254,7 @@ public final class LockEngine implements LockClient {
 
     /** Gives a lease back that was granted but will not be handed out, ignoring the outcome. */
     void releaseQuietly(EngineLease lease) {
-        call(() -> store.release(lease.name(), lease.owner(), false));
+        call(() -> store.release(lease.kind(), lease.name(), lease.owner(), false));
     }
 
     /**
@@ -246,15 +279,15 @@ public final class LockEngine implements LockClient {
         }
     }
 
-    boolean isLocked(String name) {
+    boolean isLocked(LockKind kind, String name) {
         checkOpen();
-        return await(store.isLocked(name));
+        return await(store.isLocked(kind, name));
     }
 
-    /** The in-process state of a name, counted as used until {@link #leave} is called. */
-    LocalLock enter(String name) {
-        return locals.compute(name, (key, local) -> {
-            LocalLock entered = local == null ? new LocalLock(name) : local;
+    /** The in-process state of a name and kind, counted as used until {@link #leave} is called. */
+    LocalLock enter(LockKind kind, String name) {
+        return locals.compute(new LocalKey(kind, name), (key, local) -> {
+            LocalLock entered = local == null ? new LocalLock(kind, name) : local;
             entered.references++;
             return entered;
         });
@@ -262,13 +295,13 @@ public final class LockEngine implements LockClient {
 
     /** Ends one use of a name's in-process state, forgetting it when nothing uses it any more. */
     void leave(LocalLock local) {
-        locals.computeIfPresent(local.name(), (key, current) ->
+        locals.computeIfPresent(new LocalKey(local.kind(), local.name()), (key, current) ->
                 current == local && --current.references == 0 ? null : current);
     }
 
-    /** The in-process state of a name if it is in use, else null. */
-    LocalLock localLock(String name) {
-        return locals.get(name);
+    /** The in-process state of a name and kind if it is in use, else null. */
+    LocalLock localLock(LockKind kind, String name) {
+        return locals.get(new LocalKey(kind, name));
     }
 
     Ticker ticker() {
@@ -294,11 +327,12 @@ public final class LockEngine implements LockClient {
         acquisitions.forEach(acquisition -> acquisition.completeExceptionally(closing));
         List<CompletableFuture<?>> releases = new ArrayList<>();
         for (LocalLock local : locals.values()) {
-            EngineLease lease = local.currentLease();
-            // Taken away from its holder: a loss like any other, signalled once, then the lock freed.
-            if (lease != null && lease.markLost(LockLostException.Reason.CLIENT_CLOSED)) {
-                renewer.untrack(lease);
-                releases.add(call(() -> store.release(lease.name(), lease.owner(), false)));
+            for (EngineLease lease : local.currentLeases()) {
+                // Taken away from its holder: a loss like any other, signalled once, then the lock freed.
+                if (lease.markLost(LockLostException.Reason.CLIENT_CLOSED)) {
+                    renewer.untrack(lease);
+                    releases.add(call(() -> store.release(lease.kind(), lease.name(), lease.owner(), false)));
+                }
             }
         }
         try {
@@ -336,4 +370,7 @@ public final class LockEngine implements LockClient {
     public String toString() {
         return "LockClient{" + store.describe() + "}";
     }
+
+    /** A name's in-process state is per kind: a thread's read holds are not its write holds. */
+    private record LocalKey(LockKind kind, String name) {}
 }

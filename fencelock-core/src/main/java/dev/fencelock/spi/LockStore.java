@@ -17,10 +17,13 @@ import java.util.concurrent.CompletableFuture;
  * Implementations are thread-safe; the engine calls them from caller threads, the backend's own
  * threads and its renewal thread, and never blocks in them.
  *
- * <p>Within one engine, at most one acquisition per name talks to the store at a time (the engine
- * queues the others locally), and each attempt carries a new owner token; a store that keeps
- * state per waiting client (a queue entry, a sequential node) may key it by name. What a store
- * does not need, it may ignore: a store without a waiter queue answers {@code requeue} with
+ * <p>Within one engine, at most one {@link LockKind#PLAIN} or {@link LockKind#WRITE} acquisition
+ * per name talks to the store at a time (the engine queues the others locally), and each attempt
+ * carries a new owner token; a store that keeps state per waiting client (a queue entry, a
+ * sequential node) may key it by name. {@link LockKind#READ} acquisitions of one client take turns
+ * in the same way but do not wait for each other's leases to end; {@link LockKind#FAIR} ones all
+ * talk to the store at once, each queued by its own owner token. What a store does not need, it
+ * may ignore: a store without a waiter queue answers {@code requeue} with
  * {@link Released#queued()} false and does nothing in {@link #stopWaiting}.
  *
  * <p>The names a store is given have been checked by the engine (1 to
@@ -38,16 +41,27 @@ public interface LockStore extends AutoCloseable {
     void checkName(String name);
 
     /**
-     * Tries once to take {@code name} for {@code owner} with a lease of {@code lease}, and mints
-     * the fencing token of the acquisition: strictly greater than every token minted before for the
-     * name. {@code waiting}: the caller waits if refused, so the store may queue it (and must let
-     * it leave the queue with {@link #stopWaiting}).
+     * Whether this backend can hold locks of {@code kind}; the engine refuses the others with
+     * {@link UnsupportedOperationException} when a lock of that kind is asked for.
+     */
+    boolean supports(LockKind kind);
+
+    /**
+     * Tries once to take {@code name} as a lock of {@code kind} for {@code owner} with a lease of
+     * {@code lease}, and mints the fencing token of the acquisition: strictly greater than every
+     * token minted before for the name, whatever the kind. {@code waiting}: the caller waits if
+     * refused, so the store may queue it (and must let it leave the queue with {@link #stopWaiting}).
+     * A {@link LockKind#FAIR} acquisition sends the same owner token with every attempt: the store
+     * queues it by that token, at its first attempt.
      *
+     * @param alongside for {@link LockKind#READ}: the owner token of a {@link LockKind#WRITE} lease
+     *     that the same caller holds, so that the read is granted beside it (a downgrade); else null
      * @return {@link Attempt.Granted} with the token; {@link Attempt.Refused} when someone else
      *     holds the lock, with when to try again; {@link Attempt.Unavailable} when too little of
      *     the backend answered. Never a failed future for an unreachable backend: that is {@code Unavailable}.
      */
-    CompletableFuture<Attempt> acquire(String name, String owner, Duration lease, boolean waiting);
+    CompletableFuture<Attempt> acquire(LockKind kind, String name, String owner, Duration lease, boolean waiting,
+            String alongside);
 
     /**
      * Extends the leases of {@code batch}, all of one {@linkplain #renewalShard shard} and at most
@@ -67,7 +81,8 @@ public interface LockStore extends AutoCloseable {
     int renewalShard(String name);
 
     /**
-     * Releases {@code name} if it still holds {@code owner}, and wakes one waiter. {@code requeue}:
+     * Releases {@code name}, held as a lock of {@code kind}, if it still holds {@code owner}, and
+     * wakes the waiters the release lets in: one exclusive waiter, or every reader. {@code requeue}:
      * more acquisitions of this client wait for the name, so the store may queue this client behind
      * the one it wakes (then {@link Released#queued()} says so).
      *
@@ -75,19 +90,27 @@ public interface LockStore extends AutoCloseable {
      *     {@link dev.fencelock.LockUnavailableException} when the backend did not answer, and the
      *     lock then expires with its lease
      */
-    CompletableFuture<Released> release(String name, String owner, boolean requeue);
+    CompletableFuture<Released> release(LockKind kind, String name, String owner, boolean requeue);
 
     /**
-     * Starts watching {@code name} for releases: completes once no later release can be missed.
-     * The engine closes every watch it opens.
+     * Starts watching {@code name} for the releases that concern the acquisition of {@code kind}
+     * by {@code owner}: completes once no later release can be missed. A {@link LockKind#FAIR}
+     * watch need only wake when its acquisition may be next. The engine closes every watch it opens.
      */
-    CompletableFuture<ReleaseWatch> watch(String name);
+    CompletableFuture<ReleaseWatch> watch(LockKind kind, String name, String owner);
 
-    /** Takes this client off the name's waiter queue, if it is on it. Best effort, not waited for. */
-    void stopWaiting(String name);
+    /**
+     * Takes this client's acquisition of {@code kind} off the name's waiter queue, if it is on it:
+     * for {@link LockKind#FAIR}, the acquisition of {@code owner}. Best effort, not waited for.
+     */
+    void stopWaiting(LockKind kind, String name, String owner);
 
-    /** Whether anyone, in any process, holds {@code name} right now. */
-    CompletableFuture<Boolean> isLocked(String name);
+    /**
+     * Whether anyone, in any process, holds {@code name} right now as {@code kind}: for
+     * {@link LockKind#READ}, whether any reader does; for the exclusive kinds, whether an exclusive
+     * holder does.
+     */
+    CompletableFuture<Boolean> isLocked(LockKind kind, String name);
 
     /** The operator's view of this store's locks. */
     LockAdmin admin();

@@ -23,7 +23,8 @@ class EngineTest {
         MemoryStore store = new MemoryStore().refusingWithRetryAfter(Duration.ofMillis(1));
         store.hold("busy", "a-holder-that-never-releases");
         try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
-            CompletableFuture<Lease> waiting = engine.acquire("busy", Duration.ofMinutes(5), LeaseOptions.renewing(DEFAULT_LEASE), null);
+            CompletableFuture<Lease> waiting = engine.acquire(LockKind.PLAIN, "busy", Duration.ofMinutes(5),
+                    LeaseOptions.renewing(DEFAULT_LEASE), null, null);
             assertThat(store.awaitAttempts(50, Duration.ofSeconds(30))).as("50 attempts").isTrue();
             int dependents = waiting.getNumberOfDependents();
             int releaseDependents = store.releaseDependents("busy");
@@ -47,7 +48,7 @@ class EngineTest {
             assertThat(store.awaitAttempts(2, Duration.ofSeconds(10))).as("a try, a watch, a try").isTrue();
             ticker.advance(Duration.ofHours(2));
 
-            store.release("late", "holder", false);
+            store.release(LockKind.PLAIN, "late", "holder", false);
 
             assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS))
                     .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(LockTimeoutException.class);
@@ -85,7 +86,7 @@ class EngineTest {
             assertThat(ticker.hasFailed()).isTrue();
             assertThat(engine.leasesWatched()).as("leases watched by the renewer").isZero();
             assertThat(engine.namesInUse()).as("names in use").isZero();
-            assertThat(store.isLocked("unexpected").join()).as("the grant given back").isFalse();
+            assertThat(store.isLocked(LockKind.PLAIN, "unexpected").join()).as("the grant given back").isFalse();
         }
     }
 
@@ -96,7 +97,7 @@ class EngineTest {
                 for (int i = 0; i < 1000; i++) {
                     assertThat(engine.lock("polled").tryAcquire()).as("poll %d", i).isEmpty();
                 }
-                assertThat(engine.localLock("polled").queuedTurns()).as("turns left at the gate").isZero();
+                assertThat(engine.localLock(LockKind.PLAIN, "polled").queuedTurns()).as("turns left at the gate").isZero();
             }
         }
     }
@@ -109,7 +110,7 @@ class EngineTest {
             assertThatThrownBy(() -> engine.lock("thrown").acquire(Duration.ofSeconds(5)))
                     .isInstanceOf(IllegalStateException.class).hasMessage("broken store");
             assertThat(engine.namesInUse()).as("names in use after the failure").isZero();
-            store.release("thrown", "holder", false);
+            store.release(LockKind.PLAIN, "thrown", "holder", false);
             engine.lock("thrown").acquire(Duration.ZERO).close();
         }
     }

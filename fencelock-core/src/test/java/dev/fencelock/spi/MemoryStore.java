@@ -11,7 +11,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A store in this JVM's memory, for tests of the engine alone: locks without expiry, tokens from
+ * A store in this JVM's memory, for tests of the engine alone: plain locks without expiry, tokens from
  * a counter, releases announced to watchers. Thread-safe.
  */
 final class MemoryStore implements LockStore {
@@ -68,7 +68,13 @@ final class MemoryStore implements LockStore {
     public void checkName(String name) {}
 
     @Override
-    public synchronized CompletableFuture<Attempt> acquire(String name, String owner, Duration lease, boolean waiting) {
+    public boolean supports(LockKind kind) {
+        return kind == LockKind.PLAIN;
+    }
+
+    @Override
+    public synchronized CompletableFuture<Attempt> acquire(LockKind kind, String name, String owner, Duration lease,
+            boolean waiting, String alongside) {
         attemptCount++;
         attempts.release();
         if (owners.putIfAbsent(name, owner) != null) {
@@ -98,7 +104,7 @@ final class MemoryStore implements LockStore {
     }
 
     @Override
-    public CompletableFuture<Released> release(String name, String owner, boolean requeue) {
+    public CompletableFuture<Released> release(LockKind kind, String name, String owner, boolean requeue) {
         CompletableFuture<Void> released;
         synchronized (this) {
             String current = owners.get(name);
@@ -116,7 +122,7 @@ final class MemoryStore implements LockStore {
     }
 
     @Override
-    public CompletableFuture<ReleaseWatch> watch(String name) {
+    public CompletableFuture<ReleaseWatch> watch(LockKind kind, String name, String owner) {
         if (watchFailure != null) {
             throw watchFailure;
         }
@@ -138,10 +144,10 @@ final class MemoryStore implements LockStore {
     }
 
     @Override
-    public void stopWaiting(String name) {}
+    public void stopWaiting(LockKind kind, String name, String owner) {}
 
     @Override
-    public synchronized CompletableFuture<Boolean> isLocked(String name) {
+    public synchronized CompletableFuture<Boolean> isLocked(LockKind kind, String name) {
         return CompletableFuture.completedFuture(owners.containsKey(name));
     }
 

@@ -17,9 +17,13 @@ import dev.fencelock.spi.Checks;
  *     presumed dead unless it tries again, so that a release skips it
  * @param lastRelease {@code <namespace>{<name>}:last-release}: the owner token of the last release,
  *     kept briefly, so that a release sent again after a lost reply knows it deleted the key
+ * @param readers {@code <namespace>{<name>}:readers}: the read leases, each with its expiry
+ * @param fairQueue {@code <namespace>{<name>}:fair-queue}: the fair acquisitions waiting, in arrival order
+ * @param fairDeadlines {@code <namespace>{<name>}:fair-deadlines}: when each fair acquisition is
+ *     presumed gone and skipped
  */
 record LockKeys(String name, String lock, String fence, String channel, String waiters, String waiterDeadlines,
-        String lastRelease) {
+        String lastRelease, String readers, String fairQueue, String fairDeadlines) {
 
     /** The keys of a name given by an operator: checked first, as the engine checks a lock's name. */
     static LockKeys of(String namespace, String name) {
@@ -36,7 +40,8 @@ record LockKeys(String name, String lock, String fence, String channel, String w
     static LockKeys ofCheckedName(String namespace, String name) {
         String lock = namespace + "{" + name + "}";
         return new LockKeys(name, lock, lock + ":fence", lock + ":released", lock + ":waiters",
-                lock + ":waiter-deadlines", lock + ":last-release");
+                lock + ":waiter-deadlines", lock + ":last-release", lock + ":readers", lock + ":fair-queue",
+                lock + ":fair-deadlines");
     }
 
     /**

@@ -197,10 +197,13 @@ final class LockServers implements AutoCloseable {
                 : cause;
     }
 
-    /** Subscribes to a release channel on every server; wakes on a release announced by any. */
-    CompletableFuture<Subscription> subscribe(String channel) {
-        List<CompletableFuture<ReleaseSubscriptions.Subscription>> each =
-                subscriptions.stream().map(registry -> withinNodeTimeout(registry.subscribe(channel))).toList();
+    /**
+     * Subscribes to a release channel on every server; wakes on a release announced by any. With
+     * {@code fairOwner}, only on a release that names that fair acquisition (or nobody).
+     */
+    CompletableFuture<Subscription> subscribe(String channel, String fairOwner) {
+        List<CompletableFuture<ReleaseSubscriptions.Subscription>> each = subscriptions.stream()
+                .map(registry -> withinNodeTimeout(registry.subscribe(channel, fairOwner))).toList();
         return CompletableFuture.allOf(each.stream().map(f -> f.exceptionally(e -> null)).toArray(CompletableFuture[]::new))
                 .thenApply(done -> {
                     List<ReleaseSubscriptions.Subscription> subscribed = each.stream()
@@ -247,6 +250,12 @@ final class LockServers implements AutoCloseable {
     void leaveQueue(LockKeys keys) {
         onAll(node -> node.unavailableOnFailure(node.commands().zrem(keys.waiters(), waiterId)));
         onAll(node -> node.unavailableOnFailure(node.commands().zrem(keys.waiterDeadlines(), waiterId)));
+    }
+
+    /** Takes a fair acquisition off a lock's fair queue on every server. Best effort, like {@link #leaveQueue}. */
+    void leaveFairQueue(LockKeys keys, String owner) {
+        onAll(node -> node.unavailableOnFailure(node.commands().zrem(keys.fairQueue(), owner)));
+        onAll(node -> node.unavailableOnFailure(node.commands().zrem(keys.fairDeadlines(), owner)));
     }
 
     /**

@@ -8,16 +8,28 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.stream.Collectors;
 
-/** A Lua script loaded from this package's resources, with the SHA-1 that EVALSHA names it by. */
+/**
+ * A Lua script loaded from this package's resources, with the SHA-1 that EVALSHA names it by. A
+ * line {@code --! include lib.lua} is replaced by that resource, so that scripts share functions
+ * and Redis still gets each script whole.
+ */
 final class LuaScript {
+    private static final String INCLUDE = "--! include ";
+
     static final LuaScript ACQUIRE = load("acquire.lua");
     static final LuaScript RELEASE = load("release.lua");
+    static final LuaScript FAIR_ACQUIRE = load("fair-acquire.lua");
+    static final LuaScript READ_ACQUIRE = load("read-acquire.lua");
+    static final LuaScript READ_RELEASE = load("read-release.lua");
+    static final LuaScript COUNT_READERS = load("count-readers.lua");
     static final LuaScript RENEW = load("renew.lua");
     static final LuaScript FENCED_WRITE = load("fenced-write.lua");
     static final LuaScript RAISE_FENCE = load("raise-fence.lua");
     /** Every script, loaded on each server at connect. */
-    static final List<LuaScript> ALL = List.of(ACQUIRE, RELEASE, RENEW, FENCED_WRITE, RAISE_FENCE);
+    static final List<LuaScript> ALL = List.of(ACQUIRE, RELEASE, FAIR_ACQUIRE, READ_ACQUIRE, READ_RELEASE,
+            COUNT_READERS, RENEW, FENCED_WRITE, RAISE_FENCE);
 
     private final String name;
     private final String source;
@@ -30,11 +42,17 @@ final class LuaScript {
     }
 
     static LuaScript load(String resource) {
+        return new LuaScript(resource, read(resource).lines()
+                .map(line -> line.startsWith(INCLUDE) ? read(line.substring(INCLUDE.length()).strip()) : line + "\n")
+                .collect(Collectors.joining()));
+    }
+
+    private static String read(String resource) {
         try (InputStream in = LuaScript.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException("missing script resource " + resource);
             }
-            return new LuaScript(resource, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read script resource " + resource, e);
         }

@@ -5,6 +5,7 @@ import dev.fencelock.LockUnavailableException;
 import dev.fencelock.spi.Attempt;
 import dev.fencelock.spi.Await;
 import dev.fencelock.spi.HeldLease;
+import dev.fencelock.spi.LockKind;
 import dev.fencelock.spi.LockStore;
 import dev.fencelock.spi.ReleaseWatch;
 import dev.fencelock.spi.Released;
@@ -23,8 +24,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The Redis store: locks as keys holding their owner token, fencing tokens from a counter seeded
  * by the server's clock, waiters queued in a sorted set and woken by pub/sub — on one server, a
- * Sentinel-managed master, a Cluster, or a majority of independent masters (Redlock). Every step
- * that must be atomic is one Lua script (see the scripts beside this class).
+ * Sentinel-managed master, a Cluster, or a majority of independent masters (Redlock). Readers are
+ * a sorted set of owner tokens scored by their expiry; fair acquisitions queue in a sorted set
+ * scored by their arrival on the server. Every step that must be atomic is one Lua script (see the
+ * scripts beside this class).
  *
  * <p>With several masters, each call goes to all of them at once and is judged by how many
  * agreed: an acquisition that wins no majority is released everywhere it was granted, and a won
@@ -42,11 +45,17 @@ final class RedisStore implements LockStore {
     private final LockServers servers;
     /** ARGV of every acquire and release, fixed by the options: formatted once. */
     private final String waiterTtlMillis;
+    private final String keepAliveMillis;
+    private final String claimWindowMillis;
 
     RedisStore(RedisLockOptions options) {
         this.options = options;
         this.servers = LockServers.connect(options);
         this.waiterTtlMillis = Long.toString(servers.waiterTtl().toMillis());
+        this.keepAliveMillis = Long.toString(servers.waiterKeepAlive().toMillis());
+        // The head of a fair queue is named at the release, and the one behind it tries after the
+        // designation timeout: by then the head has taken the lock or lost its turn.
+        this.claimWindowMillis = Long.toString(servers.designationTimeout().toMillis());
     }
 
     @Override
@@ -58,19 +67,46 @@ final class RedisStore implements LockStore {
         return LockKeys.ofCheckedName(options.namespace(), name);
     }
 
+    /** A fair queue needs one arrival order: Redlock's independent masters have none. */
     @Override
-    public CompletableFuture<Attempt> acquire(String name, String owner, Duration lease, boolean waiting) {
-        LockKeys keys = keys(name);
-        String[] keyArray = {keys.lock(), keys.fence(), keys.waiters(), keys.waiterDeadlines()};
-        String leaseMillis = Long.toString(lease.toMillis());
-        String fenceTtlMillis = Long.toString(fenceCounterTtlMillis(lease));
-        String waiter = waiting ? servers.waiterId() : "";
-        return servers.<List<Long>>onAllWithinNodeTimeout(node -> node.run(LuaScript.ACQUIRE, ScriptOutputType.MULTI,
-                        keyArray, owner, leaseMillis, fenceTtlMillis, waiter, waiterTtlMillis))
-                .thenCompose(replies -> judge(keys, owner, lease, waiting, replies));
+    public boolean supports(LockKind kind) {
+        return kind != LockKind.FAIR || servers.isSingle();
     }
 
-    private CompletableFuture<Attempt> judge(LockKeys keys, String owner, Duration lease, boolean waiting,
+    @Override
+    public CompletableFuture<Attempt> acquire(LockKind kind, String name, String owner, Duration lease, boolean waiting,
+            String alongside) {
+        LockKeys keys = keys(name);
+        String leaseMillis = Long.toString(lease.toMillis());
+        String fenceTtlMillis = Long.toString(fenceCounterTtlMillis(lease));
+        LuaScript script;
+        String[] keyArray;
+        String[] args;
+        switch (kind) {
+            case READ -> {
+                script = LuaScript.READ_ACQUIRE;
+                keyArray = new String[] {keys.lock(), keys.fence(), keys.readers(), keys.waiterDeadlines(),
+                        keys.fairDeadlines()};
+                args = new String[] {owner, leaseMillis, fenceTtlMillis, alongside == null ? "" : alongside,
+                        keepAliveMillis};
+            }
+            case FAIR -> {
+                script = LuaScript.FAIR_ACQUIRE;
+                keyArray = new String[] {keys.lock(), keys.fence(), keys.fairQueue(), keys.fairDeadlines(), keys.readers()};
+                args = new String[] {owner, leaseMillis, fenceTtlMillis, waiting ? "1" : "0", waiterTtlMillis,
+                        claimWindowMillis};
+            }
+            default -> {
+                script = LuaScript.ACQUIRE;
+                keyArray = new String[] {keys.lock(), keys.fence(), keys.waiters(), keys.waiterDeadlines(), keys.readers()};
+                args = new String[] {owner, leaseMillis, fenceTtlMillis, waiting ? servers.waiterId() : "", waiterTtlMillis};
+            }
+        }
+        return servers.<List<Long>>onAllWithinNodeTimeout(node -> node.run(script, ScriptOutputType.MULTI, keyArray, args))
+                .thenCompose(replies -> judge(kind, keys, owner, lease, waiting, replies));
+    }
+
+    private CompletableFuture<Attempt> judge(LockKind kind, LockKeys keys, String owner, Duration lease, boolean waiting,
             List<LockServers.Reply<List<Long>>> replies) {
         List<LockServers.Reply<List<Long>>> granted =
                 replies.stream().filter(reply -> reply.isOk() && reply.value().get(0) == 1).toList();
@@ -80,7 +116,7 @@ final class RedisStore implements LockStore {
                 return CompletableFuture.completedFuture(new Attempt.Granted(token, lease, false));
             }
             // Masters that did not grant it may have queued this client.
-            return raiseFence(keys, owner, token, lease, waiting && granted.size() < servers.size());
+            return raiseFence(kind, keys, owner, token, lease, waiting && granted.size() < servers.size());
         }
         List<LockServers.Reply<List<Long>>> failed = replies.stream().filter(reply -> !reply.isOk()).toList();
         if ((!granted.isEmpty() || !failed.isEmpty()) && !servers.isSingle()) {
@@ -88,12 +124,12 @@ final class RedisStore implements LockStore {
             // again or giving up, so that nobody sees a lock this attempt did not win. A minority
             // grant freed nothing, so it wakes nobody: a waiter woken for it would only find the
             // lock held, and its own cleanup would wake the next, down the whole queue.
-            return releaseQuietly(keys, owner, false).handle((done, error) -> refusedOrUnavailable(replies, failed));
+            return releaseQuietly(kind, keys, owner, false).handle((done, error) -> refusedOrUnavailable(replies, failed));
         }
         if (!failed.isEmpty()) {
             // A lost reply may hide a grant; the cleanup is not waited for, so that an unreachable
             // server fails the acquisition within the command timeout.
-            releaseQuietly(keys, owner, true);
+            releaseQuietly(kind, keys, owner, true);
         }
         return CompletableFuture.completedFuture(refusedOrUnavailable(replies, failed));
     }
@@ -130,9 +166,9 @@ final class RedisStore implements LockStore {
      * holds it confirmed. Sent to every master, judged as soon as a majority decides: the slower
      * masters' counters are raised all the same, as their commands run.
      */
-    private CompletableFuture<Attempt> raiseFence(LockKeys keys, String owner, long token, Duration lease,
+    private CompletableFuture<Attempt> raiseFence(LockKind kind, LockKeys keys, String owner, long token, Duration lease,
             boolean leftInQueues) {
-        String[] keyArray = {keys.lock(), keys.fence()};
+        String[] keyArray = {keys.lock(), keys.fence(), keys.readers()};
         String fenceTtlMillis = Long.toString(fenceCounterTtlMillis(lease));
         return servers.<Long>onAllWithinNodeTimeout(node -> node.run(LuaScript.RAISE_FENCE, ScriptOutputType.INTEGER,
                         keyArray, owner, Long.toString(token), fenceTtlMillis),
@@ -142,19 +178,26 @@ final class RedisStore implements LockStore {
                         return CompletableFuture.completedFuture(
                                 new Attempt.Granted(token, servers.validity(lease), leftInQueues));
                     }
-                    return releaseQuietly(keys, owner, true).handle((done, error) -> new Attempt.Refused(retryPause()));
+                    return releaseQuietly(kind, keys, owner, true).handle((done, error) -> new Attempt.Refused(retryPause()));
                 });
     }
 
+    /** Sent in one call, the exclusive leases first, then the readers (see renew.lua); answered in the batch's order. */
     @Override
     public CompletableFuture<List<Renewal>> renew(List<HeldLease> batch) {
-        String[] keys = new String[batch.size()];
-        String[] args = new String[batch.size() * 2];
-        for (int i = 0; i < batch.size(); i++) {
-            HeldLease lease = batch.get(i);
-            keys[i] = keys(lease.name()).lock();
-            args[2 * i] = lease.owner();
-            args[2 * i + 1] = Long.toString(lease.lease().toMillis());
+        List<HeldLease> ordered = new ArrayList<>(batch.size());
+        batch.stream().filter(lease -> lease.kind() != LockKind.READ).forEach(ordered::add);
+        int exclusive = ordered.size();
+        batch.stream().filter(lease -> lease.kind() == LockKind.READ).forEach(ordered::add);
+        String[] keys = new String[ordered.size()];
+        String[] args = new String[ordered.size() * 2 + 1];
+        args[0] = Integer.toString(exclusive);
+        for (int i = 0; i < ordered.size(); i++) {
+            HeldLease lease = ordered.get(i);
+            LockKeys lockKeys = keys(lease.name());
+            keys[i] = i < exclusive ? lockKeys.lock() : lockKeys.readers();
+            args[2 * i + 1] = lease.owner();
+            args[2 * i + 2] = Long.toString(lease.lease().toMillis());
         }
         // Judged at the quorum: a frozen minority must not delay the renewal of a lease that a
         // majority has confirmed until the lease looks lost.
@@ -165,8 +208,8 @@ final class RedisStore implements LockStore {
                             "renewing {} lease(s) on {} failed; retrying until they run out: {}",
                             batch.size(), reply.node().server(), reply.error().getMessage()));
                     List<Renewal> renewals = new ArrayList<>(batch.size());
-                    for (int i = 0; i < batch.size(); i++) {
-                        renewals.add(renewal(Tally.ofElement(replies, i)));
+                    for (HeldLease lease : batch) {
+                        renewals.add(renewal(Tally.ofElement(replies, ordered.indexOf(lease))));
                     }
                     return renewals;
                 });
@@ -208,11 +251,11 @@ final class RedisStore implements LockStore {
      * one that failed, so the release stays within the timeout.
      */
     @Override
-    public CompletableFuture<Released> release(String name, String owner, boolean requeue) {
+    public CompletableFuture<Released> release(LockKind kind, String name, String owner, boolean requeue) {
         LockKeys keys = keys(name);
         String waiter = requeue ? servers.waiterId() : "";
-        return servers.<Long>onAll(node -> servers.isSingle()
-                        ? deleteKeyRetryingOnce(node, keys, owner, waiter)
+        return servers.<Long>onAll(node -> kind == LockKind.READ ? runReadRelease(node, keys, owner)
+                        : servers.isSingle() ? deleteKeyRetryingOnce(node, keys, owner, waiter)
                         : runRelease(node, keys, owner, true, waiter, false))
                 .thenApply(replies -> {
                     Tally tally = Tally.of(replies);
@@ -242,9 +285,10 @@ final class RedisStore implements LockStore {
      * only. {@code wakeWaiters}: whether the attempt may have held the lock (one server, or a
      * majority granted it), so that a waiting client must be woken; not for a minority grant.
      */
-    private CompletableFuture<?> releaseQuietly(LockKeys keys, String owner, boolean wakeWaiters) {
+    private CompletableFuture<?> releaseQuietly(LockKind kind, LockKeys keys, String owner, boolean wakeWaiters) {
         // Within the node timeout: a command still queued for a slow server runs when it answers.
-        return servers.onAllWithinNodeTimeout(node -> runRelease(node, keys, owner, wakeWaiters, "", false));
+        return servers.onAllWithinNodeTimeout(node -> kind == LockKind.READ ? runReadRelease(node, keys, owner)
+                : runRelease(node, keys, owner, wakeWaiters, "", false));
     }
 
     /**
@@ -267,11 +311,19 @@ final class RedisStore implements LockStore {
     CompletableFuture<Long> runRelease(RedisNode node, LockKeys keys, String owner, boolean wakeWaiters, String requeue,
             boolean remember) {
         return node.run(LuaScript.RELEASE, ScriptOutputType.INTEGER,
-                new String[] {keys.lock(), keys.waiters(), keys.waiterDeadlines(), keys.lastRelease()},
+                new String[] {keys.lock(), keys.waiters(), keys.waiterDeadlines(), keys.lastRelease(), keys.fairQueue(),
+                        keys.fairDeadlines()},
                 owner, keys.channel(), wakeWaiters ? "1" : "0", requeue,
                 Long.toString(options.fenceCounterTtl().toMillis()),
                 waiterTtlMillis,
-                remember ? Long.toString(options.commandTimeout().multipliedBy(2).toMillis()) : "");
+                remember ? Long.toString(options.commandTimeout().multipliedBy(2).toMillis()) : "",
+                claimWindowMillis);
+    }
+
+    /** Runs read-release.lua: removes the reader, and wakes a writer when it was the last. */
+    private static CompletableFuture<Long> runReadRelease(RedisNode node, LockKeys keys, String owner) {
+        return node.run(LuaScript.READ_RELEASE, ScriptOutputType.INTEGER, new String[] {keys.readers(), keys.waiters()},
+                owner, keys.channel());
     }
 
     /** A timeout or a broken connection: the command may or may not have run. */
@@ -281,19 +333,26 @@ final class RedisStore implements LockStore {
     }
 
     @Override
-    public CompletableFuture<ReleaseWatch> watch(String name) {
-        return servers.subscribe(keys(name).channel()).thenApply(subscription -> subscription);
+    public CompletableFuture<ReleaseWatch> watch(LockKind kind, String name, String owner) {
+        return servers.subscribe(keys(name).channel(), kind == LockKind.FAIR ? owner : null)
+                .thenApply(subscription -> subscription);
     }
 
     @Override
-    public void stopWaiting(String name) {
-        servers.leaveQueue(keys(name));
+    public void stopWaiting(LockKind kind, String name, String owner) {
+        switch (kind) {
+            case FAIR -> servers.leaveFairQueue(keys(name), owner);
+            case READ -> { } // readers do not queue
+            default -> servers.leaveQueue(keys(name));
+        }
     }
 
     @Override
-    public CompletableFuture<Boolean> isLocked(String name) {
-        String lock = keys(name).lock();
-        return servers.<Long>onAll(node -> node.unavailableOnFailure(node.commands().exists(lock))).thenApply(replies -> {
+    public CompletableFuture<Boolean> isLocked(LockKind kind, String name) {
+        LockKeys keys = keys(name);
+        return servers.<Long>onAll(node -> kind == LockKind.READ
+                ? node.run(LuaScript.COUNT_READERS, ScriptOutputType.INTEGER, new String[] {keys.readers()})
+                : node.unavailableOnFailure(node.commands().exists(keys.lock()))).thenApply(replies -> {
             Tally tally = Tally.of(replies);
             if (tally.yes() < servers.quorum() && tally.yes() + tally.failures() >= servers.quorum()) {
                 throw new CompletionException(unavailable(replies));

@@ -4,6 +4,7 @@ import dev.fencelock.spi.Await;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -18,7 +19,9 @@ import java.util.concurrent.TimeUnit;
  * <p>A release names the client it wakes, the longest waiting (see release.lua), so that the
  * clients waiting for one lock do not all try at once. A release that names another client wakes
  * this one only after the designation timeout, in case the named client is gone; an unnamed
- * release wakes it at once.
+ * release wakes it at once. A fair lock's release names acquisitions instead, by owner token: the
+ * head of the queue, woken at once, and the one behind it, woken after the designation timeout
+ * (the head's claim window) in case the head is gone; the other fair waiters sleep on.
  *
  * <p>Messages can be missed (a reconnect, a foreign client that does not publish), so a waiter
  * never relies on them alone: it also retries when the holder's remaining lease runs out.
@@ -40,17 +43,24 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
         node.pubSub().addListener(this);
     }
 
-    /** Completes once the channel is subscribed on the server, so no later release is missed. */
-    CompletableFuture<Subscription> subscribe(String name) {
+    /**
+     * Completes once the channel is subscribed on the server, so no later release is missed. With
+     * {@code fairOwner}, for the fair acquisition of that owner token: woken only by releases that
+     * name it, or name nobody.
+     */
+    CompletableFuture<Subscription> subscribe(String name, String fairOwner) {
         Channel channel;
         synchronized (this) {
             channel = channels.computeIfAbsent(name, Channel::new);
             channel.references++;
+            if (fairOwner != null) {
+                channel.fairWaiters.put(fairOwner, new CompletableFuture<>());
+            }
             if (channel.subscribed == null) {
                 channel.subscribed = node.unavailableOnFailure(node.pubSub().async().subscribe(name));
             }
         }
-        Subscription subscription = new Subscription(channel);
+        Subscription subscription = new Subscription(channel, fairOwner);
         return channel.subscribed.handle((ok, error) -> {
             if (error != null) {
                 subscription.close();
@@ -64,22 +74,52 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
     public void message(String name, String message) {
         Channel channel;
         CompletableFuture<Void> next;
-        boolean named = message.isEmpty() || message.equals(waiterId);
+        int space = message.indexOf(' ');
+        String first = space < 0 ? message : message.substring(0, space);
+        boolean named = message.isEmpty() || first.equals(waiterId);
+        List<String> fairNow;
+        String fairLater = space < 0 ? null : message.substring(space + 1);
         synchronized (this) {
             channel = channels.get(name);
-            if (channel == null || !named && channel.delayedWake == channel.nextRelease) {
-                return; // unknown, or a wake of this release is already on its way
+            if (channel == null) {
+                return; // unknown
             }
+            fairNow = message.isEmpty() ? List.copyOf(channel.fairWaiters.keySet()) : List.of(first);
             next = channel.nextRelease;
             if (!named) {
-                channel.delayedWake = next;
+                if (channel.delayedWake == next) {
+                    next = null; // a wake of this release is already on its way
+                } else {
+                    channel.delayedWake = next;
+                }
             }
         }
-        if (named) {
-            wake(channel, next);
-        } else {
-            afterDesignationTimeout.execute(() -> wake(channel, next));
+        fairNow.forEach(owner -> wakeFair(channel, owner));
+        if (fairLater != null) {
+            afterDesignationTimeout.execute(() -> wakeFair(channel, fairLater));
         }
+        if (next == null) {
+            return;
+        }
+        CompletableFuture<Void> release = next;
+        if (named) {
+            wake(channel, release);
+        } else {
+            afterDesignationTimeout.execute(() -> wake(channel, release));
+        }
+    }
+
+    /** Wakes the fair acquisition of {@code owner} if it waits on the channel. */
+    private void wakeFair(Channel channel, String owner) {
+        CompletableFuture<Void> woken;
+        synchronized (this) {
+            woken = channel.fairWaiters.get(owner);
+            if (woken == null) {
+                return;
+            }
+            channel.fairWaiters.put(owner, new CompletableFuture<>());
+        }
+        woken.complete(null);
     }
 
     /** Completes {@code next} if it is still the channel's next release, and starts a new one. */
@@ -94,7 +134,8 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
 
     /** What waits on the channels' next releases, for the memory checks of the tests. */
     synchronized int releaseWaitDependents() {
-        return channels.values().stream().mapToInt(channel -> channel.nextRelease.getNumberOfDependents()).sum();
+        return channels.values().stream().mapToInt(channel -> channel.nextRelease.getNumberOfDependents()
+                + channel.fairWaiters.values().stream().mapToInt(CompletableFuture::getNumberOfDependents).sum()).sum();
     }
 
     /** Subscribed channels, for the leak checks of the tests. */
@@ -120,6 +161,8 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
         CompletableFuture<Void> nextRelease = new CompletableFuture<>();
         /** The next release for which a wake after the designation timeout is pending: one at a time. */
         CompletableFuture<Void> delayedWake;
+        /** The fair acquisitions waiting on the channel, by owner token, and the release each waits for. */
+        final Map<String, CompletableFuture<Void>> fairWaiters = new HashMap<>();
 
         Channel(String name) {
             this.name = name;
@@ -129,16 +172,23 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
     /** One acquisition's interest in a channel. */
     final class Subscription implements AutoCloseable {
         private final Channel channel;
+        /** The owner token of the fair acquisition this subscription wakes, or null. */
+        private final String fairOwner;
         private boolean closed;
 
-        private Subscription(Channel channel) {
+        private Subscription(Channel channel, String fairOwner) {
             this.channel = channel;
+            this.fairOwner = fairOwner;
         }
 
-        /** Completes at the next release announced on the channel. Take it before trying to acquire. */
+        /**
+         * Completes at the next release announced on the channel that concerns this acquisition.
+         * Take it before trying to acquire.
+         */
         CompletableFuture<Void> nextRelease() {
             synchronized (ReleaseSubscriptions.this) {
-                return channel.nextRelease;
+                return fairOwner == null ? channel.nextRelease
+                        : channel.fairWaiters.getOrDefault(fairOwner, CompletableFuture.completedFuture(null));
             }
         }
 
@@ -149,6 +199,9 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
                     return;
                 }
                 closed = true;
+                if (fairOwner != null) {
+                    channel.fairWaiters.remove(fairOwner);
+                }
             }
             unsubscribe(channel);
         }

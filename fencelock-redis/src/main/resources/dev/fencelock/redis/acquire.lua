@@ -6,6 +6,7 @@
 -- KEYS[3]  the lock's waiter queue: a sorted set of waiting clients, scored by first arrival
 -- KEYS[4]  the waiters' deadlines: a sorted set of the same clients, scored by the server time
 --          (microseconds) after which a client that has not tried again is presumed dead
+-- KEYS[5]  the lock's readers (see read-acquire.lua): while any reader's lease runs, the lock is held
 -- ARGV[1]  owner token (128 random bits, hex)
 -- ARGV[2]  lease in milliseconds
 -- ARGV[3]  time to live of the fence counter and the waiter queue in milliseconds, longer than any lease
@@ -13,13 +14,12 @@
 --          when it wins
 -- ARGV[5]  how long the waiter stays alive in the queue without trying again, in milliseconds
 -- Returns  {1, token} when acquired; {0, pttl} when held by another owner, where pttl is the
---          key's remaining time in milliseconds (-1 when a foreign client set it without expiry).
--- The token is max(counter + 1, server time in microseconds): it keeps increasing even when the
--- counter was lost (expired, or Redis restarted without persistence), as long as the server's
--- clock does not step back. Never a client's clock: the server's alone bounds the tokens.
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+--          key's remaining time in milliseconds (-1 when a foreign client set it without expiry),
+--          or the time until the last reader's lease runs out.
+--! include lib.lua
+local now = serverNow()
+
+local function refused(retry)
   if ARGV[4] ~= '' then
     -- NX: a waiter that tries again keeps its place in the queue, and proves it is alive.
     redis.call('ZADD', KEYS[3], 'NX', now, ARGV[4])
@@ -27,13 +27,18 @@ if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
     redis.call('PEXPIRE', KEYS[3], ARGV[3])
     redis.call('PEXPIRE', KEYS[4], ARGV[3])
   end
-  return {0, redis.call('PTTL', KEYS[1])}
+  return {0, retry}
+end
+
+local readersEnd = readersUntil(KEYS[5], now)
+if readersEnd > now then
+  return refused(math.ceil((readersEnd - now) / 1000))
+end
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return refused(redis.call('PTTL', KEYS[1]))
 end
 if ARGV[4] ~= '' then
   redis.call('ZREM', KEYS[3], ARGV[4])
   redis.call('ZREM', KEYS[4], ARGV[4])
 end
-local token = math.max((tonumber(redis.call('GET', KEYS[2])) or 0) + 1, now)
--- '%.0f': exact for any integer below 2^53, where '%d' would go through a C long.
-redis.call('SET', KEYS[2], string.format('%.0f', token), 'PX', ARGV[3])
-return {1, token}
+return {1, mintToken(KEYS[2], now, ARGV[3])}

@@ -5,7 +5,8 @@
 -- without persistence. Raising a counter never harms: tokens only need to grow.
 -- KEYS[1]  the lock key
 -- KEYS[2]  the lock's fence counter
--- ARGV[1]  owner token
+-- KEYS[3]  the lock's readers (see read-acquire.lua)
+-- ARGV[1]  owner token, of an exclusive lease or of a reader
 -- ARGV[2]  the fencing token to raise the counter to
 -- ARGV[3]  time to live of the fence counter in milliseconds
 -- Returns  1 when this master holds the lock for the owner (its counter is now at least the
@@ -13,7 +14,7 @@
 if (tonumber(redis.call('GET', KEYS[2])) or 0) < tonumber(ARGV[2]) then
   redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 end
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+if redis.call('GET', KEYS[1]) ~= ARGV[1] and not redis.call('ZSCORE', KEYS[3], ARGV[1]) then
   return 0
 end
 return 1

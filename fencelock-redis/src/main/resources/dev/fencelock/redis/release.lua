@@ -3,6 +3,8 @@
 -- KEYS[2]  the lock's waiter queue (see acquire.lua)
 -- KEYS[3]  the waiters' deadlines (see acquire.lua)
 -- KEYS[4]  the lock's last release: the owner token of the release that last deleted the key
+-- KEYS[5]  the fair queue (see fair-acquire.lua)
+-- KEYS[6]  the fair deadlines (see fair-acquire.lua)
 -- ARGV[1]  owner token of the releasing lease
 -- ARGV[2]  channel on which waiters listen for the release
 -- ARGV[3]  '1' to hand the lock on (a release); '0' to only delete (Redlock: the cleanup of a
@@ -17,7 +19,9 @@
 --          deleted and the releasing client queued behind the one it woke; 0 when the key was
 --          gone; -1 when another owner holds it (untouched).
 -- Atomic so that a key taken over by another owner between a check and a delete is never deleted.
--- The message names the longest-waiting live client, taken off the queue, so that only it tries
+-- When fair acquisitions wait, the lock is kept for the head of their queue: the message names it,
+-- and the one behind it, which tries when the head's claim window has passed ('<head> <next>'),
+-- and nobody else is woken. Otherwise the message names the longest-waiting live client, taken off the queue, so that only it tries
 -- at once rather than every waiter (a herd); an empty message wakes all. Clients whose deadline
 -- has passed (crashed or cut off while waiting) are dropped instead of named, so that they do not
 -- each delay the others by a designation timeout. A client taken off the queue that loses the
@@ -25,6 +29,7 @@
 -- (the client's command timeout). A releasing client with threads still waiting joins the back of
 -- the queue in the same step, rather than trying again at once and overtaking the clients that
 -- waited longer.
+--! include lib.lua
 local current = redis.call('GET', KEYS[1])
 if current == ARGV[1] then
   redis.call('DEL', KEYS[1])
@@ -32,17 +37,20 @@ if current == ARGV[1] then
     redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[7])
   end
   if ARGV[3] == '1' then
+    local now = serverNow()
+    dropGoneFairWaiters(KEYS[5], KEYS[6], now)
+    local fair = redis.call('ZRANGE', KEYS[5], 0, 1)
+    if fair[1] then
+      keepForHead(KEYS[6], fair[1], now, ARGV[8])
+      redis.call('PUBLISH', ARGV[2], fair[2] and fair[1] .. ' ' .. fair[2] or fair[1])
+      return 1
+    end
     local named = ''
-    local now
     -- Bounded, so that a queue of dead clients costs a release little; the rest goes next time.
     for _ = 1, 100 do
       local next = redis.call('ZPOPMIN', KEYS[2])
       if not next[1] then
         break
-      end
-      if not now then
-        local time = redis.call('TIME')
-        now = tonumber(time[1]) * 1000000 + tonumber(time[2])
       end
       local deadline = tonumber(redis.call('ZSCORE', KEYS[3], next[1]))
       redis.call('ZREM', KEYS[3], next[1])

@@ -1,19 +1,42 @@
 -- Renews a batch of leases in one call: the watchdog sends one per Redis connection per tick.
--- KEYS[i]      a lock key
--- ARGV[2i-1]   the owner token KEYS[i] must hold
--- ARGV[2i]     the new lease of KEYS[i] in milliseconds
--- Returns      an array, for each key: 1 renewed; 0 key gone; -1 held by another owner.
--- Compare-and-expire, never SET: a renewal that arrives after a release cannot bring a key back.
+-- KEYS[i]      for i <= ARGV[1], a lock key; after those, the readers of a lock (read-acquire.lua)
+-- ARGV[1]      how many of the keys are lock keys
+-- ARGV[2i]     the owner token of lease i
+-- ARGV[2i+1]   the new lease of lease i in milliseconds
+-- Returns      an array, for each lease: 1 renewed; 0 gone (a reader: run out); -1 held by another owner.
+-- Compare-and-expire, never SET: a renewal that arrives after a release cannot bring a lease back.
+--! include lib.lua
+local exclusive = tonumber(ARGV[1])
 local result = {}
+local now
 for i, key in ipairs(KEYS) do
-  local current = redis.call('GET', key)
-  if current == ARGV[2 * i - 1] then
-    redis.call('PEXPIRE', key, ARGV[2 * i])
-    result[i] = 1
-  elseif current then
-    result[i] = -1
+  local owner, lease = ARGV[2 * i], ARGV[2 * i + 1]
+  if i <= exclusive then
+    local current = redis.call('GET', key)
+    if current == owner then
+      redis.call('PEXPIRE', key, lease)
+      result[i] = 1
+    elseif current then
+      result[i] = -1
+    else
+      result[i] = 0
+    end
   else
-    result[i] = 0
+    now = now or serverNow()
+    local expiry = tonumber(redis.call('ZSCORE', key, owner))
+    if expiry and expiry > now then
+      redis.call('ZADD', key, 'XX', now + tonumber(lease) * 1000, owner)
+      -- The readers outlive every lease in them.
+      if redis.call('PTTL', key) < 2 * tonumber(lease) then
+        redis.call('PEXPIRE', key, 2 * tonumber(lease))
+      end
+      result[i] = 1
+    else
+      if expiry then
+        redis.call('ZREM', key, owner)
+      end
+      result[i] = 0
+    end
   end
 end
 return result

@@ -87,6 +87,13 @@ class RedlockIT {
     }
 
     @Test
+    void aFairLockIsRefusedForWantOfOneArrivalOrder() {
+        assertThatThrownBy(() -> redlock().fairLock("fair"))
+                .isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("fair lock is not supported on Redis at");
+    }
+
+    @Test
     void twoKilledMastersDoNotStopIt() {
         DistributedLock lock = redlock().lock("two-down");
         nodes.get(0).kill();
@@ -236,7 +243,7 @@ class RedlockIT {
     void aWatchOfSeveralMastersGivesOneFutureUntilAReleaseSoThatRetriesAddNothing() throws Exception {
         LockEngine client = redlock();
         LockServers servers = TestClients.store(client).servers();
-        LockServers.Subscription watch = servers.subscribe("fencelock:{watched}:released").get(10, TimeUnit.SECONDS);
+        LockServers.Subscription watch = servers.subscribe("fencelock:{watched}:released", null).get(10, TimeUnit.SECONDS);
         try {
             CompletableFuture<Void> first = watch.nextRelease();
             int dependents = servers.releaseWaitDependents();

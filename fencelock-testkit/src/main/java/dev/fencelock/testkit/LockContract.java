@@ -46,6 +46,14 @@ public abstract class LockContract {
     /** Stops servers started for one test, after the leak check; nothing for servers shared by a class. */
     protected void stopServers() {}
 
+    /**
+     * The exclusive lock of {@code client} called {@code name} that the suite tests: the plain lock,
+     * unless a subclass runs the suite on another kind (the fair lock, a read-write lock's write side).
+     */
+    protected DistributedLock lockOf(LockClient client, String name) {
+        return client.lock(name);
+    }
+
     protected final LockEngine connect() {
         LockEngine client = newClient();
         clients.add(client);
@@ -87,7 +95,7 @@ public abstract class LockContract {
         ExecutorService threads = Executors.newFixedThreadPool(clientCount * threadsPerClient);
         List<Future<?>> done = new ArrayList<>();
         for (int c = 0; c < clientCount; c++) {
-            DistributedLock lock = connect().lock("counter");
+            DistributedLock lock = lockOf(connect(), "counter");
             for (int t = 0; t < threadsPerClient; t++) {
                 done.add(threads.submit(() -> incrementUnderLock(lock, counter, increments)));
             }
@@ -113,7 +121,7 @@ public abstract class LockContract {
         int[] counter = {0};
         List<Future<?>> done = new ArrayList<>();
         for (int c = 0; c < 2; c++) {
-            DistributedLock lock = connect().lock("virtual");
+            DistributedLock lock = lockOf(connect(), "virtual");
             for (int t = 0; t < 50; t++) {
                 done.add(virtualThreads.submit(() -> incrementUnderLock(lock, counter, 4)));
             }
@@ -131,18 +139,18 @@ public abstract class LockContract {
     public void aHeldLockExcludesOtherClientsAndIsFreeAfterRelease() {
         LockClient first = connect();
         LockClient second = connect();
-        try (Lease lease = first.lock("exclusive").acquire(Duration.ZERO)) {
-            assertThat(second.lock("exclusive").tryAcquire()).isEmpty();
-            assertThat(second.lock("exclusive").isLocked()).isTrue();
+        try (Lease lease = lockOf(first, "exclusive").acquire(Duration.ZERO)) {
+            assertThat(lockOf(second, "exclusive").tryAcquire()).isEmpty();
+            assertThat(lockOf(second, "exclusive").isLocked()).isTrue();
             assertThat(lease.isValid()).isTrue();
         }
-        assertThat(second.lock("exclusive").isLocked()).isFalse();
-        second.lock("exclusive").acquire(Duration.ZERO).close();
+        assertThat(lockOf(second, "exclusive").isLocked()).isFalse();
+        lockOf(second, "exclusive").acquire(Duration.ZERO).close();
     }
 
     @Test
     public void fencingTokensStrictlyIncreaseAcrossClients() {
-        List<DistributedLock> locks = List.of(connect().lock("tokens"), connect().lock("tokens"));
+        List<DistributedLock> locks = List.of(lockOf(connect(), "tokens"), lockOf(connect(), "tokens"));
         long previous = 0;
         for (int i = 0; i < 200; i++) {
             try (Lease lease = locks.get(i % 2).acquire(Duration.ofSeconds(5))) {
@@ -154,8 +162,8 @@ public abstract class LockContract {
 
     @Test
     public void reentrantLockViewHoldsShareOneLeaseAndTheLastUnlockFreesTheLock() {
-        DistributedLock lock = connect().lock("reentrant");
-        DistributedLock rival = connect().lock("reentrant");
+        DistributedLock lock = lockOf(connect(), "reentrant");
+        DistributedLock rival = lockOf(connect(), "reentrant");
         lock.lock();
         lock.lock();
         assertThat(lock.holdCount()).isEqualTo(2);
@@ -168,8 +176,8 @@ public abstract class LockContract {
 
     @Test
     public void aWaiterIsWokenByTheReleaseNotByTheLeaseRunningOut() throws Exception {
-        Lease held = connect().lock("handoff").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(60)));
-        CompletableFuture<Lease> waiting = connect().lock("handoff").acquireAsync(Duration.ofSeconds(20));
+        Lease held = lockOf(connect(), "handoff").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(60)));
+        CompletableFuture<Lease> waiting = lockOf(connect(), "handoff").acquireAsync(Duration.ofSeconds(20));
         awaitWaiting(waiting);
         held.close();
         // The key had 60 s to live and the waiter gives up after 20 s: only the release can wake it.
@@ -180,7 +188,7 @@ public abstract class LockContract {
 
     @Test
     public void aDeletedKeyIsReportedLostAndTheReleaseSaysSo() throws Exception {
-        Lease lease = connect().lock("deleted").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(2)));
+        Lease lease = lockOf(connect(), "deleted").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(2)));
         deleteLock("deleted");
         LockLostException lost = lease.lost().toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertThat(lost.reason()).isEqualTo(LockLostException.Reason.KEY_GONE);

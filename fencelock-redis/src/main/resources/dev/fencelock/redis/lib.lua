@@ -1,0 +1,53 @@
+-- Functions shared by the scripts, inlined where a script says '--! include lib.lua' (a script
+-- sent to Redis must be whole).
+
+-- The server's clock in microseconds: the only clock that orders and times locks.
+local function serverNow()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000000 + tonumber(time[2])
+end
+
+-- Mints the next fencing token of a lock: max(counter + 1, server time in microseconds), so that
+-- tokens keep increasing even when the counter was lost (expired, or Redis restarted without
+-- persistence), as long as the server's clock does not step back.
+local function mintToken(fence, now, ttlMillis)
+  local token = math.max((tonumber(redis.call('GET', fence)) or 0) + 1, now)
+  -- '%.0f': exact for any integer below 2^53, where '%d' would go through a C long.
+  redis.call('SET', fence, string.format('%.0f', token), 'PX', ttlMillis)
+  return token
+end
+
+-- The time in microseconds at which the last reader's lease runs out, or 0 when no reader's lease
+-- runs any more: then the readers left behind (crashed, cut off) are dropped.
+local function readersUntil(readers, now)
+  local last = redis.call('ZREVRANGE', readers, 0, 0, 'WITHSCORES')
+  if not last[2] then
+    return 0
+  end
+  if tonumber(last[2]) <= now then
+    redis.call('DEL', readers)
+    return 0
+  end
+  return tonumber(last[2])
+end
+
+-- Drops the fair acquisitions presumed gone (at most 100 a call; the rest go next time).
+local function dropGoneFairWaiters(queue, deadlines, now)
+  local gone = redis.call('ZRANGEBYSCORE', deadlines, '-inf', now, 'LIMIT', 0, 100)
+  if gone[1] then
+    redis.call('ZREM', queue, unpack(gone))
+    redis.call('ZREM', deadlines, unpack(gone))
+  end
+end
+
+-- Keeps a free lock for the head of the fair queue for the claim window at most, and returns the
+-- time in microseconds by which the head must take it.
+local function keepForHead(deadlines, head, now, claimMillis)
+  local claimBy = now + tonumber(claimMillis) * 1000
+  local deadline = tonumber(redis.call('ZSCORE', deadlines, head))
+  if not deadline or deadline > claimBy then
+    redis.call('ZADD', deadlines, claimBy, head)
+    return claimBy
+  end
+  return deadline
+end

@@ -1,0 +1,218 @@
+package dev.fencelock.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fencelock.DistributedReadWriteLock;
+import dev.fencelock.Lease;
+import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockLostException;
+import dev.fencelock.spi.LockEngine;
+import dev.fencelock.testkit.Poll;
+import dev.fencelock.testkit.RedisServer;
+import dev.fencelock.testkit.RedisTest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Many readers or one writer, writers preferred: readers share the lock, no reader overlaps a
+ * writer, a waiting writer holds new readers back, and every reader's lease lives and dies on its own.
+ */
+@RedisTest
+class ReadWriteLockIT {
+    private static final String READERS = "fencelock:{rw}:readers";
+    private final TestClients clients = new TestClients();
+
+    @AfterEach
+    void nothingLeaked() {
+        clients.verifyNothingLeakedAndClose();
+    }
+
+    @Test
+    void readersOfSeveralClientsHoldAtOnceAndExcludeWriters(RedisServer redis) {
+        DistributedReadWriteLock first = clients.connect(redis).readWriteLock("rw");
+        DistributedReadWriteLock second = clients.connect(redis).readWriteLock("rw");
+        try (Lease a = first.readLock().acquire(Duration.ZERO); Lease b = second.readLock().acquire(Duration.ZERO)) {
+            assertThat(first.readLock().isLocked()).isTrue();
+            assertThat(second.writeLock().tryAcquire()).as("a writer while readers hold").isEmpty();
+            assertThat(clients.connect(redis).lock("rw").tryAcquire()).as("the plain lock of the name while readers hold").isEmpty();
+            assertThat(b.fencingToken()).isGreaterThan(a.fencingToken());
+        }
+        assertThat(first.readLock().isLocked()).isFalse();
+        try (Lease writer = second.writeLock().acquire(Duration.ZERO)) {
+            assertThat(first.readLock().tryAcquire()).as("a reader while a writer holds").isEmpty();
+        }
+    }
+
+    @Test
+    void noReaderEverOverlapsAWriter(RedisServer redis) throws Exception {
+        List<LockEngine> engines = List.of(clients.connect(redis), clients.connect(redis));
+        AtomicInteger readers = new AtomicInteger();
+        AtomicInteger writers = new AtomicInteger();
+        AtomicInteger violations = new AtomicInteger();
+        AtomicInteger readersTogether = new AtomicInteger();
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                DistributedReadWriteLock lock = engines.get(t % 2).readWriteLock("rw");
+                boolean writer = t % 4 == 0;
+                done.add(threads.submit(() -> {
+                    for (int round = 0; round < 25; round++) {
+                        if (writer) {
+                            try (Lease lease = lock.writeLock().acquire(Duration.ofSeconds(60))) {
+                                if (writers.incrementAndGet() != 1 || readers.get() != 0) {
+                                    violations.incrementAndGet();
+                                }
+                                writers.decrementAndGet();
+                            }
+                        } else {
+                            try (Lease lease = lock.readLock().acquire(Duration.ofSeconds(60))) {
+                                int together = readers.incrementAndGet();
+                                readersTogether.accumulateAndGet(together, Math::max);
+                                if (writers.get() != 0) {
+                                    violations.incrementAndGet();
+                                }
+                                Thread.sleep(ThreadLocalRandom.current().nextInt(3)); // readers overlap
+                                readers.decrementAndGet();
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> each : done) {
+                each.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(violations).as("a reader beside a writer, or two writers").hasValue(0);
+        assertThat(readersTogether.get()).as("most readers holding at once").isGreaterThan(1);
+    }
+
+    @Test
+    void aWaitingWriterHoldsNewReadersBackAndIsGrantedBeforeThem(RedisServer redis) throws Exception {
+        DistributedReadWriteLock lock = clients.connect(redis).readWriteLock("rw");
+        DistributedReadWriteLock otherClient = clients.connect(redis).readWriteLock("rw");
+        Lease firstReader = lock.readLock().acquire(Duration.ZERO);
+        CompletableFuture<Lease> writer = otherClient.writeLock().acquireAsync(Duration.ofSeconds(30));
+        Poll.until("the writer queued", Duration.ofSeconds(5),
+                () -> (Long) redis.call("ZCARD", "fencelock:{rw}:waiters") == 1);
+
+        assertThat(lock.readLock().tryAcquire()).as("a new reader while a writer waits").isEmpty();
+        CompletableFuture<Lease> laterReader = lock.readLock().acquireAsync(Duration.ofSeconds(30));
+        firstReader.close();
+
+        try (Lease written = writer.get(10, TimeUnit.SECONDS)) {
+            assertThat(laterReader).as("the reader that came after the writer").isNotDone();
+            assertThat(written.fencingToken()).isGreaterThan(firstReader.fencingToken());
+        }
+        try (Lease read = laterReader.get(10, TimeUnit.SECONDS)) {
+            assertThat(read.isValid()).isTrue();
+        }
+    }
+
+    @Test
+    void aWriterIsNotStarvedByAContinuousStreamOfReaders(RedisServer redis) throws Exception {
+        Duration readerLease = Duration.ofSeconds(2);
+        List<LockEngine> engines = List.of(clients.connect(redis), clients.connect(redis));
+        AtomicBoolean stop = new AtomicBoolean();
+        ExecutorService readers = Executors.newFixedThreadPool(6);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 6; t++) {
+                DistributedReadWriteLock lock = engines.get(t % 2).readWriteLock("rw");
+                done.add(readers.submit(() -> {
+                    while (!stop.get()) {
+                        try (Lease lease = lock.readLock().acquire(Duration.ofSeconds(30), LeaseOptions.renewing(readerLease))) {
+                            Thread.sleep(20); // a reader's work: the stream overlaps, the lock is never free of readers
+                        }
+                    }
+                    return null;
+                }));
+            }
+            Poll.until("readers streaming", Duration.ofSeconds(5), () -> (Long) redis.call("ZCARD", READERS) > 0);
+
+            // Granted within one reader lease: the readers in finish, no new one starts.
+            try (Lease writer = clients.connect(redis).readWriteLock("rw").writeLock().acquire(readerLease)) {
+                assertThat(writer.isValid()).isTrue();
+            }
+            stop.set(true);
+            for (Future<?> each : done) {
+                each.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            stop.set(true);
+            readers.shutdownNow();
+        }
+    }
+
+    @Test
+    void aThreadMayDowngradeButNotUpgrade(RedisServer redis) {
+        DistributedReadWriteLock lock = clients.connect(redis).readWriteLock("rw");
+        DistributedReadWriteLock rival = clients.connect(redis).readWriteLock("rw");
+
+        lock.writeLock().lock();
+        lock.readLock().lock();
+        lock.writeLock().unlock();
+        // The rival's leases, not Lock-view holds: this thread's own holds are the lock's, above.
+        try (Lease otherReader = rival.readLock().tryAcquire().orElseThrow()) {
+            assertThat(rival.writeLock().tryAcquire()).as("a writer beside the readers").isEmpty();
+        }
+
+        assertThatThrownBy(() -> lock.writeLock().lock())
+                .isInstanceOf(IllegalMonitorStateException.class)
+                .hasMessageContaining("cannot upgrade");
+        lock.readLock().unlock();
+        assertThat(lock.readLock().isLocked()).isFalse();
+    }
+
+    @Test
+    void eachReaderLeaseIsRenewedAndLostOnItsOwn(RedisServer redis) throws Exception {
+        DistributedReadWriteLock lock = clients.connect(redis).readWriteLock("rw");
+        Duration lease = Duration.ofSeconds(1);
+        Lease kept = lock.readLock().acquire(Duration.ZERO, LeaseOptions.renewing(lease));
+        Lease taken = lock.readLock().acquire(Duration.ZERO, LeaseOptions.renewing(lease));
+        CompletableFuture<LockLostException> lost = taken.lost().toCompletableFuture();
+
+        redis.call("ZREM", READERS, ownerOf(redis, taken, kept));
+
+        assertThat(lost.get(10, TimeUnit.SECONDS).reason()).isEqualTo(LockLostException.Reason.KEY_GONE);
+        // Three leases later the other reader is still renewed.
+        Poll.throughout(lease.multipliedBy(3), () -> assertThat(kept.isValid()).isTrue());
+        kept.close();
+        taken.close();
+    }
+
+    @Test
+    void aCrashedReaderFreesItsShareWithinItsLease(RedisServer redis) throws Exception {
+        try (ChildJvm reader = ChildJvm.start(LockHolderProcess.class, redis.uri(), "rw", "1000", "read")) {
+            reader.awaitLine("ACQUIRED", Duration.ofSeconds(30));
+            reader.kill();
+            try (Lease writer = clients.connect(redis).readWriteLock("rw").writeLock().acquire(Duration.ofSeconds(10))) {
+                assertThat(writer.isValid()).isTrue();
+            }
+        }
+    }
+
+    /** The owner token of the reader that is {@code reader} and not {@code other}, from Redis. */
+    @SuppressWarnings("unchecked")
+    private static String ownerOf(RedisServer redis, Lease reader, Lease other) {
+        List<Object> members = (List<Object>) redis.call("ZRANGE", READERS, "0", "-1");
+        assertThat(members).hasSize(2);
+        // Tokens are minted in order and the readers were added in order.
+        return String.valueOf(members.get(reader.fencingToken() > other.fencingToken() ? 1 : 0));
+    }
+}
