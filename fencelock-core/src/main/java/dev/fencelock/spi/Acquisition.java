@@ -33,6 +33,11 @@ final class Acquisition {
     private final Thread interruptOnLoss;
     /** For a read: the owner token of the write lease its thread holds, to be granted beside it; else null. */
     private final String alongside;
+    /**
+     * Whether this acquisition takes the name's local gate: not a downgrade, which must not queue
+     * behind readers of its own client that wait for its own write lease.
+     */
+    private final boolean gated;
     private final long deadline;
     private final Duration maxWait;
     /** Whether a refused attempt queues this client as a waiter: not when it will not wait. */
@@ -70,6 +75,7 @@ final class Acquisition {
         this.options = options;
         this.interruptOnLoss = interruptOnLoss;
         this.alongside = alongside;
+        this.gated = alongside == null;
         this.maxWait = maxWait;
         this.willWait = maxWait.compareTo(Duration.ZERO) > 0;
         this.deadline = engine.ticker().nanoTime() + saturatedNanos(maxWait);
@@ -81,7 +87,7 @@ final class Acquisition {
 
     void start() {
         result.whenComplete((lease, error) -> wake.complete(false));
-        CompletableFuture<Handover> turn = local.enterGate();
+        CompletableFuture<Handover> turn = gated ? local.enterGate() : CompletableFuture.completedFuture(null);
         if (!turn.isDone()) {
             turn.whenComplete((handover, error) -> {
                 if (error != null) {
@@ -167,9 +173,14 @@ final class Acquisition {
                 won(lease, granted, sentAt);
                 return;
             }
-            // Granted too late to use: give it back, and try again after a pause.
+            // Granted too late to use: give it back, and try again after a pause. A fair
+            // acquisition tries again with a new owner token, at the back of the queue: the give-back
+            // (retried if its reply is lost) must not delete a later grant to the same token.
             engine.renewer().untrack(lease);
             engine.releaseQuietly(lease);
+            if (local.kind().queuesEachAcquisition()) {
+                attemptLease = null;
+            }
             queued |= willWait && granted.leftInQueues();
             unavailable = null;
             retryAfter(store.retryPause().toNanos(), nextRelease);
@@ -200,7 +211,7 @@ final class Acquisition {
         // The watch goes with the lease: the next acquisition of this client waits on with it,
         // without watching and trying twice; it is closed when nobody takes it. Recorded before
         // the lease is held, so that a loss cannot end it before it is the current lease.
-        local.held(lease, watch);
+        local.held(lease, watch, gated);
         watch = null;
         lease.granted(granted.fencingToken(), sentAt, granted.validity());
         try {
@@ -314,7 +325,7 @@ final class Acquisition {
                 LockEngine.bestEffort(() -> store.stopWaiting(local.kind(), local.name(), owner));
             }
         } finally {
-            if (gateTaken) {
+            if (gateTaken && gated) {
                 local.exitGate();
             }
             engine.leave(local);

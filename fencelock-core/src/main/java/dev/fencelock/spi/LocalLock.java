@@ -139,18 +139,23 @@ final class LocalLock {
     }
 
     /**
-     * Records the lease just won by the acquisition that holds the gate, and the watch that
-     * acquisition waited with (or null), kept for the acquisition after it. A reader passes the
-     * gate on at once, with the watch; a fair lock has no next acquisition to keep it for.
+     * Records the lease just won by an acquisition, and the watch it waited with (or null), kept
+     * for the acquisition after it when the winner holds the gate ({@code gateTaken}). A reader
+     * passes the gate on at once, with the watch; a fair lock, or a winner that bypassed the gate,
+     * has no next acquisition to keep it for.
      */
-    void held(EngineLease lease, ReleaseWatch watch) {
+    void held(EngineLease lease, ReleaseWatch watch, boolean gateTaken) {
+        boolean keepsWatch = gateTaken && kind.gate() != LockKind.Gate.NONE;
         synchronized (this) {
             current.add(lease);
-            handover = watch == null || kind.gate() == LockKind.Gate.NONE ? null : Handover.watching(watch);
+            if (keepsWatch) {
+                handover = watch == null ? null : Handover.watching(watch);
+            }
         }
-        if (kind.gate() == LockKind.Gate.NONE && watch != null) {
+        if (!keepsWatch && watch != null) {
             LockEngine.bestEffort(watch::close);
-        } else if (kind.gate() == LockKind.Gate.PASSED_AT_GRANT) {
+        }
+        if (gateTaken && kind.gate() == LockKind.Gate.PASSED_AT_GRANT) {
             exitGate();
         }
     }

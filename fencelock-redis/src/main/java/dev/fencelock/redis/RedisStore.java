@@ -320,10 +320,10 @@ final class RedisStore implements LockStore {
                 claimWindowMillis);
     }
 
-    /** Runs read-release.lua: removes the reader, and wakes a writer when it was the last. */
-    private static CompletableFuture<Long> runReadRelease(RedisNode node, LockKeys keys, String owner) {
-        return node.run(LuaScript.READ_RELEASE, ScriptOutputType.INTEGER, new String[] {keys.readers(), keys.waiters()},
-                owner, keys.channel());
+    /** Runs read-release.lua: removes the reader, and announces the lock free when it was the last. */
+    private CompletableFuture<Long> runReadRelease(RedisNode node, LockKeys keys, String owner) {
+        return node.run(LuaScript.READ_RELEASE, ScriptOutputType.INTEGER, new String[] {keys.readers(), keys.waiters(),
+                keys.waiterDeadlines(), keys.fairQueue(), keys.fairDeadlines()}, owner, keys.channel(), claimWindowMillis);
     }
 
     /** A timeout or a broken connection: the command may or may not have run. */

@@ -51,3 +51,39 @@ local function keepForHead(deadlines, head, now, claimMillis)
   end
   return deadline
 end
+
+-- Announces on the channel that the lock is free, naming whom it wakes: the head of the fair queue,
+-- kept the lock for its claim window, and the one behind it ('<head> <next>'); else the
+-- longest-waiting live client of the client queue, taken off it when pop is true (a release: the
+-- named client queues again if it loses) or left on it (a reader's release: a waiting writer keeps
+-- new readers out until it has the lock); else '' (every waiter). Returns the client named, ''
+-- when none, or nil when a fair waiter was named.
+local function announceRelease(channel, waiters, waiterDeadlines, fairQueue, fairDeadlines, now, claimMillis, pop)
+  dropGoneFairWaiters(fairQueue, fairDeadlines, now)
+  local fair = redis.call('ZRANGE', fairQueue, 0, 1)
+  if fair[1] then
+    keepForHead(fairDeadlines, fair[1], now, claimMillis)
+    redis.call('PUBLISH', channel, fair[2] and fair[1] .. ' ' .. fair[2] or fair[1])
+    return nil
+  end
+  local named = ''
+  -- Bounded, so that a queue of dead clients costs a release little; the rest goes next time.
+  for _ = 1, 100 do
+    local next = redis.call('ZRANGE', waiters, 0, 0)[1]
+    if not next then
+      break
+    end
+    local deadline = tonumber(redis.call('ZSCORE', waiterDeadlines, next))
+    local alive = deadline and deadline > now
+    if pop or not alive then
+      redis.call('ZREM', waiters, next)
+      redis.call('ZREM', waiterDeadlines, next)
+    end
+    if alive then
+      named = next
+      break
+    end
+  end
+  redis.call('PUBLISH', channel, named)
+  return named
+end

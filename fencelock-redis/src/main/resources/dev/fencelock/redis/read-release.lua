@@ -1,12 +1,15 @@
--- Releases a read lease if it still runs, and when it was the last one, wakes the exclusive waiter
--- that has waited longest.
+-- Releases a read lease if it still runs, and when it was the last one, announces the lock free
+-- as release.lua does: to the head of the fair queue, else to the exclusive waiter that has
+-- waited longest.
 -- KEYS[1]  the lock's readers (see read-acquire.lua)
 -- KEYS[2]  the lock's waiter queue (see acquire.lua)
+-- KEYS[3]  the waiters' deadlines (see acquire.lua)
+-- KEYS[4]  the fair queue (see fair-acquire.lua)
+-- KEYS[5]  the fair deadlines (see fair-acquire.lua)
 -- ARGV[1]  owner token of the reader
 -- ARGV[2]  channel on which waiters listen for the release
+-- ARGV[3]  the fair lock's claim window in milliseconds
 -- Returns  1 when released; 0 when the lease had run out or was gone.
--- The message names the longest-waiting client without taking it off the queue (its acquire
--- does), or is empty, which wakes every waiter.
 --! include lib.lua
 local expiry = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not expiry then
@@ -15,8 +18,7 @@ end
 redis.call('ZREM', KEYS[1], ARGV[1])
 local now = serverNow()
 if redis.call('ZCOUNT', KEYS[1], now, '+inf') == 0 then
-  local next = redis.call('ZRANGE', KEYS[2], 0, 0)
-  redis.call('PUBLISH', ARGV[2], next[1] or '')
+  announceRelease(ARGV[2], KEYS[2], KEYS[3], KEYS[4], KEYS[5], now, ARGV[3], false)
 end
 if tonumber(expiry) <= now then
   return 0

@@ -38,29 +38,8 @@ if current == ARGV[1] then
   end
   if ARGV[3] == '1' then
     local now = serverNow()
-    dropGoneFairWaiters(KEYS[5], KEYS[6], now)
-    local fair = redis.call('ZRANGE', KEYS[5], 0, 1)
-    if fair[1] then
-      keepForHead(KEYS[6], fair[1], now, ARGV[8])
-      redis.call('PUBLISH', ARGV[2], fair[2] and fair[1] .. ' ' .. fair[2] or fair[1])
-      return 1
-    end
-    local named = ''
-    -- Bounded, so that a queue of dead clients costs a release little; the rest goes next time.
-    for _ = 1, 100 do
-      local next = redis.call('ZPOPMIN', KEYS[2])
-      if not next[1] then
-        break
-      end
-      local deadline = tonumber(redis.call('ZSCORE', KEYS[3], next[1]))
-      redis.call('ZREM', KEYS[3], next[1])
-      if deadline and deadline > now then
-        named = next[1]
-        break
-      end
-    end
-    redis.call('PUBLISH', ARGV[2], named)
-    if named ~= '' and ARGV[4] ~= '' and named ~= ARGV[4] then
+    local named = announceRelease(ARGV[2], KEYS[2], KEYS[3], KEYS[5], KEYS[6], now, ARGV[8], true)
+    if named and named ~= '' and ARGV[4] ~= '' and named ~= ARGV[4] then
       redis.call('ZADD', KEYS[2], 'NX', now, ARGV[4])
       redis.call('ZADD', KEYS[3], now + tonumber(ARGV[6]) * 1000, ARGV[4])
       redis.call('PEXPIRE', KEYS[2], ARGV[5])

@@ -180,6 +180,31 @@ class ReadWriteLockIT {
     }
 
     @Test
+    void aDowngradeDoesNotQueueBehindAReaderOfItsOwnClientThatWaitsForIt(RedisServer redis) throws Exception {
+        LockEngine client = clients.connect(redis);
+        DistributedReadWriteLock lock = client.readWriteLock("rw");
+        lock.writeLock().lock();
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            // Another thread of the same client waits for a read lease while this one writes.
+            Future<Boolean> reader = other.submit(() -> {
+                try (Lease lease = lock.readLock().acquire(Duration.ofSeconds(30))) {
+                    return lease.isValid();
+                }
+            });
+            Poll.until("the other thread's reader refused and watching", Duration.ofSeconds(5),
+                    () -> TestClients.channels(client) == 1);
+
+            assertThat(lock.readLock().tryLock(10, TimeUnit.SECONDS)).as("the downgrade").isTrue();
+            lock.writeLock().unlock();
+            assertThat(reader.get(10, TimeUnit.SECONDS)).as("the other thread's read lease").isTrue();
+            lock.readLock().unlock();
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
+    @Test
     void eachReaderLeaseIsRenewedAndLostOnItsOwn(RedisServer redis) throws Exception {
         DistributedReadWriteLock lock = clients.connect(redis).readWriteLock("rw");
         Duration lease = Duration.ofSeconds(1);
