@@ -198,7 +198,7 @@ final class EngineLock implements DistributedLock {
 
     /** Starts an acquisition of this lock's kind, after the read-write checks of the calling thread. */
     private CompletableFuture<Lease> start(Duration maxWait, LeaseOptions options, Thread interruptTarget) {
-        if (kind == LockKind.WRITE && holdCount(LockKind.READ) > 0 && holdCount(LockKind.WRITE) == 0) {
+        if (kind == LockKind.PLAIN && holdCount(LockKind.READ) > 0 && holdCount(LockKind.PLAIN) == 0) {
             throw new IllegalMonitorStateException("the current thread holds the read lock of '" + name
                     + "' and cannot upgrade it to the write lock: the write lock waits for every reader to let go,"
                     + " this thread's own read lease included, so it would wait forever; unlock the read lock first");
@@ -211,7 +211,7 @@ final class EngineLock implements DistributedLock {
         if (kind != LockKind.READ) {
             return null;
         }
-        LocalLock writes = client.localLock(LockKind.WRITE, name);
+        LocalLock writes = client.localLock(LockKind.PLAIN, name);
         Hold hold = writes == null ? null : writes.validHold(Thread.currentThread());
         return hold == null ? null : hold.lease().owner();
     }

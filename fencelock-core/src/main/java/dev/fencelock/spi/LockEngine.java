@@ -103,7 +103,7 @@ public final class LockEngine implements LockClient {
     @Override
     public DistributedReadWriteLock readWriteLock(String name, LeaseOptions leaseOptions) {
         return new EngineReadWriteLock(newLock(LockKind.READ, name, leaseOptions),
-                newLock(LockKind.WRITE, name, leaseOptions));
+                newLock(LockKind.PLAIN, name, leaseOptions));
     }
 
     private EngineLock newLock(LockKind kind, String name, LeaseOptions leaseOptions) {

@@ -2,12 +2,15 @@ package dev.fencelock.spi;
 
 /**
  * The kinds of lock a store may hold under one name. One name is one lock whatever the kind:
- * {@link #PLAIN}, {@link #FAIR} and {@link #WRITE} hold the same exclusive key, and {@link #READ}
- * shares the name with the others, excluding them and excluded by them. All kinds of a name draw
- * their fencing tokens from one sequence.
+ * {@link #PLAIN} and {@link #FAIR} hold the same exclusive key, and {@link #READ} shares the name
+ * with them, excluding them and excluded by them. A read-write lock's write side is the plain
+ * lock. All kinds of a name draw their fencing tokens from one sequence.
  */
 public enum LockKind {
-    /** Exclusive; waiters are woken in the order their clients queued, and a newcomer may barge. */
+    /**
+     * Exclusive, and the write side of a read-write lock; waiters are woken in the order their
+     * clients queued, and a newcomer may barge.
+     */
     PLAIN(Gate.HELD_WHILE_HOLDING),
     /**
      * Exclusive and granted in the order acquisitions arrived at the store, every acquisition queued
@@ -20,9 +23,7 @@ public enum LockKind {
      * Shared with other readers, excluded by an exclusive holder, and refused while an exclusive
      * acquisition waits (writer preference). Each reader's lease expires on its own.
      */
-    READ(Gate.PASSED_AT_GRANT),
-    /** The exclusive side of a read-write lock: excludes readers and every exclusive kind. */
-    WRITE(Gate.HELD_WHILE_HOLDING);
+    READ(Gate.PASSED_AT_GRANT);
 
     /**
      * How the acquisitions of one client share the name's local gate, which lets one of them at a

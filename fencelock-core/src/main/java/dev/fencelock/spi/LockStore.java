@@ -17,7 +17,7 @@ import java.util.concurrent.CompletableFuture;
  * Implementations are thread-safe; the engine calls them from caller threads, the backend's own
  * threads and its renewal thread, and never blocks in them.
  *
- * <p>Within one engine, at most one {@link LockKind#PLAIN} or {@link LockKind#WRITE} acquisition
+ * <p>Within one engine, at most one {@link LockKind#PLAIN} acquisition
  * per name talks to the store at a time (the engine queues the others locally), and each attempt
  * carries a new owner token; a store that keeps state per waiting client (a queue entry, a
  * sequential node) may key it by name. {@link LockKind#READ} acquisitions of one client take turns
@@ -54,7 +54,7 @@ public interface LockStore extends AutoCloseable {
      * A {@link LockKind#FAIR} acquisition sends the same owner token with every attempt: the store
      * queues it by that token, at its first attempt.
      *
-     * @param alongside for {@link LockKind#READ}: the owner token of a {@link LockKind#WRITE} lease
+     * @param alongside for {@link LockKind#READ}: the owner token of a {@link LockKind#PLAIN} lease (the write side)
      *     that the same caller holds, so that the read is granted beside it (a downgrade); else null
      * @return {@link Attempt.Granted} with the token; {@link Attempt.Refused} when someone else
      *     holds the lock, with when to try again; {@link Attempt.Unavailable} when too little of

@@ -40,8 +40,8 @@ local function dropGoneFairWaiters(queue, deadlines, now)
   end
 end
 
--- Keeps a free lock for the head of the fair queue for the claim window at most, and returns the
--- time in microseconds by which the head must take it.
+-- Keeps a free lock for the head of the fair queue for the claim window at most (shortens the
+-- head's deadline to it), and returns the time in microseconds by which the head must take it.
 local function keepForHead(deadlines, head, now, claimMillis)
   local claimBy = now + tonumber(claimMillis) * 1000
   local deadline = tonumber(redis.call('ZSCORE', deadlines, head))
@@ -63,6 +63,11 @@ local function announceRelease(channel, waiters, waiterDeadlines, fairQueue, fai
   local fair = redis.call('ZRANGE', fairQueue, 0, 1)
   if fair[1] then
     keepForHead(fairDeadlines, fair[1], now, claimMillis)
+    if fair[2] then
+      -- Woken after one claim window, the next one proves it is alive within two, or is skipped
+      -- too: a run of gone waiters costs a window or two each, not their keep-alive deadlines.
+      keepForHead(fairDeadlines, fair[2], now, 2 * tonumber(claimMillis))
+    end
     redis.call('PUBLISH', channel, fair[2] and fair[1] .. ' ' .. fair[2] or fair[1])
     return nil
   end

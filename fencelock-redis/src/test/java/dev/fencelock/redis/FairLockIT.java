@@ -41,8 +41,8 @@ class FairLockIT {
 
     @Test
     void grantsInArrivalOrderAcrossClientsAndThreads(RedisServer redis) throws Exception {
-        List<LockEngine> waiters = List.of(clients.connect(redis), clients.connect(redis));
-        Lease held = clients.connect(redis).fairLock("fair").acquire(Duration.ZERO);
+        List<LockEngine> waiters = List.of(connect(redis), connect(redis));
+        Lease held = connect(redis).fairLock("fair").acquire(Duration.ZERO);
         int acquisitions = 16;
         List<Integer> granted = Collections.synchronizedList(new ArrayList<>());
         List<Long> tokens = Collections.synchronizedList(new ArrayList<>());
@@ -81,7 +81,7 @@ class FairLockIT {
 
     @Test
     void tryLockDoesNotOvertakeAQueuedWaiterAndAGoneHeadIsSkippedAfterItsClaimWindow(RedisServer redis) {
-        DistributedLock lock = clients.connect(redis).fairLock("fair");
+        DistributedLock lock = connect(redis).fairLock("fair");
         queueGoneWaiter(redis, "gone-waiter");
 
         assertThat(lock.tryAcquire()).as("a try while a waiter is queued, the lock free").isEmpty();
@@ -96,9 +96,9 @@ class FairLockIT {
 
     @Test
     void aReleaseNamingAGoneHeadWakesTheWaiterBehindIt(RedisServer redis) throws Exception {
-        Lease held = clients.connect(redis).fairLock("fair").acquire(Duration.ZERO);
+        Lease held = connect(redis).fairLock("fair").acquire(Duration.ZERO);
         queueGoneWaiter(redis, "gone-waiter");
-        CompletableFuture<Lease> behind = clients.connect(redis).fairLock("fair").acquireAsync(Duration.ofSeconds(30));
+        CompletableFuture<Lease> behind = connect(redis).fairLock("fair").acquireAsync(Duration.ofSeconds(30));
         Poll.until("the live waiter queued behind the gone one", Duration.ofSeconds(5), () -> zcard(redis) == 2);
 
         held.close();
@@ -118,7 +118,7 @@ class FairLockIT {
         ExecutorService workers = Executors.newFixedThreadPool(threads);
         List<ChildJvm> children = new ArrayList<>();
         try {
-            List<LockEngine> workerClients = List.of(clients.connect(redis), clients.connect(redis));
+            List<LockEngine> workerClients = List.of(connect(redis), connect(redis));
             List<Future<?>> done = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 DistributedLock lock = workerClients.get(t % 2).fairLock("fair");
@@ -165,5 +165,10 @@ class FairLockIT {
 
     private static long zcard(RedisServer redis) {
         return (Long) redis.call("ZCARD", QUEUE);
+    }
+
+    /** A client whose commands may take a second: these tests make many processes and threads busy. */
+    private LockEngine connect(RedisServer redis) {
+        return clients.connect(redis, options -> options.commandTimeout(Duration.ofSeconds(1)));
     }
 }

@@ -41,12 +41,12 @@ class ReadWriteLockIT {
 
     @Test
     void readersOfSeveralClientsHoldAtOnceAndExcludeWriters(RedisServer redis) {
-        DistributedReadWriteLock first = clients.connect(redis).readWriteLock("rw");
-        DistributedReadWriteLock second = clients.connect(redis).readWriteLock("rw");
+        DistributedReadWriteLock first = connect(redis).readWriteLock("rw");
+        DistributedReadWriteLock second = connect(redis).readWriteLock("rw");
         try (Lease a = first.readLock().acquire(Duration.ZERO); Lease b = second.readLock().acquire(Duration.ZERO)) {
             assertThat(first.readLock().isLocked()).isTrue();
             assertThat(second.writeLock().tryAcquire()).as("a writer while readers hold").isEmpty();
-            assertThat(clients.connect(redis).lock("rw").tryAcquire()).as("the plain lock of the name while readers hold").isEmpty();
+            assertThat(connect(redis).lock("rw").tryAcquire()).as("the plain lock of the name while readers hold").isEmpty();
             assertThat(b.fencingToken()).isGreaterThan(a.fencingToken());
         }
         assertThat(first.readLock().isLocked()).isFalse();
@@ -57,7 +57,7 @@ class ReadWriteLockIT {
 
     @Test
     void noReaderEverOverlapsAWriter(RedisServer redis) throws Exception {
-        List<LockEngine> engines = List.of(clients.connect(redis), clients.connect(redis));
+        List<LockEngine> engines = List.of(connect(redis), connect(redis));
         AtomicInteger readers = new AtomicInteger();
         AtomicInteger writers = new AtomicInteger();
         AtomicInteger violations = new AtomicInteger();
@@ -104,8 +104,8 @@ class ReadWriteLockIT {
 
     @Test
     void aWaitingWriterHoldsNewReadersBackAndIsGrantedBeforeThem(RedisServer redis) throws Exception {
-        DistributedReadWriteLock lock = clients.connect(redis).readWriteLock("rw");
-        DistributedReadWriteLock otherClient = clients.connect(redis).readWriteLock("rw");
+        DistributedReadWriteLock lock = connect(redis).readWriteLock("rw");
+        DistributedReadWriteLock otherClient = connect(redis).readWriteLock("rw");
         Lease firstReader = lock.readLock().acquire(Duration.ZERO);
         CompletableFuture<Lease> writer = otherClient.writeLock().acquireAsync(Duration.ofSeconds(30));
         Poll.until("the writer queued", Duration.ofSeconds(5),
@@ -127,7 +127,7 @@ class ReadWriteLockIT {
     @Test
     void aWriterIsNotStarvedByAContinuousStreamOfReaders(RedisServer redis) throws Exception {
         Duration readerLease = Duration.ofSeconds(2);
-        List<LockEngine> engines = List.of(clients.connect(redis), clients.connect(redis));
+        List<LockEngine> engines = List.of(connect(redis), connect(redis));
         AtomicBoolean stop = new AtomicBoolean();
         ExecutorService readers = Executors.newFixedThreadPool(6);
         try {
@@ -146,7 +146,7 @@ class ReadWriteLockIT {
             Poll.until("readers streaming", Duration.ofSeconds(5), () -> (Long) redis.call("ZCARD", READERS) > 0);
 
             // Granted within one reader lease: the readers in finish, no new one starts.
-            try (Lease writer = clients.connect(redis).readWriteLock("rw").writeLock().acquire(readerLease)) {
+            try (Lease writer = connect(redis).readWriteLock("rw").writeLock().acquire(readerLease)) {
                 assertThat(writer.isValid()).isTrue();
             }
             stop.set(true);
@@ -161,8 +161,8 @@ class ReadWriteLockIT {
 
     @Test
     void aThreadMayDowngradeButNotUpgrade(RedisServer redis) {
-        DistributedReadWriteLock lock = clients.connect(redis).readWriteLock("rw");
-        DistributedReadWriteLock rival = clients.connect(redis).readWriteLock("rw");
+        DistributedReadWriteLock lock = connect(redis).readWriteLock("rw");
+        DistributedReadWriteLock rival = connect(redis).readWriteLock("rw");
 
         lock.writeLock().lock();
         lock.readLock().lock();
@@ -181,7 +181,7 @@ class ReadWriteLockIT {
 
     @Test
     void aDowngradeDoesNotQueueBehindAReaderOfItsOwnClientThatWaitsForIt(RedisServer redis) throws Exception {
-        LockEngine client = clients.connect(redis);
+        LockEngine client = connect(redis);
         DistributedReadWriteLock lock = client.readWriteLock("rw");
         lock.writeLock().lock();
         ExecutorService other = Executors.newSingleThreadExecutor();
@@ -206,7 +206,7 @@ class ReadWriteLockIT {
 
     @Test
     void eachReaderLeaseIsRenewedAndLostOnItsOwn(RedisServer redis) throws Exception {
-        DistributedReadWriteLock lock = clients.connect(redis).readWriteLock("rw");
+        DistributedReadWriteLock lock = connect(redis).readWriteLock("rw");
         Duration lease = Duration.ofSeconds(1);
         Lease kept = lock.readLock().acquire(Duration.ZERO, LeaseOptions.renewing(lease));
         Lease taken = lock.readLock().acquire(Duration.ZERO, LeaseOptions.renewing(lease));
@@ -226,7 +226,7 @@ class ReadWriteLockIT {
         try (ChildJvm reader = ChildJvm.start(LockHolderProcess.class, redis.uri(), "rw", "1000", "read")) {
             reader.awaitLine("ACQUIRED", Duration.ofSeconds(30));
             reader.kill();
-            try (Lease writer = clients.connect(redis).readWriteLock("rw").writeLock().acquire(Duration.ofSeconds(10))) {
+            try (Lease writer = connect(redis).readWriteLock("rw").writeLock().acquire(Duration.ofSeconds(10))) {
                 assertThat(writer.isValid()).isTrue();
             }
         }
@@ -239,5 +239,10 @@ class ReadWriteLockIT {
         assertThat(members).hasSize(2);
         // Tokens are minted in order and the readers were added in order.
         return String.valueOf(members.get(reader.fencingToken() > other.fencingToken() ? 1 : 0));
+    }
+
+    /** A client whose commands may take a second: these tests make many processes and threads busy. */
+    private LockEngine connect(RedisServer redis) {
+        return clients.connect(redis, options -> options.commandTimeout(Duration.ofSeconds(1)));
     }
 }
