@@ -37,16 +37,16 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 abstract class FenceContract {
-    private static final String RESOURCE = "orders:42";
+    static final String RESOURCE = "orders:42";
     private static final int COUNTER = 1;
-    private static final Duration WAIT = Duration.ofSeconds(30);
+    static final Duration WAIT = Duration.ofSeconds(30);
 
     private final String suffix = Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
     private final String fenceTable = "fence_" + suffix;
     private final String dataTable = "fenced_" + suffix;
     private final String historyTable = "history_" + suffix;
-    private final ExecutorService background = Executors.newCachedThreadPool();
-    private JdbcFence fence;
+    final ExecutorService background = Executors.newCachedThreadPool();
+    JdbcFence fence;
 
     /** The database under test. */
     abstract DataSource dataSource();
@@ -321,14 +321,14 @@ abstract class FenceContract {
         }
     }
 
-    private void checkAndCommit(long token) throws SQLException {
+    void checkAndCommit(long token) throws SQLException {
         try (Connection connection = transaction()) {
             fence.check(connection, RESOURCE, token);
             connection.commit();
         }
     }
 
-    private Connection transaction() throws SQLException {
+    Connection transaction() throws SQLException {
         Connection connection = dataSource().getConnection();
         connection.setAutoCommit(false);
         return connection;
@@ -386,14 +386,14 @@ abstract class FenceContract {
         }
     }
 
-    private long sessionId(Connection connection) throws SQLException {
+    long sessionId(Connection connection) throws SQLException {
         try (Statement select = connection.createStatement(); ResultSet row = select.executeQuery(sessionIdQuery())) {
             row.next();
             return row.getLong(1);
         }
     }
 
-    private boolean isWaitingForALock(long session) {
+    boolean isWaitingForALock(long session) {
         try (Connection connection = dataSource().getConnection();
                 PreparedStatement select = connection.prepareStatement(lockWaitQuery())) {
             select.setLong(1, session);

@@ -1,9 +1,18 @@
 package dev.fencelock.jdbc;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.PostgresServer;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The fence contract on PostgreSQL: a configured server, else the one on 127.0.0.1:5432, else an
@@ -21,6 +30,27 @@ class PostgresFenceIT extends FenceContract {
     @AfterAll
     static void stopPostgres() {
         postgres.close();
+    }
+
+    /** What the README says of PostgreSQL's stricter levels: the waiting check fails, if not as a stale token. */
+    @Test
+    void atRepeatableReadAnOlderTokenThatWaitedForANewerHolderFailsWithASerializationError() throws Exception {
+        checkAndCommit(1);
+        try (Connection newer = transaction(); Connection paused = transaction()) {
+            paused.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            fence.check(newer, RESOURCE, 7);
+            long pausedSession = sessionId(paused);
+            Future<?> pausedCheck = background.submit(() -> {
+                fence.check(paused, RESOURCE, 5);
+                return null;
+            });
+            Poll.until("the older token's check waits for the fence row", WAIT, () -> isWaitingForALock(pausedSession));
+            newer.commit();
+
+            assertThatThrownBy(() -> pausedCheck.get(WAIT.toSeconds(), TimeUnit.SECONDS))
+                    .cause().isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("40001"));
+            paused.rollback();
+        }
     }
 
     @Override
