@@ -133,14 +133,7 @@ abstract class FenceContract {
             fence.check(newer, RESOURCE, 7);
             increment(newer, 7);
 
-            long pausedSession = sessionId(paused);
-            Future<?> pausedHolder = background.submit(() -> {
-                fence.check(paused, RESOURCE, 5);
-                increment(paused, 5);
-                paused.commit();
-                return null;
-            });
-            Poll.until("the older token's check waits for the fence row", WAIT, () -> isWaitingForALock(pausedSession));
+            Future<?> pausedHolder = startWaitingCheck(paused, 5, () -> incrementAndCommit(paused, 5));
             newer.commit();
 
             assertThatThrownBy(() -> pausedHolder.get(WAIT.toSeconds(), TimeUnit.SECONDS))
@@ -157,14 +150,7 @@ abstract class FenceContract {
             fence.check(first, RESOURCE, 5);
             increment(first, 5);
 
-            long newerSession = sessionId(newer);
-            Future<?> newerHolder = background.submit(() -> {
-                fence.check(newer, RESOURCE, 7);
-                increment(newer, 7);
-                newer.commit();
-                return null;
-            });
-            Poll.until("the newer token's check waits for the fence row", WAIT, () -> isWaitingForALock(newerSession));
+            Future<?> newerHolder = startWaitingCheck(newer, 7, () -> incrementAndCommit(newer, 7));
             first.commit();
             newerHolder.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         }
@@ -191,8 +177,7 @@ abstract class FenceContract {
                     for (long token : share) {
                         try {
                             fence.check(connection, RESOURCE, token);
-                            increment(connection, token);
-                            connection.commit();
+                            incrementAndCommit(connection, token);
                         } catch (StaleTokenException e) {
                             refused.incrementAndGet();
                         }
@@ -334,6 +319,31 @@ abstract class FenceContract {
         return connection;
     }
 
+    /** Work on a connection after its check. */
+    interface AfterCheck {
+        void run() throws SQLException;
+    }
+
+    /**
+     * Checks {@code token} on {@code connection} on another thread, then runs {@code afterCheck} there;
+     * returns once the check waits for the fence row that another transaction holds.
+     */
+    Future<?> startWaitingCheck(Connection connection, long token, AfterCheck afterCheck) throws Exception {
+        long session = sessionId(connection);
+        Future<?> check = background.submit(() -> {
+            fence.check(connection, RESOURCE, token);
+            afterCheck.run();
+            return null;
+        });
+        Poll.until("the check of token " + token + " waits for the fence row", WAIT, () -> isWaitingForALock(session));
+        return check;
+    }
+
+    private void incrementAndCommit(Connection connection, long token) throws SQLException {
+        increment(connection, token);
+        connection.commit();
+    }
+
     /** The read-modify-write that a lock must protect, and the history row of the write. */
     private void increment(Connection connection, long token) throws SQLException {
         long value;
@@ -386,14 +396,14 @@ abstract class FenceContract {
         }
     }
 
-    long sessionId(Connection connection) throws SQLException {
+    private long sessionId(Connection connection) throws SQLException {
         try (Statement select = connection.createStatement(); ResultSet row = select.executeQuery(sessionIdQuery())) {
             row.next();
             return row.getLong(1);
         }
     }
 
-    boolean isWaitingForALock(long session) {
+    private boolean isWaitingForALock(long session) {
         try (Connection connection = dataSource().getConnection();
                 PreparedStatement select = connection.prepareStatement(lockWaitQuery())) {
             select.setLong(1, session);

@@ -17,24 +17,28 @@ import org.mariadb.jdbc.MariaDbDataSource;
 class MariaDbFenceIT extends FenceContract {
     private static final String DEFAULT_URL = "jdbc:mariadb://127.0.0.1:3306/test?user=root&connectTimeout=2000";
     private static MariaDbDataSource dataSource;
+    private static String missing;
 
     @BeforeAll
     static void findServer() throws SQLException {
         String url = Optional.ofNullable(System.getProperty("fencelock.mysql.url"))
                 .or(() -> Optional.ofNullable(System.getenv("FENCELOCK_MYSQL_URL")))
                 .orElse(DEFAULT_URL);
+        String shown = url.replaceAll("password=[^&]*", "password=***");
         try (Connection probe = DriverManager.getConnection(url)) {
             System.out.println("MariaDbFenceIT runs on " + probe.getMetaData().getDatabaseProductName() + " "
-                    + probe.getMetaData().getDatabaseProductVersion() + " at " + url.replaceAll("password=[^&]*", "password=***"));
+                    + probe.getMetaData().getDatabaseProductVersion() + " at " + shown);
+            dataSource = new MariaDbDataSource(url);
         } catch (SQLException e) {
-            Assumptions.abort("no MySQL or MariaDB at " + url.replaceAll("password=[^&]*", "password=***") + " (" + e.getMessage()
-                    + "); install one (Debian: apt-get install mariadb-server) or name one with FENCELOCK_MYSQL_URL");
+            missing = "no MySQL or MariaDB at " + shown + " (" + e.getMessage()
+                    + "); install one (Debian: apt-get install mariadb-server) or name one with FENCELOCK_MYSQL_URL";
         }
-        dataSource = new MariaDbDataSource(url);
     }
 
+    /** Each test asks for it first, so that without a server each reports itself skipped, with the reason. */
     @Override
     DataSource dataSource() {
+        Assumptions.assumeTrue(dataSource != null, missing);
         return dataSource;
     }
 

@@ -3,7 +3,6 @@ package dev.fencelock.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.PostgresServer;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -39,12 +38,7 @@ class PostgresFenceIT extends FenceContract {
         try (Connection newer = transaction(); Connection paused = transaction()) {
             paused.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             fence.check(newer, RESOURCE, 7);
-            long pausedSession = sessionId(paused);
-            Future<?> pausedCheck = background.submit(() -> {
-                fence.check(paused, RESOURCE, 5);
-                return null;
-            });
-            Poll.until("the older token's check waits for the fence row", WAIT, () -> isWaitingForALock(pausedSession));
+            Future<?> pausedCheck = startWaitingCheck(paused, 5, () -> { });
             newer.commit();
 
             assertThatThrownBy(() -> pausedCheck.get(WAIT.toSeconds(), TimeUnit.SECONDS))
