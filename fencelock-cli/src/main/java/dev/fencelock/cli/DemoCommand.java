@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -25,15 +26,18 @@ import picocli.CommandLine.Spec;
 
 /**
  * Shows, with real processes, what the lock promises: no lost update under the lock, lost updates
- * without it, and a paused holder's stale write rejected by its fencing token.
+ * without it, and a paused holder's stale writes rejected by its fencing token, in Redis and in
+ * PostgreSQL.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Shows with real processes what the lock and fencing tokens prevent.",
                 "",
                 "Runs worker processes that increment one counter in Redis by read-modify-write, "
                         + "first under the lock, then without it, then pauses a holder past its lease "
-                        + "and shows its stale write rejected by the fencing token.",
-                "Uses the Redis at REDIS_URL, or starts a local redis-server when it is unset."})
+                        + "and shows its stale writes rejected by the fencing token: in Redis, and in PostgreSQL "
+                        + "when one can be had.",
+                "Uses the Redis at REDIS_URL, or starts a local redis-server when it is unset; the PostgreSQL at "
+                        + "FENCELOCK_PG_URL, else the one on 127.0.0.1:5432 (database test), else an embedded one."})
 final class DemoCommand implements Callable<Integer> {
     static final String COUNTER = "fencelock-demo:counter";
     static final String FENCED_REPORT = "fencelock-demo:report";
@@ -111,13 +115,18 @@ final class DemoCommand implements Callable<Integer> {
 
     /**
      * A holder process takes the lock, is frozen with SIGSTOP past its lease, and writes after the
-     * next holder did: its stale write must be rejected.
+     * next holder did, to Redis and (when there is a PostgreSQL) to a database row: each stale write
+     * must be rejected.
      */
     private boolean pausedHolder(String uri) throws Exception {
         out.println();
         out.println("A holder process takes the lock (1 s lease, renewed), is frozen with SIGSTOP past its lease,");
         out.println("and writes after the next holder did:");
-        Process holder = DemoWorker.start("paused-holder", uri, "1000");
+        StringBuilder noDatabase = new StringBuilder();
+        Optional<DemoDatabase> database = DemoDatabase.start(noDatabase);
+        out.println(database.map(db -> "  the database write goes to " + db.description())
+                .orElse("  the database write is skipped: no PostgreSQL (" + noDatabase + ")"));
+        Process holder = DemoWorker.start("paused-holder", uri, "1000", database.map(DemoDatabase::url));
         try (LockClient locks = RedisLocks.connect(uri);
                 FencedRedis resource = RedisLocks.fencedRedis(uri);
                 BufferedReader fromHolder = new BufferedReader(
@@ -131,19 +140,29 @@ final class DemoCommand implements Callable<Integer> {
                 FencedRedis.Write write = resource.write(FENCED_REPORT, "written by the demo", lease.fencingToken());
                 out.printf("  next holder: acquired with fencing token %d after the frozen lease ran out; write %s%n",
                         lease.fencingToken(), write.accepted() ? "accepted" : "rejected");
+                if (database.isPresent()) {
+                    database.get().write(LOCK, lease.fencingToken(), "written by the demo");
+                    out.println("  next holder: database write accepted (JdbcFence.check, then UPDATE, in one transaction)");
+                }
             }
             signal(holder, "CONT");
             out.println("  holder resumed (SIGCONT) and writes with its old token:");
             toHolder.write("write\n");
             toHolder.flush();
-            String lost = fromHolder.readLine();
-            String wrote = fromHolder.readLine();
-            out.println("  holder:  " + lost);
-            out.println("  holder:  " + wrote);
+            List<String> said = new ArrayList<>();
+            for (String line = fromHolder.readLine(); line != null; line = fromHolder.readLine()) {
+                out.println("  holder:  " + line);
+                said.add(line);
+            }
             holder.waitFor(30, TimeUnit.SECONDS);
-            return wrote != null && wrote.startsWith("REJECTED");
+            boolean redisRejected = said.stream().anyMatch(line -> line.startsWith("REJECTED its write"));
+            boolean databaseRejected = said.stream().anyMatch(line -> line.startsWith("REJECTED its database write"));
+            return redisRejected && (database.isEmpty() || databaseRejected);
         } finally {
             holder.destroyForcibly();
+            if (database.isPresent()) {
+                database.get().close();
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockClient;
 import dev.fencelock.LockLostException;
+import dev.fencelock.jdbc.StaleTokenException;
 import dev.fencelock.redis.FencedRedis;
 import dev.fencelock.redis.RedisLockOptions;
 import dev.fencelock.redis.RedisLocks;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -27,12 +29,18 @@ import java.util.function.Function;
 /**
  * The demo's worker processes, started by {@link DemoCommand} with the same class path:
  * {@code locked URI N} and {@code unlocked URI N} increment the counter N times;
- * {@code paused-holder URI LEASE_MS} holds the lock until told to write on stdin.
+ * {@code paused-holder URI LEASE_MS} holds the lock until told to write on stdin, then writes to
+ * Redis and, when {@link DemoDatabase#URL_VARIABLE} is set, to the database.
  */
 final class DemoWorker {
     private DemoWorker() {}
 
     static Process start(String mode, String uri, String argument) throws IOException {
+        return start(mode, uri, argument, Optional.empty());
+    }
+
+    /** Starts a worker; {@code jdbcUrl}, if present, reaches it in the environment, where ps does not show it. */
+    static Process start(String mode, String uri, String argument, Optional<String> jdbcUrl) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
@@ -42,6 +50,7 @@ final class DemoWorker {
         if (!mode.equals("paused-holder")) {
             builder.redirectOutput(ProcessBuilder.Redirect.INHERIT);
         }
+        jdbcUrl.ifPresent(url -> builder.environment().put(DemoDatabase.URL_VARIABLE, url));
         return builder.start();
     }
 
@@ -107,6 +116,15 @@ final class DemoWorker {
             System.out.println(write.accepted()
                     ? "ACCEPTED the stale write with token " + held.fencingToken()
                     : "REJECTED its write: token " + held.fencingToken() + " is older than " + write.storedToken());
+            String jdbcUrl = System.getenv(DemoDatabase.URL_VARIABLE);
+            if (jdbcUrl != null) {
+                try {
+                    DemoDatabase.connect(jdbcUrl).write(DemoCommand.LOCK, held.fencingToken(), "stale write");
+                    System.out.println("ACCEPTED the stale database write with token " + held.fencingToken());
+                } catch (StaleTokenException e) {
+                    System.out.println("REJECTED its database write: " + e.getMessage());
+                }
+            }
             held.close();
         }
     }

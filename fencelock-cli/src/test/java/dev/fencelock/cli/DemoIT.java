@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class DemoIT {
 
     @Test
-    void theDemoShowsExclusionARaceWithoutTheLockAndAFencedStaleWrite(RedisServer redis) {
+    void theDemoShowsExclusionARaceWithoutTheLockAndFencedStaleWritesToRedisAndPostgres(RedisServer redis) {
         PrintStream original = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         int exit;
@@ -31,6 +31,7 @@ class DemoIT {
         assertThat(output)
                 .contains("expected 180, observed 180, lost updates 0")
                 .containsPattern("REJECTED its write: token \\d+ is older than \\d+")
+                .containsPattern("REJECTED its database write: stale fencing token for demo-counter: token \\d+ is older than token \\d+")
                 .contains("demo passed");
     }
 

@@ -1,23 +1,28 @@
 package dev.fencelock.verify;
 
+import dev.fencelock.jdbc.Dialect;
+import dev.fencelock.jdbc.JdbcFence;
+import dev.fencelock.jdbc.StaleTokenException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.regex.Pattern;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
- * The counter and its log as two PostgreSQL tables, created for one scenario and dropped after it.
- * The fence is checked in the statement that writes, as an application would:
- * {@code UPDATE … SET value = ?, fence = ? WHERE id = ? AND fence <= ?}; a row lock orders
- * concurrent writers, and the log row is inserted in the same transaction, so the log's sequence
- * is the order in which writes were applied.
+ * The counter and its log as two PostgreSQL tables, with {@link JdbcFence}'s fence table beside
+ * them, created for one scenario and dropped after it. The fence is checked as an application
+ * would: {@link JdbcFence#check} first in each transaction, whose row lock orders concurrent
+ * holders until the transaction ends; the log row is inserted in the same transaction, so the log's
+ * sequence is the order in which writes were applied.
  *
  * <p>Used only when a PostgreSQL answers at {@link #url()} (by default 127.0.0.1:5432, database
  * {@code test}, user {@code postgres}, trust authentication); otherwise the run reports this
@@ -29,10 +34,14 @@ final class PostgresCounter implements FencedResource {
     static final String URL_PROPERTY = "fencelock.verify.postgresql";
     private static final String DEFAULT_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
     private static final Pattern TABLE = Pattern.compile("[a-z][a-z0-9_]{0,40}");
+    private static final String RESOURCE = "counter";
     private static final int ROW = 1;
+    /** As the connection's socket timeout: a client never waits longer for the row another holds. */
+    private static final Duration FENCE_TIMEOUT = Duration.ofSeconds(5);
 
     private final Connection connection;
     private final String table;
+    private final JdbcFence fence;
 
     private PostgresCounter(String url, String table) throws SQLException {
         if (!TABLE.matcher(table).matches()) {
@@ -43,6 +52,9 @@ final class PostgresCounter implements FencedResource {
         properties.setProperty("socketTimeout", "5");
         this.connection = DriverManager.getConnection(url, properties);
         connection.setAutoCommit(false);
+        PGSimpleDataSource dataSource = new PGSimpleDataSource();
+        dataSource.setURL(url);
+        this.fence = JdbcFence.builder(dataSource).table(table + "_fence").dialect(Dialect.POSTGRESQL).timeout(FENCE_TIMEOUT).build();
     }
 
     /** The JDBC URL of the PostgreSQL to use. */
@@ -79,13 +91,20 @@ final class PostgresCounter implements FencedResource {
         try {
             PostgresCounter counter = new PostgresCounter(url, table);
             try (Statement create = counter.connection.createStatement()) {
-                create.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, value bigint NOT NULL, fence bigint NOT NULL, claimer text)");
+                counter.fence.createTableIfMissing();
+                create.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, value bigint NOT NULL)");
                 create.execute("CREATE TABLE " + table + "_log (seq bigserial PRIMARY KEY, token bigint NOT NULL,"
                         + " value bigint NOT NULL, writer text NOT NULL)");
-                create.execute("INSERT INTO " + table + " VALUES (" + ROW + ", 0, 0, NULL)");
+                create.execute("INSERT INTO " + table + " VALUES (" + ROW + ", 0)");
                 counter.connection.commit();
             } catch (SQLException e) {
-                // Nothing was committed: closing the connection leaves no table behind.
+                // The counter's tables were not committed, but the fence table was, on a connection of its own.
+                try {
+                    counter.connection.rollback();
+                    counter.drop();
+                } catch (SQLException | IllegalStateException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
                 counter.close();
                 throw e;
             }
@@ -111,17 +130,13 @@ final class PostgresCounter implements FencedResource {
 
     @Override
     public Claim claim(long token, String writer) {
-        try (PreparedStatement claim = connection.prepareStatement(
-                "UPDATE " + table + " SET fence = ?, claimer = ? WHERE id = ? AND fence <= ? RETURNING value")) {
-            claim.setLong(1, token);
-            claim.setString(2, writer);
-            claim.setInt(3, ROW);
-            claim.setLong(4, token);
-            try (ResultSet row = claim.executeQuery()) {
-                Claim result = row.next() ? new Claim(true, row.getLong(1), Event.NONE) : new Claim(false, Event.NONE, storedFence());
-                connection.commit();
-                return result;
-            }
+        try {
+            fence.check(connection, RESOURCE, token);
+            long value = value();
+            connection.commit();
+            return new Claim(true, value, Event.NONE);
+        } catch (StaleTokenException e) {
+            return new Claim(false, Event.NONE, e.newerToken());
         } catch (SQLException e) {
             throw failed("claim", e);
         }
@@ -129,19 +144,13 @@ final class PostgresCounter implements FencedResource {
 
     @Override
     public Write write(long token, long value, String writer) {
-        try (PreparedStatement update = connection.prepareStatement(
-                "UPDATE " + table + " SET value = ?, fence = ? WHERE id = ? AND fence <= ?")) {
-            update.setLong(1, value);
-            update.setLong(2, token);
-            update.setInt(3, ROW);
-            update.setLong(4, token);
-            if (update.executeUpdate() == 0) {
-                long stored = storedFence();
-                connection.rollback();
-                return new Write(false, stored);
-            }
-            try (PreparedStatement log = connection.prepareStatement(
-                    "INSERT INTO " + table + "_log (token, value, writer) VALUES (?, ?, ?)")) {
+        try {
+            fence.check(connection, RESOURCE, token);
+            try (PreparedStatement update = connection.prepareStatement("UPDATE " + table + " SET value = ? WHERE id = " + ROW);
+                    PreparedStatement log = connection.prepareStatement(
+                            "INSERT INTO " + table + "_log (token, value, writer) VALUES (?, ?, ?)")) {
+                update.setLong(1, value);
+                update.executeUpdate();
                 log.setLong(1, token);
                 log.setLong(2, value);
                 log.setString(3, writer);
@@ -149,14 +158,16 @@ final class PostgresCounter implements FencedResource {
             }
             connection.commit();
             return new Write(true, Event.NONE);
+        } catch (StaleTokenException e) {
+            return new Write(false, e.newerToken());
         } catch (SQLException e) {
             throw failed("write", e);
         }
     }
 
-    private long storedFence() throws SQLException {
+    private long value() throws SQLException {
         try (Statement select = connection.createStatement();
-                ResultSet row = select.executeQuery("SELECT fence FROM " + table + " WHERE id = " + ROW)) {
+                ResultSet row = select.executeQuery("SELECT value FROM " + table + " WHERE id = " + ROW)) {
             row.next();
             return row.getLong(1);
         }
@@ -171,11 +182,7 @@ final class PostgresCounter implements FencedResource {
                     log.add(new Entry(rows.getLong(1), rows.getLong(2), rows.getString(3)));
                 }
             }
-            long value;
-            try (ResultSet row = select.executeQuery("SELECT value FROM " + table + " WHERE id = " + ROW)) {
-                row.next();
-                value = row.getLong(1);
-            }
+            long value = value();
             connection.commit();
             return new Audit(NAME, true, log, value);
         } catch (SQLException e) {
@@ -186,7 +193,7 @@ final class PostgresCounter implements FencedResource {
     /** Drops the counter's tables. */
     void drop() {
         try (Statement drop = connection.createStatement()) {
-            drop.execute("DROP TABLE IF EXISTS " + table + ", " + table + "_log");
+            drop.execute("DROP TABLE IF EXISTS " + table + ", " + table + "_log, " + fence.table());
             connection.commit();
         } catch (SQLException e) {
             throw failed("drop", e);

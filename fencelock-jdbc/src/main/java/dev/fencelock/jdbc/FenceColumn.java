@@ -1,0 +1,122 @@
+package dev.fencelock.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Objects;
+
+/**
+ * Fencing on the protected row itself, for those who would rather not keep a fence table: the row
+ * carries a fence column ({@code ALTER TABLE orders ADD COLUMN fence BIGINT NOT NULL DEFAULT 0}),
+ * and every write is the one statement
+ * {@code UPDATE orders SET …, fence = ? WHERE id = ? AND fence <= ?}: it writes, and raises the
+ * fence, only when the writer's token is not older than the last writer's. Zero rows updated means
+ * a newer holder wrote: {@link #update} then rolls the transaction back and throws
+ * {@link StaleTokenException}.
+ *
+ * <pre>{@code
+ * FenceColumn orders = FenceColumn.of("orders", "id", "fence");
+ * orders.update(connection, 42, lease.fencingToken(), "status = ?, total = ?", "shipped", total);
+ * }</pre>
+ *
+ * <p>The check and the write are one statement, so any SQL database runs it, in auto-commit mode
+ * too; but it fences only that statement: a holder that read the row earlier must not write what it
+ * computed from that read elsewhere unfenced. Immutable and thread-safe.
+ */
+public final class FenceColumn {
+    private final String table;
+    private final String idColumn;
+    private final String fenceColumn;
+
+    private FenceColumn(String table, String idColumn, String fenceColumn) {
+        this.table = table;
+        this.idColumn = idColumn;
+        this.fenceColumn = fenceColumn;
+    }
+
+    /**
+     * The fence column {@code fenceColumn} of the rows of {@code table} keyed by {@code idColumn};
+     * each an unquoted SQL identifier (the table optionally schema-qualified).
+     *
+     * @throws IllegalArgumentException naming the argument that is not an identifier
+     */
+    public static FenceColumn of(String table, String idColumn, String fenceColumn) {
+        return new FenceColumn(Sql.requireIdentifier(table, "table"),
+                requireColumn(idColumn, "idColumn"), requireColumn(fenceColumn, "fenceColumn"));
+    }
+
+    private static String requireColumn(String column, String name) {
+        if (Sql.requireIdentifier(column, name).contains(".")) {
+            throw new IllegalArgumentException(name + " must be a column name without a table or schema, was '" + column + "'");
+        }
+        return column;
+    }
+
+    /**
+     * The fenced update with the caller's assignments:
+     * {@code UPDATE table SET <assignments>, fence = ? WHERE id = ? AND fence <= ?}. Its last three
+     * parameters are the token, the row's id and the token again.
+     *
+     * @param assignments the {@code SET} list without the fence, such as {@code status = ?, total = ?}
+     */
+    public String updateSql(String assignments) {
+        requireAssignments(assignments);
+        return "UPDATE " + table + " SET " + assignments + ", " + fenceColumn + " = ? WHERE "
+                + idColumn + " = ? AND " + fenceColumn + " <= ?";
+    }
+
+    /**
+     * Runs the {@linkplain #updateSql fenced update} of the row {@code id} with {@code values} bound
+     * to the assignments' parameters in order.
+     *
+     * @throws StaleTokenException if the row's fence holds a newer token; the transaction (if the
+     *     connection is in one) has been rolled back
+     * @throws IllegalArgumentException if there is no row {@code id}, or an argument is out of range
+     * @throws SQLException if the database failed
+     */
+    public void update(Connection connection, Object id, long token, String assignments, Object... values) throws SQLException {
+        Objects.requireNonNull(connection, "connection");
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(values, "values");
+        Sql.requireToken(token);
+        try (PreparedStatement update = connection.prepareStatement(updateSql(assignments))) {
+            int index = 1;
+            for (Object value : values) {
+                update.setObject(index++, value);
+            }
+            update.setLong(index++, token);
+            update.setObject(index++, id);
+            update.setLong(index, token);
+            if (update.executeUpdate() > 0) {
+                return;
+            }
+        }
+        throw Sql.rejected(connection, table + " where " + idColumn + " = " + id, token, storedFence(connection, id));
+    }
+
+    private long storedFence(Connection connection, Object id) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT " + fenceColumn + " FROM " + table + " WHERE " + idColumn + " = ?")) {
+            select.setObject(1, id);
+            try (ResultSet row = select.executeQuery()) {
+                if (!row.next()) {
+                    throw new IllegalArgumentException("id: no row in " + table + " where " + idColumn + " = " + id);
+                }
+                return row.getLong(1);
+            }
+        }
+    }
+
+    private static void requireAssignments(String assignments) {
+        Objects.requireNonNull(assignments, "assignments");
+        if (assignments.isBlank()) {
+            throw new IllegalArgumentException("assignments must name at least one column, such as \"status = ?\", was blank");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "FenceColumn[" + table + "." + fenceColumn + " by " + idColumn + "]";
+    }
+}
