@@ -255,7 +255,7 @@ final class Acquisition {
         if (isPastDeadline()) {
             return;
         }
-        delayNanos = Math.min(delayNanos, store.keepAliveInterval().toNanos());
+        delayNanos = Math.min(delayNanos, store.keepAliveInterval(local.kind()).toNanos());
         long remaining = deadline - engine.ticker().nanoTime();
         CompletableFuture<Boolean> next = new CompletableFuture<>();
         wake = next;

@@ -124,8 +124,12 @@ public interface LockStore extends AutoCloseable {
      */
     Duration designationTimeout();
 
-    /** The longest a waiting acquisition goes without trying again (so that the store sees it alive). */
-    Duration keepAliveInterval();
+    /**
+     * The longest a waiting acquisition of {@code kind} goes without trying again (so that the
+     * store sees it alive). A fair queue may allow longer: a gone waiter costs its claim window only
+     * once it is at the head.
+     */
+    Duration keepAliveInterval(LockKind kind);
 
     /**
      * A pause before trying again after a grant that came too late to use: random, so that

@@ -167,7 +167,7 @@ final class MemoryStore implements LockStore {
     }
 
     @Override
-    public Duration keepAliveInterval() {
+    public Duration keepAliveInterval(LockKind kind) {
         return keepAlive;
     }
 

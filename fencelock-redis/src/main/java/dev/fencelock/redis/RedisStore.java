@@ -40,6 +40,8 @@ final class RedisStore implements LockStore {
     private static final int MAX_RENEWAL_BATCH = 500;
     /** How often to retry a lock whose key has no expiry (set by a foreign client). */
     private static final Duration FOREIGN_LOCK_POLL = Duration.ofMillis(250);
+    /** How many plain keep-alive intervals a fair waiter goes without trying again. */
+    private static final int FAIR_KEEP_ALIVE_FACTOR = 10;
 
     private final RedisLockOptions options;
     private final LockServers servers;
@@ -47,6 +49,8 @@ final class RedisStore implements LockStore {
     private final String waiterTtlMillis;
     private final String keepAliveMillis;
     private final String claimWindowMillis;
+    private final Duration fairKeepAlive;
+    private final String fairWaiterTtlMillis;
 
     RedisStore(RedisLockOptions options) {
         this.options = options;
@@ -56,6 +60,10 @@ final class RedisStore implements LockStore {
         // The head of a fair queue is named at the release, and the one behind it tries after the
         // designation timeout: by then the head has taken the lock or lost its turn.
         this.claimWindowMillis = Long.toString(servers.designationTimeout().toMillis());
+        // A fair waiter proves it is alive seldom: its claim window, once it is the head, bounds
+        // what a gone one costs, and a thousand waiters must not keep Redis busy with keep-alives.
+        this.fairKeepAlive = servers.waiterKeepAlive().multipliedBy(FAIR_KEEP_ALIVE_FACTOR);
+        this.fairWaiterTtlMillis = Long.toString(fairKeepAlive.plus(options.commandTimeout().multipliedBy(2)).toMillis());
     }
 
     @Override
@@ -93,7 +101,7 @@ final class RedisStore implements LockStore {
             case FAIR -> {
                 script = LuaScript.FAIR_ACQUIRE;
                 keyArray = new String[] {keys.lock(), keys.fence(), keys.fairQueue(), keys.fairDeadlines(), keys.readers()};
-                args = new String[] {owner, leaseMillis, fenceTtlMillis, waiting ? "1" : "0", waiterTtlMillis,
+                args = new String[] {owner, leaseMillis, fenceTtlMillis, waiting ? "1" : "0", fairWaiterTtlMillis,
                         claimWindowMillis};
             }
             default -> {
@@ -393,8 +401,8 @@ final class RedisStore implements LockStore {
     }
 
     @Override
-    public Duration keepAliveInterval() {
-        return servers.waiterKeepAlive();
+    public Duration keepAliveInterval(LockKind kind) {
+        return kind == LockKind.FAIR ? fairKeepAlive : servers.waiterKeepAlive();
     }
 
     @Override
