@@ -1,4 +1,6 @@
--- Renews a batch of leases in one call: the watchdog sends one per Redis connection per tick.
+-- Renews a batch of leases in one call: the watchdog sends one per Redis connection per tick. A
+-- fixed lease's extension and a release that keeps the key a while send a batch of one, whose new
+-- lease may be shorter than the key's time left.
 -- KEYS[i]      a lock key
 -- ARGV[2i-1]   the owner token KEYS[i] must hold
 -- ARGV[2i]     the new lease of KEYS[i] in milliseconds
