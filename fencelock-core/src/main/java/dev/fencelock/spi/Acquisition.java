@@ -74,6 +74,13 @@ final class Acquisition {
 
     void start() {
         result.whenComplete((lease, error) -> wake.complete(false));
+        // A lease of this client past its deadline, whose loss the watchdog has not reported yet (its
+        // tick may run a little late), is reported now: it hands the gate on instead of refusing
+        // this acquisition a lock that the store already let go.
+        EngineLease previous = local.currentLease();
+        if (previous != null) {
+            previous.isValid();
+        }
         CompletableFuture<Handover> turn = local.enterGate();
         if (!turn.isDone()) {
             turn.whenComplete((handover, error) -> {
