@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.fencelock.LockClient;
 import dev.fencelock.redis.RedisLockOptions;
 import dev.fencelock.redis.RedisLocks;
+import dev.fencelock.spi.LockEngine;
 import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.RedisTest;
@@ -59,9 +60,19 @@ class FencelockLockProviderIT {
         return client;
     }
 
+    /** Nothing left behind in the clients: no lease watched, no lock name in use. */
     @AfterEach
-    void close() {
-        clients.forEach(LockClient::close);
+    void nothingLeakedThenClose() throws InterruptedException {
+        try {
+            for (LockClient client : clients) {
+                LockEngine engine = (LockEngine) client;
+                Poll.until("settling of " + engine, Duration.ofSeconds(5),
+                        () -> engine.leasesWatched() == 0 && engine.namesInUse() == 0);
+            }
+            assertThat(FencelockLockProvider.currentLease()).as("the test thread's token stack").isEmpty();
+        } finally {
+            clients.forEach(LockClient::close);
+        }
     }
 
     @Test
