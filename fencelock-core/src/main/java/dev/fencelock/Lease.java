@@ -81,6 +81,35 @@ public interface Lease extends AutoCloseable {
     ReleaseOutcome release();
 
     /**
+     * Releases this lease for its holder now, but keeps the lock taken in the store for {@code keep}
+     * more, so that nobody acquires it before then: for a job that must not run again too soon
+     * (ShedLock's {@code lockAtLeastFor}). Only where the key still holds this lease's owner token
+     * (a compare-and-expire, never a plain write); the lock's waiters are not woken, and try again
+     * when the key expires. A {@code keep} of zero is a plain {@link #release()}.
+     *
+     * @param keep from zero to {@link LeaseOptions#MAX_LEASE}
+     * @return as {@link #release()}
+     * @throws IllegalArgumentException if {@code keep} is negative or longer than allowed
+     * @throws IllegalStateException if this lease was already released
+     * @throws LockUnavailableException if the store did not answer; the key then expires as it would have
+     */
+    ReleaseOutcome releaseAfter(Duration keep);
+
+    /**
+     * Moves the end of this {@linkplain LeaseOptions#fixed(Duration) fixed} lease to {@code lease}
+     * from now, earlier or later than before, where the lock key still holds this lease's owner
+     * token: the holder's own upper bound, re-set (ShedLock's {@code extend}). The fencing token stays.
+     *
+     * @param lease from {@link LeaseOptions#MIN_FIXED_LEASE} to {@link LeaseOptions#MAX_LEASE}
+     * @return true when the lease now ends then; false when it had been lost or had run out (and is
+     *     signalled lost), so that nothing was extended
+     * @throws IllegalArgumentException if {@code lease} is out of range
+     * @throws IllegalStateException if this lease was released, or is renewed by the watchdog
+     * @throws LockUnavailableException if the store did not confirm; the lease ends as before
+     */
+    boolean extend(Duration lease);
+
+    /**
      * Releases this lease, like {@link #release()}, but does nothing when called again and does not
      * throw when the lease was already lost (its loss was signalled when it happened).
      *

@@ -14,8 +14,14 @@ import java.util.Objects;
  * }</pre>
  */
 public final class LeaseOptions {
-    /** The shortest lease: the watchdog must be able to renew it at a third of its length. */
+    /** The shortest renewing lease: the watchdog must be able to renew it at a third of its length. */
     public static final Duration MIN_LEASE = Duration.ofMillis(30);
+    /**
+     * The shortest fixed lease: a store's resolution. Nothing renews a fixed lease, so it may be
+     * shorter than a renewal needs; one shorter than a round trip to the store is granted too late
+     * to use, and the acquisition then fails as if the lock were held.
+     */
+    public static final Duration MIN_FIXED_LEASE = Duration.ofMillis(1);
     /** The longest lease; the fence counter outlives it. */
     public static final Duration MAX_LEASE = Duration.ofDays(1);
 
@@ -31,22 +37,24 @@ public final class LeaseOptions {
 
     /**
      * A lease of {@code lease} that the watchdog renews at a third of its length while the holder
-     * lives, so a crashed holder frees the lock within one lease.
+     * lives, so a crashed holder frees the lock within one lease. The client also requires it to be
+     * longer than three of its command timeouts.
      *
      * @throws IllegalArgumentException unless {@code lease} is between {@link #MIN_LEASE} and {@link #MAX_LEASE}
      */
     public static LeaseOptions renewing(Duration lease) {
-        return new LeaseOptions(checkLease(lease), true, false);
+        return new LeaseOptions(Checks.requireBetween(lease, "lease", MIN_LEASE, MAX_LEASE), true, false);
     }
 
     /**
      * A lease of {@code lease} that is never renewed: the lock is released by expiry at the latest
-     * after {@code lease}, and the lease is reported lost if it is still held then.
+     * after {@code lease}, and the lease is reported lost if it is still held then. Its holder may
+     * move that end with {@link Lease#extend(Duration)}.
      *
-     * @throws IllegalArgumentException unless {@code lease} is between {@link #MIN_LEASE} and {@link #MAX_LEASE}
+     * @throws IllegalArgumentException unless {@code lease} is between {@link #MIN_FIXED_LEASE} and {@link #MAX_LEASE}
      */
     public static LeaseOptions fixed(Duration lease) {
-        return new LeaseOptions(checkLease(lease), false, false);
+        return new LeaseOptions(Checks.requireBetween(lease, "lease", MIN_FIXED_LEASE, MAX_LEASE), false, false);
     }
 
     /**
@@ -74,10 +82,6 @@ public final class LeaseOptions {
     /** Whether the Lock view's holding thread is interrupted when the lease is lost. */
     public boolean interruptsHolderOnLoss() {
         return interruptHolderOnLoss;
-    }
-
-    private static Duration checkLease(Duration lease) {
-        return Checks.requireBetween(lease, "lease", MIN_LEASE, MAX_LEASE);
     }
 
     @Override

@@ -87,6 +87,12 @@ final class Acquisition {
 
     void start() {
         result.whenComplete((lease, error) -> wake.complete(false));
+        if (gated) {
+            // A lease of this client past its deadline, whose loss the watchdog has not reported yet
+            // (its tick may run a little late), is reported now: it hands the gate on instead of
+            // refusing this acquisition a lock that the store already let go.
+            local.currentLeases().forEach(EngineLease::isValid);
+        }
         CompletableFuture<Handover> turn = gated ? local.enterGate() : CompletableFuture.completedFuture(null);
         if (!turn.isDone()) {
             turn.whenComplete((handover, error) -> {

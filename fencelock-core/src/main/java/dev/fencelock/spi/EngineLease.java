@@ -108,6 +108,20 @@ final class EngineLease {
         }
     }
 
+    /**
+     * Records a confirmed extension of a fixed lease that was sent at {@code sentAt}: it now ends
+     * {@code validity} after then, earlier or later than before.
+     *
+     * @return whether the lease is still held and valid (false when it was released or lost meanwhile)
+     */
+    boolean extended(long sentAt, Duration validity) {
+        if (!isValid()) {
+            return false;
+        }
+        expiresAt = sentAt + validity.toNanos();
+        return true;
+    }
+
     boolean isHeld() {
         return state.get() == State.HELD;
     }

@@ -1,6 +1,7 @@
 package dev.fencelock.spi;
 
 import dev.fencelock.Lease;
+import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockLostException;
 import dev.fencelock.ReleaseOutcome;
 
@@ -67,11 +68,42 @@ final class Hold implements Lease {
 
     @Override
     public ReleaseOutcome release() {
-        if (!released.compareAndSet(false, true)) {
-            throw new IllegalStateException("the lease of lock '" + lockName() + "' (fencing token "
-                    + fencingToken() + ") was already released");
-        }
+        markReleased();
         return client.release(local, lease);
+    }
+
+    private void markReleased() {
+        if (!released.compareAndSet(false, true)) {
+            throw releasedAlready();
+        }
+    }
+
+    private IllegalStateException releasedAlready() {
+        return new IllegalStateException("the lease of lock '" + lockName() + "' (fencing token "
+                + fencingToken() + ") was already released");
+    }
+
+    @Override
+    public ReleaseOutcome releaseAfter(Duration keep) {
+        Checks.requireBetween(keep, "keep", Duration.ZERO, LeaseOptions.MAX_LEASE);
+        if (keep.isZero()) {
+            return release();
+        }
+        markReleased();
+        return client.releaseAfter(local, lease, keep);
+    }
+
+    @Override
+    public boolean extend(Duration newLease) {
+        Checks.requireBetween(newLease, "lease", LeaseOptions.MIN_FIXED_LEASE, LeaseOptions.MAX_LEASE);
+        if (lease.options().isRenewing()) {
+            throw new IllegalStateException("the lease of lock '" + lockName() + "' is renewed by the watchdog;"
+                    + " extend(Duration) is for fixed leases");
+        }
+        if (released.get()) {
+            throw releasedAlready();
+        }
+        return client.extend(lease, newLease);
     }
 
     @Override

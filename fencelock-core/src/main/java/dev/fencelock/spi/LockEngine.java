@@ -55,7 +55,7 @@ public final class LockEngine implements LockClient {
 
     LockEngine(LockStore store, Duration defaultLease, Ticker ticker) {
         this.store = store;
-        this.defaultLease = checkLease(defaultLease, "defaultLease");
+        this.defaultLease = checkRenewingLease(defaultLease, "defaultLease");
         this.ticker = ticker;
         this.scheduler = new ScheduledThreadPoolExecutor(1, daemonThreads("fencelock-renewer"));
         scheduler.setRemoveOnCancelPolicy(true);
@@ -111,7 +111,7 @@ public final class LockEngine implements LockClient {
         Checks.requireWellFormed(name, "name");
         store.checkName(name);
         Objects.requireNonNull(leaseOptions, "options");
-        checkLease(leaseOptions.lease(), "lease");
+        checkLease(leaseOptions);
         if (!store.supports(kind)) {
             throw new UnsupportedOperationException("a " + kind.name().toLowerCase(Locale.ROOT)
                     + " lock is not supported on " + store.describe() + " (lock '" + name + "')");
@@ -152,7 +152,7 @@ public final class LockEngine implements LockClient {
             Thread interruptOnLoss, String alongside) {
         Checks.requireNotNegative(maxWait, "maxWait");
         Objects.requireNonNull(leaseOptions, "options");
-        checkLease(leaseOptions.lease(), "lease");
+        checkLease(leaseOptions);
         checkOpen();
         LocalLock local = enter(kind, name);
         Acquisition acquisition = new Acquisition(this, local, leaseOptions, maxWait, interruptOnLoss, alongside);
@@ -163,8 +163,17 @@ public final class LockEngine implements LockClient {
         return result;
     }
 
-    /** Every lease, not only the default one, leaves time for a renewal to time out and be retried. */
-    private Duration checkLease(Duration lease, String name) {
+    /**
+     * Every renewing lease, not only the default one, leaves time for a renewal to time out and be
+     * retried. A fixed lease is never renewed: its length is the caller's to choose.
+     */
+    private void checkLease(LeaseOptions leaseOptions) {
+        if (leaseOptions.isRenewing()) {
+            checkRenewingLease(leaseOptions.lease(), "lease");
+        }
+    }
+
+    private Duration checkRenewingLease(Duration lease, String name) {
         Checks.requireBetween(lease, name, LeaseOptions.MIN_LEASE, LeaseOptions.MAX_LEASE);
         return Checks.requireLongerThanThreeCallTimeouts(lease, name, store.callTimeout());
     }
@@ -245,6 +254,75 @@ public final class LockEngine implements LockClient {
                 case TAKEN -> lostBeforeRelease(lease, LockLostException.Reason.OWNER_CHANGED);
             };
         });
+    }
+
+    /**
+     * Moves the end of a held fixed lease to {@code newLease} from now, where the store still holds
+     * its owner token.
+     *
+     * @return whether the lease is held until then; false when it had been lost or run out (its loss
+     *     is signalled)
+     */
+    boolean extend(EngineLease lease, Duration newLease) {
+        if (!lease.isValid()) {
+            return false;
+        }
+        long sentAt = ticker.nanoTime();
+        switch (setRemaining(lease, newLease, "extension")) {
+            case RENEWED -> {
+                if (!lease.extended(sentAt, store.validity(newLease))) {
+                    // Released, or run out on the local clock, while the extension was on its way:
+                    // the key it kept alive belongs to no holder.
+                    releaseQuietly(lease);
+                    return false;
+                }
+                renewer.granted(lease);
+                return true;
+            }
+            case GONE -> lease.markLost(LockLostException.Reason.KEY_GONE);
+            default -> lease.markLost(LockLostException.Reason.OWNER_CHANGED);
+        }
+        return false;
+    }
+
+    /**
+     * Releases a lease but leaves its key in the store for {@code keep} more, where it still holds
+     * the lease's owner token: nobody acquires the lock before then, and nothing wakes its waiters
+     * (they try again when the key expires).
+     */
+    ReleaseOutcome releaseAfter(LocalLock local, EngineLease lease, Duration keep) {
+        if (closed.get() || !lease.markReleased()) {
+            // Nothing of ours to keep: the plain release reports the loss, or close() freed the key.
+            return release(local, lease);
+        }
+        renewer.untrack(lease);
+        try {
+            return switch (setRemaining(lease, keep, "release")) {
+                case RENEWED -> ReleaseOutcome.RELEASED;
+                case GONE -> lostBeforeRelease(lease, LockLostException.Reason.KEY_GONE);
+                default -> lostBeforeRelease(lease, LockLostException.Reason.OWNER_CHANGED);
+            };
+        } finally {
+            lease.end();
+            leave(local);
+        }
+    }
+
+    /**
+     * Has the store let the lease's key expire {@code remaining} from now, if it still holds the
+     * lease's owner token.
+     *
+     * @return {@link Renewal#RENEWED}, {@link Renewal#GONE} or {@link Renewal#TAKEN}
+     * @throws LockUnavailableException when the store did not answer or could not tell
+     */
+    private Renewal setRemaining(EngineLease lease, Duration remaining, String what) {
+        HeldLease held = new HeldLease(lease.kind(), lease.name(), lease.owner(), remaining);
+        Renewal renewal = await(call(() -> store.renew(List.of(held)))).get(0);
+        if (renewal == Renewal.UNCONFIRMED) {
+            throw new LockUnavailableException(store.describe() + " did not confirm the " + what + " of lock '"
+                    + lease.name() + "'; its key expires as before");
+        }
+        return renewal;
     }
 
     private static ReleaseOutcome lostBeforeRelease(EngineLease lease, LockLostException.Reason reason) {

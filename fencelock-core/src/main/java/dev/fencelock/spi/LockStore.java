@@ -64,12 +64,23 @@ public interface LockStore extends AutoCloseable {
             String alongside);
 
     /**
-     * Extends the leases of {@code batch}, all of one {@linkplain #renewalShard shard} and at most
-     * {@link #maxRenewalBatch()} of them, each only while it still holds its owner token.
+     * Sets the leases of {@code batch} to run for their {@link HeldLease#lease()} from now, all of one
+     * {@linkplain #renewalShard shard} and at most {@link #maxRenewalBatch()} of them, each only while
+     * it still holds its owner token. The watchdog extends leases with it; a fixed lease's extension
+     * and a release that keeps the key a while longer may shorten one.
      *
      * @return one {@link Renewal} per lease, in the order of {@code batch}; never a failed future
      */
     CompletableFuture<List<Renewal>> renew(List<HeldLease> batch);
+
+    /**
+     * How long a lease of {@code lease}, confirmed by a call sent now, may be trusted on the local
+     * clock: the lease less any clock-drift allowance the backend needs (Redlock's). The engine asks
+     * when a fixed lease is extended; an acquisition's {@link Attempt.Granted} says it itself.
+     */
+    default Duration validity(Duration lease) {
+        return lease;
+    }
 
     /** The most leases one {@link #renew} call may carry. */
     int maxRenewalBatch();

@@ -3,6 +3,7 @@ package dev.fencelock.spi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockClient;
 import java.time.Duration;
@@ -22,6 +23,27 @@ class ArgumentValidationTest {
         assertThat(options.isRenewing()).isFalse();
         assertThat(options.interruptsHolderOnLoss()).isTrue();
         assertThat(options.lease()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void aFixedLeaseMayBeAsShortAsAMillisecondAndItsNewEndIsChecked() {
+        assertThat(LeaseOptions.fixed(Duration.ofMillis(1)).lease()).isEqualTo(Duration.ofMillis(1));
+        assertThatThrownBy(() -> LeaseOptions.fixed(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("lease must be between PT0.001S and PT24H, was PT0S");
+        try (LockClient client = LockEngine.start(new MemoryStore(), Duration.ofSeconds(30))) {
+            Lease fixed = client.lock("fixed").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofMillis(2)));
+            assertThatThrownBy(() -> fixed.extend(Duration.ofDays(2)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("lease must be between PT0.001S and PT24H, was PT48H");
+            assertThatThrownBy(() -> fixed.releaseAfter(Duration.ofMillis(-1)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("keep must be between PT0S and PT24H, was PT-0.001S");
+            fixed.close();
+            assertThatThrownBy(() -> fixed.extend(Duration.ofSeconds(1)))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("was already released");
+            try (Lease renewing = client.lock("renewing").acquire(Duration.ZERO)) {
+                assertThatThrownBy(() -> renewing.extend(Duration.ofSeconds(1)))
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("extend(Duration) is for fixed leases");
+            }
+        }
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockException;
+import dev.fencelock.LockLostException;
 import dev.fencelock.LockTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -53,6 +54,24 @@ class EngineTest {
             assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS))
                     .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(LockTimeoutException.class);
             assertThat(store.attemptCount()).as("attempts, none after the deadline").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aLeasePastItsDeadlineDoesNotRefuseTheNextAcquisitionBeforeTheWatchdogReportsIt() throws Exception {
+        MemoryStore store = new MemoryStore();
+        FakeTicker ticker = new FakeTicker();
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, ticker)) {
+            Lease overrun = engine.lock("job").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofSeconds(1)));
+            // Past its deadline on the engine's clock; the watchdog's tick is a real second away.
+            ticker.advance(Duration.ofSeconds(2));
+            store.expire("job");
+
+            try (Lease next = engine.lock("job").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofSeconds(1)))) {
+                assertThat(next.fencingToken()).isGreaterThan(overrun.fencingToken());
+            }
+            assertThat(overrun.lost().toCompletableFuture().get(10, TimeUnit.SECONDS).reason())
+                    .as("the overrun lease was reported lost").isEqualTo(LockLostException.Reason.EXPIRED);
         }
     }
 

@@ -46,6 +46,11 @@ final class MemoryStore implements LockStore {
         owners.put(name, owner);
     }
 
+    /** Lets {@code name} go whoever holds it, as a store does when a lease expires. */
+    synchronized void expire(String name) {
+        owners.remove(name);
+    }
+
     synchronized int attemptCount() {
         return attemptCount;
     }

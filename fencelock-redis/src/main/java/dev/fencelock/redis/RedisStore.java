@@ -244,6 +244,11 @@ final class RedisStore implements LockStore {
     }
 
     @Override
+    public Duration validity(Duration lease) {
+        return servers.validity(lease);
+    }
+
+    @Override
     public int maxRenewalBatch() {
         return MAX_RENEWAL_BATCH;
     }

@@ -1,4 +1,6 @@
--- Renews a batch of leases in one call: the watchdog sends one per Redis connection per tick.
+-- Renews a batch of leases in one call: the watchdog sends one per Redis connection per tick. A
+-- fixed lease's extension and a release that keeps the key a while send a batch of one, whose new
+-- lease may be shorter than the lease's time left.
 -- KEYS[i]      for i <= ARGV[1], a lock key; after those, the readers of a lock (read-acquire.lua)
 -- ARGV[1]      how many of the keys are lock keys
 -- ARGV[2i]     the owner token of lease i

@@ -9,6 +9,7 @@ import dev.fencelock.LockClient;
 import dev.fencelock.LockLostException;
 import dev.fencelock.LockTimeoutException;
 import dev.fencelock.ReleaseOutcome;
+import dev.fencelock.testkit.ChildJvm;
 import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.RedisTest;

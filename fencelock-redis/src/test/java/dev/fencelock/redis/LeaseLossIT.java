@@ -11,6 +11,7 @@ import dev.fencelock.LockException;
 import dev.fencelock.LockLostException;
 import dev.fencelock.ReleaseOutcome;
 import dev.fencelock.spi.LockEngine;
+import dev.fencelock.testkit.ChildJvm;
 import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.RedisTest;

@@ -152,14 +152,16 @@ class LeaseOwnershipIT {
     }
 
     @Test
-    void everyLeaseIsLongerThanThreeCommandTimeoutsNotOnlyTheDefault(RedisServer redis) {
+    void everyRenewingLeaseIsLongerThanThreeCommandTimeoutsNotOnlyTheDefault(RedisServer redis) {
         LockClient client = clients.connect(redis); // command timeout 300 ms
         assertThatThrownBy(() -> client.lock("short").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofMillis(900))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("lease (PT0.9S) must be longer than three command timeouts (commandTimeout PT0.3S),"
                         + " so that a renewal can time out and be retried before the lease runs out");
-        assertThatThrownBy(() -> client.lock("short", LeaseOptions.fixed(Duration.ofMillis(500))))
+        assertThatThrownBy(() -> client.lock("short", LeaseOptions.renewing(Duration.ofMillis(500))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("lease (PT0.5S)");
-        client.lock("long-enough").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofMillis(901))).close();
+        client.lock("long-enough").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofMillis(901))).close();
+        // Nothing renews a fixed lease: its length is the caller's.
+        client.lock("fixed").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofMillis(500))).close();
     }
 }

@@ -8,6 +8,7 @@ import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockLostException;
 import dev.fencelock.spi.LockEngine;
+import dev.fencelock.testkit.ChildJvm;
 import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.RedisTest;
@@ -126,7 +127,7 @@ class ReadWriteLockIT {
 
     @Test
     void aWriterIsNotStarvedByAContinuousStreamOfReaders(RedisServer redis) throws Exception {
-        Duration readerLease = Duration.ofSeconds(2);
+        Duration readerLease = Duration.ofSeconds(4);
         List<LockEngine> engines = List.of(connect(redis), connect(redis));
         AtomicBoolean stop = new AtomicBoolean();
         ExecutorService readers = Executors.newFixedThreadPool(6);
@@ -206,7 +207,8 @@ class ReadWriteLockIT {
 
     @Test
     void eachReaderLeaseIsRenewedAndLostOnItsOwn(RedisServer redis) throws Exception {
-        DistributedReadWriteLock lock = connect(redis).readWriteLock("rw");
+        // The test kit's short command timeout, for a short lease whose renewals the test waits out.
+        DistributedReadWriteLock lock = clients.connect(redis).readWriteLock("rw");
         Duration lease = Duration.ofSeconds(1);
         Lease kept = lock.readLock().acquire(Duration.ZERO, LeaseOptions.renewing(lease));
         Lease taken = lock.readLock().acquire(Duration.ZERO, LeaseOptions.renewing(lease));

@@ -1,4 +1,4 @@
-package dev.fencelock.redis;
+package dev.fencelock.testkit;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -13,8 +13,12 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** A child JVM running a main class of the test classpath, whose stdout lines can be awaited. */
-final class ChildJvm implements AutoCloseable {
+/**
+ * A child JVM running a main class of the test's class path, whose stdout lines can be awaited: for
+ * claims about processes (a holder killed with SIGKILL, paused with SIGSTOP). Closing it kills the
+ * process if it still runs.
+ */
+public final class ChildJvm implements AutoCloseable {
     private final Process process;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final List<String> seen = new ArrayList<>();
@@ -35,7 +39,8 @@ final class ChildJvm implements AutoCloseable {
         reader.start();
     }
 
-    static ChildJvm start(Class<?> main, String... args) {
+    /** Starts {@code main} with {@code args} in a JVM of this JVM's java and class path. */
+    public static ChildJvm start(Class<?> main, String... args) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
@@ -52,7 +57,7 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /** The first line starting with {@code prefix}, waiting at most {@code timeout}. */
-    String awaitLine(String prefix, Duration timeout) throws InterruptedException {
+    public String awaitLine(String prefix, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             String line = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -68,12 +73,13 @@ final class ChildJvm implements AutoCloseable {
         }
     }
 
-    long pid() {
+    /** The process id. */
+    public long pid() {
         return process.pid();
     }
 
     /** Sends a signal, such as STOP or CONT, with kill(1). */
-    void signal(String name) throws IOException, InterruptedException {
+    public void signal(String name) throws IOException, InterruptedException {
         int exit = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor();
         if (exit != 0) {
             throw new IOException("kill -" + name + " " + process.pid() + " exited with " + exit);
@@ -81,12 +87,13 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /** SIGKILL, and wait until the process is gone. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
-    int awaitExit(Duration timeout) throws InterruptedException {
+    /** Waits for the process to exit; fails if it still runs after {@code timeout}. */
+    public int awaitExit(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError("child " + process.pid() + " still running after " + timeout);
         }
