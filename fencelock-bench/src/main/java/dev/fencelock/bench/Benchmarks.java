@@ -31,7 +31,7 @@ public final class Benchmarks {
     private static final List<Integer> SCENARIOS = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9);
     private static final String USAGE = """
             usage: fencelock-bench/run [--quick | --full] [--scenarios 1,2,...] [--systems fencelock,redisson,...] [--out FILE]
-              --quick      3 short rounds, fewer leases: under 2 minutes, for a smoke check
+              --quick      3 short rounds, fewer leases: about 2.5 minutes, for a smoke check
               --full       5 rounds of 4 s, 10,000 leases held 60 s, 1,000 waiters (the default; under 15 minutes)
               --scenarios  only these scenarios (1-9; 7-9: the fair and the read-write lock)
               --systems    only these systems (%s)
