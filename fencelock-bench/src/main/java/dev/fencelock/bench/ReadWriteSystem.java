@@ -18,6 +18,7 @@ record ReadWriteSystem(String name, Function<String, ReadWriteLock> locks, AutoC
         return new BenchSystem(name, lockName -> Systems.adapt(locks.apply(lockName).readLock()), closer);
     }
 
+    /** Closes the clients, as {@link BenchSystem#close()} does: a failure names the system. */
     @Override
     public void close() {
         readLocks().close();
