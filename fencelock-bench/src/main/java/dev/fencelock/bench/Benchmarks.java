@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.atomic.DoubleAccumulator;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import org.apache.curator.test.TestingServer;
@@ -27,12 +28,12 @@ import org.apache.curator.test.TestingServer;
  */
 public final class Benchmarks {
     static final List<String> SYSTEMS = List.of("ping", "lettuce-setnx", "fencelock", "redisson", "curator", "redisson-redlock");
-    private static final List<Integer> SCENARIOS = List.of(1, 2, 3, 4, 5, 6);
+    private static final List<Integer> SCENARIOS = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9);
     private static final String USAGE = """
             usage: fencelock-bench/run [--quick | --full] [--scenarios 1,2,...] [--systems fencelock,redisson,...] [--out FILE]
-              --quick      3 short rounds, fewer leases: under 2 minutes, for a smoke check
+              --quick      3 short rounds, fewer leases: about 2.5 minutes, for a smoke check
               --full       5 rounds of 4 s, 10,000 leases held 60 s, 1,000 waiters (the default; under 15 minutes)
-              --scenarios  only these scenarios (1-6)
+              --scenarios  only these scenarios (1-9; 7-9: the fair and the read-write lock)
               --systems    only these systems (%s)
               --out        where the JSON goes (default fencelock-bench/target/bench-results.json)
             """.formatted(String.join(", ", SYSTEMS));
@@ -105,7 +106,7 @@ public final class Benchmarks {
         System.out.println(Report.environment(settings, benchmarks.redisVersion, loadAtStart));
         System.out.println();
         System.out.println(Report.tables(results, settings));
-        System.out.println("Targets of issue 5 (ratios of this run; reported, never enforced):");
+        System.out.println("Targets of issues 5 and 13 (ratios of this run; reported, never enforced):");
         System.out.println();
         System.out.println(Report.targets(results));
         System.out.printf(Locale.ROOT, "wrote %s in %.0f s; load average at end %s, highest 1-minute load seen %.2f%n", out,
@@ -130,7 +131,7 @@ public final class Benchmarks {
                 }
                 chosen.add(scenario);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--scenarios takes numbers from 1 to 6, got '" + item + "'");
+                throw new IllegalArgumentException("--scenarios takes numbers from 1 to " + SCENARIOS.size() + ", got '" + item + "'");
             }
         }
         return chosen;
@@ -163,7 +164,15 @@ public final class Benchmarks {
                 results.addAll(new HeldLeases(settings, redis).measure(chosen("fencelock", "redisson")));
             }
             if (scenarios.contains(6)) {
-                waiters(redis);
+                waiters(6, "plain lock", settings.waiterSteps(),
+                        name -> name.equals("fencelock") ? Systems.fencelock(redis.uri()) : Systems.redisson(redis.uri()), redis);
+            }
+            if (scenarios.contains(7)) {
+                waiters(7, "fair lock", settings.fairSteps(),
+                        name -> name.equals("fencelock") ? Systems.fencelockFair(redis.uri()) : Systems.redissonFair(redis.uri()), redis);
+            }
+            if (scenarios.contains(8) || scenarios.contains(9)) {
+                readWrite(redis);
             }
         }
         progress("done");
@@ -234,17 +243,41 @@ public final class Benchmarks {
         }
     }
 
-    /** Scenario 6, for the systems that wait on Redis. */
-    private void waiters(RedisServer redis) throws Exception {
+    /** Scenario 6 or 7, for the systems that wait on Redis. */
+    private void waiters(int scenario, String kind, List<Settings.WaiterStep> steps, Function<String, BenchSystem> open,
+            RedisServer redis) throws Exception {
         List<String> names = chosen("fencelock", "redisson");
         if (names.isEmpty()) {
             return;
         }
-        progress("scenario 6: " + settings.waiterSteps().stream()
-                .map(step -> step.waiters() + " waiting in " + step.clients() + " client(s)").collect(Collectors.joining(", "))
-                + ", on " + Waiters.threadKind() + " threads, " + settings.rounds() + " rounds");
-        results.addAll(new Waiters(settings, redis).measure(names,
-                name -> name.equals("fencelock") ? Systems.fencelock(redis.uri()) : Systems.redisson(redis.uri())));
+        progress("scenario " + scenario + ", " + kind + ": " + steps.stream()
+                .map(step -> step.waiters() + " waiting in " + step.clients() + " client(s), " + step.turns() + " turn(s) each")
+                .collect(Collectors.joining("; ")) + ", on " + Waiters.threadKind() + " threads, " + settings.rounds() + " rounds");
+        results.addAll(new Waiters(settings, redis).measure(scenario, steps, names, open));
+    }
+
+    /** Scenarios 8 and 9: the read-write locks of Fencelock and Redisson on one server. */
+    private void readWrite(RedisServer redis) throws Exception {
+        List<ReadWriteSystem> open = new ArrayList<>();
+        try {
+            for (String name : chosen("fencelock", "redisson")) {
+                open.add(name.equals("fencelock") ? Systems.fencelockReadWrite(redis.uri()) : Systems.redissonReadWrite(redis.uri()));
+            }
+            if (open.isEmpty()) {
+                return;
+            }
+            loop(8, open.stream().map(ReadWriteSystem::readLocks).toList(), settings.threads(), thread -> "read", false);
+            if (scenarios.contains(9)) {
+                progress("scenario 9: one writer under " + settings.readers() + " looping readers, "
+                        + open.stream().map(ReadWriteSystem::name).collect(Collectors.joining(", ")) + ", "
+                        + settings.rounds() + " rounds, writer waits capped at " + settings.writerCap().toMillis() + " ms");
+                results.addAll(new WriterWait(settings).measure(open));
+            }
+        } finally {
+            for (ReadWriteSystem system : open) {
+                system.close();
+            }
+        }
     }
 
     private List<String> chosen(String... names) {

@@ -25,7 +25,7 @@ final class Report {
     static String environment(Settings settings, String redisVersion, String loadAtStart) {
         return String.join("\n",
                 "mode: " + settings.mode() + " (" + settings.rounds() + " rounds of " + seconds(settings) + " per system"
-                        + " in scenarios 1-4; figures are medians over the rounds)",
+                        + " in scenarios 1-4, 8 and 9; figures are medians over the rounds)",
                 "machine: " + System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                         + System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
                         + cpuModel() + ", load average at start " + loadAtStart,
@@ -87,10 +87,10 @@ final class Report {
         }
     }
 
-    /** The results as Markdown tables: scenarios 1-4, then 5, then 6. */
+    /** The results as Markdown tables: scenarios 1-4 and 8, then 5, then 6 and 7, then 9. */
     static String tables(List<Result> results, Settings settings) {
         StringBuilder out = new StringBuilder();
-        List<Result> loops = results.stream().filter(r -> r.scenario() <= 4).toList();
+        List<Result> loops = results.stream().filter(r -> r.scenario() <= 4 || r.scenario() == 8).toList();
         if (!loops.isEmpty()) {
             out.append("Latencies in µs, of one lock+unlock; hand-off: from the start of a release to the return of\n")
                     .append("the next acquisition by a thread that was already waiting.\n\n")
@@ -120,14 +120,29 @@ final class Report {
                         num(r.get("heap_bytes_per_lease")))).append("\n");
             }
         }
-        List<Result> waiters = results.stream().filter(r -> r.scenario() == 6).toList();
+        List<Result> waiters = results.stream().filter(r -> r.scenario() == 6 || r.scenario() == 7).toList();
         if (!waiters.isEmpty()) {
-            out.append("\n| # | threads waiting on one lock | system | Redis commands per hand-off | hand-offs/s |\n")
-                    .append("| --- | --- | --- | ---: | ---: |\n");
+            out.append("\n| # | threads waiting on one lock | system | Redis commands per hand-off | hand-offs/s | hand-off p50 | hand-off p99 |\n")
+                    .append("| --- | --- | --- | ---: | ---: | ---: | ---: |\n");
             for (Result r : waiters) {
-                out.append(row(6, count(r.get("waiters")) + " " + r.fields().get("threads") + " in "
-                                + count(r.get("clients")) + (r.get("clients") == 1 ? " client" : " clients"), r.system(),
-                        String.format(Locale.ROOT, "%.2f", r.get("commands_per_handoff")), num(r.get("handoffs_per_s"))))
+                out.append(row(r.scenario(), (r.scenario() == 7 ? "fair lock: " : "") + count(r.get("waiters")) + " "
+                                + r.fields().get("threads") + " in " + count(r.get("clients"))
+                                + (r.get("clients") == 1 ? " client" : " clients")
+                                + (r.get("turns") > 1 ? ", " + count(r.get("turns")) + " turns each" : ""), r.system(),
+                        String.format(Locale.ROOT, "%.2f", r.get("commands_per_handoff")), num(r.get("handoffs_per_s")),
+                        num(r.get("handoff_p50_us")), num(r.get("handoff_p99_us"))))
+                        .append("\n");
+            }
+        }
+        List<Result> writers = results.stream().filter(r -> r.scenario() == 9).toList();
+        if (!writers.isEmpty()) {
+            out.append("\n| # | one writer under looping readers | system | writer waits | timed out at the cap | wait p50 | wait p99 | wait max | reads/s |\n")
+                    .append("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+            for (Result r : writers) {
+                out.append(row(9, count(r.get("readers")) + " readers holding " + count(r.get("hold_ms")) + " ms, cap "
+                                + count(r.get("cap_ms")) + " ms", r.system(), count(r.get("writer_attempts_total")),
+                        count(r.get("writer_timeouts_total")), num(r.get("writer_wait_p50_us")), num(r.get("writer_wait_p99_us")),
+                        num(r.get("writer_wait_max_us")), num(r.get("reader_ops_per_s"))))
                         .append("\n");
             }
         }
@@ -140,6 +155,7 @@ final class Report {
             case 2 -> settings.threads() + " threads, own names";
             case 3 -> settings.threads() + " threads, one name";
             case 4 -> "Redlock(5), 1 thread";
+            case 8 -> settings.threads() + " threads, one read lock";
             default -> "";
         };
     }
@@ -159,7 +175,7 @@ final class Report {
         return Math.abs(value) >= 100 ? String.format(Locale.ROOT, "%,.0f", value) : String.format(Locale.ROOT, "%.1f", value);
     }
 
-    /** The targets of issue 5 as ratios of this run, each said reached or missed, or why it cannot be said. */
+    /** The targets of issues 5 and 13 as ratios of this run, each said reached or missed, or why it cannot be said. */
     static String targets(List<Result> results) {
         List<String> rows = new ArrayList<>();
         rows.add("| target | this run | reached |");
@@ -215,7 +231,65 @@ final class Report {
         } else {
             rows.add(missing("6: ≤ 3 Redis commands per hand-off"));
         }
+        fairTargets(results, rows);
+        ratio(results, 8, "ops_per_s", "redisson", "ops_per_s").ifPresentOrElse(
+                r -> rows.add(target("8: read-lock throughput ≥ 2× Redisson's read lock", r, "%.2f×", r >= 2)),
+                () -> rows.add(missing("8: read-lock throughput ≥ 2× Redisson")));
+        writerTarget(results, rows);
         return String.join("\n", rows) + "\n";
+    }
+
+    /**
+     * Scenario 7, for each number of waiters and clients: commands per hand-off where each waiter
+     * took one turn (a waiter queueing again adds its arrival to the count), and the hand-off p99
+     * against Redisson's fair lock where there were the most hand-offs.
+     */
+    private static void fairTargets(List<Result> results, List<String> rows) {
+        List<Result> fair = results.stream().filter(r -> r.scenario() == 7).toList();
+        List<Result> once = fair.stream().filter(r -> r.system().equals("fencelock") && r.get("turns") == 1).toList();
+        if (once.isEmpty()) {
+            rows.add(missing("7: fair lock, ≤ 3 Redis commands per hand-off and hand-off p99 ≤ ½ of Redisson's"));
+            return;
+        }
+        for (Result f : once) {
+            String step = String.format(Locale.ROOT, "%,.0f waiters over %.0f clients", f.get("waiters"), f.get("clients"));
+            rows.add(target("7: fair lock, ≤ 3 Redis commands per hand-off (" + step + ", one turn each)",
+                    f.get("commands_per_handoff"), "%.2f", f.get("commands_per_handoff") <= 3));
+            Optional<Double> ratio = mostHandoffs(fair, "fencelock", f).flatMap(mine -> mostHandoffs(fair, "redisson", f)
+                    .map(theirs -> mine.get("handoff_p99_us") / theirs.get("handoff_p99_us"))).filter(r -> !r.isNaN());
+            String what = "7: fair lock, hand-off p99 ≤ ½ of Redisson's fair lock (" + step + ")";
+            ratio.ifPresentOrElse(r -> rows.add(target(what, r, "%.2f×", r <= 0.5)), () -> rows.add(missing(what)));
+        }
+    }
+
+    /** The row of {@code system} with the waiters and clients of {@code like} that timed the most hand-offs. */
+    private static Optional<Result> mostHandoffs(List<Result> fair, String system, Result like) {
+        return fair.stream().filter(r -> r.system().equals(system) && r.get("waiters") == like.get("waiters")
+                && r.get("clients") == like.get("clients")).max(Comparator.comparingDouble(r -> r.get("turns")));
+    }
+
+    /**
+     * Scenario 9: the writer's wait p99 bounded by one reader lease (the default lease, which is
+     * also Redisson's watchdog timeout), none cut off at the cap; Redisson's beside it.
+     */
+    private static void writerTarget(List<Result> results, List<String> rows) {
+        String what = "9: writer wait p99 under looping readers ≤ one reader lease (" + Systems.REDISSON_DEFAULT_WATCHDOG.toSeconds()
+                + " s), none timed out";
+        Optional<Result> fencelock = find(results, 9, "fencelock");
+        if (fencelock.isEmpty()) {
+            rows.add(missing(what));
+            return;
+        }
+        Result f = fencelock.get();
+        String measured = waits(f) + find(results, 9, "redisson").map(r -> "; Redisson: " + waits(r)).orElse("");
+        boolean reached = f.get("writer_wait_p99_us") <= Systems.REDISSON_DEFAULT_WATCHDOG.toNanos() / 1_000.0
+                && f.get("writer_timeouts_total") == 0;
+        rows.add("| " + what + " | " + measured + " | " + (reached ? "yes" : "no") + " |");
+    }
+
+    private static String waits(Result r) {
+        return String.format(Locale.ROOT, "p99 %s µs, %,.0f of %,.0f waits cut off at %,.0f ms", num(r.get("writer_wait_p99_us")),
+                r.get("writer_timeouts_total"), r.get("writer_attempts_total"), r.get("cap_ms"));
     }
 
     private static String target(String what, double ratio, String format, boolean reached) {

@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.function.BiFunction;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
@@ -31,17 +33,27 @@ final class Systems {
 
     private Systems() {}
 
-    static BenchSystem fencelock(String name, LockClient client) {
-        return new BenchSystem(name, lockName -> adapt(client.lock(lockName)), client);
+    private static BenchSystem fencelock(LockClient client, BiFunction<LockClient, String, Lock> kind) {
+        return new BenchSystem("fencelock", lockName -> adapt(kind.apply(client, lockName)), client);
     }
 
     static BenchSystem fencelock(String uri) {
-        return fencelock("fencelock", RedisLocks.connect(uri));
+        return fencelock(RedisLocks.connect(uri), LockClient::lock);
+    }
+
+    /** Fencelock's fair lock: granted in the order acquisitions reached Redis. */
+    static BenchSystem fencelockFair(String uri) {
+        return fencelock(RedisLocks.connect(uri), LockClient::fairLock);
+    }
+
+    static ReadWriteSystem fencelockReadWrite(String uri) {
+        LockClient client = RedisLocks.connect(uri);
+        return new ReadWriteSystem("fencelock", client::readWriteLock, client);
     }
 
     /** Fencelock's Redlock over independent masters; named "fencelock", as its scenario says it is Redlock. */
     static BenchSystem fencelockRedlock(List<String> uris) {
-        return fencelock("fencelock", RedisLocks.redlock(uris.toArray(String[]::new)));
+        return fencelock(RedisLocks.redlock(uris.toArray(String[]::new)), LockClient::lock);
     }
 
     static RedissonClient redissonClient(String uri, Duration watchdog) {
@@ -51,10 +63,24 @@ final class Systems {
         return Redisson.create(config);
     }
 
+    private static BenchSystem redisson(String uri, BiFunction<RedissonClient, String, Lock> kind) {
+        RedissonClient client = redissonClient(uri, REDISSON_DEFAULT_WATCHDOG);
+        return new BenchSystem("redisson", lockName -> adapt(kind.apply(client, lockName)), client::shutdown);
+    }
+
     /** Redisson's RLock as users run it: the watchdog with its default timeout. */
     static BenchSystem redisson(String uri) {
+        return redisson(uri, RedissonClient::getLock);
+    }
+
+    /** Redisson's fair lock ({@code getFairLock}), with the watchdog as above. */
+    static BenchSystem redissonFair(String uri) {
+        return redisson(uri, RedissonClient::getFairLock);
+    }
+
+    static ReadWriteSystem redissonReadWrite(String uri) {
         RedissonClient client = redissonClient(uri, REDISSON_DEFAULT_WATCHDOG);
-        return new BenchSystem("redisson", lockName -> adapt(client.getLock(lockName)), client::shutdown);
+        return new ReadWriteSystem("redisson", client::getReadWriteLock, client::shutdown);
     }
 
     static BenchSystem redissonRedlock(List<String> uris) {
@@ -66,7 +92,7 @@ final class Systems {
         }, () -> clients.forEach(RedissonClient::shutdown));
     }
 
-    private static BenchLock adapt(java.util.concurrent.locks.Lock lock) {
+    static BenchLock adapt(Lock lock) {
         return new BenchLock() {
             @Override
             public void lock() {

@@ -8,14 +8,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
- * Scenario 6: many threads wait for one lock that another client holds; the holder releases it
- * and every waiter takes it once in turn. Counts the commands the clients sent to Redis per
- * hand-off, exactly (from MONITOR): about 2 (one acquire, one release) when a release wakes one
- * waiter, more when each waiter polls or every release wakes many (a thundering herd).
+ * Scenarios 6 and 7: many threads wait for one lock (plain in 6, fair in 7) that another client
+ * holds; the holder releases it and every waiter takes it in turn, once or a few times. Counts the
+ * commands the clients sent to Redis per hand-off, exactly (from MONITOR): about 2 (one acquire,
+ * one release) when a release wakes one waiter, more when each waiter polls or every release wakes
+ * many (a thundering herd). Also times each hand-off, from the start of a release to the return of
+ * the acquisition of a thread that was already waiting, with MONITOR attached (it costs the server
+ * a little time per command, a script's inner commands included, on either system).
  *
  * <p>The waiters are the threads of one client (one process), or spread over several clients
  * (several processes: a release is announced to each of them). Every system once per round,
@@ -51,9 +55,10 @@ final class Waiters {
         }
     }
 
-    /** Measures the systems named, each opened by {@code open} as often as it needs clients. */
-    List<Result> measure(List<String> systems, Function<String, BenchSystem> open) throws Exception {
-        int maxClients = settings.waiterSteps().stream().mapToInt(Settings.WaiterStep::clients).max().orElse(1);
+    /** Measures the systems named in {@code steps}, each opened by {@code open} as often as it needs clients. */
+    List<Result> measure(int scenario, List<Settings.WaiterStep> steps, List<String> systems,
+            Function<String, BenchSystem> open) throws Exception {
+        int maxClients = steps.stream().mapToInt(Settings.WaiterStep::clients).max().orElse(1);
         List<Clients> clients = new ArrayList<>();
         List<Result> results = new ArrayList<>();
         try (CommandMonitor monitor = CommandMonitor.attach(redis)) {
@@ -65,7 +70,7 @@ final class Waiters {
                     waiters.add(open.apply(system));
                 }
             }
-            for (Settings.WaiterStep step : settings.waiterSteps()) {
+            for (Settings.WaiterStep step : steps) {
                 Map<String, List<Map<String, Double>>> rounds = new LinkedHashMap<>();
                 Map<String, Map<String, Long>> breakdowns = new LinkedHashMap<>();
                 clients.forEach(system -> rounds.put(system.name(), new ArrayList<>()));
@@ -82,9 +87,10 @@ final class Waiters {
                     Map<String, Object> extra = new LinkedHashMap<>();
                     extra.put("waiters", step.waiters());
                     extra.put("clients", step.clients());
+                    extra.put("turns", step.turns());
                     extra.put("threads", threadKind());
                     extra.put("client_commands_last_round", breakdowns.get(system));
-                    results.add(Result.median(6, system, figures, extra));
+                    results.add(Result.median(scenario, system, figures, extra));
                 });
             }
         } finally {
@@ -103,13 +109,27 @@ final class Waiters {
         CountDownLatch started = new CountDownLatch(waiters);
         CountDownLatch done = new CountDownLatch(waiters);
         AtomicReference<Exception> failure = new AtomicReference<>();
+        // Written by each holder just before it releases, read by the next one: see LockLoop.
+        AtomicLong releaseStartedAt = new AtomicLong(Long.MIN_VALUE);
+        LatencyRecorder handoffLatencies = new LatencyRecorder(); // guarded by itself
         for (int i = 0; i < waiters; i++) {
             BenchLock lock = system.waiters().get(i % step.clients()).lock("herd");
             Runnable waiter = () -> {
                 started.countDown();
                 try {
-                    lock.lock();
-                    lock.unlock();
+                    for (int turn = 0; turn < step.turns(); turn++) {
+                        long start = System.nanoTime();
+                        lock.lock();
+                        long acquired = System.nanoTime();
+                        long released = releaseStartedAt.get();
+                        if (released - start > 0) {
+                            synchronized (handoffLatencies) {
+                                handoffLatencies.record(acquired - released);
+                            }
+                        }
+                        releaseStartedAt.set(System.nanoTime());
+                        lock.unlock();
+                    }
                 } catch (Exception e) {
                     failure.compareAndSet(null, e);
                 } finally {
@@ -123,10 +143,11 @@ final class Waiters {
         awaitQuiet(); // every waiter has made its first try and now waits
         String from = monitor.mark();
         long start = System.nanoTime();
+        releaseStartedAt.set(start);
         holder.unlock();
         if (!done.await(2, TimeUnit.MINUTES)) {
             throw new IllegalStateException(system.name() + ": " + done.getCount() + " of " + waiters
-                    + " waiters did not get the lock within 2 minutes");
+                    + " waiters did not finish their turns within 2 minutes");
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         if (failure.get() != null) {
@@ -135,8 +156,12 @@ final class Waiters {
         Map<String, Long> commands = monitor.since(from);
         commandsOut.putAll(commands);
         Map<String, Double> figures = new LinkedHashMap<>();
-        figures.put("commands_per_handoff", commands.values().stream().mapToLong(Long::longValue).sum() / (double) waiters);
-        figures.put("handoffs_per_s", waiters / seconds);
+        figures.put("commands_per_handoff", commands.values().stream().mapToLong(Long::longValue).sum() / (double) step.handoffs());
+        figures.put("handoffs_per_s", step.handoffs() / seconds);
+        synchronized (handoffLatencies) {
+            figures.put("handoff_p50_us", handoffLatencies.percentileMicros(0.50));
+            figures.put("handoff_p99_us", handoffLatencies.percentileMicros(0.99));
+        }
         return figures;
     }
 
