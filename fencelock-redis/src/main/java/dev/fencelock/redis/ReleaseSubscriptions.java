@@ -56,7 +56,7 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
             if (fairOwner != null) {
                 channel.fairWaiters.put(fairOwner, new CompletableFuture<>());
             }
-            if (channel.subscribed == null) {
+            if (channel.subscribed == null || channel.subscribed.isCompletedExceptionally()) {
                 channel.subscribed = node.unavailableOnFailure(node.pubSub().async().subscribe(name));
             }
         }
@@ -138,20 +138,33 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
                 + channel.fairWaiters.values().stream().mapToInt(CompletableFuture::getNumberOfDependents).sum()).sum();
     }
 
-    /** Subscribed channels, for the leak checks of the tests. */
+    /** Channels that an acquisition still watches, for the leak checks of the tests; not those lingering. */
     synchronized int channelCount() {
-        return channels.size();
+        return (int) channels.values().stream().filter(channel -> channel.references > 0).count();
     }
 
+    /**
+     * Ends one acquisition's interest in a channel. The last one leaves the channel subscribed for
+     * the designation timeout: a busy lock's clients watch again at once (the next waiter of this
+     * client), and a SUBSCRIBE and an UNSUBSCRIBE per hand-off would cost Redis more than the
+     * hand-off's own scripts.
+     */
     private void unsubscribe(Channel channel) {
         synchronized (this) {
             if (--channel.references > 0 || channels.get(channel.name) != channel) {
                 return;
             }
-            channels.remove(channel.name);
         }
-        // Ordered after any earlier SUBSCRIBE on the same connection; a later one re-subscribes.
-        node.pubSub().async().unsubscribe(channel.name);
+        afterDesignationTimeout.execute(() -> {
+            synchronized (this) {
+                if (channel.references > 0 || channels.get(channel.name) != channel) {
+                    return;
+                }
+                channels.remove(channel.name);
+            }
+            // Ordered after any earlier SUBSCRIBE on the same connection; a later one re-subscribes.
+            node.pubSub().async().unsubscribe(channel.name);
+        });
     }
 
     private static final class Channel {
