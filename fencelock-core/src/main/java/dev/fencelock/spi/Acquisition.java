@@ -2,6 +2,7 @@ package dev.fencelock.spi;
 
 import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockEvents;
 import dev.fencelock.LockException;
 import dev.fencelock.LockTimeoutException;
 import dev.fencelock.LockUnavailableException;
@@ -31,6 +32,7 @@ final class Acquisition {
     private final LeaseOptions options;
     /** The Lock view's holding thread, to interrupt if the lease is lost; null for a lease. */
     private final Thread interruptOnLoss;
+    private final long startedAt;
     private final long deadline;
     private final Duration maxWait;
     /** Whether a refused attempt queues this client as a waiter: not when it will not wait. */
@@ -65,7 +67,8 @@ final class Acquisition {
         this.interruptOnLoss = interruptOnLoss;
         this.maxWait = maxWait;
         this.willWait = maxWait.compareTo(Duration.ZERO) > 0;
-        this.deadline = engine.ticker().nanoTime() + saturatedNanos(maxWait);
+        this.startedAt = engine.ticker().nanoTime();
+        this.deadline = startedAt + saturatedNanos(maxWait);
     }
 
     CompletableFuture<Lease> result() {
@@ -195,14 +198,17 @@ final class Acquisition {
         local.held(lease, watch);
         watch = null;
         lease.granted(granted.fencingToken(), sentAt, granted.validity());
+        engine.events().leaseGranted(local.name());
         try {
             engine.renewer().granted(lease);
         } finally {
-            if (!result.complete(new Hold(engine, local, lease))) {
+            boolean handedOut = result.complete(new Hold(engine, local, lease));
+            if (!handedOut) {
                 // Abandoned (timed out, cancelled, client closed) while the acquire was on its
                 // way: give the lock straight back.
                 engine.releaseAsync(local, lease);
             }
+            report(handedOut ? LockEvents.Outcome.ACQUIRED : LockEvents.Outcome.ABANDONED);
         }
     }
 
@@ -308,8 +314,16 @@ final class Acquisition {
                 local.exitGate();
             }
             engine.leave(local);
-            result.completeExceptionally(error);
+            boolean failedHere = result.completeExceptionally(error);
+            report(!failedHere ? LockEvents.Outcome.ABANDONED
+                    : error instanceof LockTimeoutException ? LockEvents.Outcome.TIMED_OUT
+                    : error instanceof LockUnavailableException ? LockEvents.Outcome.UNAVAILABLE
+                    : LockEvents.Outcome.FAILED);
         }
+    }
+
+    private void report(LockEvents.Outcome outcome) {
+        engine.events().acquisitionEnded(local.name(), outcome, Duration.ofNanos(engine.ticker().nanoTime() - startedAt));
     }
 
     private static long saturatedNanos(Duration duration) {

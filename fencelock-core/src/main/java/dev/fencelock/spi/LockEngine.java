@@ -5,6 +5,7 @@ import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockAdmin;
 import dev.fencelock.LockClient;
+import dev.fencelock.LockEvents;
 import dev.fencelock.LockLostException;
 import dev.fencelock.LockUnavailableException;
 import dev.fencelock.ReleaseOutcome;
@@ -47,6 +48,7 @@ public final class LockEngine implements LockClient {
     private final ExecutorService callbacks;
     private final LeaseRenewer renewer;
     private final OwnerTokens ownerTokens = new OwnerTokens();
+    private final Listeners listeners = new Listeners();
     private final ConcurrentMap<String, LocalLock> locals = new ConcurrentHashMap<>();
     private final Set<CompletableFuture<Lease>> acquisitions = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -58,7 +60,7 @@ public final class LockEngine implements LockClient {
         this.scheduler = new ScheduledThreadPoolExecutor(1, daemonThreads("fencelock-renewer"));
         scheduler.setRemoveOnCancelPolicy(true);
         this.callbacks = Executors.newCachedThreadPool(daemonThreads("fencelock-callback"));
-        this.renewer = new LeaseRenewer(store, scheduler, ticker);
+        this.renewer = new LeaseRenewer(store, scheduler, ticker, listeners);
     }
 
     /**
@@ -92,6 +94,21 @@ public final class LockEngine implements LockClient {
     public LockAdmin admin() {
         checkOpen();
         return store.admin();
+    }
+
+    @Override
+    public void addListener(LockEvents listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public void removeListener(LockEvents listener) {
+        listeners.remove(listener);
+    }
+
+    /** The listeners, heard as one. */
+    LockEvents events() {
+        return listeners;
     }
 
     /** The store this engine runs on. */
@@ -143,8 +160,14 @@ public final class LockEngine implements LockClient {
     }
 
     EngineLease newLease(LocalLock local, LeaseOptions leaseOptions, Thread interruptOnLoss) {
-        return new EngineLease(local.name(), ownerTokens.next(), leaseOptions, interruptOnLoss, ticker, callbacks,
-                local::ended);
+        // The end runs once, and only for a lease that was held: it pairs with leaseGranted.
+        EngineLease lease = new EngineLease(local.name(), ownerTokens.next(), leaseOptions, interruptOnLoss, ticker,
+                callbacks, ended -> {
+                    local.ended(ended);
+                    listeners.leaseEnded(ended.name());
+                });
+        lease.lost().thenAccept(lost -> listeners.leaseLost(lost.lockName(), lost.reason()));
+        return lease;
     }
 
     /** Releases a lease, blocking for the store's reply. */
