@@ -4,16 +4,19 @@
  * indicator and a Spring Integration {@code LockRegistry}. Only the auto-configuration classes
  * and the properties are exported; Spring reaches the rest by reflection.
  */
+// Spring and Micrometer name their modules in their manifests only.
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
 module dev.fencelock.spring {
     requires transitive dev.fencelock.redis;
-    requires spring.boot;
-    requires spring.boot.autoconfigure;
-    requires spring.context;
-    requires static micrometer.core;
-    requires static spring.boot.actuator;
-    requires static spring.boot.actuator.autoconfigure;
-    requires static spring.integration.core;
+    requires transitive spring.boot;
+    requires transitive spring.boot.autoconfigure;
+    requires transitive spring.context;
+    requires static transitive micrometer.core;
+    requires static transitive spring.boot.actuator;
+    requires static transitive spring.boot.actuator.autoconfigure;
+    requires static transitive spring.integration.core;
 
     exports dev.fencelock.spring;
-    opens dev.fencelock.spring to spring.core, spring.beans, spring.context;
+    // Spring creates the auto-configurations and binds the properties by reflection.
+    opens dev.fencelock.spring;
 }

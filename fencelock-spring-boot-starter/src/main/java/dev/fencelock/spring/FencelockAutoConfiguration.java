@@ -24,6 +24,9 @@ import org.springframework.context.annotation.Bean;
 @EnableConfigurationProperties({FencelockProperties.class, RedisProperties.class})
 public class FencelockAutoConfiguration {
 
+    /** Created by Spring Boot when the auto-configuration applies. */
+    public FencelockAutoConfiguration() {}
+
     /** The options, from {@code spring.data.redis.*} and {@code fencelock.*}. */
     @Bean
     @ConditionalOnMissingBean

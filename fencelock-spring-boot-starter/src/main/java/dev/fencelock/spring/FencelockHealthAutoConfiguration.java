@@ -19,6 +19,9 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnEnabledHealthIndicator("fencelock")
 public class FencelockHealthAutoConfiguration {
 
+    /** Created by Spring Boot when the auto-configuration applies. */
+    public FencelockHealthAutoConfiguration() {}
+
     /** Up while the store answers an inspection within the command timeout. */
     @Bean
     @ConditionalOnMissingBean(name = "fencelockHealthIndicator")

@@ -21,6 +21,9 @@ import org.springframework.integration.support.locks.LockRegistry;
 @ConditionalOnProperty(name = "fencelock.integration.lock-registry.enabled", matchIfMissing = true)
 public class FencelockIntegrationAutoConfiguration {
 
+    /** Created by Spring Boot when the auto-configuration applies. */
+    public FencelockIntegrationAutoConfiguration() {}
+
     /** Locks named by their keys, reentrant per thread, on the client's renewing default lease. */
     @Bean
     @ConditionalOnMissingBean

@@ -20,6 +20,9 @@ import org.springframework.context.annotation.Bean;
 @ConditionalOnBean(LockClient.class)
 public class FencelockMetricsAutoConfiguration {
 
+    /** Created by Spring Boot when the auto-configuration applies. */
+    public FencelockMetricsAutoConfiguration() {}
+
     /** The meters, fed by a listener on the client from when the bean is created. */
     @Bean
     @ConditionalOnMissingBean(name = "fencelockMetrics")

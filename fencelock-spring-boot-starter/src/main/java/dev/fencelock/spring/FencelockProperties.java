@@ -33,6 +33,9 @@ public class FencelockProperties {
 
     private final Redlock redlock = new Redlock();
 
+    /** Created and bound by Spring Boot. */
+    public FencelockProperties() {}
+
     public String getNamespace() {
         return namespace;
     }
@@ -87,6 +90,9 @@ public class FencelockProperties {
 
         /** How long each master may take to answer one call; 1 ms to the command timeout, default 50 ms. */
         private Duration nodeTimeout = RedisLockOptions.DEFAULT_REDLOCK_NODE_TIMEOUT;
+
+        /** Created and bound by Spring Boot. */
+        public Redlock() {}
 
         public List<String> getUris() {
             return uris;

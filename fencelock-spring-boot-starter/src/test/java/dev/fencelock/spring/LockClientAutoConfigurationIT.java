@@ -88,6 +88,7 @@ class LockClientAutoConfigurationIT {
                 assertThat(context.getBean(RedisLockOptions.class).server())
                         .isEqualTo("master 'main' of sentinels " + sentinel.host() + ":" + sentinel.port());
                 try (Lease lease = context.getBean(LockClient.class).lock("via-sentinel").acquire(Duration.ZERO)) {
+                    assertThat(lease.isValid()).isTrue();
                     assertThat(master.call("EXISTS", "fencelock:{via-sentinel}")).as("the key, on the master").isEqualTo(1L);
                 }
             });
@@ -106,6 +107,7 @@ class LockClientAutoConfigurationIT {
                 List<String> names = List.of("a", "b", "c", "d", "e", "f");
                 for (String name : names) {
                     try (Lease lease = client.lock(name).acquire(Duration.ZERO)) {
+                        assertThat(lease.isValid()).isTrue();
                         long copies = cluster.masters().stream()
                                 .filter(node -> existsOn(node, "fencelock:{" + name + "}")).count();
                         assertThat(copies).as("masters holding the key of '%s'", name).isEqualTo(1);
@@ -128,6 +130,7 @@ class LockClientAutoConfigurationIT {
         runner.withPropertyValues("fencelock.redlock.uris=" + String.join(",", masters.uris())).run(context -> {
             assertThat(context.getBean(RedisLockOptions.class).server()).startsWith("redlock(");
             try (Lease lease = context.getBean(LockClient.class).lock("quorum").acquire(Duration.ZERO)) {
+                assertThat(lease.isValid()).isTrue();
                 for (RedisServer master : masters) {
                     assertThat(master.call("EXISTS", "fencelock:{quorum}")).as("the key on %s", master).isEqualTo(1L);
                 }
