@@ -30,8 +30,6 @@ import org.springframework.integration.support.locks.LockRegistry;
  * grow with the number of names ever obtained.
  */
 final class FencelockLockRegistry implements LockRegistry {
-    private static final Duration FOREVER = Duration.ofNanos(Long.MAX_VALUE);
-
     private final LockClient client;
     private final ConcurrentMap<Holder, Holds> holds = new ConcurrentHashMap<>();
 
@@ -115,7 +113,8 @@ final class FencelockLockRegistry implements LockRegistry {
             if (held.isPresent()) {
                 return held.get();
             }
-            Duration maxWait = time == Long.MAX_VALUE ? FOREVER : Duration.ofNanos(unit.toNanos(Math.max(0, time)));
+            // toNanos saturates: Long.MAX_VALUE of any unit waits as long as the lock is held.
+            Duration maxWait = Duration.ofNanos(unit.toNanos(Math.max(0, time)));
             try {
                 hold(client.lock(name).acquire(maxWait));
                 return true;
