@@ -55,6 +55,17 @@ public interface LockClient extends AutoCloseable {
     LockAdmin admin();
 
     /**
+     * Starts telling {@code listener} what this client does (see {@link LockEvents}), from the next
+     * event on. A listener added twice hears each event twice.
+     *
+     * @throws NullPointerException if {@code listener} is null
+     */
+    void addListener(LockEvents listener);
+
+    /** Stops telling {@code listener}; does nothing if it was not added. */
+    void removeListener(LockEvents listener);
+
+    /**
      * Takes every lease still held through this client away from its holder, signalled as a loss
      * ({@link LockLostException.Reason#CLIENT_CLOSED}) exactly once, deletes their keys, stops
      * renewing, fails acquisitions in progress with {@link IllegalStateException}, and closes the

@@ -2,6 +2,7 @@ package dev.fencelock.spi;
 
 import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockEvents;
 import dev.fencelock.LockException;
 import dev.fencelock.LockTimeoutException;
 import dev.fencelock.LockUnavailableException;
@@ -38,6 +39,7 @@ final class Acquisition {
      * behind readers of its own client that wait for its own write lease.
      */
     private final boolean gated;
+    private final long startedAt;
     private final long deadline;
     private final Duration maxWait;
     /** Whether a refused attempt queues this client as a waiter: not when it will not wait. */
@@ -78,7 +80,8 @@ final class Acquisition {
         this.gated = alongside == null;
         this.maxWait = maxWait;
         this.willWait = maxWait.compareTo(Duration.ZERO) > 0;
-        this.deadline = engine.ticker().nanoTime() + saturatedNanos(maxWait);
+        this.startedAt = engine.ticker().nanoTime();
+        this.deadline = startedAt + saturatedNanos(maxWait);
     }
 
     CompletableFuture<Lease> result() {
@@ -220,14 +223,17 @@ final class Acquisition {
         local.held(lease, watch, gated);
         watch = null;
         lease.granted(granted.fencingToken(), sentAt, granted.validity());
+        engine.events().leaseGranted(local.name());
         try {
             engine.renewer().granted(lease);
         } finally {
-            if (!result.complete(new Hold(engine, local, lease))) {
+            boolean handedOut = result.complete(new Hold(engine, local, lease));
+            if (!handedOut) {
                 // Abandoned (timed out, cancelled, client closed) while the acquire was on its
                 // way: give the lock straight back.
                 engine.releaseAsync(local, lease);
             }
+            report(handedOut ? LockEvents.Outcome.ACQUIRED : LockEvents.Outcome.ABANDONED);
         }
     }
 
@@ -335,8 +341,16 @@ final class Acquisition {
                 local.exitGate();
             }
             engine.leave(local);
-            result.completeExceptionally(error);
+            boolean failedHere = result.completeExceptionally(error);
+            report(!failedHere ? LockEvents.Outcome.ABANDONED
+                    : error instanceof LockTimeoutException ? LockEvents.Outcome.TIMED_OUT
+                    : error instanceof LockUnavailableException ? LockEvents.Outcome.UNAVAILABLE
+                    : LockEvents.Outcome.FAILED);
         }
+    }
+
+    private void report(LockEvents.Outcome outcome) {
+        engine.events().acquisitionEnded(local.name(), outcome, Duration.ofNanos(engine.ticker().nanoTime() - startedAt));
     }
 
     private static long saturatedNanos(Duration duration) {

@@ -1,6 +1,8 @@
 package dev.fencelock.spi;
 
+import dev.fencelock.LockEvents;
 import dev.fencelock.LockLostException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -39,15 +41,17 @@ final class LeaseRenewer {
     private final LockStore store;
     private final ScheduledExecutorService scheduler;
     private final Ticker ticker;
+    private final LockEvents events;
     private final Set<EngineLease> leases = ConcurrentHashMap.newKeySet();
     // Guarded by this.
     private ScheduledFuture<?> nextTick;
     private long nextTickAt;
 
-    LeaseRenewer(LockStore store, ScheduledExecutorService scheduler, Ticker ticker) {
+    LeaseRenewer(LockStore store, ScheduledExecutorService scheduler, Ticker ticker, LockEvents events) {
         this.store = store;
         this.scheduler = scheduler;
         this.ticker = ticker;
+        this.events = events;
     }
 
     /** Starts watching a lease whose acquire is about to be sent. */
@@ -164,6 +168,8 @@ final class LeaseRenewer {
                 for (int i = 0; i < leases.size(); i++) {
                     settle(leases.get(i), error == null ? renewals.get(i) : Renewal.UNCONFIRMED, sentAt);
                 }
+                // After settling: reporting must not stand between a reply and the leases it renews.
+                events.renewalCompleted(leases.size(), Duration.ofNanos(ticker.nanoTime() - sentAt), error == null);
             } finally {
                 tick();
             }

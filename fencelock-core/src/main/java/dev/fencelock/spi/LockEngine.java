@@ -6,6 +6,7 @@ import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockAdmin;
 import dev.fencelock.LockClient;
+import dev.fencelock.LockEvents;
 import dev.fencelock.LockLostException;
 import dev.fencelock.LockUnavailableException;
 import dev.fencelock.ReleaseOutcome;
@@ -49,6 +50,7 @@ public final class LockEngine implements LockClient {
     private final ExecutorService callbacks;
     private final LeaseRenewer renewer;
     private final OwnerTokens ownerTokens = new OwnerTokens();
+    private final Listeners listeners = new Listeners();
     private final ConcurrentMap<LocalKey, LocalLock> locals = new ConcurrentHashMap<>();
     private final Set<CompletableFuture<Lease>> acquisitions = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -60,7 +62,7 @@ public final class LockEngine implements LockClient {
         this.scheduler = new ScheduledThreadPoolExecutor(1, daemonThreads("fencelock-renewer"));
         scheduler.setRemoveOnCancelPolicy(true);
         this.callbacks = Executors.newCachedThreadPool(daemonThreads("fencelock-callback"));
-        this.renewer = new LeaseRenewer(store, scheduler, ticker);
+        this.renewer = new LeaseRenewer(store, scheduler, ticker, listeners);
     }
 
     /**
@@ -125,6 +127,21 @@ public final class LockEngine implements LockClient {
         return store.admin();
     }
 
+    @Override
+    public void addListener(LockEvents listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public void removeListener(LockEvents listener) {
+        listeners.remove(listener);
+    }
+
+    /** The listeners, heard as one. */
+    LockEvents events() {
+        return listeners;
+    }
+
     /** The store this engine runs on. */
     public LockStore store() {
         return store;
@@ -184,8 +201,14 @@ public final class LockEngine implements LockClient {
     }
 
     EngineLease newLease(LocalLock local, LeaseOptions leaseOptions, Thread interruptOnLoss) {
-        return new EngineLease(local.kind(), local.name(), ownerTokens.next(), leaseOptions, interruptOnLoss, ticker, callbacks,
-                local::ended);
+        // The end runs once, and only for a lease that was held: it pairs with leaseGranted.
+        EngineLease lease = new EngineLease(local.kind(), local.name(), ownerTokens.next(), leaseOptions, interruptOnLoss,
+                ticker, callbacks, ended -> {
+                    local.ended(ended);
+                    listeners.leaseEnded(ended.name());
+                });
+        lease.lost().thenAccept(lost -> listeners.leaseLost(lost.lockName(), lost.reason()));
+        return lease;
     }
 
     /** Releases a lease, blocking for the store's reply. */

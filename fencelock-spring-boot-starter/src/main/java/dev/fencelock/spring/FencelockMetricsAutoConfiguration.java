@@ -1,0 +1,32 @@
+package dev.fencelock.spring;
+
+import dev.fencelock.LockClient;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Micrometer meters of the application's {@link LockClient}, when Micrometer is on the class path:
+ * {@code fencelock.acquire} (timer, tag {@code outcome}), {@code fencelock.leases.held} (gauge),
+ * {@code fencelock.leases.lost} (counter, tag {@code reason}) and {@code fencelock.renewal}
+ * (timer of each renewal call's round trip, tag {@code outcome}). Spring Boot's Actuator binds
+ * them to its registries.
+ */
+@AutoConfiguration(after = FencelockAutoConfiguration.class)
+@ConditionalOnClass(MeterBinder.class)
+@ConditionalOnBean(LockClient.class)
+public class FencelockMetricsAutoConfiguration {
+
+    /** Created by Spring Boot when the auto-configuration applies. */
+    public FencelockMetricsAutoConfiguration() {}
+
+    /** The meters, fed by a listener on the client from when the bean is created. */
+    @Bean
+    @ConditionalOnMissingBean(name = "fencelockMetrics")
+    public MeterBinder fencelockMetrics(LockClient client) {
+        return new FencelockMetrics(client);
+    }
+}
