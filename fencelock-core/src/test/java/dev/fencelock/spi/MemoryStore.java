@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A store in this JVM's memory, for tests of the engine alone: locks without expiry, tokens from
- * a counter, releases announced to watchers. Thread-safe.
+ * a counter, releases announced to watchers, and holders told apart as a Redis store does: by the
+ * {@link OwnerTokens#PREFIX} of their token. Thread-safe.
  */
 final class MemoryStore implements LockStore {
     private final Map<String, String> owners = new HashMap<>();
@@ -46,6 +47,11 @@ final class MemoryStore implements LockStore {
         owners.put(name, owner);
     }
 
+    /** Frees {@code name} as a foreign client's release does: without announcing it. */
+    synchronized void releaseUnannounced(String name) {
+        owners.remove(name);
+    }
+
     synchronized int attemptCount() {
         return attemptCount;
     }
@@ -72,7 +78,7 @@ final class MemoryStore implements LockStore {
         attemptCount++;
         attempts.release();
         if (owners.putIfAbsent(name, owner) != null) {
-            return CompletableFuture.completedFuture(new Attempt.Refused(refusedRetryAfter));
+            return CompletableFuture.completedFuture(new Attempt.Refused(refusedRetryAfter, OwnerTokens.isFencelock(owners.get(name))));
         }
         return CompletableFuture.completedFuture(new Attempt.Granted(++tokens, lease, false));
     }

@@ -6,6 +6,7 @@ import dev.fencelock.spi.Attempt;
 import dev.fencelock.spi.Await;
 import dev.fencelock.spi.HeldLease;
 import dev.fencelock.spi.LockStore;
+import dev.fencelock.spi.OwnerTokens;
 import dev.fencelock.spi.ReleaseWatch;
 import dev.fencelock.spi.Released;
 import dev.fencelock.spi.Renewal;
@@ -66,7 +67,7 @@ final class RedisStore implements LockStore {
         String fenceTtlMillis = Long.toString(fenceCounterTtlMillis(lease));
         String waiter = waiting ? servers.waiterId() : "";
         return servers.<List<Long>>onAllWithinNodeTimeout(node -> node.run(LuaScript.ACQUIRE, ScriptOutputType.MULTI,
-                        keyArray, owner, leaseMillis, fenceTtlMillis, waiter, waiterTtlMillis))
+                        keyArray, owner, leaseMillis, fenceTtlMillis, waiter, waiterTtlMillis, OwnerTokens.PREFIX))
                 .thenCompose(replies -> judge(keys, owner, lease, waiting, replies));
     }
 
@@ -103,7 +104,15 @@ final class RedisStore implements LockStore {
         if (failed.size() > servers.size() - servers.quorum()) {
             return new Attempt.Unavailable(failed.get(0).error(), servers.isSingle() ? null : retryPause());
         }
-        return new Attempt.Refused(holderRemaining(replies));
+        return new Attempt.Refused(holderRemaining(replies), isReleaseAnnounced(replies));
+    }
+
+    /**
+     * Whether the holder will announce its release: not when any server that refused found a
+     * foreign client's value (its release is published by nobody, so the waiter must poll).
+     */
+    private static boolean isReleaseAnnounced(List<LockServers.Reply<List<Long>>> replies) {
+        return replies.stream().noneMatch(reply -> reply.isOk() && reply.value().get(0) == 0 && reply.value().get(2) == 0);
     }
 
     /**
@@ -142,7 +151,7 @@ final class RedisStore implements LockStore {
                         return CompletableFuture.completedFuture(
                                 new Attempt.Granted(token, servers.validity(lease), leftInQueues));
                     }
-                    return releaseQuietly(keys, owner, true).handle((done, error) -> new Attempt.Refused(retryPause()));
+                    return releaseQuietly(keys, owner, true).handle((done, error) -> new Attempt.Refused(retryPause(), true));
                 });
     }
 

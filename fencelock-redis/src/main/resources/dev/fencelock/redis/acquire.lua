@@ -12,8 +12,12 @@
 -- ARGV[4]  the client's waiter id, or '' when it will not wait: queued while it waits, dequeued
 --          when it wins
 -- ARGV[5]  how long the waiter stays alive in the queue without trying again, in milliseconds
--- Returns  {1, token} when acquired; {0, pttl} when held by another owner, where pttl is the
---          key's remaining time in milliseconds (-1 when a foreign client set it without expiry).
+-- ARGV[6]  the prefix of every Fencelock owner token
+-- Returns  {1, token} when acquired; {0, pttl, fencelock} when held by another owner, where pttl
+--          is the key's remaining time in milliseconds (-1 when a foreign client set it without
+--          expiry) and fencelock is 1 when the holder's value has the prefix (a Fencelock client,
+--          whose release will be published), 0 for a foreign client (a distlock-spec client, which
+--          publishes nothing: the waiter polls).
 -- The token is max(counter + 1, server time in microseconds): it keeps increasing even when the
 -- counter was lost (expired, or Redis restarted without persistence), as long as the server's
 -- clock does not step back. Never a client's clock: the server's alone bounds the tokens.
@@ -27,7 +31,10 @@ if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
     redis.call('PEXPIRE', KEYS[3], ARGV[3])
     redis.call('PEXPIRE', KEYS[4], ARGV[3])
   end
-  return {0, redis.call('PTTL', KEYS[1])}
+  -- pcall: a foreign client may have put something other than a string there.
+  local holder = redis.pcall('GET', KEYS[1])
+  local fencelock = type(holder) == 'string' and string.sub(holder, 1, #ARGV[6]) == ARGV[6]
+  return {0, redis.call('PTTL', KEYS[1]), fencelock and 1 or 0}
 end
 if ARGV[4] ~= '' then
   redis.call('ZREM', KEYS[3], ARGV[4])

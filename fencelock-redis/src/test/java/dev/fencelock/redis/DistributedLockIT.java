@@ -143,7 +143,7 @@ class DistributedLockIT {
     void theLockKeyIsAPlainOwnerTokenThatADistlockClientRespects(RedisServer redis) throws Exception {
         DistributedLock lock = clients.connect(redis).lock("interop");
         try (Lease lease = lock.acquire(Duration.ZERO)) {
-            assertThat((String) redis.call("GET", "fencelock:{interop}")).matches("[0-9a-f]{32}");
+            assertThat((String) redis.call("GET", "fencelock:{interop}")).matches("fl-[0-9a-f]{32}");
             assertThat(redis.call("SET", "fencelock:{interop}", "python", "NX", "PX", "1000"))
                     .as("a plain SET NX PX client is excluded").isNull();
         }
