@@ -20,8 +20,9 @@ import java.util.concurrent.TimeUnit;
  * this one only after the designation timeout, in case the named client is gone; an unnamed
  * release wakes it at once.
  *
- * <p>Messages can be missed (a reconnect, a foreign client that does not publish), so a waiter
- * never relies on them alone: it also retries when the holder's remaining lease runs out.
+ * <p>Messages can be missed (a reconnect), so a waiter never relies on them alone: it also retries
+ * when the holder's remaining lease runs out. A foreign client publishes nothing: while one holds,
+ * the waiter polls (acquire.lua tells the two apart).
  */
 final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
     private final RedisNode node;
