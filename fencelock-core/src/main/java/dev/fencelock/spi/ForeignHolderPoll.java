@@ -6,9 +6,9 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * The waits between attempts while a foreign client holds the lock: nobody announces its release,
  * so the waiter polls instead of waiting out the holder's lease — {@link #FIRST} at first, doubling
- * to at most {@link #MAX}, so that a long foreign hold costs two attempts a second at most. Each
- * wait is shortened at random by up to half, so that the waiters of several clients do not poll in
- * step. One per acquisition, used by one attempt at a time.
+ * to at most {@link #MAX}. Each wait is shortened at random by up to half, so that the waiters of
+ * several clients do not poll in step: a long foreign hold costs two to four attempts a second per
+ * waiting client and name. One per acquisition, used by one attempt at a time.
  */
 final class ForeignHolderPoll {
     static final Duration FIRST = Duration.ofMillis(25);

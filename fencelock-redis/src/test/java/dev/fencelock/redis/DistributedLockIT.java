@@ -149,7 +149,7 @@ class DistributedLockIT {
         }
         assertThat(redis.call("SET", "fencelock:{interop}", "python", "NX", "PX", "300")).isEqualTo("OK");
         assertThat(lock.tryAcquire()).as("we are excluded by a plain client").isEmpty();
-        // The plain client does not publish its release: its expiry wakes us.
+        // The plain client publishes nothing: the waiter polls it and finds the key expired.
         try (Lease lease = lock.acquire(Duration.ofSeconds(10))) {
             assertThat(lease.isValid()).isTrue();
         }
