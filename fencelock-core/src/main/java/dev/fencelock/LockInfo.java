@@ -8,7 +8,8 @@ import java.util.OptionalLong;
  * What the store says about one lock at one moment, for operators (see {@link LockAdmin}).
  *
  * @param name the lock's name
- * @param holder the first 8 characters of the holder's owner token, or empty when the lock is free
+ * @param holder the first 8 characters of the holder's owner token (of a Fencelock token, the first
+ *     8 after its {@linkplain dev.fencelock.spi.OwnerTokens#PREFIX prefix}), or empty when the lock is free
  * @param remaining how long the holder's lease still lasts in the store; empty when the lock is free,
  *     or held by a foreign client without expiry
  * @param lastFencingToken the token of the latest acquisition, if its counter has not expired

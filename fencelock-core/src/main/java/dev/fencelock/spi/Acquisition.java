@@ -16,7 +16,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * One acquisition in progress, asynchronous from end to end so that waiting costs no thread:
  * take the local gate, ask the store; when it grants the lock in time, the lock is ours; otherwise
  * watch the lock's releases and try again at the next release, or when the store's
- * {@linkplain Attempt.Refused#retryAfter() retry time} runs out, until the deadline.
+ * {@linkplain Attempt.Refused#retryAfter() retry time} runs out, until the deadline. While a
+ * foreign client holds the lock, whose release nobody announces, it polls with a backoff instead
+ * ({@link ForeignHolderPoll}).
  *
  * <p>Whatever happens, the acquisition ends with its {@link #result()} completed once, the gate
  * passed on unless a lease was won, and a lease won after the result was abandoned (timed out or
@@ -68,6 +70,8 @@ final class Acquisition {
     private volatile CompletableFuture<Boolean> wake = new CompletableFuture<>();
     /** The release future that already completes {@link #wake}. */
     private CompletableFuture<Void> watchedRelease;
+    /** The polling backoff while a foreign client holds the lock; null while a Fencelock client does. */
+    private ForeignHolderPoll foreignHolderPoll;
 
     Acquisition(LockEngine engine, LocalLock local, LeaseOptions options, Duration maxWait, Thread interruptOnLoss,
             String alongside) {
@@ -199,7 +203,7 @@ final class Acquisition {
         queued |= willWait;
         if (attempt instanceof Attempt.Refused refused) {
             unavailable = null;
-            waitForRelease(refused.retryAfter(), nextRelease);
+            waitForRelease(waitAfterRefusal(refused), nextRelease);
         } else if (attempt instanceof Attempt.Unavailable failed) {
             unavailable = failed.cause();
             if (failed.retryAfter() == null) {
@@ -208,6 +212,22 @@ final class Acquisition {
                 retryAfter(failed.retryAfter().toNanos(), nextRelease);
             }
         }
+    }
+
+    /**
+     * How long to wait for an announced release before trying again: what the store said for a
+     * Fencelock holder; for a foreign holder, whose release nobody announces, the next wait of a
+     * polling backoff, capped by the store's time.
+     */
+    private Duration waitAfterRefusal(Attempt.Refused refused) {
+        if (refused.releaseAnnounced()) {
+            foreignHolderPoll = null;
+            return refused.retryAfter();
+        }
+        if (foreignHolderPoll == null) {
+            foreignHolderPoll = new ForeignHolderPoll();
+        }
+        return Duration.ofNanos(foreignHolderPoll.nextDelayNanos(refused.retryAfter().toNanos()));
     }
 
     private void won(EngineLease lease, Attempt.Granted granted, long sentAt) {

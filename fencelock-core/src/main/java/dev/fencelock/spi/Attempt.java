@@ -28,8 +28,12 @@ public sealed interface Attempt {
      * @param retryAfter when to try again at the latest if no release is announced: the holder's
      *     remaining lease, a polling interval for a holder without expiry, or a random pause when
      *     no holder has a majority
+     * @param releaseAnnounced whether the holder's release will be announced to {@linkplain
+     *     LockStore#watch watchers}: true for a Fencelock holder (its token begins with {@link
+     *     OwnerTokens#PREFIX}); false for a foreign client (a distlock-spec client on the same key),
+     *     which announces nothing, so that the engine polls, with a backoff, until {@code retryAfter}
      */
-    record Refused(Duration retryAfter) implements Attempt {
+    record Refused(Duration retryAfter, boolean releaseAnnounced) implements Attempt {
         public Refused {
             Objects.requireNonNull(retryAfter, "retryAfter");
         }

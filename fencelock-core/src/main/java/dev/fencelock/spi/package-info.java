@@ -16,6 +16,8 @@
  *
  * <p>The engine's own classes are package-private; the store speaks in values and never sees them.
  * {@link dev.fencelock.spi.Checks} and {@link dev.fencelock.spi.Await} are there for stores to
- * validate their options and wait for their own calls as the engine does.
+ * validate their options and wait for their own calls as the engine does, and
+ * {@link dev.fencelock.spi.OwnerTokens} to tell a Fencelock holder, whose release is announced,
+ * from a foreign one, which the engine polls.
  */
 package dev.fencelock.spi;

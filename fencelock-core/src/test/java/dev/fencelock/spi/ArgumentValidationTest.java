@@ -78,10 +78,10 @@ class ArgumentValidationTest {
     }
 
     @Test
-    void ownerTokensAre128RandomBits() {
+    void ownerTokensAreThePrefixAnd128RandomBits() {
         OwnerTokens tokens = new OwnerTokens();
         String first = tokens.next();
-        assertThat(first).matches("[0-9a-f]{32}");
+        assertThat(first).matches("fl-[0-9a-f]{32}");
         assertThat(tokens.next()).isNotEqualTo(first);
     }
 }

@@ -18,11 +18,13 @@ import org.junit.jupiter.api.Test;
 /** The engine over a store in memory: what it promises whatever the backend. */
 class EngineTest {
     private static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
+    /** A holder from another Fencelock client, whose release is announced. */
+    private static final String HOLDER = OwnerTokens.PREFIX + "holder";
 
     @Test
     void aWaitingAcquisitionKeepsItsMemoryFlatThrough1000Retries() throws Exception {
         MemoryStore store = new MemoryStore().refusingWithRetryAfter(Duration.ofMillis(1));
-        store.hold("busy", "a-holder-that-never-releases");
+        store.hold("busy", HOLDER);
         try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
             CompletableFuture<Lease> waiting = engine.acquire(LockKind.PLAIN, "busy", Duration.ofMinutes(5),
                     LeaseOptions.renewing(DEFAULT_LEASE), null, null);
@@ -42,14 +44,14 @@ class EngineTest {
     @Test
     void anAcquisitionWokenAfterItsDeadlineGivesUpWithoutTryingAgain() throws Exception {
         MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofHours(1));
-        store.hold("late", "holder");
+        store.hold("late", HOLDER);
         FakeTicker ticker = new FakeTicker();
         try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, ticker)) {
             CompletableFuture<Lease> waiting = engine.lock("late").acquireAsync(Duration.ofHours(1));
             assertThat(store.awaitAttempts(2, Duration.ofSeconds(10))).as("a try, a watch, a try").isTrue();
             ticker.advance(Duration.ofHours(2));
 
-            store.release(LockKind.PLAIN, "late", "holder", false);
+            store.release(LockKind.PLAIN, "late", HOLDER, false);
 
             assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS))
                     .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(LockTimeoutException.class);
@@ -65,13 +67,30 @@ class EngineTest {
             Lease overrun = engine.lock("job").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofSeconds(1)));
             // Past its deadline on the engine's clock; the watchdog's tick is a real second away.
             ticker.advance(Duration.ofSeconds(2));
-            store.expire("job");
+            store.releaseUnannounced("job");
 
             try (Lease next = engine.lock("job").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofSeconds(1)))) {
                 assertThat(next.fencingToken()).isGreaterThan(overrun.fencingToken());
             }
             assertThat(overrun.lost().toCompletableFuture().get(10, TimeUnit.SECONDS).reason())
                     .as("the overrun lease was reported lost").isEqualTo(LockLostException.Reason.EXPIRED);
+        }
+    }
+
+    @Test
+    void aWaiterPollsAForeignHolderAndTakesTheLockSoonAfterItsUnannouncedRelease() throws Exception {
+        MemoryStore store = new MemoryStore().refusingWithRetryAfter(Duration.ofHours(1)).keepingAliveEvery(Duration.ofHours(1));
+        store.hold("mixed", "a-redis-py-token");
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
+            CompletableFuture<Lease> waiting = engine.lock("mixed").acquireAsync(Duration.ofHours(1));
+            assertThat(store.awaitAttempts(5, Duration.ofSeconds(30)))
+                    .as("tries again while the foreign client holds, though its lease has an hour left").isTrue();
+
+            store.releaseUnannounced("mixed");
+
+            try (Lease lease = waiting.get(30, TimeUnit.SECONDS)) {
+                assertThat(lease.isValid()).isTrue();
+            }
         }
     }
 
@@ -124,12 +143,12 @@ class EngineTest {
     @Test
     void aStoreThatThrowsInsteadOfFailingItsFutureFailsTheAcquisitionAndOpensTheGate() {
         MemoryStore store = new MemoryStore().throwingOnWatch(new IllegalStateException("broken store"));
-        store.hold("thrown", "holder");
+        store.hold("thrown", HOLDER);
         try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
             assertThatThrownBy(() -> engine.lock("thrown").acquire(Duration.ofSeconds(5)))
                     .isInstanceOf(IllegalStateException.class).hasMessage("broken store");
             assertThat(engine.namesInUse()).as("names in use after the failure").isZero();
-            store.release(LockKind.PLAIN, "thrown", "holder", false);
+            store.release(LockKind.PLAIN, "thrown", HOLDER, false);
             engine.lock("thrown").acquire(Duration.ZERO).close();
         }
     }

@@ -11,8 +11,9 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A store in this JVM's memory, for tests of the engine alone: plain locks without expiry, tokens from
- * a counter, releases announced to watchers. Thread-safe.
+ * A store in this JVM's memory, for tests of the engine alone: locks without expiry, tokens from
+ * a counter, releases announced to watchers, and holders told apart as a Redis store does: by the
+ * {@link OwnerTokens#PREFIX} of their token. Thread-safe.
  */
 final class MemoryStore implements LockStore {
     private final Map<String, String> owners = new HashMap<>();
@@ -46,8 +47,8 @@ final class MemoryStore implements LockStore {
         owners.put(name, owner);
     }
 
-    /** Lets {@code name} go whoever holds it, as a store does when a lease expires. */
-    synchronized void expire(String name) {
+    /** Frees {@code name} without announcing it, as a lease's expiry or a foreign client's release does. */
+    synchronized void releaseUnannounced(String name) {
         owners.remove(name);
     }
 
@@ -83,7 +84,7 @@ final class MemoryStore implements LockStore {
         attemptCount++;
         attempts.release();
         if (owners.putIfAbsent(name, owner) != null) {
-            return CompletableFuture.completedFuture(new Attempt.Refused(refusedRetryAfter));
+            return CompletableFuture.completedFuture(new Attempt.Refused(refusedRetryAfter, OwnerTokens.isFencelock(owners.get(name))));
         }
         return CompletableFuture.completedFuture(new Attempt.Granted(++tokens, lease, false));
     }

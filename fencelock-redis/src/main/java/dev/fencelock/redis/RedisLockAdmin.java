@@ -3,6 +3,7 @@ package dev.fencelock.redis;
 import dev.fencelock.LockAdmin;
 import dev.fencelock.LockInfo;
 import dev.fencelock.LockUnavailableException;
+import dev.fencelock.spi.OwnerTokens;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
@@ -74,8 +75,14 @@ final class RedisLockAdmin implements LockAdmin {
         OptionalLong token = views.stream().map(NodeView::fence).filter(Objects::nonNull)
                 .mapToLong(Long::parseLong).max();
         return new LockInfo(keys.name(),
-                holder.map(owner -> owner.length() > HOLDER_PREFIX ? owner.substring(0, HOLDER_PREFIX) : owner),
+                holder.map(RedisLockAdmin::shortHolder),
                 remaining, token);
+    }
+
+    /** The first characters that tell holders apart: for a Fencelock token, its random ones after the prefix. */
+    private static String shortHolder(String owner) {
+        String distinct = OwnerTokens.isFencelock(owner) ? owner.substring(OwnerTokens.PREFIX.length()) : owner;
+        return distinct.length() > HOLDER_PREFIX ? distinct.substring(0, HOLDER_PREFIX) : distinct;
     }
 
     @Override

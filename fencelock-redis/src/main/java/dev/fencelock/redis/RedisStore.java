@@ -7,6 +7,7 @@ import dev.fencelock.spi.Await;
 import dev.fencelock.spi.HeldLease;
 import dev.fencelock.spi.LockKind;
 import dev.fencelock.spi.LockStore;
+import dev.fencelock.spi.OwnerTokens;
 import dev.fencelock.spi.ReleaseWatch;
 import dev.fencelock.spi.Released;
 import dev.fencelock.spi.Renewal;
@@ -96,18 +97,19 @@ final class RedisStore implements LockStore {
                 keyArray = new String[] {keys.lock(), keys.fence(), keys.readers(), keys.waiterDeadlines(),
                         keys.fairDeadlines()};
                 args = new String[] {owner, leaseMillis, fenceTtlMillis, alongside == null ? "" : alongside,
-                        keepAliveMillis};
+                        keepAliveMillis, OwnerTokens.PREFIX};
             }
             case FAIR -> {
                 script = LuaScript.FAIR_ACQUIRE;
                 keyArray = new String[] {keys.lock(), keys.fence(), keys.fairQueue(), keys.fairDeadlines(), keys.readers()};
                 args = new String[] {owner, leaseMillis, fenceTtlMillis, waiting ? "1" : "0", fairWaiterTtlMillis,
-                        claimWindowMillis};
+                        claimWindowMillis, OwnerTokens.PREFIX};
             }
             default -> {
                 script = LuaScript.ACQUIRE;
                 keyArray = new String[] {keys.lock(), keys.fence(), keys.waiters(), keys.waiterDeadlines(), keys.readers()};
-                args = new String[] {owner, leaseMillis, fenceTtlMillis, waiting ? servers.waiterId() : "", waiterTtlMillis};
+                args = new String[] {owner, leaseMillis, fenceTtlMillis, waiting ? servers.waiterId() : "", waiterTtlMillis,
+                        OwnerTokens.PREFIX};
             }
         }
         return servers.<List<Long>>onAllWithinNodeTimeout(node -> node.run(script, ScriptOutputType.MULTI, keyArray, args))
@@ -147,7 +149,15 @@ final class RedisStore implements LockStore {
         if (failed.size() > servers.size() - servers.quorum()) {
             return new Attempt.Unavailable(failed.get(0).error(), servers.isSingle() ? null : retryPause());
         }
-        return new Attempt.Refused(holderRemaining(replies));
+        return new Attempt.Refused(holderRemaining(replies), isReleaseAnnounced(replies));
+    }
+
+    /**
+     * Whether the holder will announce its release: not when any server that refused found a
+     * foreign client's value (its release is published by nobody, so the waiter must poll).
+     */
+    private static boolean isReleaseAnnounced(List<LockServers.Reply<List<Long>>> replies) {
+        return replies.stream().noneMatch(reply -> reply.isOk() && reply.value().get(0) == 0 && reply.value().get(2) == 0);
     }
 
     /**
@@ -186,7 +196,7 @@ final class RedisStore implements LockStore {
                         return CompletableFuture.completedFuture(
                                 new Attempt.Granted(token, servers.validity(lease), leftInQueues));
                     }
-                    return releaseQuietly(kind, keys, owner, true).handle((done, error) -> new Attempt.Refused(retryPause()));
+                    return releaseQuietly(kind, keys, owner, true).handle((done, error) -> new Attempt.Refused(retryPause(), true));
                 });
     }
 

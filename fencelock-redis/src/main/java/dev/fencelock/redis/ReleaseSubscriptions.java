@@ -23,8 +23,9 @@ import java.util.concurrent.TimeUnit;
  * head of the queue, woken at once, and the one behind it, woken after the designation timeout
  * (the head's claim window) in case the head is gone; the other fair waiters sleep on.
  *
- * <p>Messages can be missed (a reconnect, a foreign client that does not publish), so a waiter
- * never relies on them alone: it also retries when the holder's remaining lease runs out.
+ * <p>Messages can be missed (a reconnect), so a waiter never relies on them alone: it also retries
+ * when the holder's remaining lease runs out. A foreign client publishes nothing: while one holds,
+ * the waiter polls (acquire.lua tells the two apart).
  */
 final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
     private final RedisNode node;

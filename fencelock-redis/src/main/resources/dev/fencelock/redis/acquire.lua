@@ -13,9 +13,12 @@
 -- ARGV[4]  the client's waiter id, or '' when it will not wait: queued while it waits, dequeued
 --          when it wins
 -- ARGV[5]  how long the waiter stays alive in the queue without trying again, in milliseconds
--- Returns  {1, token} when acquired; {0, pttl} when held by another owner, where pttl is the
---          key's remaining time in milliseconds (-1 when a foreign client set it without expiry),
---          or the time until the last reader's lease runs out.
+-- ARGV[6]  the prefix of every Fencelock owner token
+-- Returns  {1, token} when acquired; {0, retry, fencelock} when held by another owner, where retry
+--          is the key's remaining time in milliseconds (-1 when a foreign client set it without
+--          expiry), or the time until the last reader's lease runs out, and fencelock is 0 when a
+--          foreign client (a distlock-spec client, which publishes nothing) holds the key, so that
+--          the waiter polls, else 1.
 --! include lib.lua
 local now = serverNow()
 
@@ -27,7 +30,7 @@ local function refused(retry)
     redis.call('PEXPIRE', KEYS[3], ARGV[3])
     redis.call('PEXPIRE', KEYS[4], ARGV[3])
   end
-  return {0, retry}
+  return {0, retry, announcedHolder(KEYS[1], ARGV[6])}
 end
 
 local readersEnd = readersUntil(KEYS[5], now)

@@ -13,9 +13,11 @@
 -- ARGV[4]  '1' when the acquisition waits if refused (it joins the queue), '0' when it does not
 -- ARGV[5]  how long a waiter stays in the queue without trying again, in milliseconds
 -- ARGV[6]  the claim window: how long the head of a free lock has to take it, in milliseconds
--- Returns  {1, token} when acquired; {0, retry} when refused, where retry is the holder's remaining
---          time in milliseconds (-1 when a foreign client set the key without expiry), or, when the
---          lock is free but kept for the head, the time left of the head's claim window.
+-- ARGV[7]  the prefix of every Fencelock owner token
+-- Returns  {1, token} when acquired; {0, retry, fencelock} when refused, where retry is the
+--          holder's remaining time in milliseconds (-1 when a foreign client set the key without
+--          expiry), or, when the lock is free but kept for the head, the time left of the head's
+--          claim window; fencelock as in acquire.lua.
 -- Cost: O(log N) in the queue's length, plus the gone acquisitions dropped (at most 100 a call).
 --! include lib.lua
 local now = serverNow()
@@ -39,9 +41,10 @@ if ARGV[4] == '1' then
   head = head or ARGV[1]
 end
 if free then
-  return {0, math.ceil((keepForHead(KEYS[4], head, now, ARGV[6]) - now) / 1000)}
+  return {0, math.ceil((keepForHead(KEYS[4], head, now, ARGV[6]) - now) / 1000), 1}
 end
+local announced = announcedHolder(KEYS[1], ARGV[7])
 if pttl == -1 then
-  return {0, -1}
+  return {0, -1, announced}
 end
-return {0, math.max(pttl, math.ceil((readersEnd - now) / 1000))}
+return {0, math.max(pttl, math.ceil((readersEnd - now) / 1000)), announced}

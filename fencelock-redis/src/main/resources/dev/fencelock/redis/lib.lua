@@ -7,6 +7,17 @@ local function serverNow()
   return tonumber(time[1]) * 1000000 + tonumber(time[2])
 end
 
+-- 1 when the lock key holds a Fencelock owner token (starting with prefix), whose release will be
+-- announced, or nothing; 0 when it holds a foreign client's value, whose release nobody announces.
+local function announcedHolder(lock, prefix)
+  -- pcall: a foreign client may have put something other than a string there.
+  local holder = redis.pcall('GET', lock)
+  if holder == false then
+    return 1
+  end
+  return type(holder) == 'string' and string.sub(holder, 1, #prefix) == prefix and 1 or 0
+end
+
 -- Mints the next fencing token of a lock: max(counter + 1, server time in microseconds), so that
 -- tokens keep increasing even when the counter was lost (expired, or Redis restarted without
 -- persistence), as long as the server's clock does not step back.

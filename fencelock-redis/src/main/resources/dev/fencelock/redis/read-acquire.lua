@@ -13,17 +13,19 @@
 -- ARGV[4]  the owner token of the exclusive lease the same caller holds, granted beside it (a
 --          downgrade), or ''
 -- ARGV[5]  how long to wait before trying again while an exclusive acquisition waits, in milliseconds
--- Returns  {1, token} when acquired; {0, pttl} when refused: the exclusive holder's remaining time
---          (-1 when a foreign client set the key without expiry), or ARGV[5] when a writer waits.
+-- ARGV[6]  the prefix of every Fencelock owner token
+-- Returns  {1, token} when acquired; {0, retry, fencelock} when refused: the exclusive holder's
+--          remaining time (-1 when a foreign client set the key without expiry), or ARGV[5] when a
+--          writer waits; fencelock as in acquire.lua.
 --! include lib.lua
 local now = serverNow()
 local holder = redis.call('GET', KEYS[1])
 if holder and holder ~= ARGV[4] then
-  return {0, redis.call('PTTL', KEYS[1])}
+  return {0, redis.call('PTTL', KEYS[1]), announcedHolder(KEYS[1], ARGV[6])}
 end
 -- A caller that holds the exclusive lock goes ahead of the writers that wait for it.
 if not holder and (redis.call('ZCOUNT', KEYS[4], now, '+inf') > 0 or redis.call('ZCOUNT', KEYS[5], now, '+inf') > 0) then
-  return {0, tonumber(ARGV[5])}
+  return {0, tonumber(ARGV[5]), 1}
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]) * 1000, ARGV[1])

@@ -36,7 +36,7 @@ class LockAdminIT {
         try (Lease lease = client.lock("report").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(20)))) {
             LockInfo info = admin.inspect("report");
             assertThat(info.holder()).hasValueSatisfying(h -> assertThat(h).matches("[0-9a-f]{8}"));
-            assertThat(((String) redis.call("GET", "fencelock:{report}"))).startsWith(info.holder().orElseThrow());
+            assertThat(((String) redis.call("GET", "fencelock:{report}"))).startsWith("fl-" + info.holder().orElseThrow());
             assertThat(info.remaining()).hasValueSatisfying(r -> assertThat(r).isBetween(Duration.ofSeconds(1), Duration.ofSeconds(20)));
             assertThat(info.lastFencingToken()).hasValue(lease.fencingToken());
         }
