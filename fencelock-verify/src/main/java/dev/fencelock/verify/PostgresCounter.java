@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
 /**
  * The counter and its log as two PostgreSQL tables, created for one scenario and dropped after it.
  * The fence is checked in the statement that writes, as an application would:
- * {@code UPDATE … SET value = ?, fence = ? WHERE id = ? AND fence <= ?}; a row lock orders
+ * {@code UPDATE … SET value = ?, fence = ? WHERE id = ? AND fence <= ? AND read_fence <= ?}, where
+ * {@code read_fence} is the newest token of a reader of a read-write lock; a row lock orders
  * concurrent writers, and the log row is inserted in the same transaction, so the log's sequence
  * is the order in which writes were applied.
  *
@@ -79,10 +80,11 @@ final class PostgresCounter implements FencedResource {
         try {
             PostgresCounter counter = new PostgresCounter(url, table);
             try (Statement create = counter.connection.createStatement()) {
-                create.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, value bigint NOT NULL, fence bigint NOT NULL, claimer text)");
+                create.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, value bigint NOT NULL, fence bigint NOT NULL,"
+                        + " read_fence bigint NOT NULL, claimer text)");
                 create.execute("CREATE TABLE " + table + "_log (seq bigserial PRIMARY KEY, token bigint NOT NULL,"
                         + " value bigint NOT NULL, writer text NOT NULL)");
-                create.execute("INSERT INTO " + table + " VALUES (" + ROW + ", 0, 0, NULL)");
+                create.execute("INSERT INTO " + table + " VALUES (" + ROW + ", 0, 0, 0, NULL)");
                 counter.connection.commit();
             } catch (SQLException e) {
                 // Nothing was committed: closing the connection leaves no table behind.
@@ -111,30 +113,47 @@ final class PostgresCounter implements FencedResource {
 
     @Override
     public Claim claim(long token, String writer) {
-        try (PreparedStatement claim = connection.prepareStatement(
-                "UPDATE " + table + " SET fence = ?, claimer = ? WHERE id = ? AND fence <= ? RETURNING value")) {
+        return claimRow("UPDATE " + table + " SET fence = ?, claimer = ? WHERE id = ? AND fence <= ? AND read_fence <= ? RETURNING value",
+                "claim", token, writer);
+    }
+
+    @Override
+    public Claim read(long token, String reader) {
+        return claimRow("UPDATE " + table + " SET read_fence = GREATEST(read_fence, ?), claimer = ? WHERE id = ? AND fence <= ? RETURNING value",
+                "read", token, reader);
+    }
+
+    /**
+     * Runs a claim or a read: {@code sql} takes the token, the holder and the row, then the token in
+     * each of its fence conditions; it returns the value when the row matched.
+     */
+    private Claim claimRow(String sql, String what, long token, String holder) {
+        try (PreparedStatement claim = connection.prepareStatement(sql)) {
             claim.setLong(1, token);
-            claim.setString(2, writer);
+            claim.setString(2, holder);
             claim.setInt(3, ROW);
-            claim.setLong(4, token);
+            for (int fence = 4; fence <= sql.chars().filter(c -> c == '?').count(); fence++) {
+                claim.setLong(fence, token);
+            }
             try (ResultSet row = claim.executeQuery()) {
                 Claim result = row.next() ? new Claim(true, row.getLong(1), Event.NONE) : new Claim(false, Event.NONE, storedFence());
                 connection.commit();
                 return result;
             }
         } catch (SQLException e) {
-            throw failed("claim", e);
+            throw failed(what, e);
         }
     }
 
     @Override
     public Write write(long token, long value, String writer) {
         try (PreparedStatement update = connection.prepareStatement(
-                "UPDATE " + table + " SET value = ?, fence = ? WHERE id = ? AND fence <= ?")) {
+                "UPDATE " + table + " SET value = ?, fence = ? WHERE id = ? AND fence <= ? AND read_fence <= ?")) {
             update.setLong(1, value);
             update.setLong(2, token);
             update.setInt(3, ROW);
             update.setLong(4, token);
+            update.setLong(5, token);
             if (update.executeUpdate() == 0) {
                 long stored = storedFence();
                 connection.rollback();
@@ -156,7 +175,7 @@ final class PostgresCounter implements FencedResource {
 
     private long storedFence() throws SQLException {
         try (Statement select = connection.createStatement();
-                ResultSet row = select.executeQuery("SELECT fence FROM " + table + " WHERE id = " + ROW)) {
+                ResultSet row = select.executeQuery("SELECT GREATEST(fence, read_fence) FROM " + table + " WHERE id = " + ROW)) {
             row.next();
             return row.getLong(1);
         }

@@ -117,6 +117,32 @@ enum Scenario {
                     new Range(Duration.ofMillis(4500), Duration.ofSeconds(6)));
         }
     },
+    FAIR_PAUSES_RESTARTS("fair-pauses-restarts", LockUnderTest.FAIR,
+            "the fair lock on one Redis server without persistence: the holder or a waiter frozen (SIGSTOP) for 1.5 to 3"
+                    + " leases; the server killed (SIGKILL) and restarted empty, its queue lost") {
+        @Override
+        Duration window(Settings settings) {
+            return settings.briefWindow();
+        }
+
+        @Override
+        Setup setUp(Settings settings, Fleet fleet, RedisCounter watch) {
+            return pausesAndRestarts(settings, fleet, watch, true);
+        }
+    },
+    READ_WRITE_PAUSES_RESTARTS("read-write-pauses-restarts", LockUnderTest.READ_WRITE,
+            "the read-write lock on one Redis server without persistence, 30 % of rounds writing: a reader or writer frozen"
+                    + " (SIGSTOP) for 1.5 to 3 leases right after it read the counter; the server killed (SIGKILL) and restarted empty") {
+        @Override
+        Duration window(Settings settings) {
+            return settings.briefWindow();
+        }
+
+        @Override
+        Setup setUp(Settings settings, Fleet fleet, RedisCounter watch) {
+            return pausesAndRestarts(settings, fleet, watch, false);
+        }
+    },
     CONTROL_NO_FENCING("control-no-fencing", false,
             "the control: single-client-pauses against a counter that does not check tokens; the checker must find lost updates") {
         @Override
@@ -133,11 +159,21 @@ enum Scenario {
 
     private final String id;
     private final boolean fenced;
+    private final LockUnderTest lock;
     private final String description;
 
     Scenario(String id, boolean fenced, String description) {
+        this(id, fenced, LockUnderTest.PLAIN, description);
+    }
+
+    Scenario(String id, LockUnderTest lock, String description) {
+        this(id, true, lock, description);
+    }
+
+    Scenario(String id, boolean fenced, LockUnderTest lock, String description) {
         this.id = id;
         this.fenced = fenced;
+        this.lock = lock;
         this.description = description;
     }
 
@@ -148,6 +184,11 @@ enum Scenario {
 
     String description() {
         return description;
+    }
+
+    /** The lock the clients contend for. */
+    LockUnderTest lock() {
+        return lock;
     }
 
     /** Whether the resources check fencing tokens; false only for the control. */
@@ -184,6 +225,21 @@ enum Scenario {
      * @param gaps the quiet between two faults
      */
     record Setup(Topology topology, List<Nemesis> nemeses, Range gaps) {}
+
+    /**
+     * One server without persistence; its clients' holders frozen past their lease (and, with
+     * {@code waitersToo}, clients that wait for the lock), and the server killed and restarted empty.
+     */
+    private static Setup pausesAndRestarts(Settings settings, Fleet fleet, RedisCounter watch, boolean waitersToo) {
+        KitRedis node = KitRedis.start("n0", false);
+        Range pauses = Range.ofLeases(settings.lease(), 1.5, 3);
+        List<Nemesis> nemeses = new ArrayList<>(List.of(new ClientPause(fleet, watch, pauses),
+                new NodeKill(List.of(node), 1, new Range(Duration.ofMillis(200), Duration.ofMillis(1500)))));
+        if (waitersToo) {
+            nemeses.add(ClientPause.waiters(fleet, watch, pauses));
+        }
+        return new Setup(new Masters(List.of(node), Optional.empty()), nemeses, DEFAULT_GAPS);
+    }
 
     /** Stops the nodes of a topology that failed half-way; their own failures go with {@code cause}. */
     private static void closeAfterFailure(List<FaultableRedis> nodes, RuntimeException cause) {

@@ -30,7 +30,8 @@ record ScenarioResult(Scenario scenario, long seed, String mode, String topology
 
     /**
      * Why the scenario failed; empty when it passed. A scenario fails on any breach of fenced
-     * safety, any missed lost signal, any harness error, or when no lock was ever acquired. The
+     * safety, any missed lost signal, any fair lock grant out of arrival order that no skipped
+     * waiter explains, any harness error, or when no lock was ever acquired. The
      * control fails when it did not find the lost updates that its unfenced resource allows.
      */
     List<String> failures() {
@@ -40,6 +41,9 @@ record ScenarioResult(Scenario scenario, long seed, String mode, String topology
         }
         if (findings.lostSignalsMissed() > 0) {
             failures.add(findings.lostSignalsMissed() + " lost leases were never signalled to their holders");
+        }
+        if (findings.fairOrder().outOfOrder() > 0) {
+            failures.add(findings.fairOrder().outOfOrder() + " fair lock grants overtook a waiter that had arrived earlier and was not skipped");
         }
         if (scenario.isControl()) {
             int lockViolations = findings.fencedViolations() - findings.lostUpdates();
@@ -94,6 +98,14 @@ record ScenarioResult(Scenario scenario, long seed, String mode, String topology
         json.put("availability", findings.availability());
         json.put("acquire_latency_ms", findings.acquireLatencyMillis());
         json.put("restarts", findings.restarts());
+        json.put("lock", scenario.lock().id());
+        if (scenario.lock() == LockUnderTest.READ_WRITE) {
+            json.put("reads_granted", findings.reads().granted());
+            json.put("reads_granted_while_another_read", findings.reads().whileAnotherRead());
+        }
+        if (findings.fairOrder().observed()) {
+            json.put("fair_order", findings.fairOrder().toJson());
+        }
         json.put("violations", findings.examples().stream().map(violation -> Map.of(
                 "kind", violation.kind(), "description", violation.description(), "leases", violation.leases())).toList());
         json.put("errors", errors);

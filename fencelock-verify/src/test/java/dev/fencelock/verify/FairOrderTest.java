@@ -1,0 +1,142 @@
+package dev.fencelock.verify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fencelock.verify.Event.Op;
+import dev.fencelock.verify.Event.Type;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fair order check against hand-written queue observations: each way a grant can be in or out
+ * of arrival order, once. Scores are the server's microseconds, small here for reading.
+ */
+class FairOrderTest {
+    private final List<Event> events = new ArrayList<>();
+    private long mono;
+
+    @BeforeEach
+    void observerConnects() {
+        observe(Op.RESET, Event.NONE, 0, "queued=0");
+    }
+
+    @Test
+    void grantsInArrivalOrderAreInOrder() {
+        join("a", 10);
+        join("b", 20);
+        grant("a", 1001);
+        grant("b", 1002);
+
+        FairOrder.Findings findings = check(1001, 1002);
+
+        assertThat(findings.outOfOrder()).isZero();
+        assertThat(findings.grants()).isEqualTo(2);
+        assertThat(findings.queuedGrants()).isEqualTo(2);
+        assertThat(findings.grantsUnobserved()).isZero();
+    }
+
+    @Test
+    void aGrantThatOvertookAnEarlierWaiterStillQueuedIsOutOfOrder() {
+        join("a", 10);
+        join("b", 20);
+        grant("b", 1002);
+
+        FairOrder.Findings findings = check(1002);
+
+        assertThat(findings.outOfOrder()).isEqualTo(1);
+        assertThat(findings.examples()).singleElement().asString().startsWith("c2/1 (token 1002, queued at 20)");
+    }
+
+    @Test
+    void aGrantAtTheFirstTryWhileOthersWaitIsOutOfOrder() {
+        join("a", 10);
+        grant("c", 1003);
+
+        assertThat(check(1003).outOfOrder()).isEqualTo(1);
+    }
+
+    @Test
+    void aGrantPastAWaiterDroppedAsGoneIsInOrderAndCounted() {
+        join("a", 10);
+        join("b", 20);
+        drop("a", "gone");
+        grant("b", 1002);
+
+        FairOrder.Findings findings = check(1002);
+
+        assertThat(findings.outOfOrder()).isZero();
+        assertThat(findings.skippedWaiters()).isEqualTo(1);
+        assertThat(findings.grantsPastSkips()).isEqualTo(1);
+    }
+
+    @Test
+    void aWaiterThatGaveUpAndLeftIsNoSkip() {
+        join("a", 10);
+        join("b", 20);
+        drop("a", "left");
+        grant("b", 1002);
+
+        FairOrder.Findings findings = check(1002);
+
+        assertThat(findings.outOfOrder()).isZero();
+        assertThat(findings.skippedWaiters()).isZero();
+        assertThat(findings.grantsPastSkips()).isZero();
+    }
+
+    @Test
+    void aWaiterTryingAgainKeepsItsPlace() {
+        join("a", 10);
+        join("b", 20);
+        join("a", 30);
+        grant("a", 1001);
+        grant("b", 1002);
+
+        assertThat(check(1001, 1002).outOfOrder()).isZero();
+    }
+
+    @Test
+    void aRestartEmptiesTheQueueAndTheObserverReadsItAfresh() {
+        join("a", 10);
+        observe(Op.RESET, Event.NONE, 500, "queued=1");
+        join("b", 30);
+        grant("b", 1002);
+        grant("c", 1003);
+
+        FairOrder.Findings findings = check(1002, 1003, 1004);
+
+        assertThat(findings.outOfOrder()).as("a's place went with the restart").isZero();
+        assertThat(findings.resets()).isEqualTo(1);
+        assertThat(findings.grantsUnobserved()).as("1004, granted while the observer was away").isEqualTo(1);
+    }
+
+    private void join(String owner, long score) {
+        observe(Op.JOIN, Event.NONE, score, "owner=" + owner);
+    }
+
+    private void drop(String owner, String why) {
+        observe(Op.DROP, Event.NONE, Event.NONE, "owner=" + owner + " why=" + why);
+    }
+
+    private void grant(String owner, long token) {
+        observe(Op.GRANT, token, Event.NONE, "owner=" + owner);
+    }
+
+    private void observe(Op op, long token, long value, String detail) {
+        events.add(new Event(++mono, mono, FairOrder.PROCESS, 0, Type.OK, op, token, value, detail));
+    }
+
+    /** Checks the events against clients that recorded {@code tokens}, token 100N granted to {@code cN/1}. */
+    private FairOrder.Findings check(long... tokens) {
+        List<Long> granted = new ArrayList<>();
+        Map<Long, String> leaseOf = new HashMap<>();
+        for (long token : tokens) {
+            granted.add(token);
+            leaseOf.put(token, "c" + (token - 1000) + "/1");
+        }
+        return FairOrder.check(events, granted, leaseOf);
+    }
+}
