@@ -91,6 +91,8 @@ final class Checker {
         final String id;
         final String process;
         long invokedAt = -1;
+        /** When an acquisition that was not granted ended (timed out, stopped, unavailable). */
+        long failedAt = -1;
         long okAt = -1;
         long token = -1;
         long releaseAt = -1;
@@ -151,6 +153,7 @@ final class Checker {
                         lease.token = event.token();
                     } else {
                         acquireFailures.merge(String.valueOf(event.detail("reason")), 1, Integer::sum);
+                        lease.failedAt = event.mono();
                     }
                 }
                 case CLAIM, READ, WRITE -> {
@@ -194,8 +197,10 @@ final class Checker {
         LostSignals lost = lostSignals(acquired);
         Map<Long, String> leaseOfToken = new HashMap<>();
         acquired.forEach(lease -> leaseOfToken.put(lease.token, lease.id));
-        FairOrder.Findings fair = queueEvents.isEmpty() ? FairOrder.Findings.NONE : FairOrder.check(queueEvents,
-                acquired.stream().filter(lease -> lease.fair).map(lease -> lease.token).toList(), leaseOfToken);
+        List<FairOrder.Call> calls = leases.values().stream().filter(lease -> lease.fair && lease.invokedAt >= 0)
+                .map(lease -> new FairOrder.Call(lease.process, lease.invokedAt, lease.okAt, lease.acquired() ? lease.token : Event.NONE,
+                        lease.acquired() ? lease.okAt : lease.failedAt >= 0 ? lease.failedAt : Long.MAX_VALUE)).toList();
+        FairOrder.Findings fair = queueEvents.isEmpty() ? FairOrder.Findings.NONE : FairOrder.check(queueEvents, calls, leaseOfToken);
         return new Findings(operations, acquired.size(), acquireFailures, Collections.unmodifiableMap(violations),
                 List.copyOf(examples), staleRejections, acceptedWrites, overlaps.stale, overlaps.millis, signals,
                 lost.evidenced, lost.missed, lost.indeterminate, availability(acquired), latencies(acquired),

@@ -1,7 +1,6 @@
 package dev.fencelock.verify;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,13 +50,24 @@ final class FairOrder {
     private FairOrder() {}
 
     /**
+     * One fair acquisition as its client recorded it, on the machine's monotonic clock.
+     *
+     * @param process the client
+     * @param calledAt when it was called
+     * @param grantedAt when it was granted, or -1
+     * @param token its token, or -1
+     * @param waitedUntil when it stopped waiting: granted, or given up ({@code Long.MAX_VALUE} if never)
+     */
+    record Call(String process, long calledAt, long grantedAt, long token, long waitedUntil) {}
+
+    /**
      * Replays the observer's events, in the order it saw them.
      *
      * @param events the {@code queue} process's events
-     * @param tokensGranted the tokens of the fair acquisitions the clients recorded as granted
+     * @param calls the fair acquisitions the clients recorded
      * @param leaseOf the acquisition ({@code c3/17}) granted each token, for the examples
      */
-    static Findings check(List<Event> events, Collection<Long> tokensGranted, Map<Long, String> leaseOf) {
+    static Findings check(List<Event> events, List<Call> calls, Map<Long, String> leaseOf) {
         FairOrder order = new FairOrder();
         for (Event event : events) {
             switch (event.op()) {
@@ -68,9 +78,28 @@ final class FairOrder {
                 default -> throw new IllegalArgumentException("not a fair queue event: " + event.format());
             }
         }
-        long unobserved = tokensGranted.stream().filter(token -> !order.grantedTokens.contains(token)).count();
+        long unobserved = calls.stream().filter(call -> call.token() >= 0 && !order.grantedTokens.contains(call.token())).count();
         return new Findings(!events.isEmpty(), order.grants, order.queuedGrants, order.outOfOrder, order.skipped, order.pastSkips,
-                Math.max(order.resets, 0), (int) unobserved, List.copyOf(order.examples));
+                Math.max(order.resets, 0), (int) unobserved, outOfCallOrder(calls), List.copyOf(order.examples));
+    }
+
+    /**
+     * Grants that went to an acquisition while another client's, called earlier, still waited:
+     * the order of the calls, which the server cannot see. Reported, not judged: a call reaches the
+     * server a little after it is made (later still when its client is frozen in between), and
+     * skips and restarts reorder the queue; the server's order is what {@link #check} judges.
+     */
+    private static int outOfCallOrder(List<Call> calls) {
+        int count = 0;
+        for (Call granted : calls) {
+            if (granted.grantedAt() < 0) {
+                continue;
+            }
+            boolean overtook = calls.stream().anyMatch(other -> !other.process().equals(granted.process())
+                    && other.calledAt() < granted.calledAt() && other.waitedUntil() > granted.grantedAt());
+            count += overtook ? 1 : 0;
+        }
+        return count;
     }
 
     /** The observer (re)connected: the queue as it found it follows. The first is the start, not a restart. */
@@ -124,12 +153,13 @@ final class FairOrder {
      * @param grantsPastSkips grants to a waiter that overtook a skipped one while it waited
      * @param resets restarts that emptied the queue (the observer reconnected)
      * @param grantsUnobserved grants the clients recorded that the observer did not see (around a restart)
+     * @param grantsOutOfCallOrder grants while another client's acquisition, called earlier, still waited (reported)
      * @param examples out-of-order grants, described
      */
     record Findings(boolean observed, int grants, int queuedGrants, int outOfOrder, int skippedWaiters, int grantsPastSkips,
-            int resets, int grantsUnobserved, List<String> examples) {
+            int resets, int grantsUnobserved, int grantsOutOfCallOrder, List<String> examples) {
 
-        static final Findings NONE = new Findings(false, 0, 0, 0, 0, 0, 0, 0, List.of());
+        static final Findings NONE = new Findings(false, 0, 0, 0, 0, 0, 0, 0, 0, List.of());
 
         Map<String, Object> toJson() {
             Map<String, Object> json = new LinkedHashMap<>();
@@ -140,6 +170,7 @@ final class FairOrder {
             json.put("grants_past_skipped_waiters", grantsPastSkips);
             json.put("queue_resets", resets);
             json.put("grants_unobserved", grantsUnobserved);
+            json.put("grants_out_of_call_order", grantsOutOfCallOrder);
             json.put("examples", examples);
             return json;
         }

@@ -87,9 +87,10 @@ final class Report {
         FairOrder.Findings fair = f.fairOrder();
         if (fair.observed()) {
             text.append(String.format(Locale.ROOT, "  fair queue: %d grants seen (%d after waiting in the queue), %d out of arrival order;"
-                            + " %d waiters skipped as gone, %d grants past a skipped waiter; %d restarts emptied the queue,"
-                            + " %d grants not seen around them%n", fair.grants(), fair.queuedGrants(), fair.outOfOrder(),
-                    fair.skippedWaiters(), fair.grantsPastSkips(), fair.resets(), fair.grantsUnobserved()));
+                            + " waiters skipped as gone: %d, grants past a skipped waiter: %d; %d restarts emptied the queue,"
+                            + " %d grants not seen around them; %d grants while another client's earlier call still waited%n",
+                    fair.grants(), fair.queuedGrants(), fair.outOfOrder(), fair.skippedWaiters(), fair.grantsPastSkips(), fair.resets(),
+                    fair.grantsUnobserved(), fair.grantsOutOfCallOrder()));
             fair.examples().forEach(example -> text.append("  out of order: ").append(example).append("\n"));
         }
         text.append("  time (s): ").append(result.phases().entrySet().stream()

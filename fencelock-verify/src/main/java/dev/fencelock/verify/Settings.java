@@ -10,7 +10,8 @@ import java.time.Duration;
  * @param clients client processes per scenario
  * @param window how long faults are injected in each scenario
  * @param briefWindow how long in a scenario each of whose faults shows what it shows
- *     ({@code redlock-skew-restarts}): shorter than {@code window} in the short mode, to keep the
+ *     ({@code redlock-skew-restarts}, and the fair and read-write lock scenarios, whose faults are
+ *     those of the plain lock's): shorter than {@code window} in the short mode, to keep the
  *     build's run short; {@code window} otherwise
  * @param quiet how long the clients run on after the last fault is healed (recovery)
  * @param lease each acquisition's lease, renewed by the watchdog

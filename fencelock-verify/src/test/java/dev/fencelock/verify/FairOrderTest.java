@@ -99,6 +99,21 @@ class FairOrderTest {
     }
 
     @Test
+    void aGrantWhileAnotherClientsEarlierCallStillWaitedIsCountedOutOfCallOrder() {
+        join("b", 20);
+        join("a", 30);
+        grant("b", 1002);
+        grant("a", 1001);
+        // c1 called at 10 and waited until 500; c2, called at 20, was granted at 100.
+        List<FairOrder.Call> calls = List.of(new FairOrder.Call("c1", 10, 500, 1001, 500), new FairOrder.Call("c2", 20, 100, 1002, 100));
+
+        FairOrder.Findings findings = FairOrder.check(events, calls, Map.of());
+
+        assertThat(findings.outOfOrder()).as("the server saw c2 first").isZero();
+        assertThat(findings.grantsOutOfCallOrder()).isEqualTo(1);
+    }
+
+    @Test
     void aRestartEmptiesTheQueueAndTheObserverReadsItAfresh() {
         join("a", 10);
         observe(Op.RESET, Event.NONE, 500, "queued=1");
@@ -131,12 +146,12 @@ class FairOrderTest {
 
     /** Checks the events against clients that recorded {@code tokens}, token 100N granted to {@code cN/1}. */
     private FairOrder.Findings check(long... tokens) {
-        List<Long> granted = new ArrayList<>();
+        List<FairOrder.Call> calls = new ArrayList<>();
         Map<Long, String> leaseOf = new HashMap<>();
         for (long token : tokens) {
-            granted.add(token);
+            calls.add(new FairOrder.Call("c" + (token - 1000), token, token + 1, token, token + 1));
             leaseOf.put(token, "c" + (token - 1000) + "/1");
         }
-        return FairOrder.check(events, granted, leaseOf);
+        return FairOrder.check(events, calls, leaseOf);
     }
 }
