@@ -54,6 +54,8 @@ final class Checker {
     private final long windowEnd;
     private final Map<String, Lease> leases = new LinkedHashMap<>();
     private final Map<String, Long> lastEventOf = new HashMap<>();
+    /** Per client, the spans in which the nemesis had it frozen: {from, to} in monotonic nanoseconds. */
+    private final Map<String, List<long[]>> freezes = new HashMap<>();
     private final Map<String, Integer> violations = new TreeMap<>();
     private final List<Violation> examples = new ArrayList<>();
 
@@ -91,6 +93,8 @@ final class Checker {
         final String id;
         final String process;
         long invokedAt = -1;
+        /** The wall clock at the call, in milliseconds: the fair queue's scores are the server's wall clock. */
+        long invokedWall = -1;
         /** When an acquisition that was not granted ended (timed out, stopped, unavailable). */
         long failedAt = -1;
         long okAt = -1;
@@ -138,6 +142,7 @@ final class Checker {
                 continue;
             }
             if (event.process().equals("nemesis")) {
+                recordFreeze(event);
                 continue;
             }
             Lease lease = leases.computeIfAbsent(event.leaseId(), id -> new Lease(id, event.process()));
@@ -146,6 +151,7 @@ final class Checker {
                     if (event.type() == Type.INVOKE) {
                         operations++;
                         lease.invokedAt = event.mono();
+                        lease.invokedWall = event.wall();
                         lease.shared = "read".equals(event.detail("kind"));
                         lease.fair = "fair".equals(event.detail("kind"));
                     } else if (event.type() == Type.OK) {
@@ -198,7 +204,7 @@ final class Checker {
         Map<Long, String> leaseOfToken = new HashMap<>();
         acquired.forEach(lease -> leaseOfToken.put(lease.token, lease.id));
         List<FairOrder.Call> calls = leases.values().stream().filter(lease -> lease.fair && lease.invokedAt >= 0)
-                .map(lease -> new FairOrder.Call(lease.process, lease.invokedAt, lease.okAt, lease.acquired() ? lease.token : Event.NONE,
+                .map(lease -> new FairOrder.Call(lease.process, lease.invokedAt, lease.invokedWall, lease.okAt, lease.acquired() ? lease.token : Event.NONE,
                         lease.acquired() ? lease.okAt : lease.failedAt >= 0 ? lease.failedAt : Long.MAX_VALUE)).toList();
         FairOrder.Findings fair = queueEvents.isEmpty() ? FairOrder.Findings.NONE : FairOrder.check(queueEvents, calls, leaseOfToken);
         return new Findings(operations, acquired.size(), acquireFailures, Collections.unmodifiableMap(violations),
@@ -253,7 +259,9 @@ final class Checker {
      * before the previous holder was granted, and was granted after that holder let go, must still
      * get a greater token. (A lock granted to two holders at once may give them their tokens in
      * either order; the resource then refuses the older. Two readers may hold it at once by right:
-     * for a reader, only the writers that let go before its grant count.) A token that goes backwards is a breach
+     * for a reader, only the writers that let go before its grant count. And a client frozen while
+     * it waited may have been granted the lock during the freeze, its lease running out before it
+     * saw the grant: for it, only the first rule holds.) A token that goes backwards is a breach
      * of fenced safety here, not a lost lease when a resource rejects it as stale.
      */
     private void checkTokenOrder(List<Lease> acquired) {
@@ -275,13 +283,40 @@ final class Checker {
                 lease.tokenBehind = grantedBefore.id;
                 violation("lock:token-not-increasing", lease.id + " began after " + grantedBefore.id + " was granted token "
                         + grantedBefore.token + ", and got the smaller token " + lease.token, grantedBefore.id, lease.id);
-            } else if (letGoBefore != null && lease.token < letGoBefore.token) {
+            } else if (letGoBefore != null && lease.token < letGoBefore.token && !frozenWhileAcquiring(lease)) {
                 lease.tokenBehind = letGoBefore.id;
                 violation("lock:token-not-increasing", lease.id + " was granted after " + letGoBefore.id + " (token "
                         + letGoBefore.token + ") had let go of the lock, and got the smaller token " + lease.token,
                         letGoBefore.id, lease.id);
             }
         }
+    }
+
+    /**
+     * Keeps the times at which the nemesis froze a client (SIGSTOP) and thawed it: a grant that
+     * reaches a frozen client is recorded only once it is thawed.
+     */
+    private void recordFreeze(Event event) {
+        String kind = event.op() == Op.FAULT ? event.detail("kind") : null;
+        if (!ClientPause.KIND.equals(kind) && !ClientPause.KIND_WAITER.equals(kind)) {
+            return;
+        }
+        List<long[]> spans = freezes.computeIfAbsent(event.detail("target"), client -> new ArrayList<>());
+        if (event.type() == Type.START) {
+            spans.add(new long[] {event.mono(), Long.MAX_VALUE});
+        } else if (event.type() == Type.END && !spans.isEmpty()) {
+            spans.get(spans.size() - 1)[1] = event.mono();
+        }
+    }
+
+    /**
+     * Whether the client was frozen between its call and the grant it recorded: the server may have
+     * granted it at any moment of the freeze, its lease running out unseen, so the history cannot
+     * say whether the grant came before or after another holder let go.
+     */
+    private boolean frozenWhileAcquiring(Lease lease) {
+        return freezes.getOrDefault(lease.process, List.of()).stream()
+                .anyMatch(span -> span[0] < lease.okAt && span[1] > lease.invokedAt);
     }
 
     /** Leases ordered by one of their times, for the question: of those before a moment, which has the largest token? */
@@ -484,7 +519,13 @@ final class Checker {
     }
 
     private static Map<String, Double> latencies(List<Lease> acquired) {
-        double[] millis = acquired.stream().mapToDouble(lease -> (lease.okAt - lease.invokedAt) / 1e6).sorted().toArray();
+        return percentiles(acquired.stream().mapToDouble(lease -> (lease.okAt - lease.invokedAt) / 1e6).toArray());
+    }
+
+    /** p50, p90, p99 and max of {@code values}; empty when there are none. */
+    static Map<String, Double> percentiles(double[] values) {
+        double[] millis = values.clone();
+        Arrays.sort(millis);
         Map<String, Double> percentiles = new LinkedHashMap<>();
         if (millis.length == 0) {
             return percentiles;

@@ -1,11 +1,10 @@
 package dev.fencelock.verify;
 
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Checks that the fair lock granted in arrival order, from what {@link FairQueueMonitor} saw on the
@@ -28,7 +27,9 @@ final class FairOrder {
     private static final int MAX_EXAMPLES = 5;
 
     private final Map<String, Waiter> queue = new LinkedHashMap<>();
-    private final Set<Long> grantedTokens = new HashSet<>();
+    private final Map<Long, String> ownerOfToken = new HashMap<>();
+    /** Each owner token's first score, kept across drops and restarts: when the acquisition first reached the server. */
+    private final Map<String, Long> firstArrival = new HashMap<>();
     private final List<String> examples = new ArrayList<>();
     private int grants;
     private int queuedGrants;
@@ -54,11 +55,12 @@ final class FairOrder {
      *
      * @param process the client
      * @param calledAt when it was called
+     * @param calledWallMillis the wall clock then, to compare with the server's {@code TIME} on the same machine
      * @param grantedAt when it was granted, or -1
      * @param token its token, or -1
      * @param waitedUntil when it stopped waiting: granted, or given up ({@code Long.MAX_VALUE} if never)
      */
-    record Call(String process, long calledAt, long grantedAt, long token, long waitedUntil) {}
+    record Call(String process, long calledAt, long calledWallMillis, long grantedAt, long token, long waitedUntil) {}
 
     /**
      * Replays the observer's events, in the order it saw them.
@@ -78,9 +80,18 @@ final class FairOrder {
                 default -> throw new IllegalArgumentException("not a fair queue event: " + event.format());
             }
         }
-        long unobserved = calls.stream().filter(call -> call.token() >= 0 && !order.grantedTokens.contains(call.token())).count();
+        long unobserved = calls.stream().filter(call -> call.token() >= 0 && !order.ownerOfToken.containsKey(call.token())).count();
         return new Findings(!events.isEmpty(), order.grants, order.queuedGrants, order.outOfOrder, order.skipped, order.pastSkips,
-                Math.max(order.resets, 0), (int) unobserved, outOfCallOrder(calls), List.copyOf(order.examples));
+                Math.max(order.resets, 0), (int) unobserved, outOfCallOrder(calls), order.callToQueue(calls), List.copyOf(order.examples));
+    }
+
+    /**
+     * How long after its call each granted acquisition that queued first reached the server: the
+     * call on the machine's wall clock, the arrival on the server's, which is the same machine's.
+     */
+    private Map<String, Double> callToQueue(List<Call> calls) {
+        return Checker.percentiles(calls.stream().filter(call -> firstArrival.containsKey(ownerOfToken.get(call.token())))
+                .mapToDouble(call -> firstArrival.get(ownerOfToken.get(call.token())) / 1000.0 - call.calledWallMillis()).toArray());
     }
 
     /**
@@ -111,6 +122,7 @@ final class FairOrder {
     private void join(String owner, long score) {
         // A waiter's later tries add it again with NX: its place stays.
         queue.putIfAbsent(owner, new Waiter(score));
+        firstArrival.putIfAbsent(owner, score);
     }
 
     private void drop(String owner, boolean gone) {
@@ -124,7 +136,7 @@ final class FairOrder {
 
     private void grant(String owner, long token, Map<Long, String> leaseOf) {
         grants++;
-        grantedTokens.add(token);
+        ownerOfToken.put(token, owner);
         Waiter granted = queue.remove(owner);
         if (granted != null) {
             queuedGrants++;
@@ -154,12 +166,14 @@ final class FairOrder {
      * @param resets restarts that emptied the queue (the observer reconnected)
      * @param grantsUnobserved grants the clients recorded that the observer did not see (around a restart)
      * @param grantsOutOfCallOrder grants while another client's acquisition, called earlier, still waited (reported)
+     * @param callToQueueMillis from the call to the first arrival in the queue, of granted acquisitions that queued:
+     *     p50, p90, p99, max
      * @param examples out-of-order grants, described
      */
     record Findings(boolean observed, int grants, int queuedGrants, int outOfOrder, int skippedWaiters, int grantsPastSkips,
-            int resets, int grantsUnobserved, int grantsOutOfCallOrder, List<String> examples) {
+            int resets, int grantsUnobserved, int grantsOutOfCallOrder, Map<String, Double> callToQueueMillis, List<String> examples) {
 
-        static final Findings NONE = new Findings(false, 0, 0, 0, 0, 0, 0, 0, 0, List.of());
+        static final Findings NONE = new Findings(false, 0, 0, 0, 0, 0, 0, 0, 0, Map.of(), List.of());
 
         Map<String, Object> toJson() {
             Map<String, Object> json = new LinkedHashMap<>();
@@ -171,6 +185,7 @@ final class FairOrder {
             json.put("queue_resets", resets);
             json.put("grants_unobserved", grantsUnobserved);
             json.put("grants_out_of_call_order", grantsOutOfCallOrder);
+            json.put("call_to_queue_ms", callToQueueMillis);
             json.put("examples", examples);
             return json;
         }

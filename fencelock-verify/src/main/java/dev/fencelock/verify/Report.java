@@ -88,9 +88,10 @@ final class Report {
         if (fair.observed()) {
             text.append(String.format(Locale.ROOT, "  fair queue: %d grants seen (%d after waiting in the queue), %d out of arrival order;"
                             + " waiters skipped as gone: %d, grants past a skipped waiter: %d; %d restarts emptied the queue,"
-                            + " %d grants not seen around them; %d grants while another client's earlier call still waited%n",
+                            + " %d grants not seen around them; %d grants while another client's earlier call still waited;"
+                            + " from the call to the queue, ms: %s%n",
                     fair.grants(), fair.queuedGrants(), fair.outOfOrder(), fair.skippedWaiters(), fair.grantsPastSkips(), fair.resets(),
-                    fair.grantsUnobserved(), fair.grantsOutOfCallOrder()));
+                    fair.grantsUnobserved(), fair.grantsOutOfCallOrder(), latencies(fair.callToQueueMillis())));
             fair.examples().forEach(example -> text.append("  out of order: ").append(example).append("\n"));
         }
         text.append("  time (s): ").append(result.phases().entrySet().stream()

@@ -121,6 +121,26 @@ class CheckerTest {
     }
 
     @Test
+    void aGrantThatReachedAFrozenWaiterAfterAnotherHolderLetGoMayCarryTheSmallerToken() {
+        // c2 was granted at about 160, just after it was frozen; its lease ran out unseen, c1 held
+        // the lock from 200 to 300, and c2 saw its grant only when thawed at 400, and was told at once.
+        history.add(event(150, "nemesis", 0, Type.START, Op.FAULT, -1, -1, "kind=waiter-pause target=c2 ms=250"));
+        hold("c1", 1, 190, 200, 300, 5000, 1);
+        history.add(event(400, "nemesis", 0, Type.END, Op.FAULT, -1, -1, "kind=waiter-pause target=c2"));
+        history.add(event(120, "c2", 1, Type.INVOKE, Op.ACQUIRE, -1, -1, "kind=fair"));
+        history.add(event(401, "c2", 1, Type.OK, Op.ACQUIRE, 4000, -1, ""));
+        history.add(event(402, "c2", 1, Type.SIGNAL, Op.LOST, 4000, -1, "reason=EXPIRED"));
+        history.add(event(403, "c2", 1, Type.FAIL, Op.CLAIM, 4000, -1, "resource=redis reason=stale stored=5000"));
+        history.add(event(404, "c2", 1, Type.INVOKE, Op.RELEASE, 4000, -1, ""));
+        history.add(event(405, "c2", 1, Type.OK, Op.RELEASE, 4000, -1, "outcome=ALREADY_LOST"));
+
+        Checker.Findings findings = check(List.of(entry(5000, 1, "c1/1")), 1, 0, 500);
+
+        assertThat(findings.violations()).as("violations %s", findings.violations()).isEmpty();
+        assertThat(findings.lostSignalsMissed()).isZero();
+    }
+
+    @Test
     void aGrantAfterTheHolderWasToldItLostTheLeaseMustGetAGreaterToken() {
         // c1 works on (its write already on its way) after it was told at 250 that its lease is
         // gone; c2, waiting since before c1's grant, is granted at 300 with a smaller token.
