@@ -160,34 +160,20 @@ final class FairOrder {
      * @param observed whether the queue was observed at all (a fair lock scenario)
      * @param grants grants the observer saw
      * @param queuedGrants of those, grants to an acquisition that had waited in the queue
-     * @param outOfOrder grants while an acquisition that joined earlier still waited: must be 0
+     * @param outOfOrderGrants grants while an acquisition that joined earlier still waited: must be 0
      * @param skippedWaiters waiters dropped from the queue as gone
-     * @param grantsPastSkips grants to a waiter that overtook a skipped one while it waited
-     * @param resets restarts that emptied the queue (the observer reconnected)
+     * @param grantsPastSkippedWaiters grants to a waiter that overtook a skipped one while it waited
+     * @param queueResets restarts that emptied the queue (the observer reconnected)
      * @param grantsUnobserved grants the clients recorded that the observer did not see (around a restart)
      * @param grantsOutOfCallOrder grants while another client's acquisition, called earlier, still waited (reported)
      * @param callToQueueMillis from the call to the first arrival in the queue, of granted acquisitions that queued:
      *     p50, p90, p99, max
      * @param examples out-of-order grants, described
      */
-    record Findings(boolean observed, int grants, int queuedGrants, int outOfOrder, int skippedWaiters, int grantsPastSkips,
-            int resets, int grantsUnobserved, int grantsOutOfCallOrder, Map<String, Double> callToQueueMillis, List<String> examples) {
+    record Findings(boolean observed, int grants, int queuedGrants, int outOfOrderGrants, int skippedWaiters,
+            int grantsPastSkippedWaiters, int queueResets, int grantsUnobserved, int grantsOutOfCallOrder,
+            Map<String, Double> callToQueueMillis, List<String> examples) {
 
         static final Findings NONE = new Findings(false, 0, 0, 0, 0, 0, 0, 0, 0, Map.of(), List.of());
-
-        Map<String, Object> toJson() {
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("grants", grants);
-            json.put("queued_grants", queuedGrants);
-            json.put("out_of_order_grants", outOfOrder);
-            json.put("skipped_waiters", skippedWaiters);
-            json.put("grants_past_skipped_waiters", grantsPastSkips);
-            json.put("queue_resets", resets);
-            json.put("grants_unobserved", grantsUnobserved);
-            json.put("grants_out_of_call_order", grantsOutOfCallOrder);
-            json.put("call_to_queue_ms", callToQueueMillis);
-            json.put("examples", examples);
-            return json;
-        }
     }
 }

@@ -90,7 +90,7 @@ final class Report {
                             + " waiters skipped as gone: %d, grants past a skipped waiter: %d; %d restarts emptied the queue,"
                             + " %d grants not seen around them; %d grants while another client's earlier call still waited;"
                             + " from the call to the queue, ms: %s%n",
-                    fair.grants(), fair.queuedGrants(), fair.outOfOrder(), fair.skippedWaiters(), fair.grantsPastSkips(), fair.resets(),
+                    fair.grants(), fair.queuedGrants(), fair.outOfOrderGrants(), fair.skippedWaiters(), fair.grantsPastSkippedWaiters(), fair.queueResets(),
                     fair.grantsUnobserved(), fair.grantsOutOfCallOrder(), latencies(fair.callToQueueMillis())));
             fair.examples().forEach(example -> text.append("  out of order: ").append(example).append("\n"));
         }

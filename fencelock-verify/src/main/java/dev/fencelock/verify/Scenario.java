@@ -119,20 +119,10 @@ enum Scenario {
     },
     FAIR_PAUSES_RESTARTS("fair-pauses-restarts", LockUnderTest.FAIR,
             "the fair lock on one Redis server without persistence: the holder or a waiter frozen (SIGSTOP) for 1.5 to 3"
-                    + " leases; the server killed (SIGKILL) and restarted empty, its queue lost") {
-        @Override
-        Setup setUp(Settings settings, Fleet fleet, RedisCounter watch) {
-            return pausesAndRestarts(settings, fleet, watch, true);
-        }
-    },
+                    + " leases; the server killed (SIGKILL) and restarted empty, its queue lost"),
     READ_WRITE_PAUSES_RESTARTS("read-write-pauses-restarts", LockUnderTest.READ_WRITE,
             "the read-write lock on one Redis server without persistence, 30 % of rounds writing: a reader or writer frozen"
-                    + " (SIGSTOP) for 1.5 to 3 leases right after it read the counter; the server killed (SIGKILL) and restarted empty") {
-        @Override
-        Setup setUp(Settings settings, Fleet fleet, RedisCounter watch) {
-            return pausesAndRestarts(settings, fleet, watch, false);
-        }
-    },
+                    + " (SIGSTOP) for 1.5 to 3 leases right after it read the counter; the server killed (SIGKILL) and restarted empty"),
     CONTROL_NO_FENCING("control-no-fencing", false,
             "the control: single-client-pauses against a counter that does not check tokens; the checker must find lost updates") {
         @Override
@@ -208,8 +198,22 @@ enum Scenario {
         return lock == LockUnderTest.PLAIN ? settings.window() : settings.briefWindow();
     }
 
-    /** Starts the topology and makes the nemeses (their clients are in {@code fleet} once started). */
-    abstract Setup setUp(Settings settings, Fleet fleet, RedisCounter watch);
+    /**
+     * Starts the topology and makes the nemeses (their clients are in {@code fleet} once started).
+     * Unless a scenario says otherwise, as the fair and read-write locks' do not: one server without
+     * persistence; holders frozen past their lease right after they read the counter, and under the
+     * fair lock clients that wait in its queue too; the server killed and restarted empty.
+     */
+    Setup setUp(Settings settings, Fleet fleet, RedisCounter watch) {
+        KitRedis node = KitRedis.start("n0", false);
+        Range pauses = Range.ofLeases(settings.lease(), 1.5, 3);
+        List<Nemesis> nemeses = new ArrayList<>(List.of(new ClientPause(fleet, watch, pauses),
+                new NodeKill(List.of(node), 1, new Range(Duration.ofMillis(200), Duration.ofMillis(1500)))));
+        if (lock == LockUnderTest.FAIR) {
+            nemeses.add(ClientPause.waiters(fleet, watch, pauses));
+        }
+        return new Setup(new Masters(List.of(node), Optional.empty()), nemeses, DEFAULT_GAPS);
+    }
 
     /**
      * A scenario ready to run.
@@ -219,21 +223,6 @@ enum Scenario {
      * @param gaps the quiet between two faults
      */
     record Setup(Topology topology, List<Nemesis> nemeses, Range gaps) {}
-
-    /**
-     * One server without persistence; its clients' holders frozen past their lease (and, with
-     * {@code waitersToo}, clients that wait for the lock), and the server killed and restarted empty.
-     */
-    private static Setup pausesAndRestarts(Settings settings, Fleet fleet, RedisCounter watch, boolean waitersToo) {
-        KitRedis node = KitRedis.start("n0", false);
-        Range pauses = Range.ofLeases(settings.lease(), 1.5, 3);
-        List<Nemesis> nemeses = new ArrayList<>(List.of(new ClientPause(fleet, watch, pauses),
-                new NodeKill(List.of(node), 1, new Range(Duration.ofMillis(200), Duration.ofMillis(1500)))));
-        if (waitersToo) {
-            nemeses.add(ClientPause.waiters(fleet, watch, pauses));
-        }
-        return new Setup(new Masters(List.of(node), Optional.empty()), nemeses, DEFAULT_GAPS);
-    }
 
     /** Stops the nodes of a topology that failed half-way; their own failures go with {@code cause}. */
     private static void closeAfterFailure(List<FaultableRedis> nodes, RuntimeException cause) {

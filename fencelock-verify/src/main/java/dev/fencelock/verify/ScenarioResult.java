@@ -1,5 +1,7 @@
 package dev.fencelock.verify;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,6 +30,9 @@ record ScenarioResult(Scenario scenario, long seed, String mode, String topology
         Map<String, Double> phases, Map<String, String> resources, Map<String, Integer> faults, Map<String, String> skippedFaults, List<String> errors,
         Checker.Findings findings, List<String> excerpts, String directory) {
 
+    /** Turns a record of figures into its JSON object, {@code outOfOrderGrants} as {@code out_of_order_grants}. */
+    private static final ObjectMapper SNAKE_CASE = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+
     /**
      * Why the scenario failed; empty when it passed. A scenario fails on any breach of fenced
      * safety, any missed lost signal, any fair lock grant out of arrival order that no skipped
@@ -42,8 +47,8 @@ record ScenarioResult(Scenario scenario, long seed, String mode, String topology
         if (findings.lostSignalsMissed() > 0) {
             failures.add(findings.lostSignalsMissed() + " lost leases were never signalled to their holders");
         }
-        if (findings.fairOrder().outOfOrder() > 0) {
-            failures.add(findings.fairOrder().outOfOrder() + " fair lock grants overtook a waiter that had arrived earlier and was not skipped");
+        if (findings.fairOrder().outOfOrderGrants() > 0) {
+            failures.add(findings.fairOrder().outOfOrderGrants() + " fair lock grants overtook a waiter that had arrived earlier and was not skipped");
         }
         if (scenario.isControl()) {
             int lockViolations = findings.fencedViolations() - findings.lostUpdates();
@@ -104,7 +109,7 @@ record ScenarioResult(Scenario scenario, long seed, String mode, String topology
             json.put("reads_granted_while_another_read", findings.reads().whileAnotherRead());
         }
         if (findings.fairOrder().observed()) {
-            json.put("fair_order", findings.fairOrder().toJson());
+            json.put("fair_order", SNAKE_CASE.convertValue(findings.fairOrder(), Map.class));
         }
         json.put("violations", findings.examples().stream().map(violation -> Map.of(
                 "kind", violation.kind(), "description", violation.description(), "leases", violation.leases())).toList());

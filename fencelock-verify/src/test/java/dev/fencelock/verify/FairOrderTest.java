@@ -35,7 +35,7 @@ class FairOrderTest {
 
         FairOrder.Findings findings = check(1001, 1002);
 
-        assertThat(findings.outOfOrder()).isZero();
+        assertThat(findings.outOfOrderGrants()).isZero();
         assertThat(findings.grants()).isEqualTo(2);
         assertThat(findings.queuedGrants()).isEqualTo(2);
         assertThat(findings.grantsUnobserved()).isZero();
@@ -49,7 +49,7 @@ class FairOrderTest {
 
         FairOrder.Findings findings = check(1002);
 
-        assertThat(findings.outOfOrder()).isEqualTo(1);
+        assertThat(findings.outOfOrderGrants()).isEqualTo(1);
         assertThat(findings.examples()).singleElement().asString().startsWith("c2/1 (token 1002, queued at 20)");
     }
 
@@ -58,7 +58,7 @@ class FairOrderTest {
         join("a", 10);
         grant("c", 1003);
 
-        assertThat(check(1003).outOfOrder()).isEqualTo(1);
+        assertThat(check(1003).outOfOrderGrants()).isEqualTo(1);
     }
 
     @ParameterizedTest(name = "dropped as {0}: skipped {1}")
@@ -71,9 +71,9 @@ class FairOrderTest {
 
         FairOrder.Findings findings = check(1002);
 
-        assertThat(findings.outOfOrder()).isZero();
+        assertThat(findings.outOfOrderGrants()).isZero();
         assertThat(findings.skippedWaiters()).isEqualTo(skipped);
-        assertThat(findings.grantsPastSkips()).as("a waiter that gave up is no skip").isEqualTo(skipped);
+        assertThat(findings.grantsPastSkippedWaiters()).as("a waiter that gave up is no skip").isEqualTo(skipped);
     }
 
     @Test
@@ -84,7 +84,7 @@ class FairOrderTest {
         grant("a", 1001);
         grant("b", 1002);
 
-        assertThat(check(1001, 1002).outOfOrder()).isZero();
+        assertThat(check(1001, 1002).outOfOrderGrants()).isZero();
     }
 
     @Test
@@ -98,7 +98,7 @@ class FairOrderTest {
 
         FairOrder.Findings findings = FairOrder.check(events, calls, Map.of());
 
-        assertThat(findings.outOfOrder()).as("the server saw c2 first").isZero();
+        assertThat(findings.outOfOrderGrants()).as("the server saw c2 first").isZero();
         assertThat(findings.grantsOutOfCallOrder()).isEqualTo(1);
     }
 
@@ -122,8 +122,8 @@ class FairOrderTest {
 
         FairOrder.Findings findings = check(1002, 1003, 1004);
 
-        assertThat(findings.outOfOrder()).as("a's place went with the restart").isZero();
-        assertThat(findings.resets()).isEqualTo(1);
+        assertThat(findings.outOfOrderGrants()).as("a's place went with the restart").isZero();
+        assertThat(findings.queueResets()).isEqualTo(1);
         assertThat(findings.grantsUnobserved()).as("1004, granted while the observer was away").isEqualTo(1);
     }
 

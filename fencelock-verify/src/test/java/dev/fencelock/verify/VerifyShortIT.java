@@ -63,6 +63,10 @@ class VerifyShortIT {
                     && scenario.has("fenced_violations") && scenario.has("unfenced_overlaps")
                     && scenario.has("lost_signals_missed") && scenario.has("availability"))
                     .as("the fields the issue names, in %s", scenario.get("scenario")).isTrue();
+            if (scenario.get("lock").asText().equals(LockUnderTest.FAIR.id())) {
+                assertThat(scenario.path("fair_order").has("out_of_order_grants") && scenario.path("fair_order").has("skipped_waiters"))
+                        .as("the fair order's figures, in %s", scenario.get("scenario")).isTrue();
+            }
         }
     }
 }
