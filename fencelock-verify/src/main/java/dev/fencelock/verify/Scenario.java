@@ -200,7 +200,7 @@ enum Scenario {
 
     /**
      * Starts the topology and makes the nemeses (their clients are in {@code fleet} once started).
-     * Unless a scenario says otherwise, as the fair and read-write locks' do not: one server without
+     * The default, which the fair and read-write locks' scenarios use: one server without
      * persistence; holders frozen past their lease right after they read the counter, and under the
      * fair lock clients that wait in its queue too; the server killed and restarted empty.
      */
