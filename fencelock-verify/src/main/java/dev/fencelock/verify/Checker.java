@@ -36,6 +36,12 @@ import java.util.function.ToLongFunction;
  *       latency of acquisitions.
  * </ol>
  *
+ * Readers of a read-write lock share the lock: two readers that hold it at once are no overlap,
+ * and neither takes it from the other; a reader and a writer are, as two writers are. A reader must
+ * see the same value in every read it makes while it holds the lock (fenced safety: a write in
+ * between got past the resource). The fair lock's grants are checked against its queue by
+ * {@link FairOrder}.
+ *
  * Times are the monotonic clock of the machine, which all processes share.
  */
 final class Checker {
@@ -48,6 +54,8 @@ final class Checker {
     private final long windowEnd;
     private final Map<String, Lease> leases = new LinkedHashMap<>();
     private final Map<String, Long> lastEventOf = new HashMap<>();
+    /** Per client, the spans in which the nemesis had it frozen: {from, to} in monotonic nanoseconds. */
+    private final Map<String, List<long[]>> freezes = new HashMap<>();
     private final Map<String, Integer> violations = new TreeMap<>();
     private final List<Violation> examples = new ArrayList<>();
 
@@ -85,6 +93,10 @@ final class Checker {
         final String id;
         final String process;
         long invokedAt = -1;
+        /** The wall clock at the call, in milliseconds: the fair queue's scores are the server's wall clock. */
+        long invokedWall = -1;
+        /** When an acquisition that was not granted ended (timed out, stopped, unavailable). */
+        long failedAt = -1;
         long okAt = -1;
         long token = -1;
         long releaseAt = -1;
@@ -95,6 +107,12 @@ final class Checker {
         /** The earlier acquisition whose greater token this one's did not exceed: a breach of token order. */
         String tokenBehind;
         final Set<String> acknowledgedWrites = new HashSet<>();
+        /** A reader of a read-write lock: it shares the lock with other readers. */
+        boolean shared;
+        /** Whether it was a fair lock's acquisition. */
+        boolean fair;
+        /** A reader's first accepted read, per resource: a later one must see the same value. */
+        final Map<String, Long> firstReads = new HashMap<>();
 
         Lease(String id, String process) {
             this.id = id;
@@ -104,6 +122,11 @@ final class Checker {
         boolean acquired() {
             return okAt >= 0;
         }
+
+        /** Whether the two may not hold the lock at once: unless both are readers. */
+        boolean conflictsWith(Lease other) {
+            return !(shared && other.shared);
+        }
     }
 
     private Findings run() {
@@ -111,9 +134,15 @@ final class Checker {
         Map<String, Integer> acquireFailures = new TreeMap<>();
         int staleRejections = 0;
         int signals = 0;
+        List<Event> queueEvents = new ArrayList<>();
         for (Event event : history) {
             lastEventOf.put(event.process(), event.mono());
+            if (event.process().equals(FairOrder.PROCESS)) {
+                queueEvents.add(event);
+                continue;
+            }
             if (event.process().equals("nemesis")) {
+                recordFreeze(event);
                 continue;
             }
             Lease lease = leases.computeIfAbsent(event.leaseId(), id -> new Lease(id, event.process()));
@@ -122,19 +151,25 @@ final class Checker {
                     if (event.type() == Type.INVOKE) {
                         operations++;
                         lease.invokedAt = event.mono();
+                        lease.invokedWall = event.wall();
+                        lease.shared = "read".equals(event.detail("kind"));
+                        lease.fair = "fair".equals(event.detail("kind"));
                     } else if (event.type() == Type.OK) {
                         lease.okAt = event.mono();
                         lease.token = event.token();
                     } else {
                         acquireFailures.merge(String.valueOf(event.detail("reason")), 1, Integer::sum);
+                        lease.failedAt = event.mono();
                     }
                 }
-                case CLAIM, WRITE -> {
+                case CLAIM, READ, WRITE -> {
                     if (event.type() == Type.FAIL && "stale".equals(event.detail("reason"))) {
                         staleRejections++;
                         lease.rejectedBy = lease.rejectedBy != null ? lease.rejectedBy : event.detail("resource");
                     } else if (event.is(Type.OK, Op.WRITE)) {
                         lease.acknowledgedWrites.add(event.detail("resource"));
+                    } else if (event.is(Type.OK, Op.READ)) {
+                        checkRead(lease, event);
                     }
                 }
                 case RELEASE -> {
@@ -166,11 +201,55 @@ final class Checker {
         }
         Overlaps overlaps = overlaps(acquired);
         LostSignals lost = lostSignals(acquired);
+        Map<Long, String> leaseOfToken = new HashMap<>();
+        acquired.forEach(lease -> leaseOfToken.put(lease.token, lease.id));
+        List<FairOrder.Call> calls = leases.values().stream().filter(lease -> lease.fair && lease.invokedAt >= 0)
+                .map(lease -> new FairOrder.Call(lease.process, lease.invokedAt, lease.invokedWall, lease.okAt, lease.acquired() ? lease.token : Event.NONE,
+                        lease.acquired() ? lease.okAt : lease.failedAt >= 0 ? lease.failedAt : Long.MAX_VALUE)).toList();
+        FairOrder.Findings fair = queueEvents.isEmpty() ? FairOrder.Findings.NONE : FairOrder.check(queueEvents, calls, leaseOfToken);
         return new Findings(operations, acquired.size(), acquireFailures, Collections.unmodifiableMap(violations),
                 List.copyOf(examples), staleRejections, acceptedWrites, overlaps.stale, overlaps.millis, signals,
                 lost.evidenced, lost.missed, lost.indeterminate, availability(acquired), latencies(acquired),
-                restarts(acquired));
+                restarts(acquired), readers(acquired), fair);
     }
+
+    /**
+     * A reader's reads must all see the value of its first: a write accepted in between came from a
+     * writer the resource should have refused, the newer reader's token having made it stale.
+     */
+    private void checkRead(Lease lease, Event read) {
+        String resource = read.detail("resource");
+        Long first = lease.firstReads.putIfAbsent(resource, read.value());
+        if (first != null && first != read.value()) {
+            violation(resource + ":write-under-read-lock", lease.id + " (token " + lease.token + ") read " + first
+                    + " and then " + read.value() + " while it held the read lock: a write was accepted in between", lease.id);
+        }
+    }
+
+    /**
+     * How many reads were granted, and how many of those while another reader still believed it held
+     * the lock: readers that shared it.
+     */
+    private ReadSharing readers(List<Lease> acquired) {
+        int reads = 0;
+        int shared = 0;
+        long readerBelievedUntil = Long.MIN_VALUE;
+        for (Lease lease : acquired) {
+            if (!lease.shared) {
+                continue;
+            }
+            reads++;
+            shared += lease.okAt < readerBelievedUntil ? 1 : 0;
+            readerBelievedUntil = Math.max(readerBelievedUntil, believedUntil(lease));
+        }
+        return new ReadSharing(reads, shared);
+    }
+
+    /**
+     * @param granted read acquisitions granted
+     * @param whileAnotherRead of those, granted while another reader believed it held the lock
+     */
+    record ReadSharing(int granted, int whileAnotherRead) {}
 
     /**
      * Tokens increase in real-time order: an acquisition's token is greater than that of every
@@ -179,7 +258,10 @@ final class Checker {
      * second rule matters because a client waits for the lock for seconds: one that began to wait
      * before the previous holder was granted, and was granted after that holder let go, must still
      * get a greater token. (A lock granted to two holders at once may give them their tokens in
-     * either order; the resource then refuses the older.) A token that goes backwards is a breach
+     * either order; the resource then refuses the older. Two readers may hold it at once by right:
+     * for a reader, only the writers that let go before its grant count. And a client frozen while
+     * it waited may have been granted the lock during the freeze, its lease running out before it
+     * saw the grant: for it, only the first rule holds.) A token that goes backwards is a breach
      * of fenced safety here, not a lost lease when a resource rejects it as stale.
      */
     private void checkTokenOrder(List<Lease> acquired) {
@@ -193,20 +275,48 @@ final class Checker {
         }
         TokensBefore granted = new TokensBefore(acquired, lease -> lease.okAt);
         TokensBefore letGo = new TokensBefore(acquired, this::letGoAt);
+        TokensBefore exclusiveLetGo = new TokensBefore(acquired.stream().filter(lease -> !lease.shared).toList(), this::letGoAt);
         for (Lease lease : acquired) {
             Lease grantedBefore = granted.largestBefore(lease.invokedAt);
-            Lease letGoBefore = letGo.largestBefore(lease.okAt);
+            Lease letGoBefore = (lease.shared ? exclusiveLetGo : letGo).largestBefore(lease.okAt);
             if (grantedBefore != null && lease.token < grantedBefore.token) {
                 lease.tokenBehind = grantedBefore.id;
                 violation("lock:token-not-increasing", lease.id + " began after " + grantedBefore.id + " was granted token "
                         + grantedBefore.token + ", and got the smaller token " + lease.token, grantedBefore.id, lease.id);
-            } else if (letGoBefore != null && lease.token < letGoBefore.token) {
+            } else if (letGoBefore != null && lease.token < letGoBefore.token && !frozenWhileAcquiring(lease)) {
                 lease.tokenBehind = letGoBefore.id;
                 violation("lock:token-not-increasing", lease.id + " was granted after " + letGoBefore.id + " (token "
                         + letGoBefore.token + ") had let go of the lock, and got the smaller token " + lease.token,
                         letGoBefore.id, lease.id);
             }
         }
+    }
+
+    /**
+     * Keeps the times at which the nemesis froze a client (SIGSTOP) and thawed it: a grant that
+     * reaches a frozen client is recorded only once it is thawed.
+     */
+    private void recordFreeze(Event event) {
+        String kind = event.op() == Op.FAULT ? event.detail("kind") : null;
+        if (!ClientPause.KIND.equals(kind) && !ClientPause.KIND_WAITER.equals(kind)) {
+            return;
+        }
+        List<long[]> spans = freezes.computeIfAbsent(event.detail("target"), client -> new ArrayList<>());
+        if (event.type() == Type.START) {
+            spans.add(new long[] {event.mono(), Long.MAX_VALUE});
+        } else if (event.type() == Type.END && !spans.isEmpty()) {
+            spans.get(spans.size() - 1)[1] = event.mono();
+        }
+    }
+
+    /**
+     * Whether the client was frozen between its call and the grant it recorded: the server may have
+     * granted it at any moment of the freeze, its lease running out unseen, so the history cannot
+     * say whether the grant came before or after another holder let go.
+     */
+    private boolean frozenWhileAcquiring(Lease lease) {
+        return freezes.getOrDefault(lease.process, List.of()).stream()
+                .anyMatch(span -> span[0] < lease.okAt && span[1] > lease.invokedAt);
     }
 
     /** Leases ordered by one of their times, for the question: of those before a moment, which has the largest token? */
@@ -286,6 +396,10 @@ final class Checker {
 
     private record Overlaps(int stale, double millis) {}
 
+    /** An edge of a belief in the overlap sweep: +kind where it begins, -kind where it ends. */
+    private static final long EXCLUSIVE = 1;
+    private static final long SHARED = 2;
+
     /**
      * Overlapping beliefs, each holder believing it held the lock from its grant until it began to
      * release or was told it had lost the lease: how many holders still believed it when another
@@ -297,24 +411,30 @@ final class Checker {
         for (int i = 0; i < acquired.size(); i++) {
             Lease lease = acquired.get(i);
             long until = believedUntil(lease);
-            // Sorted by grant: if the next grant does not fall inside this belief, no later one does.
-            if (i + 1 < acquired.size() && acquired.get(i + 1).okAt < until) {
-                stale++;
+            // Sorted by grant: the grants that fall inside this belief are the next ones.
+            for (int j = i + 1; j < acquired.size() && acquired.get(j).okAt < until; j++) {
+                if (lease.conflictsWith(acquired.get(j))) {
+                    stale++;
+                    break;
+                }
             }
             if (until > lease.okAt) {
-                edges.add(new long[] {lease.okAt, 1});
-                edges.add(new long[] {until, -1});
+                long kind = lease.shared ? SHARED : EXCLUSIVE;
+                edges.add(new long[] {lease.okAt, kind});
+                edges.add(new long[] {until, -kind});
             }
         }
         edges.sort(Comparator.comparingLong((long[] edge) -> edge[0]).thenComparingLong(edge -> edge[1]));
         long overlapping = 0;
-        int depth = 0;
+        long exclusive = 0;
+        long shared = 0;
         long since = 0;
         for (long[] edge : edges) {
-            if (depth >= 2) {
+            if (exclusive >= 2 || exclusive == 1 && shared >= 1) {
                 overlapping += edge[0] - since;
             }
-            depth += (int) edge[1];
+            exclusive += Math.abs(edge[1]) == EXCLUSIVE ? Long.signum(edge[1]) : 0;
+            shared += Math.abs(edge[1]) == SHARED ? Long.signum(edge[1]) : 0;
             since = edge[0];
         }
         return new Overlaps(stale, overlapping / 1e6);
@@ -345,6 +465,9 @@ final class Checker {
             Lease first = acquired.get(i);
             for (int j = i + 1; j < acquired.size() && acquired.get(j).okAt < heldUntil(first); j++) {
                 Lease second = acquired.get(j);
+                if (!first.conflictsWith(second)) {
+                    continue;
+                }
                 // The holder with the older token lost the lock; but one granted the lock later
                 // with a token that went backwards took it from the first, whatever the tokens say.
                 Lease loser = second.tokenBehind != null || first.token < second.token ? first : second;
@@ -396,7 +519,13 @@ final class Checker {
     }
 
     private static Map<String, Double> latencies(List<Lease> acquired) {
-        double[] millis = acquired.stream().mapToDouble(lease -> (lease.okAt - lease.invokedAt) / 1e6).sorted().toArray();
+        return percentiles(acquired.stream().mapToDouble(lease -> (lease.okAt - lease.invokedAt) / 1e6).toArray());
+    }
+
+    /** p50, p90, p99 and max of {@code values}; empty when there are none. */
+    static Map<String, Double> percentiles(double[] values) {
+        double[] millis = values.clone();
+        Arrays.sort(millis);
         Map<String, Double> percentiles = new LinkedHashMap<>();
         if (millis.length == 0) {
             return percentiles;
@@ -469,12 +598,14 @@ final class Checker {
      * @param availability share of the window in which some client held the lock
      * @param acquireLatencyMillis latency of granted acquisitions: p50, p90, p99, max
      * @param restarts per node restart: the fence counter after it and the tokens around it
+     * @param reads the read acquisitions of a read-write lock, and how many shared the lock
+     * @param fairOrder whether the fair lock granted in arrival order ({@link FairOrder.Findings#NONE} for other locks)
      */
     record Findings(int operations, int acquired, Map<String, Integer> acquireFailures, Map<String, Integer> violations,
             List<Violation> examples, int staleRejections, Map<String, Integer> acceptedWrites, int unfencedOverlaps,
             double unfencedOverlapMillis, int lostSignalsRaised, int leasesLost, int lostSignalsMissed,
             int lostSignalsIndeterminate, double availability, Map<String, Double> acquireLatencyMillis,
-            List<Map<String, Object>> restarts) {
+            List<Map<String, Object>> restarts, ReadSharing reads, FairOrder.Findings fairOrder) {
 
         /** All breaches of fenced safety. */
         int fencedViolations() {

@@ -13,6 +13,7 @@ import java.util.Map;
  * the harness with {@link #toArgs()}, read by {@link VerifyClient} with {@link #parse}.
  *
  * @param id the client's number, from 1
+ * @param lock which lock the client takes
  * @param lockUris one URI (a server, or a {@code redis-sentinel://} group), or several (Redlock)
  * @param redisResource the URI of the Redis that keeps the counter
  * @param postgresUrl the JDBC URL of the PostgreSQL that keeps a second counter, or empty
@@ -30,7 +31,7 @@ import java.util.Map;
  * @param commandTimeout the lock client's command timeout
  * @param redlockNodeTimeout the lock client's per-master timeout under Redlock
  */
-record ClientConfig(int id, List<String> lockUris, String redisResource, String postgresUrl, String postgresTable,
+record ClientConfig(int id, LockUnderTest lock, List<String> lockUris, String redisResource, String postgresUrl, String postgresTable,
         boolean fenced, Path history, long seed, Duration lease, Duration holdMin, Duration holdMax,
         int longHoldPercent, Duration longHoldMin, Duration longHoldMax, Duration acquireWait, Duration commandTimeout, Duration redlockNodeTimeout) {
 
@@ -50,6 +51,7 @@ record ClientConfig(int id, List<String> lockUris, String redisResource, String 
     String[] toArgs() {
         List<String> args = new ArrayList<>();
         args.add("id=" + id);
+        args.add("kind=" + lock.id());
         // Spaces separate the URIs: a redis-sentinel:// URI has commas of its own.
         args.add("lock=" + String.join(" ", lockUris));
         args.add("redis=" + redisResource);
@@ -81,6 +83,7 @@ record ClientConfig(int id, List<String> lockUris, String redisResource, String 
         }
         return new ClientConfig(
                 Integer.parseInt(required(values, "id")),
+                LockUnderTest.byId(required(values, "kind")),
                 Arrays.asList(required(values, "lock").split(" ")),
                 required(values, "redis"),
                 required(values, "postgresql"),

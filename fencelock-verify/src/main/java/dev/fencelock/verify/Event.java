@@ -9,13 +9,14 @@ import java.util.Map;
  * comparable across the processes of one boot) and the wall clock, for people.
  *
  * <p>A history line is tab-separated: {@code mono wall process lease type op token value detail},
- * where {@code process} is {@code c1}…{@code cK} or {@code nemesis}, {@code lease} numbers the
+ * where {@code process} is {@code c1}…{@code cK}, {@code nemesis}, or {@code queue} (the fair
+ * queue's observer), {@code lease} numbers the
  * client's acquisitions, {@code token} and {@code value} are -1 when they do not apply, and
  * {@code detail} is {@code key=value} pairs separated by spaces.
  *
  * @param mono monotonic time in nanoseconds
  * @param wall wall-clock time in milliseconds since the epoch
- * @param process the client ({@code c3}) or {@code nemesis}
+ * @param process the client ({@code c3}), {@code nemesis} or {@code queue}
  * @param lease the client's acquisition number (from 1), 0 for the nemesis
  * @param type what kind of event
  * @param op the operation
@@ -43,9 +44,13 @@ record Event(long mono, long wall, String process, long lease, Type type, Op op,
         END
     }
 
-    /** What was done. */
+    /**
+     * What was done. A reader of a read-write lock does {@code READ}s instead of a claim and a
+     * write. {@code JOIN}, {@code DROP}, {@code GRANT} and {@code RESET} are what the fair queue's
+     * observer saw on the server ({@link FairQueueMonitor}).
+     */
     enum Op {
-        ACQUIRE, CLAIM, WRITE, RELEASE, LOST, FAULT, RUN
+        ACQUIRE, CLAIM, READ, WRITE, RELEASE, LOST, FAULT, RUN, JOIN, DROP, GRANT, RESET
     }
 
     static final long NONE = -1;

@@ -9,7 +9,9 @@ import java.util.List;
  *
  * <p>With fencing, the resource remembers the newest fencing token it has seen: a {@link #claim}
  * (the read) raises it, and a claim or a {@link #write} that carries an older token is rejected.
- * Without fencing (the control run) both always succeed. The checker then reads the {@link #audit}
+ * Readers of a read-write lock {@link #read} it: a writer with a newer token makes a reader stale,
+ * a reader with a newer token makes a writer stale, and readers never make each other stale.
+ * Without fencing (the control run) claims and writes always succeed. The checker then reads the {@link #audit}
  * and the histories. Each implementation is used by one thread.
  */
 interface FencedResource extends AutoCloseable {
@@ -24,6 +26,16 @@ interface FencedResource extends AutoCloseable {
      * @throws RuntimeException if the resource did not answer: the outcome is unknown
      */
     Claim claim(long token, String writer);
+
+    /**
+     * Reads the counter for a reader of a read-write lock, which shares the lock with other readers:
+     * refused when a writer with a newer token has claimed the counter; otherwise the reader's token
+     * makes every older writer stale, as a claim does. Always checks tokens.
+     *
+     * @param reader the reader as {@code client/lease}
+     * @throws RuntimeException if the resource did not answer: the outcome is unknown
+     */
+    Claim read(long token, String reader);
 
     /**
      * Writes the counter and logs the write, unless a newer token was seen since the claim.

@@ -19,10 +19,12 @@ import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The counter and its log as two PostgreSQL tables, with {@link JdbcFence}'s fence table beside
- * them, created for one scenario and dropped after it. The fence is checked as an application
+ * them, created for one scenario and dropped after it. A writer's fence is checked as an application
  * would: {@link JdbcFence#check} first in each transaction, whose row lock orders concurrent
  * holders until the transaction ends; the log row is inserted in the same transaction, so the log's
- * sequence is the order in which writes were applied.
+ * sequence is the order in which writes were applied. Readers of a read-write lock share the lock,
+ * so they must not fence each other out: a reader reads the writers' fence without raising it and
+ * raises the counter row's {@code read_fence}, which a writer's token must also reach.
  *
  * <p>Used only when a PostgreSQL answers at {@link #url()} (by default 127.0.0.1:5432, database
  * {@code test}, user {@code postgres}, trust authentication); otherwise the run reports this
@@ -92,10 +94,11 @@ final class PostgresCounter implements FencedResource {
             PostgresCounter counter = new PostgresCounter(url, table);
             try (Statement create = counter.connection.createStatement()) {
                 counter.fence.createTableIfMissing();
-                create.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, value bigint NOT NULL)");
+                create.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, value bigint NOT NULL,"
+                        + " read_fence bigint NOT NULL)");
                 create.execute("CREATE TABLE " + table + "_log (seq bigserial PRIMARY KEY, token bigint NOT NULL,"
                         + " value bigint NOT NULL, writer text NOT NULL)");
-                create.execute("INSERT INTO " + table + " VALUES (" + ROW + ", 0)");
+                create.execute("INSERT INTO " + table + " VALUES (" + ROW + ", 0, 0)");
                 counter.connection.commit();
             } catch (SQLException e) {
                 // The counter's tables were not committed, but the fence table was, on a connection of its own.
@@ -132,6 +135,11 @@ final class PostgresCounter implements FencedResource {
     public Claim claim(long token, String writer) {
         try {
             fence.check(connection, RESOURCE, token);
+            long readFence = readFence();
+            if (readFence > token) {
+                connection.rollback();
+                return new Claim(false, Event.NONE, readFence);
+            }
             long value = value();
             connection.commit();
             return new Claim(true, value, Event.NONE);
@@ -143,9 +151,40 @@ final class PostgresCounter implements FencedResource {
     }
 
     @Override
+    public Claim read(long token, String reader) {
+        try (PreparedStatement writers = connection.prepareStatement(
+                        "SELECT token FROM " + fence.table() + " WHERE resource = ? FOR SHARE");
+                PreparedStatement raise = connection.prepareStatement(
+                        "UPDATE " + table + " SET read_fence = GREATEST(read_fence, ?) WHERE id = " + ROW + " RETURNING value")) {
+            writers.setString(1, RESOURCE);
+            try (ResultSet row = writers.executeQuery()) {
+                long writerFence = row.next() ? row.getLong(1) : 0;
+                if (writerFence > token) {
+                    connection.rollback();
+                    return new Claim(false, Event.NONE, writerFence);
+                }
+            }
+            raise.setLong(1, token);
+            try (ResultSet row = raise.executeQuery()) {
+                row.next();
+                long value = row.getLong(1);
+                connection.commit();
+                return new Claim(true, value, Event.NONE);
+            }
+        } catch (SQLException e) {
+            throw failed("read", e);
+        }
+    }
+
+    @Override
     public Write write(long token, long value, String writer) {
         try {
             fence.check(connection, RESOURCE, token);
+            long readFence = readFence();
+            if (readFence > token) {
+                connection.rollback();
+                return new Write(false, readFence);
+            }
             try (PreparedStatement update = connection.prepareStatement("UPDATE " + table + " SET value = ? WHERE id = " + ROW);
                     PreparedStatement log = connection.prepareStatement(
                             "INSERT INTO " + table + "_log (token, value, writer) VALUES (?, ?, ?)")) {
@@ -166,8 +205,17 @@ final class PostgresCounter implements FencedResource {
     }
 
     private long value() throws SQLException {
+        return column("value");
+    }
+
+    /** The newest reader's token, under the row's lock: no reader raises it before this transaction ends. */
+    private long readFence() throws SQLException {
+        return column("read_fence");
+    }
+
+    private long column(String column) throws SQLException {
         try (Statement select = connection.createStatement();
-                ResultSet row = select.executeQuery("SELECT value FROM " + table + " WHERE id = " + ROW)) {
+                ResultSet row = select.executeQuery("SELECT " + column + " FROM " + table + " WHERE id = " + ROW + " FOR UPDATE")) {
             row.next();
             return row.getLong(1);
         }

@@ -17,7 +17,8 @@ import java.util.List;
 /**
  * The counter and its log in a Redis server of their own (never hit by a fault): a hash
  * {@code verify:{counter}} and a list {@code verify:{counter}:log}, checked and written by one
- * script each ({@code claim.lua}, {@code write.lua}).
+ * script each ({@code claim.lua}, {@code write.lua}, and {@code read.lua} for the readers of a
+ * read-write lock).
  */
 final class RedisCounter implements FencedResource {
     static final String NAME = "redis";
@@ -25,6 +26,7 @@ final class RedisCounter implements FencedResource {
     private static final String LOG = "verify:{counter}:log";
     private static final String CLAIM = resource("claim.lua");
     private static final String WRITE = resource("write.lua");
+    private static final String READ = resource("read.lua");
 
     private final boolean fenced;
     private final RedisClient redis;
@@ -32,6 +34,7 @@ final class RedisCounter implements FencedResource {
     private final RedisCommands<String, String> commands;
     private final String claimSha;
     private final String writeSha;
+    private final String readSha;
 
     RedisCounter(String uri, boolean fenced, Duration timeout) {
         this.fenced = fenced;
@@ -47,6 +50,7 @@ final class RedisCounter implements FencedResource {
         this.commands = connection.sync();
         this.claimSha = commands.digest(CLAIM);
         this.writeSha = commands.digest(WRITE);
+        this.readSha = commands.digest(READ);
     }
 
     @Override
@@ -56,7 +60,15 @@ final class RedisCounter implements FencedResource {
 
     @Override
     public Claim claim(long token, String writer) {
-        List<Long> reply = run(CLAIM, claimSha, new String[] {COUNTER}, Long.toString(token), writer, fenced ? "1" : "0");
+        return claimReply(run(CLAIM, claimSha, new String[] {COUNTER}, Long.toString(token), writer, fenced ? "1" : "0"));
+    }
+
+    @Override
+    public Claim read(long token, String reader) {
+        return claimReply(run(READ, readSha, new String[] {COUNTER}, Long.toString(token), reader));
+    }
+
+    private static Claim claimReply(List<Long> reply) {
         return reply.get(0) == 1 ? new Claim(true, reply.get(1), Event.NONE) : new Claim(false, Event.NONE, reply.get(1));
     }
 

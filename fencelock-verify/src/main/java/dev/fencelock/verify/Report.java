@@ -80,6 +80,20 @@ final class Report {
                 f.acquired(), f.operations(), f.acquireFailures(), latencies(f.acquireLatencyMillis())));
         text.append(String.format(Locale.ROOT, "  overlapping beliefs: %d stale holders, two or more believing for %.0f ms in all; lost signals not confirmed"
                 + " because the release failed: %d%n", f.unfencedOverlaps(), f.unfencedOverlapMillis(), f.lostSignalsIndeterminate()));
+        if (result.scenario().lock() == LockUnderTest.READ_WRITE) {
+            text.append(String.format(Locale.ROOT, "  readers: %d reads granted, %d of them while another reader held the lock%n",
+                    f.reads().granted(), f.reads().whileAnotherRead()));
+        }
+        FairOrder.Findings fair = f.fairOrder();
+        if (fair.observed()) {
+            text.append(String.format(Locale.ROOT, "  fair queue: %d grants seen (%d after waiting in the queue), %d out of arrival order;"
+                            + " waiters skipped as gone: %d, grants past a skipped waiter: %d; %d restarts emptied the queue,"
+                            + " %d grants not seen around them; %d grants while another client's earlier call still waited;"
+                            + " from the call to the queue, ms: %s%n",
+                    fair.grants(), fair.queuedGrants(), fair.outOfOrderGrants(), fair.skippedWaiters(), fair.grantsPastSkippedWaiters(), fair.queueResets(),
+                    fair.grantsUnobserved(), fair.grantsOutOfCallOrder(), latencies(fair.callToQueueMillis())));
+            fair.examples().forEach(example -> text.append("  out of order: ").append(example).append("\n"));
+        }
         text.append("  time (s): ").append(result.phases().entrySet().stream()
                 .map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue())).collect(Collectors.joining(", "))).append("\n");
         result.skippedFaults().forEach((kind, reason) -> text.append("  skipped ").append(kind).append(": ").append(reason).append("\n"));

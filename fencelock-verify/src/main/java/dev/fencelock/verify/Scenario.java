@@ -117,6 +117,12 @@ enum Scenario {
                     new Range(Duration.ofMillis(4500), Duration.ofSeconds(6)));
         }
     },
+    FAIR_PAUSES_RESTARTS("fair-pauses-restarts", LockUnderTest.FAIR,
+            "the fair lock on one Redis server without persistence: the holder or a waiter frozen (SIGSTOP) for 1.5 to 3"
+                    + " leases; the server killed (SIGKILL) and restarted empty, its queue lost"),
+    READ_WRITE_PAUSES_RESTARTS("read-write-pauses-restarts", LockUnderTest.READ_WRITE,
+            "the read-write lock on one Redis server without persistence, 30 % of rounds writing: a reader or writer frozen"
+                    + " (SIGSTOP) for 1.5 to 3 leases right after it read the counter; the server killed (SIGKILL) and restarted empty"),
     CONTROL_NO_FENCING("control-no-fencing", false,
             "the control: single-client-pauses against a counter that does not check tokens; the checker must find lost updates") {
         @Override
@@ -133,11 +139,21 @@ enum Scenario {
 
     private final String id;
     private final boolean fenced;
+    private final LockUnderTest lock;
     private final String description;
 
     Scenario(String id, boolean fenced, String description) {
+        this(id, fenced, LockUnderTest.PLAIN, description);
+    }
+
+    Scenario(String id, LockUnderTest lock, String description) {
+        this(id, true, lock, description);
+    }
+
+    Scenario(String id, boolean fenced, LockUnderTest lock, String description) {
         this.id = id;
         this.fenced = fenced;
+        this.lock = lock;
         this.description = description;
     }
 
@@ -148,6 +164,11 @@ enum Scenario {
 
     String description() {
         return description;
+    }
+
+    /** The lock the clients contend for. */
+    LockUnderTest lock() {
+        return lock;
     }
 
     /** Whether the resources check fencing tokens; false only for the control. */
@@ -168,13 +189,31 @@ enum Scenario {
         throw new IllegalArgumentException("no scenario " + id + "; there are " + List.of(values()).stream().map(Scenario::id).toList());
     }
 
-    /** How long faults are injected: the mode's window, unless the scenario says otherwise. */
+    /**
+     * How long faults are injected: the mode's window, unless the scenario says otherwise. The fair
+     * and read-write locks' scenarios throw the plain lock's faults at them, each of which shows its
+     * point: they get the brief window.
+     */
     Duration window(Settings settings) {
-        return settings.window();
+        return lock == LockUnderTest.PLAIN ? settings.window() : settings.briefWindow();
     }
 
-    /** Starts the topology and makes the nemeses (their clients are in {@code fleet} once started). */
-    abstract Setup setUp(Settings settings, Fleet fleet, RedisCounter watch);
+    /**
+     * Starts the topology and makes the nemeses (their clients are in {@code fleet} once started).
+     * The default, which the fair and read-write locks' scenarios use: one server without
+     * persistence; holders frozen past their lease right after they read the counter, and under the
+     * fair lock clients that wait in its queue too; the server killed and restarted empty.
+     */
+    Setup setUp(Settings settings, Fleet fleet, RedisCounter watch) {
+        KitRedis node = KitRedis.start("n0", false);
+        Range pauses = Range.ofLeases(settings.lease(), 1.5, 3);
+        List<Nemesis> nemeses = new ArrayList<>(List.of(new ClientPause(fleet, watch, pauses),
+                new NodeKill(List.of(node), 1, new Range(Duration.ofMillis(200), Duration.ofMillis(1500)))));
+        if (lock == LockUnderTest.FAIR) {
+            nemeses.add(ClientPause.waiters(fleet, watch, pauses));
+        }
+        return new Setup(new Masters(List.of(node), Optional.empty()), nemeses, DEFAULT_GAPS);
+    }
 
     /**
      * A scenario ready to run.

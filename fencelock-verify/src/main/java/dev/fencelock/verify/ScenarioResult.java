@@ -1,5 +1,7 @@
 package dev.fencelock.verify;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,9 +30,13 @@ record ScenarioResult(Scenario scenario, long seed, String mode, String topology
         Map<String, Double> phases, Map<String, String> resources, Map<String, Integer> faults, Map<String, String> skippedFaults, List<String> errors,
         Checker.Findings findings, List<String> excerpts, String directory) {
 
+    /** Turns a record of figures into its JSON object, {@code outOfOrderGrants} as {@code out_of_order_grants}. */
+    private static final ObjectMapper SNAKE_CASE = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+
     /**
      * Why the scenario failed; empty when it passed. A scenario fails on any breach of fenced
-     * safety, any missed lost signal, any harness error, or when no lock was ever acquired. The
+     * safety, any missed lost signal, any fair lock grant out of arrival order that no skipped
+     * waiter explains, any harness error, or when no lock was ever acquired. The
      * control fails when it did not find the lost updates that its unfenced resource allows.
      */
     List<String> failures() {
@@ -40,6 +46,9 @@ record ScenarioResult(Scenario scenario, long seed, String mode, String topology
         }
         if (findings.lostSignalsMissed() > 0) {
             failures.add(findings.lostSignalsMissed() + " lost leases were never signalled to their holders");
+        }
+        if (findings.fairOrder().outOfOrderGrants() > 0) {
+            failures.add(findings.fairOrder().outOfOrderGrants() + " fair lock grants overtook a waiter that had arrived earlier and was not skipped");
         }
         if (scenario.isControl()) {
             int lockViolations = findings.fencedViolations() - findings.lostUpdates();
@@ -94,6 +103,14 @@ record ScenarioResult(Scenario scenario, long seed, String mode, String topology
         json.put("availability", findings.availability());
         json.put("acquire_latency_ms", findings.acquireLatencyMillis());
         json.put("restarts", findings.restarts());
+        json.put("lock", scenario.lock().id());
+        if (scenario.lock() == LockUnderTest.READ_WRITE) {
+            json.put("reads_granted", findings.reads().granted());
+            json.put("reads_granted_while_another_read", findings.reads().whileAnotherRead());
+        }
+        if (findings.fairOrder().observed()) {
+            json.put("fair_order", SNAKE_CASE.convertValue(findings.fairOrder(), Map.class));
+        }
         json.put("violations", findings.examples().stream().map(violation -> Map.of(
                 "kind", violation.kind(), "description", violation.description(), "leases", violation.leases())).toList());
         json.put("errors", errors);

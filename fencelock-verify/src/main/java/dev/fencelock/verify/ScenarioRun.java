@@ -28,6 +28,7 @@ final class ScenarioRun {
     /** A stopping client finishes its round: an acquisition (2 s), a hold, writes, a release, then closes. */
     private static final Duration CLIENT_EXIT_TIMEOUT = Duration.ofSeconds(30);
     private static final int EXCERPT_LINES = 40;
+    private static final String QUEUE_HISTORY = "history-queue.log";
 
     private final Scenario scenario;
     private final Settings settings;
@@ -77,7 +78,8 @@ final class ScenarioRun {
 
             Fleet fleet = new Fleet();
             Scenario.Setup setup = scenario.setUp(settings, fleet, watch);
-            try (Topology topology = setup.topology()) {
+            try (Topology topology = setup.topology();
+                    FairQueueMonitor queue = scenario.lock() == LockUnderTest.FAIR ? startQueueMonitor(topology) : null) {
                 List<Nemesis> available = setup.nemeses().stream().filter(nemesis -> nemesis.unavailable().isEmpty()).toList();
                 Map<String, String> skipped = new LinkedHashMap<>();
                 setup.nemeses().forEach(nemesis -> nemesis.unavailable().ifPresent(reason -> skipped.put(nemesis.kind(), reason)));
@@ -107,6 +109,9 @@ final class ScenarioRun {
                 Event closed = log.runEnded();
                 phases.put("window", seconds(opened.mono(), closed.mono()));
                 stop(clients, log);
+                if (queue != null) {
+                    queue.close();
+                }
                 phases.put("stop", seconds(closed.mono(), System.nanoTime()));
 
                 List<FencedResource.Audit> audits = new ArrayList<>(List.of(watch.audit()));
@@ -140,11 +145,20 @@ final class ScenarioRun {
     }
 
     private ClientConfig clientConfig(int id, Topology topology, String redisResource, String table, long scenarioSeed) {
-        return new ClientConfig(id, topology.lockUris(), redisResource,
+        return new ClientConfig(id, scenario.lock(), topology.lockUris(), redisResource,
                 table.isEmpty() ? "" : postgres.value().orElseThrow(), table, scenario.isFenced(),
                 dir.resolve("history-c" + id + ".log"), scenarioSeed + id, settings.lease(), settings.holdMin(),
                 settings.holdMax(), settings.longHoldPercent(), settings.lease().multipliedBy(3).dividedBy(2),
                 settings.lease().multipliedBy(3), settings.acquireWait(), settings.commandTimeout(), settings.redlockNodeTimeout());
+    }
+
+    /** Watches the fair queue of a scenario on one server of the test kit: the only topology the fair lock runs on here. */
+    private FairQueueMonitor startQueueMonitor(Topology topology) {
+        if (!(topology instanceof Masters masters) || masters.nodes().size() != 1 || !(masters.nodes().get(0) instanceof KitRedis node)) {
+            throw new IllegalStateException(scenario.id() + ": the fair queue is watched on one server of the test kit, not on "
+                    + topology.describe());
+        }
+        return FairQueueMonitor.start(node, new HistoryWriter(dir.resolve(QUEUE_HISTORY), FairOrder.PROCESS));
     }
 
     /** Tells every client to stop, then waits for each; one that hangs is a harness error (and a thread dump). */
@@ -164,6 +178,9 @@ final class ScenarioRun {
     private List<Event> mergeHistories(List<ClientProcess> clients) {
         List<Path> files = new ArrayList<>(clients.stream().map(ClientProcess::history).toList());
         files.add(dir.resolve("history-nemesis.log"));
+        if (Files.exists(dir.resolve(QUEUE_HISTORY))) {
+            files.add(dir.resolve(QUEUE_HISTORY));
+        }
         List<Event> events = new ArrayList<>();
         try {
             for (Path file : files) {

@@ -10,7 +10,8 @@ import java.time.Duration;
  * @param clients client processes per scenario
  * @param window how long faults are injected in each scenario
  * @param briefWindow how long in a scenario each of whose faults shows what it shows
- *     ({@code redlock-skew-restarts}): shorter than {@code window} in the short mode, to keep the
+ *     ({@code redlock-skew-restarts}, and the fair and read-write lock scenarios, whose faults are
+ *     those of the plain lock's): shorter than {@code window} in the short mode, to keep the
  *     build's run short; {@code window} otherwise
  * @param quiet how long the clients run on after the last fault is healed (recovery)
  * @param lease each acquisition's lease, renewed by the watchdog
@@ -25,12 +26,12 @@ import java.time.Duration;
 record Settings(String mode, int clients, Duration window, Duration briefWindow, Duration quiet, Duration lease, Duration holdMin,
         Duration holdMax, int longHoldPercent, Duration acquireWait, Duration commandTimeout, Duration redlockNodeTimeout) {
 
-    /** The CI run: every scenario in about 20 s, all of them in about 2.5 minutes on 2 cores. */
+    /** The CI run: every scenario in about 20 s, all ten in about 4 minutes on 2 cores. */
     static final Settings SHORT = new Settings("short", 6, Duration.ofSeconds(10), Duration.ofSeconds(6), Duration.ofMillis(1500),
             Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMillis(100), 5, Duration.ofSeconds(4),
             Duration.ofMillis(200), Duration.ofMillis(100));
 
-    /** The long run behind VERIFICATION.md's figures: about 30 minutes in all. */
+    /** The long run behind VERIFICATION.md's figures: about 45 minutes in all. */
     static final Settings LONG = new Settings("long", 6, Duration.ofSeconds(240), Duration.ofSeconds(240), Duration.ofSeconds(5),
             Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMillis(100), 5, Duration.ofSeconds(4),
             Duration.ofMillis(200), Duration.ofMillis(100));

@@ -15,8 +15,8 @@ import java.util.stream.Collectors;
  * Verify --help
  * </pre>
  *
- * {@code --short} (the default) runs every scenario for 12 s of faults, about 3 minutes in all;
- * {@code --long} for 4 minutes each, about 30 minutes. {@code --window} sets the fault window per
+ * {@code --short} (the default) runs every scenario for 12 s of faults, about 4 minutes in all;
+ * {@code --long} for 4 minutes each, about 45 minutes. {@code --window} sets the fault window per
  * scenario ({@code 90s}, {@code 5m}). The same {@code --seed} replays the same fault plans and hold
  * times (the processes' timing still varies). The report goes to {@code DIR/verify-report.json}
  * and {@code DIR/verify-report.txt} (default {@code target}), the histories under

@@ -1,6 +1,5 @@
 package dev.fencelock.verify;
 
-import dev.fencelock.DistributedLock;
 import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockClient;
@@ -27,12 +26,15 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * One client process of the verification harness. It loops until told to stop (a {@code stop}
- * line on stdin, or stdin closed): acquire the lock {@value #LOCK_NAME}; claim the counter on each
- * resource with the lease's fencing token (the read); hold for a random short time; write the
- * value read plus one (the write); release. Every step is an {@link Event} in its history file.
+ * line on stdin, or stdin closed): acquire the lock {@value #LOCK_NAME} (plain, fair, or a side of
+ * the read-write lock: {@link LockUnderTest}); claim the counter on each resource with the lease's
+ * fencing token (the read); hold for a random short time; write the value read plus one (the
+ * write); release. A reader reads the counter instead, before and after its hold, and never
+ * writes. Every step is an {@link Event} in its history file.
  *
  * <p>It never calls {@code checkValid()} before writing: it plays the holder whose write is already
  * on its way when it is paused, so that fencing is the only defence left, and the checker shows
@@ -50,7 +52,7 @@ final class VerifyClient {
 
     private final ClientConfig config;
     private final HistoryWriter history;
-    private final DistributedLock lock;
+    private final LockUnderTest.Choice choice;
     private final List<FencedResource> resources;
     private final Random random;
     /** Completed when the harness says stop: the round in progress ends early, and no new one begins. */
@@ -60,7 +62,7 @@ final class VerifyClient {
             CompletableFuture<Void> stop) {
         this.config = config;
         this.history = history;
-        this.lock = locks.lock(LOCK_NAME);
+        this.choice = config.lock().open(locks, LOCK_NAME);
         this.resources = resources;
         this.random = new Random(config.seed());
         this.stop = stop;
@@ -115,10 +117,14 @@ final class VerifyClient {
         }
     }
 
-    /** One round: acquire, claim, hold, write, release. */
+    /**
+     * One round: acquire, claim, hold, write, release; or, for a reader of the read-write lock,
+     * acquire, read, hold, read again, release (the checker compares the two reads).
+     */
     private void round(long n) throws InterruptedException {
-        history.record(n, Type.INVOKE, Op.ACQUIRE, Event.NONE, Event.NONE, "");
-        CompletableFuture<Lease> acquisition = lock.acquireAsync(config.acquireWait(), LeaseOptions.renewing(config.lease()));
+        LockUnderTest.Round round = choice.next(random);
+        history.record(n, Type.INVOKE, Op.ACQUIRE, Event.NONE, Event.NONE, round.kind().isEmpty() ? "" : "kind=" + round.kind());
+        CompletableFuture<Lease> acquisition = round.lock().acquireAsync(config.acquireWait(), LeaseOptions.renewing(config.lease()));
         CompletableFuture.anyOf(acquisition, stop).exceptionally(error -> null).join();
         // Told to stop while waiting: abandon the wait (a grant that comes later is released by the
         // library). Cancelling an acquisition that has finished does nothing.
@@ -147,27 +153,59 @@ final class VerifyClient {
         CompletableFuture<Void> lostRecorded = lease.lost().thenAccept(lost ->
                 history.record(n, Type.SIGNAL, Op.LOST, token, Event.NONE, "reason=" + lost.reason())).toCompletableFuture();
 
-        String writer = config.process() + "/" + n;
-        Map<FencedResource, Long> claimed = new LinkedHashMap<>();
+        String holder = config.process() + "/" + n;
+        if (round.isShared()) {
+            touch(n, Op.READ, token, " at=start", resource -> resource.read(token, holder));
+            pauseUnlessStopped(Duration.ofMillis(holdMillis()));
+            touch(n, Op.READ, token, " at=end", resource -> resource.read(token, holder));
+        } else {
+            Map<FencedResource, Long> claimed = touch(n, Op.CLAIM, token, "", resource -> resource.claim(token, holder));
+            // The work done under the lock (cut short when told to stop). A SIGSTOP that lands here is
+            // the paused holder of Kleppmann's critique: it wakes up and writes, believing it still
+            // holds the lock.
+            pauseUnlessStopped(Duration.ofMillis(holdMillis()));
+            write(n, token, claimed, holder);
+        }
+
+        history.record(n, Type.INVOKE, Op.RELEASE, token, Event.NONE, "");
+        try {
+            ReleaseOutcome outcome = lease.release();
+            history.record(n, Type.OK, Op.RELEASE, token, Event.NONE, "outcome=" + outcome);
+            if (outcome == ReleaseOutcome.ALREADY_LOST) {
+                awaitRecorded(lostRecorded);
+            }
+        } catch (LockUnavailableException e) {
+            history.record(n, Type.INFO, Op.RELEASE, token, Event.NONE, "error=unavailable");
+        }
+    }
+
+    /**
+     * Claims or reads the counter on each resource with the lease's token, recording each step;
+     * returns the value that each resource that accepted it gave.
+     */
+    private Map<FencedResource, Long> touch(long n, Op op, long token, String phase,
+            Function<FencedResource, FencedResource.Claim> call) {
+        Map<FencedResource, Long> accepted = new LinkedHashMap<>();
         for (FencedResource resource : resources) {
-            String where = "resource=" + resource.name();
-            history.record(n, Type.INVOKE, Op.CLAIM, token, Event.NONE, where);
+            String where = "resource=" + resource.name() + phase;
+            history.record(n, Type.INVOKE, op, token, Event.NONE, where);
             try {
-                FencedResource.Claim claim = resource.claim(token, writer);
+                FencedResource.Claim claim = call.apply(resource);
                 if (claim.accepted()) {
-                    claimed.put(resource, claim.value());
-                    history.record(n, Type.OK, Op.CLAIM, token, claim.value(), where);
+                    accepted.put(resource, claim.value());
+                    history.record(n, Type.OK, op, token, claim.value(), where);
                 } else {
-                    history.record(n, Type.FAIL, Op.CLAIM, token, Event.NONE, where + " reason=stale stored=" + claim.storedFence());
+                    history.record(n, Type.FAIL, op, token, Event.NONE, where + " reason=stale stored=" + claim.storedFence());
                 }
             } catch (RuntimeException e) {
-                history.record(n, Type.INFO, Op.CLAIM, token, Event.NONE, where + " error=" + e.getClass().getSimpleName());
+                history.record(n, Type.INFO, op, token, Event.NONE, where + " error=" + e.getClass().getSimpleName());
             }
         }
-        // The work done under the lock (cut short when told to stop). A SIGSTOP that lands here is
-        // the paused holder of Kleppmann's critique: it wakes up and writes, believing it still
-        // holds the lock.
-        pauseUnlessStopped(Duration.ofMillis(holdMillis()));
+        return accepted;
+    }
+
+    /** Writes the value claimed plus one to each resource that accepted the claim. */
+    private void write(long n, long token, Map<FencedResource, Long> claimed, String writer) {
         for (Map.Entry<FencedResource, Long> entry : claimed.entrySet()) {
             FencedResource resource = entry.getKey();
             long value = entry.getValue() + 1;
@@ -180,17 +218,6 @@ final class VerifyClient {
             } catch (RuntimeException e) {
                 history.record(n, Type.INFO, Op.WRITE, token, value, where + " error=" + e.getClass().getSimpleName());
             }
-        }
-
-        history.record(n, Type.INVOKE, Op.RELEASE, token, Event.NONE, "");
-        try {
-            ReleaseOutcome outcome = lease.release();
-            history.record(n, Type.OK, Op.RELEASE, token, Event.NONE, "outcome=" + outcome);
-            if (outcome == ReleaseOutcome.ALREADY_LOST) {
-                awaitRecorded(lostRecorded);
-            }
-        } catch (LockUnavailableException e) {
-            history.record(n, Type.INFO, Op.RELEASE, token, Event.NONE, "error=unavailable");
         }
     }
 

@@ -1,6 +1,7 @@
 -- Writes the counter and appends the write to the log, if no newer token was seen since the
--- holder's claim (with fencing), or always (the control run).
--- KEYS[1]  the counter hash (value, fence, claimer)
+-- holder's claim (with fencing), or always (the control run). A newer reader's token counts as
+-- newer too (see claim.lua).
+-- KEYS[1]  the counter hash (value, fence, readfence, claimer)
 -- KEYS[2]  the log: a list of accepted writes, 'token value writer', in the order applied
 -- ARGV[1]  the writer's fencing token
 -- ARGV[2]  the new value (the value claimed, plus one)
@@ -8,7 +9,8 @@
 -- ARGV[4]  '1' to check the token, '0' for the control run
 -- Returns  {1, token} when written; {0, newest token seen} when rejected as stale.
 -- Atomic so that the check, the write and its log entry are one step.
-local fence = tonumber(redis.call('HGET', KEYS[1], 'fence')) or 0
+local fence = math.max(tonumber(redis.call('HGET', KEYS[1], 'fence')) or 0,
+  tonumber(redis.call('HGET', KEYS[1], 'readfence')) or 0)
 if ARGV[4] == '1' then
   if tonumber(ARGV[1]) < fence then
     return {0, fence}

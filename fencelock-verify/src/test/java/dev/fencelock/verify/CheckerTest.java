@@ -121,6 +121,26 @@ class CheckerTest {
     }
 
     @Test
+    void aGrantThatReachedAFrozenWaiterAfterAnotherHolderLetGoMayCarryTheSmallerToken() {
+        // c2 was granted at about 160, just after it was frozen; its lease ran out unseen, c1 held
+        // the lock from 200 to 300, and c2 saw its grant only when thawed at 400, and was told at once.
+        history.add(event(150, "nemesis", 0, Type.START, Op.FAULT, -1, -1, "kind=waiter-pause target=c2 ms=250"));
+        hold("c1", 1, 190, 200, 300, 5000, 1);
+        history.add(event(400, "nemesis", 0, Type.END, Op.FAULT, -1, -1, "kind=waiter-pause target=c2"));
+        history.add(event(120, "c2", 1, Type.INVOKE, Op.ACQUIRE, -1, -1, "kind=fair"));
+        history.add(event(401, "c2", 1, Type.OK, Op.ACQUIRE, 4000, -1, ""));
+        history.add(event(402, "c2", 1, Type.SIGNAL, Op.LOST, 4000, -1, "reason=EXPIRED"));
+        history.add(event(403, "c2", 1, Type.FAIL, Op.CLAIM, 4000, -1, "resource=redis reason=stale stored=5000"));
+        history.add(event(404, "c2", 1, Type.INVOKE, Op.RELEASE, 4000, -1, ""));
+        history.add(event(405, "c2", 1, Type.OK, Op.RELEASE, 4000, -1, "outcome=ALREADY_LOST"));
+
+        Checker.Findings findings = check(List.of(entry(5000, 1, "c1/1")), 1, 0, 500);
+
+        assertThat(findings.violations()).as("violations %s", findings.violations()).isEmpty();
+        assertThat(findings.lostSignalsMissed()).isZero();
+    }
+
+    @Test
     void aGrantAfterTheHolderWasToldItLostTheLeaseMustGetAGreaterToken() {
         // c1 works on (its write already on its way) after it was told at 250 that its lease is
         // gone; c2, waiting since before c1's grant, is granted at 300 with a smaller token.
@@ -278,6 +298,74 @@ class CheckerTest {
         assertThat(findings.restarts()).singleElement().satisfies(restart -> assertThat(restart)
                 .containsEntry("node", "n0").containsEntry("append_only", false).containsEntry("counter_after_restart", "nil")
                 .containsEntry("last_token_before", 1000L).containsEntry("first_token_after", 3001L));
+    }
+
+    @Test
+    void readersHoldingTheLockAtOnceShareItAndLoseNothing() {
+        read("c1", 1, 100, 110, 300, 1000, 0, 0);
+        read("c2", 1, 150, 200, 400, 2000, 0, 0);
+
+        Checker.Findings findings = check(List.of(), 0, 0, 500);
+
+        assertThat(findings.fencedViolations()).as("violations %s", findings.violations()).isZero();
+        assertThat(findings.unfencedOverlaps()).isZero();
+        assertThat(findings.unfencedOverlapMillis()).isZero();
+        assertThat(findings.leasesLost()).isZero();
+        assertThat(findings.reads()).isEqualTo(new Checker.ReadSharing(2, 1));
+    }
+
+    @Test
+    void aWriterGrantedWhileAReaderStillHeldTookTheReadersLease() {
+        read("c1", 1, 100, 110, 900, 1000, 0, 0);
+        hold("c2", 1, 150, 300, 400, 2000, 1);
+
+        Checker.Findings findings = check(List.of(entry(2000, 1, "c2/1")), 1, 0, 1000);
+
+        assertThat(findings.unfencedOverlaps()).isEqualTo(1);
+        assertThat(findings.unfencedOverlapMillis()).as("while c2 wrote").isEqualTo(100.0);
+        assertThat(findings.leasesLost()).isEqualTo(1);
+        assertThat(findings.lostSignalsMissed()).as("the reader was never told").isEqualTo(1);
+    }
+
+    @Test
+    void aReaderWhoseGrantReachedItAfterAnotherReaderLetGoMayHoldTheSmallerToken() {
+        // The server granted c1 and then c2 at once; c2 heard first, read and released before
+        // c1's reply arrived.
+        read("c1", 1, 100, 400, 500, 1000, 0, 0);
+        read("c2", 1, 110, 200, 300, 1001, 0, 0);
+
+        Checker.Findings findings = check(List.of(), 0, 0, 600);
+
+        assertThat(findings.violations()).doesNotContainKey("lock:token-not-increasing");
+    }
+
+    @Test
+    void aReaderGrantedAfterAWriterLetGoMustGetAGreaterToken() {
+        hold("c1", 1, 100, 150, 300, 5000, 1);
+        read("c2", 1, 110, 400, 500, 4000, 1, 1);
+
+        Checker.Findings findings = check(List.of(entry(5000, 1, "c1/1")), 1, 0, 600);
+
+        assertThat(findings.violations()).containsEntry("lock:token-not-increasing", 1);
+    }
+
+    @Test
+    void aReaderThatSawTheCounterChangeWhileItHeldTheReadLockIsABreach() {
+        read("c1", 1, 100, 110, 900, 1000, 0, 1);
+
+        Checker.Findings findings = check(List.of(), 0, 0, 1000);
+
+        assertThat(findings.violations()).containsEntry("redis:write-under-read-lock", 1);
+    }
+
+    /** One round of a reader: acquire, read {@code first} at the start and {@code last} at the end, release. */
+    private void read(String client, long lease, long invokedAt, long grantedAt, long releasedAt, long token, long first, long last) {
+        history.add(event(invokedAt, client, lease, Type.INVOKE, Op.ACQUIRE, -1, -1, "kind=read"));
+        history.add(event(grantedAt, client, lease, Type.OK, Op.ACQUIRE, token, -1, ""));
+        history.add(event(grantedAt + 1, client, lease, Type.OK, Op.READ, token, first, "resource=redis at=start"));
+        history.add(event(releasedAt - 1, client, lease, Type.OK, Op.READ, token, last, "resource=redis at=end"));
+        history.add(event(releasedAt, client, lease, Type.INVOKE, Op.RELEASE, token, -1, ""));
+        history.add(event(releasedAt + 1, client, lease, Type.OK, Op.RELEASE, token, -1, "outcome=RELEASED"));
     }
 
     /** One round of a client: acquire, claim, write {@code value} (accepted), release (RELEASED). */

@@ -10,11 +10,13 @@ import org.junit.jupiter.api.Test;
 class ClientConfigTest {
 
     @Test
-    void aConfigSurvivesTheCommandLineWithSentinelAndRedlockUris() {
-        for (List<String> uris : List.of(
+    void aConfigSurvivesTheCommandLineWithSentinelAndRedlockUrisAndEveryLock() {
+        List<List<String>> uriLists = List.of(
                 List.of("redis-sentinel://127.0.0.1:1,127.0.0.1:2,127.0.0.1:3#main"),
-                List.of("redis://127.0.0.1:1", "redis://10.231.7.2:6390", "redis://127.0.0.1:3"))) {
-            ClientConfig config = new ClientConfig(3, uris, "redis://127.0.0.1:9", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres",
+                List.of("redis://127.0.0.1:1", "redis://10.231.7.2:6390", "redis://127.0.0.1:3"));
+        for (LockUnderTest lock : LockUnderTest.values()) {
+            List<String> uris = uriLists.get(lock.ordinal() % uriLists.size());
+            ClientConfig config = new ClientConfig(3, lock, uris, "redis://127.0.0.1:9", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres",
                     "fencelock_verify_1a", true, Path.of("target/h.log"), -17, Duration.ofSeconds(1), Duration.ofMillis(10),
                     Duration.ofMillis(100), 10, Duration.ofMillis(1500), Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofMillis(100));
 

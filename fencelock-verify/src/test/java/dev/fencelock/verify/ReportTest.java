@@ -1,6 +1,7 @@
 package dev.fencelock.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.InstanceOfAssertFactories.MAP;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,11 +42,28 @@ class ReportTest {
                 .doesNotContain("as expected");
     }
 
+    @Test
+    void aFairGrantOutOfArrivalOrderFailsTheScenarioAndItsFiguresAreInTheJson() {
+        FairOrder.Findings fair = new FairOrder.Findings(true, 90, 80, 1, 2, 3, 4, 0, 5, Map.of("p50", 1.5), List.of("c2/1 overtook c1/1"));
+        ScenarioResult result = result(Scenario.FAIR_PAUSES_RESTARTS, 0, fair);
+
+        assertThat(result.failures()).singleElement().asString().startsWith("1 fair lock grants overtook a waiter");
+        assertThat(result.toJson()).extractingByKey("fair_order").asInstanceOf(MAP)
+                .containsEntry("out_of_order_grants", 1).containsEntry("skipped_waiters", 2)
+                .containsEntry("grants_past_skipped_waiters", 3).containsEntry("queue_resets", 4)
+                .containsEntry("grants_out_of_call_order", 5).containsKey("call_to_queue_millis");
+    }
+
     /** A scenario whose checker found {@code lostUpdates} lost updates on the Redis counter. */
     private ScenarioResult result(Scenario scenario, int lostUpdates) {
+        return result(scenario, lostUpdates, FairOrder.Findings.NONE);
+    }
+
+    private ScenarioResult result(Scenario scenario, int lostUpdates, FairOrder.Findings fair) {
         Checker.Findings findings = new Checker.Findings(100, 90, Map.of(), Map.of("redis:lost-update", lostUpdates),
                 List.of(new Checker.Violation("redis:lost-update", "c2/7 wrote 12 right after c1/5 wrote 12", List.of("c1/5", "c2/7"))),
-                0, Map.of("redis", 90), 3, 40.0, 3, 3, 0, 0, 0.99, Map.of("p99", 12.0), List.of());
+                0, Map.of("redis", 90), 3, 40.0, 3, 3, 0, 0, 0.99, Map.of("p99", 12.0), List.of(), new Checker.ReadSharing(0, 0),
+                fair);
         return new ScenarioResult(scenario, 1, "short", "one node", 6, 10, Map.of(), Map.of("redis", "checked"),
                 Map.of("client-pause", 4), Map.of(), List.of(), findings, List.of(EXCERPT, "    c1/5 ACQUIRED token 5"),
                 out.resolve("verify").resolve(scenario.id()).toString());

@@ -15,10 +15,12 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The short mode of the verification harness, as {@code ./mvnw verify} and CI run it: every
- * scenario with real Redis nodes, six client processes and its faults, in about two and a half
- * minutes. The build fails on any breach of fenced safety or lost lease that was never signalled,
- * and when the control run — a resource without fencing — does not show the lost updates that
- * prove the checker can see them. The seed is printed; {@code -Dverify.seed=N} replays its plans.
+ * scenario with real Redis nodes, six client processes and its faults, in about four minutes.
+ * The build fails on any breach of fenced safety or lost lease that was never signalled, on a fair
+ * lock grant out of arrival order, when the fair queue could not be watched or readers never
+ * shared the read-write lock, and when the control run — a resource without fencing — does not
+ * show the lost updates that prove the checker can see them. The seed is printed;
+ * {@code -Dverify.seed=N} replays its plans.
  */
 class VerifyShortIT {
 
@@ -39,6 +41,16 @@ class VerifyShortIT {
             softly.assertThat(result.failures()).as("%s: %s", where, result.excerpts()).isEmpty();
             softly.assertThat(result.faults().isEmpty() && result.skippedFaults().isEmpty())
                     .as("%s injected its faults or said why it could not", where).isFalse();
+            if (result.scenario().lock() == LockUnderTest.FAIR) {
+                softly.assertThat(result.findings().fairOrder().queuedGrants())
+                        .as("%s: grants to queued waiters seen on the server, so that their order was checked", where).isPositive();
+            }
+            if (result.scenario().lock() == LockUnderTest.READ_WRITE) {
+                softly.assertThat(result.findings().reads().whileAnotherRead())
+                        .as("%s: readers held the lock together", where).isPositive();
+                softly.assertThat(result.findings().acceptedWrites().get(RedisCounter.NAME))
+                        .as("%s: writers wrote", where).isPositive();
+            }
         }
         softly.assertAll();
 
@@ -51,6 +63,10 @@ class VerifyShortIT {
                     && scenario.has("fenced_violations") && scenario.has("unfenced_overlaps")
                     && scenario.has("lost_signals_missed") && scenario.has("availability"))
                     .as("the fields the issue names, in %s", scenario.get("scenario")).isTrue();
+            if (scenario.get("lock").asText().equals(LockUnderTest.FAIR.id())) {
+                assertThat(scenario.path("fair_order").has("out_of_order_grants") && scenario.path("fair_order").has("skipped_waiters"))
+                        .as("the fair order's figures, in %s", scenario.get("scenario")).isTrue();
+            }
         }
     }
 }
