@@ -69,7 +69,7 @@ final class RedisNode implements AutoCloseable {
         uri.setTimeout(connectTimeout);
         RedisClient client = RedisClient.create(resources, uri);
         client.setOptions(withTimeouts(ClientOptions.builder(), commandTimeout, connectTimeout).build());
-        return open(client, RedisEndpoint.describe(uri), commandTimeout, () -> {
+        return open(client, RedisEndpoint.describe(uri), commandTimeout, connectTimeout, () -> {
             StatefulRedisConnection<String, String> connection = client.connect();
             return new Connections(connection, connection.async(), client.connectPubSub());
         });
@@ -89,7 +89,7 @@ final class RedisNode implements AutoCloseable {
                 .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers().build())
                 .build());
         String server = seeds.stream().map(RedisEndpoint::describe).collect(Collectors.joining(", ", "cluster(", ")"));
-        return open(client, server, commandTimeout, () -> {
+        return open(client, server, commandTimeout, connectTimeout, () -> {
             StatefulRedisClusterConnection<String, String> connection = client.connect();
             return new Connections(connection, connection.async(), client.connectPubSub());
         });
@@ -111,7 +111,8 @@ final class RedisNode implements AutoCloseable {
             StatefulRedisPubSubConnection<String, String> pubSub) {}
 
     private static RedisNode open(AbstractRedisClient client, String server, Duration commandTimeout,
-            Supplier<Connections> connect) {
+            Duration connectTimeout, Supplier<Connections> connect) {
+        long deadline = System.nanoTime() + connectTimeout.toNanos();
         RedisNode node;
         try {
             Connections connections = connect.get();
@@ -123,11 +124,11 @@ final class RedisNode implements AutoCloseable {
             throw new LockUnavailableException("cannot connect to Redis at " + server + ": " + describe(e), e);
         }
         try {
-            RedisVersion.requireSupported(node.await(node.unavailableOnFailure(node.commands.info("server"))), server);
+            RedisVersion.requireSupported(node.awaitOnConnect(() -> node.commands.info("server"), deadline), server);
             // Loaded now, so that the first use of a script is one EVALSHA, not EVALSHA, NOSCRIPT,
             // EVAL: a cleanup sent after a slow first try could otherwise overtake the try's EVAL.
             for (LuaScript script : LuaScript.ALL) {
-                node.await(node.unavailableOnFailure(node.commands.scriptLoad(script.source())));
+                node.awaitOnConnect(() -> node.commands.scriptLoad(script.source()), deadline);
             }
             return node;
         } catch (RuntimeException e) {
@@ -194,6 +195,23 @@ final class RedisNode implements AutoCloseable {
                 ? "did not answer within " + commandTimeout
                 : "failed: " + describe(cause);
         return new LockUnavailableException("Redis at " + server + " " + what, cause);
+    }
+
+    /**
+     * Runs a command of the connection's handshake, again after a timeout while the connect timeout
+     * lasts: a cold client or a busy machine may miss a short command timeout once, and the connect
+     * timeout is what the caller gave the connection to come up.
+     */
+    private <T> T awaitOnConnect(Supplier<CompletionStage<T>> command, long deadline) {
+        while (true) {
+            try {
+                return await(unavailableOnFailure(command.get()));
+            } catch (LockUnavailableException e) {
+                if (!(e.getCause() instanceof RedisCommandTimeoutException) || System.nanoTime() - deadline >= 0) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Waits for a command's outcome, at most twice the command timeout. */

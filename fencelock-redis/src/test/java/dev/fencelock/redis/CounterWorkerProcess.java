@@ -5,19 +5,24 @@ import dev.fencelock.LockClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
  * A child-JVM worker for the mutual-exclusion test: increments a Redis counter by read, pause,
  * write — a deliberately non-atomic update — under the lock, or without it when told to.
- * Prints {@code DONE} when finished.
+ * Prints {@code READY} once connected and starts when a line arrives on stdin, so that the workers
+ * of a test run at the same time however slowly their JVMs start; prints {@code DONE} when finished.
  *
  * <p>Arguments: redis URI, lock name, counter key, increments, {@code locked} or {@code unlocked}.
  */
 public final class CounterWorkerProcess {
     private CounterWorkerProcess() {}
 
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) throws InterruptedException, IOException {
         String uri = args[0];
         int increments = Integer.parseInt(args[3]);
         boolean locked = args[4].equals("locked");
@@ -26,6 +31,8 @@ public final class CounterWorkerProcess {
                 StatefulRedisConnection<String, String> connection = redis.connect()) {
             RedisCommands<String, String> commands = connection.sync();
             DistributedLock lock = locks.lock(args[1]);
+            System.out.println("READY");
+            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
             for (int i = 0; i < increments; i++) {
                 if (locked) {
                     lock.lock();

@@ -59,6 +59,14 @@ class DistributedLockIT {
                 children.add(ChildJvm.start(CounterWorkerProcess.class,
                         redis.uri(), "counter", key, Integer.toString(increments), mode));
             }
+            // All connected before any starts: otherwise the unlocked workers of a slow machine may
+            // run one after another and lose nothing.
+            for (ChildJvm child : children) {
+                child.awaitLine("READY", Duration.ofSeconds(60));
+            }
+            for (ChildJvm child : children) {
+                child.send("GO");
+            }
             for (ChildJvm child : children) {
                 child.awaitLine("DONE", Duration.ofSeconds(90));
                 assertThat(child.awaitExit(Duration.ofSeconds(10))).isZero();
