@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fencelock.DistributedLock;
+import dev.fencelock.DistributedReadWriteLock;
 import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockClient;
@@ -91,6 +92,23 @@ class RedlockIT {
         assertThatThrownBy(() -> redlock().fairLock("fair"))
                 .isInstanceOf(UnsupportedOperationException.class)
                 .hasMessageContaining("fair lock is not supported on Redis at");
+    }
+
+    @Test
+    void readersShareTheLockOnEveryMasterAndAWriterWaitsForThem() {
+        DistributedReadWriteLock first = redlock().readWriteLock("shared");
+        DistributedReadWriteLock second = redlock().readWriteLock("shared");
+        nodes.get(4).kill();
+        try (Lease a = first.readLock().acquire(Duration.ZERO); Lease b = second.readLock().acquire(Duration.ZERO)) {
+            assertThat(nodes.stream().filter(RedisServer::isRunning)
+                    .filter(node -> (Long) node.call("ZCARD", "fencelock:{shared}:readers") == 2).count())
+                    .as("masters holding both readers").isEqualTo(4);
+            assertThat(b.fencingToken()).isGreaterThan(a.fencingToken());
+            assertThat(second.writeLock().tryAcquire()).as("a writer beside the readers").isEmpty();
+        }
+        try (Lease writer = second.writeLock().acquire(Duration.ofSeconds(5))) {
+            assertThat(first.readLock().tryAcquire()).as("a reader beside the writer").isEmpty();
+        }
     }
 
     @Test
