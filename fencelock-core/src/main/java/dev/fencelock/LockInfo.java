@@ -13,11 +13,14 @@ import java.util.OptionalLong;
  * @param remaining how long the holder's lease still lasts in the store; empty when the lock is free,
  *     or held by a foreign client without expiry
  * @param lastFencingToken the token of the latest acquisition, if its counter has not expired
+ * @param readers how many readers of a {@link DistributedReadWriteLock} hold the lock (their leases
+ *     run); 0 for the other kinds
  */
-public record LockInfo(String name, Optional<String> holder, Optional<Duration> remaining, OptionalLong lastFencingToken) {
+public record LockInfo(String name, Optional<String> holder, Optional<Duration> remaining, OptionalLong lastFencingToken,
+        int readers) {
 
-    /** Whether someone holds the lock. */
+    /** Whether someone holds the lock: an exclusive holder, or readers. */
     public boolean isHeld() {
-        return holder.isPresent();
+        return holder.isPresent() || readers > 0;
     }
 }

@@ -13,6 +13,7 @@ final class Json {
                 + ",\"held\":" + info.isHeld()
                 + ",\"holder\":" + info.holder().map(Json::string).orElse("null")
                 + ",\"remaining_ms\":" + info.remaining().map(r -> Long.toString(r.toMillis())).orElse("null")
+                + ",\"readers\":" + info.readers()
                 + ",\"last_fencing_token\":" + (info.lastFencingToken().isPresent()
                         ? Long.toString(info.lastFencingToken().getAsLong()) : "null")
                 + "}";

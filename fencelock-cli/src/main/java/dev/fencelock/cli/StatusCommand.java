@@ -39,9 +39,14 @@ final class StatusCommand implements Callable<Integer> {
         if (!info.isHeld()) {
             return info.name() + ": free, " + token;
         }
+        String readers = info.readers() == 1 ? "1 reader" : info.readers() + " readers";
+        if (info.holder().isEmpty()) {
+            return info.name() + ": held by " + readers + ", " + token;
+        }
         String remaining = info.remaining()
                 .map(r -> String.format("%.1f s of lease left", r.toMillis() / 1000.0))
                 .orElse("no expiry (a foreign client's lock)");
-        return info.name() + ": held by " + info.holder().orElseThrow() + ", " + remaining + ", " + token;
+        return info.name() + ": held by " + info.holder().orElseThrow() + ", " + remaining
+                + (info.readers() > 0 ? ", and by " + readers : "") + ", " + token;
     }
 }

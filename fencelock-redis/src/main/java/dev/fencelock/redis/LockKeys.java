@@ -24,6 +24,8 @@ import dev.fencelock.spi.Checks;
  */
 record LockKeys(String name, String lock, String fence, String channel, String waiters, String waiterDeadlines,
         String lastRelease, String readers, String fairQueue, String fairDeadlines) {
+    /** What {@link #readers} adds to {@link #lock}. */
+    static final String READERS_SUFFIX = ":readers";
 
     /** The keys of a name given by an operator: checked first, as the engine checks a lock's name. */
     static LockKeys of(String namespace, String name) {
@@ -40,7 +42,7 @@ record LockKeys(String name, String lock, String fence, String channel, String w
     static LockKeys ofCheckedName(String namespace, String name) {
         String lock = namespace + "{" + name + "}";
         return new LockKeys(name, lock, lock + ":fence", lock + ":released", lock + ":waiters",
-                lock + ":waiter-deadlines", lock + ":last-release", lock + ":readers", lock + ":fair-queue",
+                lock + ":waiter-deadlines", lock + ":last-release", lock + READERS_SUFFIX, lock + ":fair-queue",
                 lock + ":fair-deadlines");
     }
 

@@ -7,8 +7,10 @@ import dev.fencelock.spi.OwnerTokens;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
+import io.lettuce.core.ScriptOutputType;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +41,7 @@ final class RedisLockAdmin implements LockAdmin {
     }
 
     /** One server's view of a lock. */
-    private record NodeView(String owner, long pttl, String fence) {}
+    private record NodeView(String owner, long pttl, String fence, long readers) {}
 
     @Override
     public LockInfo inspect(String name) {
@@ -52,8 +54,10 @@ final class RedisLockAdmin implements LockAdmin {
             CompletableFuture<String> owner = node.unavailableOnFailure(node.commands().get(keys.lock()));
             CompletableFuture<Long> pttl = node.unavailableOnFailure(node.commands().pttl(keys.lock()));
             CompletableFuture<String> fence = node.unavailableOnFailure(node.commands().get(keys.fence()));
-            return CompletableFuture.allOf(owner, pttl, fence)
-                    .thenApply(done -> new NodeView(owner.join(), pttl.join(), fence.join()));
+            CompletableFuture<Long> readers =
+                    node.run(LuaScript.COUNT_READERS, ScriptOutputType.INTEGER, new String[] {keys.readers()});
+            return CompletableFuture.allOf(owner, pttl, fence, readers)
+                    .thenApply(done -> new NodeView(owner.join(), pttl.join(), fence.join(), readers.join()));
         }));
     }
 
@@ -74,9 +78,12 @@ final class RedisLockAdmin implements LockAdmin {
                 .map(view -> Duration.ofMillis(view.pttl())).min(Duration::compareTo));
         OptionalLong token = views.stream().map(NodeView::fence).filter(Objects::nonNull)
                 .mapToLong(Long::parseLong).max();
+        // The readers a majority holds: the quorum-th largest count.
+        long readers = views.stream().map(NodeView::readers).sorted(Comparator.reverseOrder())
+                .skip(servers.quorum() - 1).findFirst().orElse(0L);
         return new LockInfo(keys.name(),
                 holder.map(RedisLockAdmin::shortHolder),
-                remaining, token);
+                remaining, token, (int) readers);
     }
 
     /** The first characters that tell holders apart: for a Fencelock token, its random ones after the prefix. */
@@ -91,15 +98,19 @@ final class RedisLockAdmin implements LockAdmin {
         if (limit < 1 || limit > MAX_LIST) {
             throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIST + ", was " + limit);
         }
-        ScanArgs match = ScanArgs.Builder.matches(escapeGlob(namespace) + "{" + pattern + "}").limit(1000);
         Set<String> names = new LinkedHashSet<>();
-        for (RedisNode node : servers.nodes()) {
-            ScanCursor cursor = ScanCursor.INITIAL;
-            do {
-                KeyScanCursor<String> page = node.await(node.unavailableOnFailure(node.commands().scan(cursor, match)));
-                page.getKeys().forEach(key -> names.add(key.substring(namespace.length() + 1, key.length() - 1)));
-                cursor = page;
-            } while (!cursor.isFinished());
+        // The lock keys, and the readers' keys of names that only readers hold.
+        for (String suffix : List.of("", LockKeys.READERS_SUFFIX)) {
+            ScanArgs match = ScanArgs.Builder.matches(escapeGlob(namespace) + "{" + pattern + "}" + suffix).limit(1000);
+            for (RedisNode node : servers.nodes()) {
+                ScanCursor cursor = ScanCursor.INITIAL;
+                do {
+                    KeyScanCursor<String> page = node.await(node.unavailableOnFailure(node.commands().scan(cursor, match)));
+                    page.getKeys().forEach(key -> names.add(
+                            key.substring(namespace.length() + 1, key.length() - suffix.length() - 1)));
+                    cursor = page;
+                } while (!cursor.isFinished());
+            }
         }
         List<LockInfo> held = new ArrayList<>();
         for (String name : names) {
@@ -125,6 +136,12 @@ final class RedisLockAdmin implements LockAdmin {
         for (LockServers.Reply<NodeView> reply : replies) {
             if (reply.isOk() && reply.value().owner() != null) {
                 deletions.add(store.runRelease(reply.node(), keys, reply.value().owner(), true, "", false));
+            }
+            if (reply.isOk() && reply.value().readers() > 0) {
+                // Every reader at once: their leases are lost at the next renewal; waiters are woken.
+                RedisNode node = reply.node();
+                deletions.add(node.unavailableOnFailure(node.commands().del(keys.readers())
+                        .thenCompose(deleted -> node.commands().publish(keys.channel(), "").thenApply(sent -> deleted))));
             }
         }
         long deleted = 0;

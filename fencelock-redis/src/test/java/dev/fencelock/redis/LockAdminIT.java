@@ -3,6 +3,7 @@ package dev.fencelock.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fencelock.DistributedReadWriteLock;
 import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockAdmin;
@@ -60,6 +61,32 @@ class LockAdminIT {
         assertThat(client.admin().list("*", 100)).as("free locks are not listed").isEmpty();
         assertThatThrownBy(() -> client.admin().list("*", 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("limit must be between 1 and 100000, was 0");
+    }
+
+    @Test
+    void readersAreSeenListedAndForceReleasedLikeAnyHolder(RedisServer redis) throws Exception {
+        LockClient client = clients.connect(redis);
+        DistributedReadWriteLock lock = client.readWriteLock("shared");
+        Lease first = lock.readLock().acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(1)));
+        Lease second = lock.readLock().acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(1)));
+        LockAdmin admin = clients.connect(redis).admin();
+
+        LockInfo info = admin.inspect("shared");
+        assertThat(info.isHeld()).isTrue();
+        assertThat(info.holder()).as("no exclusive holder").isEmpty();
+        assertThat(info.readers()).isEqualTo(2);
+        assertThat(info.lastFencingToken()).hasValue(second.fencingToken());
+        assertThat(admin.list("shar*", 10)).extracting(LockInfo::name).containsExactly("shared");
+
+        assertThat(admin.forceRelease("shared")).hasValueSatisfying(removed -> assertThat(removed.readers()).isEqualTo(2));
+        assertThat(redis.call("EXISTS", "fencelock:{shared}:readers")).isEqualTo(0L);
+        assertThat(first.lost().toCompletableFuture().get(10, TimeUnit.SECONDS).reason())
+                .isEqualTo(LockLostException.Reason.KEY_GONE);
+        assertThat(second.lost().toCompletableFuture().get(10, TimeUnit.SECONDS).reason())
+                .isEqualTo(LockLostException.Reason.KEY_GONE);
+        first.close();
+        second.close();
+        assertThat(admin.inspect("shared").isHeld()).isFalse();
     }
 
     @Test
