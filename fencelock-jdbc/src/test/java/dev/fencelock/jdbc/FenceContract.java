@@ -335,7 +335,14 @@ abstract class FenceContract {
             afterCheck.run();
             return null;
         });
-        Poll.until("the check of token " + token + " waits for the fence row", WAIT, () -> isWaitingForALock(session));
+        Poll.until("the check of token " + token + " waits for the fence row", WAIT,
+                () -> check.isDone() || isWaitingForALock(session));
+        if (check.isDone()) {
+            // It did not wait: say why, rather than time out.
+            check.get();
+            throw new AssertionError("the check of token " + token + " did not wait for the fence row that another"
+                    + " transaction holds");
+        }
         return check;
     }
 
