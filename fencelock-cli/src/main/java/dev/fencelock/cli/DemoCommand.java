@@ -8,6 +8,7 @@ import dev.fencelock.testkit.RedisServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.Writer;
@@ -40,6 +41,9 @@ import picocli.CommandLine.Spec;
                         + "FENCELOCK_PG_URL, else the one on 127.0.0.1:5432 (database test), else an embedded one."})
 final class DemoCommand implements Callable<Integer> {
     static final String COUNTER = "fencelock-demo:counter";
+    /** How many workers of the round have connected. */
+    static final String READY = "fencelock-demo:ready";
+    private static final Duration WORKER_START = Duration.ofMinutes(2);
     static final String FENCED_REPORT = "fencelock-demo:report";
     static final String LOCK = "demo-counter";
 
@@ -97,10 +101,24 @@ final class DemoCommand implements Callable<Integer> {
         out.println();
         out.printf("%d worker processes each increment %s %d times (GET, pause 1 ms, SET) %s:%n",
                 workers, COUNTER, increments, mode.equals("locked") ? "under the lock '" + LOCK + "'" : "WITHOUT the lock");
-        DemoWorker.writeCounter(uri, 0);
+        DemoWorker.resetCounter(uri);
         List<Process> processes = new ArrayList<>();
         for (int i = 0; i < workers; i++) {
             processes.add(DemoWorker.start(mode, uri, Integer.toString(increments)));
+        }
+        // All connected before any starts: else the workers of a slow machine would run one after
+        // another, and the round without the lock would lose nothing.
+        long deadline = System.nanoTime() + WORKER_START.toNanos();
+        while (DemoWorker.workersReady(uri) < workers) {
+            if (System.nanoTime() - deadline > 0 || processes.stream().anyMatch(process -> !process.isAlive())) {
+                throw new IllegalStateException("the workers did not all connect within " + WORKER_START + "; see their output above");
+            }
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+        for (Process process : processes) {
+            try (OutputStream start = process.getOutputStream()) {
+                start.write('\n');
+            }
         }
         for (Process process : processes) {
             if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0) {

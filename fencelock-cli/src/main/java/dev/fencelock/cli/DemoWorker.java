@@ -15,11 +15,13 @@ import io.lettuce.core.api.sync.RedisCommands;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +30,8 @@ import java.util.function.Function;
 
 /**
  * The demo's worker processes, started by {@link DemoCommand} with the same class path:
- * {@code locked URI N} and {@code unlocked URI N} increment the counter N times;
+ * {@code locked URI N} and {@code unlocked URI N} count themselves in {@link DemoCommand#READY} once
+ * connected, then increment the counter N times when a line arrives on stdin;
  * {@code paused-holder URI LEASE_MS} holds the lock until told to write on stdin, then writes to
  * Redis and, when {@link DemoDatabase#URL_VARIABLE} is set, to the database.
  */
@@ -68,6 +71,10 @@ final class DemoWorker {
         try (LockClient locks = RedisLocks.connect(uri)) {
             DistributedLock lock = locks.lock(DemoCommand.LOCK);
             withRedis(uri, redis -> {
+                // Connected: say so, and start when the demo says all workers are, so that they
+                // overlap however slowly their JVMs start.
+                redis.incr(DemoCommand.READY);
+                awaitStart();
                 for (int i = 0; i < increments; i++) {
                     if (locked) {
                         lock.lock();
@@ -84,6 +91,15 @@ final class DemoWorker {
                 }
                 return null;
             });
+        }
+    }
+
+    /** Waits for the demo's line on stdin. */
+    private static void awaitStart() {
+        try {
+            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+        } catch (IOException e) {
+            throw new UncheckedIOException("the demo's start signal could not be read", e);
         }
     }
 
@@ -133,8 +149,17 @@ final class DemoWorker {
         return withRedis(uri, redis -> Long.parseLong(redis.get(DemoCommand.COUNTER)));
     }
 
-    static void writeCounter(String uri, long value) {
-        withRedis(uri, redis -> redis.set(DemoCommand.COUNTER, Long.toString(value)));
+    /** Sets the counter to zero and forgets the workers of a round before. */
+    static void resetCounter(String uri) {
+        withRedis(uri, redis -> {
+            redis.del(DemoCommand.READY);
+            return redis.set(DemoCommand.COUNTER, "0");
+        });
+    }
+
+    /** How many workers of this round have connected. */
+    static long workersReady(String uri) {
+        return withRedis(uri, redis -> Long.parseLong(Objects.requireNonNullElse(redis.get(DemoCommand.READY), "0")));
     }
 
     private static <T> T withRedis(String uri, Function<RedisCommands<String, String>, T> work) {
