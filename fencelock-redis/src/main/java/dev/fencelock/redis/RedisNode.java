@@ -43,6 +43,8 @@ final class RedisNode implements AutoCloseable {
     private final StatefulRedisPubSubConnection<String, String> pubSub;
     private final String server;
     private final Duration commandTimeout;
+    /** Set at connect, before the node is used: release channels are sharded on a Cluster of Redis 7.0+. */
+    private boolean shardedPubSub;
 
     private RedisNode(AbstractRedisClient client, StatefulConnection<String, String> connection,
             RedisClusterAsyncCommands<String, String> commands,
@@ -69,7 +71,7 @@ final class RedisNode implements AutoCloseable {
         uri.setTimeout(connectTimeout);
         RedisClient client = RedisClient.create(resources, uri);
         client.setOptions(withTimeouts(ClientOptions.builder(), commandTimeout, connectTimeout).build());
-        return open(client, RedisEndpoint.describe(uri), commandTimeout, () -> {
+        return open(client, false, RedisEndpoint.describe(uri), commandTimeout, () -> {
             StatefulRedisConnection<String, String> connection = client.connect();
             return new Connections(connection, connection.async(), client.connectPubSub());
         });
@@ -89,7 +91,7 @@ final class RedisNode implements AutoCloseable {
                 .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers().build())
                 .build());
         String server = seeds.stream().map(RedisEndpoint::describe).collect(Collectors.joining(", ", "cluster(", ")"));
-        return open(client, server, commandTimeout, () -> {
+        return open(client, true, server, commandTimeout, () -> {
             StatefulRedisClusterConnection<String, String> connection = client.connect();
             return new Connections(connection, connection.async(), client.connectPubSub());
         });
@@ -110,7 +112,7 @@ final class RedisNode implements AutoCloseable {
             RedisClusterAsyncCommands<String, String> commands,
             StatefulRedisPubSubConnection<String, String> pubSub) {}
 
-    private static RedisNode open(AbstractRedisClient client, String server, Duration commandTimeout,
+    private static RedisNode open(AbstractRedisClient client, boolean cluster, String server, Duration commandTimeout,
             Supplier<Connections> connect) {
         RedisNode node;
         try {
@@ -123,7 +125,11 @@ final class RedisNode implements AutoCloseable {
             throw new LockUnavailableException("cannot connect to Redis at " + server + ": " + describe(e), e);
         }
         try {
-            RedisVersion.requireSupported(node.await(node.unavailableOnFailure(node.commands.info("server"))), server);
+            String info = node.await(node.unavailableOnFailure(node.commands.info("server")));
+            RedisVersion.requireSupported(info, server);
+            // A classic PUBLISH on a Cluster crosses the whole cluster bus; a sharded one stays in
+            // the shard of the channel's slot. One node's version stands for all: a cluster runs one.
+            node.shardedPubSub = cluster && RedisVersion.hasShardedPubSub(info);
             // Loaded now, so that the first use of a script is one EVALSHA, not EVALSHA, NOSCRIPT,
             // EVAL: a cleanup sent after a slow first try could otherwise overtake the try's EVAL.
             for (LuaScript script : LuaScript.ALL) {
@@ -146,6 +152,27 @@ final class RedisNode implements AutoCloseable {
 
     StatefulRedisPubSubConnection<String, String> pubSub() {
         return pubSub;
+    }
+
+    /**
+     * Whether release channels use sharded pub/sub (SPUBLISH, SSUBSCRIBE): on a Cluster of Redis
+     * 7.0 or later. The scripts that announce a release are told so in their arguments.
+     */
+    boolean shardedPubSub() {
+        return shardedPubSub;
+    }
+
+    /**
+     * Subscribes to a release channel: with SSUBSCRIBE on the master of the channel's slot when
+     * {@link #shardedPubSub()} (Lettuce routes it by slot, as a key), else with SUBSCRIBE.
+     */
+    CompletableFuture<Void> subscribe(String channel) {
+        return unavailableOnFailure(shardedPubSub ? pubSub.async().ssubscribe(channel) : pubSub.async().subscribe(channel));
+    }
+
+    /** Unsubscribes from a release channel as {@link #subscribe} subscribed to it. */
+    CompletableFuture<Void> unsubscribe(String channel) {
+        return unavailableOnFailure(shardedPubSub ? pubSub.async().sunsubscribe(channel) : pubSub.async().unsubscribe(channel));
     }
 
     /**

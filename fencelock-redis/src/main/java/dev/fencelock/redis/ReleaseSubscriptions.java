@@ -23,6 +23,10 @@ import java.util.concurrent.TimeUnit;
  * head of the queue, woken at once, and the one behind it, woken after the designation timeout
  * (the head's claim window) in case the head is gone; the other fair waiters sleep on.
  *
+ * <p>On a Cluster of Redis 7.0 or later the channels are sharded (SSUBSCRIBE on the master of the
+ * channel's slot, which is the lock's), so that a release crosses one shard rather than the whole
+ * cluster bus; elsewhere they are classic.
+ *
  * <p>Messages can be missed (a reconnect), so a waiter never relies on them alone: it also retries
  * when the holder's remaining lease runs out. A foreign client publishes nothing: while one holds,
  * the waiter polls (acquire.lua tells the two apart).
@@ -58,7 +62,7 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
                 channel.fairWaiters.put(fairOwner, new CompletableFuture<>());
             }
             if (channel.subscribed == null || channel.subscribed.isCompletedExceptionally()) {
-                channel.subscribed = node.unavailableOnFailure(node.pubSub().async().subscribe(name));
+                channel.subscribed = node.subscribe(name);
             }
         }
         Subscription subscription = new Subscription(channel, fairOwner);
@@ -108,6 +112,48 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
         } else {
             afterDesignationTimeout.execute(() -> wake(channel, release));
         }
+    }
+
+    /** A sharded release: the same message, delivered by the master of the channel's slot. */
+    @Override
+    public void smessage(String name, String message) {
+        message(name, message);
+    }
+
+    /**
+     * The server dropped a sharded subscription that we did not end: the channel's slot moved to
+     * another master (a migration or a failover), which Redis answers with SUNSUBSCRIBE and
+     * Lettuce does not follow (its issue #3213). Subscribes again, where the slot now lives, and
+     * wakes the channel's waiters as an unnamed release would, since a release may have been
+     * announced where nobody listened any more.
+     */
+    @Override
+    public void sunsubscribed(String name, long count) {
+        synchronized (this) {
+            Channel channel = channels.get(name);
+            // A subscription still on its way was sent after the drop, and stands.
+            if (channel == null || channel.references == 0 || !channel.subscribed.isDone()) {
+                return;
+            }
+            resubscribe(channel);
+        }
+        message(name, "");
+    }
+
+    /** Subscribes a channel again, and retries every designation timeout while a waiter watches it. */
+    private synchronized void resubscribe(Channel channel) {
+        channel.subscribed = node.subscribe(channel.name);
+        channel.subscribed.whenComplete((ok, error) -> {
+            if (error != null) {
+                afterDesignationTimeout.execute(() -> {
+                    synchronized (this) {
+                        if (channel.references > 0 && channels.get(channel.name) == channel) {
+                            resubscribe(channel);
+                        }
+                    }
+                });
+            }
+        });
     }
 
     /** Wakes the fair acquisition of {@code owner} if it waits on the channel. */
@@ -164,7 +210,7 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
                 channels.remove(channel.name);
             }
             // Ordered after any earlier SUBSCRIBE on the same connection; a later one re-subscribes.
-            node.pubSub().async().unsubscribe(channel.name);
+            node.unsubscribe(channel.name);
         });
     }
 
