@@ -72,7 +72,7 @@ class ShardedReleaseIT {
         for (int i = 0; i < HAND_OFFS; i++) {
             Lease held = holder.acquire(Duration.ZERO);
             CompletableFuture<Lease> waits = waiter.acquireAsync(Duration.ofSeconds(30));
-            awaitQueued(name);
+            awaitWaiting(name);
             held.close();
             waits.get(WOKEN_WITHIN_SECONDS, TimeUnit.SECONDS).close();
         }
@@ -99,7 +99,7 @@ class ShardedReleaseIT {
             waits.add(waiterClient.lock(name).acquireAsync(Duration.ofSeconds(30)));
         }
         for (String name : names) {
-            awaitQueued(name);
+            awaitWaiting(name);
         }
 
         held.forEach(Lease::close);
@@ -111,6 +111,48 @@ class ShardedReleaseIT {
         }
     }
 
+    @Test
+    void aWaiterWhoseSlotMovesToAnotherMasterSubscribesThereAndIsWokenByTheNextRelease() throws Exception {
+        String name = "moving";
+        String channel = channel(name);
+        RedisServer from = masterOf(name);
+        RedisServer to = cluster.masters().stream().filter(master -> master != from).findFirst().orElseThrow();
+        Lease held = patientClient().lock(name).acquire(Duration.ZERO);
+        CompletableFuture<Lease> waits = patientClient().lock(name).acquireAsync(Duration.ofSeconds(30));
+        awaitWaiting(name);
+
+        moveSlot(SlotHash.getSlot(channel), from, to);
+
+        assertThat(masterOf(name)).isSameAs(to);
+        Poll.until("the waiter subscribed on " + to, Duration.ofSeconds(5), () -> shardSubscribers(to, channel) == 1);
+        assertThat(waits).as("still waiting: the lock is held").isNotDone();
+        held.close();
+        waits.get(WOKEN_WITHIN_SECONDS, TimeUnit.SECONDS).close();
+    }
+
+    /**
+     * Migrates a slot as an operator resharding the cluster does: IMPORTING on the target, MIGRATING
+     * on the source, MIGRATE of its keys, then every master told the new owner, the target first.
+     */
+    private static void moveSlot(int slot, RedisServer from, RedisServer to) {
+        String slotArg = Integer.toString(slot);
+        String fromId = (String) from.call("CLUSTER", "MYID");
+        String toId = (String) to.call("CLUSTER", "MYID");
+        to.call("CLUSTER", "SETSLOT", slotArg, "IMPORTING", fromId);
+        from.call("CLUSTER", "SETSLOT", slotArg, "MIGRATING", toId);
+        List<String> migrate = new ArrayList<>(List.of("MIGRATE", to.host(), Integer.toString(to.port()), "", "0", "5000", "KEYS"));
+        ((List<?>) from.call("CLUSTER", "GETKEYSINSLOT", slotArg, "100")).forEach(key -> migrate.add(String.valueOf(key)));
+        from.call(migrate.toArray(String[]::new));
+        List<RedisServer> told = new ArrayList<>(List.of(to, from));
+        cluster.masters().stream().filter(master -> !told.contains(master)).forEach(told::add);
+        told.forEach(master -> master.call("CLUSTER", "SETSLOT", slotArg, "NODE", toId));
+    }
+
+    /** Clients subscribed to a sharded channel on {@code master} ({@code PUBSUB SHARDNUMSUB}). */
+    private static long shardSubscribers(RedisServer master, String channel) {
+        return (Long) ((List<?>) master.call("PUBSUB", "SHARDNUMSUB", channel)).get(1);
+    }
+
     /** A lock name whose slot lives on each master, so that every shard is used. */
     private static List<String> oneNamePerMaster() {
         Map<RedisServer, String> names = new LinkedHashMap<>();
@@ -120,11 +162,16 @@ class ShardedReleaseIT {
         return List.copyOf(names.values());
     }
 
-    /** Waits until a client queues for the lock, which it does only once it watches the release channel. */
-    private static void awaitQueued(String name) throws InterruptedException {
+    /** Waits until a client queues for the lock and listens for its release on the master that owns it. */
+    private static void awaitWaiting(String name) throws InterruptedException {
         RedisServer owner = masterOf(name);
         String queue = "fencelock:{" + name + "}:waiters";
-        Poll.until("a waiter queued for " + name, Duration.ofSeconds(5), () -> (Long) owner.call("ZCARD", queue) == 1);
+        Poll.until("a waiter queued for " + name + " and subscribed on " + owner, Duration.ofSeconds(5),
+                () -> (Long) owner.call("ZCARD", queue) == 1 && shardSubscribers(owner, channel(name)) == 1);
+    }
+
+    private static String channel(String name) {
+        return "fencelock:{" + name + "}:released";
     }
 
     /** The master that serves the slot of the lock {@code name}, as the cluster says now. */
