@@ -6,6 +6,7 @@ import dev.fencelock.spi.Await;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
@@ -26,6 +27,8 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -37,6 +40,11 @@ import java.util.stream.Collectors;
  * naming the server without its credentials, within the command timeout.
  */
 final class RedisNode implements AutoCloseable {
+    /** The pause before a script refused with TRYAGAIN is sent again: a migration moves a slot's keys in about that. */
+    static final long TRY_AGAIN_PAUSE_MILLIS = 10;
+    // Run by the JDK's delay thread itself, which only sends the script again: no thread per retry.
+    private static final Executor TRY_AGAIN_LATER =
+            CompletableFuture.delayedExecutor(TRY_AGAIN_PAUSE_MILLIS, TimeUnit.MILLISECONDS, Runnable::run);
     private final AbstractRedisClient client;
     private final StatefulConnection<String, String> connection;
     private final RedisClusterAsyncCommands<String, String> commands;
@@ -179,25 +187,53 @@ final class RedisNode implements AutoCloseable {
      * Runs {@code script} by SHA, loading it with EVAL when the server does not know it. The EVAL
      * is sent whatever happens to the returned future: a caller that stopped waiting for it (a
      * Redlock node timeout) must not keep a release from running.
+     *
+     * <p>A script that a Cluster refuses with TRYAGAIN did not run: its slot is migrating and its
+     * keys are split between the two masters for a moment. It is sent again every
+     * {@link #TRY_AGAIN_PAUSE_MILLIS} ms for up to the command timeout, so that a resharding does
+     * not fail the acquisitions and releases that meet it.
      */
     <T> CompletableFuture<T> run(LuaScript script, ScriptOutputType type, String[] keys, String... args) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        this.<T>unavailableOnFailure(commands.<T>evalsha(script.sha(), type, keys, args)).whenComplete((value, error) -> {
-            if (error == null) {
-                result.complete(value);
-            } else if (Await.unwrap(error).getCause() instanceof RedisNoScriptException) {
-                this.<T>unavailableOnFailure(commands.<T>eval(script.source(), type, keys, args)).whenComplete((loaded, failed) -> {
-                    if (failed == null) {
-                        result.complete(loaded);
+        send(new ScriptCall(script, type, keys, args, System.nanoTime() + commandTimeout.toNanos()), result);
+        return result;
+    }
+
+    /** A script, its arguments, and until when ({@link System#nanoTime()}) it is sent again after TRYAGAIN. */
+    private record ScriptCall(LuaScript script, ScriptOutputType type, String[] keys, String[] args, long retryUntil) {}
+
+    private <T> void send(ScriptCall call, CompletableFuture<T> result) {
+        this.<T>unavailableOnFailure(commands.<T>evalsha(call.script().sha(), call.type(), call.keys(), call.args()))
+                .whenComplete((value, error) -> {
+                    if (error == null) {
+                        result.complete(value);
+                    } else if (Await.unwrap(error).getCause() instanceof RedisNoScriptException) {
+                        this.<T>unavailableOnFailure(commands.<T>eval(call.script().source(), call.type(), call.keys(), call.args()))
+                                .whenComplete((loaded, failed) -> {
+                                    if (failed == null) {
+                                        result.complete(loaded);
+                                    } else {
+                                        retryOrFail(call, failed, result);
+                                    }
+                                });
                     } else {
-                        result.completeExceptionally(Await.unwrap(failed));
+                        retryOrFail(call, error, result);
                     }
                 });
-            } else {
-                result.completeExceptionally(Await.unwrap(error));
-            }
-        });
-        return result;
+    }
+
+    private <T> void retryOrFail(ScriptCall call, Throwable error, CompletableFuture<T> result) {
+        Throwable cause = Await.unwrap(error);
+        if (isTryAgain(cause) && System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TRY_AGAIN_PAUSE_MILLIS) - call.retryUntil() < 0) {
+            TRY_AGAIN_LATER.execute(() -> send(call, result));
+        } else {
+            result.completeExceptionally(cause);
+        }
+    }
+
+    private static boolean isTryAgain(Throwable failure) {
+        return failure.getCause() instanceof RedisCommandExecutionException refused
+                && refused.getMessage() != null && refused.getMessage().startsWith("TRYAGAIN");
     }
 
     /** The asynchronous commands of the command connection; wrap their futures in {@link #unavailableOnFailure}. */

@@ -55,6 +55,7 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
      */
     CompletableFuture<Subscription> subscribe(String name, String fairOwner) {
         Channel channel;
+        CompletableFuture<Void> subscribed;
         synchronized (this) {
             channel = channels.computeIfAbsent(name, Channel::new);
             channel.references++;
@@ -64,9 +65,11 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
             if (channel.subscribed == null || channel.subscribed.isCompletedExceptionally()) {
                 channel.subscribed = node.subscribe(name);
             }
+            // Read here: a moved slot replaces it (see sunsubscribed).
+            subscribed = channel.subscribed;
         }
         Subscription subscription = new Subscription(channel, fairOwner);
-        return channel.subscribed.handle((ok, error) -> {
+        return subscribed.handle((ok, error) -> {
             if (error != null) {
                 subscription.close();
                 throw new CompletionException(Await.unwrap(error));
@@ -122,17 +125,22 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
 
     /**
      * The server dropped a sharded subscription that we did not end: the channel's slot moved to
-     * another master (a migration or a failover), which Redis answers with SUNSUBSCRIBE and
-     * Lettuce does not follow (its issue #3213). Subscribes again, where the slot now lives, and
-     * wakes the channel's waiters as an unnamed release would, since a release may have been
-     * announced where nobody listened any more.
+     * another master (resharding, or a failover that the old master lived to see), which Redis
+     * answers with SUNSUBSCRIBE and Lettuce does not follow (its issue #3213). Subscribes again,
+     * where the slot now lives, and wakes the channel's waiters as an unnamed release would, since
+     * a release may have been announced where nobody listened any more. A lingering channel, which
+     * nobody watches, is only marked unsubscribed, for its next watcher to subscribe.
      */
     @Override
     public void sunsubscribed(String name, long count) {
         synchronized (this) {
             Channel channel = channels.get(name);
             // A subscription still on its way was sent after the drop, and stands.
-            if (channel == null || channel.references == 0 || !channel.subscribed.isDone()) {
+            if (channel == null || channel.subscribed == null || !channel.subscribed.isDone()) {
+                return;
+            }
+            if (channel.references == 0) {
+                channel.subscribed = null;
                 return;
             }
             resubscribe(channel);

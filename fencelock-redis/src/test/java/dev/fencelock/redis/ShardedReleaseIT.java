@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.fencelock.DistributedLock;
 import dev.fencelock.Lease;
+import dev.fencelock.ReleaseOutcome;
 import dev.fencelock.spi.LockEngine;
 import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisCluster;
@@ -130,19 +131,83 @@ class ShardedReleaseIT {
         waits.get(WOKEN_WITHIN_SECONDS, TimeUnit.SECONDS).close();
     }
 
-    /**
-     * Migrates a slot as an operator resharding the cluster does: IMPORTING on the target, MIGRATING
-     * on the source, MIGRATE of its keys, then every master told the new owner, the target first.
-     */
+    @Test
+    void aChannelLingeringWhenItsSlotMovesIsSubscribedWhereTheSlotLivesByItsNextWatcher() throws Exception {
+        String name = "lingering";
+        String channel = channel(name);
+        RedisServer from = masterOf(name);
+        RedisServer to = cluster.masters().stream().filter(master -> master != from).findFirst().orElseThrow();
+        DistributedLock holder = patientClient().lock(name);
+        DistributedLock waiter = patientClient().lock(name);
+        Lease held = holder.acquire(Duration.ZERO);
+        CompletableFuture<Lease> firstWait = waiter.acquireAsync(Duration.ofSeconds(30));
+        awaitWaiting(name);
+        held.close();
+        // Released, the channel stays subscribed for the designation timeout: the slot moves meanwhile.
+        firstWait.get(WOKEN_WITHIN_SECONDS, TimeUnit.SECONDS).close();
+
+        moveSlot(SlotHash.getSlot(channel), from, to);
+
+        held = holder.acquire(Duration.ZERO);
+        CompletableFuture<Lease> secondWait = waiter.acquireAsync(Duration.ofSeconds(30));
+        awaitWaiting(name);
+        held.close();
+        secondWait.get(WOKEN_WITHIN_SECONDS, TimeUnit.SECONDS).close();
+    }
+
+    @Test
+    void aReleaseRefusedWithTryAgainWhileItsSlotMigratesIsSentAgainUntilTheMigrationEnds() throws Exception {
+        String name = "half-moved";
+        int slot = SlotHash.getSlot(channel(name));
+        RedisServer from = masterOf(name);
+        RedisServer to = cluster.masters().stream().filter(master -> master != from).findFirst().orElseThrow();
+        Lease held = patientClient().lock(name).acquire(Duration.ZERO);
+        long refusedBefore = tryAgainErrors(from);
+        startMovingSlot(slot, from, to);
+
+        // The release script names keys that do not exist (the queues): a migrating master cannot
+        // tell them from keys already moved, and refuses the script with TRYAGAIN.
+        CompletableFuture<ReleaseOutcome> release = CompletableFuture.supplyAsync(held::release);
+        Poll.until("a release refused with TRYAGAIN", Duration.ofSeconds(5), () -> tryAgainErrors(from) > refusedBefore);
+        assertThat(release).as("sent again, not failed").isNotDone();
+        finishMovingSlot(slot, from, to);
+
+        assertThat(release.get(WOKEN_WITHIN_SECONDS, TimeUnit.SECONDS)).isEqualTo(ReleaseOutcome.RELEASED);
+        assertThat(to.call("EXISTS", "fencelock:{" + name + "}")).isEqualTo(0L);
+    }
+
+    /** Scripts and commands that {@code master} refused with TRYAGAIN ({@code INFO errorstats}). */
+    private static long tryAgainErrors(RedisServer master) {
+        for (String line : ((String) master.call("INFO", "errorstats")).split("\r\n")) {
+            if (line.startsWith("errorstat_TRYAGAIN:count=")) {
+                return Long.parseLong(line.substring("errorstat_TRYAGAIN:count=".length()));
+            }
+        }
+        return 0;
+    }
+
+    /** Migrates a slot as an operator resharding the cluster does. */
     private static void moveSlot(int slot, RedisServer from, RedisServer to) {
+        startMovingSlot(slot, from, to);
+        finishMovingSlot(slot, from, to);
+    }
+
+    /** The first step of a migration: IMPORTING on the target, MIGRATING on the source. */
+    private static void startMovingSlot(int slot, RedisServer from, RedisServer to) {
         String slotArg = Integer.toString(slot);
-        String fromId = (String) from.call("CLUSTER", "MYID");
+        to.call("CLUSTER", "SETSLOT", slotArg, "IMPORTING", (String) from.call("CLUSTER", "MYID"));
+        from.call("CLUSTER", "SETSLOT", slotArg, "MIGRATING", (String) to.call("CLUSTER", "MYID"));
+    }
+
+    /** The rest: MIGRATE of the slot's keys, then every master told the new owner, the target first. */
+    private static void finishMovingSlot(int slot, RedisServer from, RedisServer to) {
+        String slotArg = Integer.toString(slot);
         String toId = (String) to.call("CLUSTER", "MYID");
-        to.call("CLUSTER", "SETSLOT", slotArg, "IMPORTING", fromId);
-        from.call("CLUSTER", "SETSLOT", slotArg, "MIGRATING", toId);
         List<String> migrate = new ArrayList<>(List.of("MIGRATE", to.host(), Integer.toString(to.port()), "", "0", "5000", "KEYS"));
         ((List<?>) from.call("CLUSTER", "GETKEYSINSLOT", slotArg, "100")).forEach(key -> migrate.add(String.valueOf(key)));
-        from.call(migrate.toArray(String[]::new));
+        if (migrate.size() > 7) {
+            from.call(migrate.toArray(String[]::new));
+        }
         List<RedisServer> told = new ArrayList<>(List.of(to, from));
         cluster.masters().stream().filter(master -> !told.contains(master)).forEach(told::add);
         told.forEach(master -> master.call("CLUSTER", "SETSLOT", slotArg, "NODE", toId));
