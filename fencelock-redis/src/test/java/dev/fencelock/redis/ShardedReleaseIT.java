@@ -71,11 +71,7 @@ class ShardedReleaseIT {
         Map<RedisServer, PubSubCounts> before = counts();
 
         for (int i = 0; i < HAND_OFFS; i++) {
-            Lease held = holder.acquire(Duration.ZERO);
-            CompletableFuture<Lease> waits = waiter.acquireAsync(Duration.ofSeconds(30));
-            awaitWaiting(name);
-            held.close();
-            waits.get(WOKEN_WITHIN_SECONDS, TimeUnit.SECONDS).close();
+            handOff(holder, waiter, name, waits -> {});
         }
 
         Map<RedisServer, PubSubCounts> after = counts();
@@ -115,65 +111,69 @@ class ShardedReleaseIT {
     @Test
     void aWaiterWhoseSlotMovesToAnotherMasterSubscribesThereAndIsWokenByTheNextRelease() throws Exception {
         String name = "moving";
-        String channel = channel(name);
-        RedisServer from = masterOf(name);
-        RedisServer to = cluster.masters().stream().filter(master -> master != from).findFirst().orElseThrow();
-        Lease held = patientClient().lock(name).acquire(Duration.ZERO);
-        CompletableFuture<Lease> waits = patientClient().lock(name).acquireAsync(Duration.ofSeconds(30));
-        awaitWaiting(name);
+        SlotMove move = SlotMove.awayFromTheMasterOf(name);
+        handOff(patientClient().lock(name), patientClient().lock(name), name, waits -> {
+            move.start();
+            move.finish();
 
-        moveSlot(SlotHash.getSlot(channel), from, to);
-
-        assertThat(masterOf(name)).isSameAs(to);
-        Poll.until("the waiter subscribed on " + to, Duration.ofSeconds(5), () -> shardSubscribers(to, channel) == 1);
-        assertThat(waits).as("still waiting: the lock is held").isNotDone();
-        held.close();
-        waits.get(WOKEN_WITHIN_SECONDS, TimeUnit.SECONDS).close();
+            assertThat(masterOf(name)).isSameAs(move.to());
+            Poll.until("the waiter subscribed on " + move.to(), Duration.ofSeconds(5),
+                    () -> shardSubscribers(move.to(), channel(name)) == 1);
+            assertThat(waits).as("still waiting: the lock is held").isNotDone();
+        });
     }
 
     @Test
     void aChannelLingeringWhenItsSlotMovesIsSubscribedWhereTheSlotLivesByItsNextWatcher() throws Exception {
         String name = "lingering";
-        String channel = channel(name);
-        RedisServer from = masterOf(name);
-        RedisServer to = cluster.masters().stream().filter(master -> master != from).findFirst().orElseThrow();
+        SlotMove move = SlotMove.awayFromTheMasterOf(name);
         DistributedLock holder = patientClient().lock(name);
         DistributedLock waiter = patientClient().lock(name);
+        handOff(holder, waiter, name, waits -> {});
+
+        // The waiter's channel stays subscribed for the designation timeout: the slot moves meanwhile.
+        move.start();
+        move.finish();
+
+        handOff(holder, waiter, name, waits -> {});
+    }
+
+    /**
+     * The holder takes the lock, the waiter waits for it (queued and subscribed), {@code meanwhile}
+     * runs, the holder releases, and the release wakes the waiter, which releases in turn.
+     */
+    private static void handOff(DistributedLock holder, DistributedLock waiter, String name, WhileWaiting meanwhile)
+            throws Exception {
         Lease held = holder.acquire(Duration.ZERO);
-        CompletableFuture<Lease> firstWait = waiter.acquireAsync(Duration.ofSeconds(30));
+        CompletableFuture<Lease> waits = waiter.acquireAsync(Duration.ofSeconds(30));
         awaitWaiting(name);
+        meanwhile.run(waits);
         held.close();
-        // Released, the channel stays subscribed for the designation timeout: the slot moves meanwhile.
-        firstWait.get(WOKEN_WITHIN_SECONDS, TimeUnit.SECONDS).close();
+        waits.get(WOKEN_WITHIN_SECONDS, TimeUnit.SECONDS).close();
+    }
 
-        moveSlot(SlotHash.getSlot(channel), from, to);
-
-        held = holder.acquire(Duration.ZERO);
-        CompletableFuture<Lease> secondWait = waiter.acquireAsync(Duration.ofSeconds(30));
-        awaitWaiting(name);
-        held.close();
-        secondWait.get(WOKEN_WITHIN_SECONDS, TimeUnit.SECONDS).close();
+    /** What a test does while a waiter waits for a held lock. */
+    private interface WhileWaiting {
+        void run(CompletableFuture<Lease> waits) throws Exception;
     }
 
     @Test
     void aReleaseRefusedWithTryAgainWhileItsSlotMigratesIsSentAgainUntilTheMigrationEnds() throws Exception {
         String name = "half-moved";
-        int slot = SlotHash.getSlot(channel(name));
-        RedisServer from = masterOf(name);
-        RedisServer to = cluster.masters().stream().filter(master -> master != from).findFirst().orElseThrow();
+        SlotMove move = SlotMove.awayFromTheMasterOf(name);
         Lease held = patientClient().lock(name).acquire(Duration.ZERO);
-        long refusedBefore = tryAgainErrors(from);
-        startMovingSlot(slot, from, to);
+        long refusedBefore = tryAgainErrors(move.from());
+        move.start();
 
         // The release script names keys that do not exist (the queues): a migrating master cannot
         // tell them from keys already moved, and refuses the script with TRYAGAIN.
         CompletableFuture<ReleaseOutcome> release = CompletableFuture.supplyAsync(held::release);
-        Poll.until("a release refused with TRYAGAIN", Duration.ofSeconds(5), () -> tryAgainErrors(from) > refusedBefore);
+        Poll.until("a release refused with TRYAGAIN", Duration.ofSeconds(5), () -> tryAgainErrors(move.from()) > refusedBefore);
         assertThat(release).as("sent again, not failed").isNotDone();
-        finishMovingSlot(slot, from, to);
+        move.finish();
 
         assertThat(release.get(WOKEN_WITHIN_SECONDS, TimeUnit.SECONDS)).isEqualTo(ReleaseOutcome.RELEASED);
-        assertThat(to.call("EXISTS", "fencelock:{" + name + "}")).isEqualTo(0L);
+        assertThat(move.to().call("EXISTS", "fencelock:{" + name + "}")).isEqualTo(0L);
     }
 
     /** Scripts and commands that {@code master} refused with TRYAGAIN ({@code INFO errorstats}). */
@@ -186,31 +186,33 @@ class ShardedReleaseIT {
         return 0;
     }
 
-    /** Migrates a slot as an operator resharding the cluster does. */
-    private static void moveSlot(int slot, RedisServer from, RedisServer to) {
-        startMovingSlot(slot, from, to);
-        finishMovingSlot(slot, from, to);
-    }
-
-    /** The first step of a migration: IMPORTING on the target, MIGRATING on the source. */
-    private static void startMovingSlot(int slot, RedisServer from, RedisServer to) {
-        String slotArg = Integer.toString(slot);
-        to.call("CLUSTER", "SETSLOT", slotArg, "IMPORTING", (String) from.call("CLUSTER", "MYID"));
-        from.call("CLUSTER", "SETSLOT", slotArg, "MIGRATING", (String) to.call("CLUSTER", "MYID"));
-    }
-
-    /** The rest: MIGRATE of the slot's keys, then every master told the new owner, the target first. */
-    private static void finishMovingSlot(int slot, RedisServer from, RedisServer to) {
-        String slotArg = Integer.toString(slot);
-        String toId = (String) to.call("CLUSTER", "MYID");
-        List<String> migrate = new ArrayList<>(List.of("MIGRATE", to.host(), Integer.toString(to.port()), "", "0", "5000", "KEYS"));
-        ((List<?>) from.call("CLUSTER", "GETKEYSINSLOT", slotArg, "100")).forEach(key -> migrate.add(String.valueOf(key)));
-        if (migrate.size() > 7) {
-            from.call(migrate.toArray(String[]::new));
+    /** The migration of a lock's slot to another master, in the steps of an operator resharding the cluster. */
+    private record SlotMove(String slot, RedisServer from, RedisServer to) {
+        static SlotMove awayFromTheMasterOf(String name) {
+            RedisServer from = masterOf(name);
+            RedisServer to = cluster.masters().stream().filter(master -> master != from).findFirst().orElseThrow();
+            return new SlotMove(Integer.toString(SlotHash.getSlot(channel(name))), from, to);
         }
-        List<RedisServer> told = new ArrayList<>(List.of(to, from));
-        cluster.masters().stream().filter(master -> !told.contains(master)).forEach(told::add);
-        told.forEach(master -> master.call("CLUSTER", "SETSLOT", slotArg, "NODE", toId));
+
+        /** IMPORTING on the target, MIGRATING on the source. */
+        void start() {
+            to.call("CLUSTER", "SETSLOT", slot, "IMPORTING", (String) from.call("CLUSTER", "MYID"));
+            from.call("CLUSTER", "SETSLOT", slot, "MIGRATING", (String) to.call("CLUSTER", "MYID"));
+        }
+
+        /** MIGRATE of the slot's keys, then every master told the new owner, the target first. */
+        void finish() {
+            String toId = (String) to.call("CLUSTER", "MYID");
+            List<String> migrate = new ArrayList<>(List.of("MIGRATE", to.host(), Integer.toString(to.port()), "", "0", "5000", "KEYS"));
+            List<?> keys = (List<?>) from.call("CLUSTER", "GETKEYSINSLOT", slot, "100");
+            if (!keys.isEmpty()) {
+                keys.forEach(key -> migrate.add(String.valueOf(key)));
+                from.call(migrate.toArray(String[]::new));
+            }
+            List<RedisServer> told = new ArrayList<>(List.of(to, from));
+            cluster.masters().stream().filter(master -> !told.contains(master)).forEach(told::add);
+            told.forEach(master -> master.call("CLUSTER", "SETSLOT", slot, "NODE", toId));
+        }
     }
 
     /** Clients subscribed to a sharded channel on {@code master} ({@code PUBSUB SHARDNUMSUB}). */
