@@ -41,7 +41,7 @@ import java.util.stream.Collectors;
  */
 final class RedisNode implements AutoCloseable {
     /** The pause before a script refused with TRYAGAIN is sent again: a migration moves a slot's keys in about that. */
-    static final long TRY_AGAIN_PAUSE_MILLIS = 10;
+    private static final long TRY_AGAIN_PAUSE_MILLIS = 10;
     // Run by the JDK's delay thread itself, which only sends the script again: no thread per retry.
     private static final Executor TRY_AGAIN_LATER =
             CompletableFuture.delayedExecutor(TRY_AGAIN_PAUSE_MILLIS, TimeUnit.MILLISECONDS, Runnable::run);
