@@ -6,6 +6,7 @@ import dev.fencelock.spi.Await;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
@@ -26,6 +27,8 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -37,12 +40,19 @@ import java.util.stream.Collectors;
  * naming the server without its credentials, within the command timeout.
  */
 final class RedisNode implements AutoCloseable {
+    /** The pause before a script refused with TRYAGAIN is sent again: a migration moves a slot's keys in about that. */
+    private static final long TRY_AGAIN_PAUSE_MILLIS = 10;
+    // Run by the JDK's delay thread itself, which only sends the script again: no thread per retry.
+    private static final Executor TRY_AGAIN_LATER =
+            CompletableFuture.delayedExecutor(TRY_AGAIN_PAUSE_MILLIS, TimeUnit.MILLISECONDS, Runnable::run);
     private final AbstractRedisClient client;
     private final StatefulConnection<String, String> connection;
     private final RedisClusterAsyncCommands<String, String> commands;
     private final StatefulRedisPubSubConnection<String, String> pubSub;
     private final String server;
     private final Duration commandTimeout;
+    /** Set at connect, before the node is used: release channels are sharded on a Cluster of Redis 7.0+. */
+    private boolean shardedPubSub;
 
     private RedisNode(AbstractRedisClient client, StatefulConnection<String, String> connection,
             RedisClusterAsyncCommands<String, String> commands,
@@ -69,7 +79,7 @@ final class RedisNode implements AutoCloseable {
         uri.setTimeout(connectTimeout);
         RedisClient client = RedisClient.create(resources, uri);
         client.setOptions(withTimeouts(ClientOptions.builder(), commandTimeout, connectTimeout).build());
-        return open(client, RedisEndpoint.describe(uri), commandTimeout, connectTimeout, () -> {
+        return open(client, false, RedisEndpoint.describe(uri), commandTimeout, connectTimeout, () -> {
             StatefulRedisConnection<String, String> connection = client.connect();
             return new Connections(connection, connection.async(), client.connectPubSub());
         });
@@ -89,7 +99,7 @@ final class RedisNode implements AutoCloseable {
                 .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers().build())
                 .build());
         String server = seeds.stream().map(RedisEndpoint::describe).collect(Collectors.joining(", ", "cluster(", ")"));
-        return open(client, server, commandTimeout, connectTimeout, () -> {
+        return open(client, true, server, commandTimeout, connectTimeout, () -> {
             StatefulRedisClusterConnection<String, String> connection = client.connect();
             return new Connections(connection, connection.async(), client.connectPubSub());
         });
@@ -110,7 +120,7 @@ final class RedisNode implements AutoCloseable {
             RedisClusterAsyncCommands<String, String> commands,
             StatefulRedisPubSubConnection<String, String> pubSub) {}
 
-    private static RedisNode open(AbstractRedisClient client, String server, Duration commandTimeout,
+    private static RedisNode open(AbstractRedisClient client, boolean cluster, String server, Duration commandTimeout,
             Duration connectTimeout, Supplier<Connections> connect) {
         long deadline = System.nanoTime() + connectTimeout.toNanos();
         RedisNode node;
@@ -124,7 +134,11 @@ final class RedisNode implements AutoCloseable {
             throw new LockUnavailableException("cannot connect to Redis at " + server + ": " + describe(e), e);
         }
         try {
-            RedisVersion.requireSupported(node.awaitOnConnect(() -> node.commands.info("server"), deadline), server);
+            String info = node.awaitOnConnect(() -> node.commands.info("server"), deadline);
+            RedisVersion.requireSupported(info, server);
+            // A classic PUBLISH on a Cluster crosses the whole cluster bus; a sharded one stays in
+            // the shard of the channel's slot. One node's version stands for all: a cluster runs one.
+            node.shardedPubSub = cluster && RedisVersion.hasShardedPubSub(info);
             // Loaded now, so that the first use of a script is one EVALSHA, not EVALSHA, NOSCRIPT,
             // EVAL: a cleanup sent after a slow first try could otherwise overtake the try's EVAL.
             for (LuaScript script : LuaScript.ALL) {
@@ -150,28 +164,77 @@ final class RedisNode implements AutoCloseable {
     }
 
     /**
+     * Whether release channels use sharded pub/sub (SPUBLISH, SSUBSCRIBE): on a Cluster of Redis
+     * 7.0 or later. The scripts that announce a release are told so in their arguments.
+     */
+    boolean shardedPubSub() {
+        return shardedPubSub;
+    }
+
+    /**
+     * Subscribes to a release channel: with SSUBSCRIBE on the master of the channel's slot when
+     * {@link #shardedPubSub()} (Lettuce routes it by slot, as a key), else with SUBSCRIBE.
+     */
+    CompletableFuture<Void> subscribe(String channel) {
+        return unavailableOnFailure(shardedPubSub ? pubSub.async().ssubscribe(channel) : pubSub.async().subscribe(channel));
+    }
+
+    /** Unsubscribes from a release channel as {@link #subscribe} subscribed to it. */
+    CompletableFuture<Void> unsubscribe(String channel) {
+        return unavailableOnFailure(shardedPubSub ? pubSub.async().sunsubscribe(channel) : pubSub.async().unsubscribe(channel));
+    }
+
+    /**
      * Runs {@code script} by SHA, loading it with EVAL when the server does not know it. The EVAL
      * is sent whatever happens to the returned future: a caller that stopped waiting for it (a
      * Redlock node timeout) must not keep a release from running.
+     *
+     * <p>A script that a Cluster refuses with TRYAGAIN did not run: its slot is migrating and its
+     * keys are split between the two masters for a moment. It is sent again every
+     * {@link #TRY_AGAIN_PAUSE_MILLIS} ms for up to the command timeout, so that a resharding does
+     * not fail the acquisitions and releases that meet it.
      */
     <T> CompletableFuture<T> run(LuaScript script, ScriptOutputType type, String[] keys, String... args) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        this.<T>unavailableOnFailure(commands.<T>evalsha(script.sha(), type, keys, args)).whenComplete((value, error) -> {
-            if (error == null) {
-                result.complete(value);
-            } else if (Await.unwrap(error).getCause() instanceof RedisNoScriptException) {
-                this.<T>unavailableOnFailure(commands.<T>eval(script.source(), type, keys, args)).whenComplete((loaded, failed) -> {
-                    if (failed == null) {
-                        result.complete(loaded);
+        send(new ScriptCall(script, type, keys, args, System.nanoTime() + commandTimeout.toNanos()), result);
+        return result;
+    }
+
+    /** A script, its arguments, and until when ({@link System#nanoTime()}) it is sent again after TRYAGAIN. */
+    private record ScriptCall(LuaScript script, ScriptOutputType type, String[] keys, String[] args, long retryUntil) {}
+
+    private <T> void send(ScriptCall call, CompletableFuture<T> result) {
+        this.<T>unavailableOnFailure(commands.<T>evalsha(call.script().sha(), call.type(), call.keys(), call.args()))
+                .whenComplete((value, error) -> {
+                    if (error == null) {
+                        result.complete(value);
+                    } else if (Await.unwrap(error).getCause() instanceof RedisNoScriptException) {
+                        this.<T>unavailableOnFailure(commands.<T>eval(call.script().source(), call.type(), call.keys(), call.args()))
+                                .whenComplete((loaded, failed) -> {
+                                    if (failed == null) {
+                                        result.complete(loaded);
+                                    } else {
+                                        retryOrFail(call, failed, result);
+                                    }
+                                });
                     } else {
-                        result.completeExceptionally(Await.unwrap(failed));
+                        retryOrFail(call, error, result);
                     }
                 });
-            } else {
-                result.completeExceptionally(Await.unwrap(error));
-            }
-        });
-        return result;
+    }
+
+    private <T> void retryOrFail(ScriptCall call, Throwable error, CompletableFuture<T> result) {
+        Throwable cause = Await.unwrap(error);
+        if (isTryAgain(cause) && System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TRY_AGAIN_PAUSE_MILLIS) - call.retryUntil() < 0) {
+            TRY_AGAIN_LATER.execute(() -> send(call, result));
+        } else {
+            result.completeExceptionally(cause);
+        }
+    }
+
+    private static boolean isTryAgain(Throwable failure) {
+        return failure.getCause() instanceof RedisCommandExecutionException refused
+                && refused.getMessage() != null && refused.getMessage().startsWith("TRYAGAIN");
     }
 
     /** The asynchronous commands of the command connection; wrap their futures in {@link #unavailableOnFailure}. */

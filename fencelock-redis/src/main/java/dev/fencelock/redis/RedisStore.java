@@ -340,13 +340,19 @@ final class RedisStore implements LockStore {
                 Long.toString(options.fenceCounterTtl().toMillis()),
                 waiterTtlMillis,
                 remember ? Long.toString(options.commandTimeout().multipliedBy(2).toMillis()) : "",
-                claimWindowMillis);
+                claimWindowMillis, sharded(node));
     }
 
     /** Runs read-release.lua: removes the reader, and announces the lock free when it was the last. */
     private CompletableFuture<Long> runReadRelease(RedisNode node, LockKeys keys, String owner) {
         return node.run(LuaScript.READ_RELEASE, ScriptOutputType.INTEGER, new String[] {keys.readers(), keys.waiters(),
-                keys.waiterDeadlines(), keys.fairQueue(), keys.fairDeadlines()}, owner, keys.channel(), claimWindowMillis);
+                keys.waiterDeadlines(), keys.fairQueue(), keys.fairDeadlines()}, owner, keys.channel(), claimWindowMillis,
+                sharded(node));
+    }
+
+    /** The scripts' flag for how to announce a release on {@code node}: sharded ('1') or classic ('0'). */
+    private static String sharded(RedisNode node) {
+        return node.shardedPubSub() ? "1" : "0";
     }
 
     /** A timeout or a broken connection: the command may or may not have run. */

@@ -14,6 +14,9 @@ final class RedisVersion {
     static final int MIN_MINOR = 0;
     private static final Pattern VERSION = Pattern.compile("(?m)^redis_version:(\\d+)\\.(\\d+)");
 
+    /** The first version with sharded pub/sub ({@code SPUBLISH}, {@code SSUBSCRIBE}). */
+    static final int SHARDED_PUBSUB_MAJOR = 7;
+
     private RedisVersion() {}
 
     /**
@@ -33,5 +36,16 @@ final class RedisVersion {
             throw new LockException("Redis at " + server + " is version " + major + "." + minor + "; Fencelock needs "
                     + MIN_MAJOR + "." + MIN_MINOR + " or later (ZPOPMIN, and scripts that read TIME before they write)");
         }
+    }
+
+    /**
+     * Whether the server has sharded pub/sub, whose messages stay in the shard of the channel's
+     * slot instead of crossing the whole cluster bus.
+     *
+     * @param infoServer the reply to {@code INFO server}, from a server that {@link #requireSupported} accepted
+     */
+    static boolean hasShardedPubSub(String infoServer) {
+        Matcher version = VERSION.matcher(infoServer);
+        return version.find() && Integer.parseInt(version.group(1)) >= SHARDED_PUBSUB_MAJOR;
     }
 }

@@ -23,6 +23,10 @@ import java.util.concurrent.TimeUnit;
  * head of the queue, woken at once, and the one behind it, woken after the designation timeout
  * (the head's claim window) in case the head is gone; the other fair waiters sleep on.
  *
+ * <p>On a Cluster of Redis 7.0 or later the channels are sharded (SSUBSCRIBE on the master of the
+ * channel's slot, which is the lock's), so that a release crosses one shard rather than the whole
+ * cluster bus; elsewhere they are classic.
+ *
  * <p>Messages can be missed (a reconnect), so a waiter never relies on them alone: it also retries
  * when the holder's remaining lease runs out. A foreign client publishes nothing: while one holds,
  * the waiter polls (acquire.lua tells the two apart).
@@ -51,6 +55,7 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
      */
     CompletableFuture<Subscription> subscribe(String name, String fairOwner) {
         Channel channel;
+        CompletableFuture<Void> subscribed;
         synchronized (this) {
             channel = channels.computeIfAbsent(name, Channel::new);
             channel.references++;
@@ -58,11 +63,13 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
                 channel.fairWaiters.put(fairOwner, new CompletableFuture<>());
             }
             if (channel.subscribed == null || channel.subscribed.isCompletedExceptionally()) {
-                channel.subscribed = node.unavailableOnFailure(node.pubSub().async().subscribe(name));
+                channel.subscribed = node.subscribe(name);
             }
+            // Read here: a moved slot replaces it (see sunsubscribed).
+            subscribed = channel.subscribed;
         }
         Subscription subscription = new Subscription(channel, fairOwner);
-        return channel.subscribed.handle((ok, error) -> {
+        return subscribed.handle((ok, error) -> {
             if (error != null) {
                 subscription.close();
                 throw new CompletionException(Await.unwrap(error));
@@ -108,6 +115,53 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
         } else {
             afterDesignationTimeout.execute(() -> wake(channel, release));
         }
+    }
+
+    /** A sharded release: the same message, delivered by the master of the channel's slot. */
+    @Override
+    public void smessage(String name, String message) {
+        message(name, message);
+    }
+
+    /**
+     * The server dropped a sharded subscription that we did not end: the channel's slot moved to
+     * another master (resharding, or a failover that the old master lived to see), which Redis
+     * answers with SUNSUBSCRIBE and Lettuce does not follow (its issue #3213). Subscribes again,
+     * where the slot now lives, and wakes the channel's waiters as an unnamed release would, since
+     * a release may have been announced where nobody listened any more. A lingering channel, which
+     * nobody watches, is only marked unsubscribed, for its next watcher to subscribe.
+     */
+    @Override
+    public void sunsubscribed(String name, long count) {
+        synchronized (this) {
+            Channel channel = channels.get(name);
+            // A subscription still on its way was sent after the drop, and stands.
+            if (channel == null || channel.subscribed == null || !channel.subscribed.isDone()) {
+                return;
+            }
+            if (channel.references == 0) {
+                channel.subscribed = null;
+                return;
+            }
+            resubscribe(channel);
+        }
+        message(name, "");
+    }
+
+    /** Subscribes a channel again, and retries every designation timeout while a waiter watches it. */
+    private synchronized void resubscribe(Channel channel) {
+        channel.subscribed = node.subscribe(channel.name);
+        channel.subscribed.whenComplete((ok, error) -> {
+            if (error != null) {
+                afterDesignationTimeout.execute(() -> {
+                    synchronized (this) {
+                        if (channel.references > 0 && channels.get(channel.name) == channel) {
+                            resubscribe(channel);
+                        }
+                    }
+                });
+            }
+        });
     }
 
     /** Wakes the fair acquisition of {@code owner} if it waits on the channel. */
@@ -164,7 +218,7 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
                 channels.remove(channel.name);
             }
             // Ordered after any earlier SUBSCRIBE on the same connection; a later one re-subscribes.
-            node.pubSub().async().unsubscribe(channel.name);
+            node.unsubscribe(channel.name);
         });
     }
 

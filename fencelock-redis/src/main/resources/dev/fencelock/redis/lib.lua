@@ -63,13 +63,21 @@ local function keepForHead(deadlines, head, now, claimMillis)
   return deadline
 end
 
+-- Publishes on a release channel: sharded ('1', on a Cluster of Redis 7.0+), so that the message
+-- stays in the shard that owns the channel's slot, the lock's own; else classic, which a Cluster
+-- would broadcast to every node.
+local function publish(channel, message, sharded)
+  redis.call(sharded == '1' and 'SPUBLISH' or 'PUBLISH', channel, message)
+end
+
 -- Announces on the channel that the lock is free, naming whom it wakes: the head of the fair queue,
 -- kept the lock for its claim window, and the one behind it ('<head> <next>'); else the
 -- longest-waiting live client of the client queue, taken off it when pop is true (a release: the
 -- named client queues again if it loses) or left on it (a reader's release: a waiting writer keeps
--- new readers out until it has the lock); else '' (every waiter). Returns the client named, ''
--- when none, or nil when a fair waiter was named.
-local function announceRelease(channel, waiters, waiterDeadlines, fairQueue, fairDeadlines, now, claimMillis, pop)
+-- new readers out until it has the lock); else '' (every waiter). Published as publish() says for
+-- sharded. Returns the client named, '' when none, or nil when a fair waiter was named.
+local function announceRelease(channel, sharded, waiters, waiterDeadlines, fairQueue, fairDeadlines, now, claimMillis,
+                               pop)
   dropGoneFairWaiters(fairQueue, fairDeadlines, now)
   local fair = redis.call('ZRANGE', fairQueue, 0, 1)
   if fair[1] then
@@ -79,7 +87,7 @@ local function announceRelease(channel, waiters, waiterDeadlines, fairQueue, fai
       -- too: a run of gone waiters costs a window or two each, not their keep-alive deadlines.
       keepForHead(fairDeadlines, fair[2], now, 2 * tonumber(claimMillis))
     end
-    redis.call('PUBLISH', channel, fair[2] and fair[1] .. ' ' .. fair[2] or fair[1])
+    publish(channel, fair[2] and fair[1] .. ' ' .. fair[2] or fair[1], sharded)
     return nil
   end
   local named = ''
@@ -100,6 +108,6 @@ local function announceRelease(channel, waiters, waiterDeadlines, fairQueue, fai
       break
     end
   end
-  redis.call('PUBLISH', channel, named)
+  publish(channel, named, sharded)
   return named
 end

@@ -9,6 +9,7 @@
 -- ARGV[1]  owner token of the reader
 -- ARGV[2]  channel on which waiters listen for the release
 -- ARGV[3]  the fair lock's claim window in milliseconds
+-- ARGV[4]  '1' to announce the release with sharded pub/sub (a Cluster of Redis 7.0+), else '0'
 -- Returns  1 when released; 0 when the lease had run out or was gone.
 --! include lib.lua
 local expiry = redis.call('ZSCORE', KEYS[1], ARGV[1])
@@ -18,7 +19,7 @@ end
 redis.call('ZREM', KEYS[1], ARGV[1])
 local now = serverNow()
 if redis.call('ZCOUNT', KEYS[1], now, '+inf') == 0 then
-  announceRelease(ARGV[2], KEYS[2], KEYS[3], KEYS[4], KEYS[5], now, ARGV[3], false)
+  announceRelease(ARGV[2], ARGV[4], KEYS[2], KEYS[3], KEYS[4], KEYS[5], now, ARGV[3], false)
 end
 if tonumber(expiry) <= now then
   return 0

@@ -15,6 +15,8 @@
 -- ARGV[7]  how long to remember this release in KEYS[4], in milliseconds, or '' not to: a
 --          release whose reply was lost is sent again, and the second one must tell "deleted by
 --          the first" from "expired before the release"
+-- ARGV[8]  the fair lock's claim window in milliseconds
+-- ARGV[9]  '1' to announce the release with sharded pub/sub (a Cluster of Redis 7.0+), else '0'
 -- Returns  1 when deleted (or deleted by the same release sent before, per KEYS[4]); 2 when
 --          deleted and the releasing client queued behind the one it woke; 0 when the key was
 --          gone; -1 when another owner holds it (untouched).
@@ -38,7 +40,7 @@ if current == ARGV[1] then
   end
   if ARGV[3] == '1' then
     local now = serverNow()
-    local named = announceRelease(ARGV[2], KEYS[2], KEYS[3], KEYS[5], KEYS[6], now, ARGV[8], true)
+    local named = announceRelease(ARGV[2], ARGV[9], KEYS[2], KEYS[3], KEYS[5], KEYS[6], now, ARGV[8], true)
     if named and named ~= '' and ARGV[4] ~= '' and named ~= ARGV[4] then
       redis.call('ZADD', KEYS[2], 'NX', now, ARGV[4])
       redis.call('ZADD', KEYS[3], now + tonumber(ARGV[6]) * 1000, ARGV[4])

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fencelock.spi.LockEngine;
 import dev.fencelock.testkit.Poll;
+import dev.fencelock.testkit.RedisCluster;
 import dev.fencelock.testkit.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,12 +26,19 @@ final class TestClients {
     }
 
     LockEngine connect(RedisServer redis, UnaryOperator<RedisLockOptions.Builder> options) {
-        LockEngine client = (LockEngine) RedisLocks.connect(options.apply(
-                RedisLockOptions.builder(redis.uri()).commandTimeout(COMMAND_TIMEOUT)).build());
+        return connect(RedisLockOptions.builder(redis.uri()), List.of(redis), options);
+    }
+
+    /** A client of a cluster; the check after the test looks at every master. */
+    LockEngine connect(RedisCluster cluster, UnaryOperator<RedisLockOptions.Builder> options) {
+        return connect(RedisLockOptions.cluster(cluster.seedUris()), cluster.masters(), options);
+    }
+
+    private LockEngine connect(RedisLockOptions.Builder topology, List<RedisServer> servedBy,
+            UnaryOperator<RedisLockOptions.Builder> options) {
+        LockEngine client = (LockEngine) RedisLocks.connect(options.apply(topology.commandTimeout(COMMAND_TIMEOUT)).build());
         clients.add(client);
-        if (!servers.contains(redis)) {
-            servers.add(redis);
-        }
+        servedBy.stream().filter(server -> !servers.contains(server)).forEach(servers::add);
         return client;
     }
 
