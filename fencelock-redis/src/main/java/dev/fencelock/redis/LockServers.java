@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -132,57 +133,60 @@ final class LockServers implements AutoCloseable {
      * (within the command timeout). Never completes exceptionally.
      */
     <T> CompletableFuture<List<Reply<T>>> onAll(Function<RedisNode, CompletableFuture<T>> call) {
-        return onAll(call, false, replies -> false);
+        return onAll(call, false, replies -> false, (late, decision) -> { });
     }
 
     /**
      * As {@link #onAll(Function)}, but completes as soon as the replies so far settle the question
-     * ({@code decided}), so that a frozen minority does not hold up what a majority decided. The
-     * servers not waited for appear as failed replies; their calls still run.
+     * ({@code decided}), so that a frozen or dead minority does not hold up what a majority
+     * decided. The servers not waited for appear as {@linkplain Reply#isPending() pending}
+     * replies; their calls still run, and their late answers change nothing.
      */
     <T> CompletableFuture<List<Reply<T>>> onAllUntilDecided(Function<RedisNode, CompletableFuture<T>> call,
             Predicate<List<Reply<T>>> decided) {
-        return onAll(call, false, decided);
+        return onAll(call, false, decided, (late, decision) -> { });
     }
 
     /**
-     * As {@link #onAll(Function)}, but with several servers each gets at most the node timeout:
-     * for acquisitions, whose validity a slow master must not eat up. Releases and renewals get
-     * the whole command timeout, so that a release can be retried and a renewal confirmed.
+     * As {@link #onAllUntilDecided}, but with several servers each gets at most the node timeout
+     * (for acquisitions, whose validity a slow master must not eat up), and each answer that
+     * arrives after the decision is handed to {@code late} with the replies decided on, on a
+     * Lettuce thread: a late grant must be dealt with.
      */
-    <T> CompletableFuture<List<Reply<T>>> onAllWithinNodeTimeout(Function<RedisNode, CompletableFuture<T>> call) {
-        return onAll(call, !isSingle(), replies -> false);
-    }
-
-    /** Within the node timeout, and until {@code decided}: the servers not waited for still run the call. */
     <T> CompletableFuture<List<Reply<T>>> onAllWithinNodeTimeout(Function<RedisNode, CompletableFuture<T>> call,
-            Predicate<List<Reply<T>>> decided) {
-        return onAll(call, !isSingle(), decided);
+            Predicate<List<Reply<T>>> decided, BiConsumer<Reply<T>, List<Reply<T>>> late) {
+        return onAll(call, !isSingle(), decided, late);
     }
 
     private <T> CompletableFuture<List<Reply<T>>> onAll(Function<RedisNode, CompletableFuture<T>> call,
-            boolean nodeTimeout, Predicate<List<Reply<T>>> decided) {
+            boolean nodeTimeout, Predicate<List<Reply<T>>> decided, BiConsumer<Reply<T>, List<Reply<T>>> late) {
         List<CompletableFuture<Reply<T>>> replies = new ArrayList<>(nodes.size());
         for (RedisNode node : nodes) {
             CompletableFuture<T> reply = call.apply(node);
             if (nodeTimeout) {
                 reply = reply.orTimeout(options.redlockNodeTimeout().toNanos(), TimeUnit.NANOSECONDS);
             }
-            replies.add(reply.handle((value, error) -> new Reply<>(node, value, error == null ? null : describe(node, error))));
+            replies.add(reply.handle((value, error) -> error == null ? Reply.of(node, value)
+                    : Reply.failed(node, describe(node, error))));
         }
         CompletableFuture<List<Reply<T>>> outcome = new CompletableFuture<>();
-        for (CompletableFuture<Reply<T>> reply : replies) {
-            reply.thenRun(() -> {
-                if (outcome.isDone()) {
-                    return;
+        for (int i = 0; i < replies.size(); i++) {
+            int index = i;
+            replies.get(i).thenAccept(reply -> {
+                if (!outcome.isDone()) {
+                    boolean all = replies.stream().allMatch(CompletableFuture::isDone);
+                    List<Reply<T>> sofar = new ArrayList<>(replies.size());
+                    for (int j = 0; j < replies.size(); j++) {
+                        sofar.add(replies.get(j).isDone() ? replies.get(j).join() : Reply.notWaitedFor(nodes.get(j)));
+                    }
+                    if (all || decided.test(sofar)) {
+                        outcome.complete(List.copyOf(sofar));
+                    }
                 }
-                boolean all = replies.stream().allMatch(CompletableFuture::isDone);
-                List<Reply<T>> sofar = new ArrayList<>(replies.size());
-                for (int i = 0; i < replies.size(); i++) {
-                    sofar.add(replies.get(i).isDone() ? replies.get(i).join() : Reply.notWaitedFor(nodes.get(i)));
-                }
-                if (all || decided.test(sofar)) {
-                    outcome.complete(List.copyOf(sofar));
+                // Checked after the attempt to decide: another server's thread may have decided
+                // on a snapshot taken before this reply arrived, and then this reply is late.
+                if (outcome.isDone() && outcome.join().get(index).isPending()) {
+                    late.accept(reply, outcome.join());
                 }
             });
         }
@@ -300,16 +304,27 @@ final class LockServers implements AutoCloseable {
         resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 
-    /** One server's answer: a value, or the failure (a timeout, a refused connection, an error reply). */
-    record Reply<T>(RedisNode node, T value, Throwable error) {
+    /**
+     * One server's answer: a value, or the failure (a timeout, a refused connection, an error
+     * reply), or pending: not waited for, because the others had decided already.
+     */
+    record Reply<T>(RedisNode node, T value, Throwable error, boolean isPending) {
         boolean isOk() {
             return error == null;
         }
 
-        /** A server whose answer was not waited for, because a majority had decided already. */
+        static <T> Reply<T> of(RedisNode node, T value) {
+            return new Reply<>(node, value, null, false);
+        }
+
+        static <T> Reply<T> failed(RedisNode node, Throwable error) {
+            return new Reply<>(node, null, error, false);
+        }
+
+        /** Counts as a failure in a tally: a server that has not answered cannot be counted on. */
         static <T> Reply<T> notWaitedFor(RedisNode node) {
             return new Reply<>(node, null, new LockUnavailableException("Redis at " + node.server()
-                    + " had not answered when a majority had decided"));
+                    + " had not answered when a majority had decided"), true);
         }
     }
 
