@@ -114,11 +114,13 @@ final class RedisStore implements LockStore {
         }
         // Judged as soon as a majority granted or can no longer grant: a dead or frozen minority
         // costs nothing. A late grant to an attempt that was won is part of the lease (renewals
-        // and the release go to every master); to one that was refused, it is released at once.
+        // and the release go to every master); to one that was refused, it is released at once,
+        // and so is a late timeout, which may hide a grant.
         return servers.<List<Long>>onAllWithinNodeTimeout(node -> node.run(script, ScriptOutputType.MULTI, keyArray, args),
                         replies -> Tally.ofElement(replies, 0).isDecided(servers.quorum()),
                         (late, decision) -> {
-                            if (isGrant(late) && !isGrantedByQuorum(decision)) {
+                            boolean refused = late.isOk() && late.value().get(0) == 0;
+                            if (!refused && !isGrantedByQuorum(decision)) {
                                 runCleanup(kind, late.node(), keys, owner, false);
                             }
                         })

@@ -146,8 +146,8 @@ class RedlockIT {
             nodes.get(i).call("SET", "fencelock:{split}", "someone-else", "PX", "60000");
         }
         assertThat(client.lock("split").tryAcquire()).isEmpty();
-        assertThat(nodes.get(3).call("EXISTS", "fencelock:{split}")).as("partial grant cleaned up").isEqualTo(0L);
-        assertThat(nodes.get(4).call("EXISTS", "fencelock:{split}")).isEqualTo(0L);
+        // Refused once three masters refused: a grant from the other two may arrive after that.
+        Poll.until("partial grant cleaned up", Duration.ofSeconds(5), () -> nodesHolding("split") == 3);
         for (int i = 0; i < 3; i++) {
             assertThat(nodes.get(i).call("GET", "fencelock:{split}")).as("the other owner's keys are untouched").isEqualTo("someone-else");
             nodes.get(i).call("DEL", "fencelock:{split}");
@@ -187,8 +187,13 @@ class RedlockIT {
         DistributedLock lock = redlock().lock("ahead");
 
         long token;
+        // Two others frozen, so that the master ahead is in the majority that decides.
+        nodes.get(1).pause();
+        nodes.get(2).pause();
         try (Lease lease = lock.acquire(Duration.ZERO)) {
             token = lease.fencingToken();
+            nodes.get(1).resume();
+            nodes.get(2).resume();
             assertThat(token).isEqualTo(dayAhead + 1);
             long raised = nodes.stream()
                     .filter(node -> Long.parseLong((String) node.call("GET", "fencelock:{ahead}:fence")) >= token).count();
