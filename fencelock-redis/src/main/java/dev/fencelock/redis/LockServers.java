@@ -68,7 +68,8 @@ final class LockServers implements AutoCloseable {
             List<LockUnavailableException> failures = new ArrayList<>();
             for (var uri : options.uris()) {
                 try {
-                    nodes.add(RedisNode.connect(uri, options.commandTimeout(), options.connectTimeout(), resources));
+                    nodes.add(RedisNode.connect(uri, options.commandTimeout(), options.connectTimeout(), resources,
+                            options.uris().size() > 1));
                 } catch (LockUnavailableException e) {
                     failures.add(e);
                 }
