@@ -16,6 +16,7 @@ import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +31,8 @@ import org.junit.jupiter.api.Test;
 /** Redlock over five real, independent redis-server processes, some of them killed or frozen. */
 class RedlockIT {
     private static final Duration NODE_TIMEOUT = Duration.ofMillis(100);
+    /** Lock+unlock rounds per median: enough that a few slow ones on a busy machine do not move it. */
+    private static final int ROUNDS = 100;
     private final List<RedisServer> nodes = new ArrayList<>();
     private final List<LockEngine> clients = new ArrayList<>();
 
@@ -60,9 +63,13 @@ class RedlockIT {
     }
 
     private LockEngine redlock() {
+        return redlock(Duration.ofMillis(300));
+    }
+
+    private LockEngine redlock(Duration commandTimeout) {
         LockEngine client = (LockEngine) RedisLocks.connect(RedisLockOptions.redlock(
                         nodes.stream().map(RedisServer::uri).toList())
-                .commandTimeout(Duration.ofMillis(300))
+                .commandTimeout(commandTimeout)
                 .redlockNodeTimeout(NODE_TIMEOUT)
                 .build());
         clients.add(client);
@@ -267,12 +274,7 @@ class RedlockIT {
 
     @Test
     void aFrozenMinorityDoesNotDelayTheRenewalsThatAMajorityConfirms() throws Exception {
-        LockEngine client = (LockEngine) RedisLocks.connect(RedisLockOptions.redlock(
-                        nodes.stream().map(RedisServer::uri).toList())
-                .commandTimeout(Duration.ofMillis(900))
-                .redlockNodeTimeout(NODE_TIMEOUT)
-                .build());
-        clients.add(client);
+        LockEngine client = redlock(Duration.ofMillis(900));
         Duration leaseTime = Duration.ofSeconds(3);
         Lease lease = client.lock("frozen-minority").acquire(Duration.ZERO, LeaseOptions.renewing(leaseTime));
         nodes.get(0).pause();
@@ -319,6 +321,84 @@ class RedlockIT {
             }
         }
         assertThat(acquired).isEqualTo(1000);
+    }
+
+    /**
+     * The bound is 3× the healthy medians measured a moment before on the same machine, so that it
+     * holds on a loaded CI machine, and still fails by far when a round waits for the frozen master:
+     * then an acquisition pays the node timeout (100 ms) and a release the command timeout (1 s),
+     * against about a millisecond healthy. Medians, so that a scheduling hiccup does not decide.
+     */
+    @Test
+    void aKilledAndAFrozenMinorityCostAtMostThreeTimesTheHealthyMedians() throws Exception {
+        DistributedLock lock = redlock(Duration.ofSeconds(1)).lock("minority-down");
+        measure(lock, ROUNDS); // warms up the JIT and the connections
+        Medians healthy = measure(lock, ROUNDS);
+        nodes.get(1).kill();
+        nodes.get(3).pause();
+        try {
+            Medians faulty = measure(lock, ROUNDS);
+            System.out.printf("Redlock(5) medians: healthy %s, one master killed and one frozen %s%n", healthy, faulty);
+            assertThat(faulty.acquire()).as("acquisition median with one master killed and one frozen (healthy %s)", healthy)
+                    .isLessThanOrEqualTo(healthy.acquire().multipliedBy(3));
+            assertThat(faulty.release()).as("release median with one master killed and one frozen (healthy %s)", healthy)
+                    .isLessThanOrEqualTo(healthy.release().multipliedBy(3));
+        } finally {
+            nodes.get(3).resume();
+        }
+    }
+
+    /**
+     * Without failing fast, each of the three dead masters would hold the attempt for the node
+     * timeout (100 ms) before the client could tell that no majority is left.
+     */
+    @Test
+    void aMajorityKnownToBeDownIsReportedWithoutWaitingForTimeouts() throws Exception {
+        DistributedLock lock = redlock(Duration.ofSeconds(1)).lock("majority-down");
+        measure(lock, ROUNDS);
+        Duration healthy = measure(lock, ROUNDS).lockAndUnlock();
+        nodes.get(0).kill();
+        nodes.get(2).kill();
+        nodes.get(4).kill();
+        long[] refused = new long[ROUNDS];
+        for (int i = 0; i < ROUNDS; i++) {
+            long start = System.nanoTime();
+            assertThatThrownBy(lock::tryAcquire).isInstanceOf(LockUnavailableException.class);
+            refused[i] = System.nanoTime() - start;
+        }
+        System.out.printf("Redlock(5): three masters down reported in %s at the median (healthy lock+unlock %s)%n",
+                median(refused), healthy);
+        assertThat(median(refused)).as("median time to report three of five masters down (healthy lock+unlock %s)", healthy)
+                .isLessThanOrEqualTo(healthy.multipliedBy(3));
+    }
+
+    /** Median times of {@code rounds} acquisitions and of their releases, measured apart. */
+    private record Medians(Duration acquire, Duration release) {
+        Duration lockAndUnlock() {
+            return acquire.plus(release);
+        }
+    }
+
+    private static Medians measure(DistributedLock lock, int rounds) {
+        long[] acquire = new long[rounds];
+        long[] release = new long[rounds];
+        for (int i = 0; i < rounds; i++) {
+            long start = System.nanoTime();
+            // A round may miss the majority on a busy machine, when one of the three masters left
+            // answers after the node timeout: it is then retried, as in use.
+            Lease lease = lock.acquire(Duration.ofSeconds(5));
+            long acquired = System.nanoTime();
+            lease.close();
+            release[i] = System.nanoTime() - acquired;
+            acquire[i] = acquired - start;
+        }
+        return new Medians(median(acquire), median(release));
+    }
+
+    private static Duration median(long[] nanos) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        return Duration.ofNanos(sorted[sorted.length / 2]);
     }
 
     @Test
