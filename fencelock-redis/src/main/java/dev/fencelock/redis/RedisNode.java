@@ -58,26 +58,17 @@ final class RedisNode implements AutoCloseable {
     /**
      * Connects on the given Lettuce resources (event loops and timers), which the caller owns and
      * shuts down: the servers of one client share one set, so that Redlock over five masters does
-     * not run five sets of threads on a small machine. {@code oneOfAMajority}: a Redlock master,
-     * whose commands fail at once while its connection is down (see {@link #withTimeouts}).
+     * not run five sets of threads on a small machine.
      *
      * @throws LockUnavailableException if the server cannot be reached within the connect timeout
      */
-    static RedisNode connect(RedisURI uri, Duration commandTimeout, Duration connectTimeout, ClientResources resources,
-            boolean oneOfAMajority) {
+    static RedisNode connect(RedisURI uri, Duration commandTimeout, Duration connectTimeout, ClientResources resources) {
         // The URI's timeout bounds the connection handshake; commands are bounded by the
         // TimeoutOptions of withTimeouts. The URI was parsed for these options alone, so setting
         // it touches nothing shared (a builder copy would drop Sentinel addresses).
         uri.setTimeout(connectTimeout);
         RedisClient client = RedisClient.create(resources, uri);
-        ClientOptions.Builder options = withTimeouts(ClientOptions.builder(), commandTimeout, connectTimeout);
-        if (oneOfAMajority) {
-            // A master known to be down (refused, disconnected) fails at once rather than holding
-            // every round for the command timeout: the others decide without it. Lettuce keeps
-            // reconnecting in the background, and the master counts again once it is back.
-            options.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
-        }
-        client.setOptions(options.build());
+        client.setOptions(withTimeouts(ClientOptions.builder(), commandTimeout, connectTimeout).build());
         return open(client, RedisEndpoint.describe(uri), commandTimeout, () -> {
             StatefulRedisConnection<String, String> connection = client.connect();
             return new Connections(connection, connection.async(), client.connectPubSub());
