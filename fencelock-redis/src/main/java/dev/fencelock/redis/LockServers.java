@@ -3,6 +3,7 @@ package dev.fencelock.redis;
 import dev.fencelock.LockUnavailableException;
 import dev.fencelock.spi.Await;
 import dev.fencelock.spi.ReleaseWatch;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import java.security.SecureRandom;
@@ -12,6 +13,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -33,27 +36,77 @@ import java.util.stream.Collectors;
 final class LockServers implements AutoCloseable {
     private static final Duration DRIFT_CONSTANT = Duration.ofMillis(2);
 
+    /** How often a master that could not be reached when the client was created is tried again. */
+    private static final Duration REJOIN_INTERVAL = Duration.ofSeconds(1);
+
     private final ClientResources resources;
-    private final List<RedisNode> nodes;
-    private final List<ReleaseSubscriptions> subscriptions;
+    // Copied on write: a master that was unreachable at creation joins when it comes back. A call
+    // reads each list once, so that it sees one set of servers.
+    private volatile List<RedisNode> nodes;
+    private volatile List<ReleaseSubscriptions> subscriptions;
+    /** Guarded by this: the masters not reached yet, and the thread that tries them, or null. */
+    private final List<RedisURI> absent;
+    private final ScheduledExecutorService rejoining;
+    private boolean closed;
     /** This client in the waiter queues of the locks it waits for: one remote waiter per name (the gate). */
     private final String waiterId = randomId();
     private final int quorum;
     private final RedisLockOptions options;
 
-    private LockServers(ClientResources resources, List<RedisNode> nodes, RedisLockOptions options) {
+    private LockServers(ClientResources resources, List<RedisNode> nodes, RedisLockOptions options, List<RedisURI> absent) {
         this.resources = resources;
         this.nodes = List.copyOf(nodes);
         this.options = options;
-        this.subscriptions = nodes.stream()
-                .map(node -> new ReleaseSubscriptions(node, waiterId, designationTimeout())).toList();
+        this.subscriptions = nodes.stream().map(this::subscriptionsOn).toList();
         this.quorum = nodes.size() == 1 ? 1 : options.uris().size() / 2 + 1;
+        this.absent = new ArrayList<>(absent);
+        this.rejoining = absent.isEmpty() ? null : Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "fencelock-redlock-rejoin");
+            thread.setDaemon(true);
+            return thread;
+        });
+        if (rejoining != null) {
+            long interval = REJOIN_INTERVAL.toNanos();
+            rejoining.scheduleWithFixedDelay(this::rejoin, interval, interval, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private ReleaseSubscriptions subscriptionsOn(RedisNode node) {
+        return new ReleaseSubscriptions(node, waiterId, designationTimeout());
+    }
+
+    /**
+     * Connects to the masters that were unreachable at creation; those that answer now take part
+     * in every later call, as any master. Synchronized with {@link #close}, which waits at most
+     * one connect timeout for it, so that no connection outlives the client.
+     */
+    private synchronized void rejoin() {
+        for (var iterator = absent.iterator(); iterator.hasNext() && !closed; ) {
+            RedisURI uri = iterator.next();
+            try {
+                RedisNode node = RedisNode.connect(uri, options.commandTimeout(), options.connectTimeout(), resources);
+                iterator.remove();
+                subscriptions = append(subscriptions, subscriptionsOn(node));
+                nodes = append(nodes, node);
+            } catch (LockUnavailableException stillDown) {
+                // Tried again at the next interval.
+            }
+        }
+        if (absent.isEmpty()) {
+            rejoining.shutdown();
+        }
+    }
+
+    private static <T> List<T> append(List<T> list, T element) {
+        List<T> longer = new ArrayList<>(list);
+        longer.add(element);
+        return List.copyOf(longer);
     }
 
     /**
      * Connects to every server. With one server, failing to connect fails. With several, a
-     * majority must be reachable; a server that cannot be reached now is left out until the client
-     * is created again (it still counts in the quorum, as a server that never agrees).
+     * majority must be reachable; a server that cannot be reached now counts in the quorum as a
+     * server that never agrees, and is tried again every second until it joins.
      *
      * @throws LockUnavailableException if no quorum of the servers can be reached
      */
@@ -62,16 +115,17 @@ final class LockServers implements AutoCloseable {
         try {
             if (options.isCluster()) {
                 return new LockServers(resources, List.of(RedisNode.connectCluster(options.uris(),
-                        options.commandTimeout(), options.connectTimeout(), resources)), options);
+                        options.commandTimeout(), options.connectTimeout(), resources)), options, List.of());
             }
             List<RedisNode> nodes = new ArrayList<>();
             List<LockUnavailableException> failures = new ArrayList<>();
+            List<RedisURI> absent = new ArrayList<>();
             for (var uri : options.uris()) {
                 try {
-                    nodes.add(RedisNode.connect(uri, options.commandTimeout(), options.connectTimeout(), resources,
-                            options.uris().size() > 1));
+                    nodes.add(RedisNode.connect(uri, options.commandTimeout(), options.connectTimeout(), resources));
                 } catch (LockUnavailableException e) {
                     failures.add(e);
+                    absent.add(uri);
                 }
             }
             if (nodes.size() < options.uris().size() / 2 + 1) {
@@ -79,7 +133,7 @@ final class LockServers implements AutoCloseable {
                 throw failures.size() == 1 ? failures.get(0) : new LockUnavailableException("cannot reach a majority of "
                         + options.server() + ": " + failures.stream().map(Throwable::getMessage).collect(Collectors.joining("; ")));
             }
-            return new LockServers(resources, nodes, options);
+            return new LockServers(resources, nodes, options, absent);
         } catch (RuntimeException e) {
             resources.shutdown(0, 2, TimeUnit.SECONDS);
             throw e;
@@ -161,6 +215,7 @@ final class LockServers implements AutoCloseable {
 
     private <T> CompletableFuture<List<Reply<T>>> onAll(Function<RedisNode, CompletableFuture<T>> call,
             boolean nodeTimeout, Predicate<List<Reply<T>>> decided, BiConsumer<Reply<T>, List<Reply<T>>> late) {
+        List<RedisNode> nodes = this.nodes;
         List<CompletableFuture<Reply<T>>> replies = new ArrayList<>(nodes.size());
         for (RedisNode node : nodes) {
             CompletableFuture<T> reply = call.apply(node);
@@ -301,6 +356,12 @@ final class LockServers implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            closed = true;
+            if (rejoining != null) {
+                rejoining.shutdownNow();
+            }
+        }
         nodes.forEach(RedisNode::close);
         resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
