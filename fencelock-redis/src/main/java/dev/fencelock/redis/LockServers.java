@@ -3,6 +3,7 @@ package dev.fencelock.redis;
 import dev.fencelock.LockUnavailableException;
 import dev.fencelock.spi.Await;
 import dev.fencelock.spi.ReleaseWatch;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import java.security.SecureRandom;
@@ -12,9 +13,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -32,27 +36,77 @@ import java.util.stream.Collectors;
 final class LockServers implements AutoCloseable {
     private static final Duration DRIFT_CONSTANT = Duration.ofMillis(2);
 
+    /** How often a master that could not be reached when the client was created is tried again. */
+    private static final Duration REJOIN_INTERVAL = Duration.ofSeconds(1);
+
     private final ClientResources resources;
-    private final List<RedisNode> nodes;
-    private final List<ReleaseSubscriptions> subscriptions;
+    // Copied on write: a master that was unreachable at creation joins when it comes back. A call
+    // reads each list once, so that it sees one set of servers.
+    private volatile List<RedisNode> nodes;
+    private volatile List<ReleaseSubscriptions> subscriptions;
+    /** Guarded by this: the masters not reached yet, and the thread that tries them, or null. */
+    private final List<RedisURI> absent;
+    private final ScheduledExecutorService rejoining;
+    private boolean closed;
     /** This client in the waiter queues of the locks it waits for: one remote waiter per name (the gate). */
     private final String waiterId = randomId();
     private final int quorum;
     private final RedisLockOptions options;
 
-    private LockServers(ClientResources resources, List<RedisNode> nodes, RedisLockOptions options) {
+    private LockServers(ClientResources resources, List<RedisNode> nodes, RedisLockOptions options, List<RedisURI> absent) {
         this.resources = resources;
         this.nodes = List.copyOf(nodes);
         this.options = options;
-        this.subscriptions = nodes.stream()
-                .map(node -> new ReleaseSubscriptions(node, waiterId, designationTimeout())).toList();
+        this.subscriptions = nodes.stream().map(this::subscriptionsOn).toList();
         this.quorum = nodes.size() == 1 ? 1 : options.uris().size() / 2 + 1;
+        this.absent = new ArrayList<>(absent);
+        this.rejoining = absent.isEmpty() ? null : Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "fencelock-redlock-rejoin");
+            thread.setDaemon(true);
+            return thread;
+        });
+        if (rejoining != null) {
+            long interval = REJOIN_INTERVAL.toNanos();
+            rejoining.scheduleWithFixedDelay(this::rejoin, interval, interval, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private ReleaseSubscriptions subscriptionsOn(RedisNode node) {
+        return new ReleaseSubscriptions(node, waiterId, designationTimeout());
+    }
+
+    /**
+     * Connects to the masters that were unreachable at creation; those that answer now take part
+     * in every later call, as any master. Synchronized with {@link #close}, which waits at most
+     * one connect timeout for it, so that no connection outlives the client.
+     */
+    private synchronized void rejoin() {
+        for (var iterator = absent.iterator(); iterator.hasNext() && !closed; ) {
+            RedisURI uri = iterator.next();
+            try {
+                RedisNode node = RedisNode.connect(uri, options.commandTimeout(), options.connectTimeout(), resources);
+                iterator.remove();
+                subscriptions = append(subscriptions, subscriptionsOn(node));
+                nodes = append(nodes, node);
+            } catch (LockUnavailableException stillDown) {
+                // Tried again at the next interval.
+            }
+        }
+        if (absent.isEmpty()) {
+            rejoining.shutdown();
+        }
+    }
+
+    private static <T> List<T> append(List<T> list, T element) {
+        List<T> longer = new ArrayList<>(list);
+        longer.add(element);
+        return List.copyOf(longer);
     }
 
     /**
      * Connects to every server. With one server, failing to connect fails. With several, a
-     * majority must be reachable; a server that cannot be reached now is left out until the client
-     * is created again (it still counts in the quorum, as a server that never agrees).
+     * majority must be reachable; a server that cannot be reached now counts in the quorum as a
+     * server that never agrees, and is tried again every second until it joins.
      *
      * @throws LockUnavailableException if no quorum of the servers can be reached
      */
@@ -61,15 +115,17 @@ final class LockServers implements AutoCloseable {
         try {
             if (options.isCluster()) {
                 return new LockServers(resources, List.of(RedisNode.connectCluster(options.uris(),
-                        options.commandTimeout(), options.connectTimeout(), resources)), options);
+                        options.commandTimeout(), options.connectTimeout(), resources)), options, List.of());
             }
             List<RedisNode> nodes = new ArrayList<>();
             List<LockUnavailableException> failures = new ArrayList<>();
+            List<RedisURI> absent = new ArrayList<>();
             for (var uri : options.uris()) {
                 try {
                     nodes.add(RedisNode.connect(uri, options.commandTimeout(), options.connectTimeout(), resources));
                 } catch (LockUnavailableException e) {
                     failures.add(e);
+                    absent.add(uri);
                 }
             }
             if (nodes.size() < options.uris().size() / 2 + 1) {
@@ -77,7 +133,7 @@ final class LockServers implements AutoCloseable {
                 throw failures.size() == 1 ? failures.get(0) : new LockUnavailableException("cannot reach a majority of "
                         + options.server() + ": " + failures.stream().map(Throwable::getMessage).collect(Collectors.joining("; ")));
             }
-            return new LockServers(resources, nodes, options);
+            return new LockServers(resources, nodes, options, absent);
         } catch (RuntimeException e) {
             resources.shutdown(0, 2, TimeUnit.SECONDS);
             throw e;
@@ -132,57 +188,61 @@ final class LockServers implements AutoCloseable {
      * (within the command timeout). Never completes exceptionally.
      */
     <T> CompletableFuture<List<Reply<T>>> onAll(Function<RedisNode, CompletableFuture<T>> call) {
-        return onAll(call, false, replies -> false);
+        return onAll(call, false, replies -> false, (late, decision) -> { });
     }
 
     /**
      * As {@link #onAll(Function)}, but completes as soon as the replies so far settle the question
-     * ({@code decided}), so that a frozen minority does not hold up what a majority decided. The
-     * servers not waited for appear as failed replies; their calls still run.
+     * ({@code decided}), so that a frozen or dead minority does not hold up what a majority
+     * decided. The servers not waited for appear as {@linkplain Reply#isPending() pending}
+     * replies; their calls still run, and their late answers change nothing.
      */
     <T> CompletableFuture<List<Reply<T>>> onAllUntilDecided(Function<RedisNode, CompletableFuture<T>> call,
             Predicate<List<Reply<T>>> decided) {
-        return onAll(call, false, decided);
+        return onAll(call, false, decided, (late, decision) -> { });
     }
 
     /**
-     * As {@link #onAll(Function)}, but with several servers each gets at most the node timeout:
-     * for acquisitions, whose validity a slow master must not eat up. Releases and renewals get
-     * the whole command timeout, so that a release can be retried and a renewal confirmed.
+     * As {@link #onAllUntilDecided}, but with several servers each gets at most the node timeout
+     * (for acquisitions, whose validity a slow master must not eat up), and each answer that
+     * arrives after the decision is handed to {@code late} with the replies decided on, on a
+     * Lettuce thread: a late grant must be dealt with.
      */
-    <T> CompletableFuture<List<Reply<T>>> onAllWithinNodeTimeout(Function<RedisNode, CompletableFuture<T>> call) {
-        return onAll(call, !isSingle(), replies -> false);
-    }
-
-    /** Within the node timeout, and until {@code decided}: the servers not waited for still run the call. */
     <T> CompletableFuture<List<Reply<T>>> onAllWithinNodeTimeout(Function<RedisNode, CompletableFuture<T>> call,
-            Predicate<List<Reply<T>>> decided) {
-        return onAll(call, !isSingle(), decided);
+            Predicate<List<Reply<T>>> decided, BiConsumer<Reply<T>, List<Reply<T>>> late) {
+        return onAll(call, !isSingle(), decided, late);
     }
 
     private <T> CompletableFuture<List<Reply<T>>> onAll(Function<RedisNode, CompletableFuture<T>> call,
-            boolean nodeTimeout, Predicate<List<Reply<T>>> decided) {
+            boolean nodeTimeout, Predicate<List<Reply<T>>> decided, BiConsumer<Reply<T>, List<Reply<T>>> late) {
+        List<RedisNode> nodes = this.nodes;
         List<CompletableFuture<Reply<T>>> replies = new ArrayList<>(nodes.size());
         for (RedisNode node : nodes) {
             CompletableFuture<T> reply = call.apply(node);
             if (nodeTimeout) {
                 reply = reply.orTimeout(options.redlockNodeTimeout().toNanos(), TimeUnit.NANOSECONDS);
             }
-            replies.add(reply.handle((value, error) -> new Reply<>(node, value, error == null ? null : describe(node, error))));
+            replies.add(reply.handle((value, error) -> error == null ? Reply.of(node, value)
+                    : Reply.failed(node, describe(node, error))));
         }
         CompletableFuture<List<Reply<T>>> outcome = new CompletableFuture<>();
-        for (CompletableFuture<Reply<T>> reply : replies) {
-            reply.thenRun(() -> {
-                if (outcome.isDone()) {
-                    return;
+        for (int i = 0; i < replies.size(); i++) {
+            int index = i;
+            replies.get(i).thenAccept(reply -> {
+                if (!outcome.isDone()) {
+                    boolean all = replies.stream().allMatch(CompletableFuture::isDone);
+                    List<Reply<T>> sofar = new ArrayList<>(replies.size());
+                    for (int j = 0; j < replies.size(); j++) {
+                        sofar.add(replies.get(j).isDone() ? replies.get(j).join() : Reply.notWaitedFor(nodes.get(j)));
+                    }
+                    if (all || decided.test(sofar)) {
+                        outcome.complete(List.copyOf(sofar));
+                    }
                 }
-                boolean all = replies.stream().allMatch(CompletableFuture::isDone);
-                List<Reply<T>> sofar = new ArrayList<>(replies.size());
-                for (int i = 0; i < replies.size(); i++) {
-                    sofar.add(replies.get(i).isDone() ? replies.get(i).join() : Reply.notWaitedFor(nodes.get(i)));
-                }
-                if (all || decided.test(sofar)) {
-                    outcome.complete(List.copyOf(sofar));
+                // Checked after the attempt to decide: another server's thread may have decided
+                // on a snapshot taken before this reply arrived, and then this reply is late.
+                if (outcome.isDone() && outcome.join().get(index).isPending()) {
+                    late.accept(reply, outcome.join());
                 }
             });
         }
@@ -296,20 +356,37 @@ final class LockServers implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            closed = true;
+            if (rejoining != null) {
+                rejoining.shutdownNow();
+            }
+        }
         nodes.forEach(RedisNode::close);
         resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 
-    /** One server's answer: a value, or the failure (a timeout, a refused connection, an error reply). */
-    record Reply<T>(RedisNode node, T value, Throwable error) {
+    /**
+     * One server's answer: a value, or the failure (a timeout, a refused connection, an error
+     * reply), or pending: not waited for, because the others had decided already.
+     */
+    record Reply<T>(RedisNode node, T value, Throwable error, boolean isPending) {
         boolean isOk() {
             return error == null;
         }
 
-        /** A server whose answer was not waited for, because a majority had decided already. */
+        static <T> Reply<T> of(RedisNode node, T value) {
+            return new Reply<>(node, value, null, false);
+        }
+
+        static <T> Reply<T> failed(RedisNode node, Throwable error) {
+            return new Reply<>(node, null, error, false);
+        }
+
+        /** Counts as a failure in a tally: a server that has not answered cannot be counted on. */
         static <T> Reply<T> notWaitedFor(RedisNode node) {
             return new Reply<>(node, null, new LockUnavailableException("Redis at " + node.server()
-                    + " had not answered when a majority had decided"));
+                    + " had not answered when a majority had decided"), true);
         }
     }
 

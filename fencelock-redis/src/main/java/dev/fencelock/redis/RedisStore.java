@@ -112,36 +112,68 @@ final class RedisStore implements LockStore {
                         OwnerTokens.PREFIX};
             }
         }
-        return servers.<List<Long>>onAllWithinNodeTimeout(node -> node.run(script, ScriptOutputType.MULTI, keyArray, args))
+        // Judged as soon as a majority granted or can no longer grant: a dead or frozen minority
+        // costs nothing. A late grant to an attempt that was won is part of the lease (renewals
+        // and the release go to every master); to one that was refused, it is released at once,
+        // and so is a late timeout, which may hide a grant.
+        return servers.<List<Long>>onAllWithinNodeTimeout(node -> node.run(script, ScriptOutputType.MULTI, keyArray, args),
+                        replies -> Tally.ofElement(replies, 0).isDecided(servers.quorum()),
+                        (late, decision) -> {
+                            boolean refused = late.isOk() && late.value().get(0) == 0;
+                            if (!refused && !isGrantedByQuorum(decision)) {
+                                runCleanup(kind, late.node(), keys, owner, false);
+                            }
+                        })
                 .thenCompose(replies -> judge(kind, keys, owner, lease, waiting, replies));
+    }
+
+    private static boolean isGrant(LockServers.Reply<List<Long>> reply) {
+        return reply.isOk() && reply.value().get(0) == 1;
+    }
+
+    private boolean isGrantedByQuorum(List<LockServers.Reply<List<Long>>> replies) {
+        return replies.stream().filter(RedisStore::isGrant).count() >= servers.quorum();
     }
 
     private CompletableFuture<Attempt> judge(LockKind kind, LockKeys keys, String owner, Duration lease, boolean waiting,
             List<LockServers.Reply<List<Long>>> replies) {
-        List<LockServers.Reply<List<Long>>> granted =
-                replies.stream().filter(reply -> reply.isOk() && reply.value().get(0) == 1).toList();
+        List<LockServers.Reply<List<Long>>> granted = replies.stream().filter(RedisStore::isGrant).toList();
         if (granted.size() >= servers.quorum()) {
             long token = granted.stream().mapToLong(reply -> reply.value().get(1)).max().orElseThrow();
             if (servers.isSingle()) {
                 return CompletableFuture.completedFuture(new Attempt.Granted(token, lease, false));
             }
             // Masters that did not grant it may have queued this client.
-            return raiseFence(kind, keys, owner, token, lease, waiting && granted.size() < servers.size());
+            return raiseFence(kind, keys, owner, token, lease, waiting && granted.size() < servers.size(), nodesOf(granted));
         }
-        List<LockServers.Reply<List<Long>>> failed = replies.stream().filter(reply -> !reply.isOk()).toList();
+        // Pending servers are not failed ones: their late grants are released as they arrive.
+        List<LockServers.Reply<List<Long>>> failed =
+                replies.stream().filter(reply -> !reply.isOk() && !reply.isPending()).toList();
         if ((!granted.isEmpty() || !failed.isEmpty()) && !servers.isSingle()) {
-            // Partial grants and late grants: delete the key wherever it is ours before trying
-            // again or giving up, so that nobody sees a lock this attempt did not win. A minority
-            // grant freed nothing, so it wakes nobody: a waiter woken for it would only find the
-            // lock held, and its own cleanup would wake the next, down the whole queue.
-            return releaseQuietly(kind, keys, owner, false).handle((done, error) -> refusedOrUnavailable(replies, failed));
+            // Partial grants and grants hidden by a lost reply: delete the key wherever it is ours,
+            // and wait for the masters that granted before trying again or giving up, so that
+            // nobody sees a lock this attempt did not win (a failed master's cleanup runs after its
+            // acquire on the same connection, whenever it answers). A minority grant freed nothing,
+            // so it wakes nobody: a waiter woken for it would only find the lock held, and its own
+            // cleanup would wake the next, down the whole queue.
+            return releaseQuietly(kind, keys, owner, false, nodesOf(granted))
+                    .handle((done, error) -> refusedOrUnavailable(replies, failures(replies)));
         }
         if (!failed.isEmpty()) {
             // A lost reply may hide a grant; the cleanup is not waited for, so that an unreachable
             // server fails the acquisition within the command timeout.
-            releaseQuietly(kind, keys, owner, true);
+            releaseQuietly(kind, keys, owner, true, List.of());
         }
-        return CompletableFuture.completedFuture(refusedOrUnavailable(replies, failed));
+        return CompletableFuture.completedFuture(refusedOrUnavailable(replies, failures(replies)));
+    }
+
+    /** The servers that failed or were not waited for: those that did not help a majority. */
+    private static List<LockServers.Reply<List<Long>>> failures(List<LockServers.Reply<List<Long>>> replies) {
+        return replies.stream().filter(reply -> !reply.isOk()).toList();
+    }
+
+    private static List<RedisNode> nodesOf(List<? extends LockServers.Reply<?>> replies) {
+        return replies.stream().map(LockServers.Reply::node).toList();
     }
 
     private Attempt refusedOrUnavailable(List<LockServers.Reply<List<Long>>> replies,
@@ -185,18 +217,19 @@ final class RedisStore implements LockStore {
      * masters' counters are raised all the same, as their commands run.
      */
     private CompletableFuture<Attempt> raiseFence(LockKind kind, LockKeys keys, String owner, long token, Duration lease,
-            boolean leftInQueues) {
+            boolean leftInQueues, List<RedisNode> holders) {
         String[] keyArray = {keys.lock(), keys.fence(), keys.readers()};
         String fenceTtlMillis = Long.toString(fenceCounterTtlMillis(lease));
         return servers.<Long>onAllWithinNodeTimeout(node -> node.run(LuaScript.RAISE_FENCE, ScriptOutputType.INTEGER,
                         keyArray, owner, Long.toString(token), fenceTtlMillis),
-                        replies -> Tally.of(replies).isDecided(servers.quorum()))
+                        this::isDecided, (late, decision) -> { })
                 .thenCompose(replies -> {
                     if (Tally.of(replies).yes() >= servers.quorum()) {
                         return CompletableFuture.completedFuture(
                                 new Attempt.Granted(token, servers.validity(lease), leftInQueues));
                     }
-                    return releaseQuietly(kind, keys, owner, true).handle((done, error) -> new Attempt.Refused(retryPause(), true));
+                    return releaseQuietly(kind, keys, owner, true, holders)
+                            .handle((done, error) -> new Attempt.Refused(retryPause(), true));
                 });
     }
 
@@ -222,7 +255,7 @@ final class RedisStore implements LockStore {
         return servers.<List<Long>>onAllUntilDecided(node -> node.run(LuaScript.RENEW, ScriptOutputType.MULTI, keys, args),
                         replies -> isEveryElementDecided(replies, batch.size()))
                 .thenApply(replies -> {
-                    replies.stream().filter(reply -> !reply.isOk()).forEach(reply -> log.warn(
+                    replies.stream().filter(reply -> !reply.isOk() && !reply.isPending()).forEach(reply -> log.warn(
                             "renewing {} lease(s) on {} failed; retrying until they run out: {}",
                             batch.size(), reply.node().server(), reply.error().getMessage()));
                     List<Renewal> renewals = new ArrayList<>(batch.size());
@@ -240,6 +273,11 @@ final class RedisStore implements LockStore {
             }
         }
         return true;
+    }
+
+    /** Whether more answers cannot change the majority's verdict (see {@link Tally#isDecided}). */
+    private boolean isDecided(List<LockServers.Reply<Long>> replies) {
+        return Tally.of(replies).isDecided(servers.quorum());
     }
 
     /** A majority confirmed: renewed. A majority denied: lost. Too few answers to tell: unconfirmed. */
@@ -270,16 +308,18 @@ final class RedisStore implements LockStore {
 
     /**
      * Deletes the key on every server where it still holds {@code owner}. One server: a lost
-     * reply is retried. Several: a majority decides, and a server whose reply was lost counts as
-     * one that failed, so the release stays within the timeout.
+     * reply is retried. Several: decided as soon as a majority released it or can no longer
+     * release it, so that a dead or frozen minority costs nothing; a server whose reply was lost
+     * counts as one that failed, so the release stays within the timeout. Between "gone" and
+     * "taken", the answers in when the majority decided tell.
      */
     @Override
     public CompletableFuture<Released> release(LockKind kind, String name, String owner, boolean requeue) {
         LockKeys keys = keys(name);
         String waiter = requeue ? servers.waiterId() : "";
-        return servers.<Long>onAll(node -> kind == LockKind.READ ? runReadRelease(node, keys, owner)
+        return servers.<Long>onAllUntilDecided(node -> kind == LockKind.READ ? runReadRelease(node, keys, owner)
                         : servers.isSingle() ? deleteKeyRetryingOnce(node, keys, owner, waiter)
-                        : runRelease(node, keys, owner, true, waiter, false))
+                        : runRelease(node, keys, owner, true, waiter, false), this::isDecided)
                 .thenApply(replies -> {
                     Tally tally = Tally.of(replies);
                     if (tally.yes() < servers.quorum() && tally.yes() + tally.failures() >= servers.quorum()) {
@@ -307,11 +347,18 @@ final class RedisStore implements LockStore {
      * Deletes the key on every server where it is {@code owner}'s, ignoring the outcome: cleanup
      * only. {@code wakeWaiters}: whether the attempt may have held the lock (one server, or a
      * majority granted it), so that a waiting client must be woken; not for a minority grant.
+     * Completes when the {@code holders} (the servers known to have granted) have answered, within
+     * the node timeout: a command still queued for another server runs when it answers.
      */
-    private CompletableFuture<?> releaseQuietly(LockKind kind, LockKeys keys, String owner, boolean wakeWaiters) {
-        // Within the node timeout: a command still queued for a slow server runs when it answers.
-        return servers.onAllWithinNodeTimeout(node -> kind == LockKind.READ ? runReadRelease(node, keys, owner)
-                : runRelease(node, keys, owner, wakeWaiters, "", false));
+    private CompletableFuture<?> releaseQuietly(LockKind kind, LockKeys keys, String owner, boolean wakeWaiters,
+            List<RedisNode> holders) {
+        return servers.<Long>onAllWithinNodeTimeout(node -> runCleanup(kind, node, keys, owner, wakeWaiters),
+                replies -> replies.stream().filter(reply -> holders.contains(reply.node())).noneMatch(LockServers.Reply::isPending),
+                (late, decision) -> { });
+    }
+
+    private CompletableFuture<Long> runCleanup(LockKind kind, RedisNode node, LockKeys keys, String owner, boolean wakeWaiters) {
+        return kind == LockKind.READ ? runReadRelease(node, keys, owner) : runRelease(node, keys, owner, wakeWaiters, "", false);
     }
 
     /**
@@ -379,9 +426,9 @@ final class RedisStore implements LockStore {
     @Override
     public CompletableFuture<Boolean> isLocked(LockKind kind, String name) {
         LockKeys keys = keys(name);
-        return servers.<Long>onAll(node -> kind == LockKind.READ
+        return servers.<Long>onAllUntilDecided(node -> kind == LockKind.READ
                 ? node.run(LuaScript.COUNT_READERS, ScriptOutputType.INTEGER, new String[] {keys.readers()})
-                : node.unavailableOnFailure(node.commands().exists(keys.lock()))).thenApply(replies -> {
+                : node.unavailableOnFailure(node.commands().exists(keys.lock())), this::isDecided).thenApply(replies -> {
             Tally tally = Tally.of(replies);
             if (tally.yes() < servers.quorum() && tally.yes() + tally.failures() >= servers.quorum()) {
                 throw new CompletionException(unavailable(replies));

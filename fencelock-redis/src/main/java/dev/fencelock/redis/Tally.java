@@ -1,42 +1,48 @@
 package dev.fencelock.redis;
 
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * How the servers answered one question that each answers with a positive number (yes: 1, or
  * release.lua's 2, released and queued), 0 (the key is gone) or -1 (another owner holds it), or
- * failed to answer.
+ * failed to answer. {@code failures} counts the servers not waited for too, of which
+ * {@code pending} says how many.
  */
-record Tally(int yes, int zeros, int minusOnes, int failures) {
+record Tally(int yes, int zeros, int minusOnes, int failures, int pending) {
 
     /**
-     * Whether more answers cannot change the verdict: a majority said yes, or so many said no that
-     * a majority can no longer say yes. Servers not heard from count as failures.
+     * Whether more answers cannot change the verdict: a majority said yes, or so many said no or
+     * failed that the servers still pending cannot make a majority say yes.
      */
     boolean isDecided(int quorum) {
-        int size = yes + zeros + minusOnes + failures;
-        return yes >= quorum || zeros + minusOnes > size - quorum;
+        return yes >= quorum || yes + pending < quorum;
     }
 
     /** The tally of integer replies. */
     static Tally of(List<LockServers.Reply<Long>> replies) {
-        return count(replies.stream().map(reply -> reply.isOk() ? reply.value() : null).toList());
+        return count(replies, value -> value);
     }
 
     /** The tally of element {@code index} of array replies. */
     static Tally ofElement(List<LockServers.Reply<List<Long>>> replies, int index) {
-        return count(replies.stream().map(reply -> reply.isOk() ? reply.value().get(index) : null).toList());
+        return count(replies, value -> value.get(index));
     }
 
-    private static Tally count(List<Long> answers) {
+    private static <T> Tally count(List<LockServers.Reply<T>> replies, Function<T, Long> answerOf) {
         int yes = 0;
         int zeros = 0;
         int minusOnes = 0;
         int failures = 0;
-        for (Long answer : answers) {
-            if (answer == null) {
+        int pending = 0;
+        for (LockServers.Reply<T> reply : replies) {
+            if (!reply.isOk()) {
                 failures++;
-            } else if (answer > 0) {
+                pending += reply.isPending() ? 1 : 0;
+                continue;
+            }
+            long answer = answerOf.apply(reply.value());
+            if (answer > 0) {
                 yes++;
             } else if (answer == 0) {
                 zeros++;
@@ -44,6 +50,6 @@ record Tally(int yes, int zeros, int minusOnes, int failures) {
                 minusOnes++;
             }
         }
-        return new Tally(yes, zeros, minusOnes, failures);
+        return new Tally(yes, zeros, minusOnes, failures, pending);
     }
 }
