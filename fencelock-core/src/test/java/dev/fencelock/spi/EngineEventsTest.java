@@ -26,6 +26,7 @@ class EngineEventsTest {
         final CountDownLatch lost = new CountDownLatch(1);
         final CountDownLatch ended = new CountDownLatch(1);
         final List<Boolean> renewals = new CopyOnWriteArrayList<>();
+        final CountDownLatch renewed = new CountDownLatch(1);
 
         @Override
         public void acquisitionEnded(String name, Outcome outcome, Duration elapsed) {
@@ -52,6 +53,7 @@ class EngineEventsTest {
         @Override
         public void renewalCompleted(int leases, Duration roundTrip, boolean answered) {
             renewals.add(answered);
+            renewed.countDown();
         }
     }
 
@@ -83,6 +85,8 @@ class EngineEventsTest {
 
             assertThat(recorder.lost.await(10, TimeUnit.SECONDS)).as("the loss reported within 10 s").isTrue();
             assertThat(recorder.ended.await(10, TimeUnit.SECONDS)).as("the end reported within 10 s").isTrue();
+            // Reported once the renewal's leases are settled: after the end it found.
+            assertThat(recorder.renewed.await(10, TimeUnit.SECONDS)).as("the renewal reported within 10 s").isTrue();
             // The loss comes on a callback thread, as the holder's own signal: in either order with the end.
             assertThat(recorder.events).as("events").containsExactlyInAnyOrder(
                     "granted taken", "acquisition taken ACQUIRED", "ended taken", "lost taken OWNER_CHANGED");

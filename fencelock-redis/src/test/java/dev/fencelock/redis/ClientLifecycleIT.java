@@ -135,6 +135,10 @@ class ClientLifecycleIT {
         });
         thread.start();
         DistributedLockIT.awaitSubscribers(redis, "fencelock:{closing}:released", 1);
+        // Its try after subscribing queues it: closed before that try lands, the queue entry could
+        // land after the holder's release below, and outlive the test.
+        Poll.until("the waiter queued", Duration.ofSeconds(10),
+                () -> (Long) redis.call("ZCARD", "fencelock:{closing}:waiters") == 1);
         waiter.close();
         assertThat(outcome.get(10, TimeUnit.SECONDS)).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
         held.close();
