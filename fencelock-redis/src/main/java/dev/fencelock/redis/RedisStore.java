@@ -236,19 +236,23 @@ final class RedisStore implements LockStore {
     /** Sent in one call, the exclusive leases first, then the readers (see renew.lua); answered in the batch's order. */
     @Override
     public CompletableFuture<List<Renewal>> renew(List<HeldLease> batch) {
-        List<HeldLease> ordered = new ArrayList<>(batch.size());
-        batch.stream().filter(lease -> lease.kind() != LockKind.READ).forEach(ordered::add);
-        int exclusive = ordered.size();
-        batch.stream().filter(lease -> lease.kind() == LockKind.READ).forEach(ordered::add);
-        String[] keys = new String[ordered.size()];
-        String[] args = new String[ordered.size() * 2 + 1];
+        int exclusive = (int) batch.stream().filter(lease -> lease.kind() != LockKind.READ).count();
+        // Where each lease of the batch stands in the call: the exclusive ones first, then the readers.
+        int[] slots = new int[batch.size()];
+        String[] keys = new String[batch.size()];
+        String[] args = new String[batch.size() * 2 + 1];
         args[0] = Integer.toString(exclusive);
-        for (int i = 0; i < ordered.size(); i++) {
-            HeldLease lease = ordered.get(i);
+        int nextExclusive = 0;
+        int nextReader = exclusive;
+        for (int i = 0; i < batch.size(); i++) {
+            HeldLease lease = batch.get(i);
+            boolean reader = lease.kind() == LockKind.READ;
+            int slot = reader ? nextReader++ : nextExclusive++;
+            slots[i] = slot;
             LockKeys lockKeys = keys(lease.name());
-            keys[i] = i < exclusive ? lockKeys.lock() : lockKeys.readers();
-            args[2 * i + 1] = lease.owner();
-            args[2 * i + 2] = Long.toString(lease.lease().toMillis());
+            keys[slot] = reader ? lockKeys.readers() : lockKeys.lock();
+            args[2 * slot + 1] = lease.owner();
+            args[2 * slot + 2] = Long.toString(lease.lease().toMillis());
         }
         // Judged at the quorum: a frozen minority must not delay the renewal of a lease that a
         // majority has confirmed until the lease looks lost.
@@ -259,8 +263,8 @@ final class RedisStore implements LockStore {
                             "renewing {} lease(s) on {} failed; retrying until they run out: {}",
                             batch.size(), reply.node().server(), reply.error().getMessage()));
                     List<Renewal> renewals = new ArrayList<>(batch.size());
-                    for (HeldLease lease : batch) {
-                        renewals.add(renewal(Tally.ofElement(replies, ordered.indexOf(lease))));
+                    for (int slot : slots) {
+                        renewals.add(renewal(Tally.ofElement(replies, slot)));
                     }
                     return renewals;
                 });

@@ -86,13 +86,16 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
         String first = space < 0 ? message : message.substring(0, space);
         boolean named = message.isEmpty() || first.equals(waiterId);
         List<String> fairNow;
-        String fairLater = space < 0 ? null : message.substring(space + 1);
+        String fairLater;
         synchronized (this) {
             channel = channels.get(name);
             if (channel == null) {
                 return; // unknown
             }
-            fairNow = message.isEmpty() ? List.copyOf(channel.fairWaiters.keySet()) : List.of(first);
+            // Most channels have no fair waiter: their releases cost no fair wake.
+            boolean fair = !channel.fairWaiters.isEmpty();
+            fairNow = !fair ? List.of() : message.isEmpty() ? List.copyOf(channel.fairWaiters.keySet()) : List.of(first);
+            fairLater = fair && space >= 0 ? message.substring(space + 1) : null;
             next = channel.nextRelease;
             if (!named) {
                 if (channel.delayedWake == next) {
