@@ -6,6 +6,8 @@
 module dev.fencelock.redis {
     requires transitive dev.fencelock.core;
     requires lettuce.core;
+    // Lettuce announces topology changes on a Reactor event bus.
+    requires reactor.core;
     requires org.slf4j;
 
     exports dev.fencelock.redis;

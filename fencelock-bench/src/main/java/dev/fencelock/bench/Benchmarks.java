@@ -28,12 +28,12 @@ import org.apache.curator.test.TestingServer;
  */
 public final class Benchmarks {
     static final List<String> SYSTEMS = List.of("ping", "lettuce-setnx", "fencelock", "redisson", "curator", "redisson-redlock");
-    private static final List<Integer> SCENARIOS = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9);
+    private static final List<Integer> SCENARIOS = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
     private static final String USAGE = """
             usage: fencelock-bench/run [--quick | --full] [--scenarios 1,2,...] [--systems fencelock,redisson,...] [--out FILE]
               --quick      3 short rounds, fewer leases: about 2.5 minutes, for a smoke check
               --full       5 rounds of 4 s, 10,000 leases held 60 s, 1,000 waiters (the default; under 15 minutes)
-              --scenarios  only these scenarios (1-9; 7-9: the fair and the read-write lock)
+              --scenarios  only these scenarios (1-10; 7-9: the fair and the read-write lock; 10: Redis Cluster)
               --systems    only these systems (%s)
               --out        where the JSON goes (default fencelock-bench/target/bench-results.json)
             """.formatted(String.join(", ", SYSTEMS));
@@ -106,7 +106,7 @@ public final class Benchmarks {
         System.out.println(Report.environment(settings, benchmarks.redisVersion, loadAtStart));
         System.out.println();
         System.out.println(Report.tables(results, settings));
-        System.out.println("Targets of issues 5 and 13 (ratios of this run; reported, never enforced):");
+        System.out.println("Targets of issues 5, 13 and 20 (ratios of this run; reported, never enforced):");
         System.out.println();
         System.out.println(Report.targets(results));
         System.out.printf(Locale.ROOT, "wrote %s in %.0f s; load average at end %s, highest 1-minute load seen %.2f%n", out,
@@ -173,6 +173,14 @@ public final class Benchmarks {
             }
             if (scenarios.contains(8) || scenarios.contains(9)) {
                 readWrite(redis);
+            }
+        }
+        if (scenarios.contains(ClusterBus.SCENARIO)) {
+            List<String> names = chosen("fencelock", "redisson");
+            if (!names.isEmpty()) {
+                progress("scenario 10: bus messages per release on clusters of " + settings.clusterMasters() + " masters, "
+                        + "hand-offs on " + settings.handoffMasters() + ": " + String.join(", ", names));
+                results.addAll(new ClusterBus(settings).measure(names, Systems::cluster));
             }
         }
         progress("done");

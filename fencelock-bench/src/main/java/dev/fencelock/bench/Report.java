@@ -87,7 +87,7 @@ final class Report {
         }
     }
 
-    /** The results as Markdown tables: scenarios 1-4 and 8, then 5, then 6 and 7, then 9. */
+    /** The results as Markdown tables: scenarios 1-4 and 8, then 5, then 6 and 7, then 9, then 10. */
     static String tables(List<Result> results, Settings settings) {
         StringBuilder out = new StringBuilder();
         List<Result> loops = results.stream().filter(r -> r.scenario() <= 4 || r.scenario() == 8).toList();
@@ -146,7 +146,37 @@ final class Report {
                         .append("\n");
             }
         }
+        clusterTables(results, out);
         return out.toString();
+    }
+
+    /** Scenario 10: publish messages over the cluster bus per release, then hand-offs on one cluster. */
+    private static void clusterTables(List<Result> results, StringBuilder out) {
+        List<Result> bus = results.stream().filter(r -> r.scenario() == ClusterBus.SCENARIO && r.fields().containsKey("releases")).toList();
+        if (!bus.isEmpty()) {
+            out.append("\n| # | Redis Cluster, two clients taking one lock in turn | system | bus publish messages per release | PUBLISH per release | SPUBLISH per release |\n")
+                    .append("| --- | --- | --- | ---: | ---: | ---: |\n");
+            for (Result r : bus) {
+                out.append(row(ClusterBus.SCENARIO, count(r.get("masters")) + " masters, " + count(r.get("releases")) + " releases",
+                        r.system(), String.format(Locale.ROOT, "%.2f", r.get("bus_publish_messages_per_release")),
+                        String.format(Locale.ROOT, "%.2f", r.get("publishes_per_release")),
+                        String.format(Locale.ROOT, "%.2f", r.get("spublishes_per_release")))).append("\n");
+            }
+        }
+        List<Result> handoffs = clusterHandoffs(results);
+        if (!handoffs.isEmpty()) {
+            out.append("\n| # | Redis Cluster, one name | system | ops/s | p50 | p99 | hand-off p50 | hand-off p99 |\n")
+                    .append("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |\n");
+            for (Result r : handoffs) {
+                out.append(row(ClusterBus.SCENARIO, count(r.get("masters")) + " masters, " + count(r.get("clients"))
+                                + " clients with one thread each", r.system(), num(r.get("ops_per_s")), num(r.get("p50_us")),
+                        num(r.get("p99_us")), num(r.get("handoff_p50_us")), num(r.get("handoff_p99_us")))).append("\n");
+            }
+        }
+    }
+
+    private static List<Result> clusterHandoffs(List<Result> results) {
+        return results.stream().filter(r -> r.scenario() == ClusterBus.SCENARIO && r.fields().containsKey("handoff_p99_us")).toList();
     }
 
     private static String scenarioLabel(int scenario, Settings settings) {
@@ -236,6 +266,7 @@ final class Report {
                 r -> rows.add(target("8: read-lock throughput ≥ 2× Redisson's read lock", r, "%.2f×", r >= 2)),
                 () -> rows.add(missing("8: read-lock throughput ≥ 2× Redisson")));
         writerTarget(results, rows);
+        clusterTargets(results, rows);
         return String.join("\n", rows) + "\n";
     }
 
@@ -285,6 +316,31 @@ final class Report {
         boolean reached = f.get("writer_wait_p99_us") <= Systems.REDISSON_DEFAULT_WATCHDOG.toNanos() / 1_000.0
                 && f.get("writer_timeouts_total") == 0;
         rows.add("| " + what + " | " + measured + " | " + (reached ? "yes" : "no") + " |");
+    }
+
+    /**
+     * Scenario 10 (issue 20): Fencelock's bus messages per release, cluster by cluster, which
+     * sharded pub/sub keeps from growing with the cluster; its hand-off p99 against Redisson's.
+     */
+    private static void clusterTargets(List<Result> results, List<String> rows) {
+        String flat = "10: bus publish messages per release do not grow with the number of masters";
+        List<Result> bus = results.stream().filter(r -> r.scenario() == ClusterBus.SCENARIO && r.system().equals("fencelock")
+                && r.fields().containsKey("releases")).toList();
+        if (bus.size() < 2) {
+            rows.add(missing(flat));
+        } else {
+            double first = bus.get(0).get("bus_publish_messages_per_release");
+            rows.add("| " + flat + " | " + bus.stream().map(r -> String.format(Locale.ROOT, "%.2f on %.0f masters",
+                    r.get("bus_publish_messages_per_release"), r.get("masters"))).collect(Collectors.joining(", ")) + " | "
+                    + (bus.stream().allMatch(r -> r.get("bus_publish_messages_per_release") <= first) ? "yes" : "no") + " |");
+        }
+        List<Result> handoffs = clusterHandoffs(results);
+        String what = "10: hand-off p99 on a cluster, against Redisson's RLock (reported)";
+        Optional<Double> ratio = handoffs.stream().filter(r -> r.system().equals("fencelock")).findFirst()
+                .flatMap(f -> handoffs.stream().filter(r -> r.system().equals("redisson")).findFirst()
+                        .map(o -> f.get("handoff_p99_us") / o.get("handoff_p99_us"))).filter(r -> !r.isNaN());
+        ratio.ifPresentOrElse(r -> rows.add("| " + what + " | " + String.format(Locale.ROOT, "%.2f×", r) + " | — |"),
+                () -> rows.add(missing(what)));
     }
 
     private static String waits(Result r) {

@@ -20,9 +20,14 @@ import java.util.List;
  * @param readers scenario 9: threads that take the read lock in a loop while one writer measures its waits
  * @param writerCap scenario 9: how long the writer waits at most (a Redisson writer can wait without
  *     end behind a stream of readers); a wait cut off is counted as timed out and recorded at its length
+ * @param clusterMasters scenario 10: the sizes of the clusters on which bus messages are counted
+ * @param clusterReleases scenario 10: releases counted per system and cluster
+ * @param handoffMasters scenario 10: the size of the cluster, one of {@code clusterMasters}, on which
+ *     hand-offs are timed
  */
 record Settings(String mode, int rounds, Duration measure, int threads, List<LeaseStep> leaseSteps,
-        Duration renewLease, List<WaiterStep> waiterSteps, List<WaiterStep> fairSteps, int readers, Duration writerCap) {
+        Duration renewLease, List<WaiterStep> waiterSteps, List<WaiterStep> fairSteps, int readers, Duration writerCap,
+        List<Integer> clusterMasters, int clusterReleases, int handoffMasters) {
 
     /** Scenario 5: {@code leases} held while renewals are counted for {@code window}. */
     record LeaseStep(int leases, Duration window) {}
@@ -57,14 +62,14 @@ record Settings(String mode, int rounds, Duration measure, int threads, List<Lea
 
     static final Settings FULL = new Settings("full", 5, Duration.ofSeconds(4), 16,
             List.of(new LeaseStep(1_000, Duration.ofSeconds(30)), new LeaseStep(10_000, Duration.ofSeconds(60))),
-            Duration.ofSeconds(30), WAITERS, FAIR_WAITERS, 8, Duration.ofSeconds(2));
+            Duration.ofSeconds(30), WAITERS, FAIR_WAITERS, 8, Duration.ofSeconds(2), List.of(3, 6, 9), 2_000, 6);
 
     static final Settings QUICK = new Settings("quick", 3, Duration.ofMillis(500), 16,
             List.of(new LeaseStep(200, Duration.ofSeconds(2)), new LeaseStep(2_000, Duration.ofSeconds(2))),
-            Duration.ofMillis(1_500), WAITERS, QUICK_FAIR_WAITERS, 8, Duration.ofSeconds(1));
+            Duration.ofMillis(1_500), WAITERS, QUICK_FAIR_WAITERS, 8, Duration.ofSeconds(1), List.of(3, 6, 9), 400, 6);
 
     static final Settings SMOKE = new Settings("smoke", 1, Duration.ofMillis(100), 4,
             List.of(new LeaseStep(5, Duration.ofMillis(800)), new LeaseStep(50, Duration.ofMillis(800))),
             Duration.ofMillis(600), List.of(new WaiterStep(3, 1, 1), new WaiterStep(10, 2, 1)),
-            List.of(new WaiterStep(3, 2, 1), new WaiterStep(3, 2, 3)), 2, Duration.ofMillis(300));
+            List.of(new WaiterStep(3, 2, 1), new WaiterStep(3, 2, 3)), 2, Duration.ofMillis(300), List.of(3), 40, 3);
 }

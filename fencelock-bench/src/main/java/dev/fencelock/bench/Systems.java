@@ -8,11 +8,14 @@ import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Lock;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
@@ -21,7 +24,10 @@ import org.redisson.Redisson;
 import org.redisson.RedissonRedLock;
 import org.redisson.api.RLock;
 import org.redisson.api.RedissonClient;
+import org.redisson.config.ClusterServersConfig;
 import org.redisson.config.Config;
+import org.redisson.config.ReadMode;
+import org.redisson.config.ShardedSubscriptionMode;
 
 /** The systems compared, each built on servers the harness started. */
 final class Systems {
@@ -90,6 +96,42 @@ final class Systems {
             RedissonRedLock lock = new RedissonRedLock(clients.stream().map(c -> c.getLock(lockName)).toArray(RLock[]::new));
             return adapt(lock);
         }, () -> clients.forEach(RedissonClient::shutdown));
+    }
+
+    /**
+     * A system of scenario 10 on the cluster of {@code seeds}: Fencelock, Redisson's RLock with its
+     * default pub/sub (sharded on Redis 7.0+), or with classic pub/sub ({@link ClusterBus#REDISSON_CLASSIC}).
+     */
+    static BenchSystem cluster(String name, List<String> seeds) {
+        if (name.equals("fencelock")) {
+            return fencelock(RedisLocks.cluster(seeds.toArray(String[]::new)), LockClient::lock);
+        }
+        Config config = new Config();
+        config.setLockWatchdogTimeout(REDISSON_DEFAULT_WATCHDOG.toMillis());
+        ClusterServersConfig cluster = config.useClusterServers().setReadMode(ReadMode.MASTER);
+        seeds.forEach(cluster::addNodeAddress);
+        switch (name) {
+            case "redisson" -> { }
+            case ClusterBus.REDISSON_CLASSIC -> cluster.setShardedSubscriptionMode(ShardedSubscriptionMode.OFF);
+            default -> throw new IllegalArgumentException("no cluster system named " + name);
+        }
+        RedissonClient client = Redisson.create(config);
+        // Without the default quiet period of 2 s: the scenario opens and closes a dozen clients.
+        return new BenchSystem(name, lockName -> adapt(client.getLock(lockName)), () -> client.shutdown(0, 2, TimeUnit.SECONDS));
+    }
+
+    /**
+     * {@code clients} clients of one system, named as it: each lock taken from it comes from the
+     * next client in turn, so that the threads of a loop are as many processes.
+     */
+    static BenchSystem spread(String name, int clients, Supplier<BenchSystem> open) {
+        List<BenchSystem> opened = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            opened.add(open.get());
+        }
+        AtomicInteger next = new AtomicInteger();
+        return new BenchSystem(name, lockName -> opened.get(next.getAndIncrement() % clients).lock(lockName),
+                () -> opened.forEach(BenchSystem::close));
     }
 
     static BenchLock adapt(Lock lock) {

@@ -150,6 +150,16 @@ final class LockServers implements AutoCloseable {
         return options.isCluster() ? 1 : options.uris().size();
     }
 
+    /**
+     * Whether an acquisition that cannot reach its server tries again, until its deadline, rather
+     * than failing at once: with Redlock the other masters may still make a majority, and on a
+     * Cluster a replica takes over from a failed master within seconds (the cluster's node timeout
+     * and an election). A lone server (or Sentinel's master) fails it within the command timeout.
+     */
+    boolean retriesWhenUnavailable() {
+        return !isSingle() || isCluster();
+    }
+
     /** Whether lock keys live on a cluster, where one script may only touch keys of one slot. */
     boolean isCluster() {
         return options.isCluster();

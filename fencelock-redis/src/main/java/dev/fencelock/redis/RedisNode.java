@@ -20,18 +20,24 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import reactor.core.publisher.Sinks;
 
 /**
  * One Redis server, reached through one multiplexed command connection and one pub/sub connection.
@@ -45,12 +51,21 @@ final class RedisNode implements AutoCloseable {
     // Run by the JDK's delay thread itself, which only sends the script again: no thread per retry.
     private static final Executor TRY_AGAIN_LATER =
             CompletableFuture.delayedExecutor(TRY_AGAIN_PAUSE_MILLIS, TimeUnit.MILLISECONDS, Runnable::run);
+    /**
+     * The least time between two topology refreshes that a Cluster client's own troubles trigger
+     * (MOVED, ASK, reconnects). A killed master's connections try again with growing pauses, each
+     * a trigger: Lettuce's default of 30 s would let the first refresh, before a replica has taken
+     * over, hold back the one that finds the new master for half a minute.
+     */
+    private static final Duration TOPOLOGY_REFRESH_SPACING = Duration.ofSeconds(1);
     private final AbstractRedisClient client;
     private final StatefulConnection<String, String> connection;
     private final RedisClusterAsyncCommands<String, String> commands;
     private final StatefulRedisPubSubConnection<String, String> pubSub;
     private final String server;
     private final Duration commandTimeout;
+    /** Ends the listeners of {@link #onMastersMoved} when the node closes. */
+    private final Sinks.Empty<Void> closed = Sinks.empty();
     /** Set at connect, before the node is used: release channels are sharded on a Cluster of Redis 7.0+. */
     private boolean shardedPubSub;
 
@@ -96,7 +111,10 @@ final class RedisNode implements AutoCloseable {
         seeds.forEach(seed -> seed.setTimeout(connectTimeout));
         RedisClusterClient client = RedisClusterClient.create(resources, seeds);
         client.setOptions(withTimeouts(ClusterClientOptions.builder(), commandTimeout, connectTimeout)
-                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers().build())
+                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                        .enableAllAdaptiveRefreshTriggers()
+                        .adaptiveRefreshTriggersTimeout(TOPOLOGY_REFRESH_SPACING)
+                        .build())
                 .build());
         String server = seeds.stream().map(RedisEndpoint::describe).collect(Collectors.joining(", ", "cluster(", ")"));
         return open(client, true, server, commandTimeout, connectTimeout, () -> {
@@ -177,6 +195,26 @@ final class RedisNode implements AutoCloseable {
      */
     CompletableFuture<Void> subscribe(String channel) {
         return unavailableOnFailure(shardedPubSub ? pubSub.async().ssubscribe(channel) : pubSub.async().subscribe(channel));
+    }
+
+    /**
+     * Calls {@code listener} whenever the Cluster client's view of the topology changes, with the
+     * slots whose master changed (a failover, a resharding), from a Lettuce event thread. Never
+     * called off a Cluster. The listener is dropped when the node closes.
+     */
+    void onMastersMoved(Consumer<IntPredicate> listener) {
+        if (client instanceof RedisClusterClient) {
+            client.getResources().eventBus().get()
+                    .ofType(ClusterTopologyChangedEvent.class)
+                    .takeUntilOther(closed.asMono())
+                    .subscribe(change -> listener.accept(slot ->
+                            !Objects.equals(masterOf(change.before(), slot), masterOf(change.after(), slot))));
+        }
+    }
+
+    /** The id of the node that serves {@code slot} in a topology, or null if none does. */
+    private static String masterOf(List<RedisClusterNode> topology, int slot) {
+        return topology.stream().filter(node -> node.hasSlot(slot)).map(RedisClusterNode::getNodeId).findFirst().orElse(null);
     }
 
     /** Unsubscribes from a release channel as {@link #subscribe} subscribed to it. */
@@ -296,6 +334,7 @@ final class RedisNode implements AutoCloseable {
 
     @Override
     public void close() {
+        closed.tryEmitEmpty();
         pubSub.close();
         connection.close();
         shutdown(client);

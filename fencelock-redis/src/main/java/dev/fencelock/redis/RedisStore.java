@@ -179,7 +179,7 @@ final class RedisStore implements LockStore {
     private Attempt refusedOrUnavailable(List<LockServers.Reply<List<Long>>> replies,
             List<LockServers.Reply<List<Long>>> failed) {
         if (failed.size() > servers.size() - servers.quorum()) {
-            return new Attempt.Unavailable(failed.get(0).error(), servers.isSingle() ? null : retryPause());
+            return new Attempt.Unavailable(failed.get(0).error(), servers.retriesWhenUnavailable() ? retryPause() : null);
         }
         return new Attempt.Refused(holderRemaining(replies), isReleaseAnnounced(replies));
     }

@@ -1,8 +1,10 @@
 package dev.fencelock.redis;
 
 import dev.fencelock.spi.Await;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntPredicate;
 
 /**
  * The waiter registry: subscriptions to the release channels of the locks this client waits for,
@@ -46,6 +49,9 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
         this.afterDesignationTimeout =
                 CompletableFuture.delayedExecutor(designationTimeout.toNanos(), TimeUnit.NANOSECONDS, Runnable::run);
         node.pubSub().addListener(this);
+        if (node.shardedPubSub()) {
+            node.onMastersMoved(this::mastersMoved);
+        }
     }
 
     /**
@@ -149,6 +155,33 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
             resubscribe(channel);
         }
         message(name, "");
+    }
+
+    /**
+     * The cluster's topology changed, and the slots {@code moved} have another master: a failover,
+     * or a resharding. A master that hands its slots over alive drops its sharded subscriptions
+     * (see {@link #sunsubscribed}), but Lettuce may send the new SSUBSCRIBE to the old node before
+     * it learns the new topology; a killed master says nothing at all. So every watched channel of
+     * a moved slot is subscribed again, now that Lettuce routes it to the new master, and its
+     * waiters are woken as by an unnamed release, since a release may have been announced where
+     * nobody listened. A lingering channel is only marked unsubscribed, for its next watcher.
+     */
+    private void mastersMoved(IntPredicate moved) {
+        List<String> woken = new ArrayList<>();
+        synchronized (this) {
+            for (Channel channel : channels.values()) {
+                if (channel.subscribed == null || !channel.subscribed.isDone() || !moved.test(SlotHash.getSlot(channel.name))) {
+                    continue;
+                }
+                if (channel.references == 0) {
+                    channel.subscribed = null;
+                } else {
+                    resubscribe(channel);
+                    woken.add(channel.name);
+                }
+            }
+        }
+        woken.forEach(name -> message(name, ""));
     }
 
     /** Subscribes a channel again, and retries every designation timeout while a waiter watches it. */

@@ -243,15 +243,7 @@ class ShardedReleaseIT {
 
     /** The master that serves the slot of the lock {@code name}, as the cluster says now. */
     static RedisServer masterOf(String name) {
-        int slot = SlotHash.getSlot("fencelock:{" + name + "}");
-        for (Object range : (List<?>) cluster.masters().get(0).call("CLUSTER", "SLOTS")) {
-            List<?> fields = (List<?>) range;
-            if ((Long) fields.get(0) <= slot && slot <= (Long) fields.get(1)) {
-                long port = (Long) ((List<?>) fields.get(2)).get(1);
-                return cluster.masters().stream().filter(master -> master.port() == port).findFirst().orElseThrow();
-            }
-        }
-        throw new AssertionError("no master serves slot " + slot);
+        return cluster.masterOf(SlotHash.getSlot("fencelock:{" + name + "}"));
     }
 
     private static Map<RedisServer, PubSubCounts> counts() {
