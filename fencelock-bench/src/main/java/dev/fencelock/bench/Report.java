@@ -25,7 +25,7 @@ final class Report {
     static String environment(Settings settings, String redisVersion, String loadAtStart) {
         return String.join("\n",
                 "mode: " + settings.mode() + " (" + settings.rounds() + " rounds of " + seconds(settings) + " per system"
-                        + " in scenarios 1-4, 8 and 9; figures are medians over the rounds)",
+                        + " in scenarios 1-4, 8, 9 and 10; figures are medians over the rounds)",
                 "machine: " + System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                         + System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
                         + cpuModel() + ", load average at start " + loadAtStart,
@@ -87,10 +87,10 @@ final class Report {
         }
     }
 
-    /** The results as Markdown tables: scenarios 1-4 and 8, then 5, then 6 and 7, then 9. */
+    /** The results as Markdown tables: scenarios 1-4, 8 and 10, then 5, then 6 and 7, then 9. */
     static String tables(List<Result> results, Settings settings) {
         StringBuilder out = new StringBuilder();
-        List<Result> loops = results.stream().filter(r -> r.scenario() <= 4 || r.scenario() == 8).toList();
+        List<Result> loops = results.stream().filter(r -> r.scenario() <= 4 || r.scenario() == 8 || r.scenario() == 10).toList();
         if (!loops.isEmpty()) {
             out.append("Latencies in µs, of one lock+unlock; hand-off: from the start of a release to the return of\n")
                     .append("the next acquisition by a thread that was already waiting.\n\n")
@@ -156,6 +156,7 @@ final class Report {
             case 3 -> settings.threads() + " threads, one name";
             case 4 -> "Redlock(5), 1 thread";
             case 8 -> settings.threads() + " threads, one read lock";
+            case 10 -> settings.threads() + " threads, one semaphore of " + Benchmarks.SEMAPHORE_PERMITS + " permits";
             default -> "";
         };
     }
@@ -236,6 +237,10 @@ final class Report {
                 r -> rows.add(target("8: read-lock throughput ≥ 2× Redisson's read lock", r, "%.2f×", r >= 2)),
                 () -> rows.add(missing("8: read-lock throughput ≥ 2× Redisson")));
         writerTarget(results, rows);
+        ratio(results, 10, "ops_per_s", "redisson", "ops_per_s").ifPresentOrElse(
+                r -> rows.add(target("10: semaphore acquire+release throughput ≥ 2× Redisson's permit-expirable semaphore", r,
+                        "%.2f×", r >= 2)),
+                () -> rows.add(missing("10: semaphore throughput ≥ 2× Redisson")));
         return String.join("\n", rows) + "\n";
     }
 

@@ -28,8 +28,9 @@ class BenchmarksIT {
                 "6:fencelock", "6:redisson", "6:fencelock", "6:redisson",
                 "7:fencelock", "7:redisson", "7:fencelock", "7:redisson",
                 "8:fencelock", "8:redisson",
-                "9:fencelock", "9:redisson");
-        for (Result result : results.stream().filter(r -> r.scenario() <= 4 || r.scenario() == 8).toList()) {
+                "9:fencelock", "9:redisson",
+                "10:fencelock", "10:redisson");
+        for (Result result : results.stream().filter(r -> r.scenario() <= 4 || r.scenario() == 8 || r.scenario() == 10).toList()) {
             assertThat(result.fields()).as("%s", result).containsKeys("ops_per_s", "p50_us", "p99_us", "p999_us");
             assertThat(result.get("ops_per_s")).as("%s", result).isNotNaN().isPositive();
             assertThat(result.get("p50_us")).as("%s", result).isNotNaN().isPositive().isLessThanOrEqualTo(result.get("p99_us"));
