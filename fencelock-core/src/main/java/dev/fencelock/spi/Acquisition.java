@@ -124,6 +124,11 @@ final class Acquisition {
 
     /** Goes on with what the previous lease of this client handed on: try at once, or wait to be named. */
     private void resume(Handover handover) {
+        if (handover == null && willWait && local.kind().watchesBeforeFirstAttempt()) {
+            attemptLease = engine.newLease(local, options, interruptOnLoss);
+            watchThenAttempt();
+            return;
+        }
         if (handover == null) {
             attempt();
             return;
@@ -271,18 +276,23 @@ final class Acquisition {
         if (watch == null) {
             // Watch, then try again at once: a release between the first try and the watch would
             // not be announced to us.
-            String owner = attemptLease.owner();
-            LockEngine.call(() -> store.watch(local.kind(), local.name(), owner)).whenComplete((watching, error) -> {
-                if (error != null) {
-                    fail(Await.unwrap(error), true);
-                } else {
-                    watch = watching;
-                    attempt();
-                }
-            });
+            watchThenAttempt();
             return;
         }
         retryAfter(retryAfter.toNanos(), nextRelease);
+    }
+
+    /** Watches the name's releases for the acquisition of {@link #attemptLease}'s owner token, then tries. */
+    private void watchThenAttempt() {
+        String owner = attemptLease.owner();
+        LockEngine.call(() -> store.watch(local.kind(), local.name(), owner)).whenComplete((watching, error) -> {
+            if (error != null) {
+                fail(Await.unwrap(error), true);
+            } else {
+                watch = watching;
+                attempt();
+            }
+        });
     }
 
     /**

@@ -57,6 +57,16 @@ public enum LockKind {
         return gate;
     }
 
+    /**
+     * Whether an acquisition that will wait watches the name before its first attempt, rather than
+     * after a refusal (then it must try again at once, for a release between the two): a semaphore's
+     * permits change hands often, so its watch is mostly in place already and costs nothing, and
+     * each contended acquisition saves an attempt.
+     */
+    boolean watchesBeforeFirstAttempt() {
+        return this == PERMIT;
+    }
+
     /** Whether the acquisition keeps one owner token across its attempts: the store queues it by that token. */
     boolean queuesEachAcquisition() {
         return this == FAIR || this == PERMIT;
