@@ -51,6 +51,21 @@ public interface LockClient extends AutoCloseable {
     /** The read-write lock called {@code name}, whose {@link java.util.concurrent.locks.Lock} methods use {@code options}. */
     DistributedReadWriteLock readWriteLock(String name, LeaseOptions options);
 
+    /**
+     * The semaphore called {@code name}, of {@code permits} permits, with the client's default lease:
+     * at most {@code permits} leases of it are held at once across all processes, each renewed,
+     * lost-signalled and fenced like a lock's, and waiters are served in order of arrival (see
+     * {@link DistributedSemaphore}). Cheap: the store is not contacted until a permit is acquired.
+     * The count is recorded in the store by the first acquisition; a client that names another count
+     * for the same name is refused with {@link IllegalArgumentException} when it acquires.
+     *
+     * @param name 1 to {@value #MAX_NAME_LENGTH} characters
+     * @param permits 1 to {@value DistributedSemaphore#MAX_PERMITS}
+     * @throws IllegalArgumentException if the name or the count is out of range
+     * @throws UnsupportedOperationException on a store without one arrival order (Redlock)
+     */
+    DistributedSemaphore semaphore(String name, int permits);
+
     /** The operator's view of this client's namespace: inspection, listing, break-glass release. */
     LockAdmin admin();
 

@@ -15,12 +15,20 @@ import java.util.OptionalLong;
  * @param lastFencingToken the token of the latest acquisition, if its counter has not expired
  * @param readers how many readers of a {@link DistributedReadWriteLock} hold the lock (their leases
  *     run); 0 for the other kinds
+ * @param permits how many permits of the {@link DistributedSemaphore} of the name are held (their
+ *     leases run); a semaphore shares the name's token sequence, not its lock
  */
 public record LockInfo(String name, Optional<String> holder, Optional<Duration> remaining, OptionalLong lastFencingToken,
-        int readers) {
+        int readers, int permits) {
 
-    /** Whether someone holds the lock: an exclusive holder, or readers. */
+    /** A lock's view without a semaphore of its name: no permits held. */
+    public LockInfo(String name, Optional<String> holder, Optional<Duration> remaining, OptionalLong lastFencingToken,
+            int readers) {
+        this(name, holder, remaining, lastFencingToken, readers, 0);
+    }
+
+    /** Whether someone holds the name: an exclusive holder, readers, or permits of its semaphore. */
     public boolean isHeld() {
-        return holder.isPresent() || readers > 0;
+        return holder.isPresent() || readers > 0 || permits > 0;
     }
 }

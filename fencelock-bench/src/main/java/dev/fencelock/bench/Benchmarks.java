@@ -28,12 +28,14 @@ import org.apache.curator.test.TestingServer;
  */
 public final class Benchmarks {
     static final List<String> SYSTEMS = List.of("ping", "lettuce-setnx", "fencelock", "redisson", "curator", "redisson-redlock");
-    private static final List<Integer> SCENARIOS = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+    private static final List<Integer> SCENARIOS = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13);
+    /** Scenario 10: the permits of the one semaphore that all threads share. */
+    static final int SEMAPHORE_PERMITS = 4;
     private static final String USAGE = """
             usage: fencelock-bench/run [--quick | --full] [--scenarios 1,2,...] [--systems fencelock,redisson,...] [--out FILE]
               --quick      3 short rounds, fewer leases: about 2.5 minutes, for a smoke check
               --full       5 rounds of 4 s, 10,000 leases held 60 s, 1,000 waiters (the default; under 15 minutes)
-              --scenarios  only these scenarios (1-10; 7-9: the fair and the read-write lock; 10: Redis Cluster)
+              --scenarios  only these scenarios (1-13; 7-9: the fair and the read-write lock; 10: the semaphore; 13: Redis Cluster)
               --systems    only these systems (%s)
               --out        where the JSON goes (default fencelock-bench/target/bench-results.json)
             """.formatted(String.join(", ", SYSTEMS));
@@ -106,7 +108,7 @@ public final class Benchmarks {
         System.out.println(Report.environment(settings, benchmarks.redisVersion, loadAtStart));
         System.out.println();
         System.out.println(Report.tables(results, settings));
-        System.out.println("Targets of issues 5, 13 and 20 (ratios of this run; reported, never enforced):");
+        System.out.println("Targets of issues 5, 13, 14 and 20 (ratios of this run; reported, never enforced):");
         System.out.println();
         System.out.println(Report.targets(results));
         System.out.printf(Locale.ROOT, "wrote %s in %.0f s; load average at end %s, highest 1-minute load seen %.2f%n", out,
@@ -174,11 +176,14 @@ public final class Benchmarks {
             if (scenarios.contains(8) || scenarios.contains(9)) {
                 readWrite(redis);
             }
+            if (scenarios.contains(10)) {
+                semaphore(redis);
+            }
         }
         if (scenarios.contains(ClusterBus.SCENARIO)) {
             List<String> names = chosen("fencelock", "redisson");
             if (!names.isEmpty()) {
-                progress("scenario 10: bus messages per release on clusters of " + settings.clusterMasters() + " masters, "
+                progress("scenario 13: bus messages per release on clusters of " + settings.clusterMasters() + " masters, "
                         + "hand-offs on " + settings.handoffMasters() + ": " + String.join(", ", names));
                 results.addAll(new ClusterBus(settings).measure(names, Systems::cluster));
             }
@@ -283,6 +288,22 @@ public final class Benchmarks {
             }
         } finally {
             for (ReadWriteSystem system : open) {
+                system.close();
+            }
+        }
+    }
+
+    /** Scenario 10: acquire+release of a permit of one semaphore, by Fencelock and Redisson on one server. */
+    private void semaphore(RedisServer redis) throws Exception {
+        List<BenchSystem> open = new ArrayList<>();
+        try {
+            for (String name : chosen("fencelock", "redisson")) {
+                open.add(name.equals("fencelock") ? Systems.fencelockSemaphore(redis.uri(), SEMAPHORE_PERMITS)
+                        : Systems.redissonSemaphore(redis.uri(), SEMAPHORE_PERMITS));
+            }
+            loop(10, open, settings.threads(), thread -> "semaphore", false);
+        } finally {
+            for (BenchSystem system : open) {
                 system.close();
             }
         }

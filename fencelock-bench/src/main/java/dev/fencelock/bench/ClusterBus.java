@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 
 /**
- * Scenario 10: Redis Cluster. On clusters of each size of {@link Settings#clusterMasters()},
+ * Scenario 13: Redis Cluster. On clusters of each size of {@link Settings#clusterMasters()},
  * formed by the test kit, two clients of each system hand one lock back and forth, and the
  * publish messages that the nodes send one another over the cluster bus ({@code CLUSTER INFO}:
  * {@code cluster_stats_messages_publish_sent} and {@code …_publishshard_sent}, summed over the
@@ -23,7 +23,7 @@ import java.util.function.BiFunction;
  * through Redis and its release notification.
  */
 final class ClusterBus {
-    static final int SCENARIO = 10;
+    static final int SCENARIO = 13;
     /** The systems of the scenario: Redisson twice, with its default (sharded on Redis 7.0+) and with classic pub/sub. */
     static final String REDISSON_CLASSIC = "redisson-classic-pubsub";
     private static final int HANDOFF_CLIENTS = 4;

@@ -25,7 +25,7 @@ final class Report {
     static String environment(Settings settings, String redisVersion, String loadAtStart) {
         return String.join("\n",
                 "mode: " + settings.mode() + " (" + settings.rounds() + " rounds of " + seconds(settings) + " per system"
-                        + " in scenarios 1-4, 8 and 9; figures are medians over the rounds)",
+                        + " in scenarios 1-4, 8, 9 and 10; figures are medians over the rounds)",
                 "machine: " + System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                         + System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
                         + cpuModel() + ", load average at start " + loadAtStart,
@@ -87,10 +87,10 @@ final class Report {
         }
     }
 
-    /** The results as Markdown tables: scenarios 1-4 and 8, then 5, then 6 and 7, then 9, then 10. */
+    /** The results as Markdown tables: scenarios 1-4, 8 and 10, then 5, then 6 and 7, then 9, then 13. */
     static String tables(List<Result> results, Settings settings) {
         StringBuilder out = new StringBuilder();
-        List<Result> loops = results.stream().filter(r -> r.scenario() <= 4 || r.scenario() == 8).toList();
+        List<Result> loops = results.stream().filter(r -> r.scenario() <= 4 || r.scenario() == 8 || r.scenario() == 10).toList();
         if (!loops.isEmpty()) {
             out.append("Latencies in µs, of one lock+unlock; hand-off: from the start of a release to the return of\n")
                     .append("the next acquisition by a thread that was already waiting.\n\n")
@@ -150,7 +150,7 @@ final class Report {
         return out.toString();
     }
 
-    /** Scenario 10: publish messages over the cluster bus per release, then hand-offs on one cluster. */
+    /** Scenario 13: publish messages over the cluster bus per release, then hand-offs on one cluster. */
     private static void clusterTables(List<Result> results, StringBuilder out) {
         List<Result> bus = results.stream().filter(r -> r.scenario() == ClusterBus.SCENARIO && r.fields().containsKey("releases")).toList();
         if (!bus.isEmpty()) {
@@ -186,6 +186,7 @@ final class Report {
             case 3 -> settings.threads() + " threads, one name";
             case 4 -> "Redlock(5), 1 thread";
             case 8 -> settings.threads() + " threads, one read lock";
+            case 10 -> settings.threads() + " threads, one semaphore of " + Benchmarks.SEMAPHORE_PERMITS + " permits";
             default -> "";
         };
     }
@@ -266,6 +267,10 @@ final class Report {
                 r -> rows.add(target("8: read-lock throughput ≥ 2× Redisson's read lock", r, "%.2f×", r >= 2)),
                 () -> rows.add(missing("8: read-lock throughput ≥ 2× Redisson")));
         writerTarget(results, rows);
+        ratio(results, 10, "ops_per_s", "redisson", "ops_per_s").ifPresentOrElse(
+                r -> rows.add(target("10: semaphore acquire+release throughput ≥ 2× Redisson's permit-expirable semaphore", r,
+                        "%.2f×", r >= 2)),
+                () -> rows.add(missing("10: semaphore throughput ≥ 2× Redisson")));
         clusterTargets(results, rows);
         return String.join("\n", rows) + "\n";
     }
@@ -319,11 +324,11 @@ final class Report {
     }
 
     /**
-     * Scenario 10 (issue 20): Fencelock's bus messages per release, cluster by cluster, which
+     * Scenario 13 (issue 20): Fencelock's bus messages per release, cluster by cluster, which
      * sharded pub/sub keeps from growing with the cluster; its hand-off p99 against Redisson's.
      */
     private static void clusterTargets(List<Result> results, List<String> rows) {
-        String flat = "10: bus publish messages per release do not grow with the number of masters";
+        String flat = "13: bus publish messages per release do not grow with the number of masters";
         List<Result> bus = results.stream().filter(r -> r.scenario() == ClusterBus.SCENARIO && r.system().equals("fencelock")
                 && r.fields().containsKey("releases")).toList();
         if (bus.size() < 2) {
@@ -335,7 +340,7 @@ final class Report {
                     + (bus.stream().allMatch(r -> r.get("bus_publish_messages_per_release") <= first) ? "yes" : "no") + " |");
         }
         List<Result> handoffs = clusterHandoffs(results);
-        String what = "10: hand-off p99 on a cluster, against Redisson's RLock (reported)";
+        String what = "13: hand-off p99 on a cluster, against Redisson's RLock (reported)";
         Optional<Double> ratio = handoffs.stream().filter(r -> r.system().equals("fencelock")).findFirst()
                 .flatMap(f -> handoffs.stream().filter(r -> r.system().equals("redisson")).findFirst()
                         .map(o -> f.get("handoff_p99_us") / o.get("handoff_p99_us"))).filter(r -> !r.isNaN());

@@ -20,9 +20,9 @@ import java.util.List;
  * @param readers scenario 9: threads that take the read lock in a loop while one writer measures its waits
  * @param writerCap scenario 9: how long the writer waits at most (a Redisson writer can wait without
  *     end behind a stream of readers); a wait cut off is counted as timed out and recorded at its length
- * @param clusterMasters scenario 10: the sizes of the clusters on which bus messages are counted
- * @param clusterReleases scenario 10: releases counted per system and cluster
- * @param handoffMasters scenario 10: the size of the cluster, one of {@code clusterMasters}, on which
+ * @param clusterMasters scenario 13: the sizes of the clusters on which bus messages are counted
+ * @param clusterReleases scenario 13: releases counted per system and cluster
+ * @param handoffMasters scenario 13: the size of the cluster, one of {@code clusterMasters}, on which
  *     hand-offs are timed
  */
 record Settings(String mode, int rounds, Duration measure, int threads, List<LeaseStep> leaseSteps,

@@ -1,5 +1,7 @@
 package dev.fencelock.bench;
 
+import dev.fencelock.DistributedSemaphore;
+import dev.fencelock.Lease;
 import dev.fencelock.LockClient;
 import dev.fencelock.redis.RedisLocks;
 import io.lettuce.core.RedisClient;
@@ -23,6 +25,7 @@ import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.redisson.Redisson;
 import org.redisson.RedissonRedLock;
 import org.redisson.api.RLock;
+import org.redisson.api.RPermitExpirableSemaphore;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.ClusterServersConfig;
 import org.redisson.config.Config;
@@ -62,6 +65,53 @@ final class Systems {
         return fencelock(RedisLocks.redlock(uris.toArray(String[]::new)), LockClient::lock);
     }
 
+    /** Fencelock's semaphore of {@code permits}: each permit a lease, renewed by the watchdog. */
+    static BenchSystem fencelockSemaphore(String uri, int permits) {
+        LockClient client = RedisLocks.connect(uri);
+        return new BenchSystem("fencelock", name -> {
+            DistributedSemaphore semaphore = client.semaphore(name, permits);
+            return new BenchLock() {
+                private Lease lease;
+
+                @Override
+                public void lock() {
+                    lease = semaphore.acquire(Duration.ofHours(1));
+                }
+
+                @Override
+                public void unlock() {
+                    lease.close();
+                }
+            };
+        }, client);
+    }
+
+    /**
+     * Redisson's {@code getPermitExpirableSemaphore} of {@code permits}, each permit taken with a lease
+     * of Redisson's default watchdog timeout: Redisson does not renew permits, so this is the closest
+     * to a permit that a crashed holder frees.
+     */
+    static BenchSystem redissonSemaphore(String uri, int permits) {
+        RedissonClient client = redissonClient(uri, REDISSON_DEFAULT_WATCHDOG);
+        return new BenchSystem("redisson", name -> {
+            RPermitExpirableSemaphore semaphore = client.getPermitExpirableSemaphore(name);
+            semaphore.trySetPermits(permits);
+            return new BenchLock() {
+                private String permit;
+
+                @Override
+                public void lock() throws InterruptedException {
+                    permit = semaphore.acquire(REDISSON_DEFAULT_WATCHDOG.toMillis(), TimeUnit.MILLISECONDS);
+                }
+
+                @Override
+                public void unlock() {
+                    semaphore.release(permit);
+                }
+            };
+        }, client::shutdown);
+    }
+
     static RedissonClient redissonClient(String uri, Duration watchdog) {
         Config config = new Config();
         config.setLockWatchdogTimeout(watchdog.toMillis());
@@ -99,7 +149,7 @@ final class Systems {
     }
 
     /**
-     * A system of scenario 10 on the cluster of {@code seeds}: Fencelock, Redisson's RLock with its
+     * A system of scenario 13 on the cluster of {@code seeds}: Fencelock, Redisson's RLock with its
      * default pub/sub (sharded on Redis 7.0+), or with classic pub/sub ({@link ClusterBus#REDISSON_CLASSIC}).
      */
     static BenchSystem cluster(String name, List<String> seeds) {

@@ -14,6 +14,7 @@ final class Json {
                 + ",\"holder\":" + info.holder().map(Json::string).orElse("null")
                 + ",\"remaining_ms\":" + info.remaining().map(r -> Long.toString(r.toMillis())).orElse("null")
                 + ",\"readers\":" + info.readers()
+                + ",\"permits\":" + info.permits()
                 + ",\"last_fencing_token\":" + (info.lastFencingToken().isPresent()
                         ? Long.toString(info.lastFencingToken().getAsLong()) : "null")
                 + "}";

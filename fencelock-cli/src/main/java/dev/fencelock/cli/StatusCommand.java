@@ -40,13 +40,18 @@ final class StatusCommand implements Callable<Integer> {
             return info.name() + ": free, " + token;
         }
         String readers = info.readers() == 1 ? "1 reader" : info.readers() + " readers";
+        String permits = info.permits() > 0 ? ", " + info.permits() + " semaphore permit" + (info.permits() == 1 ? "" : "s")
+                + " held" : "";
+        if (info.holder().isEmpty() && info.readers() == 0) {
+            return info.name() + ": lock free" + permits + ", " + token;
+        }
         if (info.holder().isEmpty()) {
-            return info.name() + ": held by " + readers + ", " + token;
+            return info.name() + ": held by " + readers + permits + ", " + token;
         }
         String remaining = info.remaining()
                 .map(r -> String.format("%.1f s of lease left", r.toMillis() / 1000.0))
                 .orElse("no expiry (a foreign client's lock)");
         return info.name() + ": held by " + info.holder().orElseThrow() + ", " + remaining
-                + (info.readers() > 0 ? ", and by " + readers : "") + ", " + token;
+                + (info.readers() > 0 ? ", and by " + readers : "") + permits + ", " + token;
     }
 }

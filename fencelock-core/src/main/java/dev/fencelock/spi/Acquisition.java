@@ -36,6 +36,8 @@ final class Acquisition {
     private final Thread interruptOnLoss;
     /** For a read: the owner token of the write lease its thread holds, to be granted beside it; else null. */
     private final String alongside;
+    /** For a permit: the semaphore's count; else 0. */
+    private final int permits;
     /**
      * Whether this acquisition takes the name's local gate: not a downgrade, which must not queue
      * behind readers of its own client that wait for its own write lease.
@@ -74,13 +76,14 @@ final class Acquisition {
     private ForeignHolderPoll foreignHolderPoll;
 
     Acquisition(LockEngine engine, LocalLock local, LeaseOptions options, Duration maxWait, Thread interruptOnLoss,
-            String alongside) {
+            String alongside, int permits) {
         this.engine = engine;
         this.store = engine.store();
         this.local = local;
         this.options = options;
         this.interruptOnLoss = interruptOnLoss;
         this.alongside = alongside;
+        this.permits = permits;
         this.gated = alongside == null;
         this.maxWait = maxWait;
         this.willWait = maxWait.compareTo(Duration.ZERO) > 0;
@@ -121,6 +124,11 @@ final class Acquisition {
 
     /** Goes on with what the previous lease of this client handed on: try at once, or wait to be named. */
     private void resume(Handover handover) {
+        if (handover == null && willWait && local.kind().watchesBeforeFirstAttempt()) {
+            attemptLease = engine.newLease(local, options, interruptOnLoss);
+            watchThenAttempt();
+            return;
+        }
         if (handover == null) {
             attempt();
             return;
@@ -175,7 +183,9 @@ final class Acquisition {
         attemptLease = lease;
         engine.renewer().track(lease);
         long sentAt = engine.ticker().nanoTime();
-        LockEngine.call(() -> store.acquire(local.kind(), local.name(), lease.owner(), options.lease(), willWait, alongside))
+        LockEngine.call(() -> local.kind() == LockKind.PERMIT
+                        ? store.acquirePermit(local.name(), permits, lease.owner(), options.lease(), willWait)
+                        : store.acquire(local.kind(), local.name(), lease.owner(), options.lease(), willWait, alongside))
                 .thenAccept(attempt -> judge(lease, sentAt, attempt, nextRelease))
                 .exceptionally(this::failUnexpectedly);
     }
@@ -211,6 +221,8 @@ final class Acquisition {
             } else {
                 retryAfter(failed.retryAfter().toNanos(), nextRelease);
             }
+        } else if (attempt instanceof Attempt.Rejected rejected) {
+            fail(rejected.reason(), true);
         }
     }
 
@@ -264,18 +276,23 @@ final class Acquisition {
         if (watch == null) {
             // Watch, then try again at once: a release between the first try and the watch would
             // not be announced to us.
-            String owner = attemptLease.owner();
-            LockEngine.call(() -> store.watch(local.kind(), local.name(), owner)).whenComplete((watching, error) -> {
-                if (error != null) {
-                    fail(Await.unwrap(error), true);
-                } else {
-                    watch = watching;
-                    attempt();
-                }
-            });
+            watchThenAttempt();
             return;
         }
         retryAfter(retryAfter.toNanos(), nextRelease);
+    }
+
+    /** Watches the name's releases for the acquisition of {@link #attemptLease}'s owner token, then tries. */
+    private void watchThenAttempt() {
+        String owner = attemptLease.owner();
+        LockEngine.call(() -> store.watch(local.kind(), local.name(), owner)).whenComplete((watching, error) -> {
+            if (error != null) {
+                fail(Await.unwrap(error), true);
+            } else {
+                watch = watching;
+                attempt();
+            }
+        });
     }
 
     /**
@@ -314,8 +331,9 @@ final class Acquisition {
     }
 
     private LockTimeoutException timeout() {
-        return new LockTimeoutException("lock '" + local.name() + "' is held by another owner;"
-                + " gave up after waiting " + maxWait);
+        return new LockTimeoutException(local.kind() == LockKind.PERMIT
+                ? "semaphore '" + local.name() + "' had no permit free for this acquisition; gave up after waiting " + maxWait
+                : "lock '" + local.name() + "' is held by another owner; gave up after waiting " + maxWait);
     }
 
     private LockUnavailableException unavailableAtDeadline() {

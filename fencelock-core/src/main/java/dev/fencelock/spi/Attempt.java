@@ -51,4 +51,15 @@ public sealed interface Attempt {
             Objects.requireNonNull(cause, "cause");
         }
     }
+
+    /**
+     * The store refuses the acquisition for good, however long the caller would wait: a semaphore
+     * acquired with another count than the store holds for it. The acquisition fails with
+     * {@code reason}.
+     */
+    record Rejected(RuntimeException reason) implements Attempt {
+        public Rejected {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
 }

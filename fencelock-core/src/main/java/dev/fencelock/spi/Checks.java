@@ -26,6 +26,17 @@ public final class Checks {
 
     /**
      * @return {@code value}
+     * @throws IllegalArgumentException naming {@code name}, the range and the value if it is outside
+     */
+    public static int requireBetween(int value, String name, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", was " + value);
+        }
+        return value;
+    }
+
+    /**
+     * @return {@code value}
      * @throws NullPointerException naming {@code name} if {@code value} is null
      * @throws IllegalArgumentException naming {@code name} and the value if it is negative
      */

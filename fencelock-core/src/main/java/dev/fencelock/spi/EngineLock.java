@@ -80,7 +80,14 @@ final class EngineLock implements DistributedLock {
 
     @Override
     public CompletableFuture<Lease> acquireAsync(Duration maxWait, LeaseOptions options) {
-        CompletableFuture<Lease> acquisition = start(maxWait, checkLeaseOptions(options), null);
+        return onCallbackThreads(client, start(maxWait, checkLeaseOptions(options), null));
+    }
+
+    /**
+     * The acquisition as handed to an async caller: completed on a callback thread, and abandoned
+     * when the caller cancels (a lease won meanwhile is released).
+     */
+    static CompletableFuture<Lease> onCallbackThreads(LockEngine client, CompletableFuture<Lease> acquisition) {
         // The caller's continuations run on a callback thread, never on an event loop (where a
         // blocking close() would stall every reply) or on the JDK's timer thread.
         // handleAsync, not thenApplyAsync: a failure, too, must be delivered on a callback thread.
@@ -231,7 +238,7 @@ final class EngineLock implements DistributedLock {
         hold.local().hold(Thread.currentThread(), hold);
     }
 
-    private static void throwIfInterrupted() throws InterruptedException {
+    static void throwIfInterrupted() throws InterruptedException {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
@@ -241,7 +248,7 @@ final class EngineLock implements DistributedLock {
      * A lease is not bound to a thread, so it cannot interrupt one: the Lock view's option only.
      * A lease's holder that wants an interrupt says whom to interrupt, with {@link Lease#onLost}.
      */
-    private static LeaseOptions checkLeaseOptions(LeaseOptions options) {
+    static LeaseOptions checkLeaseOptions(LeaseOptions options) {
         Objects.requireNonNull(options, "options");
         if (options.interruptsHolderOnLoss()) {
             throw new IllegalArgumentException("interruptHolderOnLoss() applies to the Lock view (lock(), tryLock(),"
@@ -252,7 +259,7 @@ final class EngineLock implements DistributedLock {
     }
 
     /** Waits for an acquisition; an interrupt is remembered and re-asserted once it is over. */
-    private static Lease awaitUninterruptibly(CompletableFuture<Lease> acquisition) {
+    static Lease awaitUninterruptibly(CompletableFuture<Lease> acquisition) {
         boolean interrupted = false;
         try {
             while (true) {
@@ -272,7 +279,7 @@ final class EngineLock implements DistributedLock {
     }
 
     /** Waits for an acquisition; an interrupt abandons it, releasing a lease won meanwhile. */
-    private static Lease awaitInterruptibly(CompletableFuture<Lease> acquisition) throws InterruptedException {
+    static Lease awaitInterruptibly(CompletableFuture<Lease> acquisition) throws InterruptedException {
         try {
             return acquisition.get();
         } catch (InterruptedException e) {

@@ -2,6 +2,7 @@ package dev.fencelock.spi;
 
 import dev.fencelock.DistributedLock;
 import dev.fencelock.DistributedReadWriteLock;
+import dev.fencelock.DistributedSemaphore;
 import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockAdmin;
@@ -108,17 +109,29 @@ public final class LockEngine implements LockClient {
                 newLock(LockKind.PLAIN, name, leaseOptions));
     }
 
+    @Override
+    public DistributedSemaphore semaphore(String name, int permits) {
+        Checks.requireBetween(permits, "permits", 1, DistributedSemaphore.MAX_PERMITS);
+        LeaseOptions leaseOptions = LeaseOptions.renewing(defaultLease);
+        checkKind(LockKind.PERMIT, name, leaseOptions);
+        return new EngineSemaphore(this, name, permits, leaseOptions);
+    }
+
     private EngineLock newLock(LockKind kind, String name, LeaseOptions leaseOptions) {
+        checkKind(kind, name, leaseOptions);
+        return new EngineLock(this, kind, name, leaseOptions);
+    }
+
+    private void checkKind(LockKind kind, String name, LeaseOptions leaseOptions) {
         Checks.requireLength(name, "name", 1, MAX_NAME_LENGTH);
         Checks.requireWellFormed(name, "name");
         store.checkName(name);
         Objects.requireNonNull(leaseOptions, "options");
         checkLease(leaseOptions);
         if (!store.supports(kind)) {
-            throw new UnsupportedOperationException("a " + kind.name().toLowerCase(Locale.ROOT)
-                    + " lock is not supported on " + store.describe() + " (lock '" + name + "')");
+            String what = kind == LockKind.PERMIT ? "a semaphore" : "a " + kind.name().toLowerCase(Locale.ROOT) + " lock";
+            throw new UnsupportedOperationException(what + " is not supported on " + store.describe() + " ('" + name + "')");
         }
-        return new EngineLock(this, kind, name, leaseOptions);
     }
 
     @Override
@@ -167,12 +180,23 @@ public final class LockEngine implements LockClient {
      */
     CompletableFuture<Lease> acquire(LockKind kind, String name, Duration maxWait, LeaseOptions leaseOptions,
             Thread interruptOnLoss, String alongside) {
+        return acquire(kind, name, maxWait, leaseOptions, interruptOnLoss, alongside, 0);
+    }
+
+    /** Starts the acquisition of a permit of the semaphore {@code name} of {@code permits}; see {@link #acquire}. */
+    CompletableFuture<Lease> acquirePermit(String name, int permits, Duration maxWait, LeaseOptions leaseOptions) {
+        return acquire(LockKind.PERMIT, name, maxWait, leaseOptions, null, null, permits);
+    }
+
+    private CompletableFuture<Lease> acquire(LockKind kind, String name, Duration maxWait, LeaseOptions leaseOptions,
+            Thread interruptOnLoss, String alongside, int permits) {
         Checks.requireNotNegative(maxWait, "maxWait");
         Objects.requireNonNull(leaseOptions, "options");
         checkLease(leaseOptions);
         checkOpen();
         LocalLock local = enter(kind, name);
-        Acquisition acquisition = new Acquisition(this, local, leaseOptions, maxWait, interruptOnLoss, alongside);
+        Acquisition acquisition =
+                new Acquisition(this, local, leaseOptions, maxWait, interruptOnLoss, alongside, permits);
         CompletableFuture<Lease> result = acquisition.result();
         acquisitions.add(result);
         result.whenComplete((lease, error) -> acquisitions.remove(result));
@@ -383,6 +407,11 @@ public final class LockEngine implements LockClient {
     boolean isLocked(LockKind kind, String name) {
         checkOpen();
         return await(store.isLocked(kind, name));
+    }
+
+    int availablePermits(String name, int permits) {
+        checkOpen();
+        return await(call(() -> store.availablePermits(name, permits)));
     }
 
     /** The in-process state of a name and kind, counted as used until {@link #leave} is called. */

@@ -21,8 +21,8 @@ import java.util.concurrent.CompletableFuture;
  * per name talks to the store at a time (the engine queues the others locally), and each attempt
  * carries a new owner token; a store that keeps state per waiting client (a queue entry, a
  * sequential node) may key it by name. {@link LockKind#READ} acquisitions of one client take turns
- * in the same way but do not wait for each other's leases to end; {@link LockKind#FAIR} ones all
- * talk to the store at once, each queued by its own owner token. What a store does not need, it
+ * in the same way but do not wait for each other's leases to end; {@link LockKind#FAIR} and
+ * {@link LockKind#PERMIT} ones all talk to the store at once, each queued by its own owner token. What a store does not need, it
  * may ignore: a store without a waiter queue answers {@code requeue} with
  * {@link Released#queued()} false and does nothing in {@link #stopWaiting}.
  *
@@ -62,6 +62,41 @@ public interface LockStore extends AutoCloseable {
      */
     CompletableFuture<Attempt> acquire(LockKind kind, String name, String owner, Duration lease, boolean waiting,
             String alongside);
+
+    /**
+     * Tries once to take one of the {@code permits} permits of the semaphore {@code name} for
+     * {@code owner}, with a lease of {@code lease}, and mints the fencing token of the acquisition
+     * from the name's one sequence, as {@link #acquire} does. The count lives in the store: the first
+     * acquisition records it, and an acquisition that names another one is {@link Attempt.Rejected}.
+     * Permits are granted in the order acquisitions arrived at the store, each queued by its owner
+     * token (the same for every attempt of one acquisition) when {@code waiting}, as a
+     * {@link LockKind#FAIR} acquisition is. The leases, releases, watches and queue exits of permits
+     * are those of {@link LockKind#PERMIT} in the other methods.
+     *
+     * <p>The default refuses: a store without semaphores says so in {@link #supports}, and never
+     * gets here.
+     *
+     * @return {@link Attempt.Granted} with the token; {@link Attempt.Refused} when no permit is free
+     *     for this acquisition; {@link Attempt.Unavailable} when too little of the backend answered;
+     *     {@link Attempt.Rejected} with an {@link IllegalArgumentException} when the store holds
+     *     another count
+     */
+    default CompletableFuture<Attempt> acquirePermit(String name, int permits, String owner, Duration lease,
+            boolean waiting) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("no semaphores on " + describe()));
+    }
+
+    /**
+     * How many of the {@code permits} permits of the semaphore {@code name} no live lease holds
+     * right now. The default refuses, as {@link #acquirePermit} does.
+     *
+     * @return the count; the future fails with {@link IllegalArgumentException} when the store holds
+     *     another count, and with {@link dev.fencelock.LockUnavailableException} when the backend did
+     *     not answer
+     */
+    default CompletableFuture<Integer> availablePermits(String name, int permits) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("no semaphores on " + describe()));
+    }
 
     /**
      * Sets the leases of {@code batch} to run for their {@link HeldLease#lease()} from now, all of one

@@ -69,6 +69,24 @@ class ArgumentValidationTest {
     }
 
     @Test
+    void aSemaphoreCountIsCheckedBeforeTheStoreIsAskedAndAStoreWithoutSemaphoresSaysSo() {
+        try (LockClient client = LockEngine.start(new MemoryStore(), Duration.ofSeconds(30))) {
+            assertThatThrownBy(() -> client.semaphore("permits", 0))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("permits must be between 1 and 10000, was 0");
+            assertThatThrownBy(() -> client.semaphore("permits", 10_001))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("permits must be between 1 and 10000, was 10001");
+            assertThatThrownBy(() -> client.semaphore("", 3))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("name must have 1 to 1024");
+            // The memory store has plain locks only: a store says no in supports(kind).
+            assertThatThrownBy(() -> client.semaphore("permits", 3))
+                    .isInstanceOf(UnsupportedOperationException.class)
+                    .hasMessageStartingWith("a semaphore is not supported on ");
+        }
+    }
+
+    @Test
     void aDefaultLeaseNotLongerThanThreeCallTimeoutsIsRefused() {
         MemoryStore store = new MemoryStore(); // call timeout 300 ms
         assertThatThrownBy(() -> LockEngine.start(store, Duration.ofMillis(900)))

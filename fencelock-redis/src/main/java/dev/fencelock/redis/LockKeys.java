@@ -21,11 +21,22 @@ import dev.fencelock.spi.Checks;
  * @param fairQueue {@code <namespace>{<name>}:fair-queue}: the fair acquisitions waiting, in arrival order
  * @param fairDeadlines {@code <namespace>{<name>}:fair-deadlines}: when each fair acquisition is
  *     presumed gone and skipped
+ * @param permits {@code <namespace>{<name>}:permits}: the holders of the semaphore of the name, each
+ *     with its expiry, and its count
+ * @param permitQueue {@code <namespace>{<name>}:permit-queue}: the semaphore's acquisitions waiting,
+ *     in arrival order
+ * @param permitDeadlines {@code <namespace>{<name>}:permit-deadlines}: when each of them is presumed
+ *     gone and skipped
+ * @param permitChannel {@code <namespace>{<name>}:permit-released}: where a freed permit is
+ *     announced, apart from the lock's releases so that neither wakes the other's waiters
  */
 record LockKeys(String name, String lock, String fence, String channel, String waiters, String waiterDeadlines,
-        String lastRelease, String readers, String fairQueue, String fairDeadlines) {
+        String lastRelease, String readers, String fairQueue, String fairDeadlines, String permits, String permitQueue,
+        String permitDeadlines, String permitChannel) {
     /** What {@link #readers} adds to {@link #lock}. */
     static final String READERS_SUFFIX = ":readers";
+    /** What {@link #permits} adds to {@link #lock}. */
+    static final String PERMITS_SUFFIX = ":permits";
 
     /** The keys of a name given by an operator: checked first, as the engine checks a lock's name. */
     static LockKeys of(String namespace, String name) {
@@ -43,7 +54,8 @@ record LockKeys(String name, String lock, String fence, String channel, String w
         String lock = namespace + "{" + name + "}";
         return new LockKeys(name, lock, lock + ":fence", lock + ":released", lock + ":waiters",
                 lock + ":waiter-deadlines", lock + ":last-release", lock + READERS_SUFFIX, lock + ":fair-queue",
-                lock + ":fair-deadlines");
+                lock + ":fair-deadlines", lock + PERMITS_SUFFIX, lock + ":permit-queue", lock + ":permit-deadlines",
+                lock + ":permit-released");
     }
 
     /**

@@ -324,8 +324,13 @@ final class LockServers implements AutoCloseable {
 
     /** Takes a fair acquisition off a lock's fair queue on every server. Best effort, like {@link #leaveQueue}. */
     void leaveFairQueue(LockKeys keys, String owner) {
-        onAll(node -> node.unavailableOnFailure(node.commands().zrem(keys.fairQueue(), owner)));
-        onAll(node -> node.unavailableOnFailure(node.commands().zrem(keys.fairDeadlines(), owner)));
+        leaveQueue(keys.fairQueue(), keys.fairDeadlines(), owner);
+    }
+
+    /** Takes an acquisition queued by its owner token off {@code queue} and its {@code deadlines}; as {@link #leaveFairQueue}. */
+    void leaveQueue(String queue, String deadlines, String owner) {
+        onAll(node -> node.unavailableOnFailure(node.commands().zrem(queue, owner)));
+        onAll(node -> node.unavailableOnFailure(node.commands().zrem(deadlines, owner)));
     }
 
     /**

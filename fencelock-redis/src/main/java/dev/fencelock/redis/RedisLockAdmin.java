@@ -41,7 +41,7 @@ final class RedisLockAdmin implements LockAdmin {
     }
 
     /** One server's view of a lock. */
-    private record NodeView(String owner, long pttl, String fence, long readers) {}
+    private record NodeView(String owner, long pttl, String fence, long readers, long permits) {}
 
     @Override
     public LockInfo inspect(String name) {
@@ -56,8 +56,10 @@ final class RedisLockAdmin implements LockAdmin {
             CompletableFuture<String> fence = node.unavailableOnFailure(node.commands().get(keys.fence()));
             CompletableFuture<Long> readers =
                     node.run(LuaScript.COUNT_READERS, ScriptOutputType.INTEGER, new String[] {keys.readers()});
-            return CompletableFuture.allOf(owner, pttl, fence, readers)
-                    .thenApply(done -> new NodeView(owner.join(), pttl.join(), fence.join(), readers.join()));
+            CompletableFuture<Long> permits =
+                    node.run(LuaScript.COUNT_READERS, ScriptOutputType.INTEGER, new String[] {keys.permits()});
+            return CompletableFuture.allOf(owner, pttl, fence, readers, permits).thenApply(done ->
+                    new NodeView(owner.join(), pttl.join(), fence.join(), readers.join(), permits.join()));
         }));
     }
 
@@ -81,9 +83,11 @@ final class RedisLockAdmin implements LockAdmin {
         // The readers a majority holds: the quorum-th largest count.
         long readers = views.stream().map(NodeView::readers).sorted(Comparator.reverseOrder())
                 .skip(servers.quorum() - 1).findFirst().orElse(0L);
+        // Semaphores live on one server only (see RedisStore.supports).
+        long permits = views.stream().mapToLong(NodeView::permits).max().orElse(0L);
         return new LockInfo(keys.name(),
                 holder.map(RedisLockAdmin::shortHolder),
-                remaining, token, (int) readers);
+                remaining, token, (int) readers, (int) permits);
     }
 
     /** The first characters that tell holders apart: for a Fencelock token, its random ones after the prefix. */
@@ -99,8 +103,8 @@ final class RedisLockAdmin implements LockAdmin {
             throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIST + ", was " + limit);
         }
         Set<String> names = new LinkedHashSet<>();
-        // The lock keys, and the readers' keys of names that only readers hold.
-        for (String suffix : List.of("", LockKeys.READERS_SUFFIX)) {
+        // The lock keys, and the readers' and permits' keys of names that only readers or permits hold.
+        for (String suffix : List.of("", LockKeys.READERS_SUFFIX, LockKeys.PERMITS_SUFFIX)) {
             ScanArgs match = ScanArgs.Builder.matches(escapeGlob(namespace) + "{" + pattern + "}" + suffix).limit(1000);
             for (RedisNode node : servers.nodes()) {
                 ScanCursor cursor = ScanCursor.INITIAL;

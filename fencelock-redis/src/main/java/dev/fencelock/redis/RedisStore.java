@@ -76,10 +76,14 @@ final class RedisStore implements LockStore {
         return LockKeys.ofCheckedName(options.namespace(), name);
     }
 
-    /** A fair queue needs one arrival order: Redlock's independent masters have none. */
+    /**
+     * A fair queue needs one arrival order: Redlock's independent masters have none. Nor have they
+     * one count of a semaphore's holders: each master would let in its own K, and K holders on a
+     * majority do not bound the holders overall.
+     */
     @Override
     public boolean supports(LockKind kind) {
-        return kind != LockKind.FAIR || servers.isSingle();
+        return kind != LockKind.FAIR && kind != LockKind.PERMIT || servers.isSingle();
     }
 
     @Override
@@ -125,6 +129,50 @@ final class RedisStore implements LockStore {
                             }
                         })
                 .thenCompose(replies -> judge(kind, keys, owner, lease, waiting, replies));
+    }
+
+    /** One server (see {@link #supports}): its answer is the verdict. */
+    @Override
+    public CompletableFuture<Attempt> acquirePermit(String name, int permits, String owner, Duration lease,
+            boolean waiting) {
+        LockKeys keys = keys(name);
+        RedisNode node = servers.nodes().get(0);
+        return node.<List<Long>>run(LuaScript.PERMIT_ACQUIRE, ScriptOutputType.MULTI,
+                        new String[] {keys.permits(), keys.fence(), keys.permitQueue(), keys.permitDeadlines()},
+                        owner, Long.toString(lease.toMillis()), Long.toString(fenceCounterTtlMillis(lease)),
+                        Integer.toString(permits), waiting ? "1" : "0", fairWaiterTtlMillis, claimWindowMillis)
+                .handle((reply, error) -> {
+                    if (error != null) {
+                        // A lost reply may hide a grant: give it back, not waited for, so that an
+                        // unreachable server fails the acquisition within the command timeout.
+                        runPermitRelease(node, keys, owner);
+                        return new Attempt.Unavailable(Await.unwrap(error), null);
+                    }
+                    long found = reply.get(0);
+                    if (found == 1) {
+                        return new Attempt.Granted(reply.get(1), lease, false);
+                    }
+                    if (found == 0) {
+                        return new Attempt.Refused(Duration.ofMillis(reply.get(1)), true);
+                    }
+                    return new Attempt.Rejected(otherCount(name, permits, reply.get(1)));
+                });
+    }
+
+    @Override
+    public CompletableFuture<Integer> availablePermits(String name, int permits) {
+        return servers.nodes().get(0).<List<Long>>run(LuaScript.COUNT_PERMITS, ScriptOutputType.MULTI,
+                new String[] {keys(name).permits()}, Integer.toString(permits)).thenApply(reply -> {
+                    if (reply.get(0) != 1) {
+                        throw otherCount(name, permits, reply.get(1));
+                    }
+                    return reply.get(1).intValue();
+                });
+    }
+
+    private IllegalArgumentException otherCount(String name, int permits, long count) {
+        return new IllegalArgumentException("permits: semaphore '" + name + "' has " + count + " permits in "
+                + describe() + ", this client named " + permits + "; every client of a semaphore must name its count");
     }
 
     private static boolean isGrant(LockServers.Reply<List<Long>> reply) {
@@ -236,7 +284,7 @@ final class RedisStore implements LockStore {
     /** Sent in one call, the exclusive leases first, then the readers (see renew.lua); answered in the batch's order. */
     @Override
     public CompletableFuture<List<Renewal>> renew(List<HeldLease> batch) {
-        int exclusive = (int) batch.stream().filter(lease -> lease.kind() != LockKind.READ).count();
+        int exclusive = (int) batch.stream().filter(lease -> !isScoredByExpiry(lease.kind())).count();
         // Where each lease of the batch stands in the call: the exclusive ones first, then the readers.
         int[] slots = new int[batch.size()];
         String[] keys = new String[batch.size()];
@@ -246,11 +294,11 @@ final class RedisStore implements LockStore {
         int nextReader = exclusive;
         for (int i = 0; i < batch.size(); i++) {
             HeldLease lease = batch.get(i);
-            boolean reader = lease.kind() == LockKind.READ;
-            int slot = reader ? nextReader++ : nextExclusive++;
+            boolean scored = isScoredByExpiry(lease.kind());
+            int slot = scored ? nextReader++ : nextExclusive++;
             slots[i] = slot;
             LockKeys lockKeys = keys(lease.name());
-            keys[slot] = reader ? lockKeys.readers() : lockKeys.lock();
+            keys[slot] = !scored ? lockKeys.lock() : lease.kind() == LockKind.READ ? lockKeys.readers() : lockKeys.permits();
             args[2 * slot + 1] = lease.owner();
             args[2 * slot + 2] = Long.toString(lease.lease().toMillis());
         }
@@ -268,6 +316,11 @@ final class RedisStore implements LockStore {
                     }
                     return renewals;
                 });
+    }
+
+    /** Whether leases of {@code kind} live in a sorted set scored by their expiry (readers, permits), not in a key of their own. */
+    private static boolean isScoredByExpiry(LockKind kind) {
+        return kind == LockKind.READ || kind == LockKind.PERMIT;
     }
 
     private boolean isEveryElementDecided(List<LockServers.Reply<List<Long>>> replies, int size) {
@@ -322,6 +375,7 @@ final class RedisStore implements LockStore {
         LockKeys keys = keys(name);
         String waiter = requeue ? servers.waiterId() : "";
         return servers.<Long>onAllUntilDecided(node -> kind == LockKind.READ ? runReadRelease(node, keys, owner)
+                        : kind == LockKind.PERMIT ? runPermitRelease(node, keys, owner)
                         : servers.isSingle() ? deleteKeyRetryingOnce(node, keys, owner, waiter)
                         : runRelease(node, keys, owner, true, waiter, false), this::isDecided)
                 .thenApply(replies -> {
@@ -362,7 +416,11 @@ final class RedisStore implements LockStore {
     }
 
     private CompletableFuture<Long> runCleanup(LockKind kind, RedisNode node, LockKeys keys, String owner, boolean wakeWaiters) {
-        return kind == LockKind.READ ? runReadRelease(node, keys, owner) : runRelease(node, keys, owner, wakeWaiters, "", false);
+        return switch (kind) {
+            case READ -> runReadRelease(node, keys, owner);
+            case PERMIT -> runPermitRelease(node, keys, owner);
+            default -> runRelease(node, keys, owner, wakeWaiters, "", false);
+        };
     }
 
     /**
@@ -401,6 +459,12 @@ final class RedisStore implements LockStore {
                 sharded(node));
     }
 
+    /** Runs permit-release.lua: frees the permit, and names the waiter it is kept for. */
+    private CompletableFuture<Long> runPermitRelease(RedisNode node, LockKeys keys, String owner) {
+        return node.run(LuaScript.PERMIT_RELEASE, ScriptOutputType.INTEGER, new String[] {keys.permits(),
+                keys.permitQueue(), keys.permitDeadlines()}, owner, keys.permitChannel(), claimWindowMillis, sharded(node));
+    }
+
     /** The scripts' flag for how to announce a release on {@code node}: sharded ('1') or classic ('0'). */
     private static String sharded(RedisNode node) {
         return node.shardedPubSub() ? "1" : "0";
@@ -414,14 +478,21 @@ final class RedisStore implements LockStore {
 
     @Override
     public CompletableFuture<ReleaseWatch> watch(LockKind kind, String name, String owner) {
-        return servers.subscribe(keys(name).channel(), kind == LockKind.FAIR ? owner : null)
-                .thenApply(subscription -> subscription);
+        LockKeys keys = keys(name);
+        // A fair acquisition and a permit's are woken by the releases that name them.
+        CompletableFuture<LockServers.Subscription> subscribed = switch (kind) {
+            case FAIR -> servers.subscribe(keys.channel(), owner);
+            case PERMIT -> servers.subscribe(keys.permitChannel(), owner);
+            default -> servers.subscribe(keys.channel(), null);
+        };
+        return subscribed.thenApply(subscription -> subscription);
     }
 
     @Override
     public void stopWaiting(LockKind kind, String name, String owner) {
         switch (kind) {
             case FAIR -> servers.leaveFairQueue(keys(name), owner);
+            case PERMIT -> servers.leaveQueue(keys(name).permitQueue(), keys(name).permitDeadlines(), owner);
             case READ -> { } // readers do not queue
             default -> servers.leaveQueue(keys(name));
         }
@@ -474,7 +545,7 @@ final class RedisStore implements LockStore {
 
     @Override
     public Duration keepAliveInterval(LockKind kind) {
-        return kind == LockKind.FAIR ? fairKeepAlive : servers.waiterKeepAlive();
+        return kind == LockKind.FAIR || kind == LockKind.PERMIT ? fairKeepAlive : servers.waiterKeepAlive();
     }
 
     @Override

@@ -111,3 +111,34 @@ local function announceRelease(channel, sharded, waiters, waiterDeadlines, fairQ
   publish(channel, named, sharded)
   return named
 end
+
+-- A semaphore's count is a member of its holders' sorted set ('count:<n>', scored +inf, so that no
+-- lease ever ends it): it lives exactly as long as the holders do, where a key of its own could
+-- expire under holders that renew for longer than its time to live.
+local function permitCount(holders)
+  local member = redis.call('ZRANGEBYSCORE', holders, '+inf', '+inf', 'LIMIT', 0, 1)[1]
+  return member and tonumber(string.sub(member, 7)) or nil
+end
+
+-- How many permits of a semaphore of count permits are free: its holders whose leases ran out are
+-- dropped first (crashed or cut off).
+local function freePermits(holders, permits, now)
+  redis.call('ZREMRANGEBYSCORE', holders, '-inf', now)
+  local held = redis.call('ZCOUNT', holders, '-inf', '(+inf')
+  return permits - held
+end
+
+-- Keeps the free permits of a semaphore for the acquisitions first in its queue, for the claim
+-- window at most (shortens their deadlines, as keepForHead does; at most 100 of them a call, the
+-- rest go by their own keep-alives), and returns the queue's first free + 1 owner tokens at most.
+local function keepPermitsForWaiters(queue, deadlines, free, now, claimMillis)
+  local kept = math.min(free, 100)
+  if kept <= 0 then
+    return {}
+  end
+  local first = redis.call('ZRANGE', queue, 0, kept)
+  for i = 1, math.min(#first, kept) do
+    keepForHead(deadlines, first[i], now, claimMillis)
+  end
+  return first
+end

@@ -1,7 +1,8 @@
 -- Renews a batch of leases in one call: the watchdog sends one per Redis connection per tick. A
 -- fixed lease's extension and a release that keeps the key a while send a batch of one, whose new
 -- lease may be shorter than the lease's time left.
--- KEYS[i]      for i <= ARGV[1], a lock key; after those, the readers of a lock (read-acquire.lua)
+-- KEYS[i]      for i <= ARGV[1], a lock key; after those, the readers of a lock (read-acquire.lua) or the
+--              holders of a semaphore (permit-acquire.lua): sorted sets of owner tokens scored by expiry
 -- ARGV[1]      how many of the keys are lock keys
 -- ARGV[2i]     the owner token of lease i
 -- ARGV[2i+1]   the new lease of lease i in milliseconds
@@ -28,7 +29,7 @@ for i, key in ipairs(KEYS) do
     local expiry = tonumber(redis.call('ZSCORE', key, owner))
     if expiry and expiry > now then
       redis.call('ZADD', key, 'XX', now + tonumber(lease) * 1000, owner)
-      -- The readers outlive every lease in them.
+      -- The readers (and a semaphore's holders) outlive every lease in them.
       if redis.call('PTTL', key) < 2 * tonumber(lease) then
         redis.call('PEXPIRE', key, 2 * tonumber(lease))
       end

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.BeforeAll;
 
 /** The lock contract on a three-master Redis Cluster. */
 class ClusterContractIT extends RedisLockContract {
-    private static RedisCluster cluster;
+    static RedisCluster cluster;
 
     @BeforeAll
     static void start() {
@@ -23,14 +23,24 @@ class ClusterContractIT extends RedisLockContract {
 
     @Override
     RedisLockOptions.Builder options() {
+        return clusterOptions();
+    }
+
+    /** The options of a client of the cluster, for the other suites on this topology. */
+    static RedisLockOptions.Builder clusterOptions() {
         return RedisLockOptions.cluster(cluster.seedUris()).commandTimeout(Duration.ofMillis(500));
     }
 
     @Override
     protected void deleteLock(String name) {
+        deleteKey("fencelock:{" + name + "}");
+    }
+
+    /** Deletes a key on the master that holds its slot. */
+    static void deleteKey(String key) {
         for (RedisServer master : cluster.masters()) {
             try {
-                master.call("DEL", "fencelock:{" + name + "}");
+                master.call("DEL", key);
             } catch (RedisServer.ReplyException moved) {
                 // Not this master's slot.
             }
@@ -39,6 +49,10 @@ class ClusterContractIT extends RedisLockContract {
 
     @Override
     protected List<String> locksLeft() {
+        return locksLeftInCluster();
+    }
+
+    static List<String> locksLeftInCluster() {
         return cluster.masters().stream().flatMap(master -> TestClients.settledLockKeys(master).stream()).toList();
     }
 }

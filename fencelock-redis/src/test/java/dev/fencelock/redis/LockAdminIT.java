@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fencelock.DistributedReadWriteLock;
+import dev.fencelock.DistributedSemaphore;
 import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockAdmin;
@@ -61,6 +62,22 @@ class LockAdminIT {
         assertThat(client.admin().list("*", 100)).as("free locks are not listed").isEmpty();
         assertThatThrownBy(() -> client.admin().list("*", 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("limit must be between 1 and 100000, was 0");
+    }
+
+    @Test
+    void heldPermitsAreSeenAndListedBesideTheFreeLockOfTheName(RedisServer redis) {
+        DistributedSemaphore semaphore = clients.connect(redis).semaphore("partners", 3);
+        LockAdmin admin = clients.connect(redis).admin();
+        try (Lease first = semaphore.acquire(Duration.ZERO); Lease second = semaphore.acquire(Duration.ZERO)) {
+            LockInfo info = admin.inspect("partners");
+            assertThat(info.permits()).as("permits held").isEqualTo(2);
+            assertThat(info.holder()).as("the lock of the name is not held").isEmpty();
+            assertThat(info.isHeld()).isTrue();
+            assertThat(info.lastFencingToken()).hasValue(second.fencingToken());
+            assertThat(admin.list("partn*", 10)).extracting(LockInfo::name).containsExactly("partners");
+        }
+        assertThat(admin.inspect("partners").permits()).as("permits held after the releases").isZero();
+        assertThat(admin.list("partn*", 10)).as("a semaphore whose count alone is left is not listed").isEmpty();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.fencelock.redis;
 
 import dev.fencelock.DistributedLock;
+import dev.fencelock.DistributedSemaphore;
 import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockClient;
@@ -12,7 +13,8 @@ import java.time.Duration;
  * if the lease is lost.
  *
  * <p>Arguments: redis URI, lock name, lease in milliseconds, and optionally the kind of lock:
- * {@code plain} (the default), {@code fair}, {@code read} or {@code write}.
+ * {@code plain} (the default), {@code fair}, {@code read}, {@code write}, or {@code permit-<n>}: a
+ * permit of the semaphore of {@code n} permits of that name.
  */
 public final class LockHolderProcess {
     private LockHolderProcess() {}
@@ -21,10 +23,18 @@ public final class LockHolderProcess {
         LockClient client = RedisLocks.connect(RedisLockOptions.builder(args[0])
                 .commandTimeout(Duration.ofMillis(100))
                 .build());
-        DistributedLock lock = lockOf(client, args[1], args.length > 3 ? args[3] : "plain");
-        System.out.println("WAITING");
-        Lease lease = lock.acquire(Duration.ofSeconds(30),
-                LeaseOptions.renewing(Duration.ofMillis(Long.parseLong(args[2]))));
+        String kind = args.length > 3 ? args[3] : "plain";
+        LeaseOptions options = LeaseOptions.renewing(Duration.ofMillis(Long.parseLong(args[2])));
+        Lease lease;
+        if (kind.startsWith("permit-")) {
+            DistributedSemaphore semaphore = client.semaphore(args[1], Integer.parseInt(kind.substring("permit-".length())));
+            System.out.println("WAITING");
+            lease = semaphore.acquire(Duration.ofSeconds(30), options);
+        } else {
+            DistributedLock lock = lockOf(client, args[1], kind);
+            System.out.println("WAITING");
+            lease = lock.acquire(Duration.ofSeconds(30), options);
+        }
         lease.onLost(lost -> System.out.println("LOST " + lost.reason()));
         System.out.println("ACQUIRED " + lease.fencingToken());
         Thread.sleep(Long.MAX_VALUE);
@@ -36,7 +46,7 @@ public final class LockHolderProcess {
             case "fair" -> client.fairLock(name);
             case "read" -> client.readWriteLock(name).readLock();
             case "write" -> client.readWriteLock(name).writeLock();
-            default -> throw new IllegalArgumentException("kind must be plain, fair, read or write, was " + kind);
+            default -> throw new IllegalArgumentException("kind must be plain, fair, read, write or permit-<n>, was " + kind);
         };
     }
 }

@@ -102,6 +102,13 @@ class RedlockIT {
     }
 
     @Test
+    void aSemaphoreIsRefusedForWantOfOneCountOfHolders() {
+        assertThatThrownBy(() -> redlock().semaphore("permits", 3))
+                .isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("semaphore is not supported on Redis at");
+    }
+
+    @Test
     void readersShareTheLockOnEveryMasterAndAWriterWaitsForThem() {
         DistributedReadWriteLock first = redlock().readWriteLock("shared");
         DistributedReadWriteLock second = redlock().readWriteLock("shared");

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.BeforeAll;
 
 /** The lock contract on a master and a replica watched by three sentinels. */
 class SentinelContractIT extends RedisLockContract {
-    private static RedisServer master;
+    static RedisServer master;
     private static RedisServer replica;
     private static final List<RedisServer> sentinels = new ArrayList<>();
 
@@ -36,6 +36,11 @@ class SentinelContractIT extends RedisLockContract {
 
     @Override
     RedisLockOptions.Builder options() {
+        return sentinelOptions();
+    }
+
+    /** The options of a client of the sentinels, for the other suites on this topology. */
+    static RedisLockOptions.Builder sentinelOptions() {
         return RedisLockOptions.builder("redis-sentinel://" + sentinels.stream()
                         .map(s -> s.host() + ":" + s.port()).collect(Collectors.joining(",")) + "#main")
                 .commandTimeout(Duration.ofMillis(500));

@@ -101,12 +101,19 @@ final class TestClients {
 
     /**
      * The lock keys and waiter queues on {@code server}. Fence counters outlive their locks by
-     * design, and so does the memory of the last release, briefly.
+     * design, and so does a semaphore's count (kept with its holders), and the memory of the last
+     * release, briefly.
      */
     static List<String> lockKeys(RedisServer server) {
         @SuppressWarnings("unchecked")
         List<Object> keys = (List<Object>) server.call("KEYS", "fencelock:*");
         return keys.stream().map(String::valueOf)
-                .filter(key -> !key.endsWith(":fence") && !key.endsWith(":last-release")).toList();
+                .filter(key -> !key.endsWith(":fence") && !key.endsWith(":last-release") && !isCountOnly(server, key))
+                .toList();
+    }
+
+    /** Whether {@code key} is a semaphore's holders with no holder left, only the count. */
+    private static boolean isCountOnly(RedisServer server, String key) {
+        return key.endsWith(LockKeys.PERMITS_SUFFIX) && (Long) server.call("ZCOUNT", key, "-inf", "(+inf") == 0;
     }
 }

@@ -1,0 +1,143 @@
+package dev.fencelock.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fencelock.DistributedSemaphore;
+import dev.fencelock.Lease;
+import dev.fencelock.LockUnavailableException;
+import dev.fencelock.spi.LockEngine;
+import dev.fencelock.testkit.ChildJvm;
+import dev.fencelock.testkit.Poll;
+import dev.fencelock.testkit.RedisServer;
+import dev.fencelock.testkit.RedisTest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The semaphore across processes: never more holders than permits, as the resource sees them; a
+ * killed holder's permit freed within its lease; waiters of several clients served in the order
+ * they reached Redis, one per freed permit; and a Redis that does not answer reported, not waited out.
+ */
+@RedisTest
+class SemaphoreIT {
+    private static final String QUEUE = "fencelock:{fifo}:permit-queue";
+    private final TestClients clients = new TestClients();
+
+    @AfterEach
+    void nothingLeaked() {
+        clients.verifyNothingLeakedAndClose();
+    }
+
+    @Test
+    void processesNeverHoldMorePermitsThanTheCountAsTheResourceSeesThem(RedisServer redis) throws Exception {
+        int permits = 2;
+        runWorkers(redis, permits, "guarded", "guarded");
+        assertThat(redis.call("GET", "guarded:most")).as("most holders inside the resource at once, of %d permits", permits)
+                .isIn("1", "2");
+        assertThat(redis.call("GET", "guarded:reused")).as("entries with a token used before").isNull();
+        // The same workers without the semaphore do crowd in: the check above can fail.
+        runWorkers(redis, permits, "unguarded", "unguarded");
+        assertThat(Long.parseLong((String) redis.call("GET", "unguarded:most"))).as("most inside without the semaphore")
+                .isGreaterThan(permits);
+    }
+
+    /** Three worker processes of two threads each, over a semaphore of {@code permits}. */
+    private static void runWorkers(RedisServer redis, int permits, String mode, String resource) throws Exception {
+        List<ChildJvm> children = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                children.add(ChildJvm.start(SemaphoreWorkerProcess.class, redis.uri(), "workers",
+                        Integer.toString(permits), resource, "25", mode));
+            }
+            // All connected before any starts, so that they contend however slowly their JVMs start.
+            for (ChildJvm child : children) {
+                child.awaitLine("READY", Duration.ofSeconds(60));
+            }
+            for (ChildJvm child : children) {
+                child.send("GO");
+            }
+            for (ChildJvm child : children) {
+                child.awaitLine("DONE", Duration.ofSeconds(120));
+                assertThat(child.awaitExit(Duration.ofSeconds(10))).isZero();
+            }
+        } finally {
+            for (ChildJvm child : children) {
+                child.close();
+            }
+        }
+    }
+
+    @Test
+    void aHolderKilledWithSigkillFreesItsPermitWithinOneLease(RedisServer redis) throws Exception {
+        Duration leaseTime = Duration.ofSeconds(2);
+        DistributedSemaphore semaphore = clients.connect(redis).semaphore("crash", 1);
+        try (ChildJvm holder = ChildJvm.start(LockHolderProcess.class, redis.uri(), "crash",
+                Long.toString(leaseTime.toMillis()), "permit-1")) {
+            long stale = Long.parseLong(holder.awaitLine("ACQUIRED", Duration.ofSeconds(30)).split(" ")[1]);
+            assertThat(semaphore.tryAcquire()).as("the only permit, held by the child").isEmpty();
+            holder.kill();
+            try (Lease lease = semaphore.acquire(leaseTime)) {
+                assertThat(lease.fencingToken()).as("acquired within one lease of the kill, fenced past the dead holder")
+                        .isGreaterThan(stale);
+            }
+        }
+    }
+
+    @Test
+    void waitersOfSeveralClientsAreServedInArrivalOrderOnePerFreedPermit(RedisServer redis) throws Exception {
+        DistributedSemaphore holder = connect(redis).semaphore("fifo", 2);
+        Lease first = holder.acquire(Duration.ZERO);
+        Lease second = holder.acquire(Duration.ZERO);
+        List<LockEngine> waiterClients = List.of(connect(redis), connect(redis));
+        int waiters = 8;
+        List<CompletableFuture<Lease>> queued = new ArrayList<>();
+        for (int i = 0; i < waiters; i++) {
+            int arrival = i;
+            queued.add(waiterClients.get(i % 2).semaphore("fifo", 2).acquireAsync(Duration.ofSeconds(60)));
+            // The arrival order is the order in Redis: the next waiter starts once this one is queued.
+            Poll.until("waiter " + i + " queued", Duration.ofSeconds(10), () -> zcard(redis) == arrival + 1);
+        }
+
+        // One permit frees at a time (the second stays held): each must go to the next in arrival order.
+        Lease freeing = first;
+        for (int i = 0; i < waiters; i++) {
+            freeing.close();
+            freeing = queued.get(i).get(30, TimeUnit.SECONDS);
+            for (int later = i + 1; later < waiters; later++) {
+                assertThat(queued.get(later)).as("waiter %d, after the release that let waiter %d in", later, i).isNotDone();
+            }
+        }
+        freeing.close();
+        second.close();
+        assertThat(zcard(redis)).as("waiters left in the queue").isZero();
+    }
+
+    @Test
+    void anUnreachableRedisFailsTheAcquisitionInsteadOfWaitingOutMaxWait(RedisServer redis) {
+        DistributedSemaphore semaphore = clients.connect(redis).semaphore("down", 2);
+        redis.kill();
+
+        Duration maxWait = Duration.ofSeconds(30);
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> semaphore.acquire(maxWait))
+                .isInstanceOf(LockUnavailableException.class)
+                .hasMessageContaining("Redis at 127.0.0.1:" + redis.port());
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("failed instead of waiting out maxWait").isLessThan(maxWait);
+        assertThatThrownBy(semaphore::availablePermits).isInstanceOf(LockUnavailableException.class);
+    }
+
+    private static long zcard(RedisServer redis) {
+        return (Long) redis.call("ZCARD", QUEUE);
+    }
+
+    /** A client whose commands may take a second: these tests make several processes busy. */
+    private LockEngine connect(RedisServer redis) {
+        return clients.connect(redis, options -> options.commandTimeout(Duration.ofSeconds(1)));
+    }
+}
