@@ -175,7 +175,7 @@ final class Acquisition {
         attemptLease = lease;
         engine.renewer().track(lease);
         long sentAt = engine.ticker().nanoTime();
-        LockEngine.call(() -> store.acquire(local.kind(), local.name(), lease.owner(), options.lease(), willWait, alongside))
+        LockEngine.call(() -> local.target().acquire(store, lease.owner(), options.lease(), willWait, alongside))
                 .thenAccept(attempt -> judge(lease, sentAt, attempt, nextRelease))
                 .exceptionally(this::failUnexpectedly);
     }
@@ -203,6 +203,9 @@ final class Acquisition {
         queued |= willWait;
         if (attempt instanceof Attempt.Refused refused) {
             unavailable = null;
+            if (watch != null) {
+                local.target().refused(watch, refused);
+            }
             waitForRelease(waitAfterRefusal(refused), nextRelease);
         } else if (attempt instanceof Attempt.Unavailable failed) {
             unavailable = failed.cause();
@@ -235,7 +238,7 @@ final class Acquisition {
         if (granted.leftInQueues()) {
             // Where the store did not grant this attempt it may have queued this client, and would
             // name it at its next release although it no longer waits.
-            LockEngine.bestEffort(() -> store.stopWaiting(local.kind(), local.name(), lease.owner()));
+            LockEngine.bestEffort(() -> local.target().stopWaiting(store, lease.owner()));
         }
         // The watch goes with the lease: the next acquisition of this client waits on with it,
         // without watching and trying twice; it is closed when nobody takes it. Recorded before
@@ -265,7 +268,7 @@ final class Acquisition {
             // Watch, then try again at once: a release between the first try and the watch would
             // not be announced to us.
             String owner = attemptLease.owner();
-            LockEngine.call(() -> store.watch(local.kind(), local.name(), owner)).whenComplete((watching, error) -> {
+            LockEngine.call(() -> local.target().watch(store, owner)).whenComplete((watching, error) -> {
                 if (error != null) {
                     fail(Await.unwrap(error), true);
                 } else {
@@ -354,7 +357,7 @@ final class Acquisition {
             }
             if (queued) {
                 String owner = attemptLease == null ? null : attemptLease.owner();
-                LockEngine.bestEffort(() -> store.stopWaiting(local.kind(), local.name(), owner));
+                LockEngine.bestEffort(() -> local.target().stopWaiting(store, owner));
             }
         } finally {
             if (gateTaken && gated) {

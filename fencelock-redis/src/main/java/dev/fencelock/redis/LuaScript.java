@@ -27,9 +27,10 @@ final class LuaScript {
     static final LuaScript RENEW = load("renew.lua");
     static final LuaScript FENCED_WRITE = load("fenced-write.lua");
     static final LuaScript RAISE_FENCE = load("raise-fence.lua");
+    static final LuaScript MULTI_RELEASE = load("multi-release.lua");
     /** Every script, loaded on each server at connect. */
     static final List<LuaScript> ALL = List.of(ACQUIRE, RELEASE, FAIR_ACQUIRE, READ_ACQUIRE, READ_RELEASE,
-            COUNT_READERS, RENEW, FENCED_WRITE, RAISE_FENCE);
+            COUNT_READERS, RENEW, FENCED_WRITE, RAISE_FENCE, MULTI_RELEASE);
 
     private final String name;
     private final String source;
