@@ -28,12 +28,12 @@ import org.apache.curator.test.TestingServer;
  */
 public final class Benchmarks {
     static final List<String> SYSTEMS = List.of("ping", "lettuce-setnx", "fencelock", "redisson", "curator", "redisson-redlock");
-    private static final List<Integer> SCENARIOS = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9);
+    private static final List<Integer> SCENARIOS = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12);
     private static final String USAGE = """
             usage: fencelock-bench/run [--quick | --full] [--scenarios 1,2,...] [--systems fencelock,redisson,...] [--out FILE]
               --quick      3 short rounds, fewer leases: about 2.5 minutes, for a smoke check
               --full       5 rounds of 4 s, 10,000 leases held 60 s, 1,000 waiters (the default; under 15 minutes)
-              --scenarios  only these scenarios (1-9; 7-9: the fair and the read-write lock)
+              --scenarios  only these scenarios (1-9, 11, 12; 7-9: the fair and the read-write lock; 11, 12: multi-locks)
               --systems    only these systems (%s)
               --out        where the JSON goes (default fencelock-bench/target/bench-results.json)
             """.formatted(String.join(", ", SYSTEMS));
@@ -106,7 +106,7 @@ public final class Benchmarks {
         System.out.println(Report.environment(settings, benchmarks.redisVersion, loadAtStart));
         System.out.println();
         System.out.println(Report.tables(results, settings));
-        System.out.println("Targets of issues 5 and 13 (ratios of this run; reported, never enforced):");
+        System.out.println("Targets of issues 5, 13 and 14 (ratios of this run; reported, never enforced):");
         System.out.println();
         System.out.println(Report.targets(results));
         System.out.printf(Locale.ROOT, "wrote %s in %.0f s; load average at end %s, highest 1-minute load seen %.2f%n", out,
@@ -131,7 +131,7 @@ public final class Benchmarks {
                 }
                 chosen.add(scenario);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--scenarios takes numbers from 1 to " + SCENARIOS.size() + ", got '" + item + "'");
+                throw new IllegalArgumentException("--scenarios takes " + SCENARIOS + ", got '" + item + "'");
             }
         }
         return chosen;
@@ -174,6 +174,8 @@ public final class Benchmarks {
             if (scenarios.contains(8) || scenarios.contains(9)) {
                 readWrite(redis);
             }
+            multiLock(11, 3, redis);
+            multiLock(12, 10, redis);
         }
         progress("done");
         return results;
@@ -275,6 +277,25 @@ public final class Benchmarks {
             }
         } finally {
             for (ReadWriteSystem system : open) {
+                system.close();
+            }
+        }
+    }
+
+    /** Scenarios 11 and 12: a multi-lock over {@code names} names, uncontended, against Redisson's RedissonMultiLock. */
+    private void multiLock(int scenario, int names, RedisServer redis) throws Exception {
+        if (!scenarios.contains(scenario)) {
+            return;
+        }
+        List<BenchSystem> open = new ArrayList<>();
+        try {
+            for (String name : chosen("fencelock", "redisson")) {
+                open.add(name.equals("fencelock") ? Systems.fencelockMulti(redis.uri(), names)
+                        : Systems.redissonMulti(redis.uri(), names));
+            }
+            loop(scenario, open, 1, thread -> "multi-" + names, false);
+        } finally {
+            for (BenchSystem system : open) {
                 system.close();
             }
         }

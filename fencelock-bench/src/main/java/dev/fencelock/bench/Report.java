@@ -25,7 +25,7 @@ final class Report {
     static String environment(Settings settings, String redisVersion, String loadAtStart) {
         return String.join("\n",
                 "mode: " + settings.mode() + " (" + settings.rounds() + " rounds of " + seconds(settings) + " per system"
-                        + " in scenarios 1-4, 8 and 9; figures are medians over the rounds)",
+                        + " in scenarios 1-4, 8, 9, 11 and 12; figures are medians over the rounds)",
                 "machine: " + System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                         + System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
                         + cpuModel() + ", load average at start " + loadAtStart,
@@ -90,7 +90,7 @@ final class Report {
     /** The results as Markdown tables: scenarios 1-4 and 8, then 5, then 6 and 7, then 9. */
     static String tables(List<Result> results, Settings settings) {
         StringBuilder out = new StringBuilder();
-        List<Result> loops = results.stream().filter(r -> r.scenario() <= 4 || r.scenario() == 8).toList();
+        List<Result> loops = results.stream().filter(r -> r.scenario() <= 4 || r.scenario() == 8 || r.scenario() >= 11).toList();
         if (!loops.isEmpty()) {
             out.append("Latencies in µs, of one lock+unlock; hand-off: from the start of a release to the return of\n")
                     .append("the next acquisition by a thread that was already waiting.\n\n")
@@ -156,6 +156,8 @@ final class Report {
             case 3 -> settings.threads() + " threads, one name";
             case 4 -> "Redlock(5), 1 thread";
             case 8 -> settings.threads() + " threads, one read lock";
+            case 11 -> "multi-lock over 3 names, 1 thread";
+            case 12 -> "multi-lock over 10 names, 1 thread";
             default -> "";
         };
     }
@@ -236,6 +238,7 @@ final class Report {
                 r -> rows.add(target("8: read-lock throughput ≥ 2× Redisson's read lock", r, "%.2f×", r >= 2)),
                 () -> rows.add(missing("8: read-lock throughput ≥ 2× Redisson")));
         writerTarget(results, rows);
+        multiLockTargets(results, rows);
         return String.join("\n", rows) + "\n";
     }
 
@@ -285,6 +288,19 @@ final class Report {
         boolean reached = f.get("writer_wait_p99_us") <= Systems.REDISSON_DEFAULT_WATCHDOG.toNanos() / 1_000.0
                 && f.get("writer_timeouts_total") == 0;
         rows.add("| " + what + " | " + measured + " | " + (reached ? "yes" : "no") + " |");
+    }
+
+    /** Issue 14: a multi-lock's lock+unlock p50 and p99 at most a third of RedissonMultiLock's, over 3 and 10 names. */
+    private static void multiLockTargets(List<Result> results, List<String> rows) {
+        for (int scenario : new int[] {11, 12}) {
+            String names = scenario == 11 ? "3" : "10";
+            for (String figure : List.of("p50_us", "p99_us")) {
+                String what = scenario + ": multi-lock over " + names + " names, " + figure.replace("_us", "")
+                        + " lock+unlock ≤ ⅓ of RedissonMultiLock's";
+                ratio(results, scenario, figure, "redisson", figure).ifPresentOrElse(
+                        r -> rows.add(target(what, r, "%.2f×", r <= 1 / 3.0)), () -> rows.add(missing(what)));
+            }
+        }
     }
 
     private static String waits(Result r) {
