@@ -7,6 +7,7 @@ import dev.fencelock.DistributedLock;
 import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockClient;
+import dev.fencelock.LockEvents;
 import dev.fencelock.LockInfo;
 import dev.fencelock.LockLostException;
 import dev.fencelock.LockUnavailableException;
@@ -222,6 +223,24 @@ class MultiLockIT {
         assertThat(released).as("the operator saw the holder of f:a").isPresent();
         Poll.until("the lease lost", Duration.ofSeconds(10), () -> !multi.isHeldByCurrentThread());
         assertThatThrownBy(multi::unlock).isInstanceOf(LockLostException.class);
+    }
+
+    @Test
+    void theWatchdogRenewsEveryNameInOneCall(RedisServer redis) throws Exception {
+        LockClient client = clients.connect(redis);
+        List<Integer> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        client.addListener(new LockEvents() {
+            @Override
+            public void renewalCompleted(int leases, Duration roundTrip, boolean answered) {
+                calls.add(leases);
+            }
+        });
+        try (Lease lease = client.multiLock("r:a", "r:b", "r:c", "r:d", "r:e")
+                .acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(1)))) {
+            Poll.until("two renewals", Duration.ofSeconds(10), () -> calls.size() >= 2);
+            assertThat(calls).as("names renewed per call").allMatch(names -> names == 5);
+            assertThat(lease.isValid()).isTrue();
+        }
     }
 
     @Test
