@@ -28,8 +28,10 @@ class BenchmarksIT {
                 "6:fencelock", "6:redisson", "6:fencelock", "6:redisson",
                 "7:fencelock", "7:redisson", "7:fencelock", "7:redisson",
                 "8:fencelock", "8:redisson",
-                "9:fencelock", "9:redisson");
-        for (Result result : results.stream().filter(r -> r.scenario() <= 4 || r.scenario() == 8).toList()) {
+                "9:fencelock", "9:redisson",
+                "11:fencelock", "11:redisson", "12:fencelock", "12:redisson");
+        for (Result result : results.stream().filter(r -> r.scenario() <= 4 || r.scenario() == 8 || r.scenario() >= 11)
+                .toList()) {
             assertThat(result.fields()).as("%s", result).containsKeys("ops_per_s", "p50_us", "p99_us", "p999_us");
             assertThat(result.get("ops_per_s")).as("%s", result).isNotNaN().isPositive();
             assertThat(result.get("p50_us")).as("%s", result).isNotNaN().isPositive().isLessThanOrEqualTo(result.get("p99_us"));
@@ -61,6 +63,9 @@ class BenchmarksIT {
         assertThat(Report.targets(results)).contains("| 4: throughput ≥ 5× RedissonRedLock |")
                 .contains("| 7: fair lock, hand-off p99 ≤ ½ of Redisson's fair lock (3 waiters over 2 clients) |")
                 .contains("| 8: read-lock throughput ≥ 2× Redisson's read lock |")
-                .contains("| 9: writer wait p99 under looping readers");
+                .contains("| 9: writer wait p99 under looping readers")
+                .contains("| 11: multi-lock over 3 names, p50 lock+unlock ≤ ⅓ of RedissonMultiLock's |")
+                .contains("| 12: multi-lock over 10 names, p99 lock+unlock ≤ ⅓ of RedissonMultiLock's |");
+        assertThat(Report.tables(results, Settings.SMOKE)).contains("| 12 | multi-lock over 10 names, 1 thread | fencelock |");
     }
 }

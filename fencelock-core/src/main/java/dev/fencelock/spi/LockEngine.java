@@ -143,7 +143,11 @@ public final class LockEngine implements LockClient {
             Objects.requireNonNull(name, argument);
             Checks.requireLength(name, argument, 1, MAX_NAME_LENGTH);
             Checks.requireWellFormed(name, argument);
-            store.checkName(name);
+            try {
+                store.checkName(name);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(argument + ": " + e.getMessage(), e);
+            }
             if (!distinct.add(name)) {
                 throw new IllegalArgumentException("names must be distinct, but '" + name + "' is given twice, again as "
                         + argument);

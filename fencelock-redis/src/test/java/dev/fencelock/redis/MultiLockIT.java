@@ -172,6 +172,8 @@ class MultiLockIT {
         }
         assertThat(multi.isLocked()).isFalse();
         first.lock("x:a").acquire(Duration.ZERO).close();
+        assertThatThrownBy(() -> first.multiLock("x:a", "x:{b}")).as("a name the Redis store cannot hold")
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("names[1]: name must not contain '{'");
     }
 
     @Test
