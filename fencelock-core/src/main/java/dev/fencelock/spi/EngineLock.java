@@ -10,6 +10,7 @@ import dev.fencelock.LockTimeoutException;
 import dev.fencelock.ReleaseOutcome;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -205,7 +206,27 @@ final class EngineLock implements DistributedLock {
                     + "' and cannot upgrade it to the write lock: the write lock waits for every reader to let go,"
                     + " this thread's own read lease included, so it would wait forever; unlock the read lock first");
         }
+        if (target instanceof MultiLockTarget) {
+            refuseNamesHeldByThisThread();
+        }
         return client.acquire(target, maxWait, options, interruptTarget, writeLeaseOfThisThread());
+    }
+
+    /**
+     * A multi-lock over a name that the calling thread holds through another lock's Lock view
+     * would wait for this thread's own lease forever: refused at once, as an upgrade is.
+     */
+    private void refuseNamesHeldByThisThread() {
+        for (String held : target.names()) {
+            for (LockKind heldAs : List.of(LockKind.PLAIN, LockKind.FAIR, LockKind.READ)) {
+                LocalLock local = client.localLock(heldAs, held);
+                if (local != null && local.holdCount(Thread.currentThread()) > 0) {
+                    throw new IllegalMonitorStateException("the current thread holds lock '" + held + "' (through "
+                            + heldAs.name().toLowerCase(Locale.ROOT) + " lock()) and cannot take the multi-lock " + name
+                            + " over it: it would wait for its own lease forever; unlock it first");
+                }
+            }
+        }
     }
 
     /** For a read: the owner token of the write lease the calling thread holds through the Lock view, else null. */

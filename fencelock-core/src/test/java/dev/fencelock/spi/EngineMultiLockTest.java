@@ -1,6 +1,7 @@
 package dev.fencelock.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
@@ -78,6 +79,23 @@ class EngineMultiLockTest {
             multi.unlock();
             assertThat(store.ownerOf("a")).isNull();
             assertThat(engine.namesInUse()).isZero();
+        }
+    }
+
+    @Test
+    void aThreadHoldingOneOfTheNamesThroughTheLockViewIsRefusedAtOnceRatherThanWaitingForItself() {
+        MemoryStore store = new MemoryStore().withMultiLocks();
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
+            var plain = engine.lock("b");
+            plain.lock();
+            try {
+                assertThatThrownBy(() -> engine.multiLock("a", "b").lock()).isInstanceOf(IllegalMonitorStateException.class)
+                        .hasMessageContaining("holds lock 'b' (through plain lock())");
+                assertThat(store.ownerOf("a")).isNull();
+            } finally {
+                plain.unlock();
+            }
+            engine.multiLock("a", "b").acquire(Duration.ZERO).close();
         }
     }
 

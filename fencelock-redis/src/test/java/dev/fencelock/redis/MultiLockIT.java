@@ -33,6 +33,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -80,8 +81,10 @@ class MultiLockIT {
             for (ChildJvm child : children) {
                 child.awaitLine("READY", Duration.ofSeconds(60));
             }
-            LockClient first = clients.connect(redis);
-            LockClient second = clients.connect(redis);
+            // The library's default command timeout, as the child JVMs have: two JVMs, four threads and the
+            // sampler load the machine, and the test is about exclusion, not about how fast Redis answers.
+            LockClient first = clients.connect(redis, options -> options.commandTimeout(Duration.ofSeconds(2)));
+            LockClient second = clients.connect(redis, options -> options.commandTimeout(Duration.ofSeconds(2)));
             Thread sampler = new Thread(() -> {
                 String[] keys = names.stream().map(name -> "fencelock:{" + name + "}").toArray(String[]::new);
                 while (sampling.get()) {
@@ -99,6 +102,9 @@ class MultiLockIT {
                     }
                     held.values().stream().filter(set -> !allowed.contains(set))
                             .forEach(set -> subsets.add(set.toString()));
+                    // A pace, not a synchronization: hundreds of snapshots a second, without
+                    // taking Redis from the workers.
+                    LockSupport.parkNanos(1_000_000);
                 }
             });
             sampler.start();
@@ -219,7 +225,7 @@ class MultiLockIT {
     @Test
     void forceReleasingOneNameLosesTheLease(RedisServer redis) throws Exception {
         LockClient client = clients.connect(redis);
-        DistributedLock multi = client.multiLock("f:a", "f:b");
+        DistributedLock multi = client.multiLock(LeaseOptions.renewing(Duration.ofSeconds(2)), "f:a", "f:b");
         multi.lock();
         Optional<LockInfo> released = clients.connect(redis).admin().forceRelease("f:a");
         assertThat(released).as("the operator saw the holder of f:a").isPresent();
