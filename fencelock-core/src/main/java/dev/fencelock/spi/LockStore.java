@@ -22,8 +22,10 @@ import java.util.concurrent.CompletableFuture;
  * carries a new owner token; a store that keeps state per waiting client (a queue entry, a
  * sequential node) may key it by name. {@link LockKind#READ} acquisitions of one client take turns
  * in the same way but do not wait for each other's leases to end; {@link LockKind#FAIR} ones all
- * talk to the store at once, each queued by its own owner token. What a store does not need, it
- * may ignore: a store without a waiter queue answers {@code requeue} with
+ * talk to the store at once, each queued by its own owner token. A multi-lock ({@link #acquireAll})
+ * has a local gate of its own, per set of names: its attempts may meet a plain acquisition of one of
+ * its names from the same client, and a store that keys a waiter by client lets the two share it.
+ * What a store does not need, it may ignore: a store without a waiter queue answers {@code requeue} with
  * {@link Released#queued()} false and does nothing in {@link #stopWaiting}.
  *
  * <p>The names a store is given have been checked by the engine (1 to
