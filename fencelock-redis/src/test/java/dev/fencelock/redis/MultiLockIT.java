@@ -289,6 +289,21 @@ class MultiLockIT {
     }
 
     @Test
+    void aFixedLeaseIsExtendedOnEveryNameAndReleasedAfterAPauseOnEveryName(RedisServer redis) {
+        LockClient client = clients.connect(redis);
+        Lease lease = client.multiLock("e:a", "e:b").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofSeconds(5)));
+        assertThat(lease.extend(Duration.ofSeconds(60))).isTrue();
+        for (String key : List.of("fencelock:{e:a}", "fencelock:{e:b}")) {
+            assertThat((Long) redis.call("PTTL", key)).as("time left of %s after the extension", key).isGreaterThan(5_000L);
+        }
+        assertThat(lease.releaseAfter(Duration.ofMillis(200))).isEqualTo(ReleaseOutcome.RELEASED);
+        for (String key : List.of("fencelock:{e:a}", "fencelock:{e:b}")) {
+            assertThat((Long) redis.call("PTTL", key)).as("time left of %s, kept after the release", key)
+                    .isBetween(1L, 200L);
+        }
+    }
+
+    @Test
     void anAcquisitionFailsFastWhenRedisIsDown() {
         RedisServer own = RedisServer.start();
         try {
