@@ -66,6 +66,27 @@ public interface LockClient extends AutoCloseable {
      */
     DistributedSemaphore semaphore(String name, int permits);
 
+    /**
+     * A multi-lock: the locks called {@code names}, taken together, all or none, with the client's
+     * default lease. The names are the same locks that {@link #lock(String)} returns: a multi-lock
+     * excludes, and is excluded by, every holder of any of its names (plain, fair, readers). Its
+     * lease holds every name, or its acquisition holds none of them: it never keeps a subset while
+     * it waits, so multi-locks over overlapping names cannot deadlock, whatever the order of names.
+     * The lease's one {@linkplain Lease#fencingToken() fencing token} is valid for every name: greater
+     * than every earlier token of each, and smaller than every later one. Losing any name loses the
+     * lease. {@link DistributedLock#name()} is the names joined by {@code ", "} in square brackets,
+     * for messages only; {@link DistributedLock#isLocked()} says whether any of the names is held.
+     *
+     * @param names 1 to {@value #MAX_MULTI_LOCK_NAMES} distinct names, each as {@link #lock(String)} takes it
+     * @throws IllegalArgumentException if there are none, too many, duplicates, or a name is not allowed
+     * @throws NullPointerException if {@code names} or one of them is null
+     * @throws UnsupportedOperationException on a store without multi-locks (Redlock)
+     */
+    DistributedLock multiLock(String... names);
+
+    /** The multi-lock over {@code names}, whose {@link java.util.concurrent.locks.Lock} methods use {@code options}. */
+    DistributedLock multiLock(LeaseOptions options, String... names);
+
     /** The operator's view of this client's namespace: inspection, listing, break-glass release. */
     LockAdmin admin();
 
@@ -92,4 +113,10 @@ public interface LockClient extends AutoCloseable {
 
     /** The longest lock name, in characters. */
     int MAX_NAME_LENGTH = 1024;
+
+    /**
+     * The most names of one {@linkplain #multiLock multi-lock}: each costs a few keys in one script
+     * (on a Cluster, a script per hash slot), and every renewal and release touches them all.
+     */
+    int MAX_MULTI_LOCK_NAMES = 64;
 }

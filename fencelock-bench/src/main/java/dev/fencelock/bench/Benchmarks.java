@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.atomic.DoubleAccumulator;
@@ -28,14 +29,15 @@ import org.apache.curator.test.TestingServer;
  */
 public final class Benchmarks {
     static final List<String> SYSTEMS = List.of("ping", "lettuce-setnx", "fencelock", "redisson", "curator", "redisson-redlock");
-    private static final List<Integer> SCENARIOS = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13);
+    private static final List<Integer> SCENARIOS = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13);
     /** Scenario 10: the permits of the one semaphore that all threads share. */
     static final int SEMAPHORE_PERMITS = 4;
     private static final String USAGE = """
             usage: fencelock-bench/run [--quick | --full] [--scenarios 1,2,...] [--systems fencelock,redisson,...] [--out FILE]
               --quick      3 short rounds, fewer leases: about 2.5 minutes, for a smoke check
               --full       5 rounds of 4 s, 10,000 leases held 60 s, 1,000 waiters (the default; under 15 minutes)
-              --scenarios  only these scenarios (1-13; 7-9: the fair and the read-write lock; 10: the semaphore; 13: Redis Cluster)
+              --scenarios  only these scenarios (1-13; 7-9: the fair and the read-write lock; 10: the semaphore;
+                           11, 12: multi-locks; 13: Redis Cluster)
               --systems    only these systems (%s)
               --out        where the JSON goes (default fencelock-bench/target/bench-results.json)
             """.formatted(String.join(", ", SYSTEMS));
@@ -133,7 +135,7 @@ public final class Benchmarks {
                 }
                 chosen.add(scenario);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--scenarios takes numbers from 1 to " + SCENARIOS.size() + ", got '" + item + "'");
+                throw new IllegalArgumentException("--scenarios takes " + SCENARIOS + ", got '" + item + "'");
             }
         }
         return chosen;
@@ -179,6 +181,8 @@ public final class Benchmarks {
             if (scenarios.contains(10)) {
                 semaphore(redis);
             }
+            multiLock(11, 3, redis);
+            multiLock(12, 10, redis);
         }
         if (scenarios.contains(ClusterBus.SCENARIO)) {
             List<String> names = chosen("fencelock", "redisson");
@@ -295,13 +299,28 @@ public final class Benchmarks {
 
     /** Scenario 10: acquire+release of a permit of one semaphore, by Fencelock and Redisson on one server. */
     private void semaphore(RedisServer redis) throws Exception {
+        againstRedisson(10, settings.threads(), "semaphore",
+                () -> Systems.fencelockSemaphore(redis.uri(), SEMAPHORE_PERMITS),
+                () -> Systems.redissonSemaphore(redis.uri(), SEMAPHORE_PERMITS));
+    }
+
+    /** Scenarios 11 and 12: a multi-lock over {@code names} names, uncontended, against Redisson's RedissonMultiLock. */
+    private void multiLock(int scenario, int names, RedisServer redis) throws Exception {
+        if (scenarios.contains(scenario)) {
+            againstRedisson(scenario, 1, "multi-" + names, () -> Systems.fencelockMulti(redis.uri(), names),
+                    () -> Systems.redissonMulti(redis.uri(), names));
+        }
+    }
+
+    /** The loop of {@code scenario}: Fencelock's system, then Redisson's, all threads on {@code name}. */
+    private void againstRedisson(int scenario, int threads, String name, Callable<BenchSystem> fencelock,
+            Callable<BenchSystem> redisson) throws Exception {
         List<BenchSystem> open = new ArrayList<>();
         try {
-            for (String name : chosen("fencelock", "redisson")) {
-                open.add(name.equals("fencelock") ? Systems.fencelockSemaphore(redis.uri(), SEMAPHORE_PERMITS)
-                        : Systems.redissonSemaphore(redis.uri(), SEMAPHORE_PERMITS));
+            for (String system : chosen("fencelock", "redisson")) {
+                open.add(system.equals("fencelock") ? fencelock.call() : redisson.call());
             }
-            loop(10, open, settings.threads(), thread -> "semaphore", false);
+            loop(scenario, open, threads, thread -> name, false);
         } finally {
             for (BenchSystem system : open) {
                 system.close();

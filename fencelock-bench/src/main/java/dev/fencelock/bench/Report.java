@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -25,7 +26,7 @@ final class Report {
     static String environment(Settings settings, String redisVersion, String loadAtStart) {
         return String.join("\n",
                 "mode: " + settings.mode() + " (" + settings.rounds() + " rounds of " + seconds(settings) + " per system"
-                        + " in scenarios 1-4, 8, 9 and 10; figures are medians over the rounds)",
+                        + " in scenarios 1-4, 8-12; figures are medians over the rounds)",
                 "machine: " + System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                         + System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
                         + cpuModel() + ", load average at start " + loadAtStart,
@@ -87,10 +88,13 @@ final class Report {
         }
     }
 
-    /** The results as Markdown tables: scenarios 1-4, 8 and 10, then 5, then 6 and 7, then 9, then 13. */
+    /** The scenarios besides 1-4 that measure a loop of acquire+release, reported in the first table. */
+    static final Set<Integer> LOOPS = Set.of(8, 10, 11, 12);
+
+    /** The results as Markdown tables: scenarios 1-4, 8 and 10-12, then 5, then 6 and 7, then 9, then 13. */
     static String tables(List<Result> results, Settings settings) {
         StringBuilder out = new StringBuilder();
-        List<Result> loops = results.stream().filter(r -> r.scenario() <= 4 || r.scenario() == 8 || r.scenario() == 10).toList();
+        List<Result> loops = results.stream().filter(r -> r.scenario() <= 4 || LOOPS.contains(r.scenario())).toList();
         if (!loops.isEmpty()) {
             out.append("Latencies in µs, of one lock+unlock; hand-off: from the start of a release to the return of\n")
                     .append("the next acquisition by a thread that was already waiting.\n\n")
@@ -187,6 +191,8 @@ final class Report {
             case 4 -> "Redlock(5), 1 thread";
             case 8 -> settings.threads() + " threads, one read lock";
             case 10 -> settings.threads() + " threads, one semaphore of " + Benchmarks.SEMAPHORE_PERMITS + " permits";
+            case 11 -> "multi-lock over 3 names, 1 thread";
+            case 12 -> "multi-lock over 10 names, 1 thread";
             default -> "";
         };
     }
@@ -272,6 +278,7 @@ final class Report {
                         "%.2f×", r >= 2)),
                 () -> rows.add(missing("10: semaphore throughput ≥ 2× Redisson")));
         clusterTargets(results, rows);
+        multiLockTargets(results, rows);
         return String.join("\n", rows) + "\n";
     }
 
@@ -346,6 +353,19 @@ final class Report {
                         .map(o -> f.get("handoff_p99_us") / o.get("handoff_p99_us"))).filter(r -> !r.isNaN());
         ratio.ifPresentOrElse(r -> rows.add("| " + what + " | " + String.format(Locale.ROOT, "%.2f×", r) + " | — |"),
                 () -> rows.add(missing(what)));
+    }
+
+    /** Issue 14: a multi-lock's lock+unlock p50 and p99 at most a third of RedissonMultiLock's, over 3 and 10 names. */
+    private static void multiLockTargets(List<Result> results, List<String> rows) {
+        for (int scenario : new int[] {11, 12}) {
+            String names = scenario == 11 ? "3" : "10";
+            for (String figure : List.of("p50_us", "p99_us")) {
+                String what = scenario + ": multi-lock over " + names + " names, " + figure.replace("_us", "")
+                        + " lock+unlock ≤ ⅓ of RedissonMultiLock's";
+                ratio(results, scenario, figure, "redisson", figure).ifPresentOrElse(
+                        r -> rows.add(target(what, r, "%.2f×", r <= 1 / 3.0)), () -> rows.add(missing(what)));
+            }
+        }
     }
 
     private static String waits(Result r) {

@@ -11,6 +11,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -18,11 +19,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Lock;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.redisson.Redisson;
+import org.redisson.RedissonMultiLock;
 import org.redisson.RedissonRedLock;
 import org.redisson.api.RLock;
 import org.redisson.api.RPermitExpirableSemaphore;
@@ -58,6 +61,26 @@ final class Systems {
     static ReadWriteSystem fencelockReadWrite(String uri) {
         LockClient client = RedisLocks.connect(uri);
         return new ReadWriteSystem("fencelock", client::readWriteLock, client);
+    }
+
+    /**
+     * Fencelock's multi-lock over {@code names} names: the lock of a name {@code n} takes
+     * {@code n:0} to {@code n:<names - 1>}, all or none, in one script.
+     */
+    static BenchSystem fencelockMulti(String uri, int names) {
+        LockClient client = RedisLocks.connect(uri);
+        return new BenchSystem("fencelock", lockName -> adapt(client.multiLock(multiNames(lockName, names))), client);
+    }
+
+    /** Redisson's {@code RedissonMultiLock} over the same names, each an {@code RLock} with the default watchdog. */
+    static BenchSystem redissonMulti(String uri, int names) {
+        RedissonClient client = redissonClient(uri, REDISSON_DEFAULT_WATCHDOG);
+        return new BenchSystem("redisson", lockName -> adapt(new RedissonMultiLock(Arrays.stream(multiNames(lockName, names))
+                .map(client::getLock).toArray(RLock[]::new))), client::shutdown);
+    }
+
+    private static String[] multiNames(String lockName, int names) {
+        return IntStream.range(0, names).mapToObj(i -> lockName + ":" + i).toArray(String[]::new);
     }
 
     /** Fencelock's Redlock over independent masters; named "fencelock", as its scenario says it is Redlock. */

@@ -29,9 +29,9 @@ class BenchmarksIT {
                 "7:fencelock", "7:redisson", "7:fencelock", "7:redisson",
                 "8:fencelock", "8:redisson",
                 "9:fencelock", "9:redisson",
-                "10:fencelock", "10:redisson",
+                "10:fencelock", "10:redisson", "11:fencelock", "11:redisson", "12:fencelock", "12:redisson",
                 "13:fencelock", "13:redisson", "13:" + ClusterBus.REDISSON_CLASSIC, "13:fencelock", "13:redisson");
-        for (Result result : results.stream().filter(r -> r.scenario() <= 4 || r.scenario() == 8 || r.scenario() == 10).toList()) {
+        for (Result result : results.stream().filter(r -> r.scenario() <= 4 || Report.LOOPS.contains(r.scenario())).toList()) {
             assertThat(result.fields()).as("%s", result).containsKeys("ops_per_s", "p50_us", "p99_us", "p999_us");
             assertThat(result.get("ops_per_s")).as("%s", result).isNotNaN().isPositive();
             assertThat(result.get("p50_us")).as("%s", result).isNotNaN().isPositive().isLessThanOrEqualTo(result.get("p99_us"));
@@ -72,6 +72,9 @@ class BenchmarksIT {
                 .contains("| 7: fair lock, hand-off p99 ≤ ½ of Redisson's fair lock (3 waiters over 2 clients) |")
                 .contains("| 8: read-lock throughput ≥ 2× Redisson's read lock |")
                 .contains("| 9: writer wait p99 under looping readers")
-                .contains("| 13: hand-off p99 on a cluster, against Redisson's RLock (reported) |");
+                .contains("| 13: hand-off p99 on a cluster, against Redisson's RLock (reported) |")
+                .contains("| 11: multi-lock over 3 names, p50 lock+unlock ≤ ⅓ of RedissonMultiLock's |")
+                .contains("| 12: multi-lock over 10 names, p99 lock+unlock ≤ ⅓ of RedissonMultiLock's |");
+        assertThat(Report.tables(results, Settings.SMOKE)).contains("| 12 | multi-lock over 10 names, 1 thread | fencelock |");
     }
 }

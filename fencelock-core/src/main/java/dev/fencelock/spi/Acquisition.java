@@ -36,8 +36,6 @@ final class Acquisition {
     private final Thread interruptOnLoss;
     /** For a read: the owner token of the write lease its thread holds, to be granted beside it; else null. */
     private final String alongside;
-    /** For a permit: the semaphore's count; else 0. */
-    private final int permits;
     /**
      * Whether this acquisition takes the name's local gate: not a downgrade, which must not queue
      * behind readers of its own client that wait for its own write lease.
@@ -76,14 +74,13 @@ final class Acquisition {
     private ForeignHolderPoll foreignHolderPoll;
 
     Acquisition(LockEngine engine, LocalLock local, LeaseOptions options, Duration maxWait, Thread interruptOnLoss,
-            String alongside, int permits) {
+            String alongside) {
         this.engine = engine;
         this.store = engine.store();
         this.local = local;
         this.options = options;
         this.interruptOnLoss = interruptOnLoss;
         this.alongside = alongside;
-        this.permits = permits;
         this.gated = alongside == null;
         this.maxWait = maxWait;
         this.willWait = maxWait.compareTo(Duration.ZERO) > 0;
@@ -183,9 +180,7 @@ final class Acquisition {
         attemptLease = lease;
         engine.renewer().track(lease);
         long sentAt = engine.ticker().nanoTime();
-        LockEngine.call(() -> local.kind() == LockKind.PERMIT
-                        ? store.acquirePermit(local.name(), permits, lease.owner(), options.lease(), willWait)
-                        : store.acquire(local.kind(), local.name(), lease.owner(), options.lease(), willWait, alongside))
+        LockEngine.call(() -> local.target().acquire(store, lease.owner(), options.lease(), willWait, alongside))
                 .thenAccept(attempt -> judge(lease, sentAt, attempt, nextRelease))
                 .exceptionally(this::failUnexpectedly);
     }
@@ -213,6 +208,9 @@ final class Acquisition {
         queued |= willWait;
         if (attempt instanceof Attempt.Refused refused) {
             unavailable = null;
+            if (watch != null) {
+                local.target().refused(watch, refused);
+            }
             waitForRelease(waitAfterRefusal(refused), nextRelease);
         } else if (attempt instanceof Attempt.Unavailable failed) {
             unavailable = failed.cause();
@@ -247,7 +245,7 @@ final class Acquisition {
         if (granted.leftInQueues()) {
             // Where the store did not grant this attempt it may have queued this client, and would
             // name it at its next release although it no longer waits.
-            LockEngine.bestEffort(() -> store.stopWaiting(local.kind(), local.name(), lease.owner()));
+            LockEngine.bestEffort(() -> local.target().stopWaiting(store, lease.owner()));
         }
         // The watch goes with the lease: the next acquisition of this client waits on with it,
         // without watching and trying twice; it is closed when nobody takes it. Recorded before
@@ -285,7 +283,7 @@ final class Acquisition {
     /** Watches the name's releases for the acquisition of {@link #attemptLease}'s owner token, then tries. */
     private void watchThenAttempt() {
         String owner = attemptLease.owner();
-        LockEngine.call(() -> store.watch(local.kind(), local.name(), owner)).whenComplete((watching, error) -> {
+        LockEngine.call(() -> local.target().watch(store, owner)).whenComplete((watching, error) -> {
             if (error != null) {
                 fail(Await.unwrap(error), true);
             } else {
@@ -372,7 +370,7 @@ final class Acquisition {
             }
             if (queued) {
                 String owner = attemptLease == null ? null : attemptLease.owner();
-                LockEngine.bestEffort(() -> store.stopWaiting(local.kind(), local.name(), owner));
+                LockEngine.bestEffort(() -> local.target().stopWaiting(store, owner));
             }
         } finally {
             if (gateTaken && gated) {

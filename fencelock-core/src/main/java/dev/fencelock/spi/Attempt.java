@@ -32,10 +32,17 @@ public sealed interface Attempt {
      *     LockStore#watch watchers}: true for a Fencelock holder (its token begins with {@link
      *     OwnerTokens#PREFIX}); false for a foreign client (a distlock-spec client on the same key),
      *     which announces nothing, so that the engine polls, with a backoff, until {@code retryAfter}
+     * @param blockedBy for a multi-lock ({@link LockStore#acquireAll}): the name whose holder refused
+     *     it, whose release the engine waits for; null for one name
      */
-    record Refused(Duration retryAfter, boolean releaseAnnounced) implements Attempt {
+    record Refused(Duration retryAfter, boolean releaseAnnounced, String blockedBy) implements Attempt {
         public Refused {
             Objects.requireNonNull(retryAfter, "retryAfter");
+        }
+
+        /** Someone else holds the one name acquired. */
+        public Refused(Duration retryAfter, boolean releaseAnnounced) {
+            this(retryAfter, releaseAnnounced, null);
         }
     }
 

@@ -24,6 +24,7 @@ import java.util.function.Function;
 final class EngineLease {
     private enum State { ACQUIRING, HELD, RELEASED, LOST }
 
+    private final LockTarget target;
     private final LockKind kind;
     private final String name;
     private final String owner;
@@ -47,17 +48,26 @@ final class EngineLease {
     boolean renewalInFlight;
     /** Renewer-confined: after a failed renewal, the earliest time of the next try. */
     long retryAt;
+    /** Renewer-confined: the names of the renewal in flight not answered yet. */
+    int renewalsPending;
+    /** Renewer-confined: the worst answer so far for the names of the renewal in flight. */
+    Renewal renewalFound;
 
-    EngineLease(LockKind kind, String name, String owner, LeaseOptions options, Thread interruptOnLoss, Ticker ticker,
+    EngineLease(LockTarget target, String owner, LeaseOptions options, Thread interruptOnLoss, Ticker ticker,
             Executor callbacks, Consumer<EngineLease> onEnd) {
-        this.kind = kind;
-        this.name = name;
+        this.target = target;
+        this.kind = target.kind();
+        this.name = target.name();
         this.owner = owner;
         this.options = options;
         this.interruptOnLoss = interruptOnLoss;
         this.ticker = ticker;
         this.onEnd = onEnd;
         this.lostSignal = lost.thenApplyAsync(Function.identity(), callbacks).minimalCompletionStage();
+    }
+
+    LockTarget target() {
+        return target;
     }
 
     LockKind kind() {

@@ -10,6 +10,7 @@ import dev.fencelock.LockTimeoutException;
 import dev.fencelock.ReleaseOutcome;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -31,16 +32,18 @@ final class EngineLock implements DistributedLock {
     private static final Duration FOREVER = Duration.ofNanos(Long.MAX_VALUE);
 
     private final LockEngine client;
+    private final LockTarget target;
     private final LockKind kind;
     private final String name;
     private final LeaseOptions lockViewOptions;
     /** The Lock view's options less the interrupt, which binds to a thread and so to the Lock view alone. */
     private final LeaseOptions leaseOptions;
 
-    EngineLock(LockEngine client, LockKind kind, String name, LeaseOptions lockViewOptions) {
+    EngineLock(LockEngine client, LockTarget target, LeaseOptions lockViewOptions) {
         this.client = client;
-        this.kind = kind;
-        this.name = name;
+        this.target = target;
+        this.kind = target.kind();
+        this.name = target.name();
         this.lockViewOptions = lockViewOptions;
         this.leaseOptions = lockViewOptions.isRenewing()
                 ? LeaseOptions.renewing(lockViewOptions.lease()) : LeaseOptions.fixed(lockViewOptions.lease());
@@ -107,7 +110,7 @@ final class EngineLock implements DistributedLock {
 
     @Override
     public boolean isLocked() {
-        return client.isLocked(kind, name);
+        return client.isLocked(target);
     }
 
     @Override
@@ -164,7 +167,7 @@ final class EngineLock implements DistributedLock {
     @Override
     public void unlock() {
         Thread thread = Thread.currentThread();
-        LocalLock local = client.localLock(kind, name);
+        LocalLock local = client.localLock(target);
         Hold hold = local == null ? null : local.unhold(thread);
         if (hold == null) {
             throw new IllegalMonitorStateException("the current thread does not hold lock '" + name + "'");
@@ -194,7 +197,7 @@ final class EngineLock implements DistributedLock {
 
     /** A further hold for the calling thread if it holds the lock through the Lock view. */
     private boolean reenter() {
-        LocalLock local = client.localLock(kind, name);
+        LocalLock local = client.localLock(target);
         return local != null && local.reenter(Thread.currentThread());
     }
 
@@ -210,7 +213,27 @@ final class EngineLock implements DistributedLock {
                     + "' and cannot upgrade it to the write lock: the write lock waits for every reader to let go,"
                     + " this thread's own read lease included, so it would wait forever; unlock the read lock first");
         }
-        return client.acquire(kind, name, maxWait, options, interruptTarget, writeLeaseOfThisThread());
+        if (target instanceof MultiLockTarget) {
+            refuseNamesHeldByThisThread();
+        }
+        return client.acquire(target, maxWait, options, interruptTarget, writeLeaseOfThisThread());
+    }
+
+    /**
+     * A multi-lock over a name that the calling thread holds through another lock's Lock view
+     * would wait for this thread's own lease forever: refused at once, as an upgrade is.
+     */
+    private void refuseNamesHeldByThisThread() {
+        for (String held : target.names()) {
+            for (LockKind heldAs : List.of(LockKind.PLAIN, LockKind.FAIR, LockKind.READ)) {
+                LocalLock local = client.localLock(heldAs, held);
+                if (local != null && local.holdCount(Thread.currentThread()) > 0) {
+                    throw new IllegalMonitorStateException("the current thread holds lock '" + held + "' (through "
+                            + heldAs.name().toLowerCase(Locale.ROOT) + " lock()) and cannot take the multi-lock " + name
+                            + " over it: it would wait for its own lease forever; unlock it first");
+                }
+            }
+        }
     }
 
     /** For a read: the owner token of the write lease the calling thread holds through the Lock view, else null. */
@@ -224,7 +247,7 @@ final class EngineLock implements DistributedLock {
     }
 
     private int holdCount(LockKind ofKind) {
-        LocalLock local = client.localLock(ofKind, name);
+        LocalLock local = ofKind == kind ? client.localLock(target) : client.localLock(ofKind, name);
         return local == null ? 0 : local.holdCount(Thread.currentThread());
     }
 

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A renewal the store answers {@link Renewal#GONE} or {@link Renewal#TAKEN} reports the lease
  * lost; one it cannot confirm is retried until the lease runs out on the local monotonic clock,
- * which is then reported. Fixed leases are not renewed, only reported when they run out.
+ * which is then reported. A lease of several names (a multi-lock) is renewed name by name, each in
+ * its shard's call of the tick, and decided by the worst answer: any name lost loses the lease. Fixed leases are not renewed, only reported when they run out.
  *
  * <p>Thread-confinement: the renewal fields of the leases and the ticks belong to the scheduler
  * thread; replies are processed there too. Leases are tracked before their acquire is sent and
@@ -105,7 +106,7 @@ final class LeaseRenewer {
     private long renewDue() {
         long now = ticker.nanoTime();
         long next = Long.MAX_VALUE;
-        List<EngineLease> due = new ArrayList<>();
+        List<Item> due = new ArrayList<>();
         for (EngineLease lease : leases) {
             if (lease.isFinished()) {
                 leases.remove(lease);
@@ -126,24 +127,28 @@ final class LeaseRenewer {
             // Ticks are scheduled when a renewal is due, and take along every lease whose window
             // has opened: leases renewed together stay together, so the batches stay few.
             if (now - Math.max(windowOpensAt(lease), lease.retryAt) >= 0) {
-                due.add(lease);
+                List<HeldLease> names = lease.target().held(lease.owner(), lease.options().lease());
+                lease.renewalInFlight = true;
+                lease.renewalsPending = names.size();
+                lease.renewalFound = Renewal.RENEWED;
+                names.forEach(held -> due.add(new Item(lease, held)));
             } else {
                 next = Math.min(next, Math.max(lease.renewalDueAt(), lease.retryAt));
             }
         }
-        for (List<EngineLease> batch : batches(due)) {
+        for (List<Item> batch : batches(due)) {
             renew(batch, now);
         }
         return next;
     }
 
     /** At most the store's batch a call, of one shard a call. */
-    private List<List<EngineLease>> batches(List<EngineLease> due) {
-        Collection<List<EngineLease>> shards = due.stream()
-                .collect(Collectors.groupingBy(lease -> store.renewalShard(lease.name()))).values();
+    private List<List<Item>> batches(List<Item> due) {
+        Collection<List<Item>> shards = due.stream()
+                .collect(Collectors.groupingBy(item -> store.renewalShard(item.held().name()))).values();
         int maxBatch = store.maxRenewalBatch();
-        List<List<EngineLease>> batches = new ArrayList<>();
-        for (List<EngineLease> shard : shards) {
+        List<List<Item>> batches = new ArrayList<>();
+        for (List<Item> shard : shards) {
             for (int from = 0; from < shard.size(); from += maxBatch) {
                 batches.add(shard.subList(from, Math.min(shard.size(), from + maxBatch)));
             }
@@ -151,29 +156,33 @@ final class LeaseRenewer {
         return batches;
     }
 
-    private void renew(List<EngineLease> batch, long sentAt) {
-        List<EngineLease> leases = List.copyOf(batch);
-        List<HeldLease> held = new ArrayList<>(leases.size());
-        for (EngineLease lease : leases) {
-            lease.renewalInFlight = true;
-            held.add(new HeldLease(lease.kind(), lease.name(), lease.owner(), lease.options().lease()));
-        }
+    private void renew(List<Item> batch, long sentAt) {
+        List<Item> items = List.copyOf(batch);
+        List<HeldLease> held = items.stream().map(Item::held).toList();
         LockEngine.call(() -> store.renew(held)).whenCompleteAsync((renewals, error) -> {
             try {
-                leases.forEach(lease -> lease.renewalInFlight = false);
                 if (error != null) {
                     // Unconfirmed: retried soon, until the leases run out.
-                    log.warn("renewing {} lease(s) failed; retrying until they run out", leases.size(), error);
+                    log.warn("renewing {} lease(s) failed; retrying until they run out", items.size(), error);
                 }
-                for (int i = 0; i < leases.size(); i++) {
-                    settle(leases.get(i), error == null ? renewals.get(i) : Renewal.UNCONFIRMED, sentAt);
+                for (int i = 0; i < items.size(); i++) {
+                    found(items.get(i).lease(), error == null ? renewals.get(i) : Renewal.UNCONFIRMED, sentAt);
                 }
                 // After settling: reporting must not stand between a reply and the leases it renews.
-                events.renewalCompleted(leases.size(), Duration.ofNanos(ticker.nanoTime() - sentAt), error == null);
+                events.renewalCompleted(items.size(), Duration.ofNanos(ticker.nanoTime() - sentAt), error == null);
             } finally {
                 tick();
             }
         }, scheduler);
+    }
+
+    /** Records what the store found for one name of a lease, and settles the lease once every name is answered. */
+    private void found(EngineLease lease, Renewal renewal, long sentAt) {
+        lease.renewalFound = LockEngine.worse(lease.renewalFound, renewal);
+        if (--lease.renewalsPending == 0) {
+            lease.renewalInFlight = false;
+            settle(lease, lease.renewalFound, sentAt);
+        }
     }
 
     /** Confirmed: renewed. Gone or taken: lost. Not confirmed: try again soon. */
@@ -194,6 +203,9 @@ final class LeaseRenewer {
     private static long retryDelay(EngineLease lease) {
         return Math.max(MIN_RETRY_DELAY, Math.min(MAX_RETRY_DELAY, lease.validity().toNanos() / 30));
     }
+
+    /** One name of a lease due for renewal. */
+    private record Item(EngineLease lease, HeldLease held) {}
 
     private synchronized void scheduleTick(long at) {
         if (nextTick != null && nextTickAt - at <= 0) {

@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * a fair lock has none (see {@link LockKind.Gate}).
  */
 final class LocalLock {
+    private final LockTarget target;
     private final LockKind kind;
     private final String name;
     /** Acquisitions in progress plus holds not yet released; guarded by the client's map. */
@@ -39,9 +40,14 @@ final class LocalLock {
      */
     private final Map<Thread, Deque<Hold>> threadHolds = new ConcurrentHashMap<>();
 
-    LocalLock(LockKind kind, String name) {
-        this.kind = kind;
-        this.name = name;
+    LocalLock(LockTarget target) {
+        this.target = target;
+        this.kind = target.kind();
+        this.name = target.name();
+    }
+
+    LockTarget target() {
+        return target;
     }
 
     LockKind kind() {

@@ -13,6 +13,7 @@ import dev.fencelock.LockUnavailableException;
 import dev.fencelock.ReleaseOutcome;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -29,6 +30,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +54,8 @@ public final class LockEngine implements LockClient {
     private final LeaseRenewer renewer;
     private final OwnerTokens ownerTokens = new OwnerTokens();
     private final Listeners listeners = new Listeners();
-    private final ConcurrentMap<LocalKey, LocalLock> locals = new ConcurrentHashMap<>();
+    /** Per target: a name's in-process state is per kind (a thread's read holds are not its write holds). */
+    private final ConcurrentMap<LockTarget, LocalLock> locals = new ConcurrentHashMap<>();
     private final Set<CompletableFuture<Lease>> acquisitions = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -119,7 +122,7 @@ public final class LockEngine implements LockClient {
 
     private EngineLock newLock(LockKind kind, String name, LeaseOptions leaseOptions) {
         checkKind(kind, name, leaseOptions);
-        return new EngineLock(this, kind, name, leaseOptions);
+        return new EngineLock(this, new LockTarget.Single(kind, name), leaseOptions);
     }
 
     private void checkKind(LockKind kind, String name, LeaseOptions leaseOptions) {
@@ -132,6 +135,44 @@ public final class LockEngine implements LockClient {
             String what = kind == LockKind.PERMIT ? "a semaphore" : "a " + kind.name().toLowerCase(Locale.ROOT) + " lock";
             throw new UnsupportedOperationException(what + " is not supported on " + store.describe() + " ('" + name + "')");
         }
+    }
+
+    @Override
+    public DistributedLock multiLock(String... names) {
+        return multiLock(LeaseOptions.renewing(defaultLease), names);
+    }
+
+    @Override
+    public DistributedLock multiLock(LeaseOptions leaseOptions, String... names) {
+        Objects.requireNonNull(names, "names");
+        if (names.length == 0 || names.length > MAX_MULTI_LOCK_NAMES) {
+            throw new IllegalArgumentException("names must hold 1 to " + MAX_MULTI_LOCK_NAMES + " lock names, was "
+                    + names.length);
+        }
+        Set<String> distinct = new HashSet<>();
+        for (int i = 0; i < names.length; i++) {
+            String name = names[i];
+            String argument = "names[" + i + "]";
+            Objects.requireNonNull(name, argument);
+            Checks.requireLength(name, argument, 1, MAX_NAME_LENGTH);
+            Checks.requireWellFormed(name, argument);
+            try {
+                store.checkName(name);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(argument + ": " + e.getMessage(), e);
+            }
+            if (!distinct.add(name)) {
+                throw new IllegalArgumentException("names must be distinct, but '" + name + "' is given twice, again as "
+                        + argument);
+            }
+        }
+        Objects.requireNonNull(leaseOptions, "options");
+        checkLease(leaseOptions);
+        if (!store.supportsMultiLock()) {
+            throw new UnsupportedOperationException("a multi-lock is not supported on " + store.describe()
+                    + " (locks " + List.of(names) + ")");
+        }
+        return new EngineLock(this, new MultiLockTarget(List.of(names)), leaseOptions);
     }
 
     @Override
@@ -180,23 +221,22 @@ public final class LockEngine implements LockClient {
      */
     CompletableFuture<Lease> acquire(LockKind kind, String name, Duration maxWait, LeaseOptions leaseOptions,
             Thread interruptOnLoss, String alongside) {
-        return acquire(kind, name, maxWait, leaseOptions, interruptOnLoss, alongside, 0);
+        return acquire(new LockTarget.Single(kind, name), maxWait, leaseOptions, interruptOnLoss, alongside);
     }
 
     /** Starts the acquisition of a permit of the semaphore {@code name} of {@code permits}; see {@link #acquire}. */
     CompletableFuture<Lease> acquirePermit(String name, int permits, Duration maxWait, LeaseOptions leaseOptions) {
-        return acquire(LockKind.PERMIT, name, maxWait, leaseOptions, null, null, permits);
+        return acquire(new LockTarget.Permit(name, permits), maxWait, leaseOptions, null, null);
     }
 
-    private CompletableFuture<Lease> acquire(LockKind kind, String name, Duration maxWait, LeaseOptions leaseOptions,
-            Thread interruptOnLoss, String alongside, int permits) {
+    CompletableFuture<Lease> acquire(LockTarget target, Duration maxWait, LeaseOptions leaseOptions,
+            Thread interruptOnLoss, String alongside) {
         Checks.requireNotNegative(maxWait, "maxWait");
         Objects.requireNonNull(leaseOptions, "options");
         checkLease(leaseOptions);
         checkOpen();
-        LocalLock local = enter(kind, name);
-        Acquisition acquisition =
-                new Acquisition(this, local, leaseOptions, maxWait, interruptOnLoss, alongside, permits);
+        LocalLock local = enter(target);
+        Acquisition acquisition = new Acquisition(this, local, leaseOptions, maxWait, interruptOnLoss, alongside);
         CompletableFuture<Lease> result = acquisition.result();
         acquisitions.add(result);
         result.whenComplete((lease, error) -> acquisitions.remove(result));
@@ -226,12 +266,22 @@ public final class LockEngine implements LockClient {
 
     EngineLease newLease(LocalLock local, LeaseOptions leaseOptions, Thread interruptOnLoss) {
         // The end runs once, and only for a lease that was held: it pairs with leaseGranted.
-        EngineLease lease = new EngineLease(local.kind(), local.name(), ownerTokens.next(), leaseOptions, interruptOnLoss,
+        EngineLease lease = new EngineLease(local.target(), ownerTokens.next(), leaseOptions, interruptOnLoss,
                 ticker, callbacks, ended -> {
                     local.ended(ended);
                     listeners.leaseEnded(ended.name());
                 });
         lease.lost().thenAccept(lost -> listeners.leaseLost(lost.lockName(), lost.reason()));
+        if (local.target().names().size() > 1) {
+            // One name gone takes the lease: the others, still held for it, are freed at once
+            // rather than when the holder releases or they expire. A release of the holder's
+            // finds them gone, as it would have found the lost name.
+            lease.lost().thenAccept(lost -> {
+                if (lost.reason() != LockLostException.Reason.CLIENT_CLOSED) {
+                    releaseQuietly(lease);
+                }
+            });
+        }
         return lease;
     }
 
@@ -271,7 +321,7 @@ public final class LockEngine implements LockClient {
         ReleaseWatch waiting = wasHeld ? local.watchForWaiters() : null;
         CompletableFuture<Void> releaseAfter = waiting == null ? null : waiting.nextRelease();
         CompletableFuture<Released> released =
-                call(() -> store.release(lease.kind(), lease.name(), lease.owner(), waiting != null));
+                call(() -> lease.target().release(store, lease.owner(), waiting != null));
         // The hand-over runs on the store's future itself, which is never cancelled: a caller that
         // gives up waiting (and cancels what it waited for) must not keep the name locked here.
         // The outcome follows the hand-over, so that the releasing thread's next acquisition finds
@@ -282,7 +332,7 @@ public final class LockEngine implements LockClient {
                 // queued this client: a lost reply may hide that it did.
                 boolean queued = outcome != null && outcome.queued();
                 local.releasedWithWaiters(lease, queued ? releaseAfter : null,
-                        () -> bestEffort(() -> store.stopWaiting(lease.kind(), lease.name(), lease.owner())));
+                        () -> bestEffort(() -> lease.target().stopWaiting(store, lease.owner())));
             }
             lease.end();
             leave(local);
@@ -363,8 +413,7 @@ public final class LockEngine implements LockClient {
      * @throws LockUnavailableException when the store did not answer or could not tell
      */
     private Renewal setRemaining(EngineLease lease, Duration remaining, String what) {
-        HeldLease held = new HeldLease(lease.kind(), lease.name(), lease.owner(), remaining);
-        Renewal renewal = await(call(() -> store.renew(List.of(held)))).get(0);
+        Renewal renewal = await(renewAll(lease.target().held(lease.owner(), remaining)));
         if (renewal == Renewal.UNCONFIRMED) {
             throw new LockUnavailableException(store.describe() + " did not confirm the " + what + " of lock '"
                     + lease.name() + "'; its key expires as before");
@@ -379,7 +428,33 @@ public final class LockEngine implements LockClient {
 
     /** Gives a lease back that was granted but will not be handed out, ignoring the outcome. */
     void releaseQuietly(EngineLease lease) {
-        call(() -> store.release(lease.kind(), lease.name(), lease.owner(), false));
+        call(() -> lease.target().release(store, lease.owner(), false));
+    }
+
+    /**
+     * Renews the leases of one lock (one per name) in one store call per shard, and tells what the
+     * worst of them found: one name lost loses the lease.
+     */
+    private CompletableFuture<Renewal> renewAll(List<HeldLease> held) {
+        List<CompletableFuture<List<Renewal>>> calls = held.stream()
+                .collect(Collectors.groupingBy(lease -> store.renewalShard(lease.name()))).values().stream()
+                .map(shard -> call(() -> store.renew(shard))).toList();
+        return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
+                .thenApply(done -> calls.stream().flatMap(call -> call.join().stream())
+                        .reduce(Renewal.RENEWED, LockEngine::worse));
+    }
+
+    /** Of two renewals of one lease's names, the one that decides: a loss over a doubt over a renewal. */
+    static Renewal worse(Renewal first, Renewal second) {
+        return rank(second) > rank(first) ? second : first;
+    }
+
+    private static int rank(Renewal renewal) {
+        return switch (renewal) {
+            case RENEWED -> 0;
+            case UNCONFIRMED -> 1;
+            case GONE, TAKEN -> 2;
+        };
     }
 
     /**
@@ -404,9 +479,9 @@ public final class LockEngine implements LockClient {
         }
     }
 
-    boolean isLocked(LockKind kind, String name) {
+    boolean isLocked(LockTarget target) {
         checkOpen();
-        return await(store.isLocked(kind, name));
+        return await(target.isLocked(store));
     }
 
     int availablePermits(String name, int permits) {
@@ -414,10 +489,10 @@ public final class LockEngine implements LockClient {
         return await(call(() -> store.availablePermits(name, permits)));
     }
 
-    /** The in-process state of a name and kind, counted as used until {@link #leave} is called. */
-    LocalLock enter(LockKind kind, String name) {
-        return locals.compute(new LocalKey(kind, name), (key, local) -> {
-            LocalLock entered = local == null ? new LocalLock(kind, name) : local;
+    /** The in-process state of a lock, counted as used until {@link #leave} is called. */
+    LocalLock enter(LockTarget target) {
+        return locals.compute(target, (key, local) -> {
+            LocalLock entered = local == null ? new LocalLock(target) : local;
             entered.references++;
             return entered;
         });
@@ -425,13 +500,18 @@ public final class LockEngine implements LockClient {
 
     /** Ends one use of a name's in-process state, forgetting it when nothing uses it any more. */
     void leave(LocalLock local) {
-        locals.computeIfPresent(new LocalKey(local.kind(), local.name()), (key, current) ->
+        locals.computeIfPresent(local.target(), (key, current) ->
                 current == local && --current.references == 0 ? null : current);
     }
 
-    /** The in-process state of a name and kind if it is in use, else null. */
+    /** The in-process state of a name of {@code kind} if it is in use, else null. */
     LocalLock localLock(LockKind kind, String name) {
-        return locals.get(new LocalKey(kind, name));
+        return localLock(new LockTarget.Single(kind, name));
+    }
+
+    /** The in-process state of a lock if it is in use, else null. */
+    LocalLock localLock(LockTarget target) {
+        return locals.get(target);
     }
 
     Ticker ticker() {
@@ -461,7 +541,7 @@ public final class LockEngine implements LockClient {
                 // Taken away from its holder: a loss like any other, signalled once, then the lock freed.
                 if (lease.markLost(LockLostException.Reason.CLIENT_CLOSED)) {
                     renewer.untrack(lease);
-                    releases.add(call(() -> store.release(lease.kind(), lease.name(), lease.owner(), false)));
+                    releases.add(call(() -> lease.target().release(store, lease.owner(), false)));
                 }
             }
         }
@@ -500,7 +580,4 @@ public final class LockEngine implements LockClient {
     public String toString() {
         return "LockClient{" + store.describe() + "}";
     }
-
-    /** A name's in-process state is per kind: a thread's read holds are not its write holds. */
-    private record LocalKey(LockKind kind, String name) {}
 }

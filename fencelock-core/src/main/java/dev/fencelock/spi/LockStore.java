@@ -22,8 +22,10 @@ import java.util.concurrent.CompletableFuture;
  * carries a new owner token; a store that keeps state per waiting client (a queue entry, a
  * sequential node) may key it by name. {@link LockKind#READ} acquisitions of one client take turns
  * in the same way but do not wait for each other's leases to end; {@link LockKind#FAIR} and
- * {@link LockKind#PERMIT} ones all talk to the store at once, each queued by its own owner token. What a store does not need, it
- * may ignore: a store without a waiter queue answers {@code requeue} with
+ * {@link LockKind#PERMIT} ones all talk to the store at once, each queued by its own owner token. A multi-lock ({@link #acquireAll})
+ * has a local gate of its own, per set of names: its attempts may meet a plain acquisition of one of
+ * its names from the same client, and a store that keys a waiter by client lets the two share it.
+ * What a store does not need, it may ignore: a store without a waiter queue answers {@code requeue} with
  * {@link Released#queued()} false and does nothing in {@link #stopWaiting}.
  *
  * <p>The names a store is given have been checked by the engine (1 to
@@ -157,6 +159,43 @@ public interface LockStore extends AutoCloseable {
      * holder does.
      */
     CompletableFuture<Boolean> isLocked(LockKind kind, String name);
+
+    /**
+     * Whether this backend can hold multi-locks ({@link #acquireAll}); the engine refuses them with
+     * {@link UnsupportedOperationException} when it cannot. False unless a store says otherwise, so
+     * that a store written before multi-locks compiles and runs unchanged.
+     */
+    default boolean supportsMultiLock() {
+        return false;
+    }
+
+    /**
+     * Tries once to take every one of {@code names} (distinct, checked, at most {@link
+     * dev.fencelock.LockClient#MAX_MULTI_LOCK_NAMES}) as {@link LockKind#PLAIN} locks for one
+     * {@code owner}, all or none: when it answers, the owner holds all of them or none (a name taken
+     * on the way is given back before the answer). Mints one fencing token for them all: strictly
+     * greater than every token minted before for each name, and every later token of each name is
+     * greater (each name's sequence is advanced to it). {@code waiting}: as for {@link #acquire}, for
+     * the name that refused.
+     *
+     * @return {@link Attempt.Granted}; {@link Attempt.Refused} naming the name whose holder refused
+     *     ({@link Attempt.Refused#blockedBy()}); {@link Attempt.Unavailable}
+     */
+    default CompletableFuture<Attempt> acquireAll(List<String> names, String owner, Duration lease, boolean waiting) {
+        throw new UnsupportedOperationException("multi-locks are not supported on " + describe());
+    }
+
+    /**
+     * Releases every one of {@code names} that still holds {@code owner} (an {@link #acquireAll}
+     * lease), waking a waiter of each as {@link #release} does.
+     *
+     * @return {@link Released.Finding#OURS} when every name held {@code owner}; otherwise the lease
+     *     had been lost before: {@link Released.Finding#TAKEN} when another owner holds one of them,
+     *     else {@link Released.Finding#GONE}. Never queued. The future fails as {@link #release}'s does.
+     */
+    default CompletableFuture<Released> releaseAll(List<String> names, String owner) {
+        throw new UnsupportedOperationException("multi-locks are not supported on " + describe());
+    }
 
     /** The operator's view of this store's locks. */
     LockAdmin admin();

@@ -87,6 +87,31 @@ class ArgumentValidationTest {
     }
 
     @Test
+    void multiLockNamesAreCheckedBeforeTheStoreIsAskedWhetherItHasMultiLocks() {
+        try (LockClient client = LockEngine.start(new MemoryStore(), Duration.ofSeconds(30))) {
+            assertThatThrownBy(() -> client.multiLock((String[]) null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("names");
+            assertThatThrownBy(() -> client.multiLock()).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("names must hold 1 to 64 lock names, was 0");
+            String[] tooMany = new String[65];
+            java.util.Arrays.setAll(tooMany, i -> "n" + i);
+            assertThatThrownBy(() -> client.multiLock(tooMany)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("names must hold 1 to 64 lock names, was 65");
+            assertThatThrownBy(() -> client.multiLock("a", null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("names[1]");
+            assertThatThrownBy(() -> client.multiLock("a", "")).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("names[1] must have 1 to 1024 characters, had 0");
+            assertThatThrownBy(() -> client.multiLock("a", "b", "a")).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("names must be distinct, but 'a' is given twice, again as names[2]");
+            assertThatThrownBy(() -> client.multiLock((dev.fencelock.LeaseOptions) null, "a", "b")).isInstanceOf(NullPointerException.class)
+                    .hasMessage("options");
+            assertThatThrownBy(() -> client.multiLock("a", "b")).as("a store without multi-locks")
+                    .isInstanceOf(UnsupportedOperationException.class)
+                    .hasMessageContaining("a multi-lock is not supported on").hasMessageContaining("[a, b]");
+        }
+    }
+
+    @Test
     void aDefaultLeaseNotLongerThanThreeCallTimeoutsIsRefused() {
         MemoryStore store = new MemoryStore(); // call timeout 300 ms
         assertThatThrownBy(() -> LockEngine.start(store, Duration.ofMillis(900)))

@@ -20,7 +20,7 @@ class EngineLeaseTest {
     }
 
     private EngineLease lease(LeaseOptions options, Thread interruptOnLoss) {
-        return new EngineLease(LockKind.PLAIN, "orders:42", "owner", options, interruptOnLoss,
+        return new EngineLease(new LockTarget.Single(LockKind.PLAIN, "orders:42"), "owner", options, interruptOnLoss,
                 ticker, Runnable::run, ended -> ends.incrementAndGet());
     }
 

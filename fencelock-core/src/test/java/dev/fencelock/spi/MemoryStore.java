@@ -24,6 +24,7 @@ final class MemoryStore implements LockStore {
     private Duration refusedRetryAfter = Duration.ofHours(1);
     private Duration keepAlive = Duration.ofMillis(300);
     private volatile RuntimeException watchFailure;
+    private volatile boolean multiLocks;
 
     /** How long a refused attempt tells the engine to wait at most. */
     MemoryStore refusingWithRetryAfter(Duration retryAfter) {
@@ -35,6 +36,17 @@ final class MemoryStore implements LockStore {
     MemoryStore throwingOnWatch(RuntimeException failure) {
         this.watchFailure = failure;
         return this;
+    }
+
+    /** Holds multi-locks: all names or none, one token, refused naming the first name held. */
+    MemoryStore withMultiLocks() {
+        this.multiLocks = true;
+        return this;
+    }
+
+    /** The owner token that holds {@code name}, or null. */
+    synchronized String ownerOf(String name) {
+        return owners.get(name);
     }
 
     MemoryStore keepingAliveEvery(Duration keepAlive) {
@@ -87,6 +99,34 @@ final class MemoryStore implements LockStore {
             return CompletableFuture.completedFuture(new Attempt.Refused(refusedRetryAfter, OwnerTokens.isFencelock(owners.get(name))));
         }
         return CompletableFuture.completedFuture(new Attempt.Granted(++tokens, lease, false));
+    }
+
+    @Override
+    public boolean supportsMultiLock() {
+        return multiLocks;
+    }
+
+    @Override
+    public synchronized CompletableFuture<Attempt> acquireAll(List<String> names, String owner, Duration lease,
+            boolean waiting) {
+        attemptCount++;
+        attempts.release();
+        for (String name : names) {
+            String holder = owners.get(name);
+            if (holder != null) {
+                return CompletableFuture.completedFuture(
+                        new Attempt.Refused(refusedRetryAfter, OwnerTokens.isFencelock(holder), name));
+            }
+        }
+        names.forEach(name -> owners.put(name, owner));
+        return CompletableFuture.completedFuture(new Attempt.Granted(++tokens, lease, false));
+    }
+
+    @Override
+    public CompletableFuture<Released> releaseAll(List<String> names, String owner) {
+        Released.Finding found = names.stream().map(name -> release(LockKind.PLAIN, name, owner, false).join().found())
+                .filter(finding -> finding != Released.Finding.OURS).findFirst().orElse(Released.Finding.OURS);
+        return CompletableFuture.completedFuture(new Released(found, false));
     }
 
     @Override

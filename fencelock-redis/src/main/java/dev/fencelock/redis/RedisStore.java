@@ -40,7 +40,7 @@ final class RedisStore implements LockStore {
     private static final long RELEASED_AND_QUEUED = 2;
     private static final int MAX_RENEWAL_BATCH = 500;
     /** How often to retry a lock whose key has no expiry (set by a foreign client). */
-    private static final Duration FOREIGN_LOCK_POLL = Duration.ofMillis(250);
+    static final Duration FOREIGN_LOCK_POLL = Duration.ofMillis(250);
     /** How many plain keep-alive intervals a fair waiter goes without trying again. */
     private static final int FAIR_KEEP_ALIVE_FACTOR = 10;
 
@@ -52,6 +52,7 @@ final class RedisStore implements LockStore {
     private final String claimWindowMillis;
     private final Duration fairKeepAlive;
     private final String fairWaiterTtlMillis;
+    private final RedisMultiLocks multiLocks;
 
     RedisStore(RedisLockOptions options) {
         this.options = options;
@@ -65,6 +66,8 @@ final class RedisStore implements LockStore {
         // what a gone one costs, and a thousand waiters must not keep Redis busy with keep-alives.
         this.fairKeepAlive = servers.waiterKeepAlive().multipliedBy(FAIR_KEEP_ALIVE_FACTOR);
         this.fairWaiterTtlMillis = Long.toString(fairKeepAlive.plus(options.commandTimeout().multipliedBy(2)).toMillis());
+        this.multiLocks = new RedisMultiLocks(servers, this::keys, waiterTtlMillis, claimWindowMillis,
+                options.commandTimeout(), this::fenceCounterTtlMillis);
     }
 
     @Override
@@ -84,6 +87,26 @@ final class RedisStore implements LockStore {
     @Override
     public boolean supports(LockKind kind) {
         return kind != LockKind.FAIR && kind != LockKind.PERMIT || servers.isSingle();
+    }
+
+    /**
+     * One server, Sentinel, Cluster: yes. Redlock: no; all or none over several names would need the
+     * quorum rules per name and a rollback across masters, which is not built.
+     */
+    @Override
+    public boolean supportsMultiLock() {
+        return servers.isSingle();
+    }
+
+    /** One script on one server; on a Cluster, one per hash slot, in slot order (see {@link RedisMultiLocks}). */
+    @Override
+    public CompletableFuture<Attempt> acquireAll(List<String> names, String owner, Duration lease, boolean waiting) {
+        return multiLocks.acquire(names, owner, lease, waiting ? servers.waiterId() : "");
+    }
+
+    @Override
+    public CompletableFuture<Released> releaseAll(List<String> names, String owner) {
+        return multiLocks.release(names, owner);
     }
 
     @Override
@@ -471,7 +494,7 @@ final class RedisStore implements LockStore {
     }
 
     /** A timeout or a broken connection: the command may or may not have run. */
-    private static boolean isReplyLost(Throwable error) {
+    static boolean isReplyLost(Throwable error) {
         return Await.unwrap(error) instanceof LockUnavailableException unavailable
                 && !(unavailable.getCause() instanceof RedisCommandExecutionException);
     }

@@ -18,14 +18,37 @@ local function announcedHolder(lock, prefix)
   return type(holder) == 'string' and string.sub(holder, 1, #prefix) == prefix and 1 or 0
 end
 
--- Mints the next fencing token of a lock: max(counter + 1, server time in microseconds), so that
--- tokens keep increasing even when the counter was lost (expired, or Redis restarted without
--- persistence), as long as the server's clock does not step back.
-local function mintToken(fence, now, ttlMillis)
-  local token = math.max((tonumber(redis.call('GET', fence)) or 0) + 1, now)
-  -- '%.0f': exact for any integer below 2^53, where '%d' would go through a C long.
-  redis.call('SET', fence, string.format('%.0f', token), 'PX', ttlMillis)
+-- Mints the next fencing token of one or more locks taken together, one token for all: max(every
+-- counter + 1, server time in microseconds), written back to every counter, so that it exceeds each
+-- lock's earlier tokens and each lock's later tokens exceed it. The clock keeps tokens increasing
+-- even when a counter was lost (expired, or Redis restarted without persistence), as long as the
+-- server's clock does not step back.
+local function mintSharedToken(fences, now, ttlMillis)
+  local token = now
+  for _, fence in ipairs(fences) do
+    token = math.max(token, (tonumber(redis.call('GET', fence)) or 0) + 1)
+  end
+  for _, fence in ipairs(fences) do
+    -- '%.0f': exact for any integer below 2^53, where '%d' would go through a C long.
+    redis.call('SET', fence, string.format('%.0f', token), 'PX', ttlMillis)
+  end
   return token
+end
+
+-- Mints the next fencing token of one lock (see mintSharedToken).
+local function mintToken(fence, now, ttlMillis)
+  return mintSharedToken({fence}, now, ttlMillis)
+end
+
+-- Queues a client (its waiter id; '' when it will not wait: nothing) on a lock's waiter queue, or
+-- keeps its place (NX) and proves it alive until aliveMillis from now; both sets live ttlMillis.
+local function queueWaiter(waiters, waiterDeadlines, waiter, now, aliveMillis, ttlMillis)
+  if waiter ~= '' then
+    redis.call('ZADD', waiters, 'NX', now, waiter)
+    redis.call('ZADD', waiterDeadlines, now + tonumber(aliveMillis) * 1000, waiter)
+    redis.call('PEXPIRE', waiters, ttlMillis)
+    redis.call('PEXPIRE', waiterDeadlines, ttlMillis)
+  end
 end
 
 -- The time in microseconds at which the last reader's lease runs out, or 0 when no reader's lease
@@ -40,6 +63,21 @@ local function readersUntil(readers, now)
     return 0
   end
   return tonumber(last[2])
+end
+
+-- How long until an exclusive holder may take the lock, in milliseconds: the holder's remaining
+-- lease (-1 when a foreign client set the key without expiry), or the time until the last reader's
+-- lease runs out; nil when it is free now.
+local function exclusiveWait(lock, readers, now)
+  local readersEnd = readersUntil(readers, now)
+  if readersEnd > now then
+    return math.ceil((readersEnd - now) / 1000)
+  end
+  local pttl = redis.call('PTTL', lock)
+  if pttl ~= -2 then
+    return pttl
+  end
+  return nil
 end
 
 -- Drops the fair acquisitions presumed gone (at most 100 a call; the rest go next time).
@@ -141,4 +179,34 @@ local function keepPermitsForWaiters(queue, deadlines, free, now, claimMillis)
     keepForHead(deadlines, first[i], now, claimMillis)
   end
   return first
+end
+
+-- The release of one lock, as release.lua describes it (its KEYS and ARGV, in order, are the
+-- parameters here); returns what release.lua returns. Shared with multi-release.lua.
+local function releaseLock(lock, waiters, waiterDeadlines, lastRelease, fairQueue, fairDeadlines, owner, channel, wake,
+                           requeue, queueTtlMillis, aliveMillis, rememberMillis, claimMillis, sharded)
+  local current = redis.call('GET', lock)
+  if current == owner then
+    redis.call('DEL', lock)
+    if rememberMillis ~= '' then
+      redis.call('SET', lastRelease, owner, 'PX', rememberMillis)
+    end
+    if wake == '1' then
+      local now = serverNow()
+      local named = announceRelease(channel, sharded, waiters, waiterDeadlines, fairQueue, fairDeadlines, now,
+        claimMillis, true)
+      if named and named ~= '' and requeue ~= '' and named ~= requeue then
+        queueWaiter(waiters, waiterDeadlines, requeue, now, aliveMillis, queueTtlMillis)
+        return 2
+      end
+    end
+    return 1
+  end
+  if current then
+    return -1
+  end
+  if rememberMillis ~= '' and redis.call('GET', lastRelease) == owner then
+    return 1
+  end
+  return 0
 end
