@@ -18,10 +18,13 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter;
+import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import java.time.Duration;
@@ -34,7 +37,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import reactor.core.publisher.Sinks;
@@ -64,7 +66,7 @@ final class RedisNode implements AutoCloseable {
     private final StatefulRedisPubSubConnection<String, String> pubSub;
     private final String server;
     private final Duration commandTimeout;
-    /** Ends the listeners of {@link #onMastersMoved} when the node closes. */
+    /** Ends the listeners of {@link #onTopologyChange} when the node closes. */
     private final Sinks.Empty<Void> closed = Sinks.empty();
     /** Set at connect, before the node is used: release channels are sharded on a Cluster of Redis 7.0+. */
     private boolean shardedPubSub;
@@ -157,6 +159,9 @@ final class RedisNode implements AutoCloseable {
             // A classic PUBLISH on a Cluster crosses the whole cluster bus; a sharded one stays in
             // the shard of the channel's slot. One node's version stands for all: a cluster runs one.
             node.shardedPubSub = cluster && RedisVersion.hasShardedPubSub(info);
+            if (node.shardedPubSub && node.pubSub instanceof StatefulRedisClusterPubSubConnection<String, String> clusterPubSub) {
+                node.dropStrayShardSubscriptions(clusterPubSub);
+            }
             // Loaded now, so that the first use of a script is one EVALSHA, not EVALSHA, NOSCRIPT,
             // EVAL: a cleanup sent after a slow first try could otherwise overtake the try's EVAL.
             for (LuaScript script : LuaScript.ALL) {
@@ -198,23 +203,74 @@ final class RedisNode implements AutoCloseable {
     }
 
     /**
-     * Calls {@code listener} whenever the Cluster client's view of the topology changes, with the
-     * slots whose master changed (a failover, a resharding), from a Lettuce event thread. Never
-     * called off a Cluster. The listener is dropped when the node closes.
+     * Calls {@code listener} whenever the Cluster client's view of the topology changes (a
+     * failover, a resharding), from a Lettuce event thread. Never called off a Cluster. The
+     * listener is dropped when the node closes.
      */
-    void onMastersMoved(Consumer<IntPredicate> listener) {
+    void onTopologyChange(Consumer<TopologyChange> listener) {
         if (client instanceof RedisClusterClient) {
             client.getResources().eventBus().get()
                     .ofType(ClusterTopologyChangedEvent.class)
                     .takeUntilOther(closed.asMono())
-                    .subscribe(change -> listener.accept(slot ->
-                            !Objects.equals(masterOf(change.before(), slot), masterOf(change.after(), slot))));
+                    .subscribe(change -> listener.accept(new TopologyChange(change.before(), change.after())));
         }
     }
 
-    /** The id of the node that serves {@code slot} in a topology, or null if none does. */
-    private static String masterOf(List<RedisClusterNode> topology, int slot) {
-        return topology.stream().filter(node -> node.hasSlot(slot)).map(RedisClusterNode::getNodeId).findFirst().orElse(null);
+    /** A change of a Cluster's topology: the nodes before it and after it. */
+    record TopologyChange(List<RedisClusterNode> before, List<RedisClusterNode> after) {
+        /** Whether another node serves {@code slot} now. */
+        boolean moved(int slot) {
+            return !Objects.equals(nodeId(formerMaster(slot)), nodeId(masterOf(after, slot)));
+        }
+
+        private static String nodeId(RedisClusterNode node) {
+            return node == null ? null : node.getNodeId();
+        }
+
+        /** The node that served {@code slot} before the change, or null if none did. */
+        RedisClusterNode formerMaster(int slot) {
+            return masterOf(before, slot);
+        }
+
+        private static RedisClusterNode masterOf(List<RedisClusterNode> topology, int slot) {
+            return topology.stream().filter(node -> node.hasSlot(slot)).findFirst().orElse(null);
+        }
+    }
+
+    /**
+     * Ends a sharded subscription on the Cluster node {@code node}, whichever node serves the
+     * channel's slot now: where a master that lost the slot alive still has it (as a replica, it
+     * still receives its shard's messages), so that a release does not arrive twice. Best effort:
+     * a node that cannot be reached is left alone (Lettuce subscribes it again when it comes back,
+     * and {@link #dropStrayShardSubscriptions} ends that).
+     */
+    void unsubscribeAt(RedisClusterNode node, String channel) {
+        if (node == null || !(pubSub instanceof StatefulRedisClusterPubSubConnection<String, String> cluster)) {
+            return;
+        }
+        // By address, as Lettuce keys the connections that it routes SSUBSCRIBE to: the same
+        // node asked by id would get a connection of its own, subscribed to nothing.
+        cluster.getConnectionAsync(node.getUri().getHost(), node.getUri().getPort())
+                .thenCompose(connection -> connection.async().sunsubscribe(channel))
+                .exceptionally(unreachable -> null);
+    }
+
+    /**
+     * Unsubscribes at once any sharded subscription that a node which does not serve the channel's
+     * slot confirms. Lettuce subscribes a node's connection again to everything it had when it
+     * reconnects: a master killed while clients listened there comes back as a replica, receives
+     * its shard's messages, and would deliver every release a second time beside the new master.
+     */
+    private void dropStrayShardSubscriptions(StatefulRedisClusterPubSubConnection<String, String> cluster) {
+        cluster.addListener(new RedisClusterPubSubAdapter<>() {
+            @Override
+            public void ssubscribed(RedisClusterNode node, String channel, long count) {
+                RedisClusterNode master = cluster.getPartitions().getMasterBySlot(SlotHash.getSlot(channel));
+                if (node != null && master != null && !master.getNodeId().equals(node.getNodeId())) {
+                    unsubscribeAt(node, channel);
+                }
+            }
+        });
     }
 
     /** Unsubscribes from a release channel as {@link #subscribe} subscribed to it. */

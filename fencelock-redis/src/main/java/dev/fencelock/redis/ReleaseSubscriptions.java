@@ -12,7 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntPredicate;
 
 /**
  * The waiter registry: subscriptions to the release channels of the locks this client waits for,
@@ -50,7 +49,7 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
                 CompletableFuture.delayedExecutor(designationTimeout.toNanos(), TimeUnit.NANOSECONDS, Runnable::run);
         node.pubSub().addListener(this);
         if (node.shardedPubSub()) {
-            node.onMastersMoved(this::mastersMoved);
+            node.onTopologyChange(this::mastersMoved);
         }
     }
 
@@ -158,21 +157,24 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
     }
 
     /**
-     * The cluster's topology changed, and the slots {@code moved} have another master: a failover,
-     * or a resharding. A master that hands its slots over alive drops its sharded subscriptions
-     * (see {@link #sunsubscribed}), but Lettuce may send the new SSUBSCRIBE to the old node before
-     * it learns the new topology; a killed master says nothing at all. So every watched channel of
-     * a moved slot is subscribed again, now that Lettuce routes it to the new master, and its
-     * waiters are woken as by an unnamed release, since a release may have been announced where
-     * nobody listened. A lingering channel is only marked unsubscribed, for its next watcher.
+     * The cluster's topology changed, and some slots have another master: a failover, or a
+     * resharding. A master that hands its slots over alive drops its sharded subscriptions (see
+     * {@link #sunsubscribed}), but Lettuce may send the new SSUBSCRIBE to the old node before it
+     * learns the new topology; a killed master says nothing at all. So every watched channel of a
+     * moved slot is subscribed again, now that Lettuce routes it to the new master, and ended on
+     * the former master; its waiters are woken as by an unnamed release, since a release may have
+     * been announced where nobody listened. A lingering channel is only marked unsubscribed, for
+     * its next watcher.
      */
-    private void mastersMoved(IntPredicate moved) {
+    private void mastersMoved(RedisNode.TopologyChange change) {
         List<String> woken = new ArrayList<>();
         synchronized (this) {
             for (Channel channel : channels.values()) {
-                if (channel.subscribed == null || !channel.subscribed.isDone() || !moved.test(SlotHash.getSlot(channel.name))) {
+                int slot = SlotHash.getSlot(channel.name);
+                if (channel.subscribed == null || !channel.subscribed.isDone() || !change.moved(slot)) {
                     continue;
                 }
+                node.unsubscribeAt(change.formerMaster(slot), channel.name);
                 if (channel.references == 0) {
                     channel.subscribed = null;
                 } else {
