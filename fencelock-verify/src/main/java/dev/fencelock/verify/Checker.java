@@ -42,6 +42,14 @@ import java.util.function.ToLongFunction;
  * between got past the resource). The fair lock's grants are checked against its queue by
  * {@link FairOrder}.
  *
+ * A semaphore's permits are shared as readers share a lock, up to {@link LockUnderTest#PERMITS}:
+ * at no grant may more than that many permits be valid at once (fenced safety), a permit being
+ * valid from its grant until its holder began to release it, was told it had lost it, was frozen,
+ * or the server was killed without persistence — the first of those, so that the count never
+ * includes a permit the server may already have let go. A permit held across a freeze longer
+ * than its lease, or across a kill of a server without persistence, was lost, and must have had
+ * its lost signal.
+ *
  * Times are the monotonic clock of the machine, which all processes share.
  */
 final class Checker {
@@ -58,6 +66,8 @@ final class Checker {
     private final Map<String, List<long[]>> freezes = new HashMap<>();
     private final Map<String, Integer> violations = new TreeMap<>();
     private final List<Violation> examples = new ArrayList<>();
+    /** When a server without persistence was killed (its data, permits included, lost), in monotonic nanoseconds. */
+    private final List<Long> emptyingKills = new ArrayList<>();
 
     private Checker(List<Event> history, List<FencedResource.Audit> audits, long windowStart, long windowEnd) {
         this.history = history.stream().sorted(Comparator.comparingLong(Event::mono)).toList();
@@ -111,6 +121,10 @@ final class Checker {
         boolean shared;
         /** Whether it was a fair lock's acquisition. */
         boolean fair;
+        /** A semaphore's permit: shared with the other permits, up to the count. */
+        boolean permit;
+        /** A permit's lease, in nanoseconds. */
+        long leaseNanos;
         /** A reader's first accepted read, per resource: a later one must see the same value. */
         final Map<String, Long> firstReads = new HashMap<>();
 
@@ -143,6 +157,9 @@ final class Checker {
             }
             if (event.process().equals("nemesis")) {
                 recordFreeze(event);
+                if (event.op() == Op.FAULT && event.type() == Type.START && NodeKill.KIND_NO_PERSISTENCE.equals(event.detail("kind"))) {
+                    emptyingKills.add(event.mono());
+                }
                 continue;
             }
             Lease lease = leases.computeIfAbsent(event.leaseId(), id -> new Lease(id, event.process()));
@@ -152,8 +169,10 @@ final class Checker {
                         operations++;
                         lease.invokedAt = event.mono();
                         lease.invokedWall = event.wall();
-                        lease.shared = "read".equals(event.detail("kind"));
+                        lease.permit = LockUnderTest.Round.PERMIT.equals(event.detail("kind"));
+                        lease.shared = "read".equals(event.detail("kind")) || lease.permit;
                         lease.fair = "fair".equals(event.detail("kind"));
+                        lease.leaseNanos = lease.permit ? Long.parseLong(event.detail("lease_ms")) * 1_000_000 : 0;
                     } else if (event.type() == Type.OK) {
                         lease.okAt = event.mono();
                         lease.token = event.token();
@@ -194,6 +213,7 @@ final class Checker {
                 .sorted(Comparator.comparingLong((Lease lease) -> lease.okAt)).toList();
 
         checkTokenOrder(acquired);
+        checkPermitCount(acquired);
         Map<String, Integer> acceptedWrites = new TreeMap<>();
         for (FencedResource.Audit audit : audits) {
             acceptedWrites.put(audit.resource(), audit.log().size());
@@ -481,7 +501,8 @@ final class Checker {
             // A resource that rejected a token which went backwards says nothing of the lease:
             // the token-order breach is counted already.
             boolean rejectedAsStale = lease.rejectedBy != null && lease.tokenBehind == null;
-            boolean lost = lease.overlappedBy != null || rejectedAsStale || "ALREADY_LOST".equals(lease.outcome);
+            boolean lost = lease.overlappedBy != null || rejectedAsStale || "ALREADY_LOST".equals(lease.outcome)
+                    || lease.permit && lostWhileHeld(lease);
             if (!lost) {
                 continue;
             }
@@ -501,6 +522,55 @@ final class Checker {
                     + "its release reported " + lease.outcome + " — but its holder was never signalled", involved));
         }
         return new LostSignals(evidenced, missed, indeterminate);
+    }
+
+    /**
+     * At each permit's grant, the permits valid then — its own included — are at most the count
+     * (see the class comment for when a permit is valid).
+     */
+    private void checkPermitCount(List<Lease> acquired) {
+        List<Lease> permits = acquired.stream().filter(lease -> lease.permit).toList();
+        for (int i = 0; i < permits.size(); i++) {
+            Lease granted = permits.get(i);
+            List<String> valid = new ArrayList<>();
+            // Sorted by grant: the permits granted before this one, still valid at its grant.
+            for (int j = 0; j <= i; j++) {
+                if (permits.get(j).okAt <= granted.okAt && granted.okAt < validUntil(permits.get(j))) {
+                    valid.add(permits.get(j).id);
+                }
+            }
+            if (valid.size() > LockUnderTest.PERMITS) {
+                violation("semaphore:over-admitted", granted.id + " (token " + granted.token + ") was granted while "
+                        + (valid.size() - 1) + " other permits were valid, of " + LockUnderTest.PERMITS, valid.toArray(String[]::new));
+            }
+        }
+    }
+
+    /** The end of a permit's validity: the first of its release, its lost signal, a freeze of its client, an emptying kill. */
+    private long validUntil(Lease lease) {
+        long until = believedUntil(lease);
+        for (long[] span : freezes.getOrDefault(lease.process, List.of())) {
+            if (span[0] >= lease.okAt && span[0] < until) {
+                until = span[0];
+            }
+        }
+        for (long kill : emptyingKills) {
+            if (kill >= lease.okAt && kill < until) {
+                until = kill;
+            }
+        }
+        return until;
+    }
+
+    /**
+     * Whether a permit was held across a freeze of its client longer than its lease (no renewal
+     * could reach the server), or across the kill of a server without persistence (which forgot it).
+     */
+    private boolean lostWhileHeld(Lease lease) {
+        long held = heldUntil(lease);
+        boolean frozenPastLease = freezes.getOrDefault(lease.process, List.of()).stream()
+                .anyMatch(span -> span[0] >= lease.okAt && span[0] < held && span[1] - span[0] > lease.leaseNanos);
+        return frozenPastLease || emptyingKills.stream().anyMatch(kill -> kill >= lease.okAt && kill < held);
     }
 
     /** The share of the window in which some client believed it held the lock. */
