@@ -66,8 +66,13 @@ final class Checker {
     private final Map<String, List<long[]>> freezes = new HashMap<>();
     private final Map<String, Integer> violations = new TreeMap<>();
     private final List<Violation> examples = new ArrayList<>();
-    /** When a server without persistence was killed (its data, permits included, lost), in monotonic nanoseconds. */
-    private final List<Long> emptyingKills = new ArrayList<>();
+    /**
+     * When a server without persistence was killed (its data, permits included, lost) and when it was
+     * back: {from, to} in monotonic nanoseconds.
+     */
+    private final List<long[]> emptyingKills = new ArrayList<>();
+    /** Per client, the times of its events, in order: a client that recorded one was not frozen then. */
+    private final Map<String, List<Long>> eventTimes = new HashMap<>();
 
     private Checker(List<Event> history, List<FencedResource.Audit> audits, long windowStart, long windowEnd) {
         this.history = history.stream().sorted(Comparator.comparingLong(Event::mono)).toList();
@@ -157,11 +162,10 @@ final class Checker {
             }
             if (event.process().equals("nemesis")) {
                 recordFreeze(event);
-                if (event.op() == Op.FAULT && event.type() == Type.START && NodeKill.KIND_NO_PERSISTENCE.equals(event.detail("kind"))) {
-                    emptyingKills.add(event.mono());
-                }
+                recordEmptyingKill(event);
                 continue;
             }
+            eventTimes.computeIfAbsent(event.process(), client -> new ArrayList<>()).add(event.mono());
             Lease lease = leases.computeIfAbsent(event.leaseId(), id -> new Lease(id, event.process()));
             switch (event.op()) {
                 case ACQUIRE -> {
@@ -554,23 +558,47 @@ final class Checker {
                 until = span[0];
             }
         }
-        for (long kill : emptyingKills) {
-            if (kill >= lease.okAt && kill < until) {
-                until = kill;
+        for (long[] kill : emptyingKills) {
+            if (kill[0] >= lease.okAt && kill[0] < until) {
+                until = kill[0];
             }
         }
         return until;
     }
 
+    private void recordEmptyingKill(Event event) {
+        if (event.op() != Op.FAULT || !NodeKill.KIND_NO_PERSISTENCE.equals(event.detail("kind"))) {
+            return;
+        }
+        if (event.type() == Type.START) {
+            emptyingKills.add(new long[] {event.mono(), Long.MAX_VALUE});
+        } else if (event.type() == Type.END && !emptyingKills.isEmpty()) {
+            emptyingKills.get(emptyingKills.size() - 1)[1] = event.mono();
+        }
+    }
+
     /**
      * Whether a permit was held across a freeze of its client longer than its lease (no renewal
-     * could reach the server), or across the kill of a server without persistence (which forgot it).
+     * could reach the server), or across the kill of a server without persistence (which forgot it):
+     * granted before the fault began and released only after it ended. The nemesis logs a fault just
+     * before it strikes, and a signal may land late: a client that recorded an event after the
+     * logged start was not frozen yet, so the freeze is taken from its last event on.
      */
     private boolean lostWhileHeld(Lease lease) {
         long held = heldUntil(lease);
-        boolean frozenPastLease = freezes.getOrDefault(lease.process, List.of()).stream()
-                .anyMatch(span -> span[0] >= lease.okAt && span[0] < held && span[1] - span[0] > lease.leaseNanos);
-        return frozenPastLease || emptyingKills.stream().anyMatch(kill -> kill >= lease.okAt && kill < held);
+        boolean frozenPastLease = freezes.getOrDefault(lease.process, List.of()).stream().anyMatch(span -> {
+            long frozenFrom = Math.max(span[0], lastEventBefore(lease.process, span[1]));
+            return span[0] >= lease.okAt && held >= span[1] && span[1] - frozenFrom > lease.leaseNanos;
+        });
+        return frozenPastLease || emptyingKills.stream().anyMatch(kill -> kill[0] >= lease.okAt && held >= kill[1]);
+    }
+
+    /** The time of the client's last event before {@code moment}, or {@link Long#MIN_VALUE}. */
+    private long lastEventBefore(String client, long moment) {
+        List<Long> times = eventTimes.getOrDefault(client, List.of());
+        int index = Collections.binarySearch(times, moment);
+        int before = (index >= 0 ? index : -index - 1) - 1;
+        return before >= 0 ? times.get(before) : Long.MIN_VALUE;
     }
 
     /** The share of the window in which some client believed it held the lock. */

@@ -403,11 +403,25 @@ class CheckerTest {
     void aPermitHeldWhenAServerWithoutPersistenceWasKilledWasLost() {
         permit("c1", 1, 100, 110, 900, 1000);
         history.add(event(300, "nemesis", 0, Type.START, Op.FAULT, -1, -1, "kind=" + NodeKill.KIND_NO_PERSISTENCE + " target=n0"));
+        history.add(event(350, "nemesis", 0, Type.END, Op.FAULT, -1, -1, "kind=" + NodeKill.KIND_NO_PERSISTENCE + " target=n0"));
         history.add(event(400, "c1", 1, Type.SIGNAL, Op.LOST, 1000, -1, "reason=KEY_GONE"));
 
         Checker.Findings findings = check(List.of(), 0, 0, 1000);
 
         assertThat(findings.leasesLost()).isEqualTo(1);
+        assertThat(findings.lostSignalsMissed()).isZero();
+    }
+
+    @Test
+    void aPermitReleasedBeforeTheFreezeLandedWasNotLost() {
+        // The nemesis logs the freeze before the signal lands: c1 still released, and then was frozen.
+        permit("c1", 1, 100, 110, 230, 1000);
+        history.add(event(200, "nemesis", 0, Type.START, Op.FAULT, -1, -1, "kind=" + ClientPause.KIND + " target=c1 ms=2000"));
+        history.add(event(2200, "nemesis", 0, Type.END, Op.FAULT, -1, -1, "kind=" + ClientPause.KIND + " target=c1"));
+
+        Checker.Findings findings = check(List.of(), 0, 0, 2500);
+
+        assertThat(findings.leasesLost()).isZero();
         assertThat(findings.lostSignalsMissed()).isZero();
     }
 
