@@ -44,11 +44,12 @@ import java.util.function.ToLongFunction;
  *
  * A semaphore's permits are shared as readers share a lock, up to {@link LockUnderTest#PERMITS}:
  * at no grant may more than that many permits be valid at once (fenced safety), a permit being
- * valid from its grant until its holder began to release it, was told it had lost it, was frozen,
- * or the server was killed without persistence — the first of those, so that the count never
- * includes a permit the server may already have let go. A permit held across a freeze longer
- * than its lease, or across a kill of a server without persistence, was lost, and must have had
- * its lost signal.
+ * valid from its grant until its holder began to release it, was frozen, or the server was killed
+ * without persistence — the first of those, so that the count never includes a permit the server
+ * may already have let go. A permit that was lost (signalled, or shown lost) is left out: the
+ * history does not say when the server let it go, and a lost signal may come after that. A permit
+ * held across a freeze longer than its lease, or across a kill of a server without persistence, was
+ * lost, and must have had its lost signal.
  *
  * Times are the monotonic clock of the machine, which all processes share.
  */
@@ -533,7 +534,7 @@ final class Checker {
      * (see the class comment for when a permit is valid).
      */
     private void checkPermitCount(List<Lease> acquired) {
-        List<Lease> permits = acquired.stream().filter(lease -> lease.permit).toList();
+        List<Lease> permits = acquired.stream().filter(lease -> lease.permit && !wasLost(lease)).toList();
         for (int i = 0; i < permits.size(); i++) {
             Lease granted = permits.get(i);
             List<String> valid = new ArrayList<>();
@@ -550,9 +551,14 @@ final class Checker {
         }
     }
 
-    /** The end of a permit's validity: the first of its release, its lost signal, a freeze of its client, an emptying kill. */
+    /** Whether a permit was lost: signalled, found lost by its release, or held across a fault that took it. */
+    private boolean wasLost(Lease lease) {
+        return lease.lostAt >= lease.okAt || "ALREADY_LOST".equals(lease.outcome) || lostWhileHeld(lease);
+    }
+
+    /** The end of a permit's validity: the first of its release, a freeze of its client, an emptying kill. */
     private long validUntil(Lease lease) {
-        long until = believedUntil(lease);
+        long until = heldUntil(lease);
         for (long[] span : freezes.getOrDefault(lease.process, List.of())) {
             if (span[0] >= lease.okAt && span[0] < until) {
                 until = span[0];

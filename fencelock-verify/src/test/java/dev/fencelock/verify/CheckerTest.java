@@ -413,6 +413,19 @@ class CheckerTest {
     }
 
     @Test
+    void aLostPermitIsNotCountedSinceTheServerMayHaveLetItGoBeforeItsSignal() {
+        // c1's lease ran out on the server before c3's grant; its watchdog said so a little later.
+        permit("c1", 1, 100, 110, 600, 1000);
+        history.add(event(450, "c1", 1, Type.SIGNAL, Op.LOST, 1000, -1, "reason=EXPIRED"));
+        permit("c2", 1, 120, 130, 700, 1001);
+        permit("c3", 1, 140, 400, 800, 1002);
+
+        Checker.Findings findings = check(List.of(), 0, 0, 1000);
+
+        assertThat(findings.violations()).doesNotContainKey("semaphore:over-admitted");
+    }
+
+    @Test
     void aPermitReleasedBeforeTheFreezeLandedWasNotLost() {
         // The nemesis logs the freeze before the signal lands: c1 still released, and then was frozen.
         permit("c1", 1, 100, 110, 230, 1000);

@@ -51,6 +51,10 @@ class VerifyShortIT {
                 softly.assertThat(result.findings().acceptedWrites().get(RedisCounter.NAME))
                         .as("%s: writers wrote", where).isPositive();
             }
+            if (result.scenario().lock() == LockUnderTest.PERMIT) {
+                softly.assertThat(result.findings().reads().whileAnotherRead())
+                        .as("%s: permits were held together, so that the count was put to the test", where).isPositive();
+            }
         }
         softly.assertAll();
 
