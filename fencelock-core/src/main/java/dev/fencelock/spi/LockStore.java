@@ -130,7 +130,8 @@ public interface LockStore extends AutoCloseable {
 
     /**
      * Releases {@code name}, held as a lock of {@code kind}, if it still holds {@code owner}, and
-     * wakes the waiters the release lets in: one exclusive waiter, or every reader. {@code requeue}:
+     * wakes the waiters the release lets in: one exclusive waiter, every reader, or for a
+     * {@link LockKind#PERMIT} the waiter the freed permit is kept for. {@code requeue}:
      * more acquisitions of this client wait for the name, so the store may queue this client behind
      * the one it wakes (then {@link Released#queued()} says so).
      *
@@ -142,14 +143,15 @@ public interface LockStore extends AutoCloseable {
 
     /**
      * Starts watching {@code name} for the releases that concern the acquisition of {@code kind}
-     * by {@code owner}: completes once no later release can be missed. A {@link LockKind#FAIR}
-     * watch need only wake when its acquisition may be next. The engine closes every watch it opens.
+     * by {@code owner}: completes once no later release can be missed. A {@link LockKind#FAIR} or
+     * {@link LockKind#PERMIT} watch need only wake when its acquisition may be next. The engine closes every watch it opens.
      */
     CompletableFuture<ReleaseWatch> watch(LockKind kind, String name, String owner);
 
     /**
      * Takes this client's acquisition of {@code kind} off the name's waiter queue, if it is on it:
-     * for {@link LockKind#FAIR}, the acquisition of {@code owner}. Best effort, not waited for.
+     * for {@link LockKind#FAIR} and {@link LockKind#PERMIT}, the acquisition of {@code owner}. Best
+     * effort, not waited for.
      */
     void stopWaiting(LockKind kind, String name, String owner);
 

@@ -364,7 +364,11 @@ final class RedisNode implements AutoCloseable {
             try {
                 return await(unavailableOnFailure(command.get()));
             } catch (LockUnavailableException e) {
-                if (!(e.getCause() instanceof RedisCommandTimeoutException) || System.nanoTime() - deadline >= 0) {
+                // Lettuce's own timeout, or our bound on the wait for it: a starved client thread
+                // may see the bound first.
+                boolean timedOut = e.getCause() instanceof RedisCommandTimeoutException
+                        || e.getCause() instanceof TimeoutException;
+                if (!timedOut || System.nanoTime() - deadline >= 0) {
                     throw e;
                 }
             }

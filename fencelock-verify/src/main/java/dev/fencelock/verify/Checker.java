@@ -42,6 +42,15 @@ import java.util.function.ToLongFunction;
  * between got past the resource). The fair lock's grants are checked against its queue by
  * {@link FairOrder}.
  *
+ * A semaphore's permits are shared as readers share a lock, up to {@link LockUnderTest#PERMITS}:
+ * at no grant may more than that many permits be valid at once (fenced safety), a permit being
+ * valid from its grant until its holder began to release it, was frozen, or the server was killed
+ * without persistence — the first of those, so that the count never includes a permit the server
+ * may already have let go. A permit that was lost (signalled, or shown lost) is left out: the
+ * history does not say when the server let it go, and a lost signal may come after that. A permit
+ * held across a freeze longer than its lease, or across a kill of a server without persistence, was
+ * lost, and must have had its lost signal.
+ *
  * Times are the monotonic clock of the machine, which all processes share.
  */
 final class Checker {
@@ -58,6 +67,13 @@ final class Checker {
     private final Map<String, List<long[]>> freezes = new HashMap<>();
     private final Map<String, Integer> violations = new TreeMap<>();
     private final List<Violation> examples = new ArrayList<>();
+    /**
+     * When a server without persistence was killed (its data, permits included, lost) and when it was
+     * back: {from, to} in monotonic nanoseconds.
+     */
+    private final List<long[]> emptyingKills = new ArrayList<>();
+    /** Per client, the times of its events, in order: a client that recorded one was not frozen then. */
+    private final Map<String, List<Long>> eventTimes = new HashMap<>();
 
     private Checker(List<Event> history, List<FencedResource.Audit> audits, long windowStart, long windowEnd) {
         this.history = history.stream().sorted(Comparator.comparingLong(Event::mono)).toList();
@@ -111,6 +127,10 @@ final class Checker {
         boolean shared;
         /** Whether it was a fair lock's acquisition. */
         boolean fair;
+        /** A semaphore's permit: shared with the other permits, up to the count. */
+        boolean permit;
+        /** A permit's lease, in nanoseconds. */
+        long leaseNanos;
         /** A reader's first accepted read, per resource: a later one must see the same value. */
         final Map<String, Long> firstReads = new HashMap<>();
 
@@ -143,8 +163,10 @@ final class Checker {
             }
             if (event.process().equals("nemesis")) {
                 recordFreeze(event);
+                recordEmptyingKill(event);
                 continue;
             }
+            eventTimes.computeIfAbsent(event.process(), client -> new ArrayList<>()).add(event.mono());
             Lease lease = leases.computeIfAbsent(event.leaseId(), id -> new Lease(id, event.process()));
             switch (event.op()) {
                 case ACQUIRE -> {
@@ -152,8 +174,10 @@ final class Checker {
                         operations++;
                         lease.invokedAt = event.mono();
                         lease.invokedWall = event.wall();
-                        lease.shared = "read".equals(event.detail("kind"));
+                        lease.permit = LockUnderTest.Round.PERMIT.equals(event.detail("kind"));
+                        lease.shared = "read".equals(event.detail("kind")) || lease.permit;
                         lease.fair = "fair".equals(event.detail("kind"));
+                        lease.leaseNanos = lease.permit ? Long.parseLong(event.detail("lease_ms")) * 1_000_000 : 0;
                     } else if (event.type() == Type.OK) {
                         lease.okAt = event.mono();
                         lease.token = event.token();
@@ -194,6 +218,7 @@ final class Checker {
                 .sorted(Comparator.comparingLong((Lease lease) -> lease.okAt)).toList();
 
         checkTokenOrder(acquired);
+        checkPermitCount(acquired);
         Map<String, Integer> acceptedWrites = new TreeMap<>();
         for (FencedResource.Audit audit : audits) {
             acceptedWrites.put(audit.resource(), audit.log().size());
@@ -481,7 +506,8 @@ final class Checker {
             // A resource that rejected a token which went backwards says nothing of the lease:
             // the token-order breach is counted already.
             boolean rejectedAsStale = lease.rejectedBy != null && lease.tokenBehind == null;
-            boolean lost = lease.overlappedBy != null || rejectedAsStale || "ALREADY_LOST".equals(lease.outcome);
+            boolean lost = lease.overlappedBy != null || rejectedAsStale || "ALREADY_LOST".equals(lease.outcome)
+                    || lease.permit && lostWhileHeld(lease);
             if (!lost) {
                 continue;
             }
@@ -501,6 +527,84 @@ final class Checker {
                     + "its release reported " + lease.outcome + " — but its holder was never signalled", involved));
         }
         return new LostSignals(evidenced, missed, indeterminate);
+    }
+
+    /**
+     * At each permit's grant, the permits valid then — its own included — are at most the count
+     * (see the class comment for when a permit is valid).
+     */
+    private void checkPermitCount(List<Lease> acquired) {
+        List<Lease> permits = acquired.stream().filter(lease -> lease.permit && !wasLost(lease)).toList();
+        for (int i = 0; i < permits.size(); i++) {
+            Lease granted = permits.get(i);
+            List<String> valid = new ArrayList<>();
+            // Sorted by grant: the permits granted before this one, still valid at its grant.
+            for (int j = 0; j <= i; j++) {
+                if (permits.get(j).okAt <= granted.okAt && granted.okAt < validUntil(permits.get(j))) {
+                    valid.add(permits.get(j).id);
+                }
+            }
+            if (valid.size() > LockUnderTest.PERMITS) {
+                violation("semaphore:over-admitted", granted.id + " (token " + granted.token + ") was granted while "
+                        + (valid.size() - 1) + " other permits were valid, of " + LockUnderTest.PERMITS, valid.toArray(String[]::new));
+            }
+        }
+    }
+
+    /** Whether a permit was lost: signalled, found lost by its release, or held across a fault that took it. */
+    private boolean wasLost(Lease lease) {
+        return lease.lostAt >= lease.okAt || "ALREADY_LOST".equals(lease.outcome) || lostWhileHeld(lease);
+    }
+
+    /** The end of a permit's validity: the first of its release, a freeze of its client, an emptying kill. */
+    private long validUntil(Lease lease) {
+        long until = heldUntil(lease);
+        for (long[] span : freezes.getOrDefault(lease.process, List.of())) {
+            if (span[0] >= lease.okAt && span[0] < until) {
+                until = span[0];
+            }
+        }
+        for (long[] kill : emptyingKills) {
+            if (kill[0] >= lease.okAt && kill[0] < until) {
+                until = kill[0];
+            }
+        }
+        return until;
+    }
+
+    private void recordEmptyingKill(Event event) {
+        if (event.op() != Op.FAULT || !NodeKill.KIND_NO_PERSISTENCE.equals(event.detail("kind"))) {
+            return;
+        }
+        if (event.type() == Type.START) {
+            emptyingKills.add(new long[] {event.mono(), Long.MAX_VALUE});
+        } else if (event.type() == Type.END && !emptyingKills.isEmpty()) {
+            emptyingKills.get(emptyingKills.size() - 1)[1] = event.mono();
+        }
+    }
+
+    /**
+     * Whether a permit was held across a freeze of its client longer than its lease (no renewal
+     * could reach the server), or across the kill of a server without persistence (which forgot it):
+     * granted before the fault began and released only after it ended. The nemesis logs a fault just
+     * before it strikes, and a signal may land late: a client that recorded an event after the
+     * logged start was not frozen yet, so the freeze is taken from its last event on.
+     */
+    private boolean lostWhileHeld(Lease lease) {
+        long held = heldUntil(lease);
+        boolean frozenPastLease = freezes.getOrDefault(lease.process, List.of()).stream().anyMatch(span -> {
+            long frozenFrom = Math.max(span[0], lastEventBefore(lease.process, span[1]));
+            return span[0] >= lease.okAt && held >= span[1] && span[1] - frozenFrom > lease.leaseNanos;
+        });
+        return frozenPastLease || emptyingKills.stream().anyMatch(kill -> kill[0] >= lease.okAt && held >= kill[1]);
+    }
+
+    /** The time of the client's last event before {@code moment}, or {@link Long#MIN_VALUE}. */
+    private long lastEventBefore(String client, long moment) {
+        List<Long> times = eventTimes.getOrDefault(client, List.of());
+        int index = Collections.binarySearch(times, moment);
+        int before = (index >= 0 ? index : -index - 1) - 1;
+        return before >= 0 ? times.get(before) : Long.MIN_VALUE;
     }
 
     /** The share of the window in which some client believed it held the lock. */

@@ -84,6 +84,10 @@ final class Report {
             text.append(String.format(Locale.ROOT, "  readers: %d reads granted, %d of them while another reader held the lock%n",
                     f.reads().granted(), f.reads().whileAnotherRead()));
         }
+        if (result.scenario().lock() == LockUnderTest.PERMIT) {
+            text.append(String.format(Locale.ROOT, "  permits: %d granted (semaphore of %d), %d of them while another permit was held%n",
+                    f.reads().granted(), LockUnderTest.PERMITS, f.reads().whileAnotherRead()));
+        }
         FairOrder.Findings fair = f.fairOrder();
         if (fair.observed()) {
             text.append(String.format(Locale.ROOT, "  fair queue: %d grants seen (%d after waiting in the queue), %d out of arrival order;"

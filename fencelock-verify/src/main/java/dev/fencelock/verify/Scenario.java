@@ -123,6 +123,10 @@ enum Scenario {
     READ_WRITE_PAUSES_RESTARTS("read-write-pauses-restarts", LockUnderTest.READ_WRITE,
             "the read-write lock on one Redis server without persistence, 30 % of rounds writing: a reader or writer frozen"
                     + " (SIGSTOP) for 1.5 to 3 leases right after it read the counter; the server killed (SIGKILL) and restarted empty"),
+    SEMAPHORE_PAUSES_RESTARTS("semaphore-pauses-restarts", LockUnderTest.PERMIT,
+            "a semaphore of " + LockUnderTest.PERMITS + " permits on one Redis server without persistence: a permit's holder"
+                    + " frozen (SIGSTOP) for 1.5 to 3 leases right after it read the counter; the server killed (SIGKILL) and"
+                    + " restarted empty, every permit lost"),
     CONTROL_NO_FENCING("control-no-fencing", false,
             "the control: single-client-pauses against a counter that does not check tokens; the checker must find lost updates") {
         @Override
@@ -190,8 +194,8 @@ enum Scenario {
     }
 
     /**
-     * How long faults are injected: the mode's window, unless the scenario says otherwise. The fair
-     * and read-write locks' scenarios throw the plain lock's faults at them, each of which shows its
+     * How long faults are injected: the mode's window, unless the scenario says otherwise. The fair,
+     * read-write and semaphore scenarios throw the plain lock's faults at them, each of which shows its
      * point: they get the brief window.
      */
     Duration window(Settings settings) {
@@ -200,7 +204,7 @@ enum Scenario {
 
     /**
      * Starts the topology and makes the nemeses (their clients are in {@code fleet} once started).
-     * The default, which the fair and read-write locks' scenarios use: one server without
+     * The default, which the fair, read-write and semaphore scenarios use: one server without
      * persistence; holders frozen past their lease right after they read the counter, and under the
      * fair lock clients that wait in its queue too; the server killed and restarted empty.
      */

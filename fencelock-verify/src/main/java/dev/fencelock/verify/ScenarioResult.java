@@ -108,6 +108,11 @@ record ScenarioResult(Scenario scenario, long seed, String mode, String topology
             json.put("reads_granted", findings.reads().granted());
             json.put("reads_granted_while_another_read", findings.reads().whileAnotherRead());
         }
+        if (scenario.lock() == LockUnderTest.PERMIT) {
+            json.put("permits", LockUnderTest.PERMITS);
+            json.put("permits_granted", findings.reads().granted());
+            json.put("permits_granted_while_another_held", findings.reads().whileAnotherRead());
+        }
         if (findings.fairOrder().observed()) {
             json.put("fair_order", SNAKE_CASE.convertValue(findings.fairOrder(), Map.class));
         }

@@ -30,11 +30,11 @@ import java.util.function.Function;
 
 /**
  * One client process of the verification harness. It loops until told to stop (a {@code stop}
- * line on stdin, or stdin closed): acquire the lock {@value #LOCK_NAME} (plain, fair, or a side of
- * the read-write lock: {@link LockUnderTest}); claim the counter on each resource with the lease's
+ * line on stdin, or stdin closed): acquire the lock {@value #LOCK_NAME} (plain, fair, a side of
+ * the read-write lock, or a permit of the semaphore of that name: {@link LockUnderTest}); claim the counter on each resource with the lease's
  * fencing token (the read); hold for a random short time; write the value read plus one (the
- * write); release. A reader reads the counter instead, before and after its hold, and never
- * writes. Every step is an {@link Event} in its history file.
+ * write); release. A reader, or a permit's holder, reads the counter instead, before and after its
+ * hold, and never writes. Every step is an {@link Event} in its history file.
  *
  * <p>It never calls {@code checkValid()} before writing: it plays the holder whose write is already
  * on its way when it is paused, so that fencing is the only defence left, and the checker shows
@@ -123,7 +123,9 @@ final class VerifyClient {
      */
     private void round(long n) throws InterruptedException {
         LockUnderTest.Round round = choice.next(random);
-        history.record(n, Type.INVOKE, Op.ACQUIRE, Event.NONE, Event.NONE, round.kind().isEmpty() ? "" : "kind=" + round.kind());
+        // A permit's lease length goes with it: the checker tells from it which freezes outlasted the lease.
+        history.record(n, Type.INVOKE, Op.ACQUIRE, Event.NONE, Event.NONE, round.kind().isEmpty() ? ""
+                : "kind=" + round.kind() + (round.kind().equals(LockUnderTest.Round.PERMIT) ? " lease_ms=" + config.lease().toMillis() : ""));
         CompletableFuture<Lease> acquisition = round.lock().acquireAsync(config.acquireWait(), LeaseOptions.renewing(config.lease()));
         CompletableFuture.anyOf(acquisition, stop).exceptionally(error -> null).join();
         // Told to stop while waiting: abandon the wait (a grant that comes later is released by the

@@ -358,6 +358,96 @@ class CheckerTest {
         assertThat(findings.violations()).containsEntry("redis:write-under-read-lock", 1);
     }
 
+    @Test
+    void asManyPermitsAsTheCountHeldAtOnceBreakNothing() {
+        permit("c1", 1, 100, 110, 500, 1000);
+        permit("c2", 1, 120, 130, 600, 1001);
+        permit("c3", 1, 140, 510, 700, 1002);
+
+        Checker.Findings findings = check(List.of(), 0, 0, 800);
+
+        assertThat(LockUnderTest.PERMITS).as("the count these histories assume").isEqualTo(2);
+        assertThat(findings.fencedViolations()).as("violations %s", findings.violations()).isZero();
+        assertThat(findings.leasesLost()).isZero();
+        assertThat(findings.reads()).as("permits granted, and while another was held").isEqualTo(new Checker.ReadSharing(3, 2));
+    }
+
+    @Test
+    void aPermitGrantedWhileTheCountOfOthersWasValidIsOverAdmitted() {
+        permit("c1", 1, 100, 110, 500, 1000);
+        permit("c2", 1, 120, 130, 600, 1001);
+        permit("c3", 1, 140, 300, 700, 1002);
+
+        Checker.Findings findings = check(List.of(), 0, 0, 800);
+
+        assertThat(findings.violations()).containsEntry("semaphore:over-admitted", 1);
+    }
+
+    @Test
+    void aFrozenHoldersPermitStopsCountingAndItsLossMustBeSignalled() {
+        permit("c1", 1, 100, 110, 1750, 1000);
+        permit("c2", 1, 120, 130, 1400, 1001);
+        // c1 frozen past its lease (1 s): its permit goes to c3 while c2 still holds, and c1 is never told.
+        history.add(event(200, "nemesis", 0, Type.START, Op.FAULT, -1, -1, "kind=" + ClientPause.KIND + " target=c1 ms=1500"));
+        history.add(event(1700, "nemesis", 0, Type.END, Op.FAULT, -1, -1, "kind=" + ClientPause.KIND + " target=c1"));
+        permit("c3", 1, 140, 1300, 1800, 1002);
+
+        Checker.Findings findings = check(List.of(), 0, 0, 2000);
+
+        assertThat(findings.violations()).as("c1's permit ended at the freeze").doesNotContainKey("semaphore:over-admitted");
+        assertThat(findings.leasesLost()).isEqualTo(1);
+        assertThat(findings.lostSignalsMissed()).as("c1 held across a freeze longer than its lease, unsignalled").isEqualTo(1);
+    }
+
+    @Test
+    void aPermitHeldWhenAServerWithoutPersistenceWasKilledWasLost() {
+        permit("c1", 1, 100, 110, 900, 1000);
+        history.add(event(300, "nemesis", 0, Type.START, Op.FAULT, -1, -1, "kind=" + NodeKill.KIND_NO_PERSISTENCE + " target=n0"));
+        history.add(event(350, "nemesis", 0, Type.END, Op.FAULT, -1, -1, "kind=" + NodeKill.KIND_NO_PERSISTENCE + " target=n0"));
+        history.add(event(400, "c1", 1, Type.SIGNAL, Op.LOST, 1000, -1, "reason=KEY_GONE"));
+
+        Checker.Findings findings = check(List.of(), 0, 0, 1000);
+
+        assertThat(findings.leasesLost()).isEqualTo(1);
+        assertThat(findings.lostSignalsMissed()).isZero();
+    }
+
+    @Test
+    void aLostPermitIsNotCountedSinceTheServerMayHaveLetItGoBeforeItsSignal() {
+        // c1's lease ran out on the server before c3's grant; its watchdog said so a little later.
+        permit("c1", 1, 100, 110, 600, 1000);
+        history.add(event(450, "c1", 1, Type.SIGNAL, Op.LOST, 1000, -1, "reason=EXPIRED"));
+        permit("c2", 1, 120, 130, 700, 1001);
+        permit("c3", 1, 140, 400, 800, 1002);
+
+        Checker.Findings findings = check(List.of(), 0, 0, 1000);
+
+        assertThat(findings.violations()).doesNotContainKey("semaphore:over-admitted");
+    }
+
+    @Test
+    void aPermitReleasedBeforeTheFreezeLandedWasNotLost() {
+        // The nemesis logs the freeze before the signal lands: c1 still released, and then was frozen.
+        permit("c1", 1, 100, 110, 230, 1000);
+        history.add(event(200, "nemesis", 0, Type.START, Op.FAULT, -1, -1, "kind=" + ClientPause.KIND + " target=c1 ms=2000"));
+        history.add(event(2200, "nemesis", 0, Type.END, Op.FAULT, -1, -1, "kind=" + ClientPause.KIND + " target=c1"));
+
+        Checker.Findings findings = check(List.of(), 0, 0, 2500);
+
+        assertThat(findings.leasesLost()).isZero();
+        assertThat(findings.lostSignalsMissed()).isZero();
+    }
+
+    /** One round of a semaphore's permit, with a lease of 1 s: acquire, read 0 at the start and the end, release. */
+    private void permit(String client, long lease, long invokedAt, long grantedAt, long releasedAt, long token) {
+        history.add(event(invokedAt, client, lease, Type.INVOKE, Op.ACQUIRE, -1, -1, "kind=permit lease_ms=1000"));
+        history.add(event(grantedAt, client, lease, Type.OK, Op.ACQUIRE, token, -1, ""));
+        history.add(event(grantedAt + 1, client, lease, Type.OK, Op.READ, token, 0, "resource=redis at=start"));
+        history.add(event(releasedAt - 1, client, lease, Type.OK, Op.READ, token, 0, "resource=redis at=end"));
+        history.add(event(releasedAt, client, lease, Type.INVOKE, Op.RELEASE, token, -1, ""));
+        history.add(event(releasedAt + 1, client, lease, Type.OK, Op.RELEASE, token, -1, "outcome=RELEASED"));
+    }
+
     /** One round of a reader: acquire, read {@code first} at the start and {@code last} at the end, release. */
     private void read(String client, long lease, long invokedAt, long grantedAt, long releasedAt, long token, long first, long last) {
         history.add(event(invokedAt, client, lease, Type.INVOKE, Op.ACQUIRE, -1, -1, "kind=read"));

@@ -18,14 +18,15 @@ import org.junit.jupiter.api.Timeout;
  * scenario with real Redis nodes, six client processes and its faults, in about four minutes.
  * The build fails on any breach of fenced safety or lost lease that was never signalled, on a fair
  * lock grant out of arrival order, when the fair queue could not be watched or readers never
- * shared the read-write lock, and when the control run — a resource without fencing — does not
+ * shared the read-write lock or permits never shared the semaphore, and when the control run — a resource without fencing — does not
  * show the lost updates that prove the checker can see them. The seed is printed;
  * {@code -Dverify.seed=N} replays its plans.
  */
 class VerifyShortIT {
 
     @Test
-    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    // Eleven scenarios of 25 to 75 s each on a loaded machine: the semaphore's added a minute.
+    @Timeout(value = 7, unit = TimeUnit.MINUTES)
     void fencedSafetyHoldsAndEveryLostLeaseIsSignalledUnderEveryFault() throws Exception {
         long seed = Long.getLong("verify.seed", ThreadLocalRandom.current().nextLong(1, 1_000_000_000L));
         Path out = Path.of("target");
@@ -50,6 +51,10 @@ class VerifyShortIT {
                         .as("%s: readers held the lock together", where).isPositive();
                 softly.assertThat(result.findings().acceptedWrites().get(RedisCounter.NAME))
                         .as("%s: writers wrote", where).isPositive();
+            }
+            if (result.scenario().lock() == LockUnderTest.PERMIT) {
+                softly.assertThat(result.findings().reads().whileAnotherRead())
+                        .as("%s: permits were held together, so that the count was put to the test", where).isPositive();
             }
         }
         softly.assertAll();
