@@ -80,6 +80,7 @@ class SessionIT extends ZooKeeperIT {
                 Thread.sleep(50);
             }
             assertThat(lost.get().reason()).as("run out on the local clock").isEqualTo(LockLostException.Reason.EXPIRED);
+            assertThat(lost.get().getMessage()).contains("(its session)");
             assertThat(lease.remaining()).isEqualTo(Duration.ZERO);
         } finally {
             zooKeeper.restart();
