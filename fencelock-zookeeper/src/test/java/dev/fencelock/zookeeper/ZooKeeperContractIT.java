@@ -4,46 +4,28 @@ import dev.fencelock.spi.LockEngine;
 import dev.fencelock.testkit.LockContract;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The lock contract on one ZooKeeper server; each test under a root path of its own. */
 class ZooKeeperContractIT extends LockContract {
-    private static final AtomicInteger tests = new AtomicInteger();
-    private static TestZooKeeper zooKeeper;
-    private String root;
-
-    @BeforeAll
-    static void startServer() {
-        zooKeeper = TestZooKeeper.start();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        zooKeeper.close();
-    }
-
-    @BeforeEach
-    void newRoot() {
-        root = "/contract-" + getClass().getSimpleName() + "-" + tests.incrementAndGet();
-    }
+    @RegisterExtension
+    static final ZooKeeperPerClass zooKeeper = new ZooKeeperPerClass();
 
     @Override
     protected LockEngine newClient() {
         // The suite's shortest lease is 2 s: a call must fit a third of it.
-        return (LockEngine) ZooKeeperLocks.connect(zooKeeper.options(root).callTimeout(Duration.ofMillis(600)).build());
+        return (LockEngine) ZooKeeperLocks.connect(zooKeeper.server().options(zooKeeper.root())
+                .callTimeout(Duration.ofMillis(600)).build());
     }
 
     @Override
     protected void deleteLock(String name) {
-        zooKeeper.deleteLock(root, name);
+        zooKeeper.server().deleteLock(zooKeeper.root(), name);
     }
 
     @Override
     protected List<String> locksLeft() {
-        return zooKeeper.locksLeft(root);
+        return zooKeeper.server().locksLeft(zooKeeper.root());
     }
 
     @Override

@@ -7,36 +7,26 @@ import dev.fencelock.testkit.Poll;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What the ZooKeeper tests share: one server per class, a root path per test, the clients a test
  * connects (closed after it), and the check that a test left no node behind.
  */
 abstract class ZooKeeperIT {
-    private static final AtomicInteger tests = new AtomicInteger();
-    static TestZooKeeper zooKeeper;
+    @RegisterExtension
+    static final ZooKeeperPerClass perClass = new ZooKeeperPerClass();
+    TestZooKeeper zooKeeper;
     String root;
     private final List<LockEngine> clients = new ArrayList<>();
 
-    @BeforeAll
-    static void startServer() {
-        zooKeeper = TestZooKeeper.start();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        zooKeeper.close();
-    }
-
     @BeforeEach
-    void newRoot() {
-        root = "/" + getClass().getSimpleName() + "-" + tests.incrementAndGet();
+    void serverAndRoot() {
+        zooKeeper = perClass.server();
+        root = perClass.root();
     }
 
     @AfterEach
