@@ -36,7 +36,7 @@ class ZooKeeperRunIT {
     }
 
     @Test
-    void statusAndListShowTheHolderOfARunningCommand() throws Exception {
+    void statusListAndReleaseSeeTheHolderOfARunningCommand() throws Exception {
         Path started = dir.resolve("started");
         FencelockProcess holder = FencelockProcess.start(dir, "run", "--zookeeper", zooKeeper.connectString(),
                 "--name", "jobs:report", "--", "sh", "-c", "echo $FENCELOCK_TOKEN > " + started + "; sleep 30");
@@ -59,6 +59,13 @@ class ZooKeeperRunIT {
                     "--pattern", "jobs:*");
             assertThat(list.awaitExit(EXIT_WAIT)).as("stderr: %s", list.stderr()).isZero();
             assertThat(list.stdout()).as("list; the holder's stderr: %s", holder.stderr()).contains("jobs:report: held by " + info.get("holder").asText());
+
+            FencelockProcess release = FencelockProcess.start(dir, "release", "--zookeeper", zooKeeper.connectString(),
+                    "--name", "jobs:report", "--force");
+            assertThat(release.awaitExit(EXIT_WAIT)).as("stderr: %s", release.stderr()).isZero();
+            assertThat(release.stdout()).startsWith("released jobs:report: held by ");
+            assertThat(holder.awaitExit(EXIT_WAIT)).as("the holder's lease was lost; stderr: %s", holder.stderr())
+                    .isEqualTo(ExitCodes.LEASE_LOST);
         } finally {
             holder.close();
         }
