@@ -32,6 +32,7 @@ final class EngineLease {
     /** The thread that holds the lease through the Lock view and asked to be interrupted on loss; else null. */
     private final Thread interruptOnLoss;
     private final Ticker ticker;
+    private final StoreDeadline storeDeadline;
     private final Consumer<EngineLease> onEnd;
     private final AtomicReference<State> state = new AtomicReference<>(State.ACQUIRING);
     private final AtomicBoolean ended = new AtomicBoolean();
@@ -54,7 +55,7 @@ final class EngineLease {
     Renewal renewalFound;
 
     EngineLease(LockTarget target, String owner, LeaseOptions options, Thread interruptOnLoss, Ticker ticker,
-            Executor callbacks, Consumer<EngineLease> onEnd) {
+            StoreDeadline storeDeadline, Executor callbacks, Consumer<EngineLease> onEnd) {
         this.target = target;
         this.kind = target.kind();
         this.name = target.name();
@@ -62,6 +63,7 @@ final class EngineLease {
         this.options = options;
         this.interruptOnLoss = interruptOnLoss;
         this.ticker = ticker;
+        this.storeDeadline = storeDeadline;
         this.onEnd = onEnd;
         this.lostSignal = lost.thenApplyAsync(Function.identity(), callbacks).minimalCompletionStage();
     }
@@ -90,8 +92,9 @@ final class EngineLease {
         return fencingToken;
     }
 
+    /** When the lease runs out: its own end, or what the store confirmed for all leases, whichever is earlier. */
     long expiresAt() {
-        return expiresAt;
+        return storeDeadline.cap(expiresAt);
     }
 
     Duration validity() {
@@ -150,7 +153,7 @@ final class EngineLease {
         if (state.get() != State.HELD) {
             return false;
         }
-        if (ticker.nanoTime() - expiresAt >= 0) {
+        if (ticker.nanoTime() - expiresAt() >= 0) {
             markLost(LockLostException.Reason.EXPIRED);
             return false;
         }
@@ -159,7 +162,7 @@ final class EngineLease {
 
     Duration remaining() {
         // Read the clock once: a second reading could fall past the deadline and go negative.
-        long left = expiresAt - ticker.nanoTime();
+        long left = expiresAt() - ticker.nanoTime();
         return isValid() && left > 0 ? Duration.ofNanos(left) : Duration.ZERO;
     }
 
@@ -195,10 +198,15 @@ final class EngineLease {
      * @return whether this call did it (false when the lease was not held)
      */
     boolean markLost(LockLostException.Reason reason) {
+        return markLost(reason, describe(reason));
+    }
+
+    /** As {@link #markLost(LockLostException.Reason)}, saying {@code why} in the exception's message. */
+    boolean markLost(LockLostException.Reason reason, String why) {
         if (!state.compareAndSet(State.HELD, State.LOST)) {
             return false;
         }
-        signalLost(reason, true);
+        signalLost(reason, why, true);
         end();
         return true;
     }
@@ -216,12 +224,12 @@ final class EngineLease {
     /** Signals a loss that the release itself discovered: the key was gone or taken over. */
     void lostBeforeRelease(LockLostException.Reason reason) {
         // No interrupt: the holder has released, and its thread may be doing something else.
-        signalLost(reason, false);
+        signalLost(reason, describe(reason), false);
     }
 
-    private void signalLost(LockLostException.Reason reason, boolean interruptHolder) {
+    private void signalLost(LockLostException.Reason reason, String why, boolean interruptHolder) {
         LockLostException exception = new LockLostException(name, reason, "the lease of lock '"
-                + name + "' (fencing token " + fencingToken + ") was lost: " + describe(reason));
+                + name + "' (fencing token " + fencingToken + ") was lost: " + why);
         // Completed at once, so that checkValid() throws from now on.
         lost.complete(exception);
         if (interruptHolder && interruptOnLoss != null) {
@@ -241,8 +249,11 @@ final class EngineLease {
             case KEY_GONE -> "its key was gone when the watchdog renewed it (deleted, or expired, or lost in a"
                     + " restart or failover of the store)";
             case OWNER_CHANGED -> "its key was held by another owner when the watchdog renewed it";
-            case EXPIRED -> "it ran out (" + options.lease() + ") before a renewal was confirmed"
-                    + (options.isRenewing() ? ": the store did not answer, or this process was paused" : "");
+            case EXPIRED -> storeDeadline.cap(expiresAt) != expiresAt
+                    ? "it ran out where the store last confirmed the client's leases (its session), before "
+                            + "the store could confirm them again: the store did not answer, or this process was paused"
+                    : "it ran out (" + options.lease() + ") before a renewal was confirmed"
+                            + (options.isRenewing() ? ": the store did not answer, or this process was paused" : "");
             case CLIENT_CLOSED -> "its LockClient was closed while it was held";
         };
     }

@@ -52,6 +52,8 @@ public final class LockEngine implements LockClient {
     private final ScheduledThreadPoolExecutor scheduler;
     private final ExecutorService callbacks;
     private final LeaseRenewer renewer;
+    /** What the store last confirmed for all leases of this client: each lease ends by then at the latest. */
+    private final StoreDeadline storeDeadline;
     private final OwnerTokens ownerTokens = new OwnerTokens();
     private final Listeners listeners = new Listeners();
     /** Per target: a name's in-process state is per kind (a thread's read holds are not its write holds). */
@@ -67,6 +69,18 @@ public final class LockEngine implements LockClient {
         scheduler.setRemoveOnCancelPolicy(true);
         this.callbacks = Executors.newCachedThreadPool(daemonThreads("fencelock-callback"));
         this.renewer = new LeaseRenewer(store, scheduler, ticker, listeners);
+        this.storeDeadline = new StoreDeadline(ticker);
+        store.reportTo(new LeaseReports() {
+            @Override
+            public void lost(Set<String> owners) {
+                renewer.lost(owners);
+            }
+
+            @Override
+            public void confirmedFor(Duration remaining) {
+                storeDeadline.confirmedFor(remaining);
+            }
+        });
     }
 
     /**
@@ -267,7 +281,7 @@ public final class LockEngine implements LockClient {
     EngineLease newLease(LocalLock local, LeaseOptions leaseOptions, Thread interruptOnLoss) {
         // The end runs once, and only for a lease that was held: it pairs with leaseGranted.
         EngineLease lease = new EngineLease(local.target(), ownerTokens.next(), leaseOptions, interruptOnLoss,
-                ticker, callbacks, ended -> {
+                ticker, storeDeadline, callbacks, ended -> {
                     local.ended(ended);
                     listeners.leaseEnded(ended.name());
                 });

@@ -199,6 +199,15 @@ public interface LockStore extends AutoCloseable {
         throw new UnsupportedOperationException("multi-locks are not supported on " + describe());
     }
 
+    /**
+     * Called once by the engine, before any other call, with where the store reports what it learns
+     * between the engine's calls: leases lost (a ZooKeeper session that expired takes every lease of
+     * the client with it), so that their loss is signalled at once rather than at the next renewal;
+     * and how long its leases are confirmed for (a session that cannot be confirmed may expire). A
+     * store that learns of losses only when it is called ignores it, as the default does.
+     */
+    default void reportTo(LeaseReports reports) {}
+
     /** The operator's view of this store's locks. */
     LockAdmin admin();
 

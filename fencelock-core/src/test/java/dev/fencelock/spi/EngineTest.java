@@ -42,6 +42,41 @@ class EngineTest {
     }
 
     @Test
+    void aLossTheStoreReportsBetweenRenewalsIsSignalledAtOnce() throws Exception {
+        MemoryStore store = new MemoryStore();
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
+            // The first renewal of a 30 s lease is 10 s away: only the report can end it sooner.
+            Lease lease = engine.lock("session").acquire(Duration.ZERO);
+
+            store.loseAndReport("session");
+
+            LockLostException lost = lease.lost().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertThat(lost.reason()).isEqualTo(LockLostException.Reason.KEY_GONE);
+            assertThat(lost.getMessage()).contains("the store reported its key gone between renewals");
+            assertThat(lease.isValid()).isFalse();
+            assertThat(engine.leasesWatched()).as("the lost lease is no longer renewed").isZero();
+        }
+    }
+
+    @Test
+    void aLeaseOutlivingWhatTheStoreConfirmedIsReportedExpiredByTheWatchdog() throws Exception {
+        MemoryStore store = new MemoryStore();
+        FakeTicker ticker = new FakeTicker();
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, ticker)) {
+            store.confirmFor(Duration.ofMillis(500));
+            Lease lease = engine.lock("session").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofHours(1)));
+            assertThat(lease.remaining()).isEqualTo(Duration.ofMillis(500));
+
+            ticker.advance(Duration.ofSeconds(1));
+
+            // Nobody calls isValid(): the watchdog's own tick, at the store's deadline, reports it.
+            LockLostException lost = lease.lost().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertThat(lost.reason()).isEqualTo(LockLostException.Reason.EXPIRED);
+            assertThat(lost.getMessage()).contains("where the store last confirmed the client's leases");
+        }
+    }
+
+    @Test
     void anAcquisitionWokenAfterItsDeadlineGivesUpWithoutTryingAgain() throws Exception {
         MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofHours(1));
         store.hold("late", HOLDER);

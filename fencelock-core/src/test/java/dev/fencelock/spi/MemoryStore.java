@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +26,7 @@ final class MemoryStore implements LockStore {
     private Duration keepAlive = Duration.ofMillis(300);
     private volatile RuntimeException watchFailure;
     private volatile boolean multiLocks;
+    private volatile LeaseReports reports;
 
     /** How long a refused attempt tells the engine to wait at most. */
     MemoryStore refusingWithRetryAfter(Duration retryAfter) {
@@ -64,6 +66,15 @@ final class MemoryStore implements LockStore {
         owners.remove(name);
     }
 
+    /** Drops the lock {@code name} and tells the engine at once, as a ZooKeeper store does when its session expires. */
+    void loseAndReport(String name) {
+        String owner;
+        synchronized (this) {
+            owner = owners.remove(name);
+        }
+        reports.lost(Set.of(owner));
+    }
+
     synchronized int attemptCount() {
         return attemptCount;
     }
@@ -80,6 +91,16 @@ final class MemoryStore implements LockStore {
     /** What waits on the name's next release. */
     synchronized int releaseDependents(String name) {
         return nextRelease(name).getNumberOfDependents();
+    }
+
+    @Override
+    public void reportTo(LeaseReports reports) {
+        this.reports = reports;
+    }
+
+    /** Confirms every lease of the engine for {@code remaining}, as a store of sessions does. */
+    void confirmFor(Duration remaining) {
+        reports.confirmedFor(remaining);
     }
 
     @Override
