@@ -213,26 +213,25 @@ final class EngineLock implements DistributedLock {
                     + "' and cannot upgrade it to the write lock: the write lock waits for every reader to let go,"
                     + " this thread's own read lease included, so it would wait forever; unlock the read lock first");
         }
-        if (target instanceof MultiLockTarget) {
+        if (kind != LockKind.PERMIT) {
             refuseNamesHeldByThisThread();
         }
         return client.acquire(target, maxWait, options, interruptTarget, writeLeaseOfThisThread());
     }
 
     /**
-     * A multi-lock over a name that the calling thread holds through another lock's Lock view
-     * would wait for this thread's own lease forever: refused at once, as an upgrade is.
+     * A lock over a name that the calling thread holds through another lock's Lock view (a plain,
+     * fair or read lock, or a multi-lock over it) would wait for this thread's own lease forever:
+     * refused at once, as an upgrade is.
      */
     private void refuseNamesHeldByThisThread() {
-        for (String held : target.names()) {
-            for (LockKind heldAs : List.of(LockKind.PLAIN, LockKind.FAIR, LockKind.READ)) {
-                LocalLock local = client.localLock(heldAs, held);
-                if (local != null && local.holdCount(Thread.currentThread()) > 0) {
-                    throw new IllegalMonitorStateException("the current thread holds lock '" + held + "' (through "
-                            + heldAs.name().toLowerCase(Locale.ROOT) + " lock()) and cannot take the multi-lock " + name
-                            + " over it: it would wait for its own lease forever; unlock it first");
-                }
-            }
+        LocalLock inTheWay = client.heldInTheWayOf(target, Thread.currentThread());
+        if (inTheWay != null) {
+            LockTarget held = inTheWay.target();
+            String how = held instanceof MultiLockTarget ? "multi-lock " + held.name()
+                    : held.kind().name().toLowerCase(Locale.ROOT) + " lock '" + held.name() + "'";
+            throw new IllegalMonitorStateException("the current thread holds " + how + " through lock() and cannot take "
+                    + this.name + " beside it: it would wait for its own lease forever; unlock it first");
         }
     }
 

@@ -58,6 +58,8 @@ public final class LockEngine implements LockClient {
     private final Listeners listeners = new Listeners();
     /** Per target: a name's in-process state is per kind (a thread's read holds are not its write holds). */
     private final ConcurrentMap<LockTarget, LocalLock> locals = new ConcurrentHashMap<>();
+    /** The multi-locks in {@link #locals}, by each of their names: kept in step with it, in its compute calls. */
+    private final ConcurrentMap<String, Set<MultiLockTarget>> multiLocksByName = new ConcurrentHashMap<>();
     private final Set<CompletableFuture<Lease>> acquisitions = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -506,6 +508,10 @@ public final class LockEngine implements LockClient {
     /** The in-process state of a lock, counted as used until {@link #leave} is called. */
     LocalLock enter(LockTarget target) {
         return locals.compute(target, (key, local) -> {
+            if (local == null && target instanceof MultiLockTarget multi) {
+                multi.names().forEach(name -> multiLocksByName.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet())
+                        .add(multi));
+            }
             LocalLock entered = local == null ? new LocalLock(target) : local;
             entered.references++;
             return entered;
@@ -514,8 +520,38 @@ public final class LockEngine implements LockClient {
 
     /** Ends one use of a name's in-process state, forgetting it when nothing uses it any more. */
     void leave(LocalLock local) {
-        locals.computeIfPresent(local.target(), (key, current) ->
-                current == local && --current.references == 0 ? null : current);
+        locals.computeIfPresent(local.target(), (key, current) -> {
+            if (current != local || --current.references > 0) {
+                return current;
+            }
+            if (key instanceof MultiLockTarget multi) {
+                multi.names().forEach(name -> multiLocksByName.computeIfPresent(name, (n, multis) ->
+                        multis.remove(multi) && multis.isEmpty() ? null : multis));
+            }
+            return null;
+        });
+    }
+
+    /**
+     * A lock other than {@code target}, over one of its names, that {@code thread} holds through the
+     * Lock view and that {@code target} would wait for; else null. A read waits for neither another
+     * read nor the thread's own write lock of the name (it is granted beside it: a downgrade).
+     */
+    LocalLock heldInTheWayOf(LockTarget target, Thread thread) {
+        for (String name : target.names()) {
+            LockTarget write = new LockTarget.Single(LockKind.PLAIN, name);
+            List<LockTarget> holders = new ArrayList<>(List.of(write, new LockTarget.Single(LockKind.FAIR, name),
+                    new LockTarget.Single(LockKind.READ, name)));
+            holders.addAll(multiLocksByName.getOrDefault(name, Set.of()));
+            for (LockTarget holder : holders) {
+                boolean shared = target.kind() == LockKind.READ && (holder.kind() == LockKind.READ || holder.equals(write));
+                LocalLock local = holder.equals(target) || shared ? null : locals.get(holder);
+                if (local != null && local.holdCount(thread) > 0) {
+                    return local;
+                }
+            }
+        }
+        return null;
     }
 
     /** The in-process state of a name of {@code kind} if it is in use, else null. */

@@ -90,7 +90,7 @@ class EngineMultiLockTest {
             plain.lock();
             try {
                 assertThatThrownBy(() -> engine.multiLock("a", "b").lock()).isInstanceOf(IllegalMonitorStateException.class)
-                        .hasMessageContaining("holds lock 'b' (through plain lock())");
+                        .hasMessageContaining("holds plain lock 'b' through lock()");
                 assertThat(store.ownerOf("a")).isNull();
             } finally {
                 plain.unlock();

@@ -328,4 +328,32 @@ class MultiLockIT {
         all.addAll(List.of(rest));
         return all.toArray(String[]::new);
     }
+
+    @Test
+    void aThreadHoldingAMultiLockIsRefusedAtOnceAPlainLockOfOneOfItsNames(RedisServer redis) throws Exception {
+        LockClient client = clients.connect(redis);
+        DistributedLock multi = client.multiLock("r:a", "r:b");
+        multi.lock();
+        try {
+            assertThatThrownBy(() -> client.lock("r:a").tryLock(2, TimeUnit.SECONDS))
+                    .as("as lock(\"r:a\") then multiLock(\"r:a\", \"r:b\") is: it would wait for its own lease")
+                    .isInstanceOf(IllegalMonitorStateException.class);
+        } finally {
+            multi.unlock();
+        }
+    }
+
+    @Test
+    void aThreadHoldingAMultiLockIsRefusedAtOnceTheSameNamesInAnotherOrder(RedisServer redis) throws Exception {
+        LockClient client = clients.connect(redis);
+        DistributedLock multi = client.multiLock("r:c", "r:d");
+        multi.lock();
+        try {
+            assertThatThrownBy(() -> client.multiLock("r:d", "r:c").tryLock(2, TimeUnit.SECONDS))
+                    .as("the same names, another order: another local lock, so no reentry, and it waits for itself")
+                    .isInstanceOf(IllegalMonitorStateException.class);
+        } finally {
+            multi.unlock();
+        }
+    }
 }
