@@ -123,7 +123,7 @@ final class Acquisition {
     private void resume(Handover handover) {
         if (handover == null && willWait && local.kind().watchesBeforeFirstAttempt()) {
             attemptLease = engine.newLease(local, options, interruptOnLoss);
-            watchThenAttempt();
+            watchThenAttempt(false);
             return;
         }
         if (handover == null) {
@@ -196,12 +196,18 @@ final class Acquisition {
             // (retried if its reply is lost) must not delete a later grant to the same token.
             engine.renewer().untrack(lease);
             engine.releaseQuietly(lease);
-            if (local.kind().queuesEachAcquisition()) {
+            boolean newOwner = local.kind().queuesEachAcquisition();
+            if (newOwner) {
+                // The store wakes a queued acquisition by its owner token: watch again for the new one.
                 attemptLease = null;
+                if (watch != null) {
+                    LockEngine.bestEffort(watch::close);
+                    watch = null;
+                }
             }
             queued |= willWait && granted.leftInQueues();
             unavailable = null;
-            retryAfter(store.retryPause().toNanos(), nextRelease);
+            retryAfter(store.retryPause().toNanos(), newOwner ? null : nextRelease);
             return;
         }
         engine.renewer().untrack(lease);
@@ -274,20 +280,28 @@ final class Acquisition {
         if (watch == null) {
             // Watch, then try again at once: a release between the first try and the watch would
             // not be announced to us.
-            watchThenAttempt();
+            watchThenAttempt(true);
             return;
         }
         retryAfter(retryAfter.toNanos(), nextRelease);
     }
 
-    /** Watches the name's releases for the acquisition of {@link #attemptLease}'s owner token, then tries. */
-    private void watchThenAttempt() {
+    /**
+     * Watches the name's releases for the acquisition of {@link #attemptLease}'s owner token, then
+     * tries. {@code required}: after a refusal, without a watch the release would go unheard, so a
+     * failed watch fails the acquisition; a watch before the first try only saves an attempt, and
+     * when it fails the attempt itself finds out whether the store can be reached (and the store
+     * whether to try again).
+     */
+    private void watchThenAttempt(boolean required) {
         String owner = attemptLease.owner();
         LockEngine.call(() -> local.target().watch(store, owner)).whenComplete((watching, error) -> {
-            if (error != null) {
+            if (error == null) {
+                watch = watching;
+                attempt();
+            } else if (required) {
                 fail(Await.unwrap(error), true);
             } else {
-                watch = watching;
                 attempt();
             }
         });

@@ -1,6 +1,7 @@
 package dev.fencelock.redis;
 
 import dev.fencelock.LockUnavailableException;
+import dev.fencelock.spi.Attempt;
 import dev.fencelock.spi.Await;
 import dev.fencelock.spi.ReleaseWatch;
 import io.lettuce.core.RedisURI;
@@ -158,6 +159,11 @@ final class LockServers implements AutoCloseable {
      */
     boolean retriesWhenUnavailable() {
         return !isSingle() || isCluster();
+    }
+
+    /** An attempt that could not reach enough of the servers: tried again after a pause where {@link #retriesWhenUnavailable}. */
+    Attempt.Unavailable unavailable(Throwable cause) {
+        return new Attempt.Unavailable(cause, retriesWhenUnavailable() ? Duration.ofNanos(retryDelayNanos()) : null);
     }
 
     /** Whether lock keys live on a cluster, where one script may only touch keys of one slot. */

@@ -88,7 +88,7 @@ final class RedisMultiLocks {
                         // others, not waited for, so that an unreachable server fails the
                         // acquisition within the command timeout.
                         rollBack(slots.subList(0, next + 1), args[0]);
-                        return CompletableFuture.<Attempt>completedFuture(new Attempt.Unavailable(Await.unwrap(error), null));
+                        return CompletableFuture.<Attempt>completedFuture(servers.unavailable(Await.unwrap(error)));
                     }
                     if (reply.get(0) == 1) {
                         tokens[next] = reply.get(1);
@@ -125,17 +125,21 @@ final class RedisMultiLocks {
             }
             CompletableFuture<?> rolledBack = rollBack(slots, owner);
             if (error != null) {
-                return CompletableFuture.<Attempt>completedFuture(new Attempt.Unavailable(Await.unwrap(error), null));
+                return CompletableFuture.<Attempt>completedFuture(servers.unavailable(Await.unwrap(error)));
             }
             return rolledBack.<Attempt>handle((ok, rollbackError) ->
                     new Attempt.Refused(Duration.ofNanos(servers.retryDelayNanos()), true));
         }).thenCompose(Function.identity());
     }
 
-    /** Gives back the names of {@code slots} where they hold {@code owner}, waking their waiters. */
+    /**
+     * Gives back the names of {@code slots} where they hold {@code owner}, waking their waiters. A
+     * give-back that failed is sent once more (by owner token, so a second run is harmless): the
+     * names would otherwise stay held for a whole lease by an acquisition that does not hold them.
+     */
     private CompletableFuture<?> rollBack(List<List<LockKeys>> slots, String owner) {
-        return CompletableFuture.allOf(slots.stream().map(slot -> release(slot, owner, false))
-                .toArray(CompletableFuture[]::new));
+        return CompletableFuture.allOf(slots.stream().map(slot -> release(slot, owner, false)
+                .exceptionallyCompose(error -> release(slot, owner, false))).toArray(CompletableFuture[]::new));
     }
 
     /**

@@ -169,7 +169,7 @@ final class RedisStore implements LockStore {
                         // A lost reply may hide a grant: give it back, not waited for, so that an
                         // unreachable server fails the acquisition within the command timeout.
                         runPermitRelease(node, keys, owner);
-                        return new Attempt.Unavailable(Await.unwrap(error), null);
+                        return servers.unavailable(Await.unwrap(error));
                     }
                     long found = reply.get(0);
                     if (found == 1) {
@@ -250,7 +250,7 @@ final class RedisStore implements LockStore {
     private Attempt refusedOrUnavailable(List<LockServers.Reply<List<Long>>> replies,
             List<LockServers.Reply<List<Long>>> failed) {
         if (failed.size() > servers.size() - servers.quorum()) {
-            return new Attempt.Unavailable(failed.get(0).error(), servers.retriesWhenUnavailable() ? retryPause() : null);
+            return servers.unavailable(failed.get(0).error());
         }
         return new Attempt.Refused(holderRemaining(replies), isReleaseAnnounced(replies));
     }
