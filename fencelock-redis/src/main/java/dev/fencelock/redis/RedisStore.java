@@ -157,25 +157,26 @@ final class RedisStore implements LockStore {
             // so it wakes nobody: a waiter woken for it would only find the lock held, and its own
             // cleanup would wake the next, down the whole queue.
             return releaseQuietly(kind, keys, owner, false, nodesOf(granted))
-                    .handle((done, error) -> refusedOrUnavailable(replies, failures(replies)));
+                    .handle((done, error) -> refusedOrUnavailable(replies, failed));
         }
         if (!failed.isEmpty()) {
             // A lost reply may hide a grant; the cleanup is not waited for, so that an unreachable
             // server fails the acquisition within the command timeout.
             releaseQuietly(kind, keys, owner, true, List.of());
         }
-        return CompletableFuture.completedFuture(refusedOrUnavailable(replies, failures(replies)));
-    }
-
-    /** The servers that failed or were not waited for: those that did not help a majority. */
-    private static List<LockServers.Reply<List<Long>>> failures(List<LockServers.Reply<List<Long>>> replies) {
-        return replies.stream().filter(reply -> !reply.isOk()).toList();
+        return CompletableFuture.completedFuture(refusedOrUnavailable(replies, failed));
     }
 
     private static List<RedisNode> nodesOf(List<? extends LockServers.Reply<?>> replies) {
         return replies.stream().map(LockServers.Reply::node).toList();
     }
 
+    /**
+     * Unavailable when so many servers failed that no majority could have answered; refused
+     * otherwise. Servers not waited for did not fail: they were slower than the refusals that
+     * decided, and a master known to be down, which fails at once, must not turn a refusal by the
+     * others into an outage.
+     */
     private Attempt refusedOrUnavailable(List<LockServers.Reply<List<Long>>> replies,
             List<LockServers.Reply<List<Long>>> failed) {
         if (failed.size() > servers.size() - servers.quorum()) {
@@ -384,7 +385,7 @@ final class RedisStore implements LockStore {
      */
     CompletableFuture<Long> runRelease(RedisNode node, LockKeys keys, String owner, boolean wakeWaiters, String requeue,
             boolean remember) {
-        return node.run(LuaScript.RELEASE, ScriptOutputType.INTEGER,
+        return node.runAtLeastOnce(LuaScript.RELEASE, ScriptOutputType.INTEGER,
                 new String[] {keys.lock(), keys.waiters(), keys.waiterDeadlines(), keys.lastRelease(), keys.fairQueue(),
                         keys.fairDeadlines()},
                 owner, keys.channel(), wakeWaiters ? "1" : "0", requeue,
@@ -396,7 +397,7 @@ final class RedisStore implements LockStore {
 
     /** Runs read-release.lua: removes the reader, and announces the lock free when it was the last. */
     private CompletableFuture<Long> runReadRelease(RedisNode node, LockKeys keys, String owner) {
-        return node.run(LuaScript.READ_RELEASE, ScriptOutputType.INTEGER, new String[] {keys.readers(), keys.waiters(),
+        return node.runAtLeastOnce(LuaScript.READ_RELEASE, ScriptOutputType.INTEGER, new String[] {keys.readers(), keys.waiters(),
                 keys.waiterDeadlines(), keys.fairQueue(), keys.fairDeadlines()}, owner, keys.channel(), claimWindowMillis,
                 sharded(node));
     }
