@@ -27,6 +27,8 @@ import org.apache.curator.test.TestingServer;
  * <p>Run it with {@code ./fencelock-bench/run [--quick]}; {@code --help} lists the options.
  */
 public final class Benchmarks {
+    /** Scenario 4's row of Fencelock with one of the five masters frozen. */
+    static final String FROZEN_MASTER = "fencelock, 1 master SIGSTOPped";
     static final List<String> SYSTEMS = List.of("ping", "lettuce-setnx", "fencelock", "redisson", "curator", "redisson-redlock");
     private static final List<Integer> SCENARIOS = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9);
     private static final String USAGE = """
@@ -235,6 +237,16 @@ public final class Benchmarks {
                 open.add(Systems.redissonRedlock(uris));
             }
             loop(4, open, 1, thread -> "redlock", false);
+            // The same with one master frozen (SIGSTOP): what a minority that answers nothing costs.
+            // Redisson's RedLock waits for every master, so only Fencelock is measured so.
+            List<BenchSystem> frozen = open.stream().filter(system -> system.name().equals("fencelock"))
+                    .map(system -> new BenchSystem(FROZEN_MASTER, system.locks(), () -> { })).toList();
+            masters.get(0).pause();
+            try {
+                loop(4, frozen, 1, thread -> "redlock", false);
+            } finally {
+                masters.get(0).resume();
+            }
         } finally {
             for (BenchSystem system : open) {
                 system.close();

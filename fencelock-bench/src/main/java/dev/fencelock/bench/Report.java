@@ -203,6 +203,10 @@ final class Report {
             ratio(results, 4, "ops_per_s", "redisson-redlock", "ops_per_s").ifPresentOrElse(
                     r -> rows.add(target("4: throughput ≥ 5× RedissonRedLock", r, "%.2f×", r >= 5)),
                     () -> rows.add(missing("4: throughput ≥ 5× RedissonRedLock")));
+            find(results, 4, Benchmarks.FROZEN_MASTER).flatMap(frozen -> redlock.map(f -> frozen.get("p50_us") / f.get("p50_us")))
+                    .filter(r -> !r.isNaN()).ifPresentOrElse(
+                            r -> rows.add(target("4: p50 with one master SIGSTOPped ≤ 1.2× the fault-free p50", r, "%.2f×", r <= 1.2)),
+                            () -> rows.add(missing("4: p50 with one master SIGSTOPped ≤ 1.2× the fault-free p50")));
         }
         List<Result> leases = results.stream().filter(r -> r.scenario() == 5 && r.system().equals("fencelock"))
                 .sorted(Comparator.comparingDouble(r -> r.get("leases"))).toList();
