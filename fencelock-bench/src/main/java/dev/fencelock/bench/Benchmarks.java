@@ -199,6 +199,7 @@ public final class Benchmarks {
             }
             List<BenchSystem> locks = open.stream().filter(system -> !system.name().equals("ping")).toList();
             loop(1, open, 1, thread -> "uncontended", false);
+            interleaved(uri, open);
             loop(2, locks, settings.threads(), thread -> "own-" + thread, false);
             loop(3, locks, settings.threads(), thread -> "contended", true);
         } finally {
@@ -208,6 +209,24 @@ public final class Benchmarks {
             if (zookeeper != null) {
                 zookeeper.close();
             }
+        }
+    }
+
+    /**
+     * Scenario 1 again, interleaved: the bare SET NX PX + compare-and-delete pair, Fencelock's
+     * lock()+unlock() and its acquire+close, each in turn on one thread.
+     */
+    private void interleaved(String uri, List<BenchSystem> open) throws Exception {
+        List<BenchSystem> pair = open.stream()
+                .filter(system -> system.name().equals("lettuce-setnx") || system.name().equals("fencelock")).toList();
+        if (!scenarios.contains(1) || pair.size() < 2) {
+            return;
+        }
+        progress("scenario 1, interleaved: lettuce-setnx, fencelock, fencelock acquire+close, " + Interleaved.ROUNDS + " rounds each");
+        try (BenchSystem leases = Systems.fencelockLeases(uri)) {
+            List<BenchSystem> systems = new ArrayList<>(pair);
+            systems.add(leases);
+            results.addAll(Interleaved.measure(1, systems, "bench:interleaved"));
         }
     }
 

@@ -1,0 +1,49 @@
+package dev.fencelock.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Scenario 1 measured interleaved: one thread takes each system's lock+unlock in turn, round after
+ * round, so that every system meets the same moments of the machine (a GC, another process's
+ * burst) and the ratios between them are not the ratios of two quiet or busy stretches. Each
+ * round starts with a different system, so none always follows the same one.
+ */
+final class Interleaved {
+    /** Lock+unlock pairs of each system per measurement, after as many to warm up. */
+    static final int ROUNDS = 5_000;
+
+    private Interleaved() {}
+
+    /** The p50, p99 and p99.9 of each system's lock+unlock, as rows of {@code scenario}, named "{system} interleaved". */
+    static List<Result> measure(int scenario, List<BenchSystem> systems, String lockName) throws Exception {
+        List<BenchLock> locks = systems.stream().map(system -> system.lock(lockName + ":" + system.name())).toList();
+        List<LatencyRecorder> latencies = new ArrayList<>();
+        systems.forEach(system -> latencies.add(new LatencyRecorder()));
+        for (int round = 0; round < 2 * ROUNDS; round++) {
+            for (int i = 0; i < locks.size(); i++) {
+                int which = (round + i) % locks.size();
+                BenchLock lock = locks.get(which);
+                long start = System.nanoTime();
+                lock.lock();
+                lock.unlock();
+                if (round >= ROUNDS) {
+                    latencies.get(which).record(System.nanoTime() - start);
+                }
+            }
+        }
+        List<Result> results = new ArrayList<>();
+        for (int i = 0; i < systems.size(); i++) {
+            LatencyRecorder latency = latencies.get(i);
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("p50_us", latency.percentileMicros(0.50));
+            fields.put("p99_us", latency.percentileMicros(0.99));
+            fields.put("p999_us", latency.percentileMicros(0.999));
+            fields.put("rounds", ROUNDS);
+            results.add(new Result(scenario, systems.get(i).name() + " interleaved", fields));
+        }
+        return results;
+    }
+}
