@@ -50,6 +50,10 @@ final class RedisStore implements LockStore {
     private final String waiterTtlMillis;
     private final String keepAliveMillis;
     private final String claimWindowMillis;
+    /** The fence counter's time to live, which a release gives the queue it requeues its client in. */
+    private final String requeueTtlMillis;
+    /** How long a single server remembers a release, for the retry of one whose reply was lost. */
+    private final String rememberReleaseMillis;
     private final Duration fairKeepAlive;
     private final String fairWaiterTtlMillis;
 
@@ -61,6 +65,8 @@ final class RedisStore implements LockStore {
         // The head of a fair queue is named at the release, and the one behind it tries after the
         // designation timeout: by then the head has taken the lock or lost its turn.
         this.claimWindowMillis = Long.toString(servers.designationTimeout().toMillis());
+        this.requeueTtlMillis = Long.toString(options.fenceCounterTtl().toMillis());
+        this.rememberReleaseMillis = Long.toString(2 * options.commandTimeout().toMillis());
         // A fair waiter proves it is alive seldom: its claim window, once it is the head, bounds
         // what a gone one costs, and a thousand waiters must not keep Redis busy with keep-alives.
         this.fairKeepAlive = servers.waiterKeepAlive().multipliedBy(FAIR_KEEP_ALIVE_FACTOR);
@@ -137,6 +143,10 @@ final class RedisStore implements LockStore {
 
     private CompletableFuture<Attempt> judge(LockKind kind, LockKeys keys, String owner, Duration lease, boolean waiting,
             List<LockServers.Reply<List<Long>>> replies) {
+        if (servers.isSingle() && isGrant(replies.get(0))) {
+            // The common case, without the streams the quorum needs.
+            return CompletableFuture.completedFuture(new Attempt.Granted(replies.get(0).value().get(1), lease, false));
+        }
         List<LockServers.Reply<List<Long>>> granted = replies.stream().filter(RedisStore::isGrant).toList();
         if (granted.size() >= servers.quorum()) {
             long token = granted.stream().mapToLong(reply -> reply.value().get(1)).max().orElseThrow();
@@ -388,11 +398,8 @@ final class RedisStore implements LockStore {
         return node.runAtLeastOnce(LuaScript.RELEASE, ScriptOutputType.INTEGER,
                 new String[] {keys.lock(), keys.waiters(), keys.waiterDeadlines(), keys.lastRelease(), keys.fairQueue(),
                         keys.fairDeadlines()},
-                owner, keys.channel(), wakeWaiters ? "1" : "0", requeue,
-                Long.toString(options.fenceCounterTtl().toMillis()),
-                waiterTtlMillis,
-                remember ? Long.toString(options.commandTimeout().multipliedBy(2).toMillis()) : "",
-                claimWindowMillis, sharded(node));
+                owner, keys.channel(), wakeWaiters ? "1" : "0", requeue, requeueTtlMillis, waiterTtlMillis,
+                remember ? rememberReleaseMillis : "", claimWindowMillis, sharded(node));
     }
 
     /** Runs read-release.lua: removes the reader, and announces the lock free when it was the last. */
