@@ -68,7 +68,10 @@ final class RedisNode implements AutoCloseable {
     private boolean shardedPubSub;
     /** A Redlock master's releases that its connection failed, to send again; null where commands queue through a reconnect. */
     private final Redeliveries redeliveries;
-    /** A Redlock master's: false from a disconnect until its scripts are loaded after the reconnect, and scripts fail meanwhile. */
+    /**
+     * A Redlock master's: false from a disconnect until its scripts are loaded after the reconnect,
+     * and scripts fail meanwhile; false for good once closed.
+     */
     private volatile boolean scriptsReady = true;
 
     private RedisNode(AbstractRedisClient client, StatefulConnection<String, String> connection,
@@ -392,6 +395,11 @@ final class RedisNode implements AutoCloseable {
 
     @Override
     public void close() {
+        if (redeliveries != null) {
+            // Closed connections fail every command at once: a release kept then must not be sent
+            // again, and again, after the client is gone.
+            scriptsReady = false;
+        }
         pubSub.close();
         connection.close();
         shutdown(client);
