@@ -28,6 +28,8 @@ import org.apache.curator.test.TestingServer;
  * <p>Run it with {@code ./fencelock-bench/run [--quick]}; {@code --help} lists the options.
  */
 public final class Benchmarks {
+    /** Scenario 4's row of Fencelock with one of the five masters frozen. */
+    static final String FROZEN_MASTER = "fencelock, 1 master SIGSTOPped";
     static final List<String> SYSTEMS = List.of("ping", "lettuce-setnx", "fencelock", "redisson", "curator", "redisson-redlock");
     private static final List<Integer> SCENARIOS = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13);
     /** Scenario 10: the permits of the one semaphore that all threads share. */
@@ -214,6 +216,7 @@ public final class Benchmarks {
             }
             List<BenchSystem> locks = open.stream().filter(system -> !system.name().equals("ping")).toList();
             loop(1, open, 1, thread -> "uncontended", false);
+            interleaved(uri, open);
             loop(2, locks, settings.threads(), thread -> "own-" + thread, false);
             loop(3, locks, settings.threads(), thread -> "contended", true);
         } finally {
@@ -223,6 +226,26 @@ public final class Benchmarks {
             if (zookeeper != null) {
                 zookeeper.close();
             }
+        }
+    }
+
+    /**
+     * Scenario 1 again, interleaved: the bare SET NX PX + compare-and-delete pair, Fencelock's
+     * lock()+unlock() and its acquire+close, each in turn on one thread.
+     */
+    private void interleaved(String uri, List<BenchSystem> open) throws Exception {
+        List<BenchSystem> pair = open.stream()
+                .filter(system -> system.name().equals("lettuce-setnx") || system.name().equals("fencelock")).toList();
+        if (!scenarios.contains(1) || pair.size() < 2) {
+            return;
+        }
+        // A tenth as many rounds in the quick and smoke runs, which check the harness rather than the ratio.
+        int rounds = settings.mode().equals("full") ? Interleaved.ROUNDS : Interleaved.ROUNDS / 10;
+        progress("scenario 1, interleaved: lettuce-setnx, fencelock, fencelock acquire+close, " + rounds + " rounds each");
+        try (BenchSystem leases = Systems.fencelockLeases(uri)) {
+            List<BenchSystem> systems = new ArrayList<>(pair);
+            systems.add(leases);
+            results.addAll(Interleaved.measure(1, systems, "bench:interleaved", rounds));
         }
     }
 
@@ -252,6 +275,16 @@ public final class Benchmarks {
                 open.add(Systems.redissonRedlock(uris));
             }
             loop(4, open, 1, thread -> "redlock", false);
+            // The same with one master frozen (SIGSTOP): what a minority that answers nothing costs.
+            // Redisson's RedLock waits for every master, so only Fencelock is measured so.
+            List<BenchSystem> frozen = open.stream().filter(system -> system.name().equals("fencelock"))
+                    .map(system -> new BenchSystem(FROZEN_MASTER, system.locks(), () -> { })).toList();
+            masters.get(0).pause();
+            try {
+                loop(4, frozen, 1, thread -> "redlock", false);
+            } finally {
+                masters.get(0).resume();
+            }
         } finally {
             for (BenchSystem system : open) {
                 system.close();

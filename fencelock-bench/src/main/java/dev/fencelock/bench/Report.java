@@ -223,6 +223,12 @@ final class Report {
         find(results, 1, "fencelock").flatMap(f -> find(results, 1, "ping").map(p -> f.get("p50_us") / (2 * p.get("p50_us"))))
                 .ifPresentOrElse(r -> rows.add(target("1: p50 ≤ 1.2 × (2 × PING p50)", r, "%.2f × (2 × PING p50)", r <= 1.2)),
                         () -> rows.add(missing("1: p50 ≤ 1.2 × (2 × PING p50)")));
+        for (String fencelock : List.of("fencelock interleaved", "fencelock acquire+close interleaved")) {
+            String goal = "1: " + fencelock + " p50 ≤ 1.05× the bare SET NX PX + compare-and-delete pair's";
+            find(results, 1, fencelock).flatMap(f -> find(results, 1, "lettuce-setnx interleaved")
+                            .map(bare -> f.get("p50_us") / bare.get("p50_us"))).filter(r -> !r.isNaN())
+                    .ifPresentOrElse(r -> rows.add(target(goal, r, "%.3f×", r <= 1.05)), () -> rows.add(missing(goal)));
+        }
         ratio(results, 2, "ops_per_s", "redisson", "ops_per_s").ifPresentOrElse(
                 r -> rows.add(target("2: throughput ≥ 3× Redisson", r, "%.2f×", r >= 3)),
                 () -> rows.add(missing("2: throughput ≥ 3× Redisson")));
@@ -240,6 +246,10 @@ final class Report {
             ratio(results, 4, "ops_per_s", "redisson-redlock", "ops_per_s").ifPresentOrElse(
                     r -> rows.add(target("4: throughput ≥ 5× RedissonRedLock", r, "%.2f×", r >= 5)),
                     () -> rows.add(missing("4: throughput ≥ 5× RedissonRedLock")));
+            find(results, 4, Benchmarks.FROZEN_MASTER).flatMap(frozen -> redlock.map(f -> frozen.get("p50_us") / f.get("p50_us")))
+                    .filter(r -> !r.isNaN()).ifPresentOrElse(
+                            r -> rows.add(target("4: p50 with one master SIGSTOPped ≤ 1.2× the fault-free p50", r, "%.2f×", r <= 1.2)),
+                            () -> rows.add(missing("4: p50 with one master SIGSTOPped ≤ 1.2× the fault-free p50")));
         }
         List<Result> leases = results.stream().filter(r -> r.scenario() == 5 && r.system().equals("fencelock"))
                 .sorted(Comparator.comparingDouble(r -> r.get("leases"))).toList();

@@ -1,5 +1,6 @@
 package dev.fencelock.bench;
 
+import dev.fencelock.DistributedLock;
 import dev.fencelock.DistributedSemaphore;
 import dev.fencelock.Lease;
 import dev.fencelock.LockClient;
@@ -51,6 +52,27 @@ final class Systems {
 
     static BenchSystem fencelock(String uri) {
         return fencelock(RedisLocks.connect(uri), LockClient::lock);
+    }
+
+    /** Fencelock's lease API: {@code acquire} and {@code close}, a new acquisition (and token) each time. */
+    static BenchSystem fencelockLeases(String uri) {
+        LockClient client = RedisLocks.connect(uri);
+        return new BenchSystem("fencelock acquire+close", lockName -> {
+            DistributedLock lock = client.lock(lockName);
+            return new BenchLock() {
+                private Lease lease;
+
+                @Override
+                public void lock() {
+                    lease = lock.acquire(Duration.ofSeconds(30));
+                }
+
+                @Override
+                public void unlock() {
+                    lease.close();
+                }
+            };
+        }, client);
     }
 
     /** Fencelock's fair lock: granted in the order acquisitions reached Redis. */

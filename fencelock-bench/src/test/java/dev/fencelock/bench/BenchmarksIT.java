@@ -21,9 +21,10 @@ class BenchmarksIT {
 
         assertThat(results).extracting(r -> r.scenario() + ":" + r.system()).as("rows, in order").containsExactly(
                 "1:ping", "1:lettuce-setnx", "1:fencelock", "1:redisson", "1:curator",
+                "1:lettuce-setnx interleaved", "1:fencelock interleaved", "1:fencelock acquire+close interleaved",
                 "2:lettuce-setnx", "2:fencelock", "2:redisson", "2:curator",
                 "3:lettuce-setnx", "3:fencelock", "3:redisson", "3:curator",
-                "4:fencelock", "4:redisson-redlock",
+                "4:fencelock", "4:redisson-redlock", "4:fencelock, 1 master SIGSTOPped",
                 "5:fencelock", "5:redisson", "5:fencelock", "5:redisson",
                 "6:fencelock", "6:redisson", "6:fencelock", "6:redisson",
                 "7:fencelock", "7:redisson", "7:fencelock", "7:redisson",

@@ -5,34 +5,14 @@ import dev.fencelock.spi.Checks;
 
 /**
  * The Redis names of one lock. The hash tag {@code {name}} puts all of them in one Cluster hash
- * slot, so one script may touch them together.
+ * slot, so one script may touch them together. Only the lock key is built up front; the others are
+ * built when asked for, as each script needs a few of them and one is built per acquire, release
+ * and renewal.
  *
  * @param name the lock's name
  * @param lock {@code <namespace>{<name>}}: the owner token of the current holder, a plain string
- * @param fence {@code <namespace>{<name>}:fence}: the fence counter
- * @param channel {@code <namespace>{<name>}:released}: where a release is announced to waiters
- * @param waiters {@code <namespace>{<name>}:waiters}: the clients waiting, longest first, of which
- *     a release wakes one
- * @param waiterDeadlines {@code <namespace>{<name>}:waiter-deadlines}: when each waiting client is
- *     presumed dead unless it tries again, so that a release skips it
- * @param lastRelease {@code <namespace>{<name>}:last-release}: the owner token of the last release,
- *     kept briefly, so that a release sent again after a lost reply knows it deleted the key
- * @param readers {@code <namespace>{<name>}:readers}: the read leases, each with its expiry
- * @param fairQueue {@code <namespace>{<name>}:fair-queue}: the fair acquisitions waiting, in arrival order
- * @param fairDeadlines {@code <namespace>{<name>}:fair-deadlines}: when each fair acquisition is
- *     presumed gone and skipped
- * @param permits {@code <namespace>{<name>}:permits}: the holders of the semaphore of the name, each
- *     with its expiry, and its count
- * @param permitQueue {@code <namespace>{<name>}:permit-queue}: the semaphore's acquisitions waiting,
- *     in arrival order
- * @param permitDeadlines {@code <namespace>{<name>}:permit-deadlines}: when each of them is presumed
- *     gone and skipped
- * @param permitChannel {@code <namespace>{<name>}:permit-released}: where a freed permit is
- *     announced, apart from the lock's releases so that neither wakes the other's waiters
  */
-record LockKeys(String name, String lock, String fence, String channel, String waiters, String waiterDeadlines,
-        String lastRelease, String readers, String fairQueue, String fairDeadlines, String permits, String permitQueue,
-        String permitDeadlines, String permitChannel) {
+record LockKeys(String name, String lock) {
     /** What {@link #readers} adds to {@link #lock}. */
     static final String READERS_SUFFIX = ":readers";
     /** What {@link #permits} adds to {@link #lock}. */
@@ -51,11 +31,76 @@ record LockKeys(String name, String lock, String fence, String channel, String w
      * on every acquire, release and renewal, so not scanned again there.
      */
     static LockKeys ofCheckedName(String namespace, String name) {
-        String lock = namespace + "{" + name + "}";
-        return new LockKeys(name, lock, lock + ":fence", lock + ":released", lock + ":waiters",
-                lock + ":waiter-deadlines", lock + ":last-release", lock + READERS_SUFFIX, lock + ":fair-queue",
-                lock + ":fair-deadlines", lock + PERMITS_SUFFIX, lock + ":permit-queue", lock + ":permit-deadlines",
-                lock + ":permit-released");
+        return new LockKeys(name, namespace + "{" + name + "}");
+    }
+
+    /** {@code <namespace>{<name>}:fence}: the fence counter. */
+    String fence() {
+        return lock + ":fence";
+    }
+
+    /** {@code <namespace>{<name>}:released}: where a release is announced to waiters. */
+    String channel() {
+        return lock + ":released";
+    }
+
+    /** {@code <namespace>{<name>}:waiters}: the clients waiting, longest first, of which a release wakes one. */
+    String waiters() {
+        return lock + ":waiters";
+    }
+
+    /**
+     * {@code <namespace>{<name>}:waiter-deadlines}: when each waiting client is presumed dead unless
+     * it tries again, so that a release skips it.
+     */
+    String waiterDeadlines() {
+        return lock + ":waiter-deadlines";
+    }
+
+    /**
+     * {@code <namespace>{<name>}:last-release}: the owner token of the last release, kept briefly,
+     * so that a release sent again after a lost reply knows it deleted the key.
+     */
+    String lastRelease() {
+        return lock + ":last-release";
+    }
+
+    /** {@code <namespace>{<name>}:readers}: the read leases, each with its expiry. */
+    String readers() {
+        return lock + READERS_SUFFIX;
+    }
+
+    /** {@code <namespace>{<name>}:fair-queue}: the fair acquisitions waiting, in arrival order. */
+    String fairQueue() {
+        return lock + ":fair-queue";
+    }
+
+    /** {@code <namespace>{<name>}:fair-deadlines}: when each fair acquisition is presumed gone and skipped. */
+    String fairDeadlines() {
+        return lock + ":fair-deadlines";
+    }
+
+    /** {@code <namespace>{<name>}:permits}: the holders of the semaphore of the name, each with its expiry, and its count. */
+    String permits() {
+        return lock + PERMITS_SUFFIX;
+    }
+
+    /** {@code <namespace>{<name>}:permit-queue}: the semaphore's acquisitions waiting, in arrival order. */
+    String permitQueue() {
+        return lock + ":permit-queue";
+    }
+
+    /** {@code <namespace>{<name>}:permit-deadlines}: when each of them is presumed gone and skipped. */
+    String permitDeadlines() {
+        return lock + ":permit-deadlines";
+    }
+
+    /**
+     * {@code <namespace>{<name>}:permit-released}: where a freed permit is announced, apart from the
+     * lock's releases so that neither wakes the other's waiters.
+     */
+    String permitChannel() {
+        return lock + ":permit-released";
     }
 
     /**

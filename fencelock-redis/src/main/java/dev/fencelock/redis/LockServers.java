@@ -7,6 +7,7 @@ import dev.fencelock.spi.ReleaseWatch;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -85,7 +86,7 @@ final class LockServers implements AutoCloseable {
         for (var iterator = absent.iterator(); iterator.hasNext() && !closed; ) {
             RedisURI uri = iterator.next();
             try {
-                RedisNode node = RedisNode.connect(uri, options.commandTimeout(), options.connectTimeout(), resources);
+                RedisNode node = RedisNode.connect(uri, options.commandTimeout(), options.connectTimeout(), resources, true);
                 iterator.remove();
                 subscriptions = append(subscriptions, subscriptionsOn(node));
                 nodes = append(nodes, node);
@@ -112,7 +113,12 @@ final class LockServers implements AutoCloseable {
      * @throws LockUnavailableException if no quorum of the servers can be reached
      */
     static LockServers connect(RedisLockOptions options) {
-        ClientResources resources = DefaultClientResources.create();
+        ClientResources resources = options.uris().size() > 1 && !options.isCluster()
+                // A master back from a crash takes part again within a second, however long it was
+                // down: Lettuce's default backoff grows to 30 s between reconnects.
+                ? DefaultClientResources.builder().reconnectDelay(
+                        Delay.exponential(Duration.ZERO, REJOIN_INTERVAL, 2, TimeUnit.MILLISECONDS)).build()
+                : DefaultClientResources.create();
         try {
             if (options.isCluster()) {
                 return new LockServers(resources, List.of(RedisNode.connectCluster(options.uris(),
@@ -123,7 +129,8 @@ final class LockServers implements AutoCloseable {
             List<RedisURI> absent = new ArrayList<>();
             for (var uri : options.uris()) {
                 try {
-                    nodes.add(RedisNode.connect(uri, options.commandTimeout(), options.connectTimeout(), resources));
+                    nodes.add(RedisNode.connect(uri, options.commandTimeout(), options.connectTimeout(), resources,
+                            options.uris().size() > 1));
                 } catch (LockUnavailableException e) {
                     failures.add(e);
                     absent.add(uri);

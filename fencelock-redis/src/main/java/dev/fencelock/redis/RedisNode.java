@@ -5,9 +5,12 @@ import dev.fencelock.LockUnavailableException;
 import dev.fencelock.spi.Await;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
@@ -27,6 +30,7 @@ import io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter;
 import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -60,6 +64,15 @@ final class RedisNode implements AutoCloseable {
      * over, hold back the one that finds the new master for half a minute.
      */
     private static final Duration TOPOLOGY_REFRESH_SPACING = Duration.ofSeconds(1);
+    /** The pause before the scripts are loaded after a reconnect, and between two tries. */
+    private static final Executor RELOAD_LATER = CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS, Runnable::run);
+    /**
+     * While reconnecting, commands wait in a buffer, bounded by the command timeout: a Redis that
+     * is back within the timeout is used, one that is not fails the command. Those cut off in
+     * flight are sent again after the reconnect (at least once).
+     */
+    private static final ClientOptions.DisconnectedBehavior QUEUE_THROUGH_RECONNECT =
+            ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS;
     private final AbstractRedisClient client;
     private final StatefulConnection<String, String> connection;
     private final RedisClusterAsyncCommands<String, String> commands;
@@ -70,16 +83,65 @@ final class RedisNode implements AutoCloseable {
     private final Sinks.Empty<Void> closed = Sinks.empty();
     /** Set at connect, before the node is used: release channels are sharded on a Cluster of Redis 7.0+. */
     private boolean shardedPubSub;
+    /** A Redlock master's releases that its connection failed, to send again; null where commands queue through a reconnect. */
+    private final Redeliveries redeliveries;
+    /**
+     * A Redlock master's: false from a disconnect until its scripts are loaded after the reconnect,
+     * and scripts fail meanwhile; false for good once closed.
+     */
+    private volatile boolean scriptsReady = true;
 
     private RedisNode(AbstractRedisClient client, StatefulConnection<String, String> connection,
             RedisClusterAsyncCommands<String, String> commands,
-            StatefulRedisPubSubConnection<String, String> pubSub, String server, Duration commandTimeout) {
+            StatefulRedisPubSubConnection<String, String> pubSub, String server, Duration commandTimeout,
+            boolean failFast) {
         this.client = client;
         this.connection = connection;
         this.commands = commands;
         this.pubSub = pubSub;
         this.server = server;
         this.commandTimeout = commandTimeout;
+        this.redeliveries = failFast ? new Redeliveries(this::resend, () -> scriptsReady) : null;
+        if (failFast) {
+            client.addListener(new RedisConnectionStateListener() {
+                @Override
+                public void onRedisDisconnected(RedisChannelHandler<?, ?> disconnected) {
+                    if (disconnected == connection) {
+                        scriptsReady = false;
+                    }
+                }
+
+                @Override
+                public void onRedisConnected(RedisChannelHandler<?, ?> connected, SocketAddress address) {
+                    if (connected == connection) {
+                        // Announced before the endpoint accepts commands: loaded after a pause.
+                        long deadline = System.nanoTime() + commandTimeout.toNanos();
+                        RELOAD_LATER.execute(() -> reloadScripts(deadline));
+                    }
+                }
+            });
+        }
+    }
+
+    /**
+     * After a reconnect, loads the scripts before the master is used again: a server back from a
+     * restart has lost them, and a release whose script is loaded could otherwise overtake the
+     * acquire it undoes while that acquire is sent again as EVAL after NOSCRIPT, leaving the key
+     * behind. Tried again after a pause while the connection is up, until the deadline; after it,
+     * the master is used all the same (EVAL after NOSCRIPT still works).
+     */
+    private void reloadScripts(long deadline) {
+        CompletableFuture<?>[] loads = LuaScript.ALL.stream()
+                .map(script -> commands.scriptLoad(script.source()).toCompletableFuture())
+                .toArray(CompletableFuture[]::new);
+        CompletableFuture.allOf(loads).whenComplete((loaded, error) -> {
+            if (error != null && connection.isOpen() && System.nanoTime() - deadline < 0) {
+                RELOAD_LATER.execute(() -> reloadScripts(deadline));
+            } else if (error == null || connection.isOpen()) {
+                scriptsReady = true;
+                redeliveries.connected();
+            }
+        });
     }
 
     /**
@@ -87,16 +149,26 @@ final class RedisNode implements AutoCloseable {
      * shuts down: the servers of one client share one set, so that Redlock over five masters does
      * not run five sets of threads on a small machine.
      *
+     * <p>{@code failFast}: a Redlock master, one of several that decide by majority. While its
+     * connection is down its commands fail at once, so that the others decide without waiting for
+     * it, and a command cut off in flight is never sent again: an acquisition given up must not be
+     * granted after its cleanup was sent. Releases are sent again after a reconnect (see
+     * {@link #runAtLeastOnce}). Otherwise commands wait through a reconnect, within the command
+     * timeout, and Lettuce sends those cut off in flight again.
+     *
      * @throws LockUnavailableException if the server cannot be reached within the connect timeout
      */
-    static RedisNode connect(RedisURI uri, Duration commandTimeout, Duration connectTimeout, ClientResources resources) {
+    static RedisNode connect(RedisURI uri, Duration commandTimeout, Duration connectTimeout, ClientResources resources,
+            boolean failFast) {
         // The URI's timeout bounds the connection handshake; commands are bounded by the
         // TimeoutOptions of withTimeouts. The URI was parsed for these options alone, so setting
         // it touches nothing shared (a builder copy would drop Sentinel addresses).
         uri.setTimeout(connectTimeout);
         RedisClient client = RedisClient.create(resources, uri);
-        client.setOptions(withTimeouts(ClientOptions.builder(), commandTimeout, connectTimeout).build());
-        return open(client, false, RedisEndpoint.describe(uri), commandTimeout, connectTimeout, () -> {
+        client.setOptions(withTimeouts(ClientOptions.builder(), commandTimeout, connectTimeout)
+                .disconnectedBehavior(failFast ? ClientOptions.DisconnectedBehavior.REJECT_COMMANDS : QUEUE_THROUGH_RECONNECT)
+                .build());
+        return open(client, false, failFast, RedisEndpoint.describe(uri), commandTimeout, connectTimeout, () -> {
             StatefulRedisConnection<String, String> connection = client.connect();
             return new Connections(connection, connection.async(), client.connectPubSub());
         });
@@ -113,13 +185,14 @@ final class RedisNode implements AutoCloseable {
         seeds.forEach(seed -> seed.setTimeout(connectTimeout));
         RedisClusterClient client = RedisClusterClient.create(resources, seeds);
         client.setOptions(withTimeouts(ClusterClientOptions.builder(), commandTimeout, connectTimeout)
+                .disconnectedBehavior(QUEUE_THROUGH_RECONNECT)
                 .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                         .enableAllAdaptiveRefreshTriggers()
                         .adaptiveRefreshTriggersTimeout(TOPOLOGY_REFRESH_SPACING)
                         .build())
                 .build());
         String server = seeds.stream().map(RedisEndpoint::describe).collect(Collectors.joining(", ", "cluster(", ")"));
-        return open(client, true, server, commandTimeout, connectTimeout, () -> {
+        return open(client, true, false, server, commandTimeout, connectTimeout, () -> {
             StatefulRedisClusterConnection<String, String> connection = client.connect();
             return new Connections(connection, connection.async(), client.connectPubSub());
         });
@@ -127,9 +200,6 @@ final class RedisNode implements AutoCloseable {
 
     private static <B extends ClientOptions.Builder> B withTimeouts(B builder, Duration commandTimeout, Duration connectTimeout) {
         builder.autoReconnect(true)
-                // While reconnecting, commands wait in a buffer, bounded by the command timeout: a
-                // Redis that is back within the timeout is used, one that is not fails the command.
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
                 .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).keepAlive(true).build());
         return builder;
@@ -140,14 +210,14 @@ final class RedisNode implements AutoCloseable {
             RedisClusterAsyncCommands<String, String> commands,
             StatefulRedisPubSubConnection<String, String> pubSub) {}
 
-    private static RedisNode open(AbstractRedisClient client, boolean cluster, String server, Duration commandTimeout,
-            Duration connectTimeout, Supplier<Connections> connect) {
+    private static RedisNode open(AbstractRedisClient client, boolean cluster, boolean failFast, String server,
+            Duration commandTimeout, Duration connectTimeout, Supplier<Connections> connect) {
         long deadline = System.nanoTime() + connectTimeout.toNanos();
         RedisNode node;
         try {
             Connections connections = connect.get();
             node = new RedisNode(client, connections.commandConnection(), connections.commands(),
-                    connections.pubSub(), server, commandTimeout);
+                    connections.pubSub(), server, commandTimeout, failFast);
         } catch (RuntimeException e) {
             // Shutting the client down closes a command connection opened before the failure.
             shutdown(client);
@@ -289,9 +359,38 @@ final class RedisNode implements AutoCloseable {
      * not fail the acquisitions and releases that meet it.
      */
     <T> CompletableFuture<T> run(LuaScript script, ScriptOutputType type, String[] keys, String... args) {
+        if (!scriptsReady) {
+            return CompletableFuture.failedFuture(unavailable(new RedisException("reconnecting: not connected, or its scripts not loaded yet")));
+        }
         CompletableFuture<T> result = new CompletableFuture<>();
         send(new ScriptCall(script, type, keys, args, System.nanoTime() + commandTimeout.toNanos()), result);
         return result;
+    }
+
+    /**
+     * As {@link #run}, for scripts that must run on the server at least once and may run twice
+     * (releases): on a Redlock master, one that its connection failed is sent again once the
+     * connection is back (see {@link Redeliveries}). The returned future is the first try's.
+     */
+    <T> CompletableFuture<T> runAtLeastOnce(LuaScript script, ScriptOutputType type, String[] keys, String... args) {
+        CompletableFuture<T> reply = run(script, type, keys, args);
+        if (redeliveries != null) {
+            reply.whenComplete((value, error) -> {
+                if (error != null) {
+                    redeliveries.keep(new Redeliveries.Resend(script, type, keys, args), error);
+                }
+            });
+        }
+        return reply;
+    }
+
+    private void resend(Redeliveries.Resend call) {
+        runAtLeastOnce(call.script(), call.type(), call.keys(), call.args());
+    }
+
+    /** How many releases wait for this master's connection to come back: for the tests. */
+    int undelivered() {
+        return redeliveries == null ? 0 : redeliveries.size();
     }
 
     /** A script, its arguments, and until when ({@link System#nanoTime()}) it is sent again after TRYAGAIN. */
@@ -395,6 +494,11 @@ final class RedisNode implements AutoCloseable {
     @Override
     public void close() {
         closed.tryEmitEmpty();
+        if (redeliveries != null) {
+            // Closed connections fail every command at once: a release kept then must not be sent
+            // again, and again, after the client is gone.
+            scriptsReady = false;
+        }
         pubSub.close();
         connection.close();
         shutdown(client);

@@ -50,6 +50,10 @@ final class RedisStore implements LockStore {
     private final String waiterTtlMillis;
     private final String keepAliveMillis;
     private final String claimWindowMillis;
+    /** The fence counter's time to live, which a release gives the queue it requeues its client in. */
+    private final String requeueTtlMillis;
+    /** How long a single server remembers a release, for the retry of one whose reply was lost. */
+    private final String rememberReleaseMillis;
     private final Duration fairKeepAlive;
     private final String fairWaiterTtlMillis;
     private final RedisMultiLocks multiLocks;
@@ -62,6 +66,8 @@ final class RedisStore implements LockStore {
         // The head of a fair queue is named at the release, and the one behind it tries after the
         // designation timeout: by then the head has taken the lock or lost its turn.
         this.claimWindowMillis = Long.toString(servers.designationTimeout().toMillis());
+        this.requeueTtlMillis = Long.toString(options.fenceCounterTtl().toMillis());
+        this.rememberReleaseMillis = Long.toString(2 * options.commandTimeout().toMillis());
         // A fair waiter proves it is alive seldom: its claim window, once it is the head, bounds
         // what a gone one costs, and a thousand waiters must not keep Redis busy with keep-alives.
         this.fairKeepAlive = servers.waiterKeepAlive().multipliedBy(FAIR_KEEP_ALIVE_FACTOR);
@@ -208,6 +214,10 @@ final class RedisStore implements LockStore {
 
     private CompletableFuture<Attempt> judge(LockKind kind, LockKeys keys, String owner, Duration lease, boolean waiting,
             List<LockServers.Reply<List<Long>>> replies) {
+        if (servers.isSingle() && isGrant(replies.get(0))) {
+            // The common case, without the streams the quorum needs.
+            return CompletableFuture.completedFuture(new Attempt.Granted(replies.get(0).value().get(1), lease, false));
+        }
         List<LockServers.Reply<List<Long>>> granted = replies.stream().filter(RedisStore::isGrant).toList();
         if (granted.size() >= servers.quorum()) {
             long token = granted.stream().mapToLong(reply -> reply.value().get(1)).max().orElseThrow();
@@ -228,25 +238,26 @@ final class RedisStore implements LockStore {
             // so it wakes nobody: a waiter woken for it would only find the lock held, and its own
             // cleanup would wake the next, down the whole queue.
             return releaseQuietly(kind, keys, owner, false, nodesOf(granted))
-                    .handle((done, error) -> refusedOrUnavailable(replies, failures(replies)));
+                    .handle((done, error) -> refusedOrUnavailable(replies, failed));
         }
         if (!failed.isEmpty()) {
             // A lost reply may hide a grant; the cleanup is not waited for, so that an unreachable
             // server fails the acquisition within the command timeout.
             releaseQuietly(kind, keys, owner, true, List.of());
         }
-        return CompletableFuture.completedFuture(refusedOrUnavailable(replies, failures(replies)));
-    }
-
-    /** The servers that failed or were not waited for: those that did not help a majority. */
-    private static List<LockServers.Reply<List<Long>>> failures(List<LockServers.Reply<List<Long>>> replies) {
-        return replies.stream().filter(reply -> !reply.isOk()).toList();
+        return CompletableFuture.completedFuture(refusedOrUnavailable(replies, failed));
     }
 
     private static List<RedisNode> nodesOf(List<? extends LockServers.Reply<?>> replies) {
         return replies.stream().map(LockServers.Reply::node).toList();
     }
 
+    /**
+     * Unavailable when so many servers failed that no majority could have answered; refused
+     * otherwise. Servers not waited for did not fail: they were slower than the refusals that
+     * decided, and a master known to be down, which fails at once, must not turn a refusal by the
+     * others into an outage.
+     */
     private Attempt refusedOrUnavailable(List<LockServers.Reply<List<Long>>> replies,
             List<LockServers.Reply<List<Long>>> failed) {
         if (failed.size() > servers.size() - servers.quorum()) {
@@ -465,19 +476,16 @@ final class RedisStore implements LockStore {
      */
     CompletableFuture<Long> runRelease(RedisNode node, LockKeys keys, String owner, boolean wakeWaiters, String requeue,
             boolean remember) {
-        return node.run(LuaScript.RELEASE, ScriptOutputType.INTEGER,
+        return node.runAtLeastOnce(LuaScript.RELEASE, ScriptOutputType.INTEGER,
                 new String[] {keys.lock(), keys.waiters(), keys.waiterDeadlines(), keys.lastRelease(), keys.fairQueue(),
                         keys.fairDeadlines()},
-                owner, keys.channel(), wakeWaiters ? "1" : "0", requeue,
-                Long.toString(options.fenceCounterTtl().toMillis()),
-                waiterTtlMillis,
-                remember ? Long.toString(options.commandTimeout().multipliedBy(2).toMillis()) : "",
-                claimWindowMillis, sharded(node));
+                owner, keys.channel(), wakeWaiters ? "1" : "0", requeue, requeueTtlMillis, waiterTtlMillis,
+                remember ? rememberReleaseMillis : "", claimWindowMillis, sharded(node));
     }
 
     /** Runs read-release.lua: removes the reader, and announces the lock free when it was the last. */
     private CompletableFuture<Long> runReadRelease(RedisNode node, LockKeys keys, String owner) {
-        return node.run(LuaScript.READ_RELEASE, ScriptOutputType.INTEGER, new String[] {keys.readers(), keys.waiters(),
+        return node.runAtLeastOnce(LuaScript.READ_RELEASE, ScriptOutputType.INTEGER, new String[] {keys.readers(), keys.waiters(),
                 keys.waiterDeadlines(), keys.fairQueue(), keys.fairDeadlines()}, owner, keys.channel(), claimWindowMillis,
                 sharded(node));
     }
