@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
@@ -73,6 +74,8 @@ public final class ZooKeeperServer implements AutoCloseable {
     private final ZooKeeperPorts ports;
     private final Path dir;
     private final List<String> launchPrefix;
+    /** The four-letter words asked since the process started or the last {@link #resetStats()}: ZooKeeper counts each as a packet. */
+    private final AtomicLong wordsAsked = new AtomicLong();
     private ChildJvm process; // guarded by this
     private boolean paused; // guarded by this
     private boolean closed; // guarded by this
@@ -166,6 +169,7 @@ public final class ZooKeeperServer implements AutoCloseable {
         if (process != null) {
             throw new IllegalStateException(this + " is running already");
         }
+        wordsAsked.set(0);
         process = ChildJvm.startServer(launchPrefix, JVM_OPTIONS, MAIN, List.of(dir.resolve("zoo.cfg").toString()),
                 dir.resolve("zookeeper.log"));
         RUNNING.add(this);
@@ -259,6 +263,7 @@ public final class ZooKeeperServer implements AutoCloseable {
         }
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(address, ports.client()), WORD_TIMEOUT_MILLIS);
+            wordsAsked.incrementAndGet();
             socket.setSoTimeout(WORD_TIMEOUT_MILLIS);
             OutputStream out = socket.getOutputStream();
             out.write(word.getBytes(StandardCharsets.US_ASCII));
@@ -313,16 +318,20 @@ public final class ZooKeeperServer implements AutoCloseable {
     }
 
     /**
-     * The requests and pings its clients sent it since it started or since {@link #resetStats()}
-     * ({@code zk_packets_received} of {@code mntr}): for counting what a lock costs the server.
+     * The requests and pings its clients sent it since it started or since {@link #resetStats()}:
+     * {@code zk_packets_received} of {@code mntr}, less the four-letter words the kit asked it
+     * meanwhile (ZooKeeper counts each as a packet received, this {@code mntr} included). For
+     * counting what a lock costs the server; four-letter words from elsewhere would count.
      */
     public long packetsReceived() {
-        return Long.parseLong(monitor().get("zk_packets_received"));
+        long received = Long.parseLong(monitor().get("zk_packets_received"));
+        return received - wordsAsked.get();
     }
 
     /** Resets the server's statistics, {@link #packetsReceived()} among them ({@code srst}). */
     public void resetStats() {
         fourLetterWord("srst");
+        wordsAsked.set(0);
     }
 
     /**
