@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -67,6 +68,26 @@ final class LeaseRenewer {
     /** Schedules the first renewal (or, for a fixed lease, the expiry check) of a granted lease. */
     void granted(EngineLease lease) {
         scheduleTick(lease.options().isRenewing() ? lease.renewalDueAt() : lease.expiresAt());
+    }
+
+    /**
+     * Reports the held leases of {@code owners} lost, on the watchdog's thread: the store learned it
+     * between renewals. After the client is closed there is nothing left to report.
+     */
+    void lost(Set<String> owners) {
+        Set<String> copy = Set.copyOf(owners);
+        try {
+            scheduler.execute(() -> {
+                for (EngineLease lease : leases) {
+                    if (lease.isHeld() && copy.contains(lease.owner())) {
+                        leases.remove(lease);
+                        lease.markLost(LockLostException.Reason.KEY_GONE);
+                    }
+                }
+            });
+        } catch (RejectedExecutionException closed) {
+            log.debug("losses reported after the client was closed: {}", copy.size());
+        }
     }
 
     /** The number of leases watched: acquiring or held. */

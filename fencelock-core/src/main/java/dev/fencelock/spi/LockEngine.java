@@ -63,6 +63,7 @@ public final class LockEngine implements LockClient {
         scheduler.setRemoveOnCancelPolicy(true);
         this.callbacks = Executors.newCachedThreadPool(daemonThreads("fencelock-callback"));
         this.renewer = new LeaseRenewer(store, scheduler, ticker, listeners);
+        store.reportLossesTo(renewer::lost);
     }
 
     /**

@@ -42,6 +42,22 @@ class EngineTest {
     }
 
     @Test
+    void aLossTheStoreReportsBetweenRenewalsIsSignalledAtOnce() throws Exception {
+        MemoryStore store = new MemoryStore();
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
+            // The first renewal of a 30 s lease is 10 s away: only the report can end it sooner.
+            Lease lease = engine.lock("session").acquire(Duration.ZERO);
+
+            store.loseAndReport("session");
+
+            LockLostException lost = lease.lost().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertThat(lost.reason()).isEqualTo(LockLostException.Reason.KEY_GONE);
+            assertThat(lease.isValid()).isFalse();
+            assertThat(engine.leasesWatched()).as("the lost lease is no longer renewed").isZero();
+        }
+    }
+
+    @Test
     void anAcquisitionWokenAfterItsDeadlineGivesUpWithoutTryingAgain() throws Exception {
         MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofHours(1));
         store.hold("late", HOLDER);

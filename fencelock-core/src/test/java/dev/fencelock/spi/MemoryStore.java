@@ -6,9 +6,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * A store in this JVM's memory, for tests of the engine alone: locks without expiry, tokens from
@@ -24,6 +26,7 @@ final class MemoryStore implements LockStore {
     private Duration refusedRetryAfter = Duration.ofHours(1);
     private Duration keepAlive = Duration.ofMillis(300);
     private volatile RuntimeException watchFailure;
+    private volatile Consumer<Set<String>> lossReports = owners -> {};
 
     /** How long a refused attempt tells the engine to wait at most. */
     MemoryStore refusingWithRetryAfter(Duration retryAfter) {
@@ -52,6 +55,15 @@ final class MemoryStore implements LockStore {
         owners.remove(name);
     }
 
+    /** Drops the lock {@code name} and tells the engine at once, as a ZooKeeper store does when its session expires. */
+    void loseAndReport(String name) {
+        String owner;
+        synchronized (this) {
+            owner = owners.remove(name);
+        }
+        lossReports.accept(Set.of(owner));
+    }
+
     synchronized int attemptCount() {
         return attemptCount;
     }
@@ -68,6 +80,11 @@ final class MemoryStore implements LockStore {
     /** What waits on the name's next release. */
     synchronized int releaseDependents(String name) {
         return nextRelease(name).getNumberOfDependents();
+    }
+
+    @Override
+    public void reportLossesTo(Consumer<Set<String>> lostOwners) {
+        this.lossReports = lostOwners;
     }
 
     @Override

@@ -1,0 +1,74 @@
+package dev.fencelock.zookeeper;
+
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A node granted to a lease, and the lease's end in the store. An ephemeral node has no expiry of
+ * its own, but a lease does (a fixed lease, a release that keeps the lock a while): so the client
+ * deletes its node when the lease runs out unrenewed, as a Redis key would expire. The end is set
+ * after each confirmed call, so it never comes before the engine's own deadline for the lease,
+ * which counts from the send. A holder whose process dies or is cut off loses the node with its
+ * session instead.
+ */
+final class HeldNode {
+    private final String owner;
+    private final LockNode node;
+    // Guarded by this.
+    private ScheduledFuture<?> expiry;
+    /** Which end is current: a timer that already runs when the end moves must not delete the node. */
+    private long generation;
+    private boolean expired;
+
+    HeldNode(String owner, LockNode node) {
+        this.owner = owner;
+        this.node = node;
+    }
+
+    String owner() {
+        return owner;
+    }
+
+    LockNode node() {
+        return node;
+    }
+
+    /**
+     * Ends the lease {@code lease} from now, unless it has ended already.
+     *
+     * @return false when it had expired: the node is being deleted
+     */
+    synchronized boolean expireAfter(Duration lease, ScheduledExecutorService timers, Runnable onExpiry) {
+        if (expired) {
+            return false;
+        }
+        if (expiry != null) {
+            expiry.cancel(false);
+        }
+        long current = ++generation;
+        expiry = timers.schedule(() -> {
+            if (markExpired(current)) {
+                onExpiry.run();
+            }
+        }, lease.toNanos(), TimeUnit.NANOSECONDS);
+        return true;
+    }
+
+    private synchronized boolean markExpired(long end) {
+        if (expired || end != generation) {
+            return false;
+        }
+        expired = true;
+        return true;
+    }
+
+    /** Ends the lease's timer: released, or lost with the session. */
+    synchronized void cancelExpiry() {
+        expired = true;
+        if (expiry != null) {
+            expiry.cancel(false);
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package dev.fencelock.zookeeper;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.fencelock.LockAdmin;
+import dev.fencelock.LockInfo;
+import dev.fencelock.spi.OwnerTokens;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
+import org.apache.curator.framework.api.CuratorEvent;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+
+/**
+ * {@link LockAdmin} over the nodes of {@link LockNodes}: the holder is the first exclusive node
+ * (Fencelock's or a Curator recipe's) or the readers before any; its fencing token, the zxid that
+ * created it. A node lives as long as its session, so a holder has no remaining lease to show.
+ */
+final class ZooKeeperLockAdmin implements LockAdmin {
+    private static final int HOLDER_PREFIX = 8;
+    private static final int MAX_LIST = 100_000;
+
+    private final ZooKeeperStore store;
+
+    ZooKeeperLockAdmin(ZooKeeperStore store) {
+        this.store = store;
+    }
+
+    /** The holders of a lock at one moment: their names and the stat of the latest of them. */
+    private record Holders(String lockPath, List<String> nodes, Stat latest, byte[] exclusiveData) {}
+
+    @Override
+    public LockInfo inspect(String name) {
+        return summarize(name, observe(name));
+    }
+
+    private Holders observe(String name) {
+        String lockPath = LockPaths.lockPath(store.options().rootPath(), name);
+        List<String> children = store.await(store.calls().run("reading the nodes of " + lockPath,
+                callback -> store.client().getChildren().inBackground(callback).forPath(lockPath),
+                KeeperException.Code.NONODE)).getChildren();
+        List<String> holders = LockNodes.holders(LockNodes.ordered(children == null ? List.of() : children));
+        if (holders.isEmpty()) {
+            return new Holders(lockPath, holders, null, null);
+        }
+        // The latest holder has the greatest sequence, and so the greatest zxid: the last token granted.
+        String latest = lockPath + "/" + holders.get(holders.size() - 1);
+        CuratorEvent data = store.await(store.calls().run("reading " + latest,
+                callback -> store.client().getData().inBackground(callback).forPath(latest), KeeperException.Code.NONODE));
+        if (data.getStat() == null) {
+            return observe(name); // released while we looked: look again
+        }
+        return new Holders(lockPath, holders, data.getStat(), LockNodes.isRead(holders.get(0)) ? null : data.getData());
+    }
+
+    private static LockInfo summarize(String name, Holders holders) {
+        if (holders.nodes().isEmpty()) {
+            return new LockInfo(name, Optional.empty(), Optional.empty(), OptionalLong.empty(), 0);
+        }
+        boolean readers = holders.exclusiveData() == null;
+        Optional<String> holder = readers ? Optional.empty()
+                : Optional.of(shortHolder(holders.exclusiveData(), holders.nodes().get(0)));
+        return new LockInfo(name, holder, Optional.empty(), OptionalLong.of(holders.latest().getCzxid()),
+                readers ? holders.nodes().size() : 0);
+    }
+
+    /**
+     * The first characters that tell holders apart: of a Fencelock owner token, its random ones after
+     * the prefix; of a Curator node, its data (the holder's address, by default) or else its name.
+     */
+    private static String shortHolder(byte[] data, String node) {
+        String value = data == null || data.length == 0 ? node : new String(data, UTF_8);
+        String distinct = OwnerTokens.isFencelock(value) ? value.substring(OwnerTokens.PREFIX.length()) : value;
+        return distinct.length() > HOLDER_PREFIX ? distinct.substring(0, HOLDER_PREFIX) : distinct;
+    }
+
+    @Override
+    public List<LockInfo> list(String pattern, int limit) {
+        Objects.requireNonNull(pattern, "pattern");
+        if (limit < 1 || limit > MAX_LIST) {
+            throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIST + ", was " + limit);
+        }
+        Pattern glob = Glob.toPattern(pattern);
+        String root = store.options().rootPath();
+        List<String> children = store.await(store.calls().run("reading the locks under " + root,
+                callback -> store.client().getChildren().inBackground(callback).forPath(root),
+                KeeperException.Code.NONODE)).getChildren();
+        List<LockInfo> held = new ArrayList<>();
+        for (String child : children == null ? List.<String>of() : children) {
+            String name = LockPaths.unescape(child);
+            if (name == null || !glob.matcher(name).matches()) {
+                continue;
+            }
+            LockInfo info = inspect(name);
+            if (info.isHeld()) {
+                held.add(info);
+                if (held.size() == limit) {
+                    break;
+                }
+            }
+        }
+        return held;
+    }
+
+    @Override
+    public Optional<LockInfo> forceRelease(String name) {
+        Holders holders = observe(name);
+        if (holders.nodes().isEmpty()) {
+            return Optional.empty();
+        }
+        // Exactly the holders seen: a waiter behind them is left alone, and is woken by the deletion.
+        List<CompletableFuture<CuratorEvent>> deletions = holders.nodes().stream()
+                .map(node -> store.calls().run("deleting " + node, callback -> store.client().delete()
+                        .inBackground(callback).forPath(holders.lockPath() + "/" + node), KeeperException.Code.NONODE))
+                .toList();
+        boolean deleted = false;
+        for (CompletableFuture<CuratorEvent> deletion : deletions) {
+            deleted |= Calls.code(store.await(deletion)) == KeeperException.Code.OK;
+        }
+        return deleted ? Optional.of(summarize(name, holders)) : Optional.empty();
+    }
+
+    /** The admin's globs: {@code *} any run of characters, {@code ?} one, everything else itself. */
+    static final class Glob {
+        private Glob() {}
+
+        static Pattern toPattern(String glob) {
+            StringBuilder regex = new StringBuilder();
+            for (int i = 0; i < glob.length(); i++) {
+                char c = glob.charAt(i);
+                switch (c) {
+                    case '*' -> regex.append(".*");
+                    case '?' -> regex.append('.');
+                    default -> regex.append(Pattern.quote(String.valueOf(c)));
+                }
+            }
+            return Pattern.compile(regex.toString(), Pattern.DOTALL);
+        }
+    }
+}

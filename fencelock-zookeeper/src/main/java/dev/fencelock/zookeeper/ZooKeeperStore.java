@@ -1,0 +1,482 @@
+package dev.fencelock.zookeeper;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.fencelock.LockAdmin;
+import dev.fencelock.LockUnavailableException;
+import dev.fencelock.spi.Attempt;
+import dev.fencelock.spi.Await;
+import dev.fencelock.spi.HeldLease;
+import dev.fencelock.spi.LockKind;
+import dev.fencelock.spi.LockStore;
+import dev.fencelock.spi.ReleaseWatch;
+import dev.fencelock.spi.Released;
+import dev.fencelock.spi.Renewal;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.api.CuratorEvent;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.retry.RetryUntilElapsed;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The locks on ZooKeeper, on Curator's framework (connection, retries, session states, protected
+ * creates). Every acquisition is an ephemeral sequential node under the lock's path
+ * ({@link LockNodes}): granted when nothing it must wait for is before it, its fencing token the
+ * zxid that created it; refused otherwise, and then watching only the node it waits for. A waiting
+ * node keeps its place across the attempts of one acquisition. The lease is the session: the node
+ * lives while the session does, a confirmed call makes the lease valid for two thirds of the
+ * session timeout ({@link SessionBound}), and a session that expires is reported to the engine as
+ * the loss of every lease it held, at once.
+ *
+ * <p>Thread-safe: the maps are concurrent, each node's lease end is guarded by its {@link HeldNode},
+ * and Curator calls the callbacks on its event thread, where nothing blocks.
+ */
+final class ZooKeeperStore implements LockStore {
+    private static final Logger log = LoggerFactory.getLogger(ZooKeeperStore.class);
+    private static final int MAX_RENEWAL_BATCH = 500;
+    private static final int RETRY_SLEEP_MILLIS = 50;
+    private static final long MAX_RETRY_PAUSE_MILLIS = 20;
+
+    private final ZooKeeperLockOptions options;
+    private final Calls calls;
+    private final CuratorFramework client;
+    /** Ends the leases that run out unrenewed (see {@link HeldNode}); one thread for every lease. */
+    private final ScheduledThreadPoolExecutor timers;
+    private final ZooKeeperLockAdmin admin;
+    /** This client's nodes that wait, by what they queue for. */
+    private final ConcurrentMap<QueueKey, LockNode> waiting = new ConcurrentHashMap<>();
+    /** This client's nodes granted to leases, by owner token. */
+    private final ConcurrentMap<String, HeldNode> held = new ConcurrentHashMap<>();
+    private final ConcurrentMap<QueueKey, PredecessorWatch> watches = new ConcurrentHashMap<>();
+    /** Sessions of this client that expired or that Curator gave up: their nodes are gone. */
+    private final Set<Long> deadSessions = ConcurrentHashMap.newKeySet();
+    // Guarded by this.
+    private long session;
+    private volatile Consumer<Set<String>> lossReports = owners -> {};
+
+    ZooKeeperStore(ZooKeeperLockOptions options) {
+        this.options = options;
+        this.calls = new Calls(options.callTimeout(), describe());
+        this.client = CuratorFrameworkFactory.builder()
+                .connectString(options.connectString())
+                .sessionTimeoutMs(millis(options.sessionTimeout()))
+                .connectionTimeoutMs(millis(options.connectionTimeout()))
+                // Retried while the connection is down for as long as one call may take; the call's
+                // own bound then reports the outage.
+                .retryPolicy(new RetryUntilElapsed(millis(options.callTimeout()), RETRY_SLEEP_MILLIS))
+                // The servers are the ones given: no rewriting of the connect string from the ensemble's config.
+                .ensembleTracker(false)
+                .build();
+        this.timers = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "fencelock-zookeeper-leases");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timers.setRemoveOnCancelPolicy(true);
+        this.admin = new ZooKeeperLockAdmin(this);
+        try {
+            client.getConnectionStateListenable().addListener((curator, state) -> sessionStateChanged(state));
+            client.start();
+            if (!client.blockUntilConnected(millis(options.connectionTimeout()), TimeUnit.MILLISECONDS)) {
+                throw new LockUnavailableException(describe() + " did not answer within the connection timeout ("
+                        + options.connectionTimeout() + ")");
+            }
+            sessionConnected();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new LockUnavailableException("interrupted while connecting to " + describe(), e);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void checkName(String name) {
+        // Every name is one path segment once escaped (LockPaths): nothing to refuse.
+    }
+
+    @Override
+    public boolean supports(LockKind kind) {
+        // The fair lock is the plain lock's recipe with a node per acquisition: the queue is fair by construction.
+        return kind == LockKind.PLAIN || kind == LockKind.FAIR || kind == LockKind.READ;
+    }
+
+    @Override
+    public void reportLossesTo(Consumer<Set<String>> lostOwners) {
+        this.lossReports = lostOwners;
+    }
+
+    @Override
+    public CompletableFuture<Attempt> acquire(LockKind kind, String name, String owner, Duration lease, boolean waiting,
+            String alongside) {
+        QueueKey key = QueueKey.of(kind, name, owner);
+        LockNode queued = this.waiting.remove(key);
+        CompletableFuture<LockNode> node = queued != null && isAlive(queued)
+                ? CompletableFuture.completedFuture(queued) : create(kind, name, owner);
+        return node.thenCompose(ours -> children(ours.lockPath())
+                        .thenCompose(children -> judge(key, ours, children, owner, lease, waiting, alongside))
+                        .whenComplete((attempt, error) -> {
+                            if (error != null) {
+                                keepOrDelete(key, ours, waiting);
+                            }
+                        }))
+                .exceptionally(error -> new Attempt.Unavailable(
+                        calls.unavailable("acquiring lock '" + name + "'", Await.unwrap(error)), null));
+    }
+
+    /**
+     * The node of a new acquisition, at the back of the lock's queue. Curator's protection finds it
+     * again if the reply was lost; a node that is created after the call timed out is deleted.
+     */
+    private CompletableFuture<LockNode> create(LockKind kind, String name, String owner) {
+        String lockPath = LockPaths.lockPath(options.rootPath(), name);
+        return calls.runOrUndo("creating a node of lock '" + name + "'", callback -> client.create()
+                        .creatingParentContainersIfNeeded()
+                        .withProtection()
+                        .withMode(CreateMode.EPHEMERAL_SEQUENTIAL)
+                        .inBackground(callback)
+                        .forPath(lockPath + "/" + LockNodes.prefix(kind), owner.getBytes(UTF_8)),
+                        late -> deleteQuietly(late.getName()))
+                .thenCompose(event -> event.getStat() != null
+                        ? CompletableFuture.completedFuture(LockNode.of(event.getName(), event.getStat()))
+                        : stat(event.getName()).thenApply(stat -> LockNode.of(event.getName(), stat)));
+    }
+
+    private CompletableFuture<Stat> stat(String path) {
+        return calls.run("reading node " + path, callback -> client.checkExists().inBackground(callback).forPath(path))
+                .thenApply(CuratorEvent::getStat);
+    }
+
+    private CompletableFuture<List<String>> children(String lockPath) {
+        return calls.run("reading the nodes of " + lockPath,
+                        callback -> client.getChildren().inBackground(callback).forPath(lockPath),
+                        KeeperException.Code.NONODE)
+                .thenApply(event -> event.getChildren() == null ? List.of() : event.getChildren());
+    }
+
+    private CompletableFuture<Attempt> judge(QueueKey key, LockNode ours, List<String> children, String owner,
+            Duration lease, boolean waiting, String alongside) {
+        List<String> ordered = LockNodes.ordered(children);
+        if (!ordered.contains(ours.node()) || !isAlive(ours)) {
+            // Deleted by an operator, or gone with an expired session: queue again, at once.
+            return CompletableFuture.completedFuture(new Attempt.Refused(Duration.ZERO, true));
+        }
+        HeldNode beside = alongside == null ? null : held.get(alongside);
+        String blocker = LockNodes.blocker(key.kind(), ordered, ours.node(), beside == null ? null : beside.node().node());
+        if (blocker == null) {
+            return CompletableFuture.completedFuture(grant(owner, ours, lease));
+        }
+        Attempt refused = new Attempt.Refused(keepAliveInterval(key.kind()), true);
+        if (!waiting) {
+            // Out of the queue before the answer, so that nobody waits behind a caller that does not wait.
+            return delete(ours).handle((deleted, error) -> refused);
+        }
+        this.waiting.put(key, ours);
+        arm(key, ours.lockPath() + "/" + blocker);
+        return CompletableFuture.completedFuture(refused);
+    }
+
+    private Attempt grant(String owner, LockNode ours, Duration lease) {
+        HeldNode node = new HeldNode(owner, ours);
+        held.put(owner, node);
+        node.expireAfter(lease, timers, () -> expired(node));
+        return new Attempt.Granted(ours.czxid(), validity(lease), false);
+    }
+
+    /** A lease ran out unrenewed while this client lives: its node goes, as a Redis key would expire. */
+    private void expired(HeldNode node) {
+        if (held.remove(node.owner(), node)) {
+            deleteQuietly(node.node().path());
+        }
+    }
+
+    /** A failed attempt leaves a waiting node queued (the engine takes it off with stopWaiting), any other deleted. */
+    private void keepOrDelete(QueueKey key, LockNode node, boolean waiting) {
+        if (waiting) {
+            this.waiting.put(key, node);
+        } else {
+            deleteQuietly(node.path());
+        }
+    }
+
+    /** Arms the watch of the acquisition, if it has one yet, on the node it waits for. */
+    private void arm(QueueKey key, String blockerPath) {
+        PredecessorWatch watch = watches.get(key);
+        if (watch == null) {
+            return;
+        }
+        // getData rather than exists: a watch on a node that is already gone would wait for its creation.
+        calls.run("watching " + blockerPath,
+                        callback -> client.getData().usingWatcher(watch).inBackground(callback).forPath(blockerPath),
+                        KeeperException.Code.NONODE)
+                .whenComplete((event, error) -> {
+                    if (error != null) {
+                        log.debug("watching {} failed; the waiter tries again after its keep-alive interval", blockerPath, error);
+                    } else if (Calls.code(event) == KeeperException.Code.NONODE) {
+                        watch.fire();
+                    }
+                });
+    }
+
+    @Override
+    public CompletableFuture<List<Renewal>> renew(List<HeldLease> batch) {
+        List<CompletableFuture<Renewal>> renewals = batch.stream().map(this::renew).toList();
+        return CompletableFuture.allOf(renewals.toArray(CompletableFuture[]::new))
+                .thenApply(done -> renewals.stream().map(CompletableFuture::join).toList());
+    }
+
+    /** Confirms that the lease's node is still there, in the session that created it, and moves the lease's end. */
+    private CompletableFuture<Renewal> renew(HeldLease lease) {
+        HeldNode node = held.get(lease.owner());
+        if (node == null || !isAlive(node.node())) {
+            forget(lease.owner(), node);
+            return CompletableFuture.completedFuture(Renewal.GONE);
+        }
+        return calls.run("renewing a lease of lock '" + lease.name() + "'",
+                        callback -> client.checkExists().inBackground(callback).forPath(node.node().path()),
+                        KeeperException.Code.NONODE)
+                .handle((event, error) -> {
+                    if (error != null) {
+                        return Renewal.UNCONFIRMED;
+                    }
+                    Stat stat = event.getStat();
+                    if (stat == null) {
+                        forget(lease.owner(), node);
+                        return Renewal.GONE;
+                    }
+                    if (stat.getCzxid() != node.node().czxid()) {
+                        return Renewal.TAKEN;
+                    }
+                    return node.expireAfter(lease.lease(), timers, () -> expired(node)) ? Renewal.RENEWED : Renewal.GONE;
+                });
+    }
+
+    private void forget(String owner, HeldNode node) {
+        if (node != null && held.remove(owner, node)) {
+            node.cancelExpiry();
+        }
+    }
+
+    @Override
+    public Duration validity(Duration lease) {
+        long negotiated = client.getZookeeperClient().getLastNegotiatedSessionTimeoutMs();
+        Duration session = negotiated > 0 && negotiated < options.sessionTimeout().toMillis()
+                ? Duration.ofMillis(negotiated) : options.sessionTimeout();
+        Duration bound = SessionBound.of(session);
+        return lease.compareTo(bound) < 0 ? lease : bound;
+    }
+
+    @Override
+    public int maxRenewalBatch() {
+        return MAX_RENEWAL_BATCH;
+    }
+
+    @Override
+    public int renewalShard(String name) {
+        return 0;
+    }
+
+    @Override
+    public CompletableFuture<Released> release(LockKind kind, String name, String owner, boolean requeue) {
+        // The next acquisition of this client queues at the back on its own (a new node): nothing to requeue.
+        HeldNode node = held.remove(owner);
+        if (node == null) {
+            return CompletableFuture.completedFuture(new Released(Released.Finding.GONE, false));
+        }
+        node.cancelExpiry();
+        if (!isAlive(node.node())) {
+            return CompletableFuture.completedFuture(new Released(Released.Finding.GONE, false));
+        }
+        // Guaranteed: if the reply is lost, Curator deletes the node in the background once it can.
+        return calls.run("releasing lock '" + name + "'",
+                        callback -> client.delete().guaranteed().inBackground(callback).forPath(node.node().path()),
+                        KeeperException.Code.NONODE)
+                .thenApply(event -> new Released(Calls.code(event) == KeeperException.Code.NONODE
+                        ? Released.Finding.GONE : Released.Finding.OURS, false));
+    }
+
+    @Override
+    public CompletableFuture<ReleaseWatch> watch(LockKind kind, String name, String owner) {
+        QueueKey key = QueueKey.of(kind, name, owner);
+        PredecessorWatch watch = new PredecessorWatch(closed -> watches.remove(key, closed));
+        watches.put(key, watch);
+        return CompletableFuture.completedFuture(watch);
+    }
+
+    @Override
+    public void stopWaiting(LockKind kind, String name, String owner) {
+        LockNode node = waiting.remove(QueueKey.of(kind, name, owner));
+        if (node != null) {
+            deleteQuietly(node.path());
+        }
+    }
+
+    @Override
+    public CompletableFuture<Boolean> isLocked(LockKind kind, String name) {
+        return children(LockPaths.lockPath(options.rootPath(), name)).thenApply(children -> {
+            List<String> holders = LockNodes.holders(LockNodes.ordered(children));
+            return !holders.isEmpty() && LockNodes.isRead(holders.get(0)) == (kind == LockKind.READ);
+        });
+    }
+
+    @Override
+    public LockAdmin admin() {
+        return admin;
+    }
+
+    @Override
+    public Duration callTimeout() {
+        return options.callTimeout();
+    }
+
+    @Override
+    public Duration designationTimeout() {
+        // Releases never queue this client behind another (see release): a designation never happens.
+        return options.callTimeout();
+    }
+
+    @Override
+    public Duration keepAliveInterval(LockKind kind) {
+        // The session keeps a waiting node alive; trying again now and then only guards against a lost watch.
+        return options.sessionTimeout();
+    }
+
+    @Override
+    public Duration retryPause() {
+        return Duration.ofMillis(ThreadLocalRandom.current().nextLong(MAX_RETRY_PAUSE_MILLIS + 1));
+    }
+
+    @Override
+    public String describe() {
+        return "ZooKeeper at " + options.connectString();
+    }
+
+    @Override
+    public void close() {
+        timers.shutdownNow();
+        // Closing the session deletes every ephemeral node it still has, at once.
+        client.close();
+    }
+
+    CuratorFramework client() {
+        return client;
+    }
+
+    Calls calls() {
+        return calls;
+    }
+
+    ZooKeeperLockOptions options() {
+        return options;
+    }
+
+    /** Waits for a call from a caller thread (the admin's), at most twice the call timeout. */
+    <T> T await(CompletableFuture<T> future) {
+        Duration bound = options.callTimeout().multipliedBy(2);
+        return Await.bounded(future, bound, error -> calls.unavailable("a call", error));
+    }
+
+    /** The release watches that the engine has open, for the tests' leak check. */
+    int openWatches() {
+        return watches.size();
+    }
+
+    private CompletableFuture<CuratorEvent> delete(LockNode node) {
+        return calls.run("deleting " + node.path(),
+                callback -> client.delete().guaranteed().inBackground(callback).forPath(node.path()),
+                KeeperException.Code.NONODE);
+    }
+
+    /** Deletes a node of this client, retried by Curator until it is gone; nobody waits for it. */
+    private void deleteQuietly(String path) {
+        try {
+            client.delete().guaranteed().inBackground().forPath(path);
+        } catch (Exception e) {
+            log.warn("deleting {} failed; it goes with the session", path, e);
+        }
+    }
+
+    private boolean isAlive(LockNode node) {
+        return !deadSessions.contains(node.session());
+    }
+
+    private void sessionStateChanged(ConnectionState state) {
+        switch (state) {
+            case LOST -> sessionLost();
+            case CONNECTED, RECONNECTED -> sessionConnected();
+            // A suspended connection needs nothing here: every lease already runs out two thirds
+            // of a session timeout after its last confirmed call, before the session can expire.
+            default -> log.debug("connection to {} is {}", describe(), state);
+        }
+    }
+
+    /** A new session after a lost one is the end of the old one, whether or not Curator said LOST. */
+    private void sessionConnected() {
+        long current;
+        try {
+            current = client.getZookeeperClient().getZooKeeper().getSessionId();
+        } catch (Exception e) {
+            log.warn("reading the session id from {} failed", describe(), e);
+            return;
+        }
+        long previous;
+        synchronized (this) {
+            previous = session;
+            session = current;
+        }
+        if (previous != 0 && previous != current) {
+            sessionEnded(previous);
+        }
+    }
+
+    private void sessionLost() {
+        long lost;
+        synchronized (this) {
+            lost = session;
+        }
+        sessionEnded(lost);
+    }
+
+    /**
+     * Every node of the session is gone: its leases are reported lost at once, its waiters try again
+     * (with new nodes, in the next session).
+     */
+    private void sessionEnded(long ended) {
+        if (ended == 0 || !deadSessions.add(ended)) {
+            return;
+        }
+        log.warn("the session {} with {} ended: its leases are lost", Long.toHexString(ended), describe());
+        Set<String> lost = held.entrySet().stream()
+                .filter(entry -> entry.getValue().node().session() == ended)
+                .map(Map.Entry::getKey).collect(Collectors.toSet());
+        lost.forEach(owner -> forget(owner, held.get(owner)));
+        waiting.entrySet().removeIf(entry -> entry.getValue().session() == ended);
+        if (!lost.isEmpty()) {
+            lossReports.accept(lost);
+        }
+        watches.values().forEach(PredecessorWatch::fire);
+    }
+
+    private static int millis(Duration duration) {
+        return (int) Math.min(Integer.MAX_VALUE, duration.toMillis());
+    }
+}

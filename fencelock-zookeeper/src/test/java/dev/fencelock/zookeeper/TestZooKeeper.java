@@ -1,0 +1,136 @@
+package dev.fencelock.zookeeper;
+
+import dev.fencelock.spi.LockEngine;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.KeeperException;
+
+/**
+ * A real ZooKeeper server in this JVM (curator-test's {@link TestingServer}) with a short tick, so
+ * that sessions of a second or two are allowed, and a plain Curator client on it to look at and
+ * break the nodes from outside, as an operator or another application would.
+ */
+final class TestZooKeeper implements AutoCloseable {
+    /** The ensemble's clock: sessions from two ticks to twenty may be negotiated. */
+    static final int TICK_MILLIS = 100;
+
+    private final TestingServer server;
+    private final CuratorFramework curator;
+
+    private TestZooKeeper(TestingServer server) {
+        this.server = server;
+        this.curator = CuratorFrameworkFactory.newClient(server.getConnectString(), 30_000, 5_000, new RetryOneTime(100));
+        curator.start();
+    }
+
+    static TestZooKeeper start() {
+        try {
+            InstanceSpec spec = new InstanceSpec(null, -1, -1, -1, true, -1, TICK_MILLIS, -1);
+            return new TestZooKeeper(new TestingServer(spec, true));
+        } catch (Exception e) {
+            throw new IllegalStateException("starting a ZooKeeper server failed", e);
+        }
+    }
+
+    String connectString() {
+        return server.getConnectString();
+    }
+
+    TestingServer server() {
+        return server;
+    }
+
+    /** A Curator client of its own, for recipes and for breaking things. */
+    CuratorFramework curator() {
+        return curator;
+    }
+
+    /** Options for a client on a root path of its own, with short timeouts. */
+    ZooKeeperLockOptions.Builder options(String root) {
+        return ZooKeeperLockOptions.builder(connectString())
+                .rootPath(root)
+                .sessionTimeout(Duration.ofSeconds(2))
+                .callTimeout(Duration.ofMillis(300));
+    }
+
+    /** Deletes every node under the lock {@code name}: the holder's and the waiters'. */
+    void deleteLock(String root, String name) {
+        String lockPath = LockPaths.lockPath(root, name);
+        try {
+            for (String child : curator.getChildren().forPath(lockPath)) {
+                curator.delete().forPath(lockPath + "/" + child);
+            }
+        } catch (KeeperException.NoNodeException gone) {
+            // Nothing to delete.
+        } catch (Exception e) {
+            throw new IllegalStateException("deleting lock " + name + " failed", e);
+        }
+    }
+
+    /** The locks under {@code root} that still have nodes (empty parents are containers the server removes). */
+    List<String> locksLeft(String root) {
+        List<String> left = new ArrayList<>();
+        try {
+            for (String lock : curator.getChildren().forPath(root)) {
+                List<String> nodes = curator.getChildren().forPath(root + "/" + lock);
+                if (!nodes.isEmpty()) {
+                    left.add(LockPaths.unescape(lock) + " " + nodes);
+                }
+            }
+        } catch (KeeperException.NoNodeException none) {
+            return List.of();
+        } catch (Exception e) {
+            throw new IllegalStateException("listing the locks under " + root + " failed", e);
+        }
+        return left;
+    }
+
+    static int watchesLeft(LockEngine client) {
+        return ((ZooKeeperStore) client.store()).openWatches();
+    }
+
+    /** Expires the session of {@code client} at the server, as a holder cut off for longer than its timeout is. */
+    static void expireSession(LockEngine client) throws Exception {
+        CuratorFramework curator = ((ZooKeeperStore) client.store()).client();
+        curator.getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
+    }
+
+    void restart() {
+        try {
+            server.restart();
+        } catch (Exception e) {
+            throw new IllegalStateException("restarting ZooKeeper failed", e);
+        }
+    }
+
+    void stop() {
+        try {
+            server.stop();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        curator.close();
+        try {
+            server.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static long seconds(Duration duration) {
+        return TimeUnit.NANOSECONDS.toSeconds(duration.toNanos());
+    }
+}
