@@ -29,9 +29,10 @@ import java.util.stream.Collectors;
  * <p>Run it with {@code ./fencelock-bench/run [--quick]}; {@code --help} lists the options.
  */
 public final class Benchmarks {
-    static final List<String> SYSTEMS = List.of("ping", "lettuce-setnx", "fencelock", "redisson", "curator", "redisson-redlock");
+    static final List<String> SYSTEMS = List.of("ping", "lettuce-setnx", "fencelock", "redisson", "curator", "fencelock-zookeeper",
+            "redisson-redlock");
     /** The systems that lock on ZooKeeper, in scenarios 1-3 and 6. */
-    private static final List<String> ZOOKEEPER_SYSTEMS = List.of("curator");
+    private static final List<String> ZOOKEEPER_SYSTEMS = List.of("curator", "fencelock-zookeeper");
     private static final List<Integer> SCENARIOS = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9);
     private static final String USAGE = """
             usage: fencelock-bench/run [--quick | --full] [--scenarios 1,2,...] [--systems fencelock,redisson,...] [--out FILE]
@@ -195,6 +196,7 @@ public final class Benchmarks {
     private static BenchSystem onZooKeeper(String name, ZooKeeperServer zookeeper) {
         return switch (name) {
             case "curator" -> Systems.curator(zookeeper.connectString());
+            case "fencelock-zookeeper" -> Systems.fencelockZooKeeper(zookeeper.connectString());
             default -> throw new IllegalStateException(name);
         };
     }

@@ -20,12 +20,13 @@ class BenchmarksIT {
         List<Result> results = new Benchmarks(Settings.SMOKE).run();
 
         assertThat(results).extracting(r -> r.scenario() + ":" + r.system()).as("rows, in order").containsExactly(
-                "1:ping", "1:lettuce-setnx", "1:fencelock", "1:redisson", "1:curator",
-                "2:lettuce-setnx", "2:fencelock", "2:redisson", "2:curator",
-                "3:lettuce-setnx", "3:fencelock", "3:redisson", "3:curator",
+                "1:ping", "1:lettuce-setnx", "1:fencelock", "1:redisson", "1:curator", "1:fencelock-zookeeper",
+                "2:lettuce-setnx", "2:fencelock", "2:redisson", "2:curator", "2:fencelock-zookeeper",
+                "3:lettuce-setnx", "3:fencelock", "3:redisson", "3:curator", "3:fencelock-zookeeper",
                 "4:fencelock", "4:redisson-redlock",
                 "5:fencelock", "5:redisson", "5:fencelock", "5:redisson",
-                "6:fencelock", "6:redisson", "6:fencelock", "6:redisson", "6:curator", "6:curator",
+                "6:fencelock", "6:redisson", "6:fencelock", "6:redisson", "6:curator", "6:fencelock-zookeeper",
+                "6:curator", "6:fencelock-zookeeper",
                 "7:fencelock", "7:redisson", "7:fencelock", "7:redisson",
                 "8:fencelock", "8:redisson",
                 "9:fencelock", "9:redisson");
