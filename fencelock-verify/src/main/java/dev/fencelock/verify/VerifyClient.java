@@ -10,6 +10,8 @@ import dev.fencelock.redis.RedisLockOptions;
 import dev.fencelock.redis.RedisLocks;
 import dev.fencelock.verify.Event.Op;
 import dev.fencelock.verify.Event.Type;
+import dev.fencelock.zookeeper.ZooKeeperLockOptions;
+import dev.fencelock.zookeeper.ZooKeeperLocks;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -76,7 +78,7 @@ final class VerifyClient {
         stdin.start();
         List<FencedResource> resources = new ArrayList<>();
         try (HistoryWriter history = new HistoryWriter(config.history(), config.process());
-                LockClient locks = RedisLocks.connect(lockOptions(config))) {
+                LockClient locks = connect(config)) {
             resources.add(new RedisCounter(config.redisResource(), config.fenced(), Duration.ofSeconds(2)));
             if (config.hasPostgres()) {
                 resources.add(PostgresCounter.open(config.postgresUrl(), config.postgresTable()));
@@ -89,6 +91,22 @@ final class VerifyClient {
         System.out.println("STOPPED");
         // Lettuce's and the JDBC driver's threads must not keep a stopped client alive.
         System.exit(0);
+    }
+
+    /**
+     * A client of the store the lock URIs name: a ZooKeeper ensemble ({@link ZooKeeperTopology#SCHEME}),
+     * whose session is the lease, or Redis.
+     */
+    private static LockClient connect(ClientConfig config) {
+        String first = config.lockUris().get(0);
+        if (first.startsWith(ZooKeeperTopology.SCHEME)) {
+            return ZooKeeperLocks.connect(ZooKeeperLockOptions.builder(first.substring(ZooKeeperTopology.SCHEME.length()))
+                    .sessionTimeout(ZooKeeperTopology.sessionTimeout(config.lease()))
+                    .callTimeout(config.commandTimeout())
+                    .defaultLease(config.lease())
+                    .build());
+        }
+        return RedisLocks.connect(lockOptions(config));
     }
 
     private static RedisLockOptions lockOptions(ClientConfig config) {
