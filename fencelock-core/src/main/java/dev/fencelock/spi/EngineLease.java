@@ -31,6 +31,7 @@ final class EngineLease {
     /** The thread that holds the lease through the Lock view and asked to be interrupted on loss; else null. */
     private final Thread interruptOnLoss;
     private final Ticker ticker;
+    private final StoreDeadline storeDeadline;
     private final Consumer<EngineLease> onEnd;
     private final AtomicReference<State> state = new AtomicReference<>(State.ACQUIRING);
     private final AtomicBoolean ended = new AtomicBoolean();
@@ -49,13 +50,14 @@ final class EngineLease {
     long retryAt;
 
     EngineLease(LockKind kind, String name, String owner, LeaseOptions options, Thread interruptOnLoss, Ticker ticker,
-            Executor callbacks, Consumer<EngineLease> onEnd) {
+            StoreDeadline storeDeadline, Executor callbacks, Consumer<EngineLease> onEnd) {
         this.kind = kind;
         this.name = name;
         this.owner = owner;
         this.options = options;
         this.interruptOnLoss = interruptOnLoss;
         this.ticker = ticker;
+        this.storeDeadline = storeDeadline;
         this.onEnd = onEnd;
         this.lostSignal = lost.thenApplyAsync(Function.identity(), callbacks).minimalCompletionStage();
     }
@@ -80,8 +82,9 @@ final class EngineLease {
         return fencingToken;
     }
 
+    /** When the lease runs out: its own end, or what the store confirmed for all leases, whichever is earlier. */
     long expiresAt() {
-        return expiresAt;
+        return storeDeadline.cap(expiresAt);
     }
 
     Duration validity() {
@@ -140,7 +143,7 @@ final class EngineLease {
         if (state.get() != State.HELD) {
             return false;
         }
-        if (ticker.nanoTime() - expiresAt >= 0) {
+        if (ticker.nanoTime() - expiresAt() >= 0) {
             markLost(LockLostException.Reason.EXPIRED);
             return false;
         }
@@ -149,7 +152,7 @@ final class EngineLease {
 
     Duration remaining() {
         // Read the clock once: a second reading could fall past the deadline and go negative.
-        long left = expiresAt - ticker.nanoTime();
+        long left = expiresAt() - ticker.nanoTime();
         return isValid() && left > 0 ? Duration.ofNanos(left) : Duration.ZERO;
     }
 

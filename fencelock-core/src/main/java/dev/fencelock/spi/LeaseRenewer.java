@@ -67,7 +67,8 @@ final class LeaseRenewer {
 
     /** Schedules the first renewal (or, for a fixed lease, the expiry check) of a granted lease. */
     void granted(EngineLease lease) {
-        scheduleTick(lease.options().isRenewing() ? lease.renewalDueAt() : lease.expiresAt());
+        // The store's deadline for all leases may come before the lease's own renewal.
+        scheduleTick(lease.options().isRenewing() ? Math.min(lease.renewalDueAt(), lease.expiresAt()) : lease.expiresAt());
     }
 
     /**

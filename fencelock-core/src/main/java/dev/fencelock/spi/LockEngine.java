@@ -49,6 +49,8 @@ public final class LockEngine implements LockClient {
     private final ScheduledThreadPoolExecutor scheduler;
     private final ExecutorService callbacks;
     private final LeaseRenewer renewer;
+    /** What the store last confirmed for all leases of this client: each lease ends by then at the latest. */
+    private final StoreDeadline storeDeadline;
     private final OwnerTokens ownerTokens = new OwnerTokens();
     private final Listeners listeners = new Listeners();
     private final ConcurrentMap<LocalKey, LocalLock> locals = new ConcurrentHashMap<>();
@@ -63,7 +65,18 @@ public final class LockEngine implements LockClient {
         scheduler.setRemoveOnCancelPolicy(true);
         this.callbacks = Executors.newCachedThreadPool(daemonThreads("fencelock-callback"));
         this.renewer = new LeaseRenewer(store, scheduler, ticker, listeners);
-        store.reportLossesTo(renewer::lost);
+        this.storeDeadline = new StoreDeadline(ticker);
+        store.reportTo(new LeaseReports() {
+            @Override
+            public void lost(Set<String> owners) {
+                renewer.lost(owners);
+            }
+
+            @Override
+            public void confirmedFor(Duration remaining) {
+                storeDeadline.confirmedFor(remaining);
+            }
+        });
     }
 
     /**
@@ -204,7 +217,7 @@ public final class LockEngine implements LockClient {
     EngineLease newLease(LocalLock local, LeaseOptions leaseOptions, Thread interruptOnLoss) {
         // The end runs once, and only for a lease that was held: it pairs with leaseGranted.
         EngineLease lease = new EngineLease(local.kind(), local.name(), ownerTokens.next(), leaseOptions, interruptOnLoss,
-                ticker, callbacks, ended -> {
+                ticker, storeDeadline, callbacks, ended -> {
                     local.ended(ended);
                     listeners.leaseEnded(ended.name());
                 });

@@ -3,9 +3,7 @@ package dev.fencelock.spi;
 import dev.fencelock.LockAdmin;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 
 /**
  * Where locks live: the one interface a backend implements. The engine ({@link LockEngine}) does
@@ -126,14 +124,13 @@ public interface LockStore extends AutoCloseable {
     CompletableFuture<Boolean> isLocked(LockKind kind, String name);
 
     /**
-     * Called once by the engine, before any other call, with where the store reports the owner
-     * tokens of leases that it learns are lost between the engine's calls (a ZooKeeper session that
-     * expired takes every lease of the client with it), so that their loss is signalled at once
-     * rather than at the next renewal. A store that learns of losses only when it is called ignores
-     * it, as the default does. The engine signals each loss once, as {@code KEY_GONE}, and ignores
-     * owners it does not hold.
+     * Called once by the engine, before any other call, with where the store reports what it learns
+     * between the engine's calls: leases lost (a ZooKeeper session that expired takes every lease of
+     * the client with it), so that their loss is signalled at once rather than at the next renewal;
+     * and how long its leases are confirmed for (a session that cannot be confirmed may expire). A
+     * store that learns of losses only when it is called ignores it, as the default does.
      */
-    default void reportLossesTo(Consumer<Set<String>> lostOwners) {}
+    default void reportTo(LeaseReports reports) {}
 
     /** The operator's view of this store's locks. */
     LockAdmin admin();

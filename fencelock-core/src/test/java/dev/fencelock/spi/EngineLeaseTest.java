@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 class EngineLeaseTest {
     private final FakeTicker ticker = new FakeTicker();
     private final AtomicInteger ends = new AtomicInteger();
+    private final StoreDeadline storeDeadline = new StoreDeadline(ticker);
 
     private EngineLease lease(LeaseOptions options) {
         return lease(options, null);
@@ -21,7 +22,7 @@ class EngineLeaseTest {
 
     private EngineLease lease(LeaseOptions options, Thread interruptOnLoss) {
         return new EngineLease(LockKind.PLAIN, "orders:42", "owner", options, interruptOnLoss,
-                ticker, Runnable::run, ended -> ends.incrementAndGet());
+                ticker, storeDeadline, Runnable::run, ended -> ends.incrementAndGet());
     }
 
     @Test
@@ -35,6 +36,23 @@ class EngineLeaseTest {
         ticker.advance(Duration.ofSeconds(10));
         assertThat(lease.remaining()).isEqualTo(Duration.ofMillis(19_998));
         assertThat(lease.isValid()).isTrue();
+    }
+
+    @Test
+    void theStoresDeadlineEndsALeaseEarlierThanItsOwnLengthAndOnlyMovesLater() {
+        EngineLease lease = lease(LeaseOptions.fixed(Duration.ofMinutes(10)));
+        lease.granted(1, ticker.nanoTime(), Duration.ofMinutes(10));
+        storeDeadline.confirmedFor(Duration.ofSeconds(10));
+        storeDeadline.confirmedFor(Duration.ofSeconds(5));
+
+        assertThat(lease.remaining()).as("what the store confirmed, not the 10 min lease").isEqualTo(Duration.ofSeconds(10));
+        ticker.advance(Duration.ofSeconds(8));
+        storeDeadline.confirmedFor(Duration.ofSeconds(10));
+        assertThat(lease.remaining()).as("moved by the later confirmation").isEqualTo(Duration.ofSeconds(10));
+
+        ticker.advance(Duration.ofSeconds(10));
+        assertThat(lease.isValid()).as("past the store's deadline").isFalse();
+        assertThat(lease.lostNow().reason()).isEqualTo(LockLostException.Reason.EXPIRED);
     }
 
     @Test

@@ -58,6 +58,23 @@ class EngineTest {
     }
 
     @Test
+    void aLeaseOutlivingWhatTheStoreConfirmedIsReportedExpiredByTheWatchdog() throws Exception {
+        MemoryStore store = new MemoryStore();
+        FakeTicker ticker = new FakeTicker();
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, ticker)) {
+            store.confirmFor(Duration.ofMillis(500));
+            Lease lease = engine.lock("session").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofHours(1)));
+            assertThat(lease.remaining()).isEqualTo(Duration.ofMillis(500));
+
+            ticker.advance(Duration.ofSeconds(1));
+
+            // Nobody calls isValid(): the watchdog's own tick, at the store's deadline, reports it.
+            assertThat(lease.lost().toCompletableFuture().get(10, TimeUnit.SECONDS).reason())
+                    .isEqualTo(LockLostException.Reason.EXPIRED);
+        }
+    }
+
+    @Test
     void anAcquisitionWokenAfterItsDeadlineGivesUpWithoutTryingAgain() throws Exception {
         MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofHours(1));
         store.hold("late", HOLDER);

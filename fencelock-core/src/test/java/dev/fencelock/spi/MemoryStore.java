@@ -10,7 +10,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * A store in this JVM's memory, for tests of the engine alone: locks without expiry, tokens from
@@ -26,7 +25,7 @@ final class MemoryStore implements LockStore {
     private Duration refusedRetryAfter = Duration.ofHours(1);
     private Duration keepAlive = Duration.ofMillis(300);
     private volatile RuntimeException watchFailure;
-    private volatile Consumer<Set<String>> lossReports = owners -> {};
+    private volatile LeaseReports reports;
 
     /** How long a refused attempt tells the engine to wait at most. */
     MemoryStore refusingWithRetryAfter(Duration retryAfter) {
@@ -61,7 +60,7 @@ final class MemoryStore implements LockStore {
         synchronized (this) {
             owner = owners.remove(name);
         }
-        lossReports.accept(Set.of(owner));
+        reports.lost(Set.of(owner));
     }
 
     synchronized int attemptCount() {
@@ -83,8 +82,13 @@ final class MemoryStore implements LockStore {
     }
 
     @Override
-    public void reportLossesTo(Consumer<Set<String>> lostOwners) {
-        this.lossReports = lostOwners;
+    public void reportTo(LeaseReports reports) {
+        this.reports = reports;
+    }
+
+    /** Confirms every lease of the engine for {@code remaining}, as a store of sessions does. */
+    void confirmFor(Duration remaining) {
+        reports.confirmedFor(remaining);
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import org.apache.curator.framework.api.BackgroundCallback;
 import org.apache.curator.framework.api.CuratorEvent;
 import org.apache.zookeeper.KeeperException;
@@ -15,7 +16,8 @@ import org.apache.zookeeper.KeeperException;
 /**
  * Curator's background calls as futures, each bounded by the call timeout: Curator retries a call
  * while the connection is down, and the bound is what makes "ZooKeeper does not answer" a
- * {@link LockUnavailableException} within the timeout rather than a wait.
+ * {@link LockUnavailableException} within the timeout rather than a wait. Every answer is also a
+ * confirmation of the session, as of the call's send.
  */
 final class Calls {
     /** A background call of Curator's builders: {@code client.getChildren().inBackground(callback).forPath(path)}. */
@@ -26,10 +28,13 @@ final class Calls {
 
     private final Duration timeout;
     private final String server;
+    /** Told the send time (System.nanoTime) of every call that the server answered: the session was alive after it. */
+    private final LongConsumer answeredAfter;
 
-    Calls(Duration timeout, String server) {
+    Calls(Duration timeout, String server, LongConsumer answeredAfter) {
         this.timeout = timeout;
         this.server = server;
+        this.answeredAfter = answeredAfter;
     }
 
     /**
@@ -49,10 +54,13 @@ final class Calls {
             KeeperException.Code... answers) {
         Set<KeeperException.Code> accepted = Set.of(answers);
         CompletableFuture<CuratorEvent> result = new CompletableFuture<>();
+        long sentAt = System.nanoTime();
         try {
             call.start((client, event) -> {
                 KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
                 if (code == KeeperException.Code.OK || accepted.contains(code)) {
+                    // Before the caller hears of it: a lease granted by this answer is covered by it.
+                    answeredAfter.accept(sentAt);
                     if (!result.complete(event) && code == KeeperException.Code.OK) {
                         undo.accept(event);
                     }

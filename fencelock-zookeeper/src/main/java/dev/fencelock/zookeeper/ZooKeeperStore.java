@@ -7,6 +7,7 @@ import dev.fencelock.LockUnavailableException;
 import dev.fencelock.spi.Attempt;
 import dev.fencelock.spi.Await;
 import dev.fencelock.spi.HeldLease;
+import dev.fencelock.spi.LeaseReports;
 import dev.fencelock.spi.LockKind;
 import dev.fencelock.spi.LockStore;
 import dev.fencelock.spi.ReleaseWatch;
@@ -22,7 +23,6 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -53,6 +53,13 @@ final class ZooKeeperStore implements LockStore {
     private static final int MAX_RENEWAL_BATCH = 500;
     private static final int RETRY_SLEEP_MILLIS = 50;
     private static final long MAX_RETRY_PAUSE_MILLIS = 20;
+    private static final LeaseReports NO_REPORTS = new LeaseReports() {
+        @Override
+        public void lost(Set<String> owners) {}
+
+        @Override
+        public void confirmedFor(Duration remaining) {}
+    };
 
     private final ZooKeeperLockOptions options;
     private final Calls calls;
@@ -69,11 +76,11 @@ final class ZooKeeperStore implements LockStore {
     private final Set<Long> deadSessions = ConcurrentHashMap.newKeySet();
     // Guarded by this.
     private long session;
-    private volatile Consumer<Set<String>> lossReports = owners -> {};
+    private volatile LeaseReports reports = NO_REPORTS;
 
     ZooKeeperStore(ZooKeeperLockOptions options) {
         this.options = options;
-        this.calls = new Calls(options.callTimeout(), describe());
+        this.calls = new Calls(options.callTimeout(), describe(), this::sessionConfirmed);
         this.client = CuratorFrameworkFactory.builder()
                 .connectString(options.connectString())
                 .sessionTimeoutMs(millis(options.sessionTimeout()))
@@ -90,6 +97,8 @@ final class ZooKeeperStore implements LockStore {
             return thread;
         });
         timers.setRemoveOnCancelPolicy(true);
+        long probeNanos = SessionBound.of(options.sessionTimeout()).dividedBy(3).toNanos();
+        timers.scheduleWithFixedDelay(this::probeSession, probeNanos, probeNanos, TimeUnit.NANOSECONDS);
         this.admin = new ZooKeeperLockAdmin(this);
         try {
             client.getConnectionStateListenable().addListener((curator, state) -> sessionStateChanged(state));
@@ -121,8 +130,39 @@ final class ZooKeeperStore implements LockStore {
     }
 
     @Override
-    public void reportLossesTo(Consumer<Set<String>> lostOwners) {
-        this.lossReports = lostOwners;
+    public void reportTo(LeaseReports reports) {
+        this.reports = reports;
+    }
+
+    /**
+     * The session was alive when ZooKeeper received a call sent at {@code sentAt}: it cannot expire
+     * before the session timeout from then, and the leases are trusted until two thirds of it.
+     */
+    private void sessionConfirmed(long sentAt) {
+        Duration remaining = sessionBound().minusNanos(System.nanoTime() - sentAt);
+        if (!remaining.isNegative()) {
+            reports.confirmedFor(remaining);
+        }
+    }
+
+    /**
+     * While this client holds leases, a call every third of the session bound keeps their deadline
+     * moving (one call for all of them); when it goes unanswered (SUSPENDED, a partition, a pause),
+     * the deadline stays where the last answer put it and the leases run out there.
+     */
+    private void probeSession() {
+        if (!held.isEmpty()) {
+            calls.run("confirming the session", callback -> client.checkExists().inBackground(callback)
+                    .forPath(options.rootPath()), KeeperException.Code.NONODE);
+        }
+    }
+
+    /** Two thirds of the session timeout, as negotiated with the ensemble (it may grant less than asked). */
+    private Duration sessionBound() {
+        long negotiated = client.getZookeeperClient().getLastNegotiatedSessionTimeoutMs();
+        Duration session = negotiated > 0 && negotiated < options.sessionTimeout().toMillis()
+                ? Duration.ofMillis(negotiated) : options.sessionTimeout();
+        return SessionBound.of(session);
     }
 
     @Override
@@ -199,7 +239,8 @@ final class ZooKeeperStore implements LockStore {
         HeldNode node = new HeldNode(owner, ours);
         held.put(owner, node);
         node.expireAfter(lease, timers, () -> expired(node));
-        return new Attempt.Granted(ours.czxid(), validity(lease), false);
+        // The lease's own length: the session's deadline, which every answer moves, bounds it beside.
+        return new Attempt.Granted(ours.czxid(), lease, false);
     }
 
     /** A lease ran out unrenewed while this client lives: its node goes, as a Redis key would expire. */
@@ -274,15 +315,6 @@ final class ZooKeeperStore implements LockStore {
         if (node != null && held.remove(owner, node)) {
             node.cancelExpiry();
         }
-    }
-
-    @Override
-    public Duration validity(Duration lease) {
-        long negotiated = client.getZookeeperClient().getLastNegotiatedSessionTimeoutMs();
-        Duration session = negotiated > 0 && negotiated < options.sessionTimeout().toMillis()
-                ? Duration.ofMillis(negotiated) : options.sessionTimeout();
-        Duration bound = SessionBound.of(session);
-        return lease.compareTo(bound) < 0 ? lease : bound;
     }
 
     @Override
@@ -423,8 +455,8 @@ final class ZooKeeperStore implements LockStore {
         switch (state) {
             case LOST -> sessionLost();
             case CONNECTED, RECONNECTED -> sessionConnected();
-            // A suspended connection needs nothing here: every lease already runs out two thirds
-            // of a session timeout after its last confirmed call, before the session can expire.
+            // SUSPENDED needs nothing here: nothing answers, so the deadline of every lease stays
+            // two thirds of a session timeout after the last answered call, before the session can expire.
             default -> log.debug("connection to {} is {}", describe(), state);
         }
     }
@@ -471,7 +503,7 @@ final class ZooKeeperStore implements LockStore {
         lost.forEach(owner -> forget(owner, held.get(owner)));
         waiting.entrySet().removeIf(entry -> entry.getValue().session() == ended);
         if (!lost.isEmpty()) {
-            lossReports.accept(lost);
+            reports.lost(lost);
         }
         watches.values().forEach(PredecessorWatch::fire);
     }

@@ -6,11 +6,12 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.KillSession;
 import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.KeeperException;
 
@@ -20,8 +21,9 @@ import org.apache.zookeeper.KeeperException;
  * break the nodes from outside, as an operator or another application would.
  */
 final class TestZooKeeper implements AutoCloseable {
-    /** The ensemble's clock: sessions from two ticks to twenty may be negotiated. */
+    /** The ensemble's clock: sessions from two ticks (200 ms) may be negotiated. */
     static final int TICK_MILLIS = 100;
+    static final int MAX_SESSION_MILLIS = 60_000;
 
     private final TestingServer server;
     private final CuratorFramework curator;
@@ -33,8 +35,12 @@ final class TestZooKeeper implements AutoCloseable {
     }
 
     static TestZooKeeper start() {
+        // The server in this JVM need not fsync its log: the tests never crash the machine, and
+        // on a loaded machine an fsync can outlast a call timeout.
+        System.setProperty("zookeeper.forceSync", "no");
         try {
-            InstanceSpec spec = new InstanceSpec(null, -1, -1, -1, true, -1, TICK_MILLIS, -1);
+            InstanceSpec spec = new InstanceSpec(null, -1, -1, -1, true, -1, TICK_MILLIS, -1,
+                    Map.of("maxSessionTimeout", String.valueOf(MAX_SESSION_MILLIS)));
             return new TestZooKeeper(new TestingServer(spec, true));
         } catch (Exception e) {
             throw new IllegalStateException("starting a ZooKeeper server failed", e);
@@ -58,8 +64,8 @@ final class TestZooKeeper implements AutoCloseable {
     ZooKeeperLockOptions.Builder options(String root) {
         return ZooKeeperLockOptions.builder(connectString())
                 .rootPath(root)
-                .sessionTimeout(Duration.ofSeconds(2))
-                .callTimeout(Duration.ofMillis(300));
+                .sessionTimeout(Duration.ofSeconds(5))
+                .callTimeout(Duration.ofMillis(500));
     }
 
     /** Deletes every node under the lock {@code name}: the holder's and the waiters'. */
@@ -98,10 +104,14 @@ final class TestZooKeeper implements AutoCloseable {
         return ((ZooKeeperStore) client.store()).openWatches();
     }
 
-    /** Expires the session of {@code client} at the server, as a holder cut off for longer than its timeout is. */
-    static void expireSession(LockEngine client) throws Exception {
+    /**
+     * Expires the session of {@code client} at the server, as the ensemble does for a holder cut off
+     * for longer than its timeout: a second connection with the same session id closes it (Curator's
+     * KillSession), which deletes its ephemeral nodes at once.
+     */
+    void expireSession(LockEngine client) throws Exception {
         CuratorFramework curator = ((ZooKeeperStore) client.store()).client();
-        curator.getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
+        KillSession.kill(curator.getZookeeperClient().getZooKeeper(), connectString());
     }
 
     void restart() {
@@ -128,9 +138,5 @@ final class TestZooKeeper implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    static long seconds(Duration duration) {
-        return TimeUnit.NANOSECONDS.toSeconds(duration.toNanos());
     }
 }

@@ -1,0 +1,79 @@
+package dev.fencelock.zookeeper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fencelock.DistributedReadWriteLock;
+import dev.fencelock.Lease;
+import dev.fencelock.testkit.Poll;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.recipes.locks.InterProcessReadWriteLock;
+import org.junit.jupiter.api.Test;
+
+/** Readers share, a writer is alone, a waiting writer holds new readers off; Curator's writers take part. */
+class ReadWriteLockIT extends ZooKeeperIT {
+
+    @Test
+    void readersOfSeveralClientsShareTheLockAndExcludeAWriter() throws Exception {
+        DistributedReadWriteLock first = connect().readWriteLock("prices");
+        DistributedReadWriteLock second = connect().readWriteLock("prices");
+        Lease read1 = first.readLock().acquire(Duration.ZERO);
+        Lease read2 = second.readLock().acquire(Duration.ZERO);
+        assertThat(second.writeLock().tryAcquire()).as("a writer while readers hold").isEmpty();
+        assertThat(first.readLock().isLocked()).isTrue();
+        assertThat(first.writeLock().isLocked()).isFalse();
+        read1.close();
+        read2.close();
+        try (Lease write = second.writeLock().acquire(Duration.ZERO)) {
+            assertThat(write.fencingToken()).isGreaterThan(Math.max(read1.fencingToken(), read2.fencingToken()));
+            assertThat(first.readLock().tryAcquire()).as("a reader while a writer holds").isEmpty();
+        }
+    }
+
+    @Test
+    void aWaitingWriterHoldsNewReadersOffAndIsWokenByTheLastReader() throws Exception {
+        DistributedReadWriteLock readers = connect().readWriteLock("stock");
+        DistributedReadWriteLock writer = connect().readWriteLock("stock");
+        Lease read = readers.readLock().acquire(Duration.ZERO);
+        CompletableFuture<Lease> waitingWriter = writer.writeLock().acquireAsync(Duration.ofSeconds(30));
+        Poll.throughout(Duration.ofMillis(300), () -> assertThat(waitingWriter).isNotDone());
+
+        assertThat(connect().readWriteLock("stock").readLock().tryAcquire())
+                .as("a new reader behind the waiting writer").isEmpty();
+        read.close();
+
+        waitingWriter.get(30, TimeUnit.SECONDS).close();
+    }
+
+    @Test
+    void aWriterMayDowngradeToAReadLockThroughTheLockView() {
+        DistributedReadWriteLock lock = connect().readWriteLock("catalog");
+        DistributedReadWriteLock other = connect().readWriteLock("catalog");
+        lock.writeLock().lock();
+        lock.readLock().lock();
+        lock.writeLock().unlock();
+        assertThat(other.writeLock().tryAcquire()).as("a writer beside the downgraded reader").isEmpty();
+        other.readLock().acquire(Duration.ofSeconds(10)).close();
+        lock.readLock().unlock();
+        other.writeLock().acquire(Duration.ofSeconds(10)).close();
+    }
+
+    @Test
+    void curatorsWriteLockAndFencelocksReadersExcludeEachOther() throws Exception {
+        InterProcessReadWriteLock curator = new InterProcessReadWriteLock(zooKeeper.curator(), LockPaths.lockPath(root, "shared"));
+        DistributedReadWriteLock fencelock = connect().readWriteLock("shared");
+
+        curator.writeLock().acquire();
+        assertThat(fencelock.readLock().tryAcquire()).as("a Fencelock reader while Curator writes").isEmpty();
+        assertThat(fencelock.writeLock().tryAcquire()).as("a Fencelock writer while Curator writes").isEmpty();
+        curator.writeLock().release();
+
+        try (Lease read = fencelock.readLock().acquire(Duration.ofSeconds(10))) {
+            assertThat(curator.writeLock().acquire(200, TimeUnit.MILLISECONDS)).as("Curator's writer while Fencelock reads").isFalse();
+            assertThat(read.isValid()).isTrue();
+        }
+        assertThat(curator.writeLock().acquire(10, TimeUnit.SECONDS)).isTrue();
+        curator.writeLock().release();
+    }
+}

@@ -1,0 +1,107 @@
+package dev.fencelock.zookeeper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fencelock.DistributedLock;
+import dev.fencelock.Lease;
+import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockLostException;
+import dev.fencelock.LockUnavailableException;
+import dev.fencelock.ReleaseOutcome;
+import dev.fencelock.spi.LockEngine;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The lease is the session: an expired session is a lost lease, signalled at once; a session that
+ * cannot be confirmed ends every lease two thirds of its timeout after the last answer, before the
+ * ensemble could expire it; and nothing waits longer than a call timeout for a server that is gone.
+ */
+class SessionIT extends ZooKeeperIT {
+    /** Far longer than the session: a lease of this length ends with the session, never by its own length. */
+    private static final LeaseOptions LONG_FIXED_LEASE = LeaseOptions.fixed(Duration.ofMinutes(10));
+
+    @Test
+    void anExpiredSessionIsALostLeaseAtOnceAndTheLockPassesOnWithAGreaterToken() throws Exception {
+        LockEngine holder = connect();
+        Lease lease = holder.lock("job").acquire(Duration.ZERO, LONG_FIXED_LEASE);
+
+        zooKeeper.expireSession(holder);
+
+        LockLostException lost = lease.lost().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertThat(lost.reason()).as("reported by the session's end, not run out").isEqualTo(LockLostException.Reason.KEY_GONE);
+        assertThat(lease.isValid()).isFalse();
+        assertThat(lease.remaining()).isEqualTo(Duration.ZERO);
+        try (Lease next = connect().lock("job").acquire(Duration.ofSeconds(10))) {
+            assertThat(next.fencingToken()).isGreaterThan(lease.fencingToken());
+        }
+        assertThat(lease.release()).isEqualTo(ReleaseOutcome.ALREADY_LOST);
+        // The client goes on in a new session.
+        holder.lock("job").acquire(Duration.ofSeconds(10)).close();
+    }
+
+    @Test
+    void aLeaseShowsTheSessionsDeadlineNotItsOwnLength() throws Exception {
+        LockEngine client = connect();
+        try (Lease lease = client.lock("report").acquire(Duration.ZERO, LONG_FIXED_LEASE)) {
+            Duration bound = SessionBound.of(zooKeeper.options(root).build().sessionTimeout());
+            assertThat(lease.remaining()).as("at most two thirds of the session").isLessThanOrEqualTo(bound).isPositive();
+        }
+    }
+
+    @Test
+    void whenTheServerStopsEveryLeaseRunsOutAtTheDeadlineOfTheLastAnswer() throws Exception {
+        Duration sessionTimeout = Duration.ofSeconds(3);
+        LockEngine client = connect(options -> options.sessionTimeout(sessionTimeout));
+        Lease lease = client.lock("outage").acquire(Duration.ZERO, LONG_FIXED_LEASE);
+        CompletableFuture<LockLostException> lost = lease.lost().toCompletableFuture();
+        Duration bound = SessionBound.of(sessionTimeout);
+
+        zooKeeper.stop();
+        try {
+            // Throughout the outage (SUSPENDED), the lease never claims more than the session's bound.
+            while (!lost.isDone()) {
+                assertThat(lease.remaining()).isLessThanOrEqualTo(bound);
+                Thread.sleep(50);
+            }
+            assertThat(lost.get().reason()).as("run out on the local clock").isEqualTo(LockLostException.Reason.EXPIRED);
+            assertThat(lease.remaining()).isEqualTo(Duration.ZERO);
+        } finally {
+            zooKeeper.restart();
+        }
+        lease.close();
+    }
+
+    @Test
+    void acquiringWhileTheServerIsDownFailsWithinTheCallTimeout() throws Exception {
+        DistributedLock lock = connect().lock("down");
+        zooKeeper.stop();
+        try {
+            CompletableFuture<Lease> attempt = CompletableFuture.supplyAsync(() -> lock.acquire(Duration.ZERO));
+            // A generous bound against a hang; the call timeout is 500 ms.
+            assertThatThrownBy(() -> attempt.get(30, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(LockUnavailableException.class)
+                    .hasMessageContaining("ZooKeeper at");
+        } finally {
+            zooKeeper.restart();
+        }
+    }
+
+    @Test
+    void connectingToNoServerFailsWithinTheConnectionTimeout() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        ZooKeeperLockOptions options = ZooKeeperLockOptions.builder("127.0.0.1:" + closedPort)
+                .connectionTimeout(Duration.ofMillis(500)).build();
+        assertThatThrownBy(() -> ZooKeeperLocks.connect(options))
+                .isInstanceOf(LockUnavailableException.class)
+                .hasMessageContaining("127.0.0.1:" + closedPort)
+                .hasMessageContaining("connection timeout");
+    }
+}
