@@ -46,7 +46,7 @@ public final class ZooKeeperServer implements AutoCloseable {
     /** Enough for the servers of tests; the serial collector keeps a paused or busy member's footprint small. */
     private static final List<String> JVM_OPTIONS = List.of("-Xms32m", "-Xmx256m", "-XX:+UseSerialGC",
             "-Dzookeeper.admin.enableServer=false", "-Dzookeeper.jmx.log4j.disable=true");
-    private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final int WORD_TIMEOUT_MILLIS = 2_000;
     private static final long POLL_INTERVAL_MILLIS = 20;
     private static final String NOT_SERVING = "not currently serving requests";
@@ -92,7 +92,7 @@ public final class ZooKeeperServer implements AutoCloseable {
      * Starts a standalone server on free ports of 127.0.0.1 with a tick of 500 ms (sessions of 1 to
      * 10 s), and waits until it serves.
      *
-     * @throws IllegalStateException if it exits or does not serve within 30 s, with the tail of its log
+     * @throws IllegalStateException if it exits or does not serve within 60 s, with the tail of its log
      */
     public static ZooKeeperServer start() {
         return ZooKeeperEnsemble.startStandalone();
@@ -178,7 +178,7 @@ public final class ZooKeeperServer implements AutoCloseable {
     /**
      * Waits until the server answers {@code srvr} with a mode that serves clients.
      *
-     * @throws IllegalStateException if it exits or does not serve within 30 s, with the tail of its log
+     * @throws IllegalStateException if it exits or does not serve within 60 s, with the tail of its log
      */
     void awaitServing() {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
@@ -241,7 +241,7 @@ public final class ZooKeeperServer implements AutoCloseable {
      * snapshot and transaction log kept) and waits until it serves: a standalone server at once, a
      * member once it has rejoined a quorum.
      *
-     * @throws IllegalStateException if it is closed, or if it exits or does not serve within 30 s
+     * @throws IllegalStateException if it is closed, or if it exits or does not serve within 60 s
      */
     public void restart() {
         synchronized (this) {
