@@ -3,6 +3,7 @@ package dev.fencelock.cli;
 import dev.fencelock.Lease;
 import dev.fencelock.LockClient;
 import dev.fencelock.redis.FencedRedis;
+import dev.fencelock.redis.RedisLockOptions;
 import dev.fencelock.redis.RedisLocks;
 import dev.fencelock.testkit.RedisServer;
 import java.io.BufferedReader;
@@ -38,7 +39,8 @@ import picocli.CommandLine.Spec;
                         + "and shows its stale writes rejected by the fencing token: in Redis, and in PostgreSQL "
                         + "when one can be had.",
                 "Uses the Redis at REDIS_URL, or starts a local redis-server when it is unset; the PostgreSQL at "
-                        + "FENCELOCK_PG_URL, else the one on 127.0.0.1:5432 (database test), else an embedded one."})
+                        + "FENCELOCK_PG_URL, else the one on 127.0.0.1:5432 (database test), else an embedded one.",
+                "With --zookeeper the locks (and their fencing tokens, zxids) come from ZooKeeper instead."})
 final class DemoCommand implements Callable<Integer> {
     static final String COUNTER = "fencelock-demo:counter";
     /** How many workers of the round have connected. */
@@ -46,9 +48,16 @@ final class DemoCommand implements Callable<Integer> {
     private static final Duration WORKER_START = Duration.ofMinutes(2);
     static final String FENCED_REPORT = "fencelock-demo:report";
     static final String LOCK = "demo-counter";
+    /** What {@code --zookeeper} without an ensemble stands for. */
+    static final String START_ZOOKEEPER = "start";
 
     @Option(names = "--redis", description = "Redis URI (default: REDIS_URL, else a redis-server started for the demo)")
     String redis = System.getenv("REDIS_URL");
+
+    @Option(names = "--zookeeper", arity = "0..1", fallbackValue = START_ZOOKEEPER, paramLabel = "HOST:PORT[,...]",
+            description = "keep the locks in ZooKeeper: this ensemble, or a ZooKeeper server started for the demo when none"
+                    + " is given (the counter and the fenced value stay in Redis)")
+    String zookeeper;
 
     @Option(names = "--workers", description = "worker processes (default: ${DEFAULT-VALUE})", defaultValue = "4")
     int workers;
@@ -80,6 +89,14 @@ final class DemoCommand implements Callable<Integer> {
         } else {
             out.println("using the Redis at REDIS_URL");
         }
+        DemoZooKeeper startedZooKeeper = null;
+        if (START_ZOOKEEPER.equals(zookeeper)) {
+            startedZooKeeper = DemoZooKeeper.start();
+            zookeeper = startedZooKeeper.connectString();
+            out.println("the locks live in ZooKeeper: started a ZooKeeper server on " + zookeeper);
+        } else if (zookeeper != null) {
+            out.println("the locks live in the ZooKeeper ensemble at " + zookeeper);
+        }
         try {
             boolean exclusive = counterRound(uri, "locked");
             boolean raced = !counterRound(uri, "unlocked");
@@ -90,6 +107,9 @@ final class DemoCommand implements Callable<Integer> {
                     : "demo FAILED: see above");
             return exclusive && raced && fenced ? 0 : 1;
         } finally {
+            if (startedZooKeeper != null) {
+                startedZooKeeper.close();
+            }
             if (started != null) {
                 started.close();
             }
@@ -104,7 +124,7 @@ final class DemoCommand implements Callable<Integer> {
         DemoWorker.resetCounter(uri);
         List<Process> processes = new ArrayList<>();
         for (int i = 0; i < workers; i++) {
-            processes.add(DemoWorker.start(mode, uri, Integer.toString(increments)));
+            processes.add(DemoWorker.start(mode, uri, Integer.toString(increments), Optional.ofNullable(zookeeper)));
         }
         // All connected before any starts: else the workers of a slow machine would run one after
         // another, and the round without the lock would lose nothing.
@@ -138,14 +158,19 @@ final class DemoCommand implements Callable<Integer> {
      */
     private boolean pausedHolder(String uri) throws Exception {
         out.println();
-        out.println("A holder process takes the lock (1 s lease, renewed), is frozen with SIGSTOP past its lease,");
+        out.println(zookeeper == null
+                ? "A holder process takes the lock (1 s lease, renewed), is frozen with SIGSTOP past its lease,"
+                : "A holder process takes the lock (its lease: a " + DemoWorker.ZOOKEEPER_SESSION.toSeconds()
+                        + " s ZooKeeper session), is frozen with SIGSTOP past its session,");
         out.println("and writes after the next holder did:");
+        DemoWorker.resetReport(uri);
         StringBuilder noDatabase = new StringBuilder();
         Optional<DemoDatabase> database = DemoDatabase.start(noDatabase);
         out.println(database.map(db -> "  the database write goes to " + db.description())
                 .orElse("  the database write is skipped: no PostgreSQL (" + noDatabase + ")"));
-        Process holder = DemoWorker.start("paused-holder", uri, "1000", database.map(DemoDatabase::url));
-        try (LockClient locks = RedisLocks.connect(uri);
+        Process holder = DemoWorker.start("paused-holder", uri, "1000", Optional.ofNullable(zookeeper),
+                database.map(DemoDatabase::url));
+        try (LockClient locks = DemoWorker.locks(uri, zookeeper, RedisLockOptions.DEFAULT_LEASE);
                 FencedRedis resource = RedisLocks.fencedRedis(uri);
                 BufferedReader fromHolder = new BufferedReader(
                         new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
@@ -153,10 +178,11 @@ final class DemoCommand implements Callable<Integer> {
             String acquired = fromHolder.readLine();
             out.println("  holder:  " + acquired);
             signal(holder, "STOP");
-            out.println("  holder frozen (SIGSTOP); its watchdog cannot renew");
+            out.println(zookeeper == null ? "  holder frozen (SIGSTOP); its watchdog cannot renew"
+                    : "  holder frozen (SIGSTOP); its session goes unconfirmed");
             try (Lease lease = locks.lock(LOCK).acquire(Duration.ofSeconds(10))) {
                 FencedRedis.Write write = resource.write(FENCED_REPORT, "written by the demo", lease.fencingToken());
-                out.printf("  next holder: acquired with fencing token %d after the frozen lease ran out; write %s%n",
+                out.printf("  next holder: acquired with fencing token %d after the frozen " + (zookeeper == null ? "lease ran out" : "session expired") + "; write %s%n",
                         lease.fencingToken(), write.accepted() ? "accepted" : "rejected");
                 if (database.isPresent()) {
                     database.get().write(LOCK, lease.fencingToken(), "written by the demo");

@@ -9,6 +9,8 @@ import dev.fencelock.jdbc.StaleTokenException;
 import dev.fencelock.redis.FencedRedis;
 import dev.fencelock.redis.RedisLockOptions;
 import dev.fencelock.redis.RedisLocks;
+import dev.fencelock.zookeeper.ZooKeeperLockOptions;
+import dev.fencelock.zookeeper.ZooKeeperLocks;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -38,12 +40,21 @@ import java.util.function.Function;
 final class DemoWorker {
     private DemoWorker() {}
 
-    static Process start(String mode, String uri, String argument) throws IOException {
-        return start(mode, uri, argument, Optional.empty());
+    /** Names the ZooKeeper ensemble that holds the locks, when they are not in Redis. */
+    static final String ZOOKEEPER_VARIABLE = "FENCELOCK_DEMO_ZOOKEEPER";
+    /** The session of the demo's clients on ZooKeeper: the frozen holder's lock passes on when it expires. */
+    static final Duration ZOOKEEPER_SESSION = Duration.ofSeconds(3);
+
+    static Process start(String mode, String uri, String argument, Optional<String> zookeeper) throws IOException {
+        return start(mode, uri, argument, zookeeper, Optional.empty());
     }
 
-    /** Starts a worker; {@code jdbcUrl}, if present, reaches it in the environment, where ps does not show it. */
-    static Process start(String mode, String uri, String argument, Optional<String> jdbcUrl) throws IOException {
+    /**
+     * Starts a worker; {@code zookeeper}, if present, holds the locks; {@code jdbcUrl}, if present,
+     * reaches it in the environment, where ps does not show it.
+     */
+    static Process start(String mode, String uri, String argument, Optional<String> zookeeper, Optional<String> jdbcUrl)
+            throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
@@ -54,6 +65,7 @@ final class DemoWorker {
             builder.redirectOutput(ProcessBuilder.Redirect.INHERIT);
         }
         jdbcUrl.ifPresent(url -> builder.environment().put(DemoDatabase.URL_VARIABLE, url));
+        zookeeper.ifPresent(ensemble -> builder.environment().put(ZOOKEEPER_VARIABLE, ensemble));
         return builder.start();
     }
 
@@ -67,8 +79,25 @@ final class DemoWorker {
         }
     }
 
+    /**
+     * The demo's locks: in Redis at {@code uri}, or in the ZooKeeper ensemble {@code zookeeper} when
+     * it is given, with leases of {@code lease} and a call timeout of a quarter of it.
+     */
+    static LockClient locks(String uri, String zookeeper, Duration lease) {
+        Duration callTimeout = lease.dividedBy(4).compareTo(RedisLockOptions.DEFAULT_COMMAND_TIMEOUT) < 0
+                ? lease.dividedBy(4) : RedisLockOptions.DEFAULT_COMMAND_TIMEOUT;
+        if (zookeeper != null) {
+            // A call must fit a third of what an answer confirms: two thirds of the session.
+            Duration sessionCall = ZOOKEEPER_SESSION.dividedBy(6);
+            return ZooKeeperLocks.connect(ZooKeeperLockOptions.builder(zookeeper).sessionTimeout(ZOOKEEPER_SESSION)
+                    .connectionTimeout(ZOOKEEPER_SESSION)
+                    .defaultLease(lease).callTimeout(callTimeout.compareTo(sessionCall) < 0 ? callTimeout : sessionCall).build());
+        }
+        return RedisLocks.connect(RedisLockOptions.builder(uri).defaultLease(lease).commandTimeout(callTimeout).build());
+    }
+
     private static void increment(String uri, int increments, boolean locked) throws InterruptedException {
-        try (LockClient locks = RedisLocks.connect(uri)) {
+        try (LockClient locks = locks(uri, System.getenv(ZOOKEEPER_VARIABLE), RedisLockOptions.DEFAULT_LEASE)) {
             DistributedLock lock = locks.lock(DemoCommand.LOCK);
             withRedis(uri, redis -> {
                 // Connected: say so, and start when the demo says all workers are, so that they
@@ -115,8 +144,7 @@ final class DemoWorker {
     private static void holdUntilToldToWrite(String uri, Duration lease) throws Exception {
         // The short lease makes the frozen holder's loss quick to see; every lease must be longer
         // than three command timeouts.
-        RedisLockOptions options = RedisLockOptions.builder(uri).defaultLease(lease).commandTimeout(lease.dividedBy(4)).build();
-        try (LockClient locks = RedisLocks.connect(options);
+        try (LockClient locks = locks(uri, System.getenv(ZOOKEEPER_VARIABLE), lease);
                 FencedRedis resource = RedisLocks.fencedRedis(uri)) {
             Lease held = locks.lock(DemoCommand.LOCK).acquire(Duration.ofSeconds(10), LeaseOptions.renewing(lease));
             System.out.println("acquired with fencing token " + held.fencingToken());
@@ -147,6 +175,14 @@ final class DemoWorker {
 
     static long readCounter(String uri) {
         return withRedis(uri, redis -> Long.parseLong(redis.get(DemoCommand.COUNTER)));
+    }
+
+    /**
+     * Forgets the fenced report of an earlier run: its token may come from another store, or from a
+     * ZooKeeper ensemble whose zxids began again, as the demo's own ensemble does at every run.
+     */
+    static void resetReport(String uri) {
+        withRedis(uri, redis -> redis.del(DemoCommand.FENCED_REPORT));
     }
 
     /** Sets the counter to zero and forgets the workers of a round before. */

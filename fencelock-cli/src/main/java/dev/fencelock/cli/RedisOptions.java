@@ -3,6 +3,8 @@ package dev.fencelock.cli;
 import dev.fencelock.LockClient;
 import dev.fencelock.redis.RedisLockOptions;
 import dev.fencelock.redis.RedisLocks;
+import dev.fencelock.zookeeper.ZooKeeperLockOptions;
+import dev.fencelock.zookeeper.ZooKeeperLocks;
 import java.time.Duration;
 import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
@@ -10,7 +12,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** Where the locks live: the options every subcommand that talks to Redis shares. */
+/**
+ * Where the locks live: the options every subcommand that talks to the store shares. Redis unless
+ * {@code --zookeeper} names an ensemble.
+ */
 final class RedisOptions {
     static final String DEFAULT_URI = "redis://127.0.0.1:6379";
     private static final Duration MAX_COMMAND_TIMEOUT = Duration.ofSeconds(2);
@@ -25,6 +30,14 @@ final class RedisOptions {
     @Option(names = "--namespace", paramLabel = "PREFIX", defaultValue = RedisLockOptions.DEFAULT_NAMESPACE,
             description = "prefix of the lock keys (default: ${DEFAULT-VALUE})")
     String namespace;
+
+    @Option(names = "--zookeeper", paramLabel = "HOST:PORT[,...]",
+            description = "keep the locks in this ZooKeeper ensemble instead of Redis")
+    String zookeeper;
+
+    @Option(names = "--zookeeper-root", paramLabel = "PATH", defaultValue = ZooKeeperLockOptions.DEFAULT_ROOT_PATH,
+            description = "with --zookeeper: the parent node of the locks (default: ${DEFAULT-VALUE})")
+    String zookeeperRoot;
 
     /** The URIs given, else the one from the environment, else the default. */
     List<String> uris() {
@@ -42,6 +55,9 @@ final class RedisOptions {
     LockClient connect(Duration lease) {
         Duration quarter = lease.dividedBy(4);
         Duration commandTimeout = quarter.compareTo(MAX_COMMAND_TIMEOUT) < 0 ? quarter : MAX_COMMAND_TIMEOUT;
+        if (zookeeper != null) {
+            return connectZooKeeper(lease, commandTimeout);
+        }
         RedisLockOptions options;
         try {
             List<String> given = uris();
@@ -57,6 +73,20 @@ final class RedisOptions {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         return RedisLocks.connect(options);
+    }
+
+    private LockClient connectZooKeeper(Duration lease, Duration callTimeout) {
+        if (uris != null) {
+            throw new ParameterException(spec.commandLine(), "--redis and --zookeeper name two stores; give one");
+        }
+        ZooKeeperLockOptions options;
+        try {
+            options = ZooKeeperLockOptions.builder(zookeeper).rootPath(zookeeperRoot)
+                    .defaultLease(lease).callTimeout(callTimeout).build();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        return ZooKeeperLocks.connect(options);
     }
 
     LockClient connect() {

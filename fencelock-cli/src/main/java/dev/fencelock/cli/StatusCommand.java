@@ -45,7 +45,7 @@ final class StatusCommand implements Callable<Integer> {
         }
         String remaining = info.remaining()
                 .map(r -> String.format("%.1f s of lease left", r.toMillis() / 1000.0))
-                .orElse("no expiry (a foreign client's lock)");
+                .orElse("no expiry in the store (a ZooKeeper holder's session, or a foreign client's lock)");
         return info.name() + ": held by " + info.holder().orElseThrow() + ", " + remaining
                 + (info.readers() > 0 ? ", and by " + readers : "") + ", " + token;
     }

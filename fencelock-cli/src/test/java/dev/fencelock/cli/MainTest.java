@@ -27,6 +27,25 @@ class MainTest {
     }
 
     @Test
+    void theLocksMayLiveInZooKeeper() {
+        CommandLine.ParseResult parsed = Main.commandLine().parseArgs(
+                "run", "--name", "n", "--zookeeper", "zk1:2181,zk2:2181", "--zookeeper-root", "/jobs", "--", "true");
+        RunCommand run = (RunCommand) parsed.subcommand().commandSpec().userObject();
+        assertThat(run.redis.zookeeper).isEqualTo("zk1:2181,zk2:2181");
+        assertThat(run.redis.zookeeperRoot).isEqualTo("/jobs");
+
+        DemoCommand ownZooKeeper = (DemoCommand) Main.commandLine().parseArgs("demo", "--zookeeper", "--workers", "2")
+                .subcommand().commandSpec().userObject();
+        assertThat(ownZooKeeper.zookeeper).as("--zookeeper without an ensemble").isEqualTo(DemoCommand.START_ZOOKEEPER);
+        assertThat(ownZooKeeper.workers).isEqualTo(2);
+        DemoCommand given = (DemoCommand) Main.commandLine().parseArgs("demo", "--zookeeper", "zk:2181")
+                .subcommand().commandSpec().userObject();
+        assertThat(given.zookeeper).isEqualTo("zk:2181");
+        DemoCommand redisOnly = (DemoCommand) Main.commandLine().parseArgs("demo").subcommand().commandSpec().userObject();
+        assertThat(redisOnly.zookeeper).isNull();
+    }
+
+    @Test
     void runHasDefaults() {
         CommandLine.ParseResult parsed = Main.commandLine().parseArgs("run", "--name", "n", "--", "true");
         RunCommand run = (RunCommand) parsed.subcommand().commandSpec().userObject();
@@ -55,6 +74,9 @@ class MainTest {
                 List.of("run", "--name", "n", "--redis", "redis://a", "--redis", "redis://b", "--", "true"), // Redlock needs 3
                 List.of("run", "--name", "n", "--redis", "http://a", "--", "true"),
                 List.of("status"),
+                List.of("status", "--name", "n", "--zookeeper", "no-port"),
+                List.of("status", "--name", "n", "--zookeeper", "zk:2181", "--zookeeper-root", "relative"),
+                List.of("list", "--zookeeper", "zk:2181", "--redis", "redis://a"),        // two stores
                 List.of("release", "--name", "n"),                        // no --force
                 List.of("no-such-command"))) {
             StringWriter err = new StringWriter();

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -97,8 +98,6 @@ final class ZooKeeperStore implements LockStore {
             return thread;
         });
         timers.setRemoveOnCancelPolicy(true);
-        long probeNanos = SessionBound.of(options.sessionTimeout()).dividedBy(3).toNanos();
-        timers.scheduleWithFixedDelay(this::probeSession, probeNanos, probeNanos, TimeUnit.NANOSECONDS);
         this.admin = new ZooKeeperLockAdmin(this);
         try {
             client.getConnectionStateListenable().addListener((curator, state) -> sessionStateChanged(state));
@@ -108,6 +107,7 @@ final class ZooKeeperStore implements LockStore {
                         + options.connectionTimeout() + ")");
             }
             sessionConnected();
+            scheduleProbe();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             close();
@@ -154,6 +154,16 @@ final class ZooKeeperStore implements LockStore {
         if (!held.isEmpty()) {
             calls.run("confirming the session", callback -> client.checkExists().inBackground(callback)
                     .forPath(options.rootPath()), KeeperException.Code.NONODE);
+        }
+        scheduleProbe();
+    }
+
+    /** The next probe, a third of the bound of the session as negotiated now (the ensemble may grant less than asked). */
+    private void scheduleProbe() {
+        try {
+            timers.schedule(this::probeSession, sessionBound().dividedBy(3).toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closed) {
+            // The store is closed: no more probes.
         }
     }
 

@@ -10,6 +10,7 @@ import dev.fencelock.LockLostException;
 import dev.fencelock.LockUnavailableException;
 import dev.fencelock.ReleaseOutcome;
 import dev.fencelock.spi.LockEngine;
+import dev.fencelock.testkit.Poll;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -50,6 +51,16 @@ class SessionIT extends ZooKeeperIT {
         try (Lease lease = client.lock("report").acquire(Duration.ZERO, LONG_FIXED_LEASE)) {
             Duration bound = SessionBound.of(zooKeeper.options(root).build().sessionTimeout());
             assertThat(lease.remaining()).as("at most two thirds of the session").isLessThanOrEqualTo(bound).isPositive();
+        }
+    }
+
+    @Test
+    void aLeaseLastsAsLongAsTheSessionIsConfirmedThoughTheEnsembleGrantsLessThanAsked() throws Exception {
+        // Asks 15 s; the server grants 4 s: the session must be confirmed at a third of what was granted.
+        LockEngine client = connect(options -> options.sessionTimeout(Duration.ofSeconds(15)));
+        try (Lease lease = client.lock("long").acquire(Duration.ZERO, LONG_FIXED_LEASE)) {
+            Poll.throughout(Duration.ofSeconds(8), () -> assertThat(lease.isValid())
+                    .as("valid for three granted sessions and more, remaining %s", lease.remaining()).isTrue());
         }
     }
 

@@ -23,7 +23,8 @@ import org.apache.zookeeper.KeeperException;
 final class TestZooKeeper implements AutoCloseable {
     /** The ensemble's clock: sessions from two ticks (200 ms) may be negotiated. */
     static final int TICK_MILLIS = 100;
-    static final int MAX_SESSION_MILLIS = 60_000;
+    /** The longest session it grants, whatever a client asks: as a production ensemble may (twenty ticks by default). */
+    static final int MAX_SESSION_MILLIS = 4_000;
 
     private final TestingServer server;
     private final CuratorFramework curator;

@@ -1,0 +1,90 @@
+package dev.fencelock.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code fencelock run}, status and list with {@code --zookeeper}, as real processes against a real ZooKeeper server. */
+class ZooKeeperRunIT {
+    private static final Duration EXIT_WAIT = Duration.ofSeconds(60);
+    private static DemoZooKeeper zooKeeper;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startZooKeeper() throws Exception {
+        zooKeeper = DemoZooKeeper.start();
+    }
+
+    @AfterAll
+    static void stopZooKeeper() {
+        zooKeeper.close();
+    }
+
+    @Test
+    void concurrentRunsOnOneNameNeverInterleaveAndTheirTokensIncrease() throws Exception {
+        Path log = dir.resolve("log");
+        String script = "echo \"start $FENCELOCK_TOKEN\" >> " + log + "; sleep 0.2; echo \"end $FENCELOCK_TOKEN\" >> " + log;
+        List<FencelockProcess> runs = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                runs.add(FencelockProcess.start(dir, "run", "--zookeeper", zooKeeper.connectString(), "--name", "append",
+                        "--wait", "60s", "--", "sh", "-c", script));
+            }
+            for (FencelockProcess run : runs) {
+                assertThat(run.awaitExit(EXIT_WAIT)).as("exit code; stderr: %s", run.stderr()).isZero();
+            }
+        } finally {
+            runs.forEach(FencelockProcess::close);
+        }
+        List<String> lines = Files.readAllLines(log);
+        assertThat(lines).hasSize(6);
+        long previous = 0;
+        for (int i = 0; i < lines.size(); i += 2) {
+            String token = lines.get(i).substring("start ".length());
+            assertThat(lines.get(i + 1)).as("the line after %s", lines.get(i)).isEqualTo("end " + token);
+            assertThat(Long.parseLong(token)).as("tokens increase").isGreaterThan(previous);
+            previous = Long.parseLong(token);
+        }
+    }
+
+    @Test
+    void statusAndListShowTheHolderOfARunningCommand() throws Exception {
+        Path started = dir.resolve("started");
+        FencelockProcess holder = FencelockProcess.start(dir, "run", "--zookeeper", zooKeeper.connectString(),
+                "--name", "jobs:report", "--", "sh", "-c", "echo $FENCELOCK_TOKEN > " + started + "; sleep 30");
+        try {
+            long deadline = System.nanoTime() + EXIT_WAIT.toNanos();
+            while (!Files.exists(started) || Files.readString(started).isBlank()) {
+                assertThat(System.nanoTime() - deadline).as("the command did not start; stderr: %s", holder.stderr()).isNegative();
+                Thread.sleep(50);
+            }
+            long token = Long.parseLong(Files.readString(started).trim());
+
+            FencelockProcess status = FencelockProcess.start(dir, "status", "--zookeeper", zooKeeper.connectString(),
+                    "--name", "jobs:report", "--json");
+            assertThat(status.awaitExit(EXIT_WAIT)).as("stderr: %s", status.stderr()).isZero();
+            JsonNode info = new ObjectMapper().readTree(status.stdout());
+            assertThat(info.get("last_fencing_token").asLong()).isEqualTo(token);
+            assertThat(info.get("holder").asText()).matches("[0-9a-f]{8}");
+
+            FencelockProcess list = FencelockProcess.start(dir, "list", "--zookeeper", zooKeeper.connectString(),
+                    "--pattern", "jobs:*");
+            assertThat(list.awaitExit(EXIT_WAIT)).as("stderr: %s", list.stderr()).isZero();
+            assertThat(list.stdout()).as("list; the holder's stderr: %s", holder.stderr()).contains("jobs:report: held by " + info.get("holder").asText());
+        } finally {
+            holder.close();
+        }
+    }
+}
