@@ -1,11 +1,13 @@
 package dev.fencelock.verify;
 
 import dev.fencelock.testkit.RedisBinary;
+import dev.fencelock.testkit.ZooKeeperEnsemble;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * The scenarios: a topology of Redis nodes (or of ZooKeeper members) and the faults thrown at it. Each also names what it
@@ -136,8 +138,7 @@ enum Scenario {
             "ZooKeeper, 3 members in JVMs of their own; a member picked at random killed (SIGKILL) and restarted with its data") {
         @Override
         Setup setUp(Settings settings, Fleet fleet, RedisCounter watch) {
-            ZooKeeperTopology zookeeper = ZooKeeperTopology.start();
-            return new Setup(zookeeper, List.of(MemberKill.anyMember(zookeeper.ensemble(), MEMBER_DOWNTIMES)), DEFAULT_GAPS);
+            return onEnsemble(ensemble -> MemberKill.anyMember(ensemble, MEMBER_DOWNTIMES));
         }
     },
     ZOOKEEPER_LEADER_KILL("zookeeper-leader-kill", true,
@@ -145,8 +146,7 @@ enum Scenario {
                     + " back as a follower") {
         @Override
         Setup setUp(Settings settings, Fleet fleet, RedisCounter watch) {
-            ZooKeeperTopology zookeeper = ZooKeeperTopology.start();
-            return new Setup(zookeeper, List.of(MemberKill.leader(zookeeper.ensemble(), MEMBER_DOWNTIMES)), DEFAULT_GAPS);
+            return onEnsemble(ensemble -> MemberKill.leader(ensemble, MEMBER_DOWNTIMES));
         }
     },
     ZOOKEEPER_PARTITION("zookeeper-partition", true,
@@ -283,6 +283,12 @@ enum Scenario {
      * @param gaps the quiet between two faults
      */
     record Setup(Topology topology, List<Nemesis> nemeses, Range gaps) {}
+
+    /** A 3-member ZooKeeper ensemble on 127.0.0.1 and one fault made for it. */
+    private static Setup onEnsemble(Function<ZooKeeperEnsemble, Nemesis> fault) {
+        ZooKeeperTopology zookeeper = ZooKeeperTopology.start();
+        return new Setup(zookeeper, List.of(fault.apply(zookeeper.ensemble())), DEFAULT_GAPS);
+    }
 
     /** Stops the nodes of a topology that failed half-way; their own failures go with {@code cause}. */
     private static void closeAfterFailure(List<FaultableRedis> nodes, RuntimeException cause) {
