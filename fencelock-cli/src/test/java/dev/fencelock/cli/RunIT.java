@@ -30,30 +30,7 @@ class RunIT {
 
     @Test
     void concurrentRunsOnOneNameNeverInterleave(RedisServer redis) throws Exception {
-        Path log = dir.resolve("log");
-        String script = "echo \"start $FENCELOCK_TOKEN\" >> " + log + "; sleep 0.2; echo \"end $FENCELOCK_TOKEN\" >> " + log;
-        List<FencelockProcess> runs = new ArrayList<>();
-        try {
-            for (int i = 0; i < 5; i++) {
-                runs.add(FencelockProcess.start(dir, "run", "--redis", redis.uri(), "--name", "append", "--wait", "60s",
-                        "--", "sh", "-c", script));
-            }
-            for (FencelockProcess run : runs) {
-                assertThat(run.awaitExit(EXIT_WAIT)).as("exit code; stderr: %s", run.stderr()).isZero();
-            }
-        } finally {
-            runs.forEach(FencelockProcess::close);
-        }
-        List<String> lines = Files.readAllLines(log);
-        assertThat(lines).hasSize(10);
-        long previous = 0;
-        for (int i = 0; i < lines.size(); i += 2) {
-            String token = lines.get(i).substring("start ".length());
-            assertThat(lines.get(i)).startsWith("start ");
-            assertThat(lines.get(i + 1)).as("the line after %s", lines.get(i)).isEqualTo("end " + token);
-            assertThat(Long.parseLong(token)).as("tokens increase").isGreaterThan(previous);
-            previous = Long.parseLong(token);
-        }
+        ConcurrentRuns.assertNeverInterleave(dir, 5, "--redis", redis.uri());
     }
 
     @Test

@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,29 +32,7 @@ class ZooKeeperRunIT {
 
     @Test
     void concurrentRunsOnOneNameNeverInterleaveAndTheirTokensIncrease() throws Exception {
-        Path log = dir.resolve("log");
-        String script = "echo \"start $FENCELOCK_TOKEN\" >> " + log + "; sleep 0.2; echo \"end $FENCELOCK_TOKEN\" >> " + log;
-        List<FencelockProcess> runs = new ArrayList<>();
-        try {
-            for (int i = 0; i < 3; i++) {
-                runs.add(FencelockProcess.start(dir, "run", "--zookeeper", zooKeeper.connectString(), "--name", "append",
-                        "--wait", "60s", "--", "sh", "-c", script));
-            }
-            for (FencelockProcess run : runs) {
-                assertThat(run.awaitExit(EXIT_WAIT)).as("exit code; stderr: %s", run.stderr()).isZero();
-            }
-        } finally {
-            runs.forEach(FencelockProcess::close);
-        }
-        List<String> lines = Files.readAllLines(log);
-        assertThat(lines).hasSize(6);
-        long previous = 0;
-        for (int i = 0; i < lines.size(); i += 2) {
-            String token = lines.get(i).substring("start ".length());
-            assertThat(lines.get(i + 1)).as("the line after %s", lines.get(i)).isEqualTo("end " + token);
-            assertThat(Long.parseLong(token)).as("tokens increase").isGreaterThan(previous);
-            previous = Long.parseLong(token);
-        }
+        ConcurrentRuns.assertNeverInterleave(dir, 3, "--zookeeper", zooKeeper.connectString());
     }
 
     @Test

@@ -188,10 +188,15 @@ final class EngineLease {
      * @return whether this call did it (false when the lease was not held)
      */
     boolean markLost(LockLostException.Reason reason) {
+        return markLost(reason, describe(reason));
+    }
+
+    /** As {@link #markLost(LockLostException.Reason)}, saying {@code why} in the exception's message. */
+    boolean markLost(LockLostException.Reason reason, String why) {
         if (!state.compareAndSet(State.HELD, State.LOST)) {
             return false;
         }
-        signalLost(reason, true);
+        signalLost(reason, why, true);
         end();
         return true;
     }
@@ -209,12 +214,12 @@ final class EngineLease {
     /** Signals a loss that the release itself discovered: the key was gone or taken over. */
     void lostBeforeRelease(LockLostException.Reason reason) {
         // No interrupt: the holder has released, and its thread may be doing something else.
-        signalLost(reason, false);
+        signalLost(reason, describe(reason), false);
     }
 
-    private void signalLost(LockLostException.Reason reason, boolean interruptHolder) {
+    private void signalLost(LockLostException.Reason reason, String why, boolean interruptHolder) {
         LockLostException exception = new LockLostException(name, reason, "the lease of lock '"
-                + name + "' (fencing token " + fencingToken + ") was lost: " + describe(reason));
+                + name + "' (fencing token " + fencingToken + ") was lost: " + why);
         // Completed at once, so that checkValid() throws from now on.
         lost.complete(exception);
         if (interruptHolder && interruptOnLoss != null) {
@@ -234,8 +239,11 @@ final class EngineLease {
             case KEY_GONE -> "its key was gone when the watchdog renewed it (deleted, or expired, or lost in a"
                     + " restart or failover of the store)";
             case OWNER_CHANGED -> "its key was held by another owner when the watchdog renewed it";
-            case EXPIRED -> "it ran out (" + options.lease() + ") before a renewal was confirmed"
-                    + (options.isRenewing() ? ": the store did not answer, or this process was paused" : "");
+            case EXPIRED -> storeDeadline.cap(expiresAt) != expiresAt
+                    ? "it ran out where the store last confirmed the client's leases (its session), before "
+                            + "the store could confirm them again: the store did not answer, or this process was paused"
+                    : "it ran out (" + options.lease() + ") before a renewal was confirmed"
+                            + (options.isRenewing() ? ": the store did not answer, or this process was paused" : "");
             case CLIENT_CLOSED -> "its LockClient was closed while it was held";
         };
     }

@@ -82,7 +82,8 @@ final class LeaseRenewer {
                 for (EngineLease lease : leases) {
                     if (lease.isHeld() && copy.contains(lease.owner())) {
                         leases.remove(lease);
-                        lease.markLost(LockLostException.Reason.KEY_GONE);
+                        lease.markLost(LockLostException.Reason.KEY_GONE, "the store reported its key gone between"
+                                + " renewals (on ZooKeeper: the session that held it ended)");
                     }
                 }
             });

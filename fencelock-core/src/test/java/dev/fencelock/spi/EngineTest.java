@@ -52,6 +52,7 @@ class EngineTest {
 
             LockLostException lost = lease.lost().toCompletableFuture().get(5, TimeUnit.SECONDS);
             assertThat(lost.reason()).isEqualTo(LockLostException.Reason.KEY_GONE);
+            assertThat(lost.getMessage()).contains("the store reported its key gone between renewals");
             assertThat(lease.isValid()).isFalse();
             assertThat(engine.leasesWatched()).as("the lost lease is no longer renewed").isZero();
         }
@@ -69,8 +70,9 @@ class EngineTest {
             ticker.advance(Duration.ofSeconds(1));
 
             // Nobody calls isValid(): the watchdog's own tick, at the store's deadline, reports it.
-            assertThat(lease.lost().toCompletableFuture().get(10, TimeUnit.SECONDS).reason())
-                    .isEqualTo(LockLostException.Reason.EXPIRED);
+            LockLostException lost = lease.lost().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertThat(lost.reason()).isEqualTo(LockLostException.Reason.EXPIRED);
+            assertThat(lost.getMessage()).contains("where the store last confirmed the client's leases");
         }
     }
 

@@ -3,6 +3,7 @@ package dev.fencelock.redis;
 import dev.fencelock.LockAdmin;
 import dev.fencelock.LockInfo;
 import dev.fencelock.LockUnavailableException;
+import dev.fencelock.spi.HeldLocks;
 import dev.fencelock.spi.OwnerTokens;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
@@ -28,7 +29,6 @@ import java.util.stream.Collectors;
  */
 final class RedisLockAdmin implements LockAdmin {
     private static final int HOLDER_PREFIX = 8;
-    private static final int MAX_LIST = 100_000;
 
     private final RedisStore store;
     private final LockServers servers;
@@ -95,9 +95,7 @@ final class RedisLockAdmin implements LockAdmin {
     @Override
     public List<LockInfo> list(String pattern, int limit) {
         Objects.requireNonNull(pattern, "pattern");
-        if (limit < 1 || limit > MAX_LIST) {
-            throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIST + ", was " + limit);
-        }
+        HeldLocks.checkLimit(limit);
         Set<String> names = new LinkedHashSet<>();
         // The lock keys, and the readers' keys of names that only readers hold.
         for (String suffix : List.of("", LockKeys.READERS_SUFFIX)) {
@@ -112,17 +110,7 @@ final class RedisLockAdmin implements LockAdmin {
                 } while (!cursor.isFinished());
             }
         }
-        List<LockInfo> held = new ArrayList<>();
-        for (String name : names) {
-            LockInfo info = inspect(name);
-            if (info.isHeld()) {
-                held.add(info);
-                if (held.size() == limit) {
-                    break;
-                }
-            }
-        }
-        return held;
+        return HeldLocks.among(names, this::inspect, limit);
     }
 
     @Override

@@ -4,8 +4,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.fencelock.LockAdmin;
 import dev.fencelock.LockInfo;
+import dev.fencelock.spi.HeldLocks;
 import dev.fencelock.spi.OwnerTokens;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -23,7 +23,6 @@ import org.apache.zookeeper.data.Stat;
  */
 final class ZooKeeperLockAdmin implements LockAdmin {
     private static final int HOLDER_PREFIX = 8;
-    private static final int MAX_LIST = 100_000;
 
     private final ZooKeeperStore store;
 
@@ -82,29 +81,17 @@ final class ZooKeeperLockAdmin implements LockAdmin {
     @Override
     public List<LockInfo> list(String pattern, int limit) {
         Objects.requireNonNull(pattern, "pattern");
-        if (limit < 1 || limit > MAX_LIST) {
-            throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIST + ", was " + limit);
-        }
+        HeldLocks.checkLimit(limit);
         Pattern glob = Glob.toPattern(pattern);
         String root = store.options().rootPath();
         List<String> children = store.await(store.calls().run("reading the locks under " + root,
                 callback -> store.client().getChildren().inBackground(callback).forPath(root),
                 KeeperException.Code.NONODE)).getChildren();
-        List<LockInfo> held = new ArrayList<>();
-        for (String child : children == null ? List.<String>of() : children) {
-            String name = LockPaths.unescape(child);
-            if (name == null || !glob.matcher(name).matches()) {
-                continue;
-            }
-            LockInfo info = inspect(name);
-            if (info.isHeld()) {
-                held.add(info);
-                if (held.size() == limit) {
-                    break;
-                }
-            }
-        }
-        return held;
+        List<String> names = (children == null ? List.<String>of() : children).stream()
+                .map(LockPaths::unescape)
+                .filter(name -> name != null && glob.matcher(name).matches())
+                .toList();
+        return HeldLocks.among(names, this::inspect, limit);
     }
 
     @Override

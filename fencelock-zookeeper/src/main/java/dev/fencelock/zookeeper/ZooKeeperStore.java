@@ -54,6 +54,7 @@ final class ZooKeeperStore implements LockStore {
     private static final int MAX_RENEWAL_BATCH = 500;
     private static final int RETRY_SLEEP_MILLIS = 50;
     private static final long MAX_RETRY_PAUSE_MILLIS = 20;
+    private static final long MIN_UNAVAILABLE_PAUSE_MILLIS = 50;
     private static final LeaseReports NO_REPORTS = new LeaseReports() {
         @Override
         public void lost(Set<String> owners) {}
@@ -190,7 +191,17 @@ final class ZooKeeperStore implements LockStore {
                             }
                         }))
                 .exceptionally(error -> new Attempt.Unavailable(
-                        calls.unavailable("acquiring lock '" + name + "'", Await.unwrap(error)), null));
+                        calls.unavailable("acquiring lock '" + name + "'", Await.unwrap(error)), unavailablePause()));
+    }
+
+    /**
+     * After an attempt that the ensemble did not answer in time, a waiting acquisition tries again
+     * until its own deadline: an ensemble is several servers, and a leader election or a member that
+     * stalls makes it answer again within seconds. One that does not wait fails at once.
+     */
+    private static Duration unavailablePause() {
+        return Duration.ofMillis(MIN_UNAVAILABLE_PAUSE_MILLIS
+                + ThreadLocalRandom.current().nextLong(MIN_UNAVAILABLE_PAUSE_MILLIS * 2 + 1));
     }
 
     /**

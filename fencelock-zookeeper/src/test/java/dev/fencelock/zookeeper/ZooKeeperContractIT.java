@@ -2,6 +2,7 @@ package dev.fencelock.zookeeper;
 
 import dev.fencelock.spi.LockEngine;
 import dev.fencelock.testkit.LockContract;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -31,7 +32,8 @@ class ZooKeeperContractIT extends LockContract {
 
     @Override
     protected LockEngine newClient() {
-        return (LockEngine) ZooKeeperLocks.connect(zooKeeper.options(root).build());
+        // The suite's shortest lease is 2 s: a call must fit a third of it.
+        return (LockEngine) ZooKeeperLocks.connect(zooKeeper.options(root).callTimeout(Duration.ofMillis(600)).build());
     }
 
     @Override
