@@ -1,6 +1,7 @@
 package dev.fencelock.bench;
 
 import dev.fencelock.testkit.RedisServer;
+import dev.fencelock.testkit.ZooKeeperServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,15 +14,16 @@ import java.util.Set;
 import java.util.concurrent.atomic.DoubleAccumulator;
 import java.util.function.Function;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import org.apache.curator.test.TestingServer;
 
 /**
  * Fencelock against Redisson and Curator, on the same servers, in one run: a table on stdout and
  * {@code fencelock-bench/target/bench-results.json}, one object per scenario and system.
  *
- * <p>Servers: one {@code redis-server} for the single-server systems, five for Redlock, all started
- * by the test kit on free loopback ports, and one ZooKeeper ({@link TestingServer}) for Curator.
+ * <p>Servers: one {@code redis-server} for the single-server systems, five for Redlock, and one
+ * standalone ZooKeeper in a JVM of its own for Curator (and Fencelock on ZooKeeper), all started by
+ * the test kit on free loopback ports.
  * Systems alternate within each round (A B, then B A) and each figure is the median over the
  * rounds, so that a noisy moment does not decide a ratio.
  *
@@ -30,7 +32,10 @@ import org.apache.curator.test.TestingServer;
 public final class Benchmarks {
     /** Scenario 4's row of Fencelock with one of the five masters frozen. */
     static final String FROZEN_MASTER = "fencelock, 1 master SIGSTOPped";
-    static final List<String> SYSTEMS = List.of("ping", "lettuce-setnx", "fencelock", "redisson", "curator", "redisson-redlock");
+    static final List<String> SYSTEMS = List.of("ping", "lettuce-setnx", "fencelock", "redisson", "curator", "fencelock-zookeeper",
+            "redisson-redlock");
+    /** The systems that lock on ZooKeeper, in scenarios 1-3 and 6. */
+    private static final List<String> ZOOKEEPER_SYSTEMS = List.of("curator", "fencelock-zookeeper");
     private static final List<Integer> SCENARIOS = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13);
     /** Scenario 10: the permits of the one semaphore that all threads share. */
     static final int SEMAPHORE_PERMITS = 4;
@@ -112,7 +117,7 @@ public final class Benchmarks {
         System.out.println(Report.environment(settings, benchmarks.redisVersion, loadAtStart));
         System.out.println();
         System.out.println(Report.tables(results, settings));
-        System.out.println("Targets of issues 5, 13, 14 and 20 (ratios of this run; reported, never enforced):");
+        System.out.println("Targets of issues 5, 13, 14, 18 and 20 (ratios of this run; reported, never enforced):");
         System.out.println();
         System.out.println(Report.targets(results));
         System.out.printf(Locale.ROOT, "wrote %s in %.0f s; load average at end %s, highest 1-minute load seen %.2f%n", out,
@@ -156,10 +161,12 @@ public final class Benchmarks {
 
     /** Runs the chosen scenarios and returns their rows, in the order of the scenarios. */
     List<Result> run() throws Exception {
-        try (RedisServer redis = RedisServer.start()) {
+        boolean onZooKeeper = !chosen(ZOOKEEPER_SYSTEMS.toArray(String[]::new)).isEmpty()
+                && (scenarios.contains(1) || scenarios.contains(2) || scenarios.contains(3) || scenarios.contains(6));
+        try (RedisServer redis = RedisServer.start(); ZooKeeperServer zookeeper = onZooKeeper ? ZooKeeperServer.start() : null) {
             redisVersion = redisVersion(redis);
             if (scenarios.contains(1) || scenarios.contains(2) || scenarios.contains(3)) {
-                singleServer(redis);
+                singleServer(redis, zookeeper);
             }
             if (scenarios.contains(4)) {
                 redlock();
@@ -170,12 +177,18 @@ public final class Benchmarks {
                 results.addAll(new HeldLeases(settings, redis).measure(chosen("fencelock", "redisson")));
             }
             if (scenarios.contains(6)) {
-                waiters(6, "plain lock", settings.waiterSteps(),
-                        name -> name.equals("fencelock") ? Systems.fencelock(redis.uri()) : Systems.redisson(redis.uri()), redis);
+                waiters(6, "plain lock", settings.waiterSteps(), chosen("fencelock", "redisson"),
+                        name -> name.equals("fencelock") ? Systems.fencelock(redis.uri()) : Systems.redisson(redis.uri()),
+                        () -> ServerRequests.of(redis));
+                if (zookeeper != null) {
+                    waiters(6, "plain lock on ZooKeeper", settings.waiterSteps(), chosen(ZOOKEEPER_SYSTEMS.toArray(String[]::new)),
+                            name -> onZooKeeper(name, zookeeper), () -> ServerRequests.of(zookeeper));
+                }
             }
             if (scenarios.contains(7)) {
-                waiters(7, "fair lock", settings.fairSteps(),
-                        name -> name.equals("fencelock") ? Systems.fencelockFair(redis.uri()) : Systems.redissonFair(redis.uri()), redis);
+                waiters(7, "fair lock", settings.fairSteps(), chosen("fencelock", "redisson"),
+                        name -> name.equals("fencelock") ? Systems.fencelockFair(redis.uri()) : Systems.redissonFair(redis.uri()),
+                        () -> ServerRequests.of(redis));
             }
             if (scenarios.contains(8) || scenarios.contains(9)) {
                 readWrite(redis);
@@ -198,21 +211,34 @@ public final class Benchmarks {
         return results;
     }
 
-    /** Scenarios 1-3, on one server: every system's client is opened once and used in every round. */
-    private void singleServer(RedisServer redis) throws Exception {
+    /** A system that locks on ZooKeeper, by name. */
+    private static BenchSystem onZooKeeper(String name, ZooKeeperServer zookeeper) {
+        return switch (name) {
+            case "curator" -> Systems.curator(zookeeper.connectString());
+            case "fencelock-zookeeper" -> Systems.fencelockZooKeeper(zookeeper.connectString());
+            default -> throw new IllegalStateException(name);
+        };
+    }
+
+    /**
+     * Scenarios 1-3, on one Redis server and one ZooKeeper server: every system's client is opened
+     * once and used in every round.
+     */
+    private void singleServer(RedisServer redis, ZooKeeperServer zookeeper) throws Exception {
         List<BenchSystem> open = new ArrayList<>();
-        TestingServer zookeeper = systems.contains("curator") ? new TestingServer(true) : null;
         try {
             String uri = redis.uri();
-            for (String name : chosen("ping", "lettuce-setnx", "fencelock", "redisson", "curator")) {
+            for (String name : chosen("ping", "lettuce-setnx", "fencelock", "redisson")) {
                 open.add(switch (name) {
                     case "ping" -> Systems.ping(uri);
                     case "lettuce-setnx" -> Systems.lettuceSetNx(uri);
                     case "fencelock" -> Systems.fencelock(uri);
                     case "redisson" -> Systems.redisson(uri);
-                    case "curator" -> Systems.curator(zookeeper.getConnectString());
                     default -> throw new IllegalStateException(name);
                 });
+            }
+            for (String name : chosen(ZOOKEEPER_SYSTEMS.toArray(String[]::new))) {
+                open.add(onZooKeeper(name, zookeeper));
             }
             List<BenchSystem> locks = open.stream().filter(system -> !system.name().equals("ping")).toList();
             loop(1, open, 1, thread -> "uncontended", false);
@@ -222,9 +248,6 @@ public final class Benchmarks {
         } finally {
             for (BenchSystem system : open) {
                 system.close();
-            }
-            if (zookeeper != null) {
-                zookeeper.close();
             }
         }
     }
@@ -293,17 +316,16 @@ public final class Benchmarks {
         }
     }
 
-    /** Scenario 6 or 7, for the systems that wait on Redis. */
-    private void waiters(int scenario, String kind, List<Settings.WaiterStep> steps, Function<String, BenchSystem> open,
-            RedisServer redis) throws Exception {
-        List<String> names = chosen("fencelock", "redisson");
+    /** Scenario 6 or 7, for {@code names}, all on the server that {@code requests} counts the requests of. */
+    private void waiters(int scenario, String kind, List<Settings.WaiterStep> steps, List<String> names,
+            Function<String, BenchSystem> open, Supplier<ServerRequests> requests) throws Exception {
         if (names.isEmpty()) {
             return;
         }
         progress("scenario " + scenario + ", " + kind + ": " + steps.stream()
                 .map(step -> step.waiters() + " waiting in " + step.clients() + " client(s), " + step.turns() + " turn(s) each")
                 .collect(Collectors.joining("; ")) + ", on " + Waiters.threadKind() + " threads, " + settings.rounds() + " rounds");
-        results.addAll(new Waiters(settings, redis).measure(scenario, steps, names, open));
+        results.addAll(new Waiters(settings, requests).measure(scenario, steps, names, open));
     }
 
     /** Scenarios 8 and 9: the read-write locks of Fencelock and Redisson on one server. */

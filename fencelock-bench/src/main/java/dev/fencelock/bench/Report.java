@@ -20,6 +20,9 @@ import java.util.stream.Collectors;
  * JSON file. Targets are reported, never enforced: a noisy machine must not fail a build.
  */
 final class Report {
+    private static final String ZOOKEEPER = "fencelock-zookeeper";
+    private static final String CURATOR = "curator";
+
     private Report() {}
 
     /** The machine, the JDK and the versions of what is compared, as lines of text. */
@@ -126,7 +129,9 @@ final class Report {
         }
         List<Result> waiters = results.stream().filter(r -> r.scenario() == 6 || r.scenario() == 7).toList();
         if (!waiters.isEmpty()) {
-            out.append("\n| # | threads waiting on one lock | system | Redis commands per hand-off | hand-offs/s | hand-off p50 | hand-off p99 |\n")
+            out.append("\nRequests: what the clients sent the server they lock on, per hand-off: Redis commands (MONITOR), or\n")
+                    .append("ZooKeeper packets received, requests and session pings (mntr).\n")
+                    .append("\n| # | threads waiting on one lock | system | requests per hand-off | hand-offs/s | hand-off p50 | hand-off p99 |\n")
                     .append("| --- | --- | --- | ---: | ---: | ---: | ---: |\n");
             for (Result r : waiters) {
                 out.append(row(r.scenario(), (r.scenario() == 7 ? "fair lock: " : "") + count(r.get("waiters")) + " "
@@ -212,7 +217,7 @@ final class Report {
         return Math.abs(value) >= 100 ? String.format(Locale.ROOT, "%,.0f", value) : String.format(Locale.ROOT, "%.1f", value);
     }
 
-    /** The targets of issues 5 and 13 as ratios of this run, each said reached or missed, or why it cannot be said. */
+    /** The targets of issues 5, 13 and 18 as ratios of this run, each said reached or missed, or why it cannot be said. */
     static String targets(List<Result> results) {
         List<String> rows = new ArrayList<>();
         rows.add("| target | this run | reached |");
@@ -289,7 +294,38 @@ final class Report {
                 () -> rows.add(missing("10: semaphore throughput ≥ 2× Redisson")));
         clusterTargets(results, rows);
         multiLockTargets(results, rows);
+        zooKeeperTargets(results, rows);
         return String.join("\n", rows) + "\n";
+    }
+
+    /**
+     * Issue 18's targets for Fencelock on ZooKeeper against Curator's {@code InterProcessMutex} on
+     * the same server: throughput at least Curator's in scenarios 1-3, hand-off p99 at most
+     * Curator's, and no more requests per hand-off with any number of waiters.
+     */
+    private static void zooKeeperTargets(List<Result> results, List<String> rows) {
+        for (int scenario = 1; scenario <= 3; scenario++) {
+            String what = scenario + ": Fencelock on ZooKeeper, throughput ≥ Curator's";
+            ratioOf(results, scenario, "ops_per_s", ZOOKEEPER, CURATOR).ifPresentOrElse(
+                    r -> rows.add(target(what, r, "%.2f×", r >= 1)), () -> rows.add(missing(what)));
+        }
+        String handoff = "3: Fencelock on ZooKeeper, hand-off p99 ≤ Curator's";
+        ratioOf(results, 3, "handoff_p99_us", ZOOKEEPER, CURATOR).ifPresentOrElse(
+                r -> rows.add(target(handoff, r, "%.2f×", r <= 1)), () -> rows.add(missing(handoff)));
+        List<Result> mine = results.stream().filter(r -> r.scenario() == 6 && r.system().equals(ZOOKEEPER)).toList();
+        if (mine.isEmpty()) {
+            rows.add(missing("6: Fencelock on ZooKeeper, requests per hand-off ≤ Curator's"));
+        }
+        for (Result f : mine) {
+            String what = String.format(Locale.ROOT, "6: Fencelock on ZooKeeper, requests per hand-off ≤ Curator's (%,.0f waiters in %.0f client%s)",
+                    f.get("waiters"), f.get("clients"), f.get("clients") == 1 ? "" : "s");
+            results.stream().filter(r -> r.scenario() == 6 && r.system().equals(CURATOR) && r.get("waiters") == f.get("waiters")
+                    && r.get("clients") == f.get("clients")).findFirst().ifPresentOrElse(
+                            c -> rows.add("| " + what + " | " + String.format(Locale.ROOT, "%.2f against %.2f",
+                                    f.get("commands_per_handoff"), c.get("commands_per_handoff")) + " | "
+                                    + (f.get("commands_per_handoff") <= c.get("commands_per_handoff") ? "yes" : "no") + " |"),
+                            () -> rows.add(missing(what)));
+        }
     }
 
     /**
@@ -395,6 +431,12 @@ final class Report {
     private static Optional<Double> ratio(List<Result> results, int scenario, String figure, String other, String otherFigure) {
         return find(results, scenario, "fencelock").filter(r -> !r.isSkipped())
                 .flatMap(f -> find(results, scenario, other).map(o -> f.get(figure) / o.get(otherFigure)))
+                .filter(r -> !r.isNaN());
+    }
+
+    /** {@code mine}'s {@code figure} over {@code other}'s in {@code scenario}. */
+    private static Optional<Double> ratioOf(List<Result> results, int scenario, String figure, String mine, String other) {
+        return find(results, scenario, mine).flatMap(f -> find(results, scenario, other).map(o -> f.get(figure) / o.get(figure)))
                 .filter(r -> !r.isNaN());
     }
 

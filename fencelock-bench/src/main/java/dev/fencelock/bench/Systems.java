@@ -5,6 +5,7 @@ import dev.fencelock.DistributedSemaphore;
 import dev.fencelock.Lease;
 import dev.fencelock.LockClient;
 import dev.fencelock.redis.RedisLocks;
+import dev.fencelock.zookeeper.ZooKeeperLocks;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
@@ -47,7 +48,16 @@ final class Systems {
     private Systems() {}
 
     private static BenchSystem fencelock(LockClient client, BiFunction<LockClient, String, Lock> kind) {
-        return new BenchSystem("fencelock", lockName -> adapt(kind.apply(client, lockName)), client);
+        return fencelock("fencelock", client, kind);
+    }
+
+    private static BenchSystem fencelock(String name, LockClient client, BiFunction<LockClient, String, Lock> kind) {
+        return new BenchSystem(name, lockName -> adapt(kind.apply(client, lockName)), client);
+    }
+
+    /** Fencelock's lock on ZooKeeper, with its default options: a session as long as the server grants. */
+    static BenchSystem fencelockZooKeeper(String connectString) {
+        return fencelock("fencelock-zookeeper", ZooKeeperLocks.connect(connectString), LockClient::lock);
     }
 
     static BenchSystem fencelock(String uri) {

@@ -1,6 +1,5 @@
 package dev.fencelock.bench;
 
-import dev.fencelock.testkit.RedisServer;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,15 +10,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Scenarios 6 and 7: many threads wait for one lock (plain in 6, fair in 7) that another client
- * holds; the holder releases it and every waiter takes it in turn, once or a few times. Counts the
- * commands the clients sent to Redis per hand-off, exactly (from MONITOR): about 2 (one acquire,
- * one release) when a release wakes one waiter, more when each waiter polls or every release wakes
- * many (a thundering herd). Also times each hand-off, from the start of a release to the return of
- * the acquisition of a thread that was already waiting, with MONITOR attached (it costs the server
- * a little time per command, a script's inner commands included, on either system).
+ * holds; the holder releases it and every waiter takes it in turn, once or a few times. Counts what
+ * the clients sent the server per hand-off ({@link ServerRequests}): on Redis, commands, exactly
+ * (from MONITOR): about 2 (one acquire, one release) when a release wakes one waiter, more when each
+ * waiter polls or every release wakes many (a thundering herd); on ZooKeeper, packets received
+ * (requests and pings). Also times each hand-off, from the start of a release to the return of
+ * the acquisition of a thread that was already waiting, with MONITOR attached on Redis (it costs
+ * the server a little time per command, a script's inner commands included, on either system).
  *
  * <p>The waiters are the threads of one client (one process), or spread over several clients
  * (several processes: a release is announced to each of them). Every system once per round,
@@ -32,11 +33,12 @@ final class Waiters {
     private static final long MAX_SETTLE_MILLIS = 30_000;
 
     private final Settings settings;
-    private final RedisServer redis;
+    private final Supplier<ServerRequests> requests;
 
-    Waiters(Settings settings, RedisServer redis) {
+    /** {@code requests} opens the count of what the clients send to the server the systems lock on. */
+    Waiters(Settings settings, Supplier<ServerRequests> requests) {
         this.settings = settings;
-        this.redis = redis;
+        this.requests = requests;
     }
 
     /** "virtual" or "platform": the threads that wait. */
@@ -61,7 +63,7 @@ final class Waiters {
         int maxClients = steps.stream().mapToInt(Settings.WaiterStep::clients).max().orElse(1);
         List<Clients> clients = new ArrayList<>();
         List<Result> results = new ArrayList<>();
-        try (CommandMonitor monitor = CommandMonitor.attach(redis)) {
+        try (ServerRequests monitor = requests.get()) {
             for (String system : systems) {
                 BenchSystem holder = open.apply(system);
                 List<BenchSystem> waiters = new ArrayList<>();
@@ -101,7 +103,7 @@ final class Waiters {
         return results;
     }
 
-    private Map<String, Double> handoffs(Clients system, Settings.WaiterStep step, CommandMonitor monitor,
+    private Map<String, Double> handoffs(Clients system, Settings.WaiterStep step, ServerRequests monitor,
             Map<String, Long> commandsOut) throws Exception {
         int waiters = step.waiters();
         BenchLock holder = system.holder().lock("herd");
@@ -140,7 +142,7 @@ final class Waiters {
             thread.start();
         }
         started.await();
-        awaitQuiet(); // every waiter has made its first try and now waits
+        awaitQuiet(monitor); // every waiter has made its first try and now waits
         String from = monitor.mark();
         long start = System.nanoTime();
         releaseStartedAt.set(start);
@@ -165,14 +167,13 @@ final class Waiters {
         return figures;
     }
 
-    /** Waits until the clients have sent no command for a poll interval. */
-    private void awaitQuiet() throws InterruptedException {
-        redis.resetStats();
+    /** Waits until the clients have sent nothing for a poll interval. */
+    private static void awaitQuiet(ServerRequests monitor) throws InterruptedException {
         long last = -1;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_SETTLE_MILLIS);
         while (System.nanoTime() - deadline < 0) {
             Thread.sleep(QUIET_POLL_MILLIS);
-            long now = ClientCommands.of(redis).total();
+            long now = monitor.total();
             if (now == last) {
                 return;
             }

@@ -20,13 +20,14 @@ class BenchmarksIT {
         List<Result> results = new Benchmarks(Settings.SMOKE).run();
 
         assertThat(results).extracting(r -> r.scenario() + ":" + r.system()).as("rows, in order").containsExactly(
-                "1:ping", "1:lettuce-setnx", "1:fencelock", "1:redisson", "1:curator",
+                "1:ping", "1:lettuce-setnx", "1:fencelock", "1:redisson", "1:curator", "1:fencelock-zookeeper",
                 "1:lettuce-setnx interleaved", "1:fencelock interleaved", "1:fencelock acquire+close interleaved",
-                "2:lettuce-setnx", "2:fencelock", "2:redisson", "2:curator",
-                "3:lettuce-setnx", "3:fencelock", "3:redisson", "3:curator",
+                "2:lettuce-setnx", "2:fencelock", "2:redisson", "2:curator", "2:fencelock-zookeeper",
+                "3:lettuce-setnx", "3:fencelock", "3:redisson", "3:curator", "3:fencelock-zookeeper",
                 "4:fencelock", "4:redisson-redlock", "4:fencelock, 1 master SIGSTOPped",
                 "5:fencelock", "5:redisson", "5:fencelock", "5:redisson",
-                "6:fencelock", "6:redisson", "6:fencelock", "6:redisson",
+                "6:fencelock", "6:redisson", "6:fencelock", "6:redisson", "6:curator", "6:fencelock-zookeeper",
+                "6:curator", "6:fencelock-zookeeper",
                 "7:fencelock", "7:redisson", "7:fencelock", "7:redisson",
                 "8:fencelock", "8:redisson",
                 "9:fencelock", "9:redisson",
@@ -75,7 +76,8 @@ class BenchmarksIT {
                 .contains("| 9: writer wait p99 under looping readers")
                 .contains("| 13: hand-off p99 on a cluster, against Redisson's RLock (reported) |")
                 .contains("| 11: multi-lock over 3 names, p50 lock+unlock ≤ ⅓ of RedissonMultiLock's |")
-                .contains("| 12: multi-lock over 10 names, p99 lock+unlock ≤ ⅓ of RedissonMultiLock's |");
+                .contains("| 12: multi-lock over 10 names, p99 lock+unlock ≤ ⅓ of RedissonMultiLock's |")
+                .contains("| 6: Fencelock on ZooKeeper, requests per hand-off ≤ Curator's");
         assertThat(Report.tables(results, Settings.SMOKE)).contains("| 12 | multi-lock over 10 names, 1 thread | fencelock |");
     }
 }

@@ -1,5 +1,8 @@
 package dev.fencelock.testkit;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,5 +26,26 @@ public final class ChildJvm extends ChildProcess {
                 main.getName()));
         command.addAll(List.of(args));
         return new ChildJvm(launch(new ProcessBuilder(command)));
+    }
+
+    /**
+     * Starts the main class named {@code main} of this JVM's class path as a server would run: after
+     * {@code prefix} (such as {@code ip netns exec NAME}, which execs the JVM in place, so the pid and
+     * the signals stay its own), with {@code jvmOptions}, full compilation, and stdout and stderr
+     * appended to {@code log}.
+     */
+    static ChildJvm startServer(List<String> prefix, List<String> jvmOptions, String main, List<String> args, Path log) {
+        List<String> command = new ArrayList<>(prefix);
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "-Xshare:auto"));
+        command.addAll(jvmOptions);
+        command.add(main);
+        command.addAll(args);
+        try {
+            return new ChildJvm(new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(Redirect.appendTo(log.toFile())).start());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + main, e);
+        }
     }
 }

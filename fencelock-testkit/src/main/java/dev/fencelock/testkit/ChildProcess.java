@@ -75,6 +75,11 @@ public class ChildProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** Whether the process still runs (a stopped one does). */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
     /** Sends a signal, such as STOP or CONT, with kill(1). */
     public void signal(String name) throws IOException, InterruptedException {
         int exit = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor();

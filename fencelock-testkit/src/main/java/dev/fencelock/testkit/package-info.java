@@ -2,6 +2,9 @@
  * Real {@code redis-server} processes for tests: {@link dev.fencelock.testkit.RedisServer} to
  * start, kill, pause and restart one, {@link dev.fencelock.testkit.RedisCluster} for a cluster,
  * and {@link dev.fencelock.testkit.RedisTest} (the {@link dev.fencelock.testkit.RedisExtension})
- * to have JUnit 5 inject fresh servers into a test and stop them after it.
+ * to have JUnit 5 inject fresh servers into a test and stop them after it. Real ZooKeeper servers
+ * beside them, each a JVM of its own: {@link dev.fencelock.testkit.ZooKeeperServer} standalone and
+ * {@link dev.fencelock.testkit.ZooKeeperEnsemble} for 3, 5 or 7 members with a leader to find and
+ * kill.
  */
 package dev.fencelock.testkit;

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * One network namespace with a Redis node in it, reached from the harness's namespace through a
+ * One network namespace with a Redis node (or a ZooKeeper member) in it, reached from the harness's namespace through a
  * veth pair. A partition takes the namespace's end of the pair down: packets in either direction
  * are dropped silently, as on a cut link, and established connections stay open until it heals.
  */
@@ -13,18 +13,20 @@ final class NetworkNamespace {
     private final String name;
     private final String hostInterface;
     private final String namespaceInterface;
+    private final String hostAddress;
     private final String address;
 
-    private NetworkNamespace(String name, String hostInterface, String namespaceInterface, String address) {
+    private NetworkNamespace(String name, String hostInterface, String namespaceInterface, String hostAddress, String address) {
         this.name = name;
         this.hostInterface = hostInterface;
         this.namespaceInterface = namespaceInterface;
+        this.hostAddress = hostAddress;
         this.address = address;
     }
 
     /** Creates the namespace and its veth pair, {@code hostAddress}/30 outside and {@code address}/30 inside. */
     static NetworkNamespace create(String name, String hostInterface, String namespaceInterface, String hostAddress, String address) {
-        NetworkNamespace namespace = new NetworkNamespace(name, hostInterface, namespaceInterface, address);
+        NetworkNamespace namespace = new NetworkNamespace(name, hostInterface, namespaceInterface, hostAddress, address);
         try {
             Shell.check("ip", "netns", "add", name);
             Shell.check("ip", "link", "add", hostInterface, "type", "veth", "peer", "name", namespaceInterface);
@@ -44,6 +46,11 @@ final class NetworkNamespace {
     /** The node's address inside the namespace. */
     String address() {
         return address;
+    }
+
+    /** The harness's end of the link: the address at which the node reaches the harness's namespace. */
+    String hostAddress() {
+        return hostAddress;
     }
 
     /** The command prefix that runs a program inside the namespace. */

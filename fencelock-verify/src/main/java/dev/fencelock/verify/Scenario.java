@@ -1,14 +1,16 @@
 package dev.fencelock.verify;
 
 import dev.fencelock.testkit.RedisBinary;
+import dev.fencelock.testkit.ZooKeeperEnsemble;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
- * The scenarios: a topology of Redis nodes and the faults thrown at it. Each also names what it
+ * The scenarios: a topology of Redis nodes (or of ZooKeeper members) and the faults thrown at it. Each also names what it
  * shows. The last one is the control: the first scenario with a resource that does not check
  * tokens, where the checker must find the lost updates that fencing prevents elsewhere.
  */
@@ -127,6 +129,52 @@ enum Scenario {
             "a semaphore of " + LockUnderTest.PERMITS + " permits on one Redis server without persistence: a permit's holder"
                     + " frozen (SIGSTOP) for 1.5 to 3 leases right after it read the counter; the server killed (SIGKILL) and"
                     + " restarted empty, every permit lost"),
+    ZOOKEEPER_CLIENT_PAUSES("zookeeper-client-pauses", true,
+            "ZooKeeper, 3 members in JVMs of their own; the holder frozen (SIGSTOP) for 1.5 to 3 sessions right after it"
+                    + " read the counter: its session expires and its node goes") {
+        @Override
+        Setup setUp(Settings settings, Fleet fleet, RedisCounter watch) {
+            Range pauses = Range.ofLeases(ZooKeeperTopology.sessionTimeout(settings.lease()), 1.5, 3);
+            return new Setup(ZooKeeperTopology.start(), List.of(new ClientPause(fleet, watch, pauses)), DEFAULT_GAPS);
+        }
+    },
+    ZOOKEEPER_MEMBER_KILL("zookeeper-member-kill", true,
+            "ZooKeeper, 3 members in JVMs of their own; a member picked at random killed (SIGKILL) and restarted with its data") {
+        @Override
+        Setup setUp(Settings settings, Fleet fleet, RedisCounter watch) {
+            return onEnsemble(ensemble -> MemberKill.anyMember(ensemble, MEMBER_DOWNTIMES));
+        }
+    },
+    ZOOKEEPER_LEADER_KILL("zookeeper-leader-kill", true,
+            "ZooKeeper, 3 members in JVMs of their own; the leader killed (SIGKILL), the other two elect another, the old one"
+                    + " back as a follower") {
+        @Override
+        Setup setUp(Settings settings, Fleet fleet, RedisCounter watch) {
+            return onEnsemble(ensemble -> MemberKill.leader(ensemble, MEMBER_DOWNTIMES));
+        }
+    },
+    ZOOKEEPER_PARTITION("zookeeper-partition", true,
+            "ZooKeeper, 3 members in JVMs of their own, member 3 in a network namespace of its own: cut off (link down) for 0.5"
+                    + " to 3 sessions, as leader or follower") {
+        @Override
+        Setup setUp(Settings settings, Fleet fleet, RedisCounter watch) {
+            Availability<IsolatedNetwork> network = IsolatedNetwork.create(1);
+            if (network.value().isEmpty()) {
+                return new Setup(ZooKeeperTopology.start(), List.of(Nemesis.skipped(MemberPartition.KIND, network.reason().orElseThrow())),
+                        DEFAULT_GAPS);
+            }
+            ZooKeeperTopology zookeeper;
+            try {
+                zookeeper = ZooKeeperTopology.startWithIsolated(network.value().get());
+            } catch (RuntimeException e) {
+                network.value().get().close();
+                throw e;
+            }
+            Range cuts = Range.ofLeases(ZooKeeperTopology.sessionTimeout(settings.lease()), 0.5, 3);
+            return new Setup(zookeeper, List.of(new MemberPartition(zookeeper.ensemble(), zookeeper.isolatedMember().orElseThrow(),
+                    zookeeper.namespace().orElseThrow(), cuts)), DEFAULT_GAPS);
+        }
+    },
     CONTROL_NO_FENCING("control-no-fencing", false,
             "the control: single-client-pauses against a counter that does not check tokens; the checker must find lost updates") {
         @Override
@@ -136,6 +184,8 @@ enum Scenario {
     };
 
     private static final Range DEFAULT_GAPS = new Range(Duration.ofMillis(500), Duration.ofMillis(1500));
+    /** How long a killed ZooKeeper member stays down: about one to three sessions of the clients'. */
+    private static final Range MEMBER_DOWNTIMES = new Range(Duration.ofSeconds(1), Duration.ofSeconds(5));
     /** How far a master's clock jumps ahead at a time. */
     private static final Range CLOCK_JUMPS = new Range(Duration.ofSeconds(2), Duration.ofSeconds(4));
     /** The port of a node in a namespace: the namespace has its own ports, so any fixed one will do. */
@@ -184,6 +234,16 @@ enum Scenario {
         return !fenced;
     }
 
+    /**
+     * Whether the build's short run ({@code VerifyShortIT}) includes it: every Redis scenario, and
+     * none of ZooKeeper's. The quickest of those, the leader kill, took 52 to 80 s on the shared
+     * 2-core machine (an ensemble of three JVMs to start before the clients), over the build's
+     * 60 s allowance for it; they run from {@code ./fencelock-verify/run}.
+     */
+    boolean isInBuild() {
+        return !id.startsWith("zookeeper-");
+    }
+
     static Scenario byId(String id) {
         for (Scenario scenario : values()) {
             if (scenario.id.equals(id)) {
@@ -227,6 +287,12 @@ enum Scenario {
      * @param gaps the quiet between two faults
      */
     record Setup(Topology topology, List<Nemesis> nemeses, Range gaps) {}
+
+    /** A 3-member ZooKeeper ensemble on 127.0.0.1 and one fault made for it. */
+    private static Setup onEnsemble(Function<ZooKeeperEnsemble, Nemesis> fault) {
+        ZooKeeperTopology zookeeper = ZooKeeperTopology.start();
+        return new Setup(zookeeper, List.of(fault.apply(zookeeper.ensemble())), DEFAULT_GAPS);
+    }
 
     /** Stops the nodes of a topology that failed half-way; their own failures go with {@code cause}. */
     private static void closeAfterFailure(List<FaultableRedis> nodes, RuntimeException cause) {

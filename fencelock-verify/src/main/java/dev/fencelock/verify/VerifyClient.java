@@ -8,8 +8,11 @@ import dev.fencelock.LockUnavailableException;
 import dev.fencelock.ReleaseOutcome;
 import dev.fencelock.redis.RedisLockOptions;
 import dev.fencelock.redis.RedisLocks;
+import io.lettuce.core.RedisConnectionException;
 import dev.fencelock.verify.Event.Op;
 import dev.fencelock.verify.Event.Type;
+import dev.fencelock.zookeeper.ZooKeeperLockOptions;
+import dev.fencelock.zookeeper.ZooKeeperLocks;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -49,6 +52,7 @@ final class VerifyClient {
     private static final Duration SIGNAL_WAIT = Duration.ofSeconds(5);
     /** The pause after an acquisition that found Redis unreachable, so a dead node is not hammered. */
     private static final Duration UNAVAILABLE_BACKOFF = Duration.ofMillis(50);
+    private static final int RESOURCE_CONNECT_ATTEMPTS = 5;
 
     private final ClientConfig config;
     private final HistoryWriter history;
@@ -76,8 +80,8 @@ final class VerifyClient {
         stdin.start();
         List<FencedResource> resources = new ArrayList<>();
         try (HistoryWriter history = new HistoryWriter(config.history(), config.process());
-                LockClient locks = RedisLocks.connect(lockOptions(config))) {
-            resources.add(new RedisCounter(config.redisResource(), config.fenced(), Duration.ofSeconds(2)));
+                LockClient locks = connect(config)) {
+            resources.add(openCounter(config));
             if (config.hasPostgres()) {
                 resources.add(PostgresCounter.open(config.postgresUrl(), config.postgresTable()));
             }
@@ -89,6 +93,40 @@ final class VerifyClient {
         System.out.println("STOPPED");
         // Lettuce's and the JDBC driver's threads must not keep a stopped client alive.
         System.exit(0);
+    }
+
+    /**
+     * The counter on the resource Redis, whose connection is tried a few times: on a machine loaded
+     * enough, a client JVM that has just started (and connected its lock client) can miss the 2 s in
+     * which Lettuce opens a connection. The resource is the harness's, never faulted; a retry there
+     * weakens no check.
+     */
+    private static RedisCounter openCounter(ClientConfig config) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return new RedisCounter(config.redisResource(), config.fenced(), Duration.ofSeconds(2));
+            } catch (RedisConnectionException e) {
+                if (attempt == RESOURCE_CONNECT_ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
+     * A client of the store the lock URIs name: a ZooKeeper ensemble ({@link ZooKeeperTopology#SCHEME}),
+     * whose session is the lease, or Redis.
+     */
+    private static LockClient connect(ClientConfig config) {
+        String first = config.lockUris().get(0);
+        if (first.startsWith(ZooKeeperTopology.SCHEME)) {
+            return ZooKeeperLocks.connect(ZooKeeperLockOptions.builder(first.substring(ZooKeeperTopology.SCHEME.length()))
+                    .sessionTimeout(ZooKeeperTopology.sessionTimeout(config.lease()))
+                    .callTimeout(config.commandTimeout())
+                    .defaultLease(config.lease())
+                    .build());
+        }
+        return RedisLocks.connect(lockOptions(config));
     }
 
     private static RedisLockOptions lockOptions(ClientConfig config) {
