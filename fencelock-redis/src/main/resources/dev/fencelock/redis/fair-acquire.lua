@@ -33,11 +33,8 @@ if free and (not head or head == ARGV[1]) then
   return {1, mintToken(KEYS[2], now, ARGV[3])}
 end
 if ARGV[4] == '1' then
-  -- NX: a waiter that tries again keeps its place, and proves it is alive.
-  redis.call('ZADD', KEYS[3], 'NX', now, ARGV[1])
-  redis.call('ZADD', KEYS[4], now + tonumber(ARGV[5]) * 1000, ARGV[1])
-  redis.call('PEXPIRE', KEYS[3], ARGV[3])
-  redis.call('PEXPIRE', KEYS[4], ARGV[3])
+  -- A waiter that tries again keeps its place, and proves it is alive.
+  queueWaiter(KEYS[3], KEYS[4], ARGV[1], now, ARGV[5], ARGV[3])
   head = head or ARGV[1]
 end
 if free then

@@ -42,11 +42,8 @@ if ahead < free then
   return {1, mintToken(KEYS[2], now, ARGV[3])}
 end
 if ARGV[5] == '1' then
-  -- NX: a waiter that tries again keeps its place, and proves it is alive.
-  redis.call('ZADD', KEYS[3], 'NX', now, ARGV[1])
-  redis.call('ZADD', KEYS[4], now + tonumber(ARGV[6]) * 1000, ARGV[1])
-  redis.call('PEXPIRE', KEYS[3], ARGV[3])
-  redis.call('PEXPIRE', KEYS[4], ARGV[3])
+  -- A waiter that tries again keeps its place, and proves it is alive.
+  queueWaiter(KEYS[3], KEYS[4], ARGV[1], now, ARGV[6], ARGV[3])
 end
 if free > 0 then
   keepPermitsForWaiters(KEYS[3], KEYS[4], free, now, ARGV[7])

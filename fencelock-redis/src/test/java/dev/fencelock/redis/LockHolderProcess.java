@@ -20,11 +20,14 @@ public final class LockHolderProcess {
     private LockHolderProcess() {}
 
     public static void main(String[] args) throws InterruptedException {
+        Duration leaseTime = Duration.ofMillis(Long.parseLong(args[2]));
+        // A quarter of the lease (a renewing lease must outlast three): as long as the lease allows, so
+        // that a slow first command of a JVM started on a loaded machine does not end the process.
         LockClient client = RedisLocks.connect(RedisLockOptions.builder(args[0])
-                .commandTimeout(Duration.ofMillis(100))
+                .commandTimeout(leaseTime.dividedBy(4))
                 .build());
         String kind = args.length > 3 ? args[3] : "plain";
-        LeaseOptions options = LeaseOptions.renewing(Duration.ofMillis(Long.parseLong(args[2])));
+        LeaseOptions options = LeaseOptions.renewing(leaseTime);
         Lease lease;
         if (kind.startsWith("permit-")) {
             DistributedSemaphore semaphore = client.semaphore(args[1], Integer.parseInt(kind.substring("permit-".length())));
