@@ -123,7 +123,7 @@ final class Acquisition {
     private void resume(Handover handover) {
         if (handover == null && willWait && local.kind().watchesBeforeFirstAttempt()) {
             attemptLease = engine.newLease(local, options, interruptOnLoss);
-            watchThenAttempt(false);
+            watchThenAttempt();
             return;
         }
         if (handover == null) {
@@ -280,7 +280,7 @@ final class Acquisition {
         if (watch == null) {
             // Watch, then try again at once: a release between the first try and the watch would
             // not be announced to us.
-            watchThenAttempt(true);
+            watchThenAttempt();
             return;
         }
         retryAfter(retryAfter.toNanos(), nextRelease);
@@ -288,21 +288,23 @@ final class Acquisition {
 
     /**
      * Watches the name's releases for the acquisition of {@link #attemptLease}'s owner token, then
-     * tries. {@code required}: after a refusal, without a watch the release would go unheard, so a
-     * failed watch fails the acquisition; a watch before the first try only saves an attempt, and
-     * when it fails the attempt itself finds out whether the store can be reached (and the store
-     * whether to try again).
+     * tries. A watch that fails because the store, or a part of it, cannot be reached counts as an
+     * unreachable store: the acquisition tries again after a pause, and that attempt finds out
+     * whether the store can be reached, and the store whether to try again (on a Cluster or under
+     * Redlock, until the deadline).
      */
-    private void watchThenAttempt(boolean required) {
+    private void watchThenAttempt() {
         String owner = attemptLease.owner();
         LockEngine.call(() -> local.target().watch(store, owner)).whenComplete((watching, error) -> {
-            if (error == null) {
+            Throwable cause = error == null ? null : Await.unwrap(error);
+            if (cause == null) {
                 watch = watching;
                 attempt();
-            } else if (required) {
-                fail(Await.unwrap(error), true);
+            } else if (cause instanceof LockUnavailableException) {
+                unavailable = cause;
+                retryAfter(store.retryPause().toNanos(), null);
             } else {
-                attempt();
+                fail(cause, true);
             }
         });
     }
