@@ -174,7 +174,7 @@ final class Acquisition {
             fail(new IllegalStateException("abandoned"), true);
             return;
         }
-        EngineLease lease = local.kind().queuesEachAcquisition() && attemptLease != null
+        EngineLease lease = local.queuesEachAcquisition() && attemptLease != null
                 ? attemptLease : engine.newLease(local, options, interruptOnLoss);
         CompletableFuture<Void> nextRelease = watch == null ? null : watch.nextRelease();
         attemptLease = lease;
@@ -196,7 +196,7 @@ final class Acquisition {
             // (retried if its reply is lost) must not delete a later grant to the same token.
             engine.renewer().untrack(lease);
             engine.releaseQuietly(lease);
-            boolean newOwner = local.kind().queuesEachAcquisition();
+            boolean newOwner = local.queuesEachAcquisition();
             if (newOwner) {
                 // The store wakes a queued acquisition by its owner token: watch again for the new one.
                 attemptLease = null;

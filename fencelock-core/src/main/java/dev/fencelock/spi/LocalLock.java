@@ -25,6 +25,9 @@ final class LocalLock {
     private final LockTarget target;
     private final LockKind kind;
     private final String name;
+    private final LockKind.Gate gate;
+    /** Whether each acquisition keeps one owner token across its attempts: the store queues it by that token. */
+    private final boolean queuesEachAcquisition;
     /** Acquisitions in progress plus holds not yet released; guarded by the client's map. */
     int references;
     // Guarded by this.
@@ -40,10 +43,16 @@ final class LocalLock {
      */
     private final Map<Thread, Deque<Hold>> threadHolds = new ConcurrentHashMap<>();
 
-    LocalLock(LockTarget target) {
+    /**
+     * {@code queuesOnItsOwn}: every acquisition queues at the store by itself, as a fair one does,
+     * without the gate ({@link LockStore#queuesEachPlainAcquisition}).
+     */
+    LocalLock(LockTarget target, boolean queuesOnItsOwn) {
         this.target = target;
         this.kind = target.kind();
         this.name = target.name();
+        this.gate = queuesOnItsOwn ? LockKind.Gate.NONE : kind.gate();
+        this.queuesEachAcquisition = queuesOnItsOwn || kind.queuesEachAcquisition();
     }
 
     LockTarget target() {
@@ -52,6 +61,11 @@ final class LocalLock {
 
     LockKind kind() {
         return kind;
+    }
+
+    /** Whether each acquisition keeps one owner token across its attempts: the store queues it by that token. */
+    boolean queuesEachAcquisition() {
+        return queuesEachAcquisition;
     }
 
     String name() {
@@ -63,7 +77,7 @@ final class LocalLock {
      * does. Its value is what the previous lease handed on, or null.
      */
     synchronized CompletableFuture<Handover> enterGate() {
-        if (kind.gate() == LockKind.Gate.NONE) {
+        if (gate == LockKind.Gate.NONE) {
             return CompletableFuture.completedFuture(null);
         }
         if (!gateTaken) {
@@ -90,7 +104,7 @@ final class LocalLock {
      * has not given up, or opens it.
      */
     void exitGate() {
-        if (kind.gate() == LockKind.Gate.NONE) {
+        if (gate == LockKind.Gate.NONE) {
             return;
         }
         Handover passing;
@@ -151,7 +165,7 @@ final class LocalLock {
      * has no next acquisition to keep it for.
      */
     void held(EngineLease lease, ReleaseWatch watch, boolean gateTaken) {
-        boolean keepsWatch = gateTaken && kind.gate() != LockKind.Gate.NONE;
+        boolean keepsWatch = gateTaken && gate != LockKind.Gate.NONE;
         synchronized (this) {
             current.add(lease);
             if (keepsWatch) {
@@ -161,7 +175,7 @@ final class LocalLock {
         if (!keepsWatch && watch != null) {
             LockEngine.bestEffort(watch::close);
         }
-        if (gateTaken && kind.gate() == LockKind.Gate.PASSED_AT_GRANT) {
+        if (gateTaken && gate == LockKind.Gate.PASSED_AT_GRANT) {
             exitGate();
         }
     }
@@ -233,7 +247,7 @@ final class LocalLock {
         synchronized (this) {
             current.remove(lease);
         }
-        if (kind.gate() == LockKind.Gate.HELD_WHILE_HOLDING) {
+        if (gate == LockKind.Gate.HELD_WHILE_HOLDING) {
             exitGate();
         }
     }

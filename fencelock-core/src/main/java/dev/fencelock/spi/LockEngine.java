@@ -512,7 +512,10 @@ public final class LockEngine implements LockClient {
                 multi.names().forEach(name -> multiLocksByName.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet())
                         .add(multi));
             }
-            LocalLock entered = local == null ? new LocalLock(target) : local;
+            LocalLock entered = local == null
+                    ? new LocalLock(target, target instanceof LockTarget.Single && target.kind() == LockKind.PLAIN
+                            && store.queuesEachPlainAcquisition())
+                    : local;
             entered.references++;
             return entered;
         });

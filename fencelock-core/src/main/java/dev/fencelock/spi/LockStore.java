@@ -149,6 +149,20 @@ public interface LockStore extends AutoCloseable {
     CompletableFuture<ReleaseWatch> watch(LockKind kind, String name, String owner);
 
     /**
+     * Whether every {@link LockKind#PLAIN} acquisition queues at the store on its own, by one owner
+     * token across its attempts, as a {@link LockKind#FAIR} one does, instead of the threads of a
+     * client sharing one remote waiter behind the name's local gate. For a store whose waiters cost
+     * nothing while they wait and whose release wakes only the next one (ZooKeeper's nodes, each
+     * watching its predecessor): every thread's place is then queued before the lock is released,
+     * and a hand-off between two threads of one client costs no new place in the queue. False by
+     * default: on a store that announces a release to every client, one waiter per client is what
+     * keeps a hot lock from becoming a thundering herd.
+     */
+    default boolean queuesEachPlainAcquisition() {
+        return false;
+    }
+
+    /**
      * Takes this client's acquisition of {@code kind} off the name's waiter queue, if it is on it:
      * for {@link LockKind#FAIR} and {@link LockKind#PERMIT}, the acquisition of {@code owner}. Best
      * effort, not waited for.

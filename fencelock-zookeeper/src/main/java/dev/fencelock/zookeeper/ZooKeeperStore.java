@@ -130,6 +130,18 @@ final class ZooKeeperStore implements LockStore {
         return kind == LockKind.PLAIN || kind == LockKind.FAIR || kind == LockKind.READ;
     }
 
+    /**
+     * A waiting node costs the ensemble nothing but its watch, and a release wakes only the node
+     * behind it: every thread queues its own node, as with Curator's mutex, so that a hand-off is
+     * the holder's delete and the next waiter's read of the children, even between two threads of
+     * one client (one remote waiter per client would create, read and watch a node after each
+     * release instead).
+     */
+    @Override
+    public boolean queuesEachPlainAcquisition() {
+        return true;
+    }
+
     @Override
     public void reportTo(LeaseReports reports) {
         this.reports = reports;

@@ -1,0 +1,65 @@
+package dev.fencelock.zookeeper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fencelock.DistributedLock;
+import dev.fencelock.Lease;
+import dev.fencelock.testkit.Poll;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A hand-off between two threads of one client costs what one between two clients does (the
+ * holder's delete, the next waiter's read of the children), because every waiting thread has a node
+ * of its own in the queue before the lock is released, as with Curator's mutex.
+ */
+class HandOffIT extends ZooKeeperIT {
+    private static final int WAITERS = 3;
+
+    @Test
+    void everyWaitingThreadOfAClientQueuesItsOwnNodeAndIsGrantedInNodeOrder() throws Exception {
+        Lease holder = connect().lock("queue").acquire(Duration.ZERO);
+        DistributedLock lock = connect().lock("queue");
+        List<Integer> granted = new CopyOnWriteArrayList<>();
+        ExecutorService threads = Executors.newFixedThreadPool(WAITERS);
+        List<Future<?>> done = new ArrayList<>();
+        try {
+            for (int i = 0; i < WAITERS; i++) {
+                int waiter = i;
+                done.add(threads.submit(() -> {
+                    try (Lease lease = lock.acquire(Duration.ofSeconds(60))) {
+                        granted.add(waiter);
+                    }
+                    return null;
+                }));
+                // The next thread starts once this one's node is queued: node order is thread order.
+                Poll.until("the node of waiter " + waiter, Duration.ofSeconds(30), () -> nodes("queue") == waiter + 2);
+            }
+
+            holder.close();
+
+            for (Future<?> future : done) {
+                future.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(granted).as("the waiters of one client, granted in the order their nodes queued")
+                .containsExactly(0, 1, 2);
+    }
+
+    private int nodes(String name) {
+        try {
+            return zooKeeper.curator().getChildren().forPath(LockPaths.lockPath(root, name)).size();
+        } catch (Exception e) {
+            throw new IllegalStateException("listing the nodes of lock " + name + " failed", e);
+        }
+    }
+}
