@@ -1,5 +1,6 @@
 package dev.fencelock.cli;
 
+import dev.fencelock.testkit.Poll;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -75,6 +76,18 @@ final class FencelockProcess implements AutoCloseable {
 
     String stderr() {
         return read(stderr);
+    }
+
+    /**
+     * Waits for a minute at most until the command run by this process creates {@code file} (which
+     * it writes whole, by a rename, where the test reads it), and says what the process printed if it never does.
+     */
+    void awaitFile(Path file) throws InterruptedException {
+        try {
+            Poll.until(file + " created by the command", Duration.ofSeconds(60), () -> Files.exists(file));
+        } catch (AssertionError missing) {
+            throw new AssertionError(missing.getMessage() + "; stderr: " + stderr(), missing);
+        }
     }
 
     private static String read(Path path) {

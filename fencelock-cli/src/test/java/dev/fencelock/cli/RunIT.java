@@ -80,7 +80,7 @@ class RunIT {
         Path started = dir.resolve("started");
         try (FencelockProcess run = FencelockProcess.start(dir, "run", "--redis", redis.uri(), "--name", "lost",
                 "--lease", "900ms", "--grace", "2s", "--", "sh", "-c", "echo $$ > " + started + ".tmp; mv " + started + ".tmp " + started + "; exec sleep 60")) {
-            awaitFile(started);
+            run.awaitFile(started);
             long command = Long.parseLong(Files.readString(started).trim());
             redis.call("DEL", "fencelock:{lost}");
             assertThat(run.awaitExit(EXIT_WAIT)).as("stderr: %s", run.stderr()).isEqualTo(ExitCodes.LEASE_LOST);
@@ -95,7 +95,7 @@ class RunIT {
         Duration lease = Duration.ofSeconds(2);
         try (FencelockProcess run = FencelockProcess.start(dir, "run", "--redis", redis.uri(), "--name", "crash",
                 "--lease", "2s", "--", "sh", "-c", "touch " + started + "; exec sleep 60")) {
-            awaitFile(started);
+            run.awaitFile(started);
             run.process().destroyForcibly();
             run.process().waitFor(10, TimeUnit.SECONDS);
             try (LockClient client = RedisLocks.connect(redis.uri());
@@ -112,7 +112,7 @@ class RunIT {
         String script = "trap 'touch " + trapped + "; exit 3' TERM; touch " + started + "; while true; do sleep 0.05; done";
         try (FencelockProcess run = FencelockProcess.start(dir, "run", "--redis", redis.uri(), "--name", "term",
                 "--", "sh", "-c", script)) {
-            awaitFile(started);
+            run.awaitFile(started);
             run.signal("TERM");
             assertThat(run.awaitExit(EXIT_WAIT)).as("the command's own exit code").isEqualTo(3);
             assertThat(trapped).exists();
@@ -173,16 +173,6 @@ class RunIT {
         try (FencelockProcess status = FencelockProcess.run(dir, EXIT_WAIT,
                 "status", "--redis", redis.uri(), "--name", "jobs:nightly", "--json")) {
             assertThat(json.readTree(status.stdout()).get("held").asBoolean()).isFalse();
-        }
-    }
-
-    private static void awaitFile(Path file) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!Files.exists(file)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(file + " never appeared");
-            }
-            Thread.sleep(20);
         }
     }
 }

@@ -39,13 +39,9 @@ class ZooKeeperRunIT {
     void statusListAndReleaseSeeTheHolderOfARunningCommand() throws Exception {
         Path started = dir.resolve("started");
         FencelockProcess holder = FencelockProcess.start(dir, "run", "--zookeeper", zooKeeper.connectString(),
-                "--name", "jobs:report", "--", "sh", "-c", "echo $FENCELOCK_TOKEN > " + started + "; sleep 30");
+                "--name", "jobs:report", "--", "sh", "-c", "echo $FENCELOCK_TOKEN > " + started + ".tmp; mv " + started + ".tmp " + started + "; sleep 30");
         try {
-            long deadline = System.nanoTime() + EXIT_WAIT.toNanos();
-            while (!Files.exists(started) || Files.readString(started).isBlank()) {
-                assertThat(System.nanoTime() - deadline).as("the command did not start; stderr: %s", holder.stderr()).isNegative();
-                Thread.sleep(50);
-            }
+            holder.awaitFile(started);
             long token = Long.parseLong(Files.readString(started).trim());
 
             FencelockProcess status = FencelockProcess.start(dir, "status", "--zookeeper", zooKeeper.connectString(),
