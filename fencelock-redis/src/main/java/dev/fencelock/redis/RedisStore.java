@@ -237,6 +237,14 @@ final class RedisStore implements LockStore {
             // acquire on the same connection, whenever it answers). A minority grant freed nothing,
             // so it wakes nobody: a waiter woken for it would only find the lock held, and its own
             // cleanup would wake the next, down the whole queue.
+            if (!granted.isEmpty() && log.isDebugEnabled()) {
+                // A split vote: competing clients each won some masters, none a majority, and all
+                // back off. Logged so that its cost can be counted under faults (VERIFICATION.md).
+                log.debug("split vote on {}: granted by {} of {} masters, refused by {}, failed {}, not waited for {}",
+                        keys.lock(), granted.size(), servers.size(),
+                        replies.stream().filter(reply -> reply.isOk() && reply.value().get(0) != 1).count(), failed.size(),
+                        replies.stream().filter(LockServers.Reply::isPending).count());
+            }
             return releaseQuietly(kind, keys, owner, false, nodesOf(granted))
                     .handle((done, error) -> refusedOrUnavailable(replies, failed));
         }
