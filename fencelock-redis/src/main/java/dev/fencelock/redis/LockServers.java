@@ -201,34 +201,9 @@ final class LockServers implements AutoCloseable {
 
     /** A random pause before the next try, so that competing clients do not collide again. */
     long retryDelayNanos() {
-        return retryDelayNanos(options);
-    }
-
-    private static long retryDelayNanos(RedisLockOptions options) {
         long base = options.retryDelay().toNanos();
         long jitter = options.retryJitter().toNanos();
         return base + (jitter > 0 ? ThreadLocalRandom.current().nextLong(jitter) : 0);
-    }
-
-    /**
-     * The pause after a split vote in which this client's attempt was {@code shortBy} grants short of
-     * a majority. While the competitors back off, the lock is free and nobody else is woken (their
-     * minority grants are given back without an announcement); with three masters up, every grant
-     * needs all three, and clients that back off alike collide again. So the client one grant short
-     * tries again within the base delay, before any competitor further from a majority (which pauses
-     * for the base delay plus the jitter): it needs only the masters its competitors are giving back.
-     * Timing only: who holds the lock is still decided by the masters' votes.
-     */
-    long splitVoteDelayNanos(int shortBy) {
-        return splitVoteDelayNanos(options, shortBy);
-    }
-
-    static long splitVoteDelayNanos(RedisLockOptions options, int shortBy) {
-        long base = options.retryDelay().toNanos();
-        if (shortBy > 1 || base == 0) {
-            return retryDelayNanos(options);
-        }
-        return ThreadLocalRandom.current().nextLong(base);
     }
 
     /**

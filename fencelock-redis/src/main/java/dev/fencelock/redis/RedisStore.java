@@ -293,8 +293,7 @@ final class RedisStore implements LockStore {
     /**
      * How long the current holder's lease still runs, when a majority of servers report one; the
      * foreign-lock poll for a holder without expiry; a random pause when no majority holder exists
-     * (a split vote between competing clients), shorter for the client that came within one grant
-     * of a majority (see {@link LockServers#splitVoteDelayNanos}).
+     * (a split vote between competing clients).
      */
     private Duration holderRemaining(List<LockServers.Reply<List<Long>>> replies) {
         List<Long> pttls = replies.stream()
@@ -303,8 +302,7 @@ final class RedisStore implements LockStore {
                 .sorted()
                 .toList();
         if (pttls.size() < servers.quorum()) {
-            long granted = replies.stream().filter(RedisStore::isGrant).count();
-            return granted == 0 ? retryPause() : Duration.ofNanos(servers.splitVoteDelayNanos((int) (servers.quorum() - granted)));
+            return retryPause();
         }
         // The lock frees up once a majority has let the key expire.
         long pttl = pttls.get(pttls.size() - servers.quorum());
