@@ -237,6 +237,9 @@ final class RedisStore implements LockStore {
             // acquire on the same connection, whenever it answers). A minority grant freed nothing,
             // so it wakes nobody: a waiter woken for it would only find the lock held, and its own
             // cleanup would wake the next, down the whole queue.
+            if (!granted.isEmpty() && log.isDebugEnabled()) {
+                logSplitVote(keys, replies, granted.size(), failed.size());
+            }
             return releaseQuietly(kind, keys, owner, false, nodesOf(granted))
                     .handle((done, error) -> refusedOrUnavailable(replies, failed));
         }
@@ -246,6 +249,19 @@ final class RedisStore implements LockStore {
             releaseQuietly(kind, keys, owner, true, List.of());
         }
         return CompletableFuture.completedFuture(refusedOrUnavailable(replies, failed));
+    }
+
+    /**
+     * A split vote: this attempt won some masters, yet no holder was seen on a majority, and it backs
+     * off. Logged at debug so that how often it happens under faults can be counted (VERIFICATION.md).
+     */
+    private void logSplitVote(LockKeys keys, List<LockServers.Reply<List<Long>>> replies, int granted, int failed) {
+        long refused = replies.stream().filter(reply -> reply.isOk() && reply.value().get(0) == 0).count();
+        if (refused < servers.quorum()) {
+            log.debug("split vote on {}: granted by {} of {} masters, refused by {}, failed {}, not waited for {}",
+                    keys.lock(), granted, servers.size(), refused, failed,
+                    replies.stream().filter(LockServers.Reply::isPending).count());
+        }
     }
 
     private static List<RedisNode> nodesOf(List<? extends LockServers.Reply<?>> replies) {

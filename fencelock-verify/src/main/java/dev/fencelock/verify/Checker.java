@@ -33,7 +33,8 @@ import java.util.function.ToLongFunction;
  *       or when its release found it lost. Such a lease must have had its lost signal, unless its
  *       release failed (Redis unreachable: the holder was told it does not know).
  *   <li><b>Availability</b>: the share of the window in which some client held the lock, and the
- *       latency of acquisitions.
+ *       latency of acquisitions; on Redis masters, also the share in which a majority of them was up
+ *       and the availability within it ({@link MajorityTime}).
  * </ol>
  *
  * Readers of a read-write lock share the lock: two readers that hold it at once are no overlap,
@@ -61,6 +62,8 @@ final class Checker {
     private final List<FencedResource.Audit> audits;
     private final long windowStart;
     private final long windowEnd;
+    /** The names of the masters whose faults decide whether a majority was up; empty for other topologies. */
+    private final List<String> masters;
     private final Map<String, Lease> leases = new LinkedHashMap<>();
     private final Map<String, Long> lastEventOf = new HashMap<>();
     /** Per client, the spans in which the nemesis had it frozen: {from, to} in monotonic nanoseconds. */
@@ -75,11 +78,13 @@ final class Checker {
     /** Per client, the times of its events, in order: a client that recorded one was not frozen then. */
     private final Map<String, List<Long>> eventTimes = new HashMap<>();
 
-    private Checker(List<Event> history, List<FencedResource.Audit> audits, long windowStart, long windowEnd) {
+    private Checker(List<Event> history, List<FencedResource.Audit> audits, long windowStart, long windowEnd,
+            List<String> masters) {
         this.history = history.stream().sorted(Comparator.comparingLong(Event::mono)).toList();
         this.audits = List.copyOf(audits);
         this.windowStart = windowStart;
         this.windowEnd = windowEnd;
+        this.masters = List.copyOf(masters);
     }
 
     /**
@@ -89,9 +94,12 @@ final class Checker {
      * @param audits what each resource holds after the run
      * @param windowStart the opening of the measurement window (monotonic nanoseconds)
      * @param windowEnd its close
+     * @param masters the names of the Redis masters the clients lock on, whose faults say when a majority
+     *     was up ({@link MajorityTime}); empty for a topology of another kind (Sentinel, ZooKeeper)
      */
-    static Findings check(List<Event> history, List<FencedResource.Audit> audits, long windowStart, long windowEnd) {
-        return new Checker(history, audits, windowStart, windowEnd).run();
+    static Findings check(List<Event> history, List<FencedResource.Audit> audits, long windowStart, long windowEnd,
+            List<String> masters) {
+        return new Checker(history, audits, windowStart, windowEnd, masters).run();
     }
 
     /**
@@ -232,9 +240,12 @@ final class Checker {
                 .map(lease -> new FairOrder.Call(lease.process, lease.invokedAt, lease.invokedWall, lease.okAt, lease.acquired() ? lease.token : Event.NONE,
                         lease.acquired() ? lease.okAt : lease.failedAt >= 0 ? lease.failedAt : Long.MAX_VALUE)).toList();
         FairOrder.Findings fair = queueEvents.isEmpty() ? FairOrder.Findings.NONE : FairOrder.check(queueEvents, calls, leaseOfToken);
+        List<long[]> held = heldSpans(acquired);
+        MajorityTime.Figures majority = masters.isEmpty() ? MajorityTime.Figures.NONE
+                : MajorityTime.figures(held, MajorityTime.withoutMajority(history, masters, windowStart, windowEnd), windowStart, windowEnd);
         return new Findings(operations, acquired.size(), acquireFailures, Collections.unmodifiableMap(violations),
                 List.copyOf(examples), staleRejections, acceptedWrites, overlaps.stale, overlaps.millis, signals,
-                lost.evidenced, lost.missed, lost.indeterminate, availability(acquired), latencies(acquired),
+                lost.evidenced, lost.missed, lost.indeterminate, availability(held), majority, latencies(acquired),
                 restarts(acquired), readers(acquired), fair);
     }
 
@@ -607,19 +618,27 @@ final class Checker {
         return before >= 0 ? times.get(before) : Long.MIN_VALUE;
     }
 
-    /** The share of the window in which some client believed it held the lock. */
-    private double availability(List<Lease> acquired) {
-        long covered = 0;
+    /**
+     * The spans of the window in which some client believed it held the lock, {from, to}, sorted and
+     * disjoint; {@code acquired} is sorted by grant.
+     */
+    private List<long[]> heldSpans(List<Lease> acquired) {
+        List<long[]> spans = new ArrayList<>();
         long reach = windowStart;
         for (Lease lease : acquired) {
             long from = Math.max(Math.max(lease.okAt, reach), windowStart);
             long to = Math.min(believedUntil(lease), windowEnd);
             if (to > from) {
-                covered += to - from;
+                spans.add(new long[] {from, to});
                 reach = to;
             }
         }
-        return windowEnd > windowStart ? (double) covered / (windowEnd - windowStart) : 0;
+        return spans;
+    }
+
+    /** The share of the window in which some client believed it held the lock. */
+    private double availability(List<long[]> held) {
+        return windowEnd > windowStart ? (double) MajorityTime.length(held) / (windowEnd - windowStart) : 0;
     }
 
     private static Map<String, Double> latencies(List<Lease> acquired) {
@@ -700,6 +719,7 @@ final class Checker {
      * @param lostSignalsMissed lost leases whose holder was never signalled; must be 0
      * @param lostSignalsIndeterminate lost leases without a signal whose release failed (unknown outcome)
      * @param availability share of the window in which some client held the lock
+     * @param majority the share of the window in which a majority of the masters was up, and the availability within it
      * @param acquireLatencyMillis latency of granted acquisitions: p50, p90, p99, max
      * @param restarts per node restart: the fence counter after it and the tokens around it
      * @param reads the read acquisitions of a read-write lock, and how many shared the lock
@@ -708,7 +728,7 @@ final class Checker {
     record Findings(int operations, int acquired, Map<String, Integer> acquireFailures, Map<String, Integer> violations,
             List<Violation> examples, int staleRejections, Map<String, Integer> acceptedWrites, int unfencedOverlaps,
             double unfencedOverlapMillis, int lostSignalsRaised, int leasesLost, int lostSignalsMissed,
-            int lostSignalsIndeterminate, double availability, Map<String, Double> acquireLatencyMillis,
+            int lostSignalsIndeterminate, double availability, MajorityTime.Figures majority, Map<String, Double> acquireLatencyMillis,
             List<Map<String, Object>> restarts, ReadSharing reads, FairOrder.Findings fairOrder) {
 
         /** All breaches of fenced safety. */

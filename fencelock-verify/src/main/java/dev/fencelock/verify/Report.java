@@ -43,21 +43,27 @@ final class Report {
         StringBuilder text = new StringBuilder();
         text.append(String.format(Locale.ROOT, "Fencelock verification: %s mode, seed %d, %d clients per scenario,"
                 + " lease %d ms, %.0f s in all%n%n", settings.mode(), seed, settings.clients(), settings.lease().toMillis(), seconds));
-        text.append(String.format(Locale.ROOT, "%-22s %6s %7s  %-34s %6s %5s %8s %6s %6s %6s %6s  %s%n",
-                "scenario", "s", "ops", "faults injected", "fenced", "stale", "overlaps", "lost", "missed", "avail", "p99 ms", "result"));
+        text.append(String.format(Locale.ROOT, "%-22s %6s %7s  %-34s %6s %5s %8s %6s %6s %6s %6s %6s %6s %6s  %s%n",
+                "scenario", "s", "ops", "faults injected", "fenced", "stale", "overlaps", "lost", "missed", "avail", "maj",
+                "av|maj", "p50 ms", "p99 ms", "result"));
         for (ScenarioResult result : results) {
             Checker.Findings f = result.findings();
-            text.append(String.format(Locale.ROOT, "%-22s %6.0f %7d  %-34s %6d %5d %8d %6s %6d %6.3f %6.0f  %s%n",
+            MajorityTime.Figures majority = f.majority();
+            text.append(String.format(Locale.ROOT, "%-22s %6.0f %7d  %-34s %6d %5d %8d %6s %6d %6.3f %6s %6s %6.0f %6.0f  %s%n",
                     result.scenario().id(), result.seconds(), f.operations(), faults(result.faults()), f.fencedViolations(),
                     f.staleRejections(), f.unfencedOverlaps(), f.lostSignalsRaised() + "/" + f.leasesLost(), f.lostSignalsMissed(),
-                    f.availability(), f.acquireLatencyMillis().getOrDefault("p99", 0.0),
+                    f.availability(), share(majority.measured(), majority.majorityShare()),
+                    share(majority.measured(), majority.availabilityWithMajority()),
+                    f.acquireLatencyMillis().getOrDefault("p50", 0.0), f.acquireLatencyMillis().getOrDefault("p99", 0.0),
                     result.passed() ? (result.scenario().isControl() ? "passed (control: " + f.lostUpdates() + " lost updates found)" : "passed")
                             : "FAILED"));
         }
         text.append("\nfenced: breaches of fenced safety (must be 0; the control must find lost updates); stale: claims and writes"
                 + " the resources rejected by token; overlaps: holders that still believed they held the lock when another was granted it;"
                 + " lost: lost signals raised / leases the history shows lost; missed: lost leases never signalled (must be 0);"
-                + " avail: share of the time some client held the lock; p99: acquisition latency.\n");
+                + " avail: share of the time some client held the lock; maj: share of the time a majority of the Redis masters"
+                + " was up, by the nemesis's record of its kills, freezes and partitions (- for Sentinel and ZooKeeper);"
+                + " av|maj: share of that time some client held the lock; p50, p99: acquisition latency.\n");
         for (ScenarioResult result : results) {
             if (passedControlInOneLine && result.scenario().isControl() && result.passed()) {
                 // Its violations are the lost updates it had to find: listed, they would read as a failure.
@@ -113,6 +119,10 @@ final class Report {
         result.failures().forEach(failure -> text.append("  FAILED: ").append(failure).append("\n"));
         result.excerpts().forEach(line -> text.append("  ").append(line).append("\n"));
         text.append("  history: ").append(result.directory()).append("/history.log\n");
+    }
+
+    private static String share(boolean measured, double share) {
+        return measured ? String.format(Locale.ROOT, "%.3f", share) : "-";
     }
 
     private static String faults(Map<String, Integer> faults) {

@@ -101,6 +101,10 @@ record ScenarioResult(Scenario scenario, long seed, String mode, String topology
         json.put("lost_signals_missed", findings.lostSignalsMissed());
         json.put("lost_signals_indeterminate", findings.lostSignalsIndeterminate());
         json.put("availability", findings.availability());
+        if (findings.majority().measured()) {
+            json.put("majority_up_share", findings.majority().majorityShare());
+            json.put("availability_with_majority", findings.majority().availabilityWithMajority());
+        }
         json.put("acquire_latency_ms", findings.acquireLatencyMillis());
         json.put("restarts", findings.restarts());
         json.put("lock", scenario.lock().id());

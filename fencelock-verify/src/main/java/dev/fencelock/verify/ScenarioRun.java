@@ -119,7 +119,7 @@ final class ScenarioRun {
                     audits.add(postgresCounter.audit());
                 }
                 List<Event> history = mergeHistories(clients);
-                Checker.Findings findings = Checker.check(history, audits, opened.mono(), closed.mono());
+                Checker.Findings findings = Checker.check(history, audits, opened.mono(), closed.mono(), masterNames(topology));
                 List<String> excerpts = excerpts(findings, history);
                 return new ScenarioResult(scenario, seed, settings.mode(), topology.describe(), settings.clients(),
                         seconds(opened.mono(), closed.mono()), phases, resources, log.counts(), skipped, log.errors(), findings,
@@ -150,6 +150,11 @@ final class ScenarioRun {
                 dir.resolve("history-c" + id + ".log"), scenarioSeed + id, settings.lease(), settings.holdMin(),
                 settings.holdMax(), settings.longHoldPercent(), settings.lease().multipliedBy(3).dividedBy(2),
                 settings.lease().multipliedBy(3), settings.acquireWait(), settings.commandTimeout(), settings.redlockNodeTimeout());
+    }
+
+    /** The masters whose faults say when a majority was up; none for Sentinel or ZooKeeper, whose faults are of other kinds. */
+    private static List<String> masterNames(Topology topology) {
+        return topology instanceof Masters masters ? masters.nodes().stream().map(FaultableRedis::name).toList() : List.of();
     }
 
     /** Watches the fair queue of a scenario on one server of the test kit: the only topology the fair lock runs on here. */

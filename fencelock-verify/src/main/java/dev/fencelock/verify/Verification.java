@@ -41,7 +41,7 @@ final class Verification {
                 result = new ScenarioRun(scenario, settings, seed, out.resolve("verify").resolve(scenario.id()), postgres).run();
             } catch (RuntimeException e) {
                 result = new ScenarioResult(scenario, seed, settings.mode(), "not started", settings.clients(), 0, Map.of(), Map.of(), Map.of(),
-                        Map.of(), List.of("the scenario could not run: " + e), Checker.check(List.of(), List.of(), 0, 0), List.of(),
+                        Map.of(), List.of("the scenario could not run: " + e), Checker.check(List.of(), List.of(), 0, 0, List.of()), List.of(),
                         out.resolve("verify").resolve(scenario.id()).toString());
                 e.printStackTrace();
             }

@@ -482,6 +482,6 @@ class CheckerTest {
 
     private Checker.Findings check(List<Entry> log, long counter, boolean fenced, long windowStartMillis, long windowEndMillis) {
         return Checker.check(history, List.of(new Audit("redis", fenced, log, counter)),
-                windowStartMillis * 1_000_000, windowEndMillis * 1_000_000);
+                windowStartMillis * 1_000_000, windowEndMillis * 1_000_000, List.of());
     }
 }

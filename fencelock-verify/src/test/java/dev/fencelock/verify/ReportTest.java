@@ -62,7 +62,7 @@ class ReportTest {
     private ScenarioResult result(Scenario scenario, int lostUpdates, FairOrder.Findings fair) {
         Checker.Findings findings = new Checker.Findings(100, 90, Map.of(), Map.of("redis:lost-update", lostUpdates),
                 List.of(new Checker.Violation("redis:lost-update", "c2/7 wrote 12 right after c1/5 wrote 12", List.of("c1/5", "c2/7"))),
-                0, Map.of("redis", 90), 3, 40.0, 3, 3, 0, 0, 0.99, Map.of("p99", 12.0), List.of(), new Checker.ReadSharing(0, 0),
+                0, Map.of("redis", 90), 3, 40.0, 3, 3, 0, 0, 0.99, MajorityTime.Figures.NONE, Map.of("p99", 12.0), List.of(), new Checker.ReadSharing(0, 0),
                 fair);
         return new ScenarioResult(scenario, 1, "short", "one node", 6, 10, Map.of(), Map.of("redis", "checked"),
                 Map.of("client-pause", 4), Map.of(), List.of(), findings, List.of(EXCERPT, "    c1/5 ACQUIRED token 5"),
