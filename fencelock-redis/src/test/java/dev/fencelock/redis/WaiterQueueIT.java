@@ -60,6 +60,20 @@ class WaiterQueueIT {
     }
 
     @Test
+    void aReleaseThatNobodyQueuedForAnnouncesNothing(RedisServer redis) throws Exception {
+        DistributedLock lock = patientClient(redis).lock("queued");
+        lock.acquire(Duration.ZERO).close();
+        redis.resetStats();
+
+        for (int i = 0; i < 10; i++) {
+            lock.acquire(Duration.ZERO).close();
+        }
+
+        assertThat(redis.commandCalls().getOrDefault("publish", 0L)).as("messages published by the releases").isZero();
+        assertThat(redis.commandCalls().get("time")).as("clock reads: the acquisitions' own, none by a release").isEqualTo(10);
+    }
+
+    @Test
     void aClientWithMoreThreadsWaitingQueuesBehindTheClientItsReleaseWakes(RedisServer redis) throws Exception {
         BusyClient busy = busyClientHoldingWhileAnotherWaits(redis);
         redis.resetStats();
