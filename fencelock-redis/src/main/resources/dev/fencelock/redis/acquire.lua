@@ -29,8 +29,12 @@ local now = serverNow()
 local count = #KEYS / 5
 for i = 1, count do
   local base = 5 * (i - 1)
-  local wait = exclusiveWait(KEYS[base + 1], KEYS[base + 5], now)
+  local wait = takeOrWait(KEYS[base + 1], KEYS[base + 5], now, ARGV[1], ARGV[2])
   if wait then
+    -- The locks before this one were free and this script took them: all or none.
+    for j = 1, i - 1 do
+      redis.call('DEL', KEYS[5 * (j - 1) + 1])
+    end
     queueWaiter(KEYS[base + 3], KEYS[base + 4], ARGV[4], now, ARGV[5], ARGV[3])
     return {0, wait, announcedHolder(KEYS[base + 1], ARGV[6]), i}
   end
@@ -38,7 +42,6 @@ end
 local fences = {}
 for i = 1, count do
   local base = 5 * (i - 1)
-  redis.call('SET', KEYS[base + 1], ARGV[1], 'PX', ARGV[2])
   if ARGV[4] ~= '' then
     redis.call('ZREM', KEYS[base + 3], ARGV[4])
     redis.call('ZREM', KEYS[base + 4], ARGV[4])

@@ -65,19 +65,19 @@ local function readersUntil(readers, now)
   return tonumber(last[2])
 end
 
--- How long until an exclusive holder may take the lock, in milliseconds: the holder's remaining
--- lease (-1 when a foreign client set the key without expiry), or the time until the last reader's
--- lease runs out; nil when it is free now.
-local function exclusiveWait(lock, readers, now)
+-- Takes a lock for owner, for leaseMillis, when nothing holds it, and returns nil; otherwise returns
+-- how long until an exclusive holder may take it, in milliseconds: the holder's remaining lease (-1
+-- when a foreign client set the key without expiry), or the time until the last reader's lease runs
+-- out. Taking it with SET NX spares a free lock the read of a remaining lease.
+local function takeOrWait(lock, readers, now, owner, leaseMillis)
   local readersEnd = readersUntil(readers, now)
   if readersEnd > now then
     return math.ceil((readersEnd - now) / 1000)
   end
-  local pttl = redis.call('PTTL', lock)
-  if pttl ~= -2 then
-    return pttl
+  if redis.call('SET', lock, owner, 'NX', 'PX', leaseMillis) then
+    return nil
   end
-  return nil
+  return redis.call('PTTL', lock)
 end
 
 -- Drops the fair acquisitions presumed gone (at most 100 a call; the rest go next time).

@@ -57,6 +57,24 @@ class ReadWriteLockIT {
     }
 
     @Test
+    void aWritersReleaseWakesTheReaderWaitingForIt(RedisServer redis) throws Exception {
+        // Readers do not queue in Redis: only the release's message wakes them before their retry
+        // timer, which a long command timeout puts 10 s away.
+        LockEngine patient = clients.connect(redis,
+                options -> options.commandTimeout(Duration.ofSeconds(10)).defaultLease(Duration.ofSeconds(60)));
+        Lease writer = connect(redis).readWriteLock("rw").writeLock().acquire(Duration.ZERO);
+        CompletableFuture<Lease> reader = patient.readWriteLock("rw").readLock().acquireAsync(Duration.ofSeconds(30));
+        DistributedLockIT.awaitSubscribers(redis, "fencelock:{rw}:released", 1);
+        redis.resetStats();
+
+        writer.close();
+
+        try (Lease read = reader.get(5, TimeUnit.SECONDS)) {
+            assertThat(redis.commandCalls().get("publish")).as("the writer's release, announced").isEqualTo(1);
+        }
+    }
+
+    @Test
     void noReaderEverOverlapsAWriter(RedisServer redis) throws Exception {
         List<LockEngine> engines = List.of(connect(redis), connect(redis));
         AtomicInteger readers = new AtomicInteger();

@@ -64,6 +64,11 @@ class SentinelIT {
         Lease lease = client.lock("failover").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(3)));
         String owner = (String) master.call("GET", "fencelock:{failover}");
         awaitReplicated(owner);
+        // A renewal that replication had not shipped when the master died leaves the key to expire
+        // on the new master before the lease the client believes in: the documented limit of
+        // asynchronous replication, not the claim of this test. The master dies caught up.
+        Poll.until("the replica caught up with the master", Duration.ofSeconds(10),
+                () -> replicationOffset(master, "master_repl_offset") == replicationOffset(replica, "slave_repl_offset"));
 
         master.kill();
         awaitPromotion();
@@ -108,6 +113,15 @@ class SentinelIT {
         Poll.until("replication of the lock key", Duration.ofSeconds(10),
                 () -> owner.equals(replica.call("GET", "fencelock:{failover}"))
                         || owner.equals(replica.call("GET", "fencelock:{unreplicated}")));
+    }
+
+    private static long replicationOffset(RedisServer server, String field) {
+        for (String line : ((String) server.call("INFO", "replication")).split("\r\n")) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.substring(field.length() + 1));
+            }
+        }
+        throw new IllegalStateException(server + " reports no " + field);
     }
 
     private void awaitPromotion() throws InterruptedException {

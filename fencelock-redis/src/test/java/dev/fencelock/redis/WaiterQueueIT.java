@@ -60,6 +60,19 @@ class WaiterQueueIT {
     }
 
     @Test
+    void aFreeLockIsTakenWithoutReadingARemainingLease(RedisServer redis) throws Exception {
+        DistributedLock lock = patientClient(redis).lock("queued");
+        lock.acquire(Duration.ZERO).close();
+        redis.resetStats();
+
+        for (int i = 0; i < 10; i++) {
+            lock.acquire(Duration.ZERO).close();
+        }
+
+        assertThat(redis.commandCalls().getOrDefault("pttl", 0L)).as("remaining leases read for free locks").isZero();
+    }
+
+    @Test
     void aClientWithMoreThreadsWaitingQueuesBehindTheClientItsReleaseWakes(RedisServer redis) throws Exception {
         BusyClient busy = busyClientHoldingWhileAnotherWaits(redis);
         redis.resetStats();

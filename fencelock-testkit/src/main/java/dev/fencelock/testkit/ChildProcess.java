@@ -82,10 +82,7 @@ public class ChildProcess implements AutoCloseable {
 
     /** Sends a signal, such as STOP or CONT, with kill(1). */
     public void signal(String name) throws IOException, InterruptedException {
-        int exit = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor();
-        if (exit != 0) {
-            throw new IOException("kill -" + name + " " + process.pid() + " exited with " + exit);
-        }
+        Signals.send(process.pid(), name);
     }
 
     /** SIGKILL, and wait until the process is gone. */

@@ -523,10 +523,7 @@ public final class RedisServer implements AutoCloseable {
 
     private static void signal(Process target, String signal) {
         try {
-            int exit = new ProcessBuilder("kill", "-" + signal, Long.toString(target.pid())).start().waitFor();
-            if (exit != 0) {
-                throw new IllegalStateException("kill -" + signal + " " + target.pid() + " exited with " + exit);
-            }
+            Signals.send(target.pid(), signal);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run kill -" + signal, e);
         } catch (InterruptedException e) {
