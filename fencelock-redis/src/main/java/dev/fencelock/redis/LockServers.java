@@ -4,6 +4,7 @@ import dev.fencelock.LockUnavailableException;
 import dev.fencelock.spi.Attempt;
 import dev.fencelock.spi.Await;
 import dev.fencelock.spi.ReleaseWatch;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
@@ -245,8 +246,16 @@ final class LockServers implements AutoCloseable {
             if (nodeTimeout) {
                 reply = reply.orTimeout(options.redlockNodeTimeout().toNanos(), TimeUnit.NANOSECONDS);
             }
-            replies.add(reply.handle((value, error) -> error == null ? Reply.of(node, value)
-                    : Reply.failed(node, describe(node, error))));
+            replies.add(reply.handle((value, error) -> {
+                if (error == null) {
+                    node.heard(true);
+                    return Reply.of(node, value);
+                }
+                if (isTimeout(error)) {
+                    node.heard(false);
+                }
+                return Reply.failed(node, describe(node, error));
+            }));
         }
         CompletableFuture<List<Reply<T>>> outcome = new CompletableFuture<>();
         for (int i = 0; i < replies.size(); i++) {
@@ -270,6 +279,11 @@ final class LockServers implements AutoCloseable {
             });
         }
         return outcome;
+    }
+
+    private static boolean isTimeout(Throwable error) {
+        Throwable cause = Await.unwrap(error);
+        return cause instanceof TimeoutException || cause instanceof RedisCommandTimeoutException;
     }
 
     private Throwable describe(RedisNode node, Throwable error) {

@@ -90,6 +90,13 @@ final class RedisNode implements AutoCloseable {
      * and scripts fail meanwhile; false for good once closed.
      */
     private volatile boolean scriptsReady = true;
+    /**
+     * A Redlock master's: true from a call that it did not answer in time (frozen, cut off without
+     * a reset, overloaded) until it answers any call. Rounds are decided without counting on it
+     * meanwhile (see {@link Tally}), so that a split vote with a frozen master costs a round trip,
+     * not a node timeout per attempt.
+     */
+    private volatile boolean silent;
 
     private RedisNode(AbstractRedisClient client, StatefulConnection<String, String> connection,
             RedisClusterAsyncCommands<String, String> commands,
@@ -489,6 +496,16 @@ final class RedisNode implements AutoCloseable {
 
     private static void shutdown(AbstractRedisClient client) {
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+
+    /** Whether a majority's round may count on this server's answer: it answered the last call it was asked in time. */
+    boolean isAnswering() {
+        return !silent;
+    }
+
+    /** Records that a call was answered ({@code answered}) or timed out: see {@link #isAnswering()}. */
+    void heard(boolean answered) {
+        silent = !answered;
     }
 
     @Override

@@ -7,7 +7,9 @@ import java.util.function.Function;
  * How the servers answered one question that each answers with a positive number (yes: 1, or
  * release.lua's 2, released and queued), 0 (the key is gone) or -1 (another owner holds it), or
  * failed to answer. {@code failures} counts the servers not waited for too, of which
- * {@code pending} says how many.
+ * {@code pending} says how many may still answer in time: not those that missed their last
+ * deadline and have not answered since ({@link RedisNode#isAnswering()}), whose late answers are
+ * still handled, but not waited for.
  */
 record Tally(int yes, int zeros, int minusOnes, int failures, int pending) {
 
@@ -38,7 +40,7 @@ record Tally(int yes, int zeros, int minusOnes, int failures, int pending) {
         for (LockServers.Reply<T> reply : replies) {
             if (!reply.isOk()) {
                 failures++;
-                pending += reply.isPending() ? 1 : 0;
+                pending += reply.isPending() && reply.node().isAnswering() ? 1 : 0;
                 continue;
             }
             long answer = answerOf.apply(reply.value());

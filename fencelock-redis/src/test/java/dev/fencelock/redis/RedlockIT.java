@@ -326,6 +326,38 @@ class RedlockIT {
     }
 
     @Test
+    void aSplitVoteBesideAFrozenMasterWaitsForItOnlyUntilItMissesOneDeadline() throws Exception {
+        Duration nodeTimeout = Duration.ofSeconds(2);
+        LockEngine client = (LockEngine) RedisLocks.connect(RedisLockOptions.redlock(nodes.stream().map(RedisServer::uri).toList())
+                .commandTimeout(Duration.ofSeconds(3)).redlockNodeTimeout(nodeTimeout).build());
+        clients.add(client);
+        DistributedLock lock = client.lock("tied");
+        // Two masters grant, two refuse (another client's key), and the fifth, frozen, would decide.
+        for (RedisServer other : nodes.subList(2, 4)) {
+            other.call("SET", "fencelock:{tied}", "fl-another-client", "PX", "60000");
+        }
+        nodes.get(4).pause();
+        try {
+            assertThat(lock.tryAcquire()).as("the first attempt, which waits out the frozen master").isEmpty();
+            long start = System.nanoTime();
+            assertThat(lock.tryAcquire()).as("the next attempt").isEmpty();
+            Duration next = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(next).as("the next attempt, decided by the four that answer").isLessThan(nodeTimeout.dividedBy(2));
+        } finally {
+            nodes.get(4).resume();
+        }
+        // Back, the master counts again: with two others down, no grant is possible without it.
+        for (RedisServer other : nodes.subList(2, 4)) {
+            other.call("DEL", "fencelock:{tied}");
+        }
+        nodes.get(0).kill();
+        nodes.get(1).kill();
+        try (Lease lease = lock.acquire(Duration.ofSeconds(10))) {
+            assertThat(nodesHolding("tied")).as("masters holding the lock: the three alive").isEqualTo(3);
+        }
+    }
+
+    @Test
     void aFrozenMinorityDoesNotDelayTheRenewalsThatAMajorityConfirms() throws Exception {
         LockEngine client = redlock(Duration.ofMillis(900));
         Duration leaseTime = Duration.ofSeconds(3);
