@@ -145,6 +145,17 @@ final class ZooKeeperStore implements LockStore {
         return true;
     }
 
+    /**
+     * A watch is an object of this client until a refused attempt arms it on the node it waits for
+     * ({@link #judge}): in place before the first attempt, it lets a contended acquisition cost
+     * Curator's requests (create, read the children, watch the node before) rather than read the
+     * children a second time after the first refusal.
+     */
+    @Override
+    public boolean watchesBeforeFirstAttempt(LockKind kind) {
+        return true;
+    }
+
     @Override
     public void reportTo(LeaseReports reports) {
         this.reports = reports;
