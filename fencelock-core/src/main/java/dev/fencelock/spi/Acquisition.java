@@ -121,7 +121,7 @@ final class Acquisition {
 
     /** Goes on with what the previous lease of this client handed on: try at once, or wait to be named. */
     private void resume(Handover handover) {
-        if (handover == null && willWait && local.kind().watchesBeforeFirstAttempt()) {
+        if (handover == null && willWait && store.watchesBeforeFirstAttempt(local.kind())) {
             attemptLease = engine.newLease(local, options, interruptOnLoss);
             watchThenAttempt();
             return;

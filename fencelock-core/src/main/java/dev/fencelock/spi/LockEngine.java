@@ -308,7 +308,8 @@ public final class LockEngine implements LockClient {
 
     /** Waits for a call to the store from a caller thread, at most twice the call timeout. */
     <T> T await(CompletableFuture<T> future) {
-        Duration bound = store.callTimeout().multipliedBy(2);
+        // In nanoseconds: Duration.multipliedBy goes through BigDecimal, on every release.
+        Duration bound = Duration.ofNanos(2 * store.callTimeout().toNanos());
         return Await.bounded(future, bound, error ->
                 new LockUnavailableException(store.describe() + " did not answer within " + bound, error));
     }

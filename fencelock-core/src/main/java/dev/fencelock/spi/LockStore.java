@@ -149,6 +149,17 @@ public interface LockStore extends AutoCloseable {
     CompletableFuture<ReleaseWatch> watch(LockKind kind, String name, String owner);
 
     /**
+     * Whether an acquisition of {@code kind} that will wait {@linkplain #watch watches} before its
+     * first attempt, rather than after a refusal (it then tries again at once, for a release between
+     * the two). By default the kind's own rule ({@link LockKind#watchesBeforeFirstAttempt}); a store
+     * whose watch costs nothing until a refused attempt arms it (ZooKeeper's, armed on the node
+     * waited for) says true for every kind, and saves each contended acquisition an attempt.
+     */
+    default boolean watchesBeforeFirstAttempt(LockKind kind) {
+        return kind.watchesBeforeFirstAttempt();
+    }
+
+    /**
      * Whether every {@link LockKind#PLAIN} acquisition queues at the store on its own, by one owner
      * token across its attempts, as a {@link LockKind#FAIR} one does, instead of the threads of a
      * client sharing one remote waiter behind the name's local gate. For a store whose waiters cost

@@ -1,10 +1,14 @@
 package dev.fencelock.zookeeper;
 
 import dev.fencelock.LockUnavailableException;
-import dev.fencelock.spi.Await;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -18,6 +22,12 @@ import org.apache.zookeeper.KeeperException;
  * while the connection is down, and the bound is what makes "ZooKeeper does not answer" a
  * {@link LockUnavailableException} within the timeout rather than a wait. Every answer is also a
  * confirmation of the session, as of the call's send.
+ *
+ * <p>The bounds share one timer. Every call has the same timeout, so the calls in the order they
+ * were sent are also in the order of their deadlines: the timer waits for the oldest call still
+ * unanswered, and a call costs a place in a queue rather than a task of its own (a timeout per
+ * call, as {@code orTimeout} sets one, woke the JDK's timer thread at every request, since each
+ * became the earliest task of an otherwise empty queue). Thread-safe.
  */
 final class Calls {
     /** A background call of Curator's builders: {@code client.getChildren().inBackground(callback).forPath(path)}. */
@@ -30,11 +40,16 @@ final class Calls {
     private final String server;
     /** Told the send time (System.nanoTime) of every call that the server answered: the session was alive after it. */
     private final LongConsumer answeredAfter;
+    private final ScheduledExecutorService timer;
+    // Guarded by this: the calls not known to be answered, oldest first, and whether the timer waits for the oldest.
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private boolean timerSet;
 
-    Calls(Duration timeout, String server, LongConsumer answeredAfter) {
+    Calls(Duration timeout, String server, LongConsumer answeredAfter, ScheduledExecutorService timer) {
         this.timeout = timeout;
         this.server = server;
         this.answeredAfter = answeredAfter;
+        this.timer = timer;
     }
 
     /**
@@ -55,6 +70,7 @@ final class Calls {
         Set<KeeperException.Code> accepted = Set.of(answers);
         CompletableFuture<CuratorEvent> result = new CompletableFuture<>();
         long sentAt = System.nanoTime();
+        bound(new Pending(what, result, sentAt + timeout.toNanos()));
         try {
             call.start((client, event) -> {
                 KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
@@ -71,9 +87,53 @@ final class Calls {
         } catch (Exception e) {
             result.completeExceptionally(unavailable(what, e));
         }
-        return result.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).exceptionallyCompose(error ->
-                CompletableFuture.failedFuture(Await.unwrap(error) instanceof TimeoutException timedOut
-                        ? unavailable(what, timedOut) : Await.unwrap(error)));
+        return result;
+    }
+
+    /** Queues a call behind the older ones, dropping those answered meanwhile, and sets the timer if none is set. */
+    private void bound(Pending call) {
+        boolean setTimer;
+        synchronized (this) {
+            while (!pending.isEmpty() && pending.peekFirst().result().isDone()) {
+                pending.pollFirst();
+            }
+            pending.addLast(call);
+            setTimer = !timerSet;
+            timerSet = true;
+        }
+        if (setTimer) {
+            setTimer(call.deadline());
+        }
+    }
+
+    /** Fails the calls whose time is up, and sets the timer for the oldest one left. */
+    private void expire() {
+        long now = System.nanoTime();
+        List<Pending> late = new ArrayList<>();
+        Pending oldest;
+        synchronized (this) {
+            while ((oldest = pending.peekFirst()) != null
+                    && (oldest.result().isDone() || now - oldest.deadline() >= 0)) {
+                late.add(pending.pollFirst());
+            }
+            // Still set while this run sets the next one: a call sent meanwhile must not set another.
+            timerSet = oldest != null;
+        }
+        // Outside the lock: the callers' continuations run here.
+        for (Pending call : late) {
+            call.result().completeExceptionally(unavailable(call.what(), new TimeoutException()));
+        }
+        if (oldest != null) {
+            setTimer(oldest.deadline());
+        }
+    }
+
+    private void setTimer(long deadline) {
+        try {
+            timer.schedule(this::expire, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closed) {
+            // The store is closed, and with it every call.
+        }
     }
 
     /** The failure of a call, as the caller sees it: naming the server, never a Curator type in the message alone. */
@@ -88,4 +148,7 @@ final class Calls {
     static KeeperException.Code code(CuratorEvent event) {
         return KeeperException.Code.get(event.getResultCode());
     }
+
+    /** A call sent and not known to be answered: its future, and when it times out. */
+    private record Pending(String what, CompletableFuture<CuratorEvent> result, long deadline) {}
 }

@@ -1,6 +1,8 @@
 package dev.fencelock.zookeeper;
 
 import dev.fencelock.spi.LockKind;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 
@@ -22,6 +24,9 @@ final class LockNodes {
     static final String EXCLUSIVE = "lock-";
     static final String READ = "__READ__";
     private static final int SEQUENCE_DIGITS = 10;
+    /** By sequence, then by name: a total order, whatever the children. */
+    private static final Comparator<Sequenced> BY_SEQUENCE =
+            Comparator.comparingLong(Sequenced::sequence).thenComparing(Sequenced::node);
 
     private LockNodes() {}
 
@@ -30,11 +35,24 @@ final class LockNodes {
         return kind == LockKind.READ ? READ : EXCLUSIVE;
     }
 
-    /** The participants among {@code children}, in the order of their sequence. */
+    /**
+     * The participants among {@code children}, in the order of their sequence. Each sequence is
+     * parsed once, not at every comparison: this runs on ZooKeeper's event thread at every attempt,
+     * over every node queued for the lock.
+     */
     static List<String> ordered(List<String> children) {
-        return children.stream().filter(LockNodes::isParticipant)
-                .sorted(Comparator.comparingLong(LockNodes::sequence).thenComparing(Comparator.naturalOrder()))
-                .toList();
+        List<Sequenced> participants = new ArrayList<>(children.size());
+        for (String child : children) {
+            if (isParticipant(child)) {
+                participants.add(new Sequenced(sequence(child), child));
+            }
+        }
+        participants.sort(BY_SEQUENCE);
+        List<String> ordered = new ArrayList<>(participants.size());
+        for (Sequenced participant : participants) {
+            ordered.add(participant.node());
+        }
+        return Collections.unmodifiableList(ordered);
     }
 
     static boolean isRead(String node) {
@@ -77,7 +95,15 @@ final class LockNodes {
     }
 
     private static boolean isParticipant(String node) {
-        return node.length() > SEQUENCE_DIGITS && sequenceDigits(node).chars().allMatch(Character::isDigit);
+        if (node.length() <= SEQUENCE_DIGITS) {
+            return false;
+        }
+        for (int i = node.length() - SEQUENCE_DIGITS; i < node.length(); i++) {
+            if (!Character.isDigit(node.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static long sequence(String node) {
@@ -87,4 +113,7 @@ final class LockNodes {
     private static String sequenceDigits(String node) {
         return node.substring(node.length() - SEQUENCE_DIGITS);
     }
+
+    /** A participant and its parsed sequence, for sorting. */
+    private record Sequenced(long sequence, String node) {}
 }

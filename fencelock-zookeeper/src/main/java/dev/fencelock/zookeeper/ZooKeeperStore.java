@@ -66,7 +66,10 @@ final class ZooKeeperStore implements LockStore {
     private final ZooKeeperLockOptions options;
     private final Calls calls;
     private final CuratorFramework client;
-    /** Ends the leases that run out unrenewed (see {@link HeldNode}); one thread for every lease. */
+    /**
+     * Ends the leases that run out unrenewed (see {@link HeldNode}) and the calls that go unanswered
+     * (see {@link Calls}); one thread for all of them.
+     */
     private final ScheduledThreadPoolExecutor timers;
     private final ZooKeeperLockAdmin admin;
     /** This client's nodes that wait, by what they queue for. */
@@ -82,7 +85,6 @@ final class ZooKeeperStore implements LockStore {
 
     ZooKeeperStore(ZooKeeperLockOptions options) {
         this.options = options;
-        this.calls = new Calls(options.callTimeout(), describe(), this::sessionConfirmed);
         this.client = CuratorFrameworkFactory.builder()
                 .connectString(options.connectString())
                 .sessionTimeoutMs(millis(options.sessionTimeout()))
@@ -99,6 +101,7 @@ final class ZooKeeperStore implements LockStore {
             return thread;
         });
         timers.setRemoveOnCancelPolicy(true);
+        this.calls = new Calls(options.callTimeout(), describe(), this::sessionConfirmed, timers);
         this.admin = new ZooKeeperLockAdmin(this);
         try {
             client.getConnectionStateListenable().addListener((curator, state) -> sessionStateChanged(state));
@@ -139,6 +142,17 @@ final class ZooKeeperStore implements LockStore {
      */
     @Override
     public boolean queuesEachPlainAcquisition() {
+        return true;
+    }
+
+    /**
+     * A watch is an object of this client until a refused attempt arms it on the node it waits for
+     * ({@link #judge}): in place before the first attempt, it lets a contended acquisition cost
+     * Curator's requests (create, read the children, watch the node before) rather than read the
+     * children a second time after the first refusal.
+     */
+    @Override
+    public boolean watchesBeforeFirstAttempt(LockKind kind) {
         return true;
     }
 
