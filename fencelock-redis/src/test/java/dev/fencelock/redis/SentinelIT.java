@@ -7,6 +7,7 @@ import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockClient;
 import dev.fencelock.LockLostException;
 import dev.fencelock.testkit.Poll;
+import dev.fencelock.testkit.RedisInfo;
 import dev.fencelock.testkit.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -116,12 +117,8 @@ class SentinelIT {
     }
 
     private static long replicationOffset(RedisServer server, String field) {
-        for (String line : ((String) server.call("INFO", "replication")).split("\r\n")) {
-            if (line.startsWith(field + ":")) {
-                return Long.parseLong(line.substring(field.length() + 1));
-            }
-        }
-        throw new IllegalStateException(server + " reports no " + field);
+        return RedisInfo.field((String) server.call("INFO", "replication"), field).map(Long::parseLong)
+                .orElseThrow(() -> new IllegalStateException(server + " reports no " + field));
     }
 
     private void awaitPromotion() throws InterruptedException {

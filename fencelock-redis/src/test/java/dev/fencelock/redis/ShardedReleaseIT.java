@@ -9,6 +9,7 @@ import dev.fencelock.ReleaseOutcome;
 import dev.fencelock.spi.LockEngine;
 import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisCluster;
+import dev.fencelock.testkit.RedisInfo;
 import dev.fencelock.testkit.RedisServer;
 import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
@@ -178,12 +179,8 @@ class ShardedReleaseIT {
 
     /** Scripts and commands that {@code master} refused with TRYAGAIN ({@code INFO errorstats}). */
     private static long tryAgainErrors(RedisServer master) {
-        for (String line : ((String) master.call("INFO", "errorstats")).split("\r\n")) {
-            if (line.startsWith("errorstat_TRYAGAIN:count=")) {
-                return Long.parseLong(line.substring("errorstat_TRYAGAIN:count=".length()));
-            }
-        }
-        return 0;
+        return RedisInfo.field((String) master.call("INFO", "errorstats"), "errorstat_TRYAGAIN")
+                .map(value -> Long.parseLong(value.substring("count=".length()))).orElse(0L);
     }
 
     /** The migration of a lock's slot to another master, in the steps of an operator resharding the cluster. */
@@ -272,12 +269,7 @@ class ShardedReleaseIT {
 
         /** A counter of {@code CLUSTER INFO}; absent until the node has counted one. */
         private static long clusterStat(String info, String stat) {
-            for (String line : info.split("\r\n")) {
-                if (line.startsWith(stat + ":")) {
-                    return Long.parseLong(line.substring(stat.length() + 1).trim());
-                }
-            }
-            return 0;
+            return RedisInfo.field(info, stat).map(Long::parseLong).orElse(0L);
         }
     }
 }

@@ -498,12 +498,7 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private static long processId(String info) {
-        for (String line : info.split("\r\n")) {
-            if (line.startsWith("process_id:")) {
-                return Long.parseLong(line.substring("process_id:".length()));
-            }
-        }
-        return -1;
+        return RedisInfo.field(info, "process_id").map(Long::parseLong).orElse(-1L);
     }
 
     private String logTail() {
