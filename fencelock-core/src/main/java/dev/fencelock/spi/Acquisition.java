@@ -51,6 +51,11 @@ final class Acquisition {
     private final CompletableFuture<Lease> result = new CompletableFuture<>();
     /** Set once, by the step that wins the lease or fails: the gate is handed on at most once. */
     private final AtomicBoolean ended = new AtomicBoolean();
+    /**
+     * Set once, by the grant that wins the lease: a permit passed by a release and granted again to
+     * an attempt that crossed it is one lease, won once.
+     */
+    private final AtomicBoolean won = new AtomicBoolean();
     private ReleaseWatch watch;
     /** Why the last attempt failed when too little of the store answered; null when it answered "held". */
     private Throwable unavailable;
@@ -186,6 +191,11 @@ final class Acquisition {
     }
 
     private void judge(EngineLease lease, long sentAt, Attempt attempt, CompletableFuture<Void> nextRelease) {
+        if (won.get()) {
+            // A release passed this acquisition its permit while the attempt was on its way: the
+            // lease is held, whatever the attempt found (the same permit again, or a failure).
+            return;
+        }
         if (attempt instanceof Attempt.Granted granted) {
             if (engine.ticker().nanoTime() - sentAt < granted.validity().toNanos()) {
                 won(lease, granted, sentAt);
@@ -214,6 +224,9 @@ final class Acquisition {
         queued |= willWait;
         if (attempt instanceof Attempt.Refused refused) {
             unavailable = null;
+            if (willWait && local.kind() == LockKind.PERMIT) {
+                local.waitsForPermit(lease.owner(), this);
+            }
             if (watch != null) {
                 local.target().refused(watch, refused);
             }
@@ -246,7 +259,34 @@ final class Acquisition {
         return Duration.ofNanos(foreignHolderPoll.nextDelayNanos(refused.retryAfter().toNanos()));
     }
 
+    /**
+     * A release of this client granted this acquisition, queued as {@code passed.owner()}, the permit
+     * it freed ({@link LockStore#releasePermit}), in a call sent at {@code sentAt}.
+     */
+    void passed(Released.Passed passed, long sentAt) {
+        EngineLease lease = attemptLease;
+        Duration validity = store.validity(options.lease());
+        if (lease == null || !lease.owner().equals(passed.owner())
+                || engine.ticker().nanoTime() - sentAt >= validity.toNanos()) {
+            // Granted to an owner token this acquisition no longer uses, or too late to use: give it
+            // back. A waiting acquisition goes on waiting (behind the queue, where it will be again).
+            LockEngine.call(() -> local.target().release(store, passed.owner(), false));
+            return;
+        }
+        engine.renewer().track(lease);
+        won(lease, new Attempt.Granted(passed.fencingToken(), validity, false), sentAt);
+    }
+
+    /** The lease this acquisition asked for. */
+    Duration askedLease() {
+        return options.lease();
+    }
+
     private void won(EngineLease lease, Attempt.Granted granted, long sentAt) {
+        if (!won.compareAndSet(false, true)) {
+            return;
+        }
+        local.stopsWaitingForPermit(lease.owner());
         ended.set(true);
         if (granted.leftInQueues()) {
             // Where the store did not grant this attempt it may have queued this client, and would
@@ -383,6 +423,7 @@ final class Acquisition {
             }
             if (attemptLease != null) {
                 engine.renewer().untrack(attemptLease);
+                local.stopsWaitingForPermit(attemptLease.owner());
             }
             if (queued) {
                 String owner = attemptLease == null ? null : attemptLease.owner();

@@ -3,6 +3,7 @@ package dev.fencelock.spi;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * a fair lock has none (see {@link LockKind.Gate}).
  */
 final class LocalLock {
+    /** The most waiting acquisitions of a permit that one release names to the store (see {@link #permitWaiters()}). */
+    private static final int MAX_PERMIT_WAITERS_PASSED = 16;
     private final LockTarget target;
     private final LockKind kind;
     private final String name;
@@ -37,6 +40,11 @@ final class LocalLock {
     private final Set<EngineLease> current = new LinkedHashSet<>();
     /** What the current lease hands to the next acquisition when it ends; only while the gate is taken. */
     private Handover handover;
+    /**
+     * The acquisitions of a permit that wait, queued at the store, by owner token, oldest first: a
+     * release of this client may pass its permit to one of them. Guarded by this.
+     */
+    private final Map<String, Acquisition> permitWaiters = new LinkedHashMap<>();
     /**
      * Holds taken through the Lock view, per thread, latest first: a reentrant hold repeats the
      * lease it shares. Each deque is touched only by its own thread.
@@ -236,6 +244,36 @@ final class LocalLock {
         }
         Hold top = holds.peek();
         return (int) holds.stream().takeWhile(hold -> hold == top).count();
+    }
+
+    /** Records an acquisition of a permit that waits, queued at the store by {@code owner}. */
+    synchronized void waitsForPermit(String owner, Acquisition acquisition) {
+        permitWaiters.putIfAbsent(owner, acquisition);
+    }
+
+    /** Forgets an acquisition of a permit that ended (won or failed). */
+    synchronized void stopsWaitingForPermit(String owner) {
+        permitWaiters.remove(owner);
+    }
+
+    /**
+     * The oldest acquisitions of a permit that wait, at most {@value #MAX_PERMIT_WAITERS_PASSED}:
+     * the ones a release may pass its permit to. The store passes it to the first of its queue,
+     * which is not always the oldest here: other releases of this client on their way may have
+     * taken the oldest, and acquisitions sent together may be queued at the store in one order
+     * and recorded here in another. With 16 threads on 4 permits, naming the oldest 6 missed the
+     * first of the queue in about half the releases, the oldest 8 in under 1%; with 64 threads, the oldest 16 missed it 4 times in 7,398
+     * releases.
+     */
+    synchronized Map<String, Acquisition> permitWaiters() {
+        Map<String, Acquisition> oldest = new LinkedHashMap<>();
+        for (Map.Entry<String, Acquisition> waiter : permitWaiters.entrySet()) {
+            if (oldest.size() == MAX_PERMIT_WAITERS_PASSED) {
+                break;
+            }
+            oldest.put(waiter.getKey(), waiter.getValue());
+        }
+        return oldest;
     }
 
     synchronized List<EngineLease> currentLeases() {

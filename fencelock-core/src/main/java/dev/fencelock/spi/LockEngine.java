@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -337,13 +338,22 @@ public final class LockEngine implements LockClient {
         // Not for a lease already lost: the kept watch may then be its successor's.
         ReleaseWatch waiting = wasHeld ? local.watchForWaiters() : null;
         CompletableFuture<Void> releaseAfter = waiting == null ? null : waiting.nextRelease();
-        CompletableFuture<Released> released =
-                call(() -> lease.target().release(store, lease.owner(), waiting != null));
+        // A permit may go straight to an acquisition of this client that waits for one.
+        Map<String, Acquisition> permitWaiters = wasHeld && local.kind() == LockKind.PERMIT
+                ? local.permitWaiters() : Map.of();
+        long sentAt = ticker.nanoTime();
+        CompletableFuture<Released> released = call(() -> permitWaiters.isEmpty()
+                ? lease.target().release(store, lease.owner(), waiting != null)
+                : lease.target().releasePassing(store, lease.owner(), permitWaiters.entrySet().stream()
+                        .map(waiter -> new PermitWaiter(waiter.getKey(), waiter.getValue().askedLease())).toList()));
         // The hand-over runs on the store's future itself, which is never cancelled: a caller that
         // gives up waiting (and cancels what it waited for) must not keep the name locked here.
         // The outcome follows the hand-over, so that the releasing thread's next acquisition finds
         // the name's gate open.
         CompletableFuture<Released> handedOver = released.whenComplete((outcome, error) -> {
+            if (outcome != null && outcome.passed() != null) {
+                permitWaiters.get(outcome.passed().owner()).passed(outcome.passed(), sentAt);
+            }
             if (waiting != null) {
                 // Left again if nobody takes the handover, even when the store did not say it
                 // queued this client: a lost reply may hide that it did.

@@ -142,6 +142,22 @@ public interface LockStore extends AutoCloseable {
     CompletableFuture<Released> release(LockKind kind, String name, String owner, boolean requeue);
 
     /**
+     * Releases the permit of {@code owner} of the semaphore {@code name} as {@link #release} does,
+     * and, when the first acquisition of the store's queue is one of {@code waiters} (acquisitions
+     * of this client that wait for a permit of the semaphore), grants it the permit in the same
+     * call: a lease of its {@link PermitWaiter#lease()} and a fencing token minted as
+     * {@link #acquirePermit} mints one. A hand-off between two acquisitions of one client then costs
+     * the release alone. The grant's lease starts after this call was sent; the acquisition learns
+     * of it from {@link Released#passed()}. An attempt of its own that reaches the store after the
+     * grant is granted again, as the same permit, with a new token (the reply may have been lost).
+     *
+     * <p>The default passes nothing on: a waiter is woken as {@link #release} wakes it.
+     */
+    default CompletableFuture<Released> releasePermit(String name, String owner, List<PermitWaiter> waiters) {
+        return release(LockKind.PERMIT, name, owner, false);
+    }
+
+    /**
      * Starts watching {@code name} for the releases that concern the acquisition of {@code kind}
      * by {@code owner}: completes once no later release can be missed. A {@link LockKind#FAIR} or
      * {@link LockKind#PERMIT} watch need only wake when its acquisition may be next. The engine closes every watch it opens.

@@ -27,6 +27,14 @@ interface LockTarget {
     /** Gives the lock back where it still holds {@code owner} (see {@link LockStore#release}). */
     CompletableFuture<Released> release(LockStore store, String owner, boolean requeue);
 
+    /**
+     * Gives the lock back as {@link #release} does, and may pass it to one of {@code waiters}
+     * (see {@link LockStore#releasePermit}); only a permit is passed on.
+     */
+    default CompletableFuture<Released> releasePassing(LockStore store, String owner, List<PermitWaiter> waiters) {
+        return release(store, owner, false);
+    }
+
     /** Starts watching the releases that may let the acquisition of {@code owner} in. */
     CompletableFuture<ReleaseWatch> watch(LockStore store, String owner);
 
@@ -112,6 +120,11 @@ interface LockTarget {
         @Override
         public CompletableFuture<Released> release(LockStore store, String owner, boolean requeue) {
             return single().release(store, owner, requeue);
+        }
+
+        @Override
+        public CompletableFuture<Released> releasePassing(LockStore store, String owner, List<PermitWaiter> waiters) {
+            return store.releasePermit(name, owner, waiters);
         }
 
         @Override

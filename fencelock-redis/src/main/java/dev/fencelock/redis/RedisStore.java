@@ -8,6 +8,7 @@ import dev.fencelock.spi.HeldLease;
 import dev.fencelock.spi.LockKind;
 import dev.fencelock.spi.LockStore;
 import dev.fencelock.spi.OwnerTokens;
+import dev.fencelock.spi.PermitWaiter;
 import dev.fencelock.spi.ReleaseWatch;
 import dev.fencelock.spi.Released;
 import dev.fencelock.spi.Renewal;
@@ -16,6 +17,7 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -444,6 +446,16 @@ final class RedisStore implements LockStore {
                 });
     }
 
+    /** One server (see {@link #supports}): its answer is the verdict. */
+    @Override
+    public CompletableFuture<Released> releasePermit(String name, String owner, List<PermitWaiter> waiters) {
+        return runPermitRelease(servers.nodes().get(0), keys(name), owner, waiters).thenApply(reply -> {
+            int passed = reply.get(1).intValue();
+            return new Released(reply.get(0) == 1 ? Released.Finding.OURS : Released.Finding.GONE, false,
+                    passed == 0 ? null : new Released.Passed(waiters.get(passed - 1).owner(), reply.get(2)));
+        });
+    }
+
     private LockUnavailableException unavailable(List<? extends LockServers.Reply<?>> replies) {
         return replies.stream().filter(reply -> !reply.isOk()).map(LockServers.Reply::error)
                 .map(error -> error instanceof LockUnavailableException unavailable ? unavailable
@@ -506,10 +518,30 @@ final class RedisStore implements LockStore {
                 sharded(node));
     }
 
-    /** Runs permit-release.lua: frees the permit, and names the waiter it is kept for. */
+    /** Runs permit-release.lua: frees the permit, and names the waiter it is kept for; 1 when released, else 0. */
     private CompletableFuture<Long> runPermitRelease(RedisNode node, LockKeys keys, String owner) {
-        return node.run(LuaScript.PERMIT_RELEASE, ScriptOutputType.INTEGER, new String[] {keys.permits(),
-                keys.permitQueue(), keys.permitDeadlines()}, owner, keys.permitChannel(), claimWindowMillis, sharded(node));
+        return runPermitRelease(node, keys, owner, List.of()).thenApply(reply -> reply.get(0));
+    }
+
+    /**
+     * Runs permit-release.lua: frees the permit, and grants it to the first of the queue if that is
+     * one of {@code waiters}, else names the waiter it is kept for.
+     */
+    private CompletableFuture<List<Long>> runPermitRelease(RedisNode node, LockKeys keys, String owner,
+            List<PermitWaiter> waiters) {
+        String[] args = new String[5 + 2 * waiters.size()];
+        args[0] = owner;
+        args[1] = keys.permitChannel();
+        args[2] = claimWindowMillis;
+        args[3] = sharded(node);
+        args[4] = Long.toString(fenceCounterTtlMillis(waiters.stream().map(PermitWaiter::lease)
+                .max(Comparator.naturalOrder()).orElse(Duration.ZERO)));
+        for (int i = 0; i < waiters.size(); i++) {
+            args[5 + 2 * i] = waiters.get(i).owner();
+            args[6 + 2 * i] = Long.toString(waiters.get(i).lease().toMillis());
+        }
+        return node.run(LuaScript.PERMIT_RELEASE, ScriptOutputType.MULTI,
+                new String[] {keys.permits(), keys.permitQueue(), keys.permitDeadlines(), keys.fence()}, args);
     }
 
     /** The scripts' flag for how to announce a release on {@code node}: sharded ('1') or classic ('0'). */

@@ -166,6 +166,16 @@ local function freePermits(holders, permits, now)
   return permits - held
 end
 
+-- Grants owner a permit of a semaphore for leaseMillis, takes it off the queue, and returns the
+-- fencing token minted for it. The holders, with the count, and the fence live ttlMillis.
+local function grantPermit(holders, fence, queue, deadlines, owner, leaseMillis, now, ttlMillis)
+  redis.call('ZADD', holders, now + tonumber(leaseMillis) * 1000, owner)
+  redis.call('PEXPIRE', holders, ttlMillis)
+  redis.call('ZREM', queue, owner)
+  redis.call('ZREM', deadlines, owner)
+  return mintToken(fence, now, ttlMillis)
+end
+
 -- Keeps the free permits of a semaphore for the acquisitions first in its queue, for the claim
 -- window at most (shortens their deadlines, as keepForHead does; at most 100 of them a call, the
 -- rest go by their own keep-alives), and returns the queue's first free + 1 owner tokens at most.

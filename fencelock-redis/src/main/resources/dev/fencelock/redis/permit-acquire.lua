@@ -17,7 +17,7 @@
 -- ARGV[5]  '1' when the acquisition waits if refused (it joins the queue), '0' when it does not
 -- ARGV[6]  how long a waiter stays in the queue without trying again, in milliseconds
 -- ARGV[7]  the claim window: how long a waiter has to take a permit kept for it, in milliseconds
--- Returns  {1, token} when acquired; {0, retry, 1} when refused, where retry is the time in
+-- Returns  {1, token} when acquired (again, with a new token, when a release passed it the permit); {0, retry, 1} when refused, where retry is the time in
 --          milliseconds until the earliest holder's lease runs out, or, when the free permits are
 --          kept for acquisitions queued before, the claim window; {-1, count} when the semaphore
 --          has another count.
@@ -29,17 +29,21 @@ if count and count ~= permits then
   return {-1, count}
 end
 local now = serverNow()
+local passed = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if passed and tonumber(passed) > now then
+  -- A release passed this acquisition a permit (see permit-release.lua) whose reply this client
+  -- has not seen, or lost: it is granted again, with a new token, as one permit.
+  return {1, grantPermit(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], now, ARGV[3])}
+end
 dropGoneFairWaiters(KEYS[3], KEYS[4], now)
 local free = freePermits(KEYS[1], permits, now)
 -- Only the acquisitions queued before this one count: a newcomer is behind all of them.
 local ahead = redis.call('ZRANK', KEYS[3], ARGV[1]) or redis.call('ZCARD', KEYS[3])
 if ahead < free then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]) * 1000, ARGV[1])
-  redis.call('ZADD', KEYS[1], '+inf', 'count:' .. ARGV[4])
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-  redis.call('ZREM', KEYS[3], ARGV[1])
-  redis.call('ZREM', KEYS[4], ARGV[1])
-  return {1, mintToken(KEYS[2], now, ARGV[3])}
+  if not count then
+    redis.call('ZADD', KEYS[1], '+inf', 'count:' .. ARGV[4])
+  end
+  return {1, grantPermit(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], now, ARGV[3])}
 end
 if ARGV[5] == '1' then
   -- A waiter that tries again keeps its place, and proves it is alive.

@@ -7,7 +7,10 @@ import dev.fencelock.DistributedSemaphore;
 import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockUnavailableException;
+import dev.fencelock.spi.Attempt;
 import dev.fencelock.spi.LockEngine;
+import dev.fencelock.spi.PermitWaiter;
+import dev.fencelock.spi.Released;
 import dev.fencelock.testkit.ChildJvm;
 import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
@@ -125,6 +128,69 @@ class SemaphoreIT {
         // releases. Waking every waiter at each release would take 36 tries more.
         assertThat(redis.commandCalls().get("evalsha")).as("scripts run for %d hand-offs", waiters)
                 .isLessThanOrEqualTo(3L * waiters + 2);
+    }
+
+    @Test
+    void aPermitFreedWhileAnotherAcquisitionOfTheClientWaitsIsGrantedToItByTheReleaseAlone(RedisServer redis)
+            throws Exception {
+        LeaseOptions fixed = LeaseOptions.fixed(Duration.ofSeconds(60));
+        DistributedSemaphore semaphore = connect(redis).semaphore("fifo", 1);
+        Lease holder = semaphore.acquire(Duration.ZERO, fixed);
+        CompletableFuture<Lease> waiter = semaphore.acquireAsync(Duration.ofSeconds(60), fixed);
+        Poll.until("the waiter queued", Duration.ofSeconds(10), () -> zcard(redis) == 1);
+
+        redis.resetStats();
+        holder.close();
+        try (Lease passed = waiter.get(30, TimeUnit.SECONDS)) {
+            assertThat(redis.commandCalls().get("evalsha")).as("scripts run for the hand-off: the release only").isEqualTo(1L);
+            assertThat(passed.fencingToken()).as("the passed permit's token").isGreaterThan(holder.fencingToken());
+            assertThat(passed.isValid()).isTrue();
+            assertThat(zcard(redis)).as("waiters left in the queue").isZero();
+            assertThat(semaphore.availablePermits()).isZero();
+        }
+        assertThat(semaphore.availablePermits()).as("after the passed permit's release").isEqualTo(1);
+    }
+
+    @Test
+    void aReleasePassesItsPermitToNoAcquisitionOfItsClientWhileAnotherClientWaitsLonger(RedisServer redis)
+            throws Exception {
+        LeaseOptions fixed = LeaseOptions.fixed(Duration.ofSeconds(60));
+        DistributedSemaphore releasing = connect(redis).semaphore("fifo", 1);
+        Lease holder = releasing.acquire(Duration.ZERO, fixed);
+        CompletableFuture<Lease> other = connect(redis).semaphore("fifo", 1).acquireAsync(Duration.ofSeconds(60), fixed);
+        Poll.until("the other client's waiter queued", Duration.ofSeconds(10), () -> zcard(redis) == 1);
+        CompletableFuture<Lease> own = releasing.acquireAsync(Duration.ofSeconds(60), fixed);
+        Poll.until("the releasing client's waiter queued", Duration.ofSeconds(10), () -> zcard(redis) == 2);
+
+        holder.close();
+        Lease first = other.get(30, TimeUnit.SECONDS);
+        assertThat(own).as("the releasing client's waiter, queued after the other client's").isNotDone();
+        first.close();
+        own.get(30, TimeUnit.SECONDS).close();
+    }
+
+    @Test
+    void anAttemptThatCrossesTheReleasePassingItThePermitIsGrantedTheSamePermitAgain(RedisServer redis) {
+        RedisStore store = TestClients.store(connect(redis));
+        Duration lease = Duration.ofSeconds(60);
+        long held = ((Attempt.Granted) store.acquirePermit("fifo", 1, "fl-holder", lease, true).join()).fencingToken();
+        assertThat(store.acquirePermit("fifo", 1, "fl-waiter", lease, true).join()).isInstanceOf(Attempt.Refused.class);
+
+        Released released = store.releasePermit("fifo", "fl-holder", List.of(new PermitWaiter("fl-other", lease),
+                new PermitWaiter("fl-waiter", lease))).join();
+        assertThat(released.found()).isEqualTo(Released.Finding.OURS);
+        assertThat(released.passed()).as("passed to the second waiter named, the first in the queue").isNotNull();
+        assertThat(released.passed().owner()).isEqualTo("fl-waiter");
+        assertThat(released.passed().fencingToken()).isGreaterThan(held);
+
+        // The waiter's own attempt, sent before it saw the release's reply: the same permit again.
+        Attempt again = store.acquirePermit("fifo", 1, "fl-waiter", lease, true).join();
+        assertThat(again).isInstanceOf(Attempt.Granted.class);
+        assertThat(((Attempt.Granted) again).fencingToken()).isGreaterThan(released.passed().fencingToken());
+        assertThat(store.availablePermits("fifo", 1).join()).as("free permits: one holder, granted twice").isZero();
+        assertThat(store.acquirePermit("fifo", 1, "fl-late", lease, false).join()).isInstanceOf(Attempt.Refused.class);
+        assertThat(store.releasePermit("fifo", "fl-waiter", List.of()).join().found()).isEqualTo(Released.Finding.OURS);
+        assertThat(store.availablePermits("fifo", 1).join()).isEqualTo(1);
     }
 
     @Test
