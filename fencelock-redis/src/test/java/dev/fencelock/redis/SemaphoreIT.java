@@ -31,6 +31,8 @@ import org.junit.jupiter.api.Test;
 @RedisTest
 class SemaphoreIT {
     private static final String QUEUE = "fencelock:{fifo}:permit-queue";
+    /** Fixed leases: no renewal runs a script while a test counts them. */
+    private static final LeaseOptions FIXED = LeaseOptions.fixed(Duration.ofSeconds(60));
     private final TestClients clients = new TestClients();
 
     @AfterEach
@@ -133,11 +135,9 @@ class SemaphoreIT {
     @Test
     void aPermitFreedWhileAnotherAcquisitionOfTheClientWaitsIsGrantedToItByTheReleaseAlone(RedisServer redis)
             throws Exception {
-        LeaseOptions fixed = LeaseOptions.fixed(Duration.ofSeconds(60));
         DistributedSemaphore semaphore = connect(redis).semaphore("fifo", 1);
-        Lease holder = semaphore.acquire(Duration.ZERO, fixed);
-        CompletableFuture<Lease> waiter = semaphore.acquireAsync(Duration.ofSeconds(60), fixed);
-        Poll.until("the waiter queued", Duration.ofSeconds(10), () -> zcard(redis) == 1);
+        Lease holder = semaphore.acquire(Duration.ZERO, FIXED);
+        CompletableFuture<Lease> waiter = queue(redis, semaphore);
 
         redis.resetStats();
         holder.close();
@@ -154,13 +154,10 @@ class SemaphoreIT {
     @Test
     void aReleasePassesItsPermitToNoAcquisitionOfItsClientWhileAnotherClientWaitsLonger(RedisServer redis)
             throws Exception {
-        LeaseOptions fixed = LeaseOptions.fixed(Duration.ofSeconds(60));
         DistributedSemaphore releasing = connect(redis).semaphore("fifo", 1);
-        Lease holder = releasing.acquire(Duration.ZERO, fixed);
-        CompletableFuture<Lease> other = connect(redis).semaphore("fifo", 1).acquireAsync(Duration.ofSeconds(60), fixed);
-        Poll.until("the other client's waiter queued", Duration.ofSeconds(10), () -> zcard(redis) == 1);
-        CompletableFuture<Lease> own = releasing.acquireAsync(Duration.ofSeconds(60), fixed);
-        Poll.until("the releasing client's waiter queued", Duration.ofSeconds(10), () -> zcard(redis) == 2);
+        Lease holder = releasing.acquire(Duration.ZERO, FIXED);
+        CompletableFuture<Lease> other = queue(redis, connect(redis).semaphore("fifo", 1));
+        CompletableFuture<Lease> own = queue(redis, releasing);
 
         holder.close();
         Lease first = other.get(30, TimeUnit.SECONDS);
@@ -205,6 +202,15 @@ class SemaphoreIT {
                 .hasMessageContaining("Redis at 127.0.0.1:" + redis.port());
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("failed instead of waiting out maxWait").isLessThan(maxWait);
         assertThatThrownBy(semaphore::availablePermits).isInstanceOf(LockUnavailableException.class);
+    }
+
+    /** Starts an acquisition with a fixed lease that waits, and returns once Redis queued it. */
+    private static CompletableFuture<Lease> queue(RedisServer redis, DistributedSemaphore semaphore)
+            throws InterruptedException {
+        long before = zcard(redis);
+        CompletableFuture<Lease> waiting = semaphore.acquireAsync(Duration.ofSeconds(60), FIXED);
+        Poll.until("the acquisition queued", Duration.ofSeconds(10), () -> zcard(redis) == before + 1);
+        return waiting;
     }
 
     private static long zcard(RedisServer redis) {
