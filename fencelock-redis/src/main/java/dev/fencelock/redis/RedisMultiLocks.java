@@ -163,7 +163,7 @@ final class RedisMultiLocks {
         RedisNode node = node();
         List<String> keyList = new ArrayList<>(slot.size() * 6);
         List<String> args = new ArrayList<>(slot.size() + 5);
-        args.addAll(List.of(owner, "1", remember ? rememberMillis : "", claimWindowMillis, node.shardedPubSub() ? "1" : "0"));
+        args.addAll(List.of(owner, "1", remember ? rememberMillis : "", claimWindowMillis, node.pubSubMode()));
         for (LockKeys lockKeys : slot) {
             keyList.addAll(List.of(lockKeys.lock(), lockKeys.waiters(), lockKeys.waiterDeadlines(), lockKeys.lastRelease(),
                     lockKeys.fairQueue(), lockKeys.fairDeadlines()));

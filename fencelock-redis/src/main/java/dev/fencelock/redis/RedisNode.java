@@ -83,6 +83,8 @@ final class RedisNode implements AutoCloseable {
     private final Sinks.Empty<Void> closed = Sinks.empty();
     /** Set at connect, before the node is used: release channels are sharded on a Cluster of Redis 7.0+. */
     private boolean shardedPubSub;
+    /** How the scripts announce a release here: their {@code pubsub} argument (see publish in lib.lua). */
+    private String pubSubMode = "0";
     /** A Redlock master's releases that its connection failed, to send again; null where commands queue through a reconnect. */
     private final Redeliveries redeliveries;
     /**
@@ -236,6 +238,7 @@ final class RedisNode implements AutoCloseable {
             // A classic PUBLISH on a Cluster crosses the whole cluster bus; a sharded one stays in
             // the shard of the channel's slot. One node's version stands for all: a cluster runs one.
             node.shardedPubSub = cluster && RedisVersion.hasShardedPubSub(info);
+            node.pubSubMode = node.shardedPubSub ? "1" : cluster ? "b" : "0";
             if (node.shardedPubSub && node.pubSub instanceof StatefulRedisClusterPubSubConnection<String, String> clusterPubSub) {
                 node.dropStrayShardSubscriptions(clusterPubSub);
             }
@@ -269,6 +272,16 @@ final class RedisNode implements AutoCloseable {
      */
     boolean shardedPubSub() {
         return shardedPubSub;
+    }
+
+    /**
+     * The scripts' argument that says how to announce a release on this node: {@code "1"} with
+     * sharded pub/sub; {@code "0"} classic, where every listener subscribes to this server, so that
+     * a release can count them; {@code "b"} classic on a Cluster, which broadcasts the message to
+     * every node, where its listeners may be.
+     */
+    String pubSubMode() {
+        return pubSubMode;
     }
 
     /**

@@ -508,14 +508,14 @@ final class RedisStore implements LockStore {
                 new String[] {keys.lock(), keys.waiters(), keys.waiterDeadlines(), keys.lastRelease(), keys.fairQueue(),
                         keys.fairDeadlines()},
                 owner, keys.channel(), wakeWaiters ? "1" : "0", requeue, requeueTtlMillis, waiterTtlMillis,
-                remember ? rememberReleaseMillis : "", claimWindowMillis, sharded(node));
+                remember ? rememberReleaseMillis : "", claimWindowMillis, node.pubSubMode());
     }
 
     /** Runs read-release.lua: removes the reader, and announces the lock free when it was the last. */
     private CompletableFuture<Long> runReadRelease(RedisNode node, LockKeys keys, String owner) {
         return node.runAtLeastOnce(LuaScript.READ_RELEASE, ScriptOutputType.INTEGER, new String[] {keys.readers(), keys.waiters(),
                 keys.waiterDeadlines(), keys.fairQueue(), keys.fairDeadlines()}, owner, keys.channel(), claimWindowMillis,
-                sharded(node));
+                node.pubSubMode());
     }
 
     /** Runs permit-release.lua: frees the permit, and names the waiter it is kept for; 1 when released, else 0. */
@@ -533,7 +533,7 @@ final class RedisStore implements LockStore {
         args[0] = owner;
         args[1] = keys.permitChannel();
         args[2] = claimWindowMillis;
-        args[3] = sharded(node);
+        args[3] = node.pubSubMode();
         args[4] = Long.toString(fenceCounterTtlMillis(waiters.stream().map(PermitWaiter::lease)
                 .max(Comparator.naturalOrder()).orElse(Duration.ZERO)));
         for (int i = 0; i < waiters.size(); i++) {
@@ -542,11 +542,6 @@ final class RedisStore implements LockStore {
         }
         return node.run(LuaScript.PERMIT_RELEASE, ScriptOutputType.MULTI,
                 new String[] {keys.permits(), keys.permitQueue(), keys.permitDeadlines(), keys.fence()}, args);
-    }
-
-    /** The scripts' flag for how to announce a release on {@code node}: sharded ('1') or classic ('0'). */
-    private static String sharded(RedisNode node) {
-        return node.shardedPubSub() ? "1" : "0";
     }
 
     /** A timeout or a broken connection: the command may or may not have run. */

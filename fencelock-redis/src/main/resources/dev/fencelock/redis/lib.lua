@@ -101,11 +101,25 @@ local function keepForHead(deadlines, head, now, claimMillis)
   return deadline
 end
 
--- Publishes on a release channel: sharded ('1', on a Cluster of Redis 7.0+), so that the message
--- stays in the shard that owns the channel's slot, the lock's own; else classic, which a Cluster
--- would broadcast to every node.
-local function publish(channel, message, sharded)
-  redis.call(sharded == '1' and 'SPUBLISH' or 'PUBLISH', channel, message)
+-- Publishes on a release channel as pubsub says (the scripts' argument of that name): sharded
+-- ('1', on a Cluster of Redis 7.0+), so that the message stays in the shard that owns the
+-- channel's slot, the lock's own; else classic: '0' on a server that every listener of the channel
+-- subscribes to (one server, Sentinel's master, each Redlock master), 'b' on a Cluster, which
+-- broadcasts the message to every node, where its listeners may be.
+local function publish(channel, message, pubsub)
+  redis.call(pubsub == '1' and 'SPUBLISH' or 'PUBLISH', channel, message)
+end
+
+-- Whether a release of the lock must be announced: when a client queued for it, or any client
+-- listens on its channel (a reader refused by a writer waits without queueing; a client's
+-- multi-lock that won takes the client off the queue while another of its acquisitions waits). A
+-- client waits only after it listens and has tried once more, so one that is not counted here tries
+-- after this release. Where the listeners cannot be counted (pubsub 'b', see publish), always.
+local function anyoneWaits(channel, pubsub, waiters, fairQueue)
+  if pubsub == 'b' or redis.call('EXISTS', waiters, fairQueue) > 0 then
+    return true
+  end
+  return redis.call('PUBSUB', pubsub == '1' and 'SHARDNUMSUB' or 'NUMSUB', channel)[2] > 0
 end
 
 -- Announces on the channel that the lock is free, naming whom it wakes: the head of the fair queue,
@@ -113,8 +127,8 @@ end
 -- longest-waiting live client of the client queue, taken off it when pop is true (a release: the
 -- named client queues again if it loses) or left on it (a reader's release: a waiting writer keeps
 -- new readers out until it has the lock); else '' (every waiter). Published as publish() says for
--- sharded. Returns the client named, '' when none, or nil when a fair waiter was named.
-local function announceRelease(channel, sharded, waiters, waiterDeadlines, fairQueue, fairDeadlines, now, claimMillis,
+-- pubsub. Returns the client named, '' when none, or nil when a fair waiter was named.
+local function announceRelease(channel, pubsub, waiters, waiterDeadlines, fairQueue, fairDeadlines, now, claimMillis,
                                pop)
   dropGoneFairWaiters(fairQueue, fairDeadlines, now)
   local fair = redis.call('ZRANGE', fairQueue, 0, 1)
@@ -125,7 +139,7 @@ local function announceRelease(channel, sharded, waiters, waiterDeadlines, fairQ
       -- too: a run of gone waiters costs a window or two each, not their keep-alive deadlines.
       keepForHead(fairDeadlines, fair[2], now, 2 * tonumber(claimMillis))
     end
-    publish(channel, fair[2] and fair[1] .. ' ' .. fair[2] or fair[1], sharded)
+    publish(channel, fair[2] and fair[1] .. ' ' .. fair[2] or fair[1], pubsub)
     return nil
   end
   local named = ''
@@ -146,7 +160,7 @@ local function announceRelease(channel, sharded, waiters, waiterDeadlines, fairQ
       break
     end
   end
-  publish(channel, named, sharded)
+  publish(channel, named, pubsub)
   return named
 end
 
@@ -194,16 +208,17 @@ end
 -- The release of one lock, as release.lua describes it (its KEYS and ARGV, in order, are the
 -- parameters here); returns what release.lua returns. Shared with multi-release.lua.
 local function releaseLock(lock, waiters, waiterDeadlines, lastRelease, fairQueue, fairDeadlines, owner, channel, wake,
-                           requeue, queueTtlMillis, aliveMillis, rememberMillis, claimMillis, sharded)
+                           requeue, queueTtlMillis, aliveMillis, rememberMillis, claimMillis, pubsub)
   local current = redis.call('GET', lock)
   if current == owner then
     redis.call('DEL', lock)
     if rememberMillis ~= '' then
       redis.call('SET', lastRelease, owner, 'PX', rememberMillis)
     end
-    if wake == '1' then
+    -- Nobody waiting spares the release a clock read, three queue reads and a message: half its calls.
+    if wake == '1' and anyoneWaits(channel, pubsub, waiters, fairQueue) then
       local now = serverNow()
-      local named = announceRelease(channel, sharded, waiters, waiterDeadlines, fairQueue, fairDeadlines, now,
+      local named = announceRelease(channel, pubsub, waiters, waiterDeadlines, fairQueue, fairDeadlines, now,
         claimMillis, true)
       if named and named ~= '' and requeue ~= '' and named ~= requeue then
         queueWaiter(waiters, waiterDeadlines, requeue, now, aliveMillis, queueTtlMillis)

@@ -9,7 +9,7 @@
 -- ARGV[3]    how long to remember each release in its last-release key, in milliseconds, or ''
 --            (see release.lua's ARGV[7])
 -- ARGV[4]    the fair lock's claim window in milliseconds
--- ARGV[5]    '1' to announce the releases with sharded pub/sub (a Cluster of Redis 7.0+), else '0'
+-- ARGV[5]    how the releases are announced (see release.lua's ARGV[9])
 -- ARGV[5+i]  the channel of lock i
 -- Returns    an array, for each lock: release.lua's 1, 0 or -1 (never 2: the caller is not requeued).
 --! include lib.lua

@@ -8,7 +8,7 @@
 -- ARGV[1]  owner token of the permit
 -- ARGV[2]  channel on which waiters listen for freed permits
 -- ARGV[3]  the claim window in milliseconds
--- ARGV[4]  '1' to announce with sharded pub/sub (a Cluster of Redis 7.0+), else '0'
+-- ARGV[4]  how the release is announced (see release.lua's ARGV[9])
 -- ARGV[5]  time to live of the fence counter, the holders and the queue in milliseconds (see
 --          permit-acquire.lua)
 -- ARGV[6], ARGV[7], ...  pairs of owner token and lease in milliseconds: the acquisitions of the

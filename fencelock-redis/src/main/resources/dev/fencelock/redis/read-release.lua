@@ -9,7 +9,7 @@
 -- ARGV[1]  owner token of the reader
 -- ARGV[2]  channel on which waiters listen for the release
 -- ARGV[3]  the fair lock's claim window in milliseconds
--- ARGV[4]  '1' to announce the release with sharded pub/sub (a Cluster of Redis 7.0+), else '0'
+-- ARGV[4]  how the release is announced (see release.lua's ARGV[9])
 -- Returns  1 when released; 0 when the lease had run out or was gone.
 --! include lib.lua
 local expiry = redis.call('ZSCORE', KEYS[1], ARGV[1])

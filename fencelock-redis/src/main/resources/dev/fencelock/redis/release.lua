@@ -16,7 +16,8 @@
 --          release whose reply was lost is sent again, and the second one must tell "deleted by
 --          the first" from "expired before the release"
 -- ARGV[8]  the fair lock's claim window in milliseconds
--- ARGV[9]  '1' to announce the release with sharded pub/sub (a Cluster of Redis 7.0+), else '0'
+-- ARGV[9]  how the release is announced: '1' sharded pub/sub (a Cluster of Redis 7.0+), '0' classic,
+--          'b' classic on a Cluster (see publish in lib.lua)
 -- Returns  1 when deleted (or deleted by the same release sent before, per KEYS[4]); 2 when
 --          deleted and the releasing client queued behind the one it woke; 0 when the key was
 --          gone; -1 when another owner holds it (untouched).
@@ -30,7 +31,7 @@
 -- race queues again; one that is gone delays the others until they stop trusting the designation
 -- (the client's command timeout). A releasing client with threads still waiting joins the back of
 -- the queue in the same step, rather than trying again at once and overtaking the clients that
--- waited longer.
+-- waited longer. A release that nobody waits for announces nothing (see anyoneWaits in lib.lua).
 --! include lib.lua
 return releaseLock(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5],
   ARGV[6], ARGV[7], ARGV[8], ARGV[9])

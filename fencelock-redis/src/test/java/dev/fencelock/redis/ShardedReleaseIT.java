@@ -78,8 +78,14 @@ class ShardedReleaseIT {
         Map<RedisServer, PubSubCounts> after = counts();
         for (RedisServer master : cluster.masters()) {
             PubSubCounts sent = after.get(master).minus(before.get(master));
-            // Every release announces itself, the waiter's too: two per hand-off, all on the owner.
-            assertThat(sent.shardedPublished()).as("SPUBLISH on %s", master).isEqualTo(master == owner ? 2 * HAND_OFFS : 0);
+            // All on the owner: the holder's release announces itself to the queued waiter; the
+            // waiter's own release, only while its client still listens on the channel (it stays
+            // subscribed a while after its last watcher leaves).
+            if (master == owner) {
+                assertThat(sent.shardedPublished()).as("SPUBLISH on the owner %s", master).isBetween((long) HAND_OFFS, 2L * HAND_OFFS);
+            } else {
+                assertThat(sent.shardedPublished()).as("SPUBLISH on %s", master).isZero();
+            }
             assertThat(sent.classicPublished()).as("PUBLISH on %s", master).isZero();
             assertThat(sent.busPublishReceived()).as("publish messages %s received over the cluster bus", master).isZero();
         }

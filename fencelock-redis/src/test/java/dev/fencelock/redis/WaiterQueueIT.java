@@ -60,7 +60,8 @@ class WaiterQueueIT {
     }
 
     @Test
-    void aFreeLockIsTakenWithoutReadingARemainingLease(RedisServer redis) throws Exception {
+    void aFreeLockIsTakenWithoutReadingARemainingLeaseAndItsReleaseAnnouncesNothingWhenNobodyWaits(RedisServer redis)
+            throws Exception {
         DistributedLock lock = patientClient(redis).lock("queued");
         lock.acquire(Duration.ZERO).close();
         redis.resetStats();
@@ -70,6 +71,8 @@ class WaiterQueueIT {
         }
 
         assertThat(redis.commandCalls().getOrDefault("pttl", 0L)).as("remaining leases read for free locks").isZero();
+        assertThat(redis.commandCalls().getOrDefault("publish", 0L)).as("messages published by the releases").isZero();
+        assertThat(redis.commandCalls().get("time")).as("clock reads: the acquisitions' own, none by a release").isEqualTo(10);
     }
 
     @Test
