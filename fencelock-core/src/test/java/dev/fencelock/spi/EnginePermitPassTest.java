@@ -1,0 +1,107 @@
+package dev.fencelock.spi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fencelock.DistributedSemaphore;
+import dev.fencelock.Lease;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A semaphore's release that passes the permit it frees to a waiting acquisition of its own client
+ * ({@link LockStore#releasePermit}), and the races of that grant with what the acquisition does
+ * meanwhile: the store's replies are held ({@link MemoryStore#holdingNextPermitReleaseReply}) to
+ * order them.
+ */
+class EnginePermitPassTest {
+    private static final Duration LEASE = Duration.ofSeconds(30);
+    private static final Duration WAIT = Duration.ofMinutes(1);
+    private static final String NAME = "pool";
+
+    @Test
+    void aWaiterOfTheReleasingClientIsGrantedThePermitByTheReleaseAlone() throws Exception {
+        // A waiter tries again only when woken: every attempt counted is one the engine chose to send.
+        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofHours(1));
+        try (LockEngine engine = new LockEngine(store, LEASE, Ticker.SYSTEM)) {
+            DistributedSemaphore semaphore = engine.semaphore(NAME, 1);
+            Lease holder = semaphore.acquire(Duration.ZERO);
+            CompletableFuture<Lease> waiter = semaphore.acquireAsync(WAIT);
+            until(() -> waitersOf(engine, 1) == 1);
+            int attempts = store.permitAttemptCount();
+
+            holder.close();
+
+            try (Lease passed = waiter.get(10, TimeUnit.SECONDS)) {
+                assertThat(store.permitAttemptCount()).as("attempts sent after the release").isEqualTo(attempts);
+                assertThat(passed.isValid()).isTrue();
+                assertThat(passed.fencingToken()).as("the passed permit's token").isGreaterThan(holder.fencingToken());
+                assertThat(engine.leasesWatched()).as("the passed lease is renewed").isEqualTo(1);
+                assertThat(waitersOf(engine, 1)).as("acquisitions left waiting").isZero();
+            }
+            assertThat(store.permitHolders(NAME)).as("holders after the passed lease's release").isEmpty();
+            assertThat(engine.namesInUse()).isZero();
+        }
+    }
+
+    @Test
+    void aPassedPermitWhoseCrossingAttemptIsAnsweredAfterTheReleaseIsOneLeaseStillRenewed() throws Exception {
+        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofMillis(20));
+        try (LockEngine engine = new LockEngine(store, LEASE, Ticker.SYSTEM)) {
+            DistributedSemaphore semaphore = engine.semaphore(NAME, 2);
+            Lease kept = semaphore.acquire(Duration.ZERO);
+            Lease holder = semaphore.acquire(Duration.ZERO);
+            CompletableFuture<Lease> waiter = semaphore.acquireAsync(WAIT);
+            until(() -> waitersOf(engine, 2) == 1);
+            // An attempt refused before the release, its reply held: the next one goes out after it.
+            CompletableFuture<Void> refusedReply = new CompletableFuture<>();
+            store.holdingNextPermitAcquireReply(refusedReply);
+            int refusedAt = store.permitAttemptCount() + 1;
+            until(() -> store.permitAttemptCount() == refusedAt);
+            CompletableFuture<Void> releaseReply = new CompletableFuture<>();
+            store.holdingNextPermitReleaseReply(releaseReply);
+            CompletableFuture<Void> releasing = CompletableFuture.runAsync(holder::close);
+            assertThat(store.awaitPermitReleases(1, Duration.ofSeconds(10))).as("the release reached the store").isTrue();
+            CompletableFuture<Void> grantedAgainReply = new CompletableFuture<>();
+            store.holdingNextPermitAcquireReply(grantedAgainReply);
+            refusedReply.complete(null);
+            until(() -> store.permitAttemptCount() == refusedAt + 1);
+
+            releaseReply.complete(null);
+            releasing.get(10, TimeUnit.SECONDS);
+            Lease passed = waiter.get(10, TimeUnit.SECONDS);
+            grantedAgainReply.complete(null);
+
+            assertThat(passed.isValid()).isTrue();
+            assertThat(store.permitHolders(NAME)).as("holders: the kept and the passed lease").hasSize(2);
+            assertThat(engine.leasesWatched()).as("leases renewed: the kept and the passed one").isEqualTo(2);
+            passed.close();
+            assertThat(store.permitHolders(NAME)).as("holders once the passed lease is released")
+                    .containsExactly(ownerOf(kept));
+            assertThat(semaphore.availablePermits()).isEqualTo(1);
+            kept.close();
+            assertThat(engine.namesInUse()).isZero();
+            assertThat(engine.leasesWatched()).isZero();
+        }
+    }
+
+    private static int waitersOf(LockEngine engine, int permits) {
+        LocalLock local = engine.localLock(new LockTarget.Permit(NAME, permits));
+        return local == null ? 0 : local.permitWaiters().size();
+    }
+
+    private static String ownerOf(Lease lease) {
+        return ((Hold) lease).lease().owner();
+    }
+
+    /** Polls {@code condition} until it holds, for ten seconds at most. */
+    private static void until(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime() - deadline).as("the condition held within 10 s").isNegative();
+            Thread.sleep(10);
+        }
+    }
+}
