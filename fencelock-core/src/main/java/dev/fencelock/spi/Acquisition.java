@@ -286,8 +286,16 @@ final class Acquisition {
         if (!won.compareAndSet(false, true)) {
             return;
         }
+        if (!ended.compareAndSet(false, true)) {
+            // A release passed the permit after this acquisition had failed (timed out, cancelled,
+            // client closed): fail() left the name already, so the grant is only given back; as an
+            // abandoned win it would leave the name a second time, and the name's state would be
+            // forgotten under the leases still held through it.
+            engine.renewer().untrack(lease);
+            engine.releaseQuietly(lease);
+            return;
+        }
         local.stopsWaitingForPermit(lease.owner());
-        ended.set(true);
         if (granted.leftInQueues()) {
             // Where the store did not grant this attempt it may have queued this client, and would
             // name it at its next release although it no longer waits.

@@ -47,6 +47,36 @@ class EnginePermitPassTest {
     }
 
     @Test
+    void aPermitPassedToAWaiterThatGaveUpMeanwhileIsGivenBackOnce() throws Exception {
+        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofHours(1));
+        try (LockEngine engine = new LockEngine(store, LEASE, Ticker.SYSTEM)) {
+            DistributedSemaphore semaphore = engine.semaphore(NAME, 2);
+            Lease kept = semaphore.acquire(Duration.ZERO);
+            Lease holder = semaphore.acquire(Duration.ZERO);
+            CompletableFuture<Lease> waiter = semaphore.acquireAsync(WAIT);
+            until(() -> waitersOf(engine, 2) == 1);
+            CompletableFuture<Void> releaseReply = new CompletableFuture<>();
+            store.holdingNextPermitReleaseReply(releaseReply);
+            CompletableFuture<Void> releasing = CompletableFuture.runAsync(holder::close);
+            assertThat(store.awaitPermitReleases(1, Duration.ofSeconds(10))).as("the release reached the store").isTrue();
+            assertThat(store.permitHolders(NAME)).as("holders once the release passed its permit").hasSize(2);
+
+            waiter.cancel(false);
+            releaseReply.complete(null);
+            releasing.get(10, TimeUnit.SECONDS);
+
+            until(() -> store.permitHolders(NAME).size() == 1);
+            assertThat(store.permitHolders(NAME)).as("the abandoned grant given back, the kept permit not")
+                    .containsExactly(ownerOf(kept));
+            assertThat(engine.namesInUse()).as("the semaphore, still used by the kept lease").isEqualTo(1);
+            assertThat(engine.leasesWatched()).as("leases renewed: the kept one").isEqualTo(1);
+            kept.close();
+            assertThat(engine.namesInUse()).isZero();
+            assertThat(store.permitHolders(NAME)).isEmpty();
+        }
+    }
+
+    @Test
     void aPassedPermitWhoseCrossingAttemptIsAnsweredAfterTheReleaseIsOneLeaseStillRenewed() throws Exception {
         MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofMillis(20));
         try (LockEngine engine = new LockEngine(store, LEASE, Ticker.SYSTEM)) {
