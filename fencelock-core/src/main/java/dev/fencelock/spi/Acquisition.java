@@ -273,7 +273,6 @@ final class Acquisition {
             LockEngine.call(() -> local.target().release(store, passed.owner(), false));
             return;
         }
-        engine.renewer().track(lease);
         won(lease, new Attempt.Granted(passed.fencingToken(), validity, false), sentAt);
     }
 
@@ -296,6 +295,10 @@ final class Acquisition {
             return;
         }
         local.stopsWaitingForPermit(lease.owner());
+        // A lease passed by a release was untracked when its attempt was refused. Tracked only by the
+        // grant that wins: a pass whose crossing attempt won first may come after that lease was
+        // released, and must not put it back in the renewer.
+        engine.renewer().track(lease);
         if (granted.leftInQueues()) {
             // Where the store did not grant this attempt it may have queued this client, and would
             // name it at its next release although it no longer waits.

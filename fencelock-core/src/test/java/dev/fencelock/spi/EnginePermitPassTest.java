@@ -77,6 +77,33 @@ class EnginePermitPassTest {
     }
 
     @Test
+    void anAttemptGrantedBeforeTheReplyOfTheReleaseThatPassedItThePermitYieldsOneLease() throws Exception {
+        // The waiter tries again every 20 ms: its next attempt after the release is the crossing one.
+        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofMillis(20));
+        try (LockEngine engine = new LockEngine(store, LEASE, Ticker.SYSTEM)) {
+            DistributedSemaphore semaphore = engine.semaphore(NAME, 2);
+            Lease kept = semaphore.acquire(Duration.ZERO);
+            Lease holder = semaphore.acquire(Duration.ZERO);
+            CompletableFuture<Lease> waiter = semaphore.acquireAsync(WAIT);
+            until(() -> waitersOf(engine, 2) == 1);
+            CompletableFuture<Void> releaseReply = new CompletableFuture<>();
+            store.holdingNextPermitReleaseReply(releaseReply);
+            CompletableFuture<Void> releasing = CompletableFuture.runAsync(holder::close);
+            assertThat(store.awaitPermitReleases(1, Duration.ofSeconds(10))).as("the release reached the store").isTrue();
+
+            Lease won = waiter.get(10, TimeUnit.SECONDS);
+            won.close();
+            releaseReply.complete(null);
+            releasing.get(10, TimeUnit.SECONDS);
+
+            assertThat(store.permitHolders(NAME)).as("holders: the kept lease only").containsExactly(ownerOf(kept));
+            assertThat(engine.leasesWatched()).as("leases renewed: the kept one, not the one released").isEqualTo(1);
+            kept.close();
+            assertThat(engine.namesInUse()).isZero();
+        }
+    }
+
+    @Test
     void aPassedPermitWhoseCrossingAttemptIsAnsweredAfterTheReleaseIsOneLeaseStillRenewed() throws Exception {
         MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofMillis(20));
         try (LockEngine engine = new LockEngine(store, LEASE, Ticker.SYSTEM)) {
