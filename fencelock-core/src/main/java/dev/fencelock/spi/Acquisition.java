@@ -265,12 +265,17 @@ final class Acquisition {
      */
     void passed(Released.Passed passed, long sentAt) {
         EngineLease lease = attemptLease;
-        Duration validity = store.validity(options.lease());
-        if (lease == null || !lease.owner().equals(passed.owner())
-                || engine.ticker().nanoTime() - sentAt >= validity.toNanos()) {
-            // Granted to an owner token this acquisition no longer uses, or too late to use: give it
-            // back. A waiting acquisition goes on waiting (behind the queue, where it will be again).
+        if (lease == null || !lease.owner().equals(passed.owner())) {
+            // Granted to an owner token this acquisition no longer uses: nobody else will, give it back.
             LockEngine.call(() -> local.target().release(store, passed.owner(), false));
+            return;
+        }
+        Duration validity = store.validity(options.lease());
+        if (engine.ticker().nanoTime() - sentAt >= validity.toNanos()) {
+            // Too late to use, and so run out at the store, or all but. Not given back: an attempt of
+            // this acquisition, with the same owner token, may have been granted the permit again
+            // meanwhile, and the give-back would take it from under that grant. The acquisition goes
+            // on waiting; its next attempt is granted the permit again or queues anew.
             return;
         }
         won(lease, new Attempt.Granted(passed.fencingToken(), validity, false), sentAt);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fencelock.DistributedSemaphore;
 import dev.fencelock.Lease;
+import dev.fencelock.ReleaseOutcome;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +58,7 @@ class EnginePermitPassTest {
             until(() -> waitersOf(engine, 2) == 1);
             CompletableFuture<Void> releaseReply = new CompletableFuture<>();
             store.holdingNextPermitReleaseReply(releaseReply);
-            CompletableFuture<Void> releasing = CompletableFuture.runAsync(holder::close);
+            CompletableFuture<ReleaseOutcome> releasing = releaseAsync(engine, holder);
             assertThat(store.awaitPermitReleases(1, Duration.ofSeconds(10))).as("the release reached the store").isTrue();
             assertThat(store.permitHolders(NAME)).as("holders once the release passed its permit").hasSize(2);
 
@@ -88,7 +89,7 @@ class EnginePermitPassTest {
             until(() -> waitersOf(engine, 2) == 1);
             CompletableFuture<Void> releaseReply = new CompletableFuture<>();
             store.holdingNextPermitReleaseReply(releaseReply);
-            CompletableFuture<Void> releasing = CompletableFuture.runAsync(holder::close);
+            CompletableFuture<ReleaseOutcome> releasing = releaseAsync(engine, holder);
             assertThat(store.awaitPermitReleases(1, Duration.ofSeconds(10))).as("the release reached the store").isTrue();
 
             Lease won = waiter.get(10, TimeUnit.SECONDS);
@@ -119,7 +120,7 @@ class EnginePermitPassTest {
             until(() -> store.permitAttemptCount() == refusedAt);
             CompletableFuture<Void> releaseReply = new CompletableFuture<>();
             store.holdingNextPermitReleaseReply(releaseReply);
-            CompletableFuture<Void> releasing = CompletableFuture.runAsync(holder::close);
+            CompletableFuture<ReleaseOutcome> releasing = releaseAsync(engine, holder);
             assertThat(store.awaitPermitReleases(1, Duration.ofSeconds(10))).as("the release reached the store").isTrue();
             CompletableFuture<Void> grantedAgainReply = new CompletableFuture<>();
             store.holdingNextPermitAcquireReply(grantedAgainReply);
@@ -142,6 +143,50 @@ class EnginePermitPassTest {
             assertThat(engine.namesInUse()).isZero();
             assertThat(engine.leasesWatched()).isZero();
         }
+    }
+
+    @Test
+    void aPermitPassedTooLateIsNotGivenBackFromUnderTheAcquisitionsOwnGrantOfIt() throws Exception {
+        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofMillis(20));
+        FakeTicker ticker = new FakeTicker();
+        try (LockEngine engine = new LockEngine(store, LEASE, ticker)) {
+            DistributedSemaphore semaphore = engine.semaphore(NAME, 1);
+            Lease holder = semaphore.acquire(Duration.ZERO);
+            CompletableFuture<Lease> waiter = semaphore.acquireAsync(WAIT);
+            until(() -> waitersOf(engine, 1) == 1);
+            CompletableFuture<Void> refusedReply = new CompletableFuture<>();
+            store.holdingNextPermitAcquireReply(refusedReply);
+            int refusedAt = store.permitAttemptCount() + 1;
+            until(() -> store.permitAttemptCount() == refusedAt);
+            CompletableFuture<Void> releaseReply = new CompletableFuture<>();
+            store.holdingNextPermitReleaseReply(releaseReply);
+            CompletableFuture<ReleaseOutcome> releasing = releaseAsync(engine, holder);
+            assertThat(store.awaitPermitReleases(1, Duration.ofSeconds(10))).as("the release reached the store").isTrue();
+            // The release's reply comes after the whole lease: too late to use what it passed. The
+            // waiter's own attempt, sent after that, is granted the same permit again.
+            ticker.advance(LEASE.plusSeconds(1));
+            CompletableFuture<Void> grantedAgainReply = new CompletableFuture<>();
+            store.holdingNextPermitAcquireReply(grantedAgainReply);
+            refusedReply.complete(null);
+            until(() -> store.permitAttemptCount() == refusedAt + 1);
+
+            releaseReply.complete(null);
+            releasing.get(10, TimeUnit.SECONDS);
+            grantedAgainReply.complete(null);
+
+            Lease granted = waiter.get(10, TimeUnit.SECONDS);
+            assertThat(granted.isValid()).isTrue();
+            assertThat(store.permitHolders(NAME)).as("holders: the waiter, granted again").containsExactly(ownerOf(granted));
+            granted.close();
+            assertThat(store.permitHolders(NAME)).isEmpty();
+            assertThat(engine.namesInUse()).isZero();
+        }
+    }
+
+    /** Releases without waiting for the reply, which the store may hold past the engine's call bound. */
+    private static CompletableFuture<ReleaseOutcome> releaseAsync(LockEngine engine, Lease lease) {
+        Hold hold = (Hold) lease;
+        return engine.releaseAsync(engine.localLock(hold.lease().target()), hold.lease());
     }
 
     private static int waitersOf(LockEngine engine, int permits) {
