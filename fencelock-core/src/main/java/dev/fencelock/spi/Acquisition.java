@@ -209,6 +209,8 @@ final class Acquisition {
             boolean newOwner = local.queuesEachAcquisition();
             if (newOwner) {
                 // The store wakes a queued acquisition by its owner token: watch again for the new one.
+                // A release passes a permit by it too: the old token no longer waits.
+                local.stopsWaitingForPermit(lease.owner());
                 attemptLease = null;
                 if (watch != null) {
                     LockEngine.bestEffort(watch::close);

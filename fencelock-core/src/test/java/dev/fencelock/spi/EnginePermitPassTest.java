@@ -6,6 +6,7 @@ import dev.fencelock.DistributedSemaphore;
 import dev.fencelock.Lease;
 import dev.fencelock.ReleaseOutcome;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -180,6 +181,31 @@ class EnginePermitPassTest {
             granted.close();
             assertThat(store.permitHolders(NAME)).isEmpty();
             assertThat(engine.namesInUse()).isZero();
+        }
+    }
+
+    @Test
+    void aWaiterThatGaveUpAGrantTooLateAndWonWithAnotherOwnerTokenLeavesNoWaiterBehind() throws Exception {
+        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofMillis(20));
+        FakeTicker ticker = new FakeTicker();
+        try (LockEngine engine = new LockEngine(store, LEASE, ticker)) {
+            DistributedSemaphore semaphore = engine.semaphore(NAME, 1);
+            Lease holder = semaphore.acquire(Duration.ZERO);
+            CompletableFuture<Lease> waiter = semaphore.acquireAsync(WAIT);
+            until(() -> waitersOf(engine, 1) == 1);
+            CompletableFuture<Void> grantedReply = new CompletableFuture<>();
+            store.holdingNextPermitAcquireReply(grantedReply);
+            // Freed where the engine does not see it (as by its lease's expiry): the waiter's next
+            // attempt is granted, and its reply comes after the whole lease.
+            int grantedAt = store.permitAttemptCount() + 1;
+            store.releasePermit(NAME, ownerOf(holder), List.of()).join();
+            until(() -> store.permitAttemptCount() == grantedAt);
+            ticker.advance(LEASE.plusSeconds(1));
+            grantedReply.complete(null);
+
+            try (Lease won = waiter.get(10, TimeUnit.SECONDS)) {
+                assertThat(waitersOf(engine, 1)).as("acquisitions recorded as waiting for a permit").isZero();
+            }
         }
     }
 
