@@ -26,7 +26,7 @@ class EnginePermitPassTest {
     @Test
     void aWaiterOfTheReleasingClientIsGrantedThePermitByTheReleaseAlone() throws Exception {
         // A waiter tries again only when woken: every attempt counted is one the engine chose to send.
-        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofHours(1));
+        MemoryStore store = new MemoryStore().withSemaphores().keepingAliveEvery(Duration.ofHours(1));
         try (LockEngine engine = new LockEngine(store, LEASE, Ticker.SYSTEM)) {
             DistributedSemaphore semaphore = engine.semaphore(NAME, 1);
             Lease holder = semaphore.acquire(Duration.ZERO);
@@ -50,7 +50,7 @@ class EnginePermitPassTest {
 
     @Test
     void aPermitPassedToAWaiterThatGaveUpMeanwhileIsGivenBackOnce() throws Exception {
-        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofHours(1));
+        MemoryStore store = new MemoryStore().withSemaphores().keepingAliveEvery(Duration.ofHours(1));
         try (LockEngine engine = new LockEngine(store, LEASE, Ticker.SYSTEM)) {
             DistributedSemaphore semaphore = engine.semaphore(NAME, 2);
             Lease kept = semaphore.acquire(Duration.ZERO);
@@ -81,7 +81,7 @@ class EnginePermitPassTest {
     @Test
     void anAttemptGrantedBeforeTheReplyOfTheReleaseThatPassedItThePermitYieldsOneLease() throws Exception {
         // The waiter tries again every 20 ms: its next attempt after the release is the crossing one.
-        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofMillis(20));
+        MemoryStore store = new MemoryStore().withSemaphores().keepingAliveEvery(Duration.ofMillis(20));
         try (LockEngine engine = new LockEngine(store, LEASE, Ticker.SYSTEM)) {
             DistributedSemaphore semaphore = engine.semaphore(NAME, 2);
             Lease kept = semaphore.acquire(Duration.ZERO);
@@ -107,7 +107,7 @@ class EnginePermitPassTest {
 
     @Test
     void aPassedPermitWhoseCrossingAttemptIsAnsweredAfterTheReleaseIsOneLeaseStillRenewed() throws Exception {
-        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofMillis(20));
+        MemoryStore store = new MemoryStore().withSemaphores().keepingAliveEvery(Duration.ofMillis(20));
         try (LockEngine engine = new LockEngine(store, LEASE, Ticker.SYSTEM)) {
             DistributedSemaphore semaphore = engine.semaphore(NAME, 2);
             Lease kept = semaphore.acquire(Duration.ZERO);
@@ -148,7 +148,7 @@ class EnginePermitPassTest {
 
     @Test
     void aPermitPassedTooLateIsNotGivenBackFromUnderTheAcquisitionsOwnGrantOfIt() throws Exception {
-        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofMillis(20));
+        MemoryStore store = new MemoryStore().withSemaphores().keepingAliveEvery(Duration.ofMillis(20));
         FakeTicker ticker = new FakeTicker();
         try (LockEngine engine = new LockEngine(store, LEASE, ticker)) {
             DistributedSemaphore semaphore = engine.semaphore(NAME, 1);
@@ -186,7 +186,7 @@ class EnginePermitPassTest {
 
     @Test
     void aWaiterThatGaveUpAGrantTooLateAndWonWithAnotherOwnerTokenLeavesNoWaiterBehind() throws Exception {
-        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofMillis(20));
+        MemoryStore store = new MemoryStore().withSemaphores().keepingAliveEvery(Duration.ofMillis(20));
         FakeTicker ticker = new FakeTicker();
         try (LockEngine engine = new LockEngine(store, LEASE, ticker)) {
             DistributedSemaphore semaphore = engine.semaphore(NAME, 1);

@@ -15,9 +15,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * A store in this JVM's memory, for tests of the engine alone: locks without expiry, tokens from
  * a counter, releases announced to watchers, and holders told apart as a Redis store does: by the
- * {@link OwnerTokens#PREFIX} of their token; semaphores whose permits are granted in the order
- * their acquisitions first queued, and passed on by a release as the Redis store passes them
- * ({@link #releasePermit}). Thread-safe.
+ * {@link OwnerTokens#PREFIX} of their token; when asked for, semaphores whose permits are granted
+ * in the order their acquisitions first queued, and passed on by a release as the Redis store
+ * passes them ({@link #releasePermit}). Thread-safe.
  */
 final class MemoryStore implements LockStore {
     private final Map<String, String> owners = new HashMap<>();
@@ -29,6 +29,7 @@ final class MemoryStore implements LockStore {
     private Duration keepAlive = Duration.ofMillis(300);
     private volatile RuntimeException watchFailure;
     private volatile boolean multiLocks;
+    private volatile boolean semaphores;
     private volatile LeaseReports reports;
     /** Per semaphore: the owner tokens that hold a permit, and the acquisitions queued, first arrival first. */
     private final Map<String, Set<String>> permitHolders = new HashMap<>();
@@ -55,6 +56,12 @@ final class MemoryStore implements LockStore {
     /** Holds multi-locks: all names or none, one token, refused naming the first name held. */
     MemoryStore withMultiLocks() {
         this.multiLocks = true;
+        return this;
+    }
+
+    /** Holds semaphores, whose permits are passed on as {@link #releasePermit} says. */
+    MemoryStore withSemaphores() {
+        this.semaphores = true;
         return this;
     }
 
@@ -120,7 +127,7 @@ final class MemoryStore implements LockStore {
 
     @Override
     public boolean supports(LockKind kind) {
-        return kind == LockKind.PLAIN || kind == LockKind.PERMIT;
+        return kind == LockKind.PLAIN || kind == LockKind.PERMIT && semaphores;
     }
 
     /**
