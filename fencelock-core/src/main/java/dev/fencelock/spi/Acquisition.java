@@ -52,10 +52,18 @@ final class Acquisition {
     /** Set once, by the step that wins the lease or fails: the gate is handed on at most once. */
     private final AtomicBoolean ended = new AtomicBoolean();
     /**
-     * Set once, by the grant that wins the lease: a permit passed by a release and granted again to
-     * an attempt that crossed it is one lease, won once.
+     * Set once, by the grant that wins the lease, an attempt's or a release's pass: a pass that
+     * comes after the acquisition failed is given back instead.
      */
     private final AtomicBoolean won = new AtomicBoolean();
+    /**
+     * Releases of this client on their way that name this acquisition to the store, which may pass
+     * it a permit (see {@link #reserveForPass}); whether an attempt is on its way; whether one waits
+     * for those releases. Guarded by this.
+     */
+    private int passesPending;
+    private boolean attemptInFlight;
+    private boolean attemptDeferred;
     private ReleaseWatch watch;
     /** Why the last attempt failed when too little of the store answered; null when it answered "held". */
     private Throwable unavailable;
@@ -179,6 +187,14 @@ final class Acquisition {
             fail(new IllegalStateException("abandoned"), true);
             return;
         }
+        synchronized (this) {
+            if (passesPending > 0) {
+                // A release that names this acquisition is on its way: its reply goes first.
+                attemptDeferred = true;
+                return;
+            }
+            attemptInFlight = true;
+        }
         EngineLease lease = local.queuesEachAcquisition() && attemptLease != null
                 ? attemptLease : engine.newLease(local, options, interruptOnLoss);
         CompletableFuture<Void> nextRelease = watch == null ? null : watch.nextRelease();
@@ -191,10 +207,8 @@ final class Acquisition {
     }
 
     private void judge(EngineLease lease, long sentAt, Attempt attempt, CompletableFuture<Void> nextRelease) {
-        if (won.get()) {
-            // A release passed this acquisition its permit while the attempt was on its way: the
-            // lease is held, whatever the attempt found (the same permit again, or a failure).
-            return;
+        synchronized (this) {
+            attemptInFlight = false;
         }
         if (attempt instanceof Attempt.Granted granted) {
             if (engine.ticker().nanoTime() - sentAt < granted.validity().toNanos()) {
@@ -262,10 +276,50 @@ final class Acquisition {
     }
 
     /**
+     * Whether a release of this client may name this acquisition to the store, to be passed the
+     * permit it frees ({@link LockStore#releasePermit}): only while no attempt of it is on its way,
+     * and its next attempt then waits for the release's reply ({@link #passEnded}). So no attempt
+     * crosses a pass: the store gives back what a failed attempt may have been granted (a lost
+     * reply may hide a grant), and that give-back, after the pass at the store, would take the
+     * passed permit from under the lease the pass hands out.
+     */
+    synchronized boolean reserveForPass() {
+        if (attemptInFlight || ended.get()) {
+            return false;
+        }
+        passesPending++;
+        return true;
+    }
+
+    /** Whether an attempt waits for the reply of a release that named this acquisition; for the tests. */
+    synchronized boolean isAttemptDeferred() {
+        return attemptDeferred;
+    }
+
+    /**
+     * A release that named this acquisition ({@link #reserveForPass}) has answered, or failed:
+     * {@code passed} is the permit it granted this acquisition in a call sent at {@code sentAt}, or
+     * null. An attempt that waited for it goes out now, unless the pass won the lease.
+     */
+    void passEnded(Released.Passed passed, long sentAt) {
+        boolean resume;
+        synchronized (this) {
+            resume = --passesPending == 0 && attemptDeferred;
+            attemptDeferred &= !resume;
+        }
+        if (passed != null) {
+            passed(passed, sentAt);
+        }
+        if (resume && !won.get()) {
+            attempt();
+        }
+    }
+
+    /**
      * A release of this client granted this acquisition, queued as {@code passed.owner()}, the permit
      * it freed ({@link LockStore#releasePermit}), in a call sent at {@code sentAt}.
      */
-    void passed(Released.Passed passed, long sentAt) {
+    private void passed(Released.Passed passed, long sentAt) {
         EngineLease lease = attemptLease;
         if (lease == null || !lease.owner().equals(passed.owner())) {
             // Granted to an owner token this acquisition no longer uses: nobody else will, give it back.

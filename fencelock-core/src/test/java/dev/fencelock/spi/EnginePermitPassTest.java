@@ -79,8 +79,8 @@ class EnginePermitPassTest {
     }
 
     @Test
-    void anAttemptGrantedBeforeTheReplyOfTheReleaseThatPassedItThePermitYieldsOneLease() throws Exception {
-        // The waiter tries again every 20 ms: its next attempt after the release is the crossing one.
+    void aWaitersAttemptWaitsForTheReplyOfTheReleaseThatNamesIt() throws Exception {
+        // The waiter tries again every 20 ms: an attempt falls due while the release is on its way.
         MemoryStore store = new MemoryStore().withSemaphores().keepingAliveEvery(Duration.ofMillis(20));
         try (LockEngine engine = new LockEngine(store, LEASE, Ticker.SYSTEM)) {
             DistributedSemaphore semaphore = engine.semaphore(NAME, 2);
@@ -88,25 +88,32 @@ class EnginePermitPassTest {
             Lease holder = semaphore.acquire(Duration.ZERO);
             CompletableFuture<Lease> waiter = semaphore.acquireAsync(WAIT);
             until(() -> waitersOf(engine, 2) == 1);
+            Acquisition waiting = engine.localLock(new LockTarget.Permit(NAME, 2)).waitingForPermit().get(0);
             CompletableFuture<Void> releaseReply = new CompletableFuture<>();
             store.holdingNextPermitReleaseReply(releaseReply);
             CompletableFuture<ReleaseOutcome> releasing = releaseAsync(engine, holder);
             assertThat(store.awaitPermitReleases(1, Duration.ofSeconds(10))).as("the release reached the store").isTrue();
+            int attempts = store.permitAttemptCount();
 
-            Lease won = waiter.get(10, TimeUnit.SECONDS);
-            won.close();
+            until(waiting::isAttemptDeferred);
             releaseReply.complete(null);
             releasing.get(10, TimeUnit.SECONDS);
 
-            assertThat(store.permitHolders(NAME)).as("holders: the kept lease only").containsExactly(ownerOf(kept));
-            assertThat(engine.leasesWatched()).as("leases renewed: the kept one, not the one released").isEqualTo(1);
+            try (Lease passed = waiter.get(10, TimeUnit.SECONDS)) {
+                assertThat(store.permitAttemptCount()).as("attempts that crossed the release").isEqualTo(attempts);
+                assertThat(passed.isValid()).isTrue();
+                assertThat(store.permitHolders(NAME)).as("holders: the kept and the passed lease").hasSize(2);
+                assertThat(engine.leasesWatched()).as("leases renewed: the kept and the passed one").isEqualTo(2);
+            }
+            assertThat(store.permitHolders(NAME)).as("holders once the passed lease is released").containsExactly(ownerOf(kept));
+            assertThat(engine.leasesWatched()).as("leases renewed: the kept one").isEqualTo(1);
             kept.close();
             assertThat(engine.namesInUse()).isZero();
         }
     }
 
     @Test
-    void aPassedPermitWhoseCrossingAttemptIsAnsweredAfterTheReleaseIsOneLeaseStillRenewed() throws Exception {
+    void aReleasePassesNothingToAWaiterWhoseAttemptIsOnItsWayAndMayGiveThePermitBack() throws Exception {
         MemoryStore store = new MemoryStore().withSemaphores().keepingAliveEvery(Duration.ofMillis(20));
         try (LockEngine engine = new LockEngine(store, LEASE, Ticker.SYSTEM)) {
             DistributedSemaphore semaphore = engine.semaphore(NAME, 2);
@@ -114,32 +121,26 @@ class EnginePermitPassTest {
             Lease holder = semaphore.acquire(Duration.ZERO);
             CompletableFuture<Lease> waiter = semaphore.acquireAsync(WAIT);
             until(() -> waitersOf(engine, 2) == 1);
-            // An attempt refused before the release, its reply held: the next one goes out after it.
-            CompletableFuture<Void> refusedReply = new CompletableFuture<>();
-            store.holdingNextPermitAcquireReply(refusedReply);
-            int refusedAt = store.permitAttemptCount() + 1;
-            until(() -> store.permitAttemptCount() == refusedAt);
+            // An attempt refused before the release, whose reply is lost after the release's reply
+            // came: the store then gives back what it may have granted (the waiter's owner token).
+            CompletableFuture<Void> lostReply = new CompletableFuture<>();
+            store.losingNextPermitAcquireReply(lostReply);
+            int lostAt = store.permitAttemptCount() + 1;
+            until(() -> store.permitAttemptCount() == lostAt);
             CompletableFuture<Void> releaseReply = new CompletableFuture<>();
             store.holdingNextPermitReleaseReply(releaseReply);
             CompletableFuture<ReleaseOutcome> releasing = releaseAsync(engine, holder);
             assertThat(store.awaitPermitReleases(1, Duration.ofSeconds(10))).as("the release reached the store").isTrue();
-            CompletableFuture<Void> grantedAgainReply = new CompletableFuture<>();
-            store.holdingNextPermitAcquireReply(grantedAgainReply);
-            refusedReply.complete(null);
-            until(() -> store.permitAttemptCount() == refusedAt + 1);
 
             releaseReply.complete(null);
             releasing.get(10, TimeUnit.SECONDS);
-            Lease passed = waiter.get(10, TimeUnit.SECONDS);
-            grantedAgainReply.complete(null);
+            lostReply.complete(null);
 
-            assertThat(passed.isValid()).isTrue();
-            assertThat(store.permitHolders(NAME)).as("holders: the kept and the passed lease").hasSize(2);
-            assertThat(engine.leasesWatched()).as("leases renewed: the kept and the passed one").isEqualTo(2);
-            passed.close();
-            assertThat(store.permitHolders(NAME)).as("holders once the passed lease is released")
-                    .containsExactly(ownerOf(kept));
-            assertThat(semaphore.availablePermits()).isEqualTo(1);
+            try (Lease won = waiter.get(10, TimeUnit.SECONDS)) {
+                assertThat(won.isValid()).isTrue();
+                assertThat(store.permitHolders(NAME)).as("holders: the kept lease and the waiter's, held by the store")
+                        .containsExactlyInAnyOrder(ownerOf(kept), ownerOf(won));
+            }
             kept.close();
             assertThat(engine.namesInUse()).isZero();
             assertThat(engine.leasesWatched()).isZero();
@@ -147,7 +148,7 @@ class EnginePermitPassTest {
     }
 
     @Test
-    void aPermitPassedTooLateIsNotGivenBackFromUnderTheAcquisitionsOwnGrantOfIt() throws Exception {
+    void aPermitPassedTooLateIsGrantedAgainToTheWaitersNextAttempt() throws Exception {
         MemoryStore store = new MemoryStore().withSemaphores().keepingAliveEvery(Duration.ofMillis(20));
         FakeTicker ticker = new FakeTicker();
         try (LockEngine engine = new LockEngine(store, LEASE, ticker)) {
@@ -155,30 +156,22 @@ class EnginePermitPassTest {
             Lease holder = semaphore.acquire(Duration.ZERO);
             CompletableFuture<Lease> waiter = semaphore.acquireAsync(WAIT);
             until(() -> waitersOf(engine, 1) == 1);
-            CompletableFuture<Void> refusedReply = new CompletableFuture<>();
-            store.holdingNextPermitAcquireReply(refusedReply);
-            int refusedAt = store.permitAttemptCount() + 1;
-            until(() -> store.permitAttemptCount() == refusedAt);
             CompletableFuture<Void> releaseReply = new CompletableFuture<>();
             store.holdingNextPermitReleaseReply(releaseReply);
             CompletableFuture<ReleaseOutcome> releasing = releaseAsync(engine, holder);
             assertThat(store.awaitPermitReleases(1, Duration.ofSeconds(10))).as("the release reached the store").isTrue();
-            // The release's reply comes after the whole lease: too late to use what it passed. The
-            // waiter's own attempt, sent after that, is granted the same permit again.
-            ticker.advance(LEASE.plusSeconds(1));
-            CompletableFuture<Void> grantedAgainReply = new CompletableFuture<>();
-            store.holdingNextPermitAcquireReply(grantedAgainReply);
-            refusedReply.complete(null);
-            until(() -> store.permitAttemptCount() == refusedAt + 1);
+            int attempts = store.permitAttemptCount();
 
+            // The release's reply comes after the whole lease: too late to use what it passed.
+            ticker.advance(LEASE.plusSeconds(1));
             releaseReply.complete(null);
             releasing.get(10, TimeUnit.SECONDS);
-            grantedAgainReply.complete(null);
 
-            Lease granted = waiter.get(10, TimeUnit.SECONDS);
-            assertThat(granted.isValid()).isTrue();
-            assertThat(store.permitHolders(NAME)).as("holders: the waiter, granted again").containsExactly(ownerOf(granted));
-            granted.close();
+            try (Lease granted = waiter.get(10, TimeUnit.SECONDS)) {
+                assertThat(store.permitAttemptCount()).as("attempts after the release").isGreaterThan(attempts);
+                assertThat(granted.isValid()).isTrue();
+                assertThat(store.permitHolders(NAME)).as("holders: the waiter, granted again").containsExactly(ownerOf(granted));
+            }
             assertThat(store.permitHolders(NAME)).isEmpty();
             assertThat(engine.namesInUse()).isZero();
         }
@@ -217,7 +210,7 @@ class EnginePermitPassTest {
 
     private static int waitersOf(LockEngine engine, int permits) {
         LocalLock local = engine.localLock(new LockTarget.Permit(NAME, permits));
-        return local == null ? 0 : local.permitWaiters().size();
+        return local == null ? 0 : local.waitingForPermit().size();
     }
 
     private static String ownerOf(Lease lease) {

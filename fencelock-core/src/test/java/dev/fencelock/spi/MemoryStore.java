@@ -40,6 +40,8 @@ final class MemoryStore implements LockStore {
     /** Completes the reply of the next such call; null: the reply goes out at once. */
     private CompletableFuture<Void> heldPermitReleaseReply;
     private CompletableFuture<Void> heldPermitAcquireReply;
+    /** Whether the held reply of the next permit attempt is lost rather than answered. */
+    private boolean lostPermitAcquireReply;
 
     /** How long a refused attempt tells the engine to wait at most. */
     MemoryStore refusingWithRetryAfter(Duration retryAfter) {
@@ -144,6 +146,16 @@ final class MemoryStore implements LockStore {
         heldPermitAcquireReply = reply;
     }
 
+    /**
+     * Loses the reply of the next permit attempt, its effect in the store done at once: when
+     * {@code when} completes, the store gives back the permit the attempt may have been granted
+     * and answers that it could not tell, as the Redis store does when a reply is lost.
+     */
+    synchronized void losingNextPermitAcquireReply(CompletableFuture<Void> when) {
+        heldPermitAcquireReply = when;
+        lostPermitAcquireReply = true;
+    }
+
     /** Waits until {@code count} permit releases have reached the store in all. */
     boolean awaitPermitReleases(int count, Duration timeout) throws InterruptedException {
         if (!permitReleases.tryAcquire(count, timeout.toNanos(), TimeUnit.NANOSECONDS)) {
@@ -172,11 +184,14 @@ final class MemoryStore implements LockStore {
             boolean waiting) {
         Attempt attempt;
         CompletableFuture<Void> reply;
+        boolean lost;
         synchronized (this) {
             permitAttemptCount++;
             permitCounts.put(name, permits);
             reply = heldPermitAcquireReply;
             heldPermitAcquireReply = null;
+            lost = lostPermitAcquireReply;
+            lostPermitAcquireReply = false;
             Set<String> holders = holders(name);
             List<String> queue = List.copyOf(queue(name));
             int ahead = queue.contains(owner) ? queue.indexOf(owner) : queue.size();
@@ -193,6 +208,10 @@ final class MemoryStore implements LockStore {
             }
         }
         attempts.release();
+        if (lost) {
+            return reply.thenCompose(held -> release(LockKind.PERMIT, name, owner, false))
+                    .thenApply(givenBack -> new Attempt.Unavailable(new IllegalStateException("reply lost"), retryPause()));
+        }
         return reply == null ? CompletableFuture.completedFuture(attempt) : reply.thenApply(held -> attempt);
     }
 
