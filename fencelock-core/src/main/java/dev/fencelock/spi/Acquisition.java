@@ -281,10 +281,12 @@ final class Acquisition {
      * and its next attempt then waits for the release's reply ({@link #passEnded}). So no attempt
      * crosses a pass: the store gives back what a failed attempt may have been granted (a lost
      * reply may hide a grant), and that give-back, after the pass at the store, would take the
-     * passed permit from under the lease the pass hands out.
+     * passed permit from under the lease the pass hands out. Nor while an attempt waits already:
+     * it waits for the releases on their way only, not for every later one, and so goes out in
+     * time to keep the acquisition's place in the store's queue alive.
      */
     synchronized boolean reserveForPass() {
-        if (attemptInFlight || ended.get()) {
+        if (attemptInFlight || attemptDeferred || ended.get()) {
             return false;
         }
         passesPending++;

@@ -96,6 +96,7 @@ class EnginePermitPassTest {
             int attempts = store.permitAttemptCount();
 
             until(waiting::isAttemptDeferred);
+            assertThat(waiting.reserveForPass()).as("named by a further release while its attempt waits").isFalse();
             releaseReply.complete(null);
             releasing.get(10, TimeUnit.SECONDS);
 
