@@ -52,10 +52,18 @@ final class Acquisition {
     /** Set once, by the step that wins the lease or fails: the gate is handed on at most once. */
     private final AtomicBoolean ended = new AtomicBoolean();
     /**
-     * Set once, by the grant that wins the lease: a permit passed by a release and granted again to
-     * an attempt that crossed it is one lease, won once.
+     * Set once, by the grant that wins the lease, an attempt's or a release's pass: a pass that
+     * comes after the acquisition failed is given back instead.
      */
     private final AtomicBoolean won = new AtomicBoolean();
+    /**
+     * Releases of this client on their way that name this acquisition to the store, which may pass
+     * it a permit (see {@link #reserveForPass}); whether an attempt is on its way; whether one waits
+     * for those releases. Guarded by this.
+     */
+    private int passesPending;
+    private boolean attemptInFlight;
+    private boolean attemptDeferred;
     private ReleaseWatch watch;
     /** Why the last attempt failed when too little of the store answered; null when it answered "held". */
     private Throwable unavailable;
@@ -179,6 +187,14 @@ final class Acquisition {
             fail(new IllegalStateException("abandoned"), true);
             return;
         }
+        synchronized (this) {
+            if (passesPending > 0) {
+                // A release that names this acquisition is on its way: its reply goes first.
+                attemptDeferred = true;
+                return;
+            }
+            attemptInFlight = true;
+        }
         EngineLease lease = local.queuesEachAcquisition() && attemptLease != null
                 ? attemptLease : engine.newLease(local, options, interruptOnLoss);
         CompletableFuture<Void> nextRelease = watch == null ? null : watch.nextRelease();
@@ -191,10 +207,8 @@ final class Acquisition {
     }
 
     private void judge(EngineLease lease, long sentAt, Attempt attempt, CompletableFuture<Void> nextRelease) {
-        if (won.get()) {
-            // A release passed this acquisition its permit while the attempt was on its way: the
-            // lease is held, whatever the attempt found (the same permit again, or a failure).
-            return;
+        synchronized (this) {
+            attemptInFlight = false;
         }
         if (attempt instanceof Attempt.Granted granted) {
             if (engine.ticker().nanoTime() - sentAt < granted.validity().toNanos()) {
@@ -209,6 +223,8 @@ final class Acquisition {
             boolean newOwner = local.queuesEachAcquisition();
             if (newOwner) {
                 // The store wakes a queued acquisition by its owner token: watch again for the new one.
+                // A release passes a permit by it too: the old token no longer waits.
+                local.stopsWaitingForPermit(lease.owner());
                 attemptLease = null;
                 if (watch != null) {
                     LockEngine.bestEffort(watch::close);
@@ -260,20 +276,66 @@ final class Acquisition {
     }
 
     /**
+     * Whether a release of this client may name this acquisition to the store, to be passed the
+     * permit it frees ({@link LockStore#releasePermit}): only while no attempt of it is on its way,
+     * and its next attempt then waits for the release's reply ({@link #passEnded}). So no attempt
+     * crosses a pass: the store gives back what a failed attempt may have been granted (a lost
+     * reply may hide a grant), and that give-back, after the pass at the store, would take the
+     * passed permit from under the lease the pass hands out. Nor while an attempt waits already:
+     * it waits for the releases on their way only, not for every later one, and so goes out in
+     * time to keep the acquisition's place in the store's queue alive.
+     */
+    synchronized boolean reserveForPass() {
+        if (attemptInFlight || attemptDeferred || ended.get()) {
+            return false;
+        }
+        passesPending++;
+        return true;
+    }
+
+    /** Whether an attempt waits for the reply of a release that named this acquisition; for the tests. */
+    synchronized boolean isAttemptDeferred() {
+        return attemptDeferred;
+    }
+
+    /**
+     * A release that named this acquisition ({@link #reserveForPass}) has answered, or failed:
+     * {@code passed} is the permit it granted this acquisition in a call sent at {@code sentAt}, or
+     * null. An attempt that waited for it goes out now, unless the pass won the lease.
+     */
+    void passEnded(Released.Passed passed, long sentAt) {
+        boolean resume;
+        synchronized (this) {
+            resume = --passesPending == 0 && attemptDeferred;
+            attemptDeferred &= !resume;
+        }
+        if (passed != null) {
+            passed(passed, sentAt);
+        }
+        if (resume && !won.get()) {
+            attempt();
+        }
+    }
+
+    /**
      * A release of this client granted this acquisition, queued as {@code passed.owner()}, the permit
      * it freed ({@link LockStore#releasePermit}), in a call sent at {@code sentAt}.
      */
-    void passed(Released.Passed passed, long sentAt) {
+    private void passed(Released.Passed passed, long sentAt) {
         EngineLease lease = attemptLease;
-        Duration validity = store.validity(options.lease());
-        if (lease == null || !lease.owner().equals(passed.owner())
-                || engine.ticker().nanoTime() - sentAt >= validity.toNanos()) {
-            // Granted to an owner token this acquisition no longer uses, or too late to use: give it
-            // back. A waiting acquisition goes on waiting (behind the queue, where it will be again).
+        if (lease == null || !lease.owner().equals(passed.owner())) {
+            // Granted to an owner token this acquisition no longer uses: nobody else will, give it back.
             LockEngine.call(() -> local.target().release(store, passed.owner(), false));
             return;
         }
-        engine.renewer().track(lease);
+        Duration validity = store.validity(options.lease());
+        if (engine.ticker().nanoTime() - sentAt >= validity.toNanos()) {
+            // Too late to use, and so run out at the store, or all but. Not given back: an attempt of
+            // this acquisition, with the same owner token, may have been granted the permit again
+            // meanwhile, and the give-back would take it from under that grant. The acquisition goes
+            // on waiting; its next attempt is granted the permit again or queues anew.
+            return;
+        }
         won(lease, new Attempt.Granted(passed.fencingToken(), validity, false), sentAt);
     }
 
@@ -286,8 +348,20 @@ final class Acquisition {
         if (!won.compareAndSet(false, true)) {
             return;
         }
+        if (!ended.compareAndSet(false, true)) {
+            // A release passed the permit after this acquisition had failed (timed out, cancelled,
+            // client closed): fail() left the name already, so the grant is only given back; as an
+            // abandoned win it would leave the name a second time, and the name's state would be
+            // forgotten under the leases still held through it.
+            engine.renewer().untrack(lease);
+            engine.releaseQuietly(lease);
+            return;
+        }
         local.stopsWaitingForPermit(lease.owner());
-        ended.set(true);
+        // A lease passed by a release was untracked when its attempt was refused. Tracked only by the
+        // grant that wins: a pass whose crossing attempt won first may come after that lease was
+        // released, and must not put it back in the renewer.
+        engine.renewer().track(lease);
         if (granted.leftInQueues()) {
             // Where the store did not grant this attempt it may have queued this client, and would
             // name it at its next release although it no longer waits.

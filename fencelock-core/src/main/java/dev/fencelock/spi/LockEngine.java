@@ -351,9 +351,9 @@ public final class LockEngine implements LockClient {
         // The outcome follows the hand-over, so that the releasing thread's next acquisition finds
         // the name's gate open.
         CompletableFuture<Released> handedOver = released.whenComplete((outcome, error) -> {
-            if (outcome != null && outcome.passed() != null) {
-                permitWaiters.get(outcome.passed().owner()).passed(outcome.passed(), sentAt);
-            }
+            Released.Passed passed = outcome == null ? null : outcome.passed();
+            permitWaiters.forEach((owner, waiter) ->
+                    waiter.passEnded(passed != null && passed.owner().equals(owner) ? passed : null, sentAt));
             if (waiting != null) {
                 // Left again if nobody takes the handover, even when the store did not say it
                 // queued this client: a lost reply may hide that it did.

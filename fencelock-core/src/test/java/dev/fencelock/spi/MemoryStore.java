@@ -4,6 +4,7 @@ import dev.fencelock.LockAdmin;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,7 +15,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * A store in this JVM's memory, for tests of the engine alone: locks without expiry, tokens from
  * a counter, releases announced to watchers, and holders told apart as a Redis store does: by the
- * {@link OwnerTokens#PREFIX} of their token. Thread-safe.
+ * {@link OwnerTokens#PREFIX} of their token; when asked for, semaphores whose permits are granted
+ * in the order their acquisitions first queued, and passed on by a release as the Redis store
+ * passes them ({@link #releasePermit}). Thread-safe.
  */
 final class MemoryStore implements LockStore {
     private final Map<String, String> owners = new HashMap<>();
@@ -26,7 +29,19 @@ final class MemoryStore implements LockStore {
     private Duration keepAlive = Duration.ofMillis(300);
     private volatile RuntimeException watchFailure;
     private volatile boolean multiLocks;
+    private volatile boolean semaphores;
     private volatile LeaseReports reports;
+    /** Per semaphore: the owner tokens that hold a permit, and the acquisitions queued, first arrival first. */
+    private final Map<String, Set<String>> permitHolders = new HashMap<>();
+    private final Map<String, Set<String>> permitQueues = new HashMap<>();
+    private final Map<String, Integer> permitCounts = new HashMap<>();
+    private final Semaphore permitReleases = new Semaphore(0);
+    private int permitAttemptCount;
+    /** Completes the reply of the next such call; null: the reply goes out at once. */
+    private CompletableFuture<Void> heldPermitReleaseReply;
+    private CompletableFuture<Void> heldPermitAcquireReply;
+    /** Whether the held reply of the next permit attempt is lost rather than answered. */
+    private boolean lostPermitAcquireReply;
 
     /** How long a refused attempt tells the engine to wait at most. */
     MemoryStore refusingWithRetryAfter(Duration retryAfter) {
@@ -43,6 +58,12 @@ final class MemoryStore implements LockStore {
     /** Holds multi-locks: all names or none, one token, refused naming the first name held. */
     MemoryStore withMultiLocks() {
         this.multiLocks = true;
+        return this;
+    }
+
+    /** Holds semaphores, whose permits are passed on as {@link #releasePermit} says. */
+    MemoryStore withSemaphores() {
+        this.semaphores = true;
         return this;
     }
 
@@ -108,7 +129,139 @@ final class MemoryStore implements LockStore {
 
     @Override
     public boolean supports(LockKind kind) {
-        return kind == LockKind.PLAIN;
+        return kind == LockKind.PLAIN || kind == LockKind.PERMIT && semaphores;
+    }
+
+    /**
+     * Holds the reply of the next permit release, its effect in the store done at once, until
+     * {@code reply} completes: as a reply on its way back, for races with what the engine does
+     * meanwhile.
+     */
+    synchronized void holdingNextPermitReleaseReply(CompletableFuture<Void> reply) {
+        heldPermitReleaseReply = reply;
+    }
+
+    /** Holds the reply of the next permit attempt, as {@link #holdingNextPermitReleaseReply} does. */
+    synchronized void holdingNextPermitAcquireReply(CompletableFuture<Void> reply) {
+        heldPermitAcquireReply = reply;
+    }
+
+    /**
+     * Loses the reply of the next permit attempt, its effect in the store done at once: when
+     * {@code when} completes, the store gives back the permit the attempt may have been granted
+     * and answers that it could not tell, as the Redis store does when a reply is lost.
+     */
+    synchronized void losingNextPermitAcquireReply(CompletableFuture<Void> when) {
+        heldPermitAcquireReply = when;
+        lostPermitAcquireReply = true;
+    }
+
+    /** Waits until {@code count} permit releases have reached the store in all. */
+    boolean awaitPermitReleases(int count, Duration timeout) throws InterruptedException {
+        if (!permitReleases.tryAcquire(count, timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+            return false;
+        }
+        permitReleases.release(count);
+        return true;
+    }
+
+    synchronized int permitAttemptCount() {
+        return permitAttemptCount;
+    }
+
+    /** The owner tokens holding a permit of {@code name}. */
+    synchronized Set<String> permitHolders(String name) {
+        return Set.copyOf(holders(name));
+    }
+
+    /** The acquisitions queued for a permit of {@code name}, first arrival first. */
+    synchronized List<String> permitQueue(String name) {
+        return List.copyOf(queue(name));
+    }
+
+    @Override
+    public CompletableFuture<Attempt> acquirePermit(String name, int permits, String owner, Duration lease,
+            boolean waiting) {
+        Attempt attempt;
+        CompletableFuture<Void> reply;
+        boolean lost;
+        synchronized (this) {
+            permitAttemptCount++;
+            permitCounts.put(name, permits);
+            reply = heldPermitAcquireReply;
+            heldPermitAcquireReply = null;
+            lost = lostPermitAcquireReply;
+            lostPermitAcquireReply = false;
+            Set<String> holders = holders(name);
+            List<String> queue = List.copyOf(queue(name));
+            int ahead = queue.contains(owner) ? queue.indexOf(owner) : queue.size();
+            // A holder already (a release passed it the permit): the same permit again, with a new token.
+            if (holders.contains(owner) || ahead < permits - holders.size()) {
+                holders.add(owner);
+                queue(name).remove(owner);
+                attempt = new Attempt.Granted(++tokens, lease, false);
+            } else {
+                if (waiting) {
+                    queue(name).add(owner);
+                }
+                attempt = new Attempt.Refused(refusedRetryAfter, true);
+            }
+        }
+        attempts.release();
+        if (lost) {
+            return reply.thenCompose(held -> release(LockKind.PERMIT, name, owner, false))
+                    .thenApply(givenBack -> new Attempt.Unavailable(new IllegalStateException("reply lost"), retryPause()));
+        }
+        return reply == null ? CompletableFuture.completedFuture(attempt) : reply.thenApply(held -> attempt);
+    }
+
+    @Override
+    public synchronized CompletableFuture<Integer> availablePermits(String name, int permits) {
+        return CompletableFuture.completedFuture(permits - holders(name).size());
+    }
+
+    /**
+     * Releases the permit, and grants the freed permit to the first of the queue if it is one of
+     * {@code waiters}, as permit-release.lua does; announces the release only when a permit is left
+     * free for a waiter (the Redis store names nobody else).
+     */
+    @Override
+    public CompletableFuture<Released> releasePermit(String name, String owner, List<PermitWaiter> waiters) {
+        Released released;
+        CompletableFuture<Void> reply;
+        CompletableFuture<Void> announced;
+        synchronized (this) {
+            reply = heldPermitReleaseReply;
+            heldPermitReleaseReply = null;
+            if (!holders(name).remove(owner)) {
+                released = new Released(Released.Finding.GONE, false);
+                announced = null;
+            } else {
+                String head = queue(name).stream().findFirst().orElse(null);
+                Released.Passed passed = null;
+                if (head != null && waiters.stream().anyMatch(waiter -> waiter.owner().equals(head))) {
+                    queue(name).remove(head);
+                    holders(name).add(head);
+                    passed = new Released.Passed(head, ++tokens);
+                }
+                released = new Released(Released.Finding.OURS, false, passed);
+                boolean leftFree = holders(name).size() < permitCounts.getOrDefault(name, 0);
+                announced = leftFree ? nextReleases.remove(name) : null;
+            }
+        }
+        permitReleases.release();
+        if (announced != null) {
+            announced.complete(null);
+        }
+        return reply == null ? CompletableFuture.completedFuture(released) : reply.thenApply(held -> released);
+    }
+
+    private Set<String> holders(String name) {
+        return permitHolders.computeIfAbsent(name, key -> new LinkedHashSet<>());
+    }
+
+    private Set<String> queue(String name) {
+        return permitQueues.computeIfAbsent(name, key -> new LinkedHashSet<>());
     }
 
     @Override
@@ -154,6 +307,10 @@ final class MemoryStore implements LockStore {
     public synchronized CompletableFuture<List<Renewal>> renew(List<HeldLease> batch) {
         List<Renewal> renewals = new ArrayList<>();
         for (HeldLease lease : batch) {
+            if (lease.kind() == LockKind.PERMIT) {
+                renewals.add(holders(lease.name()).contains(lease.owner()) ? Renewal.RENEWED : Renewal.GONE);
+                continue;
+            }
             String current = owners.get(lease.name());
             renewals.add(current == null ? Renewal.GONE : current.equals(lease.owner()) ? Renewal.RENEWED : Renewal.TAKEN);
         }
@@ -172,6 +329,9 @@ final class MemoryStore implements LockStore {
 
     @Override
     public CompletableFuture<Released> release(LockKind kind, String name, String owner, boolean requeue) {
+        if (kind == LockKind.PERMIT) {
+            return releasePermit(name, owner, List.of());
+        }
         CompletableFuture<Void> released;
         synchronized (this) {
             String current = owners.get(name);
@@ -211,7 +371,11 @@ final class MemoryStore implements LockStore {
     }
 
     @Override
-    public void stopWaiting(LockKind kind, String name, String owner) {}
+    public synchronized void stopWaiting(LockKind kind, String name, String owner) {
+        if (kind == LockKind.PERMIT) {
+            queue(name).remove(owner);
+        }
+    }
 
     @Override
     public synchronized CompletableFuture<Boolean> isLocked(LockKind kind, String name) {

@@ -1,0 +1,229 @@
+package dev.fencelock.spi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fencelock.DistributedSemaphore;
+import dev.fencelock.Lease;
+import dev.fencelock.ReleaseOutcome;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A semaphore's release that passes the permit it frees to a waiting acquisition of its own client
+ * ({@link LockStore#releasePermit}), and the races of that grant with what the acquisition does
+ * meanwhile: the store's replies are held ({@link MemoryStore#holdingNextPermitReleaseReply}) to
+ * order them.
+ */
+class EnginePermitPassTest {
+    private static final Duration LEASE = Duration.ofSeconds(30);
+    private static final Duration WAIT = Duration.ofMinutes(1);
+    private static final String NAME = "pool";
+
+    @Test
+    void aWaiterOfTheReleasingClientIsGrantedThePermitByTheReleaseAlone() throws Exception {
+        // A waiter tries again only when woken: every attempt counted is one the engine chose to send.
+        MemoryStore store = new MemoryStore().withSemaphores().keepingAliveEvery(Duration.ofHours(1));
+        try (LockEngine engine = new LockEngine(store, LEASE, Ticker.SYSTEM)) {
+            DistributedSemaphore semaphore = engine.semaphore(NAME, 1);
+            Lease holder = semaphore.acquire(Duration.ZERO);
+            CompletableFuture<Lease> waiter = semaphore.acquireAsync(WAIT);
+            until(() -> waitersOf(engine, 1) == 1);
+            int attempts = store.permitAttemptCount();
+
+            holder.close();
+
+            try (Lease passed = waiter.get(10, TimeUnit.SECONDS)) {
+                assertThat(store.permitAttemptCount()).as("attempts sent after the release").isEqualTo(attempts);
+                assertThat(passed.isValid()).isTrue();
+                assertThat(passed.fencingToken()).as("the passed permit's token").isGreaterThan(holder.fencingToken());
+                assertThat(engine.leasesWatched()).as("the passed lease is renewed").isEqualTo(1);
+                assertThat(waitersOf(engine, 1)).as("acquisitions left waiting").isZero();
+            }
+            assertThat(store.permitHolders(NAME)).as("holders after the passed lease's release").isEmpty();
+            assertThat(engine.namesInUse()).isZero();
+        }
+    }
+
+    @Test
+    void aPermitPassedToAWaiterThatGaveUpMeanwhileIsGivenBackOnce() throws Exception {
+        MemoryStore store = new MemoryStore().withSemaphores().keepingAliveEvery(Duration.ofHours(1));
+        try (LockEngine engine = new LockEngine(store, LEASE, Ticker.SYSTEM)) {
+            DistributedSemaphore semaphore = engine.semaphore(NAME, 2);
+            Lease kept = semaphore.acquire(Duration.ZERO);
+            Lease holder = semaphore.acquire(Duration.ZERO);
+            CompletableFuture<Lease> waiter = semaphore.acquireAsync(WAIT);
+            until(() -> waitersOf(engine, 2) == 1);
+            CompletableFuture<Void> releaseReply = new CompletableFuture<>();
+            store.holdingNextPermitReleaseReply(releaseReply);
+            CompletableFuture<ReleaseOutcome> releasing = releaseAsync(engine, holder);
+            assertThat(store.awaitPermitReleases(1, Duration.ofSeconds(10))).as("the release reached the store").isTrue();
+            assertThat(store.permitHolders(NAME)).as("holders once the release passed its permit").hasSize(2);
+
+            waiter.cancel(false);
+            releaseReply.complete(null);
+            releasing.get(10, TimeUnit.SECONDS);
+
+            until(() -> store.permitHolders(NAME).size() == 1);
+            assertThat(store.permitHolders(NAME)).as("the abandoned grant given back, the kept permit not")
+                    .containsExactly(ownerOf(kept));
+            assertThat(engine.namesInUse()).as("the semaphore, still used by the kept lease").isEqualTo(1);
+            assertThat(engine.leasesWatched()).as("leases renewed: the kept one").isEqualTo(1);
+            kept.close();
+            assertThat(engine.namesInUse()).isZero();
+            assertThat(store.permitHolders(NAME)).isEmpty();
+        }
+    }
+
+    @Test
+    void aWaitersAttemptWaitsForTheReplyOfTheReleaseThatNamesIt() throws Exception {
+        // The waiter tries again every 20 ms: an attempt falls due while the release is on its way.
+        MemoryStore store = new MemoryStore().withSemaphores().keepingAliveEvery(Duration.ofMillis(20));
+        try (LockEngine engine = new LockEngine(store, LEASE, Ticker.SYSTEM)) {
+            DistributedSemaphore semaphore = engine.semaphore(NAME, 2);
+            Lease kept = semaphore.acquire(Duration.ZERO);
+            Lease holder = semaphore.acquire(Duration.ZERO);
+            CompletableFuture<Lease> waiter = semaphore.acquireAsync(WAIT);
+            until(() -> waitersOf(engine, 2) == 1);
+            Acquisition waiting = engine.localLock(new LockTarget.Permit(NAME, 2)).waitingForPermit().get(0);
+            CompletableFuture<Void> releaseReply = new CompletableFuture<>();
+            store.holdingNextPermitReleaseReply(releaseReply);
+            CompletableFuture<ReleaseOutcome> releasing = releaseAsync(engine, holder);
+            assertThat(store.awaitPermitReleases(1, Duration.ofSeconds(10))).as("the release reached the store").isTrue();
+            int attempts = store.permitAttemptCount();
+
+            until(waiting::isAttemptDeferred);
+            assertThat(waiting.reserveForPass()).as("named by a further release while its attempt waits").isFalse();
+            releaseReply.complete(null);
+            releasing.get(10, TimeUnit.SECONDS);
+
+            try (Lease passed = waiter.get(10, TimeUnit.SECONDS)) {
+                assertThat(store.permitAttemptCount()).as("attempts that crossed the release").isEqualTo(attempts);
+                assertThat(passed.isValid()).isTrue();
+                assertThat(store.permitHolders(NAME)).as("holders: the kept and the passed lease").hasSize(2);
+                assertThat(engine.leasesWatched()).as("leases renewed: the kept and the passed one").isEqualTo(2);
+            }
+            assertThat(store.permitHolders(NAME)).as("holders once the passed lease is released").containsExactly(ownerOf(kept));
+            assertThat(engine.leasesWatched()).as("leases renewed: the kept one").isEqualTo(1);
+            kept.close();
+            assertThat(engine.namesInUse()).isZero();
+        }
+    }
+
+    @Test
+    void aReleasePassesNothingToAWaiterWhoseAttemptIsOnItsWayAndMayGiveThePermitBack() throws Exception {
+        MemoryStore store = new MemoryStore().withSemaphores().keepingAliveEvery(Duration.ofMillis(20));
+        try (LockEngine engine = new LockEngine(store, LEASE, Ticker.SYSTEM)) {
+            DistributedSemaphore semaphore = engine.semaphore(NAME, 2);
+            Lease kept = semaphore.acquire(Duration.ZERO);
+            Lease holder = semaphore.acquire(Duration.ZERO);
+            CompletableFuture<Lease> waiter = semaphore.acquireAsync(WAIT);
+            until(() -> waitersOf(engine, 2) == 1);
+            // An attempt refused before the release, whose reply is lost after the release's reply
+            // came: the store then gives back what it may have granted (the waiter's owner token).
+            CompletableFuture<Void> lostReply = new CompletableFuture<>();
+            store.losingNextPermitAcquireReply(lostReply);
+            int lostAt = store.permitAttemptCount() + 1;
+            until(() -> store.permitAttemptCount() == lostAt);
+            CompletableFuture<Void> releaseReply = new CompletableFuture<>();
+            store.holdingNextPermitReleaseReply(releaseReply);
+            CompletableFuture<ReleaseOutcome> releasing = releaseAsync(engine, holder);
+            assertThat(store.awaitPermitReleases(1, Duration.ofSeconds(10))).as("the release reached the store").isTrue();
+
+            releaseReply.complete(null);
+            releasing.get(10, TimeUnit.SECONDS);
+            lostReply.complete(null);
+
+            try (Lease won = waiter.get(10, TimeUnit.SECONDS)) {
+                assertThat(won.isValid()).isTrue();
+                assertThat(store.permitHolders(NAME)).as("holders: the kept lease and the waiter's, held by the store")
+                        .containsExactlyInAnyOrder(ownerOf(kept), ownerOf(won));
+            }
+            kept.close();
+            assertThat(engine.namesInUse()).isZero();
+            assertThat(engine.leasesWatched()).isZero();
+        }
+    }
+
+    @Test
+    void aPermitPassedTooLateIsGrantedAgainToTheWaitersNextAttempt() throws Exception {
+        MemoryStore store = new MemoryStore().withSemaphores().keepingAliveEvery(Duration.ofMillis(20));
+        FakeTicker ticker = new FakeTicker();
+        try (LockEngine engine = new LockEngine(store, LEASE, ticker)) {
+            DistributedSemaphore semaphore = engine.semaphore(NAME, 1);
+            Lease holder = semaphore.acquire(Duration.ZERO);
+            CompletableFuture<Lease> waiter = semaphore.acquireAsync(WAIT);
+            until(() -> waitersOf(engine, 1) == 1);
+            CompletableFuture<Void> releaseReply = new CompletableFuture<>();
+            store.holdingNextPermitReleaseReply(releaseReply);
+            CompletableFuture<ReleaseOutcome> releasing = releaseAsync(engine, holder);
+            assertThat(store.awaitPermitReleases(1, Duration.ofSeconds(10))).as("the release reached the store").isTrue();
+            int attempts = store.permitAttemptCount();
+
+            // The release's reply comes after the whole lease: too late to use what it passed.
+            ticker.advance(LEASE.plusSeconds(1));
+            releaseReply.complete(null);
+            releasing.get(10, TimeUnit.SECONDS);
+
+            try (Lease granted = waiter.get(10, TimeUnit.SECONDS)) {
+                assertThat(store.permitAttemptCount()).as("attempts after the release").isGreaterThan(attempts);
+                assertThat(granted.isValid()).isTrue();
+                assertThat(store.permitHolders(NAME)).as("holders: the waiter, granted again").containsExactly(ownerOf(granted));
+            }
+            assertThat(store.permitHolders(NAME)).isEmpty();
+            assertThat(engine.namesInUse()).isZero();
+        }
+    }
+
+    @Test
+    void aWaiterThatGaveUpAGrantTooLateAndWonWithAnotherOwnerTokenLeavesNoWaiterBehind() throws Exception {
+        MemoryStore store = new MemoryStore().withSemaphores().keepingAliveEvery(Duration.ofMillis(20));
+        FakeTicker ticker = new FakeTicker();
+        try (LockEngine engine = new LockEngine(store, LEASE, ticker)) {
+            DistributedSemaphore semaphore = engine.semaphore(NAME, 1);
+            Lease holder = semaphore.acquire(Duration.ZERO);
+            CompletableFuture<Lease> waiter = semaphore.acquireAsync(WAIT);
+            until(() -> waitersOf(engine, 1) == 1);
+            CompletableFuture<Void> grantedReply = new CompletableFuture<>();
+            store.holdingNextPermitAcquireReply(grantedReply);
+            // Freed where the engine does not see it (as by its lease's expiry): the waiter's next
+            // attempt is granted, and its reply comes after the whole lease.
+            int grantedAt = store.permitAttemptCount() + 1;
+            store.releasePermit(NAME, ownerOf(holder), List.of()).join();
+            until(() -> store.permitAttemptCount() == grantedAt);
+            ticker.advance(LEASE.plusSeconds(1));
+            grantedReply.complete(null);
+
+            try (Lease won = waiter.get(10, TimeUnit.SECONDS)) {
+                assertThat(waitersOf(engine, 1)).as("acquisitions recorded as waiting for a permit").isZero();
+            }
+        }
+    }
+
+    /** Releases without waiting for the reply, which the store may hold past the engine's call bound. */
+    private static CompletableFuture<ReleaseOutcome> releaseAsync(LockEngine engine, Lease lease) {
+        Hold hold = (Hold) lease;
+        return engine.releaseAsync(engine.localLock(hold.lease().target()), hold.lease());
+    }
+
+    private static int waitersOf(LockEngine engine, int permits) {
+        LocalLock local = engine.localLock(new LockTarget.Permit(NAME, permits));
+        return local == null ? 0 : local.waitingForPermit().size();
+    }
+
+    private static String ownerOf(Lease lease) {
+        return ((Hold) lease).lease().owner();
+    }
+
+    /** Polls {@code condition} until it holds, for ten seconds at most. */
+    private static void until(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime() - deadline).as("the condition held within 10 s").isNegative();
+            Thread.sleep(10);
+        }
+    }
+}
