@@ -351,18 +351,22 @@ public final class LockEngine implements LockClient {
         // The outcome follows the hand-over, so that the releasing thread's next acquisition finds
         // the name's gate open.
         CompletableFuture<Released> handedOver = released.whenComplete((outcome, error) -> {
-            Released.Passed passed = outcome == null ? null : outcome.passed();
-            permitWaiters.forEach((owner, waiter) ->
-                    waiter.passEnded(passed != null && passed.owner().equals(owner) ? passed : null, sentAt));
-            if (waiting != null) {
-                // Left again if nobody takes the handover, even when the store did not say it
-                // queued this client: a lost reply may hide that it did.
-                boolean queued = outcome != null && outcome.queued();
-                local.releasedWithWaiters(lease, queued ? releaseAfter : null,
-                        () -> bestEffort(() -> lease.target().stopWaiting(store, lease.owner())));
+            try {
+                Released.Passed passed = outcome == null ? null : outcome.passed();
+                permitWaiters.forEach((owner, waiter) ->
+                        waiter.passEnded(passed != null && passed.owner().equals(owner) ? passed : null, sentAt));
+                if (waiting != null) {
+                    // Left again if nobody takes the handover, even when the store did not say it
+                    // queued this client: a lost reply may hide that it did.
+                    boolean queued = outcome != null && outcome.queued();
+                    local.releasedWithWaiters(lease, queued ? releaseAfter : null,
+                            () -> bestEffort(() -> lease.target().stopWaiting(store, lease.owner())));
+                }
+            } finally {
+                // Whatever a waiter's continuation did, the lease ends and the name is left once.
+                lease.end();
+                leave(local);
             }
-            lease.end();
-            leave(local);
         });
         return handedOver.handle((outcome, error) -> {
             if (!wasHeld) {
