@@ -102,6 +102,29 @@ class RedlockIT {
     }
 
     @Test
+    void aWritersReleaseWakesTheReaderWaitingForItThroughItsSubscriptionOnEveryMaster() throws Exception {
+        // A reader does not queue: only its subscriptions, counted on each master, make the writer's
+        // release announce itself there before the reader's own retry timer (9 s away: three command
+        // timeouts must fit in the default lease).
+        Lease writer = redlock().readWriteLock("rw").writeLock().acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(60)));
+        LockEngine patient = redlock(Duration.ofSeconds(9));
+        CompletableFuture<Lease> reader = patient.readWriteLock("rw").readLock()
+                .acquireAsync(Duration.ofSeconds(30), LeaseOptions.renewing(Duration.ofSeconds(60)));
+        for (RedisServer node : nodes) {
+            DistributedLockIT.awaitSubscribers(node, "fencelock:{rw}:released", 1);
+            node.resetStats();
+        }
+
+        writer.close();
+
+        try (Lease read = reader.get(4, TimeUnit.SECONDS)) {
+            for (RedisServer node : nodes) {
+                assertThat(node.commandCalls().get("publish")).as("the writer's release, announced on %s", node).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void aFairLockIsRefusedForWantOfOneArrivalOrder() {
         assertThatThrownBy(() -> redlock().fairLock("fair"))
                 .isInstanceOf(UnsupportedOperationException.class)

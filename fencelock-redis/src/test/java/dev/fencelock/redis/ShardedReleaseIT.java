@@ -116,6 +116,25 @@ class ShardedReleaseIT {
     }
 
     @Test
+    void aWritersReleaseWakesTheReaderWaitingForItThroughItsShardSubscription() throws Exception {
+        // A reader does not queue: only its sharded subscription, counted on the owner, makes the
+        // writer's release announce itself before the reader's own retry timer (10 s away).
+        String name = "read-shard";
+        RedisServer owner = masterOf(name);
+        Lease writer = patientClient().readWriteLock(name).writeLock().acquire(Duration.ZERO);
+        CompletableFuture<Lease> reader = patientClient().readWriteLock(name).readLock().acquireAsync(Duration.ofSeconds(30));
+        Poll.until("the reader subscribed on " + owner, Duration.ofSeconds(5), () -> shardSubscribers(owner, channel(name)) == 1);
+        long publishedBefore = PubSubCounts.of(owner).shardedPublished();
+
+        writer.close();
+
+        try (Lease read = reader.get(WOKEN_WITHIN_SECONDS, TimeUnit.SECONDS)) {
+            assertThat(PubSubCounts.of(owner).shardedPublished() - publishedBefore)
+                    .as("the writer's release, announced on the owner %s", owner).isEqualTo(1);
+        }
+    }
+
+    @Test
     void aWaiterWhoseSlotMovesToAnotherMasterSubscribesThereAndIsWokenByTheNextRelease() throws Exception {
         String name = "moving";
         SlotMove move = SlotMove.awayFromTheMasterOf(name);
