@@ -238,7 +238,7 @@ final class RedisNode implements AutoCloseable {
             // A classic PUBLISH on a Cluster crosses the whole cluster bus; a sharded one stays in
             // the shard of the channel's slot. One node's version stands for all: a cluster runs one.
             node.shardedPubSub = cluster && RedisVersion.hasShardedPubSub(info);
-            node.pubSubMode = node.shardedPubSub ? "1" : cluster ? "b" : "0";
+            node.pubSubMode = node.shardedPubSub ? "1" : cluster || !RedisVersion.listenersFollowFailover(info) ? "b" : "0";
             if (node.shardedPubSub && node.pubSub instanceof StatefulRedisClusterPubSubConnection<String, String> clusterPubSub) {
                 node.dropStrayShardSubscriptions(clusterPubSub);
             }
@@ -277,8 +277,10 @@ final class RedisNode implements AutoCloseable {
     /**
      * The scripts' argument that says how to announce a release on this node: {@code "1"} with
      * sharded pub/sub; {@code "0"} classic, where every listener subscribes to this server, so that
-     * a release can count them; {@code "b"} classic on a Cluster, which broadcasts the message to
-     * every node, where its listeners may be.
+     * a release can count them; {@code "b"} classic where the listeners cannot be counted here: on a
+     * Cluster, which broadcasts the message to every node, where its listeners may be, and on Redis
+     * older than 6.0, whose listeners may stay on a master that a Sentinel failover turned into a
+     * replica (see {@link RedisVersion#listenersFollowFailover}).
      */
     String pubSubMode() {
         return pubSubMode;

@@ -16,6 +16,12 @@ final class RedisVersion {
 
     /** The first version with sharded pub/sub ({@code SPUBLISH}, {@code SSUBSCRIBE}). */
     static final int SHARDED_PUBSUB_MAJOR = 7;
+    /**
+     * The first version whose Sentinel ends the pub/sub connections of a master it turns into a
+     * replica (redis/redis#6545), so that they subscribe again on the new master: before, a
+     * listener could stay on the former master, and a release on the new one could not count it.
+     */
+    static final int LISTENERS_FOLLOW_FAILOVER_MAJOR = 6;
 
     private RedisVersion() {}
 
@@ -45,7 +51,21 @@ final class RedisVersion {
      * @param infoServer the reply to {@code INFO server}, from a server that {@link #requireSupported} accepted
      */
     static boolean hasShardedPubSub(String infoServer) {
+        return isAtLeast(infoServer, SHARDED_PUBSUB_MAJOR);
+    }
+
+    /**
+     * Whether a release on the server can count the listeners of its channel: every listener of
+     * the server's topology subscribes to it, also after a Sentinel failover.
+     *
+     * @param infoServer the reply to {@code INFO server}, from a server that {@link #requireSupported} accepted
+     */
+    static boolean listenersFollowFailover(String infoServer) {
+        return isAtLeast(infoServer, LISTENERS_FOLLOW_FAILOVER_MAJOR);
+    }
+
+    private static boolean isAtLeast(String infoServer, int major) {
         Matcher version = VERSION.matcher(infoServer);
-        return version.find() && Integer.parseInt(version.group(1)) >= SHARDED_PUBSUB_MAJOR;
+        return version.find() && Integer.parseInt(version.group(1)) >= major;
     }
 }

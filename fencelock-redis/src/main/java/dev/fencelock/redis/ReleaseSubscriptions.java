@@ -135,25 +135,21 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
      * The server dropped a sharded subscription that we did not end: the channel's slot moved to
      * another master (resharding, or a failover that the old master lived to see), which Redis
      * answers with SUNSUBSCRIBE and Lettuce does not follow (its issue #3213). Subscribes again,
-     * where the slot now lives, and wakes the channel's waiters as an unnamed release would, since
-     * a release may have been announced where nobody listened any more. A lingering channel, which
-     * nobody watches, is only marked unsubscribed, for its next watcher to subscribe.
+     * where the slot now lives (see {@link #resubscribe}). A lingering channel, which nobody
+     * watches, is only marked unsubscribed, for its next watcher to subscribe.
      */
     @Override
-    public void sunsubscribed(String name, long count) {
-        synchronized (this) {
-            Channel channel = channels.get(name);
-            // A subscription still on its way was sent after the drop, and stands.
-            if (channel == null || channel.subscribed == null || !channel.subscribed.isDone()) {
-                return;
-            }
-            if (channel.references == 0) {
-                channel.subscribed = null;
-                return;
-            }
-            resubscribe(channel);
+    public synchronized void sunsubscribed(String name, long count) {
+        Channel channel = channels.get(name);
+        // A subscription still on its way was sent after the drop, and stands.
+        if (channel == null || channel.subscribed == null || !channel.subscribed.isDone()) {
+            return;
         }
-        message(name, "");
+        if (channel.references == 0) {
+            channel.subscribed = null;
+            return;
+        }
+        resubscribe(channel);
     }
 
     /**
@@ -161,36 +157,38 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
      * resharding. A master that hands its slots over alive drops its sharded subscriptions (see
      * {@link #sunsubscribed}), but Lettuce may send the new SSUBSCRIBE to the old node before it
      * learns the new topology; a killed master says nothing at all. So every watched channel of a
-     * moved slot is subscribed again, now that Lettuce routes it to the new master, and ended on
-     * the former master; its waiters are woken as by an unnamed release, since a release may have
-     * been announced where nobody listened. A lingering channel is only marked unsubscribed, for
-     * its next watcher.
+     * moved slot is subscribed again (see {@link #resubscribe}), now that Lettuce routes it to the
+     * new master, and ended on the former master. A lingering channel is only marked unsubscribed,
+     * for its next watcher.
      */
-    private void mastersMoved(RedisNode.TopologyChange change) {
-        List<String> woken = new ArrayList<>();
-        synchronized (this) {
-            for (Channel channel : channels.values()) {
-                int slot = SlotHash.getSlot(channel.name);
-                if (channel.subscribed == null || !channel.subscribed.isDone() || !change.moved(slot)) {
-                    continue;
-                }
-                node.unsubscribeAt(change.formerMaster(slot), channel.name);
-                if (channel.references == 0) {
-                    channel.subscribed = null;
-                } else {
-                    resubscribe(channel);
-                    woken.add(channel.name);
-                }
+    private synchronized void mastersMoved(RedisNode.TopologyChange change) {
+        for (Channel channel : channels.values()) {
+            int slot = SlotHash.getSlot(channel.name);
+            if (channel.subscribed == null || !channel.subscribed.isDone() || !change.moved(slot)) {
+                continue;
+            }
+            node.unsubscribeAt(change.formerMaster(slot), channel.name);
+            if (channel.references == 0) {
+                channel.subscribed = null;
+            } else {
+                resubscribe(channel);
             }
         }
-        woken.forEach(name -> message(name, ""));
     }
 
-    /** Subscribes a channel again, and retries every designation timeout while a waiter watches it. */
+    /**
+     * Subscribes a channel again, and retries every designation timeout while a waiter watches it.
+     * Once subscribed, wakes the channel's waiters as an unnamed release would: a release may have
+     * been announced where nobody listened any more, or not at all, since a release announces only
+     * to the listeners it can count. Not before: a waiter that tried before the new subscription
+     * could miss the release that follows its try.
+     */
     private synchronized void resubscribe(Channel channel) {
         channel.subscribed = node.subscribe(channel.name);
         channel.subscribed.whenComplete((ok, error) -> {
-            if (error != null) {
+            if (error == null) {
+                message(channel.name, "");
+            } else {
                 afterDesignationTimeout.execute(() -> {
                     synchronized (this) {
                         if (channel.references > 0 && channels.get(channel.name) == channel) {

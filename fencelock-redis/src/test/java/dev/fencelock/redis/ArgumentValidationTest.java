@@ -102,6 +102,18 @@ class ArgumentValidationTest {
     }
 
     @Test
+    void releasesCountTheirListenersFromRedis6AndShardThemFromRedis7() {
+        String five = "# Server\r\nredis_version:5.0.14\r\n";
+        String six = "# Server\r\nredis_version:6.0.0\r\n";
+        String seven = "# Server\r\nredis_version:7.0.15\r\n";
+        assertThat(RedisVersion.listenersFollowFailover(five)).as("5.0: Sentinel leaves listeners on a demoted master").isFalse();
+        assertThat(RedisVersion.listenersFollowFailover(six)).isTrue();
+        assertThat(RedisVersion.listenersFollowFailover(seven)).isTrue();
+        assertThat(RedisVersion.hasShardedPubSub(six)).isFalse();
+        assertThat(RedisVersion.hasShardedPubSub(seven)).isTrue();
+    }
+
+    @Test
     void durationsAreCheckedWhereTheyAreGiven() {
         RedisLockOptions.Builder builder = RedisLockOptions.builder("redis://localhost:6400");
         assertThatThrownBy(() -> builder.defaultLease(Duration.ZERO))
