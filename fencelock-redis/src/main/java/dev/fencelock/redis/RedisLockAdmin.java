@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -133,7 +134,7 @@ final class RedisLockAdmin implements LockAdmin {
                 // Every reader at once: their leases are lost at the next renewal; waiters are woken.
                 RedisNode node = reply.node();
                 deletions.add(node.unavailableOnFailure(node.commands().del(keys.readers())
-                        .thenCompose(deleted -> node.commands().publish(keys.channel(), "").thenApply(sent -> deleted))));
+                        .thenCompose(deleted -> announce(node, keys).thenApply(sent -> deleted))));
             }
         }
         long deleted = 0;
@@ -141,6 +142,11 @@ final class RedisLockAdmin implements LockAdmin {
             deleted += store.await(deletion);
         }
         return deleted > 0 ? Optional.of(info) : Optional.empty();
+    }
+
+    /** Announces a release to every waiter of the lock, as a release script would on {@code node}. */
+    private static CompletionStage<Long> announce(RedisNode node, LockKeys keys) {
+        return node.shardedPubSub() ? node.commands().spublish(keys.channel(), "") : node.commands().publish(keys.channel(), "");
     }
 
     private static String escapeGlob(String text) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.fencelock.DistributedLock;
 import dev.fencelock.Lease;
+import dev.fencelock.LeaseOptions;
 import dev.fencelock.ReleaseOutcome;
 import dev.fencelock.spi.LockEngine;
 import dev.fencelock.testkit.Poll;
@@ -132,6 +133,27 @@ class ShardedReleaseIT {
             assertThat(PubSubCounts.of(owner).shardedPublished() - publishedBefore)
                     .as("the writer's release, announced on the owner %s", owner).isEqualTo(1);
         }
+    }
+
+    @Test
+    void aForcedReleaseOfReadersWakesTheWriterWaitingThroughItsShardSubscription() throws Exception {
+        // The reader's lease runs for minutes, and the writer's own retry is 10 s away: only the
+        // forced release's message, sharded as a release script's, wakes it in time.
+        String name = "forced-shard";
+        RedisServer owner = masterOf(name);
+        Lease reader = patientClient().readWriteLock(name).readLock().acquire(Duration.ZERO,
+                LeaseOptions.fixed(Duration.ofMinutes(5)));
+        CompletableFuture<Lease> writer = patientClient().readWriteLock(name).writeLock().acquireAsync(Duration.ofSeconds(30));
+        Poll.until("the writer subscribed on " + owner, Duration.ofSeconds(5), () -> shardSubscribers(owner, channel(name)) == 1);
+        long publishedBefore = PubSubCounts.of(owner).shardedPublished();
+
+        assertThat(patientClient().admin().forceRelease(name)).as("the readers, removed").isPresent();
+
+        try (Lease written = writer.get(WOKEN_WITHIN_SECONDS, TimeUnit.SECONDS)) {
+            assertThat(PubSubCounts.of(owner).shardedPublished() - publishedBefore)
+                    .as("the forced release, announced on the owner %s", owner).isEqualTo(1);
+        }
+        reader.close();
     }
 
     @Test
