@@ -252,9 +252,11 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
                     return;
                 }
                 channels.remove(channel.name);
+                // Sent under the lock that a new watcher's SUBSCRIBE is sent under, so that the two
+                // reach the connection in that order: an UNSUBSCRIBE after it would end the new
+                // subscription while its channel counted as subscribed.
+                node.unsubscribe(channel.name);
             }
-            // Ordered after any earlier SUBSCRIBE on the same connection; a later one re-subscribes.
-            node.unsubscribe(channel.name);
         });
     }
 
