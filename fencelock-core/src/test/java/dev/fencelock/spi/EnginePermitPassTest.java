@@ -30,8 +30,7 @@ class EnginePermitPassTest {
         try (LockEngine engine = new LockEngine(store, LEASE, Ticker.SYSTEM)) {
             DistributedSemaphore semaphore = engine.semaphore(NAME, 1);
             Lease holder = semaphore.acquire(Duration.ZERO);
-            CompletableFuture<Lease> waiter = semaphore.acquireAsync(WAIT);
-            until(() -> waitersOf(engine, 1) == 1);
+            CompletableFuture<Lease> waiter = queued(engine, semaphore);
             int attempts = store.permitAttemptCount();
 
             holder.close();
@@ -55,17 +54,12 @@ class EnginePermitPassTest {
             DistributedSemaphore semaphore = engine.semaphore(NAME, 2);
             Lease kept = semaphore.acquire(Duration.ZERO);
             Lease holder = semaphore.acquire(Duration.ZERO);
-            CompletableFuture<Lease> waiter = semaphore.acquireAsync(WAIT);
-            until(() -> waitersOf(engine, 2) == 1);
-            CompletableFuture<Void> releaseReply = new CompletableFuture<>();
-            store.holdingNextPermitReleaseReply(releaseReply);
-            CompletableFuture<ReleaseOutcome> releasing = releaseAsync(engine, holder);
-            assertThat(store.awaitPermitReleases(1, Duration.ofSeconds(10))).as("the release reached the store").isTrue();
+            CompletableFuture<Lease> waiter = queued(engine, semaphore);
+            HeldRelease release = releaseWithReplyHeld(store, engine, holder);
             assertThat(store.permitHolders(NAME)).as("holders once the release passed its permit").hasSize(2);
 
             waiter.cancel(false);
-            releaseReply.complete(null);
-            releasing.get(10, TimeUnit.SECONDS);
+            release.answer();
 
             until(() -> store.permitHolders(NAME).size() == 1);
             assertThat(store.permitHolders(NAME)).as("the abandoned grant given back, the kept permit not")
@@ -86,19 +80,14 @@ class EnginePermitPassTest {
             DistributedSemaphore semaphore = engine.semaphore(NAME, 2);
             Lease kept = semaphore.acquire(Duration.ZERO);
             Lease holder = semaphore.acquire(Duration.ZERO);
-            CompletableFuture<Lease> waiter = semaphore.acquireAsync(WAIT);
-            until(() -> waitersOf(engine, 2) == 1);
+            CompletableFuture<Lease> waiter = queued(engine, semaphore);
             Acquisition waiting = engine.localLock(new LockTarget.Permit(NAME, 2)).waitingForPermit().get(0);
-            CompletableFuture<Void> releaseReply = new CompletableFuture<>();
-            store.holdingNextPermitReleaseReply(releaseReply);
-            CompletableFuture<ReleaseOutcome> releasing = releaseAsync(engine, holder);
-            assertThat(store.awaitPermitReleases(1, Duration.ofSeconds(10))).as("the release reached the store").isTrue();
+            HeldRelease release = releaseWithReplyHeld(store, engine, holder);
             int attempts = store.permitAttemptCount();
 
             until(waiting::isAttemptDeferred);
             assertThat(waiting.reserveForPass()).as("named by a further release while its attempt waits").isFalse();
-            releaseReply.complete(null);
-            releasing.get(10, TimeUnit.SECONDS);
+            release.answer();
 
             try (Lease passed = waiter.get(10, TimeUnit.SECONDS)) {
                 assertThat(store.permitAttemptCount()).as("attempts that crossed the release").isEqualTo(attempts);
@@ -120,21 +109,16 @@ class EnginePermitPassTest {
             DistributedSemaphore semaphore = engine.semaphore(NAME, 2);
             Lease kept = semaphore.acquire(Duration.ZERO);
             Lease holder = semaphore.acquire(Duration.ZERO);
-            CompletableFuture<Lease> waiter = semaphore.acquireAsync(WAIT);
-            until(() -> waitersOf(engine, 2) == 1);
+            CompletableFuture<Lease> waiter = queued(engine, semaphore);
             // An attempt refused before the release, whose reply is lost after the release's reply
             // came: the store then gives back what it may have granted (the waiter's owner token).
             CompletableFuture<Void> lostReply = new CompletableFuture<>();
             store.losingNextPermitAcquireReply(lostReply);
             int lostAt = store.permitAttemptCount() + 1;
             until(() -> store.permitAttemptCount() == lostAt);
-            CompletableFuture<Void> releaseReply = new CompletableFuture<>();
-            store.holdingNextPermitReleaseReply(releaseReply);
-            CompletableFuture<ReleaseOutcome> releasing = releaseAsync(engine, holder);
-            assertThat(store.awaitPermitReleases(1, Duration.ofSeconds(10))).as("the release reached the store").isTrue();
+            HeldRelease release = releaseWithReplyHeld(store, engine, holder);
 
-            releaseReply.complete(null);
-            releasing.get(10, TimeUnit.SECONDS);
+            release.answer();
             lostReply.complete(null);
 
             try (Lease won = waiter.get(10, TimeUnit.SECONDS)) {
@@ -155,18 +139,13 @@ class EnginePermitPassTest {
         try (LockEngine engine = new LockEngine(store, LEASE, ticker)) {
             DistributedSemaphore semaphore = engine.semaphore(NAME, 1);
             Lease holder = semaphore.acquire(Duration.ZERO);
-            CompletableFuture<Lease> waiter = semaphore.acquireAsync(WAIT);
-            until(() -> waitersOf(engine, 1) == 1);
-            CompletableFuture<Void> releaseReply = new CompletableFuture<>();
-            store.holdingNextPermitReleaseReply(releaseReply);
-            CompletableFuture<ReleaseOutcome> releasing = releaseAsync(engine, holder);
-            assertThat(store.awaitPermitReleases(1, Duration.ofSeconds(10))).as("the release reached the store").isTrue();
+            CompletableFuture<Lease> waiter = queued(engine, semaphore);
+            HeldRelease release = releaseWithReplyHeld(store, engine, holder);
             int attempts = store.permitAttemptCount();
 
             // The release's reply comes after the whole lease: too late to use what it passed.
             ticker.advance(LEASE.plusSeconds(1));
-            releaseReply.complete(null);
-            releasing.get(10, TimeUnit.SECONDS);
+            release.answer();
 
             try (Lease granted = waiter.get(10, TimeUnit.SECONDS)) {
                 assertThat(store.permitAttemptCount()).as("attempts after the release").isGreaterThan(attempts);
@@ -185,8 +164,7 @@ class EnginePermitPassTest {
         try (LockEngine engine = new LockEngine(store, LEASE, ticker)) {
             DistributedSemaphore semaphore = engine.semaphore(NAME, 1);
             Lease holder = semaphore.acquire(Duration.ZERO);
-            CompletableFuture<Lease> waiter = semaphore.acquireAsync(WAIT);
-            until(() -> waitersOf(engine, 1) == 1);
+            CompletableFuture<Lease> waiter = queued(engine, semaphore);
             CompletableFuture<Void> grantedReply = new CompletableFuture<>();
             store.holdingNextPermitAcquireReply(grantedReply);
             // Freed where the engine does not see it (as by its lease's expiry): the waiter's next
@@ -201,6 +179,31 @@ class EnginePermitPassTest {
                 assertThat(waitersOf(engine, 1)).as("acquisitions recorded as waiting for a permit").isZero();
             }
         }
+    }
+
+    /** Starts an acquisition that waits, and returns once the engine records it as waiting for a permit. */
+    private static CompletableFuture<Lease> queued(LockEngine engine, DistributedSemaphore semaphore)
+            throws InterruptedException {
+        CompletableFuture<Lease> waiting = semaphore.acquireAsync(WAIT);
+        until(() -> waitersOf(engine, semaphore.permits()) == 1);
+        return waiting;
+    }
+
+    /** A release that reached the store, whose reply the store holds until {@link #answer()}. */
+    private record HeldRelease(CompletableFuture<Void> reply, CompletableFuture<ReleaseOutcome> outcome) {
+        void answer() throws Exception {
+            reply.complete(null);
+            outcome.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static HeldRelease releaseWithReplyHeld(MemoryStore store, LockEngine engine, Lease holder)
+            throws InterruptedException {
+        CompletableFuture<Void> reply = new CompletableFuture<>();
+        store.holdingNextPermitReleaseReply(reply);
+        CompletableFuture<ReleaseOutcome> outcome = releaseAsync(engine, holder);
+        assertThat(store.awaitPermitReleases(1, Duration.ofSeconds(10))).as("the release reached the store").isTrue();
+        return new HeldRelease(reply, outcome);
     }
 
     /** Releases without waiting for the reply, which the store may hold past the engine's call bound. */
