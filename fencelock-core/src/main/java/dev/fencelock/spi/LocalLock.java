@@ -251,9 +251,15 @@ final class LocalLock {
         permitWaiters.putIfAbsent(owner, acquisition);
     }
 
-    /** Forgets an acquisition of a permit that ended (won or failed). */
-    synchronized void stopsWaitingForPermit(String owner) {
-        permitWaiters.remove(owner);
+    /** Forgets an acquisition of a permit that ended (won or failed); nothing for other kinds. */
+    void stopsWaitingForPermit(String owner) {
+        if (kind != LockKind.PERMIT) {
+            // Only permits are recorded: every other acquisition's win skips the monitor.
+            return;
+        }
+        synchronized (this) {
+            permitWaiters.remove(owner);
+        }
     }
 
     /** The acquisitions of a permit that wait, oldest first, reserved for nothing; for the tests. */

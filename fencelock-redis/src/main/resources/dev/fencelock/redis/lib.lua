@@ -104,8 +104,9 @@ end
 -- Publishes on a release channel as pubsub says (the scripts' argument of that name): sharded
 -- ('1', on a Cluster of Redis 7.0+), so that the message stays in the shard that owns the
 -- channel's slot, the lock's own; else classic: '0' on a server that every listener of the channel
--- subscribes to (one server, Sentinel's master, each Redlock master), 'b' on a Cluster, which
--- broadcasts the message to every node, where its listeners may be.
+-- subscribes to (one server, Sentinel's master, each Redlock master), 'b' where the listeners cannot
+-- be counted: on a Cluster, which broadcasts the message to every node, where its listeners may be,
+-- and on Redis before 6.0, whose Sentinel left them on a master it turned into a replica.
 local function publish(channel, message, pubsub)
   redis.call(pubsub == '1' and 'SPUBLISH' or 'PUBLISH', channel, message)
 end

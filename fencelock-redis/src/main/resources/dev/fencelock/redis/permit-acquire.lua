@@ -17,7 +17,8 @@
 -- ARGV[5]  '1' when the acquisition waits if refused (it joins the queue), '0' when it does not
 -- ARGV[6]  how long a waiter stays in the queue without trying again, in milliseconds
 -- ARGV[7]  the claim window: how long a waiter has to take a permit kept for it, in milliseconds
--- Returns  {1, token} when acquired (again, with a new token, when a release passed it the permit); {0, retry, 1} when refused, where retry is the time in
+-- Returns  {1, token} when acquired (again, with a new token, when a release passed it the permit);
+--          {0, retry, 1} when refused, where retry is the time in
 --          milliseconds until the earliest holder's lease runs out, or, when the free permits are
 --          kept for acquisitions queued before, the claim window; {-1, count} when the semaphore
 --          has another count.
@@ -31,8 +32,9 @@ end
 local now = serverNow()
 local passed = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if passed and tonumber(passed) > now then
-  -- A release passed this acquisition a permit (see permit-release.lua) whose reply this client
-  -- has not seen, or lost: it is granted again, with a new token, as one permit.
+  -- A release passed this acquisition a permit (see permit-release.lua) and its reply was lost
+  -- (the client sends no attempt while a release that may pass it one is on its way): it is
+  -- granted again, with a new token, as one permit.
   return {1, grantPermit(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], now, ARGV[3])}
 end
 dropGoneFairWaiters(KEYS[3], KEYS[4], now)

@@ -17,7 +17,7 @@
 --          the first" from "expired before the release"
 -- ARGV[8]  the fair lock's claim window in milliseconds
 -- ARGV[9]  how the release is announced: '1' sharded pub/sub (a Cluster of Redis 7.0+), '0' classic,
---          'b' classic on a Cluster (see publish in lib.lua)
+--          'b' classic where the listeners cannot be counted (see publish in lib.lua)
 -- Returns  1 when deleted (or deleted by the same release sent before, per KEYS[4]); 2 when
 --          deleted and the releasing client queued behind the one it woke; 0 when the key was
 --          gone; -1 when another owner holds it (untouched).
