@@ -121,18 +121,10 @@ class ShardedReleaseIT {
         // A reader does not queue: only its sharded subscription, counted on the owner, makes the
         // writer's release announce itself before the reader's own retry timer (10 s away).
         String name = "read-shard";
-        RedisServer owner = masterOf(name);
         Lease writer = patientClient().readWriteLock(name).writeLock().acquire(Duration.ZERO);
         CompletableFuture<Lease> reader = patientClient().readWriteLock(name).readLock().acquireAsync(Duration.ofSeconds(30));
-        Poll.until("the reader subscribed on " + owner, Duration.ofSeconds(5), () -> shardSubscribers(owner, channel(name)) == 1);
-        long publishedBefore = PubSubCounts.of(owner).shardedPublished();
 
-        writer.close();
-
-        try (Lease read = reader.get(WOKEN_WITHIN_SECONDS, TimeUnit.SECONDS)) {
-            assertThat(PubSubCounts.of(owner).shardedPublished() - publishedBefore)
-                    .as("the writer's release, announced on the owner %s", owner).isEqualTo(1);
-        }
+        assertWokenByOneShardedRelease(name, reader, "the writer's release", writer::close);
     }
 
     @Test
@@ -140,20 +132,31 @@ class ShardedReleaseIT {
         // The reader's lease runs for minutes, and the writer's own retry is 10 s away: only the
         // forced release's message, sharded as a release script's, wakes it in time.
         String name = "forced-shard";
-        RedisServer owner = masterOf(name);
         Lease reader = patientClient().readWriteLock(name).readLock().acquire(Duration.ZERO,
                 LeaseOptions.fixed(Duration.ofMinutes(5)));
         CompletableFuture<Lease> writer = patientClient().readWriteLock(name).writeLock().acquireAsync(Duration.ofSeconds(30));
-        Poll.until("the writer subscribed on " + owner, Duration.ofSeconds(5), () -> shardSubscribers(owner, channel(name)) == 1);
+
+        assertWokenByOneShardedRelease(name, writer, "the forced release", () ->
+                assertThat(patientClient().admin().forceRelease(name)).as("the readers, removed").isPresent());
+        reader.close();
+    }
+
+    /**
+     * Once {@code waiting} listens on the shard of {@code name}, runs {@code release}, and checks that
+     * it wakes the waiter in time, announced once on the owner of the name's slot.
+     */
+    private static void assertWokenByOneShardedRelease(String name, CompletableFuture<Lease> waiting, String release,
+            Runnable releasing) throws Exception {
+        RedisServer owner = masterOf(name);
+        Poll.until("the waiter subscribed on " + owner, Duration.ofSeconds(5), () -> shardSubscribers(owner, channel(name)) == 1);
         long publishedBefore = PubSubCounts.of(owner).shardedPublished();
 
-        assertThat(patientClient().admin().forceRelease(name)).as("the readers, removed").isPresent();
+        releasing.run();
 
-        try (Lease written = writer.get(WOKEN_WITHIN_SECONDS, TimeUnit.SECONDS)) {
+        try (Lease woken = waiting.get(WOKEN_WITHIN_SECONDS, TimeUnit.SECONDS)) {
             assertThat(PubSubCounts.of(owner).shardedPublished() - publishedBefore)
-                    .as("the forced release, announced on the owner %s", owner).isEqualTo(1);
+                    .as("%s, announced on the owner %s", release, owner).isEqualTo(1);
         }
-        reader.close();
     }
 
     @Test
