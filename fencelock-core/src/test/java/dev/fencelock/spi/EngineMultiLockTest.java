@@ -1,5 +1,6 @@
 package dev.fencelock.spi;
 
+import static dev.fencelock.spi.DeadlinePoll.until;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,7 +12,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /** The engine's multi-locks over a store in memory: what any store that holds them gets from the engine. */
@@ -96,15 +96,6 @@ class EngineMultiLockTest {
                 plain.unlock();
             }
             engine.multiLock("a", "b").acquire(Duration.ZERO).close();
-        }
-    }
-
-    /** Polls {@code condition} until it holds, for ten seconds at most. */
-    private static void until(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline).as("the condition held within 10 s").isNegative();
-            Thread.sleep(10);
         }
     }
 }

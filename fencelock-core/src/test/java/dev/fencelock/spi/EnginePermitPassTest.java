@@ -1,5 +1,6 @@
 package dev.fencelock.spi;
 
+import static dev.fencelock.spi.DeadlinePoll.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fencelock.DistributedSemaphore;
@@ -9,7 +10,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -219,14 +219,5 @@ class EnginePermitPassTest {
 
     private static String ownerOf(Lease lease) {
         return ((Hold) lease).lease().owner();
-    }
-
-    /** Polls {@code condition} until it holds, for ten seconds at most. */
-    private static void until(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline).as("the condition held within 10 s").isNegative();
-            Thread.sleep(10);
-        }
     }
 }
