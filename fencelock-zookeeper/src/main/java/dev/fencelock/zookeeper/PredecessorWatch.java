@@ -14,6 +14,8 @@ import org.apache.zookeeper.Watcher;
  */
 final class PredecessorWatch implements ReleaseWatch, Watcher {
     private final Consumer<PredecessorWatch> onClose;
+    /** The last node this watch saw deleted: a path never comes back, since every node's name ends in its own sequence. */
+    private volatile String deleted;
     // Guarded by this.
     private CompletableFuture<Void> next = new CompletableFuture<>();
 
@@ -36,9 +38,21 @@ final class PredecessorWatch implements ReleaseWatch, Watcher {
         woken.complete(null);
     }
 
+    /** The node at {@code path}, waited for, is gone: wakes whoever waits, who may then hold the lock without reading the queue. */
+    void deleted(String path) {
+        deleted = path;
+        fire();
+    }
+
+    boolean sawDeleted(String path) {
+        return path.equals(deleted);
+    }
+
     @Override
     public void process(WatchedEvent event) {
-        if (event.getType() != Event.EventType.None) {
+        if (event.getType() == Event.EventType.NodeDeleted) {
+            deleted(event.getPath());
+        } else if (event.getType() != Event.EventType.None) {
             fire();
         }
     }

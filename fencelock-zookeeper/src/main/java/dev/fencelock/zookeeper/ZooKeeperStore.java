@@ -24,6 +24,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -41,7 +43,11 @@ import org.slf4j.LoggerFactory;
  * creates). Every acquisition is an ephemeral sequential node under the lock's path
  * ({@link LockNodes}): granted when nothing it must wait for is before it, its fencing token the
  * zxid that created it; refused otherwise, and then watching only the node it waits for. A waiting
- * node keeps its place across the attempts of one acquisition. The lease is the session: the node
+ * node keeps its place across the attempts of one acquisition. A new node is created and the queue
+ * read in one round trip (the read sent behind the create), and a node that waited for the first
+ * of the queue holds the lock once that one is deleted, without reading the queue again: an
+ * uncontended acquisition costs one round trip and a hand-off the holder's delete, where Curator's
+ * mutex takes two and the delete and a read. The lease is the session: the node
  * lives while the session does, a confirmed call makes the lease valid for two thirds of the
  * session timeout ({@link SessionBound}), and a session that expires is reported to the engine as
  * the loss of every lease it held, at once.
@@ -73,12 +79,14 @@ final class ZooKeeperStore implements LockStore {
     private final ScheduledThreadPoolExecutor timers;
     private final ZooKeeperLockAdmin admin;
     /** This client's nodes that wait, by what they queue for. */
-    private final ConcurrentMap<QueueKey, LockNode> waiting = new ConcurrentHashMap<>();
+    private final ConcurrentMap<QueueKey, WaitingNode> waiting = new ConcurrentHashMap<>();
     /** This client's nodes granted to leases, by owner token. */
     private final ConcurrentMap<String, HeldNode> held = new ConcurrentHashMap<>();
     private final ConcurrentMap<QueueKey, PredecessorWatch> watches = new ConcurrentHashMap<>();
     /** Sessions of this client that expired or that Curator gave up: their nodes are gone. */
     private final Set<Long> deadSessions = ConcurrentHashMap.newKeySet();
+    /** When the latest call that ZooKeeper answered was sent (System.nanoTime): the session was alive after it. */
+    private final AtomicLong lastConfirmed = new AtomicLong(System.nanoTime());
     // Guarded by this.
     private long session;
     private volatile LeaseReports reports = NO_REPORTS;
@@ -166,6 +174,7 @@ final class ZooKeeperStore implements LockStore {
      * before the session timeout from then, and the leases are trusted until two thirds of it.
      */
     private void sessionConfirmed(long sentAt) {
+        lastConfirmed.accumulateAndGet(sentAt, (latest, sent) -> sent - latest > 0 ? sent : latest);
         Duration remaining = sessionBound().minusNanos(System.nanoTime() - sentAt);
         if (!remaining.isNegative()) {
             reports.confirmedFor(remaining);
@@ -206,10 +215,33 @@ final class ZooKeeperStore implements LockStore {
     public CompletableFuture<Attempt> acquire(LockKind kind, String name, String owner, Duration lease, boolean waiting,
             String alongside) {
         QueueKey key = QueueKey.of(kind, name, owner);
-        LockNode queued = this.waiting.remove(key);
-        CompletableFuture<LockNode> node = queued != null && isAlive(queued)
-                ? CompletableFuture.completedFuture(queued) : create(kind, name, owner);
-        return node.thenCompose(ours -> children(ours.lockPath())
+        WaitingNode queued = this.waiting.remove(key);
+        if (queued != null && isAlive(queued.node())) {
+            if (queued.holdsOnceGone(watches.get(key)) && confirmedWithinHalfTheBound()) {
+                // The hand-off costs the holder's delete alone, where Curator's waiter reads the children again.
+                return CompletableFuture.completedFuture(grant(owner, queued.node(), lease));
+            }
+            return attempt(key, CompletableFuture.completedFuture(queued.node()), ours -> children(ours.lockPath()),
+                    owner, lease, waiting, alongside);
+        }
+        CompletableFuture<LockNode> created = create(kind, name, owner);
+        // Sent behind the create without waiting for its answer: ZooKeeper answers the requests of a
+        // session in the order they were sent, so the read already lists the new node and the
+        // attempt costs one round trip. When it does not (Curator created the parents first, or sent
+        // the create again after a lost connection), the node is read for once it exists.
+        CompletableFuture<List<String>> read = children(LockPaths.lockPath(options.rootPath(), name));
+        return attempt(key, created, ours -> read
+                        .handle((children, error) -> error == null && children.contains(ours.node())
+                                ? CompletableFuture.completedFuture(children) : children(ours.lockPath()))
+                        .thenCompose(Function.identity()),
+                owner, lease, waiting, alongside);
+    }
+
+    /** Judges {@code node} among the children that {@code read} lists once it exists; a failed attempt leaves it as {@link #keepOrDelete} says. */
+    private CompletableFuture<Attempt> attempt(QueueKey key, CompletableFuture<LockNode> node,
+            Function<LockNode, CompletableFuture<List<String>>> read, String owner, Duration lease, boolean waiting,
+            String alongside) {
+        return node.thenCompose(ours -> read.apply(ours)
                         .thenCompose(children -> judge(key, ours, children, owner, lease, waiting, alongside))
                         .whenComplete((attempt, error) -> {
                             if (error != null) {
@@ -217,7 +249,16 @@ final class ZooKeeperStore implements LockStore {
                             }
                         }))
                 .exceptionally(error -> new Attempt.Unavailable(
-                        calls.unavailable("acquiring lock '" + name + "'", Await.unwrap(error)), unavailablePause()));
+                        calls.unavailable("acquiring lock '" + key.name() + "'", Await.unwrap(error)), unavailablePause()));
+    }
+
+    /**
+     * Whether a call answered lately enough that a lease granted now, without a call of its own, is
+     * trusted for at least half the session bound: the engine ends every lease at the bound after the
+     * last answered call. A waiter that waited longer reads the queue instead, which confirms the session.
+     */
+    private boolean confirmedWithinHalfTheBound() {
+        return System.nanoTime() - lastConfirmed.get() < sessionBound().toNanos() / 2;
     }
 
     /**
@@ -277,8 +318,9 @@ final class ZooKeeperStore implements LockStore {
             // Out of the queue before the answer, so that nobody waits behind a caller that does not wait.
             return delete(ours).handle((deleted, error) -> refused);
         }
-        this.waiting.put(key, ours);
-        arm(key, ours.lockPath() + "/" + blocker);
+        String blockerPath = ours.lockPath() + "/" + blocker;
+        this.waiting.put(key, new WaitingNode(ours, blocker.equals(ordered.get(0)) ? blockerPath : null));
+        arm(key, blockerPath);
         return CompletableFuture.completedFuture(refused);
     }
 
@@ -300,7 +342,7 @@ final class ZooKeeperStore implements LockStore {
     /** A failed attempt leaves a waiting node queued (the engine takes it off with stopWaiting), any other deleted. */
     private void keepOrDelete(QueueKey key, LockNode node, boolean waiting) {
         if (waiting) {
-            this.waiting.put(key, node);
+            this.waiting.put(key, new WaitingNode(node, null));
         } else {
             deleteQuietly(node.path());
         }
@@ -320,7 +362,7 @@ final class ZooKeeperStore implements LockStore {
                     if (error != null) {
                         log.debug("watching {} failed; the waiter tries again after its keep-alive interval", blockerPath, error);
                     } else if (Calls.code(event) == KeeperException.Code.NONODE) {
-                        watch.fire();
+                        watch.deleted(blockerPath);
                     }
                 });
     }
@@ -403,9 +445,9 @@ final class ZooKeeperStore implements LockStore {
 
     @Override
     public void stopWaiting(LockKind kind, String name, String owner) {
-        LockNode node = waiting.remove(QueueKey.of(kind, name, owner));
+        WaitingNode node = waiting.remove(QueueKey.of(kind, name, owner));
         if (node != null) {
-            deleteQuietly(node.path());
+            deleteQuietly(node.node().path());
         }
     }
 
@@ -548,7 +590,7 @@ final class ZooKeeperStore implements LockStore {
                 .filter(entry -> entry.getValue().node().session() == ended)
                 .map(Map.Entry::getKey).collect(Collectors.toSet());
         lost.forEach(owner -> forget(owner, held.get(owner)));
-        waiting.entrySet().removeIf(entry -> entry.getValue().session() == ended);
+        waiting.entrySet().removeIf(entry -> entry.getValue().node().session() == ended);
         if (!lost.isEmpty()) {
             reports.lost(lost);
         }

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fencelock.DistributedLock;
 import dev.fencelock.Lease;
+import dev.fencelock.spi.LockEngine;
 import dev.fencelock.testkit.Poll;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -16,9 +18,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * A hand-off between two threads of one client costs what one between two clients does (the
- * holder's delete, the next waiter's read of the children), because every waiting thread has a node
- * of its own in the queue before the lock is released, as with Curator's mutex.
+ * A hand-off between two threads of one client costs what one between two clients does, because
+ * every waiting thread has a node of its own in the queue before the lock is released, as with
+ * Curator's mutex; and a waiter right behind the holder takes the lock at the holder's delete alone.
  */
 class HandOffIT extends ZooKeeperIT {
     private static final int WAITERS = 3;
@@ -53,6 +55,32 @@ class HandOffIT extends ZooKeeperIT {
         }
         assertThat(granted).as("the waiters of one client, granted in the order their nodes queued")
                 .containsExactly(0, 1, 2);
+    }
+
+    @Test
+    void aWaiterRightBehindTheHolderTakesTheLockAtTheDeleteWithoutReadingTheQueueAgain() throws Exception {
+        Lease holder = connect().lock("next").acquire(Duration.ZERO);
+        LockEngine waiter = connect();
+        CompletableFuture<Lease> waiting = waiter.lock("next").acquireAsync(Duration.ofSeconds(60));
+        Poll.until("the waiter's node", Duration.ofSeconds(30), () -> nodes("next") == 2);
+        // Its last request reads the holder's node and watches it (getData).
+        Poll.until("the waiter's watch", Duration.ofSeconds(30), () -> lastOperationOf(waiter).equals("GETD"));
+
+        holder.close();
+
+        try (Lease lease = waiting.get(60, TimeUnit.SECONDS)) {
+            assertThat(lease.fencingToken()).isGreaterThan(holder.fencingToken());
+            assertThat(lastOperationOf(waiter)).as("the waiter's last request: none since its watch, no read of the children")
+                    .isEqualTo("GETD");
+        }
+    }
+
+    private String lastOperationOf(LockEngine client) {
+        try {
+            return zooKeeper.lastOperation(client);
+        } catch (Exception e) {
+            throw new IllegalStateException("reading the server's bean of a connection failed", e);
+        }
     }
 
     private int nodes(String name) {

@@ -3,9 +3,12 @@ package dev.fencelock.zookeeper;
 import dev.fencelock.spi.LockEngine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
@@ -99,6 +102,25 @@ final class TestZooKeeper implements AutoCloseable {
             throw new IllegalStateException("listing the locks under " + root + " failed", e);
         }
         return left;
+    }
+
+    /**
+     * What the server last answered on the connection of {@code client} ({@code GETC} for a read of
+     * the children, {@code GETD} for a read of a node's data, {@code PING}), from the server's JMX
+     * bean for that connection.
+     */
+    String lastOperation(LockEngine client) throws Exception {
+        long session = ((ZooKeeperStore) client.store()).client().getZookeeperClient().getZooKeeper().getSessionId();
+        MBeanServer beans = ManagementFactory.getPlatformMBeanServer();
+        ObjectName connections = new ObjectName("org.apache.ZooKeeperService:name0=StandaloneServer_port"
+                + server.getPort() + ",name1=Connections,*");
+        for (ObjectName connection : beans.queryNames(connections, null)) {
+            if (("0x" + Long.toHexString(session)).equals(beans.getAttribute(connection, "SessionId"))) {
+                return (String) beans.getAttribute(connection, "LastOperation");
+            }
+        }
+        throw new IllegalStateException("no connection of session 0x" + Long.toHexString(session) + " among "
+                + beans.queryNames(connections, null));
     }
 
     static int watchesLeft(LockEngine client) {
