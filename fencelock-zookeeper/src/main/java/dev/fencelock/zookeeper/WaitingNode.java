@@ -4,15 +4,26 @@ package dev.fencelock.zookeeper;
  * A node of this client that waits in a lock's queue, between two attempts of its acquisition.
  *
  * @param node the node
- * @param firstInLine the path of the node it waits for, when that one was the first of the queue at
- *     the attempt that refused it; null otherwise. Nothing can queue before a node once it exists
- *     (the sequence grows), so once that node is gone nothing is before this one but nodes it does
- *     not wait for (readers, for a reader): this one then holds the lock without reading the queue again.
+ * @param blocker the path of the node it waits for ({@link LockNodes#blocker}), or null when it is
+ *     not known (the attempt failed before the queue was read)
+ * @param blockerFirst whether the blocker has been the first of the queue since this node queued:
+ *     it was first when the queue was read, or this client was granted it as an exclusive lock.
+ *     Nothing can queue before a node once it exists (the sequence only grows), so once such a
+ *     blocker is gone nothing is before this node but nodes it does not wait for (readers, for a
+ *     reader): this node then holds the lock without reading the queue again.
  */
-record WaitingNode(LockNode node, String firstInLine) {
+record WaitingNode(LockNode node, String blocker, boolean blockerFirst) {
 
-    /** Whether {@code watch} saw the node this one waited for, the first in line, deleted. */
+    static WaitingNode unjudged(LockNode node) {
+        return new WaitingNode(node, null, false);
+    }
+
+    WaitingNode behindFirst() {
+        return new WaitingNode(node, blocker, true);
+    }
+
+    /** Whether {@code watch} saw the blocker deleted after it had been the first of the queue. */
     boolean holdsOnceGone(PredecessorWatch watch) {
-        return firstInLine != null && watch != null && watch.sawDeleted(firstInLine);
+        return blockerFirst && watch != null && watch.sawDeleted(blocker);
     }
 }

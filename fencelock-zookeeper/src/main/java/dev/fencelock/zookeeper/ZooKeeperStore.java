@@ -44,10 +44,11 @@ import org.slf4j.LoggerFactory;
  * ({@link LockNodes}): granted when nothing it must wait for is before it, its fencing token the
  * zxid that created it; refused otherwise, and then watching only the node it waits for. A waiting
  * node keeps its place across the attempts of one acquisition. A new node is created and the queue
- * read in one round trip (the read sent behind the create), and a node that waited for the first
- * of the queue holds the lock once that one is deleted, without reading the queue again: an
- * uncontended acquisition costs one round trip and a hand-off the holder's delete, where Curator's
- * mutex takes two and the delete and a read. The lease is the session: the node
+ * read in one round trip (the read sent behind the create), and a node whose blocker has been the
+ * first of the queue (so read, or granted by this client) holds the lock once the blocker is
+ * deleted, without reading the queue again ({@link WaitingNode}): an uncontended acquisition costs
+ * one round trip, and a hand-off to such a waiter the holder's delete, where Curator's mutex takes
+ * two round trips and the delete and a read. The lease is the session: the node
  * lives while the session does, a confirmed call makes the lease valid for two thirds of the
  * session timeout ({@link SessionBound}), and a session that expires is reported to the engine as
  * the loss of every lease it held, at once.
@@ -78,8 +79,7 @@ final class ZooKeeperStore implements LockStore {
      */
     private final ScheduledThreadPoolExecutor timers;
     private final ZooKeeperLockAdmin admin;
-    /** This client's nodes that wait, by what they queue for. */
-    private final ConcurrentMap<QueueKey, WaitingNode> waiting = new ConcurrentHashMap<>();
+    private final WaitingNodes waiting = new WaitingNodes();
     /** This client's nodes granted to leases, by owner token. */
     private final ConcurrentMap<String, HeldNode> held = new ConcurrentHashMap<>();
     private final ConcurrentMap<QueueKey, PredecessorWatch> watches = new ConcurrentHashMap<>();
@@ -215,11 +215,11 @@ final class ZooKeeperStore implements LockStore {
     public CompletableFuture<Attempt> acquire(LockKind kind, String name, String owner, Duration lease, boolean waiting,
             String alongside) {
         QueueKey key = QueueKey.of(kind, name, owner);
-        WaitingNode queued = this.waiting.remove(key);
+        WaitingNode queued = this.waiting.take(key);
         if (queued != null && isAlive(queued.node())) {
             if (queued.holdsOnceGone(watches.get(key)) && confirmedWithinHalfTheBound()) {
                 // The hand-off costs the holder's delete alone, where Curator's waiter reads the children again.
-                return CompletableFuture.completedFuture(grant(owner, queued.node(), lease));
+                return CompletableFuture.completedFuture(grant(kind, owner, queued.node(), lease));
             }
             return attempt(key, CompletableFuture.completedFuture(queued.node()), ours -> children(ours.lockPath()),
                     owner, lease, waiting, alongside);
@@ -311,7 +311,7 @@ final class ZooKeeperStore implements LockStore {
         HeldNode beside = alongside == null ? null : held.get(alongside);
         String blocker = LockNodes.blocker(key.kind(), ordered, ours.node(), beside == null ? null : beside.node().node());
         if (blocker == null) {
-            return CompletableFuture.completedFuture(grant(owner, ours, lease));
+            return CompletableFuture.completedFuture(grant(key.kind(), owner, ours, lease));
         }
         Attempt refused = new Attempt.Refused(keepAliveInterval(key.kind()), true);
         if (!waiting) {
@@ -319,14 +319,17 @@ final class ZooKeeperStore implements LockStore {
             return delete(ours).handle((deleted, error) -> refused);
         }
         String blockerPath = ours.lockPath() + "/" + blocker;
-        this.waiting.put(key, new WaitingNode(ours, blocker.equals(ordered.get(0)) ? blockerPath : null));
+        this.waiting.put(key, new WaitingNode(ours, blockerPath, blocker.equals(ordered.get(0))));
         arm(key, blockerPath);
         return CompletableFuture.completedFuture(refused);
     }
 
-    private Attempt grant(String owner, LockNode ours, Duration lease) {
+    private Attempt grant(LockKind kind, String owner, LockNode ours, Duration lease) {
         HeldNode node = new HeldNode(owner, ours);
         held.put(owner, node);
+        if (kind != LockKind.READ) {
+            waiting.heldExclusively(ours.path());
+        }
         node.expireAfter(lease, timers, () -> expired(node));
         // The lease's own length: the session's deadline, which every answer moves, bounds it beside.
         return new Attempt.Granted(ours.czxid(), lease, false);
@@ -342,7 +345,7 @@ final class ZooKeeperStore implements LockStore {
     /** A failed attempt leaves a waiting node queued (the engine takes it off with stopWaiting), any other deleted. */
     private void keepOrDelete(QueueKey key, LockNode node, boolean waiting) {
         if (waiting) {
-            this.waiting.put(key, new WaitingNode(node, null));
+            this.waiting.put(key, WaitingNode.unjudged(node));
         } else {
             deleteQuietly(node.path());
         }
@@ -445,7 +448,7 @@ final class ZooKeeperStore implements LockStore {
 
     @Override
     public void stopWaiting(LockKind kind, String name, String owner) {
-        WaitingNode node = waiting.remove(QueueKey.of(kind, name, owner));
+        WaitingNode node = waiting.take(QueueKey.of(kind, name, owner));
         if (node != null) {
             deleteQuietly(node.node().path());
         }
@@ -590,7 +593,7 @@ final class ZooKeeperStore implements LockStore {
                 .filter(entry -> entry.getValue().node().session() == ended)
                 .map(Map.Entry::getKey).collect(Collectors.toSet());
         lost.forEach(owner -> forget(owner, held.get(owner)));
-        waiting.entrySet().removeIf(entry -> entry.getValue().node().session() == ended);
+        waiting.forgetSession(ended);
         if (!lost.isEmpty()) {
             reports.lost(lost);
         }
