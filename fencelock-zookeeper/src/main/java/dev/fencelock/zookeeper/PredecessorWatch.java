@@ -1,7 +1,9 @@
 package dev.fencelock.zookeeper;
 
 import dev.fencelock.spi.ReleaseWatch;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
@@ -14,8 +16,13 @@ import org.apache.zookeeper.Watcher;
  */
 final class PredecessorWatch implements ReleaseWatch, Watcher {
     private final Consumer<PredecessorWatch> onClose;
-    /** The last node this watch saw deleted: a path never comes back, since every node's name ends in its own sequence. */
-    private volatile String deleted;
+    /**
+     * The nodes this watch saw deleted since it was last armed: a path never comes back, since every
+     * node's name ends in its own sequence.
+     */
+    private final Set<String> deleted = ConcurrentHashMap.newKeySet();
+    /** The nodes this watch is known to be set on: ZooKeeper answered the read that set it, the node still there. */
+    private final Set<String> watching = ConcurrentHashMap.newKeySet();
     // Guarded by this.
     private CompletableFuture<Void> next = new CompletableFuture<>();
 
@@ -40,12 +47,33 @@ final class PredecessorWatch implements ReleaseWatch, Watcher {
 
     /** The node at {@code path}, waited for, is gone: wakes whoever waits, who may then hold the lock without reading the queue. */
     void deleted(String path) {
-        deleted = path;
+        deleted.add(path);
         fire();
     }
 
     boolean sawDeleted(String path) {
-        return path.equals(deleted);
+        return deleted.contains(path);
+    }
+
+    /** ZooKeeper set this watch on the node at {@code path}: its deletion from now on is notified, in order with the others. */
+    void setOn(String path) {
+        watching.add(path);
+    }
+
+    /** Whether the node at {@code path} is watched and was not seen deleted: any deletion of it before a later notification was seen first. */
+    boolean sawNoDeletionOf(String path) {
+        return watching.contains(path) && !deleted.contains(path);
+    }
+
+    /**
+     * Forgets the deletions and watches seen so far but those of {@code waiter}, the node of the acquisition, as
+     * the store arms the watch again: they do not pile up over the attempts. A node waited for is
+     * watched again and, if gone, answers NONODE; the waiter's own deletion must not be forgotten,
+     * since it may have been seen before this runs and the notifications of the old watch after it.
+     */
+    void armedFor(String waiter) {
+        deleted.removeIf(path -> !path.equals(waiter));
+        watching.removeIf(path -> !path.equals(waiter));
     }
 
     @Override

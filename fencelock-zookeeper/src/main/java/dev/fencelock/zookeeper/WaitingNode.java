@@ -22,8 +22,13 @@ record WaitingNode(LockNode node, String blocker, boolean blockerFirst) {
         return new WaitingNode(node, blocker, true);
     }
 
-    /** Whether {@code watch} saw the blocker deleted after it had been the first of the queue. */
+    /**
+     * Whether {@code watch} saw the blocker deleted after it had been the first of the queue, and
+     * not this node before it (an operator's delete): the store watches this node too once the
+     * blocker is known to be first, and only a watch that ZooKeeper confirmed set counts, since
+     * only then is a deletion of this node notified before the blocker's later one.
+     */
     boolean holdsOnceGone(PredecessorWatch watch) {
-        return blockerFirst && watch != null && watch.sawDeleted(blocker);
+        return blockerFirst && watch != null && watch.sawDeleted(blocker) && watch.sawNoDeletionOf(node.path());
     }
 }

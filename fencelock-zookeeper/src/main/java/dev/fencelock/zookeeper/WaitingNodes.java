@@ -2,6 +2,7 @@ package dev.fencelock.zookeeper;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.BiConsumer;
 
 /**
  * This client's nodes that wait, by what they queue for, and which of them waits for which node,
@@ -30,11 +31,19 @@ final class WaitingNodes {
         return node;
     }
 
-    /** The node at {@code path} holds its lock exclusively: everything before it is gone. */
-    void heldExclusively(String path) {
+    /**
+     * The node at {@code path} holds its lock exclusively: everything before it is gone. The node
+     * waiting for it, if any, is marked and handed to {@code marked}.
+     */
+    void heldExclusively(String path, BiConsumer<QueueKey, WaitingNode> marked) {
         QueueKey key = byBlocker.get(path);
-        if (key != null) {
-            byQueue.computeIfPresent(key, (queue, node) -> path.equals(node.blocker()) ? node.behindFirst() : node);
+        WaitingNode behind = key == null ? null : byQueue.get(key);
+        if (behind == null || behind.blockerFirst() || !path.equals(behind.blocker())) {
+            return;
+        }
+        WaitingNode first = behind.behindFirst();
+        if (byQueue.replace(key, behind, first)) {
+            marked.accept(key, first);
         }
     }
 

@@ -217,7 +217,8 @@ final class ZooKeeperStore implements LockStore {
         QueueKey key = QueueKey.of(kind, name, owner);
         WaitingNode queued = this.waiting.take(key);
         if (queued != null && isAlive(queued.node())) {
-            if (queued.holdsOnceGone(watches.get(key)) && confirmedWithinHalfTheBound()) {
+            if (queued.holdsOnceGone(watches.get(key)) && queued.node().session() == currentSession()
+                    && confirmedWithinHalfTheBound()) {
                 // The hand-off costs the holder's delete alone, where Curator's waiter reads the children again.
                 return CompletableFuture.completedFuture(grant(kind, owner, queued.node(), lease));
             }
@@ -250,6 +251,11 @@ final class ZooKeeperStore implements LockStore {
                         }))
                 .exceptionally(error -> new Attempt.Unavailable(
                         calls.unavailable("acquiring lock '" + key.name() + "'", Await.unwrap(error)), unavailablePause()));
+    }
+
+    /** The session that the answers come from now: those of an earlier one say nothing about its nodes. */
+    private synchronized long currentSession() {
+        return session;
     }
 
     /**
@@ -319,8 +325,9 @@ final class ZooKeeperStore implements LockStore {
             return delete(ours).handle((deleted, error) -> refused);
         }
         String blockerPath = ours.lockPath() + "/" + blocker;
-        this.waiting.put(key, new WaitingNode(ours, blockerPath, blocker.equals(ordered.get(0))));
-        arm(key, blockerPath);
+        WaitingNode waiter = new WaitingNode(ours, blockerPath, blocker.equals(ordered.get(0)));
+        this.waiting.put(key, waiter);
+        arm(key, waiter, blockerPath);
         return CompletableFuture.completedFuture(refused);
     }
 
@@ -328,7 +335,7 @@ final class ZooKeeperStore implements LockStore {
         HeldNode node = new HeldNode(owner, ours);
         held.put(owner, node);
         if (kind != LockKind.READ) {
-            waiting.heldExclusively(ours.path());
+            waiting.heldExclusively(ours.path(), this::watchWaiter);
         }
         node.expireAfter(lease, timers, () -> expired(node));
         // The lease's own length: the session's deadline, which every answer moves, bounds it beside.
@@ -351,21 +358,49 @@ final class ZooKeeperStore implements LockStore {
         }
     }
 
-    /** Arms the watch of the acquisition, if it has one yet, on the node it waits for. */
-    private void arm(QueueKey key, String blockerPath) {
+    /**
+     * Arms the watch of the acquisition, if it has one yet, on the node it waits for; and first on
+     * its own node when it may hold the lock at that node's delete ({@link WaitingNode#holdsOnceGone}):
+     * a node deleted from outside (an operator) must then be seen to be gone, since no read of the
+     * queue follows. ZooKeeper answers and notifies one session in order, so a delete of the own
+     * node before the other's is seen before it.
+     */
+    private void arm(QueueKey key, WaitingNode waiter, String blockerPath) {
         PredecessorWatch watch = watches.get(key);
         if (watch == null) {
             return;
         }
+        watch.armedFor(waiter.node().path());
+        if (waiter.blockerFirst()) {
+            watchNode(watch, waiter.node().path());
+        }
+        watchNode(watch, blockerPath);
+    }
+
+    /**
+     * The waiting node of {@code key} now waits for a node that this client holds exclusively: its
+     * own node is watched from now on, as {@link #arm} does for a blocker first in line, and before
+     * the holder's release is sent.
+     */
+    private void watchWaiter(QueueKey key, WaitingNode waiter) {
+        PredecessorWatch watch = watches.get(key);
+        if (watch != null) {
+            watchNode(watch, waiter.node().path());
+        }
+    }
+
+    private void watchNode(PredecessorWatch watch, String path) {
         // getData rather than exists: a watch on a node that is already gone would wait for its creation.
-        calls.run("watching " + blockerPath,
-                        callback -> client.getData().usingWatcher(watch).inBackground(callback).forPath(blockerPath),
+        calls.run("watching " + path,
+                        callback -> client.getData().usingWatcher(watch).inBackground(callback).forPath(path),
                         KeeperException.Code.NONODE)
                 .whenComplete((event, error) -> {
                     if (error != null) {
-                        log.debug("watching {} failed; the waiter tries again after its keep-alive interval", blockerPath, error);
+                        log.debug("watching {} failed; the waiter tries again after its keep-alive interval", path, error);
                     } else if (Calls.code(event) == KeeperException.Code.NONODE) {
-                        watch.deleted(blockerPath);
+                        watch.deleted(path);
+                    } else {
+                        watch.setOn(path);
                     }
                 });
     }

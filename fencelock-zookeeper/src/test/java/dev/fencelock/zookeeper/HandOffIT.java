@@ -9,6 +9,7 @@ import dev.fencelock.testkit.Poll;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -85,6 +86,27 @@ class HandOffIT extends ZooKeeperIT {
             assertThat(firstLease.fencingToken()).isGreaterThan(holder.fencingToken());
             assertThat(lastOperationOf(waiters)).as("the waiters' last request once the second is granted: the first's delete")
                     .isIn("DELE", "EXIS");
+        }
+    }
+
+    @Test
+    void aWaiterWhoseNodeWasDeletedQueuesAgainAtTheHoldersDeleteRatherThanHoldTheLockWithoutANode() throws Exception {
+        Lease holder = connect().lock("deleted-waiter").acquire(Duration.ZERO);
+        LockEngine waiter = connect();
+        CompletableFuture<Lease> waiting = waiter.lock("deleted-waiter").acquireAsync(Duration.ofSeconds(60));
+        Poll.until("the waiter's node", Duration.ofSeconds(30), () -> nodes("deleted-waiter") == 2);
+        Poll.until("the waiter's watch", Duration.ofSeconds(30), () -> lastOperationOf(waiter).equals("GETD"));
+        // An operator deletes the waiting node, behind the holder's, and leaves the holder's alone.
+        String lockPath = LockPaths.lockPath(root, "deleted-waiter");
+        String waitingNode = LockNodes.ordered(zooKeeper.curator().getChildren().forPath(lockPath)).get(1);
+        zooKeeper.curator().delete().forPath(lockPath + "/" + waitingNode);
+
+        holder.close();
+
+        try (Lease lease = waiting.get(60, TimeUnit.SECONDS)) {
+            Optional<Lease> rival = connect().lock("deleted-waiter").tryAcquire();
+            rival.ifPresent(Lease::close);
+            assertThat(rival).as("a rival while the waiter holds the lease: the waiter's lease must have a node").isEmpty();
         }
     }
 
