@@ -128,9 +128,11 @@ final class TestZooKeeper implements AutoCloseable {
     }
 
     /**
-     * Expires the session of {@code client} at the server, as the ensemble does for a holder cut off
-     * for longer than its timeout: a second connection with the same session id closes it (Curator's
-     * KillSession), which deletes its ephemeral nodes at once.
+     * Expires the session of {@code client} as its ZooKeeper client sees it when the ensemble expired
+     * a holder cut off for longer than its timeout: Curator's KillSession injects the expiry into the
+     * client, which drops the connection and reports the session lost at once. The server learns
+     * nothing: it deletes the session's ephemeral nodes when the session times out there (at most
+     * {@link #MAX_SESSION_MILLIS} later).
      */
     void expireSession(LockEngine client) throws Exception {
         CuratorFramework curator = ((ZooKeeperStore) client.store()).client();
