@@ -141,14 +141,15 @@ class EnginePermitPassTest {
             Lease holder = semaphore.acquire(Duration.ZERO);
             CompletableFuture<Lease> waiter = queued(engine, semaphore);
             HeldRelease release = releaseWithReplyHeld(store, engine, holder);
-            int attempts = store.permitAttemptCount();
 
             // The release's reply comes after the whole lease: too late to use what it passed.
             ticker.advance(LEASE.plusSeconds(1));
             release.answer();
 
             try (Lease granted = waiter.get(10, TimeUnit.SECONDS)) {
-                assertThat(store.permitAttemptCount()).as("attempts after the release").isGreaterThan(attempts);
+                // Valid only if granted by an attempt answered after the clock moved, not by the pass.
+                // (No count of attempts: a keep-alive attempt on its way when the release was sent
+                // keeps the release from passing, and is then granted without a further one.)
                 assertThat(granted.isValid()).isTrue();
                 assertThat(store.permitHolders(NAME)).as("holders: the waiter, granted again").containsExactly(ownerOf(granted));
             }
