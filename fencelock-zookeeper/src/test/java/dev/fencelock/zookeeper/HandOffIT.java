@@ -110,6 +110,36 @@ class HandOffIT extends ZooKeeperIT {
         }
     }
 
+    /**
+     * The second waiter learns that its blocker is first from its own client's grant, not from a
+     * read: the store then watches the second waiter's node too, so that an operator's delete of it
+     * is seen before the first's release (or its watch finds the node gone), and the second queues
+     * again rather than hold the lock without a node.
+     */
+    @Test
+    void aWaiterBehindItsClientsGrantWhoseNodeWasDeletedQueuesAgainAtThatRelease() throws Exception {
+        Lease holder = connect().lock("marked").acquire(Duration.ZERO);
+        LockEngine waiters = connect();
+        CompletableFuture<Lease> first = waiters.lock("marked").acquireAsync(Duration.ofSeconds(60));
+        Poll.until("the first waiter's node", Duration.ofSeconds(30), () -> nodes("marked") == 2);
+        CompletableFuture<Lease> second = waiters.lock("marked").acquireAsync(Duration.ofSeconds(60));
+        Poll.until("the second waiter's node", Duration.ofSeconds(30), () -> nodes("marked") == 3);
+        Poll.until("the second waiter's watch", Duration.ofSeconds(30), () -> lastOperationOf(waiters).equals("GETD"));
+        holder.close();
+        Lease firstLease = first.get(60, TimeUnit.SECONDS);
+        String lockPath = LockPaths.lockPath(root, "marked");
+        String secondNode = LockNodes.ordered(zooKeeper.curator().getChildren().forPath(lockPath)).get(1);
+        zooKeeper.curator().delete().forPath(lockPath + "/" + secondNode);
+
+        firstLease.close();
+
+        try (Lease lease = second.get(60, TimeUnit.SECONDS)) {
+            Optional<Lease> rival = connect().lock("marked").tryAcquire();
+            rival.ifPresent(Lease::close);
+            assertThat(rival).as("a rival while the second waiter holds the lease").isEmpty();
+        }
+    }
+
     private String lastOperationOf(LockEngine client) {
         try {
             return zooKeeper.lastOperation(client);
