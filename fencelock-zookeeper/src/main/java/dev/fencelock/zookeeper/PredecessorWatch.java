@@ -60,7 +60,10 @@ final class PredecessorWatch implements ReleaseWatch, Watcher {
         watching.add(path);
     }
 
-    /** Whether the node at {@code path} is watched and was not seen deleted: any deletion of it before a later notification was seen first. */
+    /**
+     * Whether the node at {@code path} is watched, with no disconnect since the watch was set, and
+     * was not seen deleted: any deletion of it before a later notification was then seen first.
+     */
     boolean sawNoDeletionOf(String path) {
         return watching.contains(path) && !deleted.contains(path);
     }
@@ -78,9 +81,17 @@ final class PredecessorWatch implements ReleaseWatch, Watcher {
 
     @Override
     public void process(WatchedEvent event) {
-        if (event.getType() == Event.EventType.NodeDeleted) {
+        if (event.getType() == Event.EventType.None) {
+            if (event.getState() != Event.KeeperState.SyncConnected) {
+                // Disconnected (or worse): on reconnecting, the server notifies the deletions it
+                // missed in the order of the client's watch list, not in the order they happened,
+                // so no watch set before counts for the order of deletions any more. This event
+                // comes before those, on the same thread.
+                watching.clear();
+            }
+        } else if (event.getType() == Event.EventType.NodeDeleted) {
             deleted(event.getPath());
-        } else if (event.getType() != Event.EventType.None) {
+        } else {
             fire();
         }
     }

@@ -140,6 +140,42 @@ class HandOffIT extends ZooKeeperIT {
         }
     }
 
+    /**
+     * After a reconnect the server notifies the deletions it missed in no particular order, so a
+     * waiter whose connection dropped reads the queue at its blocker's delete rather than trust the
+     * order of its watches.
+     */
+    @Test
+    void aWaiterWhoseConnectionDroppedReadsTheQueueAtTheHoldersDelete() throws Exception {
+        Lease holder = connect().lock("reconnected").acquire(Duration.ZERO);
+        LockEngine waiter = connect();
+        CompletableFuture<Lease> waiting = waiter.lock("reconnected").acquireAsync(Duration.ofSeconds(60));
+        Poll.until("the waiter's node", Duration.ofSeconds(30), () -> nodes("reconnected") == 2);
+        Poll.until("the waiter's watch", Duration.ofSeconds(30), () -> lastOperationOf(waiter).equals("GETD"));
+
+        // Every connection drops and comes back, in the same sessions (the server keeps them).
+        zooKeeper.restart();
+        // The restarted server has a bean for the waiter's connection once it is back.
+        Poll.until("the waiter connected again", Duration.ofSeconds(30), () -> {
+            try {
+                lastOperationOf(waiter);
+                return true;
+            } catch (IllegalStateException notYet) {
+                return false;
+            }
+        });
+        // A call of the waiter's client answered since: the session is confirmed, only the order of
+        // the deletions is in doubt.
+        waiter.lock("reconnected-other").acquire(Duration.ofSeconds(30)).close();
+        holder.close();
+
+        try (Lease lease = waiting.get(60, TimeUnit.SECONDS)) {
+            assertThat(lease.fencingToken()).isGreaterThan(holder.fencingToken());
+            assertThat(lastOperationOf(waiter)).as("the waiter's last request once granted: a read of the queue")
+                    .isIn("GETC", "EXIS");
+        }
+    }
+
     private String lastOperationOf(LockEngine client) {
         try {
             return zooKeeper.lastOperation(client);
