@@ -29,6 +29,6 @@ record WaitingNode(LockNode node, String blocker, boolean blockerFirst) {
      * only then is a deletion of this node notified before the blocker's later one.
      */
     boolean holdsOnceGone(PredecessorWatch watch) {
-        return blockerFirst && watch != null && watch.sawDeleted(blocker) && watch.sawNoDeletionOf(node.path());
+        return blockerFirst && watch.sawDeleted(blocker) && watch.sawNoDeletionOf(node.path());
     }
 }

@@ -82,7 +82,12 @@ final class ZooKeeperStore implements LockStore {
     private final WaitingNodes waiting = new WaitingNodes();
     /** This client's nodes granted to leases, by owner token. */
     private final ConcurrentMap<String, HeldNode> held = new ConcurrentHashMap<>();
-    private final ConcurrentMap<QueueKey, PredecessorWatch> watches = new ConcurrentHashMap<>();
+    /**
+     * The release watches that the engine has open, by what they queue for. Readers of a name share
+     * one key, and a downgrade (a read beside the caller's write lease, past the engine's readers'
+     * gate) opens its watch beside a waiting reader's: every watch of a key is armed.
+     */
+    private final ConcurrentMap<QueueKey, Set<PredecessorWatch>> watches = new ConcurrentHashMap<>();
     /** Sessions of this client that expired or that Curator gave up: their nodes are gone. */
     private final Set<Long> deadSessions = ConcurrentHashMap.newKeySet();
     /** When the latest call that ZooKeeper answered was sent (System.nanoTime): the session was alive after it. */
@@ -217,7 +222,7 @@ final class ZooKeeperStore implements LockStore {
         QueueKey key = QueueKey.of(kind, name, owner);
         WaitingNode queued = this.waiting.take(key);
         if (queued != null && isAlive(queued.node())) {
-            if (queued.holdsOnceGone(watches.get(key)) && queued.node().session() == currentSession()
+            if (watchesOf(key).stream().anyMatch(queued::holdsOnceGone) && queued.node().session() == currentSession()
                     && confirmedWithinHalfTheBound()) {
                 // The hand-off costs the holder's delete alone, where Curator's waiter reads the children again.
                 return CompletableFuture.completedFuture(grant(kind, owner, queued.node(), lease));
@@ -366,15 +371,13 @@ final class ZooKeeperStore implements LockStore {
      * node before the other's is seen before it.
      */
     private void arm(QueueKey key, WaitingNode waiter, String blockerPath) {
-        PredecessorWatch watch = watches.get(key);
-        if (watch == null) {
-            return;
+        for (PredecessorWatch watch : watchesOf(key)) {
+            watch.armedFor(waiter.node().path());
+            if (waiter.blockerFirst()) {
+                watchNode(watch, waiter.node().path());
+            }
+            watchNode(watch, blockerPath);
         }
-        watch.armedFor(waiter.node().path());
-        if (waiter.blockerFirst()) {
-            watchNode(watch, waiter.node().path());
-        }
-        watchNode(watch, blockerPath);
     }
 
     /**
@@ -383,10 +386,13 @@ final class ZooKeeperStore implements LockStore {
      * the holder's release is sent.
      */
     private void watchWaiter(QueueKey key, WaitingNode waiter) {
-        PredecessorWatch watch = watches.get(key);
-        if (watch != null) {
+        for (PredecessorWatch watch : watchesOf(key)) {
             watchNode(watch, waiter.node().path());
         }
+    }
+
+    private Set<PredecessorWatch> watchesOf(QueueKey key) {
+        return watches.getOrDefault(key, Set.of());
     }
 
     private void watchNode(PredecessorWatch watch, String path) {
@@ -476,8 +482,15 @@ final class ZooKeeperStore implements LockStore {
     @Override
     public CompletableFuture<ReleaseWatch> watch(LockKind kind, String name, String owner) {
         QueueKey key = QueueKey.of(kind, name, owner);
-        PredecessorWatch watch = new PredecessorWatch(closed -> watches.remove(key, closed));
-        watches.put(key, watch);
+        PredecessorWatch watch = new PredecessorWatch(closed -> watches.computeIfPresent(key, (queue, open) -> {
+            open.remove(closed);
+            return open.isEmpty() ? null : open;
+        }));
+        watches.compute(key, (queue, open) -> {
+            Set<PredecessorWatch> opened = open == null ? ConcurrentHashMap.newKeySet() : open;
+            opened.add(watch);
+            return opened;
+        });
         return CompletableFuture.completedFuture(watch);
     }
 
@@ -556,7 +569,7 @@ final class ZooKeeperStore implements LockStore {
 
     /** The release watches that the engine has open, for the tests' leak check. */
     int openWatches() {
-        return watches.size();
+        return watches.values().stream().mapToInt(Set::size).sum();
     }
 
     private CompletableFuture<CuratorEvent> delete(LockNode node) {
@@ -632,7 +645,7 @@ final class ZooKeeperStore implements LockStore {
         if (!lost.isEmpty()) {
             reports.lost(lost);
         }
-        watches.values().forEach(PredecessorWatch::fire);
+        watches.values().forEach(open -> open.forEach(PredecessorWatch::fire));
     }
 
     private static int millis(Duration duration) {

@@ -76,4 +76,41 @@ class ReadWriteLockIT extends ZooKeeperIT {
         assertThat(curator.writeLock().acquire(10, TimeUnit.SECONDS)).isTrue();
         curator.writeLock().release();
     }
+
+    /**
+     * A thread's downgrade goes to the store beside the client's waiting reader (it does not take
+     * the readers' gate); the waiting reader must still be woken by the release of the writer it
+     * waits for next, not at its keep-alive interval (the session timeout, long here).
+     */
+    @Test
+    void aReaderWaitingWhileItsClientsWriterDowngradesIsWokenByTheNextWritersRelease() throws Exception {
+        DistributedReadWriteLock lock = connect(options -> options.sessionTimeout(Duration.ofSeconds(60)))
+                .readWriteLock("ledger");
+        DistributedReadWriteLock otherWriter = connect().readWriteLock("ledger");
+        lock.writeLock().lock();
+        CompletableFuture<Lease> reader = CompletableFuture.supplyAsync(() -> lock.readLock().acquire(Duration.ofSeconds(120)));
+        Poll.until("the waiting reader's node", Duration.ofSeconds(30), () -> nodes("ledger") == 2);
+        lock.readLock().lock();
+        CompletableFuture<Lease> writer = otherWriter.writeLock().acquireAsync(Duration.ofSeconds(120));
+        Poll.until("the other client's writer's node", Duration.ofSeconds(30), () -> nodes("ledger") >= 3);
+        lock.writeLock().unlock();
+        lock.readLock().unlock();
+        Lease written = writer.get(30, TimeUnit.SECONDS);
+        Poll.throughout(Duration.ofMillis(200), () -> assertThat(reader).as("a reader while a writer holds").isNotDone());
+
+        written.close();
+
+        assertThat(reader.get(10, TimeUnit.SECONDS).fencingToken())
+                .as("the reader, woken by the writer's release rather than at its keep-alive interval")
+                .isGreaterThan(written.fencingToken());
+        reader.join().close();
+    }
+
+    private int nodes(String name) {
+        try {
+            return zooKeeper.curator().getChildren().forPath(LockPaths.lockPath(root, name)).size();
+        } catch (Exception e) {
+            throw new IllegalStateException("listing the nodes of lock " + name + " failed", e);
+        }
+    }
 }
