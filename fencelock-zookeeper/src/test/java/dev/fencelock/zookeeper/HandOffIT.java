@@ -69,12 +69,9 @@ class HandOffIT extends ZooKeeperIT {
     void aWaiterWhoseBlockerWasFirstTakesTheLockAtItsDeleteWithoutReadingTheQueueAgain() throws Exception {
         Lease holder = connect().lock("next").acquire(Duration.ZERO);
         LockEngine waiters = connect();
-        CompletableFuture<Lease> first = waiters.lock("next").acquireAsync(Duration.ofSeconds(60));
-        Poll.until("the first waiter's node", Duration.ofSeconds(30), () -> nodes("next") == 2);
-        CompletableFuture<Lease> second = waiters.lock("next").acquireAsync(Duration.ofSeconds(60));
-        Poll.until("the second waiter's node", Duration.ofSeconds(30), () -> nodes("next") == 3);
-        // The waiters' last request read the node before theirs and watched it (getData).
-        Poll.until("the second waiter's watch", Duration.ofSeconds(30), () -> lastOperationOf(waiters).equals("GETD"));
+        CompletableFuture<Lease> first = queue(waiters, "next", 2);
+        CompletableFuture<Lease> second = queue(waiters, "next", 3);
+        awaitWatch(waiters);
 
         holder.close();
         Lease firstLease = first.get(60, TimeUnit.SECONDS);
@@ -93,20 +90,15 @@ class HandOffIT extends ZooKeeperIT {
     void aWaiterWhoseNodeWasDeletedQueuesAgainAtTheHoldersDeleteRatherThanHoldTheLockWithoutANode() throws Exception {
         Lease holder = connect().lock("deleted-waiter").acquire(Duration.ZERO);
         LockEngine waiter = connect();
-        CompletableFuture<Lease> waiting = waiter.lock("deleted-waiter").acquireAsync(Duration.ofSeconds(60));
-        Poll.until("the waiter's node", Duration.ofSeconds(30), () -> nodes("deleted-waiter") == 2);
-        Poll.until("the waiter's watch", Duration.ofSeconds(30), () -> lastOperationOf(waiter).equals("GETD"));
+        CompletableFuture<Lease> waiting = queue(waiter, "deleted-waiter", 2);
+        awaitWatch(waiter);
         // An operator deletes the waiting node, behind the holder's, and leaves the holder's alone.
-        String lockPath = LockPaths.lockPath(root, "deleted-waiter");
-        String waitingNode = LockNodes.ordered(zooKeeper.curator().getChildren().forPath(lockPath)).get(1);
-        zooKeeper.curator().delete().forPath(lockPath + "/" + waitingNode);
+        deleteNode("deleted-waiter", 1);
 
         holder.close();
 
         try (Lease lease = waiting.get(60, TimeUnit.SECONDS)) {
-            Optional<Lease> rival = connect().lock("deleted-waiter").tryAcquire();
-            rival.ifPresent(Lease::close);
-            assertThat(rival).as("a rival while the waiter holds the lease: the waiter's lease must have a node").isEmpty();
+            assertNoRival("deleted-waiter");
         }
     }
 
@@ -120,23 +112,17 @@ class HandOffIT extends ZooKeeperIT {
     void aWaiterBehindItsClientsGrantWhoseNodeWasDeletedQueuesAgainAtThatRelease() throws Exception {
         Lease holder = connect().lock("marked").acquire(Duration.ZERO);
         LockEngine waiters = connect();
-        CompletableFuture<Lease> first = waiters.lock("marked").acquireAsync(Duration.ofSeconds(60));
-        Poll.until("the first waiter's node", Duration.ofSeconds(30), () -> nodes("marked") == 2);
-        CompletableFuture<Lease> second = waiters.lock("marked").acquireAsync(Duration.ofSeconds(60));
-        Poll.until("the second waiter's node", Duration.ofSeconds(30), () -> nodes("marked") == 3);
-        Poll.until("the second waiter's watch", Duration.ofSeconds(30), () -> lastOperationOf(waiters).equals("GETD"));
+        CompletableFuture<Lease> first = queue(waiters, "marked", 2);
+        CompletableFuture<Lease> second = queue(waiters, "marked", 3);
+        awaitWatch(waiters);
         holder.close();
         Lease firstLease = first.get(60, TimeUnit.SECONDS);
-        String lockPath = LockPaths.lockPath(root, "marked");
-        String secondNode = LockNodes.ordered(zooKeeper.curator().getChildren().forPath(lockPath)).get(1);
-        zooKeeper.curator().delete().forPath(lockPath + "/" + secondNode);
+        deleteNode("marked", 1);
 
         firstLease.close();
 
         try (Lease lease = second.get(60, TimeUnit.SECONDS)) {
-            Optional<Lease> rival = connect().lock("marked").tryAcquire();
-            rival.ifPresent(Lease::close);
-            assertThat(rival).as("a rival while the second waiter holds the lease").isEmpty();
+            assertNoRival("marked");
         }
     }
 
@@ -149,9 +135,8 @@ class HandOffIT extends ZooKeeperIT {
     void aWaiterWhoseConnectionDroppedReadsTheQueueAtTheHoldersDelete() throws Exception {
         Lease holder = connect().lock("reconnected").acquire(Duration.ZERO);
         LockEngine waiter = connect();
-        CompletableFuture<Lease> waiting = waiter.lock("reconnected").acquireAsync(Duration.ofSeconds(60));
-        Poll.until("the waiter's node", Duration.ofSeconds(30), () -> nodes("reconnected") == 2);
-        Poll.until("the waiter's watch", Duration.ofSeconds(30), () -> lastOperationOf(waiter).equals("GETD"));
+        CompletableFuture<Lease> waiting = queue(waiter, "reconnected", 2);
+        awaitWatch(waiter);
 
         // Every connection drops and comes back, in the same sessions (the server keeps them).
         zooKeeper.restart();
@@ -174,6 +159,32 @@ class HandOffIT extends ZooKeeperIT {
             assertThat(lastOperationOf(waiter)).as("the waiter's last request once granted: a read of the queue")
                     .isIn("GETC", "EXIS");
         }
+    }
+
+    /** Starts an acquisition of {@code name} on {@code client}, and waits until the lock has {@code nodes} nodes. */
+    private CompletableFuture<Lease> queue(LockEngine client, String name, int nodes) throws InterruptedException {
+        CompletableFuture<Lease> waiting = client.lock(name).acquireAsync(Duration.ofSeconds(60));
+        Poll.until(nodes + " nodes of " + name, Duration.ofSeconds(30), () -> nodes(name) == nodes);
+        return waiting;
+    }
+
+    /** Waits until the last request of {@code client} read the node before its waiter's and watched it (getData). */
+    private void awaitWatch(LockEngine client) throws InterruptedException {
+        Poll.until("the waiter's watch", Duration.ofSeconds(30), () -> lastOperationOf(client).equals("GETD"));
+    }
+
+    /** Deletes the node at {@code index} of the lock's queue, as an operator would. */
+    private void deleteNode(String name, int index) throws Exception {
+        String lockPath = LockPaths.lockPath(root, name);
+        String node = LockNodes.ordered(zooKeeper.curator().getChildren().forPath(lockPath)).get(index);
+        zooKeeper.curator().delete().forPath(lockPath + "/" + node);
+    }
+
+    /** Checks that a client of its own cannot take {@code name}: the lease held there has a node. */
+    private void assertNoRival(String name) {
+        Optional<Lease> rival = connect().lock(name).tryAcquire();
+        rival.ifPresent(Lease::close);
+        assertThat(rival).as("a rival while a waiter holds the lease: that lease must have a node").isEmpty();
     }
 
     private String lastOperationOf(LockEngine client) {
