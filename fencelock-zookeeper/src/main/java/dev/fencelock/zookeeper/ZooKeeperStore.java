@@ -621,11 +621,7 @@ final class ZooKeeperStore implements LockStore {
     }
 
     private void sessionLost() {
-        long lost;
-        synchronized (this) {
-            lost = session;
-        }
-        sessionEnded(lost);
+        sessionEnded(currentSession());
     }
 
     /**
