@@ -9,6 +9,7 @@ import dev.fencelock.testkit.Poll;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -43,7 +44,7 @@ class HandOffIT extends ZooKeeperIT {
                     return null;
                 }));
                 // The next thread starts once this one's node is queued: node order is thread order.
-                Poll.until("the node of waiter " + waiter, Duration.ofSeconds(30), () -> nodes("queue") == waiter + 2);
+                Poll.until("the node of waiter " + waiter, Duration.ofSeconds(30), () -> zooKeeper.nodes(root, "queue") == waiter + 2);
             }
 
             holder.close();
@@ -75,13 +76,13 @@ class HandOffIT extends ZooKeeperIT {
 
         holder.close();
         Lease firstLease = first.get(60, TimeUnit.SECONDS);
-        assertThat(lastOperationOf(waiters)).as("the waiters' last request once the first is granted").isIn("GETD", "EXIS");
+        assertThat(zooKeeper.lastOperation(waiters)).as("the waiters' last request once the first is granted").isIn("GETD", "EXIS");
         firstLease.close();
 
         try (Lease secondLease = second.get(60, TimeUnit.SECONDS)) {
             assertThat(secondLease.fencingToken()).isGreaterThan(firstLease.fencingToken());
             assertThat(firstLease.fencingToken()).isGreaterThan(holder.fencingToken());
-            assertThat(lastOperationOf(waiters)).as("the waiters' last request once the second is granted: the first's delete")
+            assertThat(zooKeeper.lastOperation(waiters)).as("the waiters' last request once the second is granted: the first's delete")
                     .isIn("DELE", "EXIS");
         }
     }
@@ -93,7 +94,7 @@ class HandOffIT extends ZooKeeperIT {
         CompletableFuture<Lease> waiting = queue(waiter, "deleted-waiter", 2);
         awaitWatch(waiter);
         // An operator deletes the waiting node, behind the holder's, and leaves the holder's alone.
-        deleteNode("deleted-waiter", 1);
+        zooKeeper.deleteNode(root, "deleted-waiter", 1);
 
         holder.close();
 
@@ -117,7 +118,7 @@ class HandOffIT extends ZooKeeperIT {
         awaitWatch(waiters);
         holder.close();
         Lease firstLease = first.get(60, TimeUnit.SECONDS);
-        deleteNode("marked", 1);
+        zooKeeper.deleteNode(root, "marked", 1);
 
         firstLease.close();
 
@@ -143,9 +144,9 @@ class HandOffIT extends ZooKeeperIT {
         // The restarted server has a bean for the waiter's connection once it is back.
         Poll.until("the waiter connected again", Duration.ofSeconds(30), () -> {
             try {
-                lastOperationOf(waiter);
+                zooKeeper.lastOperation(waiter);
                 return true;
-            } catch (IllegalStateException notYet) {
+            } catch (NoSuchElementException notYet) {
                 return false;
             }
         });
@@ -156,7 +157,7 @@ class HandOffIT extends ZooKeeperIT {
 
         try (Lease lease = waiting.get(60, TimeUnit.SECONDS)) {
             assertThat(lease.fencingToken()).isGreaterThan(holder.fencingToken());
-            assertThat(lastOperationOf(waiter)).as("the waiter's last request once granted: a read of the queue")
+            assertThat(zooKeeper.lastOperation(waiter)).as("the waiter's last request once granted: a read of the queue")
                     .isIn("GETC", "EXIS");
         }
     }
@@ -164,20 +165,13 @@ class HandOffIT extends ZooKeeperIT {
     /** Starts an acquisition of {@code name} on {@code client}, and waits until the lock has {@code nodes} nodes. */
     private CompletableFuture<Lease> queue(LockEngine client, String name, int nodes) throws InterruptedException {
         CompletableFuture<Lease> waiting = client.lock(name).acquireAsync(Duration.ofSeconds(60));
-        Poll.until(nodes + " nodes of " + name, Duration.ofSeconds(30), () -> nodes(name) == nodes);
+        Poll.until(nodes + " nodes of " + name, Duration.ofSeconds(30), () -> zooKeeper.nodes(root, name) == nodes);
         return waiting;
     }
 
     /** Waits until the last request of {@code client} read the node before its waiter's and watched it (getData). */
     private void awaitWatch(LockEngine client) throws InterruptedException {
-        Poll.until("the waiter's watch", Duration.ofSeconds(30), () -> lastOperationOf(client).equals("GETD"));
-    }
-
-    /** Deletes the node at {@code index} of the lock's queue, as an operator would. */
-    private void deleteNode(String name, int index) throws Exception {
-        String lockPath = LockPaths.lockPath(root, name);
-        String node = LockNodes.ordered(zooKeeper.curator().getChildren().forPath(lockPath)).get(index);
-        zooKeeper.curator().delete().forPath(lockPath + "/" + node);
+        Poll.until("the waiter's watch", Duration.ofSeconds(30), () -> zooKeeper.lastOperation(client).equals("GETD"));
     }
 
     /** Checks that a client of its own cannot take {@code name}: the lease held there has a node. */
@@ -185,21 +179,5 @@ class HandOffIT extends ZooKeeperIT {
         Optional<Lease> rival = connect().lock(name).tryAcquire();
         rival.ifPresent(Lease::close);
         assertThat(rival).as("a rival while a waiter holds the lease: that lease must have a node").isEmpty();
-    }
-
-    private String lastOperationOf(LockEngine client) {
-        try {
-            return zooKeeper.lastOperation(client);
-        } catch (Exception e) {
-            throw new IllegalStateException("reading the server's bean of a connection failed", e);
-        }
-    }
-
-    private int nodes(String name) {
-        try {
-            return zooKeeper.curator().getChildren().forPath(LockPaths.lockPath(root, name)).size();
-        } catch (Exception e) {
-            throw new IllegalStateException("listing the nodes of lock " + name + " failed", e);
-        }
     }
 }

@@ -89,10 +89,10 @@ class ReadWriteLockIT extends ZooKeeperIT {
         DistributedReadWriteLock otherWriter = connect().readWriteLock("ledger");
         lock.writeLock().lock();
         CompletableFuture<Lease> reader = CompletableFuture.supplyAsync(() -> lock.readLock().acquire(Duration.ofSeconds(120)));
-        Poll.until("the waiting reader's node", Duration.ofSeconds(30), () -> nodes("ledger") == 2);
+        Poll.until("the waiting reader's node", Duration.ofSeconds(30), () -> zooKeeper.nodes(root, "ledger") == 2);
         lock.readLock().lock();
         CompletableFuture<Lease> writer = otherWriter.writeLock().acquireAsync(Duration.ofSeconds(120));
-        Poll.until("the other client's writer's node", Duration.ofSeconds(30), () -> nodes("ledger") >= 3);
+        Poll.until("the other client's writer's node", Duration.ofSeconds(30), () -> zooKeeper.nodes(root, "ledger") >= 3);
         lock.writeLock().unlock();
         lock.readLock().unlock();
         Lease written = writer.get(30, TimeUnit.SECONDS);
@@ -104,13 +104,5 @@ class ReadWriteLockIT extends ZooKeeperIT {
                 .as("the reader, woken by the writer's release rather than at its keep-alive interval")
                 .isGreaterThan(written.fencingToken());
         reader.join().close();
-    }
-
-    private int nodes(String name) {
-        try {
-            return zooKeeper.curator().getChildren().forPath(LockPaths.lockPath(root, name)).size();
-        } catch (Exception e) {
-            throw new IllegalStateException("listing the nodes of lock " + name + " failed", e);
-        }
     }
 }

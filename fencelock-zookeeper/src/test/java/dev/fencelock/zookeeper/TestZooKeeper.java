@@ -7,6 +7,8 @@ import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.apache.curator.framework.CuratorFramework;
@@ -107,20 +109,46 @@ final class TestZooKeeper implements AutoCloseable {
     /**
      * What the server last answered on the connection of {@code client} ({@code GETC} for a read of
      * the children, {@code GETD} for a read of a node's data, {@code PING}), from the server's JMX
-     * bean for that connection.
+     * bean for that connection; {@link NoSuchElementException} while the server has no connection
+     * of the client's session (after a restart, until the client is back).
      */
-    String lastOperation(LockEngine client) throws Exception {
-        long session = ((ZooKeeperStore) client.store()).client().getZookeeperClient().getZooKeeper().getSessionId();
-        MBeanServer beans = ManagementFactory.getPlatformMBeanServer();
-        ObjectName connections = new ObjectName("org.apache.ZooKeeperService:name0=StandaloneServer_port"
-                + server.getPort() + ",name1=Connections,*");
-        for (ObjectName connection : beans.queryNames(connections, null)) {
-            if (("0x" + Long.toHexString(session)).equals(beans.getAttribute(connection, "SessionId"))) {
-                return (String) beans.getAttribute(connection, "LastOperation");
+    String lastOperation(LockEngine client) {
+        Set<ObjectName> found;
+        long session;
+        try {
+            session = ((ZooKeeperStore) client.store()).client().getZookeeperClient().getZooKeeper().getSessionId();
+            MBeanServer beans = ManagementFactory.getPlatformMBeanServer();
+            found = beans.queryNames(new ObjectName("org.apache.ZooKeeperService:name0=StandaloneServer_port"
+                    + server.getPort() + ",name1=Connections,*"), null);
+            for (ObjectName connection : found) {
+                if (("0x" + Long.toHexString(session)).equals(beans.getAttribute(connection, "SessionId"))) {
+                    return (String) beans.getAttribute(connection, "LastOperation");
+                }
             }
+        } catch (Exception e) {
+            throw new IllegalStateException("reading the server's bean of a connection failed", e);
         }
-        throw new IllegalStateException("no connection of session 0x" + Long.toHexString(session) + " among "
-                + beans.queryNames(connections, null));
+        throw new NoSuchElementException("no connection of session 0x" + Long.toHexString(session) + " among " + found);
+    }
+
+    /** How many nodes the lock {@code name} has: its holders' and its waiters'. */
+    int nodes(String root, String name) {
+        try {
+            return curator.getChildren().forPath(LockPaths.lockPath(root, name)).size();
+        } catch (Exception e) {
+            throw new IllegalStateException("listing the nodes of lock " + name + " failed", e);
+        }
+    }
+
+    /** Deletes the node at {@code index} of the queue of the lock {@code name}, as an operator would. */
+    void deleteNode(String root, String name, int index) {
+        String lockPath = LockPaths.lockPath(root, name);
+        try {
+            String node = LockNodes.ordered(curator.getChildren().forPath(lockPath)).get(index);
+            curator.delete().forPath(lockPath + "/" + node);
+        } catch (Exception e) {
+            throw new IllegalStateException("deleting node " + index + " of lock " + name + " failed", e);
+        }
     }
 
     static int watchesLeft(LockEngine client) {
