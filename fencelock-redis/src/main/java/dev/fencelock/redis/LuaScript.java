@@ -12,8 +12,8 @@ import java.util.stream.Collectors;
 
 /**
  * A Lua script loaded from this package's resources, with the SHA-1 that EVALSHA names it by. A
- * line {@code --! include lib.lua} is replaced by that resource, so that scripts share functions
- * and Redis still gets each script whole.
+ * line {@code --! include lib.lua} is replaced by the functions of that {@link LuaLibrary} that
+ * the script calls, so that scripts share functions and Redis still gets each script whole.
  */
 final class LuaScript {
     private static final String INCLUDE = "--! include ";
@@ -46,9 +46,15 @@ final class LuaScript {
     }
 
     static LuaScript load(String resource) {
-        return new LuaScript(resource, read(resource).lines()
-                .map(line -> line.startsWith(INCLUDE) ? read(line.substring(INCLUDE.length()).strip()) : line + "\n")
+        List<String> lines = read(resource).lines().toList();
+        String code = lines.stream().filter(line -> !line.startsWith(INCLUDE)).collect(Collectors.joining("\n"));
+        return new LuaScript(resource, lines.stream()
+                .map(line -> line.startsWith(INCLUDE) ? included(line.substring(INCLUDE.length()).strip(), code) : line + "\n")
                 .collect(Collectors.joining()));
+    }
+
+    private static String included(String library, String code) {
+        return LuaLibrary.parse(library, read(library)).definitionsCalledBy(code);
     }
 
     private static String read(String resource) {

@@ -1,5 +1,7 @@
--- Functions shared by the scripts, inlined where a script says '--! include lib.lua' (a script
--- sent to Redis must be whole).
+-- Functions shared by the scripts. Where a script says '--! include lib.lua', the functions it calls,
+-- directly or through another, are inlined with the comment lines right above them (a script sent to
+-- Redis must be whole; see LuaLibrary): each starts with 'local function' and ends with an 'end' line,
+-- both at the start of a line.
 
 -- The server's clock in microseconds: the only clock that orders and times locks.
 local function serverNow()
