@@ -241,10 +241,11 @@ public final class Benchmarks {
                 open.add(onZooKeeper(name, zookeeper));
             }
             List<BenchSystem> locks = open.stream().filter(system -> !system.name().equals("ping")).toList();
-            loop(1, open, 1, thread -> "uncontended", false);
+            ProcessCpu cpu = zookeeper == null ? ProcessCpu.of(redis.pid()) : ProcessCpu.of(redis.pid(), zookeeper.pid());
+            loop(1, open, cpu, 1, thread -> "uncontended", false);
             interleaved(uri, open);
-            loop(2, locks, settings.threads(), thread -> "own-" + thread, false);
-            loop(3, locks, settings.threads(), thread -> "contended", true);
+            loop(2, locks, cpu, settings.threads(), thread -> "own-" + thread, false);
+            loop(3, locks, cpu, settings.threads(), thread -> "contended", true);
         } finally {
             for (BenchSystem system : open) {
                 system.close();
@@ -272,14 +273,14 @@ public final class Benchmarks {
         }
     }
 
-    private void loop(int scenario, List<BenchSystem> chosen, int threads, IntFunction<String> lockName, boolean handoffs)
-            throws Exception {
+    private void loop(int scenario, List<BenchSystem> chosen, ProcessCpu cpu, int threads, IntFunction<String> lockName,
+            boolean handoffs) throws Exception {
         if (!scenarios.contains(scenario) || chosen.isEmpty()) {
             return;
         }
         progress("scenario " + scenario + ": " + chosen.stream().map(BenchSystem::name).collect(Collectors.joining(", "))
                 + " on " + threads + " thread(s), " + settings.rounds() + " rounds");
-        results.addAll(new LockLoop(settings).measure(scenario, chosen, threads, lockName, handoffs));
+        results.addAll(new LockLoop(settings, cpu).measure(scenario, chosen, threads, lockName, handoffs));
     }
 
     /** Scenario 4: Redlock over five independent masters. */
@@ -297,14 +298,15 @@ public final class Benchmarks {
             if (systems.contains("redisson-redlock")) {
                 open.add(Systems.redissonRedlock(uris));
             }
-            loop(4, open, 1, thread -> "redlock", false);
+            ProcessCpu cpu = ProcessCpu.of(masters.stream().mapToLong(RedisServer::pid).toArray());
+            loop(4, open, cpu, 1, thread -> "redlock", false);
             // The same with one master frozen (SIGSTOP): what a minority that answers nothing costs.
             // Redisson's RedLock waits for every master, so only Fencelock is measured so.
             List<BenchSystem> frozen = open.stream().filter(system -> system.name().equals("fencelock"))
                     .map(system -> new BenchSystem(FROZEN_MASTER, system.locks(), () -> { })).toList();
             masters.get(0).pause();
             try {
-                loop(4, frozen, 1, thread -> "redlock", false);
+                loop(4, frozen, cpu, 1, thread -> "redlock", false);
             } finally {
                 masters.get(0).resume();
             }
@@ -338,7 +340,8 @@ public final class Benchmarks {
             if (open.isEmpty()) {
                 return;
             }
-            loop(8, open.stream().map(ReadWriteSystem::readLocks).toList(), settings.threads(), thread -> "read", false);
+            loop(8, open.stream().map(ReadWriteSystem::readLocks).toList(), ProcessCpu.of(redis.pid()), settings.threads(),
+                    thread -> "read", false);
             if (scenarios.contains(9)) {
                 progress("scenario 9: one writer under " + settings.readers() + " looping readers, "
                         + open.stream().map(ReadWriteSystem::name).collect(Collectors.joining(", ")) + ", "
@@ -354,7 +357,7 @@ public final class Benchmarks {
 
     /** Scenario 10: acquire+release of a permit of one semaphore, by Fencelock and Redisson on one server. */
     private void semaphore(RedisServer redis) throws Exception {
-        againstRedisson(10, settings.threads(), "semaphore",
+        againstRedisson(10, redis, settings.threads(), "semaphore",
                 () -> Systems.fencelockSemaphore(redis.uri(), SEMAPHORE_PERMITS),
                 () -> Systems.redissonSemaphore(redis.uri(), SEMAPHORE_PERMITS));
     }
@@ -362,20 +365,20 @@ public final class Benchmarks {
     /** Scenarios 11 and 12: a multi-lock over {@code names} names, uncontended, against Redisson's RedissonMultiLock. */
     private void multiLock(int scenario, int names, RedisServer redis) throws Exception {
         if (scenarios.contains(scenario)) {
-            againstRedisson(scenario, 1, "multi-" + names, () -> Systems.fencelockMulti(redis.uri(), names),
+            againstRedisson(scenario, redis, 1, "multi-" + names, () -> Systems.fencelockMulti(redis.uri(), names),
                     () -> Systems.redissonMulti(redis.uri(), names));
         }
     }
 
-    /** The loop of {@code scenario}: Fencelock's system, then Redisson's, all threads on {@code name}. */
-    private void againstRedisson(int scenario, int threads, String name, Callable<BenchSystem> fencelock,
+    /** The loop of {@code scenario} on {@code redis}: Fencelock's system, then Redisson's, all threads on {@code name}. */
+    private void againstRedisson(int scenario, RedisServer redis, int threads, String name, Callable<BenchSystem> fencelock,
             Callable<BenchSystem> redisson) throws Exception {
         List<BenchSystem> open = new ArrayList<>();
         try {
             for (String system : chosen("fencelock", "redisson")) {
                 open.add(system.equals("fencelock") ? fencelock.call() : redisson.call());
             }
-            loop(scenario, open, threads, thread -> name, false);
+            loop(scenario, open, ProcessCpu.of(redis.pid()), threads, thread -> name, false);
         } finally {
             for (BenchSystem system : open) {
                 system.close();

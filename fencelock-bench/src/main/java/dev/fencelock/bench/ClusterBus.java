@@ -123,7 +123,8 @@ final class ClusterBus {
                 chosen.add(Systems.spread(name, HANDOFF_CLIENTS, () -> open.apply(name, cluster.seedUris())));
             }
             List<Result> rows = new ArrayList<>();
-            for (Result r : new LockLoop(settings).measure(SCENARIO, chosen, HANDOFF_CLIENTS, thread -> "cluster-handoff", true)) {
+            ProcessCpu cpu = ProcessCpu.of(cluster.nodes().stream().mapToLong(RedisServer::pid).toArray());
+            for (Result r : new LockLoop(settings, cpu).measure(SCENARIO, chosen, HANDOFF_CLIENTS, thread -> "cluster-handoff", true)) {
                 Map<String, Object> fields = new LinkedHashMap<>(r.fields());
                 fields.put("masters", (double) cluster.masters().size());
                 fields.put("clients", (double) HANDOFF_CLIENTS);

@@ -23,9 +23,11 @@ final class LockLoop {
     private static final int WARM_UP = 200;
 
     private final Settings settings;
+    private final ProcessCpu cpu;
 
-    LockLoop(Settings settings) {
+    LockLoop(Settings settings, ProcessCpu cpu) {
         this.settings = settings;
+        this.cpu = cpu;
     }
 
     /**
@@ -103,6 +105,7 @@ final class LockLoop {
             worker.start();
         }
         ready.await();
+        ProcessCpu.Sample cpuBefore = cpu.sample();
         window[0] = System.nanoTime();
         window[1] = window[0] + settings.measure().toNanos();
         go.countDown();
@@ -110,6 +113,7 @@ final class LockLoop {
             worker.join();
         }
         double seconds = (System.nanoTime() - window[0]) / 1e9;
+        ProcessCpu.Sample cpuAfter = cpu.sample();
         if (failure.get() != null) {
             throw new IllegalStateException(system.name() + " failed", failure.get());
         }
@@ -119,6 +123,7 @@ final class LockLoop {
         figures.put("p50_us", all.percentileMicros(0.50));
         figures.put("p99_us", all.percentileMicros(0.99));
         figures.put("p999_us", all.percentileMicros(0.999));
+        cpuAfter.perOperationSince(cpuBefore, all.count(), figures);
         if (handoffs) {
             LatencyRecorder handoff = LatencyRecorder.merge(handoffLatencies);
             figures.put("handoff_p50_us", handoff.percentileMicros(0.50));

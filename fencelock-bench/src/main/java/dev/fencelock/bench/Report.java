@@ -100,21 +100,23 @@ final class Report {
         List<Result> loops = results.stream().filter(r -> r.scenario() <= 4 || LOOPS.contains(r.scenario())).toList();
         if (!loops.isEmpty()) {
             out.append("Latencies in µs, of one lock+unlock; hand-off: from the start of a release to the return of\n")
-                    .append("the next acquisition by a thread that was already waiting.\n\n")
-                    .append("| # | scenario | system | ops/s | p50 | p99 | p99.9 | hand-off p50 | hand-off p99 |\n")
-                    .append("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+                    .append("the next acquisition by a thread that was already waiting. CPU: µs of CPU time per lock+unlock\n")
+                    .append("in the bench's JVM (the client, with its JIT and GC) and in the servers, measured over the\n")
+                    .append("same window (Linux only).\n\n")
+                    .append("| # | scenario | system | ops/s | p50 | p99 | p99.9 | hand-off p50 | hand-off p99 | client CPU | server CPU |\n")
+                    .append("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
             int previous = 0;
             for (Result r : loops) {
                 String label = r.scenario() == previous ? "" : scenarioLabel(r.scenario(), settings);
                 previous = r.scenario();
                 if (r.isSkipped()) {
                     out.append(row(r.scenario(), label, r.system(), "skipped: " + r.fields().get("skipped"),
-                            "—", "—", "—", "—", "—")).append("\n");
+                            "—", "—", "—", "—", "—", "—", "—")).append("\n");
                     continue;
                 }
                 out.append(row(r.scenario(), label, r.system(), num(r.get("ops_per_s")), num(r.get("p50_us")),
                         num(r.get("p99_us")), num(r.get("p999_us")), num(r.get("handoff_p50_us")),
-                        num(r.get("handoff_p99_us")))).append("\n");
+                        num(r.get("handoff_p99_us")), num(r.get("client_cpu_us")), num(r.get("server_cpu_us")))).append("\n");
             }
         }
         List<Result> leases = results.stream().filter(r -> r.scenario() == 5).toList();

@@ -40,6 +40,14 @@ class BenchmarksIT {
         }
         assertThat(results.stream().filter(r -> r.scenario() == 3))
                 .allSatisfy(r -> assertThat(r.fields()).containsKeys("handoff_p50_us", "handoff_p99_us"));
+        if (Files.exists(Path.of("/proc/self/schedstat"))) {
+            assertThat(results.stream().filter(r -> (r.scenario() <= 4 || Report.LOOPS.contains(r.scenario())
+                    || r.scenario() == ClusterBus.SCENARIO && !r.fields().containsKey("releases"))
+                    && !r.system().endsWith("interleaved"))).allSatisfy(r -> {
+                        assertThat(r.get("client_cpu_us")).as("client CPU per operation in %s", r).isNotNaN().isPositive();
+                        assertThat(r.get("server_cpu_us")).as("server CPU per operation in %s", r).isNotNaN().isPositive();
+                    });
+        }
         assertThat(results.stream().filter(r -> r.scenario() == 5)).allSatisfy(r -> {
             assertThat(r.fields()).containsKeys("leases", "renewal_commands_per_s", "heap_bytes_per_lease");
             assertThat(r.get("renewal_commands_per_s")).as("renewals happened in %s", r).isNotNaN().isPositive();

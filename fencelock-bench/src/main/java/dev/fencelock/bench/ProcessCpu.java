@@ -1,0 +1,63 @@
+package dev.fencelock.bench;
+
+import com.sun.management.OperatingSystemMXBean;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The CPU time of the bench's own JVM, where the clients under test run, and of the servers it
+ * started, so that a loop can say where a lock+unlock's CPU goes. A loop with many threads on a
+ * small machine is bound by the two together, and a change to a client and a change to its
+ * scripts move different halves. The servers' time is read from Linux's {@code /proc/<pid>/schedstat}
+ * (nanoseconds on a CPU); elsewhere there is none.
+ */
+final class ProcessCpu {
+    private static final OperatingSystemMXBean JVM = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
+    private final long[] serverPids;
+
+    private ProcessCpu(long[] serverPids) {
+        this.serverPids = serverPids;
+    }
+
+    /** The bench's JVM and the server processes {@code serverPids}. */
+    static ProcessCpu of(long... serverPids) {
+        return new ProcessCpu(serverPids.clone());
+    }
+
+    /** The CPU time so far, in nanoseconds. */
+    Sample sample() {
+        long client = JVM.getProcessCpuTime();
+        Optional<Long> servers = serverPids.length == 0 ? Optional.empty() : Arrays.stream(serverPids)
+                .mapToObj(ProcessCpu::onCpu)
+                .reduce(Optional.of(0L), (sum, one) -> sum.flatMap(total -> one.map(nanos -> total + nanos)));
+        return new Sample(client < 0 ? Optional.empty() : Optional.of(client), servers);
+    }
+
+    private static Optional<Long> onCpu(long pid) {
+        try {
+            return Optional.of(Long.parseLong(Files.readString(Path.of("/proc", Long.toString(pid), "schedstat")).split(" ")[0]));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** CPU nanoseconds of the JVM and of the servers together, each where it could be read. */
+    record Sample(Optional<Long> clientNanos, Optional<Long> serverNanos) {
+        /**
+         * Microseconds of CPU per operation from {@code before} to this sample, as the fields
+         * {@code client_cpu_us} and {@code server_cpu_us}, each where both samples have it.
+         */
+        void perOperationSince(Sample before, long operations, Map<String, Double> figures) {
+            clientNanos.flatMap(after -> before.clientNanos.map(start -> after - start))
+                    .ifPresent(nanos -> figures.put("client_cpu_us", nanos / 1e3 / operations));
+            serverNanos.flatMap(after -> before.serverNanos.map(start -> after - start))
+                    .ifPresent(nanos -> figures.put("server_cpu_us", nanos / 1e3 / operations));
+        }
+    }
+}
