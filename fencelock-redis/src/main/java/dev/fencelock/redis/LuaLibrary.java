@@ -34,6 +34,10 @@ final class LuaLibrary {
         StringBuilder function = null;
         String functionName = null;
         for (String line : text.lines().toList()) {
+            Matcher start = FUNCTION.matcher(line);
+            if (function != null && start.matches()) {
+                throw missingEnd(name, functionName, " before function " + start.group(1));
+            }
             if (function != null) {
                 function.append(line).append('\n');
                 if (line.equals(END)) {
@@ -42,7 +46,6 @@ final class LuaLibrary {
                 }
                 continue;
             }
-            Matcher start = FUNCTION.matcher(line);
             if (start.matches()) {
                 functionName = start.group(1);
                 function = new StringBuilder(comment).append(line).append('\n');
@@ -54,10 +57,14 @@ final class LuaLibrary {
             }
         }
         if (function != null) {
-            throw new IllegalStateException("function " + functionName + " in " + name + " has no '" + END
-                    + "' line at the start of a line");
+            throw missingEnd(name, functionName, "");
         }
         return new LuaLibrary(definitions);
+    }
+
+    private static IllegalStateException missingEnd(String library, String function, String where) {
+        return new IllegalStateException("function " + function + " in " + library + " has no '" + END
+                + "' line at the start of a line" + where);
     }
 
     /** The definitions of the functions that {@code code} calls, directly or through another, in the file's order. */

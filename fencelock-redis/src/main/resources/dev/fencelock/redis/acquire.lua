@@ -42,9 +42,8 @@ end
 local fences = {}
 for i = 1, count do
   local base = 5 * (i - 1)
-  -- A client's deadline is added and dropped with its place on the queue: a client that takes a
-  -- lock without having waited for it costs one call here, not two.
-  if ARGV[4] ~= '' and redis.call('ZREM', KEYS[base + 3], ARGV[4]) == 1 then
+  if ARGV[4] ~= '' then
+    redis.call('ZREM', KEYS[base + 3], ARGV[4])
     redis.call('ZREM', KEYS[base + 4], ARGV[4])
   end
   fences[i] = KEYS[base + 2]

@@ -68,5 +68,8 @@ class LuaLibraryTest {
         assertThatThrownBy(() -> LuaLibrary.parse("lib.lua", "local function open()\n  return 1\n  end\n"))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("function open in lib.lua");
+        assertThatThrownBy(() -> LuaLibrary.parse("lib.lua", "local function open()\n  return 1\n  end\nlocal function next()\nend\n"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("function open in lib.lua").hasMessageEndingWith("before function next");
     }
 }
