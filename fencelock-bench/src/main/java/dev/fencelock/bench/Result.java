@@ -4,8 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 
 /**
  * One row of the results: a scenario, a system, and its fields in the order they are printed.
@@ -24,11 +27,16 @@ record Result(int scenario, String system, Map<String, Object> fields) {
         return new Result(scenario, system, Map.of("skipped", why));
     }
 
-    /** The median of each figure over the rounds of one system, taken figure by figure. */
+    /**
+     * The median of each figure over the rounds of one system, taken figure by figure, over the
+     * rounds that have it (a CPU figure may be unreadable in one round).
+     */
     static Result median(int scenario, String system, List<Map<String, Double>> rounds, Map<String, Object> extra) {
         Map<String, Object> fields = new LinkedHashMap<>();
-        for (String key : rounds.get(0).keySet()) {
-            List<Double> values = rounds.stream().map(round -> round.get(key)).sorted().toList();
+        Set<String> keys = new LinkedHashSet<>();
+        rounds.forEach(round -> keys.addAll(round.keySet()));
+        for (String key : keys) {
+            List<Double> values = rounds.stream().map(round -> round.get(key)).filter(Objects::nonNull).sorted().toList();
             fields.put(key, median(values));
         }
         fields.put("rounds", rounds.size());

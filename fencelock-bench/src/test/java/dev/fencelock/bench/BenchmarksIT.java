@@ -45,7 +45,8 @@ class BenchmarksIT {
                     || r.scenario() == ClusterBus.SCENARIO && !r.fields().containsKey("releases"))
                     && !r.system().endsWith("interleaved"))).allSatisfy(r -> {
                         assertThat(r.get("client_cpu_us")).as("client CPU per operation in %s", r).isNotNaN().isPositive();
-                        assertThat(r.get("server_cpu_us")).as("server CPU per operation in %s", r).isNotNaN().isPositive();
+                        // In clock ticks of 10 ms: a smoke run's window may hold none of a server's.
+                        assertThat(r.get("server_cpu_us")).as("server CPU per operation in %s", r).isNotNaN().isNotNegative();
                     });
         }
         assertThat(results.stream().filter(r -> r.scenario() == 5)).allSatisfy(r -> {
