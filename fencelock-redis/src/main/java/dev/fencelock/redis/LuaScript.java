@@ -6,8 +6,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -17,6 +19,8 @@ import java.util.stream.Collectors;
  */
 final class LuaScript {
     private static final String INCLUDE = "--! include ";
+    /** Each included library, parsed once for all the scripts that include it; before the scripts, which fill it. */
+    private static final Map<String, LuaLibrary> LIBRARIES = new HashMap<>();
 
     static final LuaScript ACQUIRE = load("acquire.lua");
     static final LuaScript RELEASE = load("release.lua");
@@ -54,7 +58,7 @@ final class LuaScript {
     }
 
     private static String included(String library, String code) {
-        return LuaLibrary.parse(library, read(library)).definitionsCalledBy(code);
+        return LIBRARIES.computeIfAbsent(library, name -> LuaLibrary.parse(name, read(name))).definitionsCalledBy(code);
     }
 
     private static String read(String resource) {
