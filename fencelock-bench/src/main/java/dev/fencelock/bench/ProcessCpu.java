@@ -33,6 +33,11 @@ final class ProcessCpu {
         return new ProcessCpu(serverPids.clone());
     }
 
+    /** Whether a server's CPU time can be read here: it comes from Linux's {@code /proc/<pid>/stat}. */
+    static boolean readsServers() {
+        return Files.exists(Path.of("/proc/self/stat"));
+    }
+
     /** The CPU time so far, in nanoseconds. */
     Sample sample() {
         long client = JVM.getProcessCpuTime();

@@ -7,8 +7,6 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +16,7 @@ class ProcessCpuTest {
 
     @Test
     void countsTheCpuOfEveryThreadOfAServer() throws Exception {
-        assumeTrue(Files.exists(Path.of("/proc/self/task")), "needs Linux's /proc to read a process's CPU time");
+        assumeTrue(ProcessCpu.readsServers(), "needs Linux's /proc to read a process's CPU time");
         String java = ProcessHandle.current().info().command().orElseThrow();
         Process server = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Spinner.class.getName())
                 .redirectErrorStream(true).start();
