@@ -33,7 +33,7 @@ class ProcessCpuTest {
         }
     }
 
-    /** Spends a second of CPU on a thread other than main that then ends, says how much, and waits to be killed. */
+    /** Spends a second of CPU on a thread other than main that then ends, says how much, and waits for the test to end it. */
     static final class Spinner {
         public static void main(String[] args) throws Exception {
             long[] spun = new long[1];
@@ -48,7 +48,8 @@ class ProcessCpuTest {
             worker.join();
             System.out.println(spun[0]);
             System.out.flush();
-            Thread.sleep(Long.MAX_VALUE);
+            // Until the test ends it, or its own end closes this input.
+            System.in.read();
         }
     }
 }
