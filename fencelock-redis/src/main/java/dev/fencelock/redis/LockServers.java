@@ -39,6 +39,13 @@ import java.util.stream.Collectors;
 final class LockServers implements AutoCloseable {
     private static final Duration DRIFT_CONSTANT = Duration.ofMillis(2);
 
+    /**
+     * Under Redlock, the step of the clock that seeds fencing tokens (see {@link #tokenClockStep}):
+     * shorter than the shortest lease, so that a master kept out for longer than the longest lease
+     * after a restart without persistence seeds tokens above every token it minted before.
+     */
+    private static final Duration REDLOCK_TOKEN_CLOCK_STEP = Duration.ofMillis(20);
+
     /** How often a master that could not be reached when the client was created is tried again. */
     private static final Duration REJOIN_INTERVAL = Duration.ofSeconds(1);
 
@@ -198,6 +205,17 @@ final class LockServers implements AutoCloseable {
         }
         long drift = Math.round(lease.toNanos() * options.clockDriftFactor()) + DRIFT_CONSTANT.toNanos();
         return lease.minusNanos(drift);
+    }
+
+    /**
+     * The step, in microseconds, of the clock that seeds fencing tokens (lib.lua's tokenClock): 1
+     * with one server. Under Redlock each master seeds from its own clock, and a token exact to the
+     * microsecond would differ on every master, so that each acquisition had to write the largest
+     * back before handing it out. In steps of {@link #REDLOCK_TOKEN_CLOCK_STEP}, masters whose
+     * counters agree mint the same token, and a majority that did needs no write-back.
+     */
+    String tokenClockStep() {
+        return isSingle() ? "1" : Long.toString(TimeUnit.NANOSECONDS.toMicros(REDLOCK_TOKEN_CLOCK_STEP.toNanos()));
     }
 
     /** A random pause before the next try, so that competing clients do not collide again. */

@@ -132,7 +132,7 @@ final class RedisStore implements LockStore {
                 keyArray = new String[] {keys.lock(), keys.fence(), keys.readers(), keys.waiterDeadlines(),
                         keys.fairDeadlines()};
                 args = new String[] {owner, leaseMillis, fenceTtlMillis, alongside == null ? "" : alongside,
-                        keepAliveMillis, OwnerTokens.PREFIX};
+                        keepAliveMillis, OwnerTokens.PREFIX, servers.tokenClockStep()};
             }
             case FAIR -> {
                 script = LuaScript.FAIR_ACQUIRE;
@@ -144,18 +144,23 @@ final class RedisStore implements LockStore {
                 script = LuaScript.ACQUIRE;
                 keyArray = new String[] {keys.lock(), keys.fence(), keys.waiters(), keys.waiterDeadlines(), keys.readers()};
                 args = new String[] {owner, leaseMillis, fenceTtlMillis, waiting ? servers.waiterId() : "", waiterTtlMillis,
-                        OwnerTokens.PREFIX};
+                        OwnerTokens.PREFIX, servers.tokenClockStep()};
             }
         }
         // Judged as soon as a majority granted or can no longer grant: a dead or frozen minority
         // costs nothing. A late grant to an attempt that was won is part of the lease (renewals
-        // and the release go to every master); to one that was refused, it is released at once,
-        // and so is a late timeout, which may hide a grant.
+        // and the release go to every master), and a late answer that did not mint the token
+        // handed out has its master's counter raised to it; a late grant to an attempt that was
+        // refused is released at once, and so is a late timeout, which may hide a grant.
         return servers.<List<Long>>onAllWithinNodeTimeout(node -> node.run(script, ScriptOutputType.MULTI, keyArray, args),
                         replies -> Tally.ofElement(replies, 0).isDecided(servers.quorum()),
                         (late, decision) -> {
-                            boolean refused = late.isOk() && late.value().get(0) == 0;
-                            if (!refused && !isGrantedByQuorum(decision)) {
+                            if (isGrantedByQuorum(decision)) {
+                                long token = largestToken(decision);
+                                if (isMintedByQuorum(decision, token) && !hasMinted(late, token)) {
+                                    raiseFenceOn(late.node(), keys, owner, token, lease);
+                                }
+                            } else if (!(late.isOk() && late.value().get(0) == 0)) {
                                 runCleanup(kind, late.node(), keys, owner, false);
                             }
                         })
@@ -210,6 +215,20 @@ final class RedisStore implements LockStore {
         return reply.isOk() && reply.value().get(0) == 1;
     }
 
+    /** The token an acquisition granted by these replies hands out: the largest the granting servers minted. */
+    private static long largestToken(List<LockServers.Reply<List<Long>>> replies) {
+        return replies.stream().filter(RedisStore::isGrant).mapToLong(reply -> reply.value().get(1)).max().orElseThrow();
+    }
+
+    private static boolean hasMinted(LockServers.Reply<List<Long>> reply, long token) {
+        return isGrant(reply) && reply.value().get(1) == token;
+    }
+
+    /** Whether a majority's counters stand at the token: they minted it themselves. */
+    private boolean isMintedByQuorum(List<LockServers.Reply<List<Long>>> replies, long token) {
+        return replies.stream().filter(reply -> hasMinted(reply, token)).count() >= servers.quorum();
+    }
+
     private boolean isGrantedByQuorum(List<LockServers.Reply<List<Long>>> replies) {
         return replies.stream().filter(RedisStore::isGrant).count() >= servers.quorum();
     }
@@ -222,12 +241,21 @@ final class RedisStore implements LockStore {
         }
         List<LockServers.Reply<List<Long>>> granted = replies.stream().filter(RedisStore::isGrant).toList();
         if (granted.size() >= servers.quorum()) {
-            long token = granted.stream().mapToLong(reply -> reply.value().get(1)).max().orElseThrow();
+            long token = largestToken(replies);
             if (servers.isSingle()) {
                 return CompletableFuture.completedFuture(new Attempt.Granted(token, lease, false));
             }
             // Masters that did not grant it may have queued this client.
-            return raiseFence(kind, keys, owner, token, lease, waiting && granted.size() < servers.size(), nodesOf(granted));
+            boolean leftInQueues = waiting && granted.size() < servers.size();
+            if (isMintedByQuorum(replies, token)) {
+                // A majority's counters stand at the token already, and every later majority shares
+                // a master with it: no write-back round. The masters that answered otherwise are
+                // raised behind it, and those not waited for as their answers arrive (see acquire).
+                replies.stream().filter(reply -> !reply.isPending() && !hasMinted(reply, token))
+                        .forEach(reply -> raiseFenceOn(reply.node(), keys, owner, token, lease));
+                return CompletableFuture.completedFuture(new Attempt.Granted(token, servers.validity(lease), leftInQueues));
+            }
+            return raiseFence(kind, keys, owner, token, lease, leftInQueues, nodesOf(granted));
         }
         // Pending servers are not failed ones: their late grants are released as they arrive.
         List<LockServers.Reply<List<Long>>> failed =
@@ -312,16 +340,13 @@ final class RedisStore implements LockStore {
     }
 
     /**
-     * Redlock: writes the token back to every master, and grants the lease once a majority that
-     * holds it confirmed. Sent to every master, judged as soon as a majority decides: the slower
+     * Redlock, when no majority minted the token (the largest of those minted): writes it back to
+     * every master, and grants the lease once a majority that holds it confirmed. Sent to every master, judged as soon as a majority decides: the slower
      * masters' counters are raised all the same, as their commands run.
      */
     private CompletableFuture<Attempt> raiseFence(LockKind kind, LockKeys keys, String owner, long token, Duration lease,
             boolean leftInQueues, List<RedisNode> holders) {
-        String[] keyArray = {keys.lock(), keys.fence(), keys.readers()};
-        String fenceTtlMillis = Long.toString(fenceCounterTtlMillis(lease));
-        return servers.<Long>onAllWithinNodeTimeout(node -> node.run(LuaScript.RAISE_FENCE, ScriptOutputType.INTEGER,
-                        keyArray, owner, Long.toString(token), fenceTtlMillis),
+        return servers.<Long>onAllWithinNodeTimeout(node -> raiseFenceOn(node, keys, owner, token, lease),
                         this::isDecided, (late, decision) -> { })
                 .thenCompose(replies -> {
                     if (Tally.of(replies).yes() >= servers.quorum()) {
@@ -331,6 +356,11 @@ final class RedisStore implements LockStore {
                     return releaseQuietly(kind, keys, owner, true, holders)
                             .handle((done, error) -> new Attempt.Refused(retryPause(), true));
                 });
+    }
+
+    private CompletableFuture<Long> raiseFenceOn(RedisNode node, LockKeys keys, String owner, long token, Duration lease) {
+        return node.run(LuaScript.RAISE_FENCE, ScriptOutputType.INTEGER, new String[] {keys.lock(), keys.fence(), keys.readers()},
+                owner, Long.toString(token), Long.toString(fenceCounterTtlMillis(lease)));
     }
 
     /** Sent in one call, the exclusive leases first, then the readers (see renew.lua); answered in the batch's order. */

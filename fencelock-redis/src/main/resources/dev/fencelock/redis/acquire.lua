@@ -17,6 +17,7 @@
 --          queue of the lock that refused it), dequeued from every lock's queue when it wins
 -- ARGV[5]  how long the waiter stays alive in the queue without trying again, in milliseconds
 -- ARGV[6]  the prefix of every Fencelock owner token
+-- ARGV[7]  the step of the clock that seeds the token, in microseconds (see tokenClock)
 -- Returns  {1, token} when acquired, token greater than every earlier token of every lock taken
 --          and written back to each lock's counter; {0, retry, fencelock, i} when lock i (the
 --          first held, in KEYS order) is held by another owner and nothing was taken, where retry
@@ -48,4 +49,4 @@ for i = 1, count do
   end
   fences[i] = KEYS[base + 2]
 end
-return {1, mintSharedToken(fences, now, ARGV[3])}
+return {1, mintSharedToken(fences, tokenClock(now, ARGV[7]), ARGV[3])}

@@ -9,6 +9,13 @@ local function serverNow()
   return tonumber(time[1]) * 1000000 + tonumber(time[2])
 end
 
+-- The clock that seeds tokens: the server time rounded down to a multiple of step microseconds. Under
+-- Redlock the step is coarse, so that masters whose counters agree mint the same token (see
+-- LockServers.tokenClockStep); with one server it is 1.
+local function tokenClock(now, step)
+  return now - now % tonumber(step)
+end
+
 -- 1 when the lock key holds a Fencelock owner token (starting with prefix), whose release will be
 -- announced, or nothing; 0 when it holds a foreign client's value, whose release nobody announces.
 local function announcedHolder(lock, prefix)
@@ -21,12 +28,13 @@ local function announcedHolder(lock, prefix)
 end
 
 -- Mints the next fencing token of one or more locks taken together, one token for all: max(every
--- counter + 1, server time in microseconds), written back to every counter, so that it exceeds each
--- lock's earlier tokens and each lock's later tokens exceed it. The clock keeps tokens increasing
--- even when a counter was lost (expired, or Redis restarted without persistence), as long as the
--- server's clock does not step back.
-local function mintSharedToken(fences, now, ttlMillis)
-  local token = now
+-- counter + 1, clock), where clock is the token clock (see tokenClock), written back to every
+-- counter, so that it exceeds each lock's earlier tokens and each lock's later tokens exceed it. The
+-- clock keeps tokens increasing even when a counter was lost (expired, or Redis restarted without
+-- persistence), as long as the server's clock does not step back and the counter was lost for longer
+-- than one step of the token clock.
+local function mintSharedToken(fences, clock, ttlMillis)
+  local token = clock
   for _, fence in ipairs(fences) do
     token = math.max(token, (tonumber(redis.call('GET', fence)) or 0) + 1)
   end
@@ -38,8 +46,8 @@ local function mintSharedToken(fences, now, ttlMillis)
 end
 
 -- Mints the next fencing token of one lock (see mintSharedToken).
-local function mintToken(fence, now, ttlMillis)
-  return mintSharedToken({fence}, now, ttlMillis)
+local function mintToken(fence, clock, ttlMillis)
+  return mintSharedToken({fence}, clock, ttlMillis)
 end
 
 -- Queues a client (its waiter id; '' when it will not wait: nothing) on a lock's waiter queue, or

@@ -14,6 +14,7 @@
 --          downgrade), or ''
 -- ARGV[5]  how long to wait before trying again while an exclusive acquisition waits, in milliseconds
 -- ARGV[6]  the prefix of every Fencelock owner token
+-- ARGV[7]  the step of the clock that seeds the token, in microseconds (see tokenClock)
 -- Returns  {1, token} when acquired; {0, retry, fencelock} when refused: the exclusive holder's
 --          remaining time (-1 when a foreign client set the key without expiry), or ARGV[5] when a
 --          writer waits; fencelock as in acquire.lua.
@@ -30,4 +31,4 @@ end
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]) * 1000, ARGV[1])
 redis.call('PEXPIRE', KEYS[3], ARGV[3])
-return {1, mintToken(KEYS[2], now, ARGV[3])}
+return {1, mintToken(KEYS[2], tokenClock(now, ARGV[7]), ARGV[3])}

@@ -328,6 +328,76 @@ class RedlockIT {
     }
 
     @Test
+    void aTokenMintedByAMajorityIsHandedOutWithoutTheWriteBackAndTheOthersAreRaisedBehindIt() throws Exception {
+        DistributedLock lock = redlock().lock("agreed");
+        lock.acquire(Duration.ZERO).close(); // loads the scripts everywhere
+        String fence = "fencelock:{agreed}:fence";
+        long ahead = aheadOfEveryClock(fence);
+        for (RedisServer master : nodes.subList(0, 3)) {
+            master.call("SET", fence, Long.toString(ahead), "PX", "600000");
+            master.resetStats();
+        }
+        // The two others refuse (a stale holder), so that the three that agree decide.
+        for (RedisServer master : nodes.subList(3, 5)) {
+            master.call("SET", "fencelock:{agreed}", "stale-holder", "PX", "60000");
+        }
+        try (Lease lease = lock.acquire(Duration.ZERO)) {
+            assertThat(lease.fencingToken()).as("the token the majority minted").isEqualTo(ahead + 1);
+            for (RedisServer master : nodes.subList(3, 5)) {
+                Poll.until("the counter of " + master.uri() + " raised to the token", Duration.ofSeconds(5),
+                        () -> fenceOf(master, fence) == ahead + 1);
+            }
+            for (RedisServer master : nodes.subList(0, 3)) {
+                assertThat(scriptCalls(master)).as("scripts run on %s: the acquire, no write-back", master).isEqualTo(1);
+            }
+        } finally {
+            nodes.subList(3, 5).forEach(master -> master.call("DEL", "fencelock:{agreed}"));
+        }
+    }
+
+    @Test
+    void aMasterAnsweringAfterTheDecisionHasItsCounterRaisedToTheTokenHandedOut() throws Exception {
+        DistributedLock lock = redlock().lock("late");
+        lock.acquire(Duration.ZERO).close(); // loads the scripts everywhere
+        String fence = "fencelock:{late}:fence";
+        long ahead = aheadOfEveryClock(fence);
+        for (RedisServer master : nodes.subList(0, 3)) {
+            master.call("SET", fence, Long.toString(ahead), "PX", "600000");
+        }
+        // Master 3 refuses, so that the three that agree decide; master 4 answers after them.
+        nodes.get(3).call("SET", "fencelock:{late}", "stale-holder", "PX", "60000");
+        nodes.get(4).pause();
+        try (Lease lease = lock.acquire(Duration.ZERO)) {
+            assertThat(lease.fencingToken()).isEqualTo(ahead + 1);
+            nodes.get(4).resume();
+            // Thawed, it runs the acquire it missed, and mints from its own clock, below the token.
+            Poll.until("the late master's counter raised to the token", Duration.ofSeconds(5),
+                    () -> fenceOf(nodes.get(4), fence) == ahead + 1);
+        } finally {
+            nodes.get(4).resume();
+            nodes.get(3).call("DEL", "fencelock:{late}");
+        }
+    }
+
+    @Test
+    void redlockTokensAreSeededFromTheServersClocksInStepsSoThatMastersCanAgree() {
+        try (Lease lease = redlock().lock("stepped").acquire(Duration.ZERO)) {
+            assertThat(lease.fencingToken() % 20_000).as("a fresh lock's token, in µs, a multiple of 20 ms").isZero();
+        }
+    }
+
+    /** A fence counter value above the token any master's clock would mint for the next hour. */
+    private long aheadOfEveryClock(String fence) {
+        long highest = nodes.stream().mapToLong(master -> fenceOf(master, fence)).max().orElseThrow();
+        return Math.max(highest, (System.currentTimeMillis() + 3_600_000L) * 1_000);
+    }
+
+    private static long fenceOf(RedisServer master, String fence) {
+        Object value = master.call("GET", fence);
+        return value == null ? 0 : Long.parseLong(String.valueOf(value));
+    }
+
+    @Test
     void aWatchOfSeveralMastersGivesOneFutureUntilAReleaseSoThatRetriesAddNothing() throws Exception {
         LockEngine client = redlock();
         LockServers servers = TestClients.store(client).servers();
