@@ -56,6 +56,7 @@ class RedlockIT {
         try {
             for (LockEngine client : clients) {
                 TestClients.awaitQuiet(client);
+                TestClients.awaitBacklogs(client);
                 assertThat(client.leasesWatched()).as("leases still renewed").isZero();
                 assertThat(client.namesInUse()).as("lock names still in use").isZero();
             }

@@ -9,6 +9,9 @@ import dev.fencelock.testkit.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
 
 /**
@@ -82,6 +85,25 @@ final class TestClients {
             // The assertions that follow say what is left.
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Waits until every server has run what {@code client} sent it so far: a PING on the client's
+     * own connection is answered after all of it. A master thawed from a pause works through its
+     * backlog for a while, and between a release and the next acquisition in it the lock key is
+     * briefly gone, which a check for keys left would take for the end.
+     */
+    static void awaitBacklogs(LockEngine client) {
+        for (RedisNode node : store(client).servers().nodes()) {
+            try {
+                node.commands().ping().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (ExecutionException | TimeoutException down) {
+                // A master that is down has no backlog to work through.
+            }
         }
     }
 
