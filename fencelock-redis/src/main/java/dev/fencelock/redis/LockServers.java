@@ -40,11 +40,12 @@ final class LockServers implements AutoCloseable {
     private static final Duration DRIFT_CONSTANT = Duration.ofMillis(2);
 
     /**
-     * Under Redlock, the step of the clock that seeds fencing tokens (see {@link #tokenClockStep}):
-     * shorter than the shortest lease, so that a master kept out for longer than the longest lease
-     * after a restart without persistence seeds tokens above every token it minted before.
+     * Under Redlock, the step of the clock that seeds fencing tokens (see {@link #tokenClockStep}).
+     * A master restarted without persistence seeds from its clock rounded down by up to one step,
+     * so it must stay out one step longer than the longest lease (see README). Kept shorter than
+     * the shortest lease ({@code RedlockIT} checks it).
      */
-    private static final Duration REDLOCK_TOKEN_CLOCK_STEP = Duration.ofMillis(20);
+    static final Duration REDLOCK_TOKEN_CLOCK_STEP = Duration.ofMillis(20);
 
     /** How often a master that could not be reached when the client was created is tried again. */
     private static final Duration REJOIN_INTERVAL = Duration.ofSeconds(1);
@@ -61,6 +62,7 @@ final class LockServers implements AutoCloseable {
     /** This client in the waiter queues of the locks it waits for: one remote waiter per name (the gate). */
     private final String waiterId = randomId();
     private final int quorum;
+    private final String tokenClockStep;
     private final RedisLockOptions options;
 
     private LockServers(ClientResources resources, List<RedisNode> nodes, RedisLockOptions options, List<RedisURI> absent) {
@@ -69,6 +71,7 @@ final class LockServers implements AutoCloseable {
         this.options = options;
         this.subscriptions = nodes.stream().map(this::subscriptionsOn).toList();
         this.quorum = nodes.size() == 1 ? 1 : options.uris().size() / 2 + 1;
+        this.tokenClockStep = isSingle() ? "1" : Long.toString(TimeUnit.NANOSECONDS.toMicros(REDLOCK_TOKEN_CLOCK_STEP.toNanos()));
         this.absent = new ArrayList<>(absent);
         this.rejoining = absent.isEmpty() ? null : Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "fencelock-redlock-rejoin");
@@ -209,13 +212,13 @@ final class LockServers implements AutoCloseable {
 
     /**
      * The step, in microseconds, of the clock that seeds fencing tokens (lib.lua's tokenClock): 1
-     * with one server. Under Redlock each master seeds from its own clock, and a token exact to the
-     * microsecond would differ on every master, so that each acquisition had to write the largest
-     * back before handing it out. In steps of {@link #REDLOCK_TOKEN_CLOCK_STEP}, masters whose
-     * counters agree mint the same token, and a majority that did needs no write-back.
+     * with one server, Sentinel or a Cluster. Under Redlock each master seeds from its own clock, and
+     * a token exact to the microsecond would differ on every master, so that each acquisition had
+     * to write the largest back before handing it out. In steps of {@link #REDLOCK_TOKEN_CLOCK_STEP},
+     * masters whose counters agree mint the same token, and a majority that did needs no write-back.
      */
     String tokenClockStep() {
-        return isSingle() ? "1" : Long.toString(TimeUnit.NANOSECONDS.toMicros(REDLOCK_TOKEN_CLOCK_STEP.toNanos()));
+        return tokenClockStep;
     }
 
     /** A random pause before the next try, so that competing clients do not collide again. */

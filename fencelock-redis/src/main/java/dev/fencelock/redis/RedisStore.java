@@ -149,9 +149,10 @@ final class RedisStore implements LockStore {
         }
         // Judged as soon as a majority granted or can no longer grant: a dead or frozen minority
         // costs nothing. A late grant to an attempt that was won is part of the lease (renewals
-        // and the release go to every master), and a late answer that did not mint the token
-        // handed out has its master's counter raised to it; a late grant to an attempt that was
-        // refused is released at once, and so is a late timeout, which may hide a grant.
+        // and the release go to every master); when a majority minted the token and no write-back
+        // round ran, a late answer that did not mint it has its master's counter raised to it. A
+        // late grant to an attempt that was refused is released at once, and so is a late timeout,
+        // which may hide a grant.
         return servers.<List<Long>>onAllWithinNodeTimeout(node -> node.run(script, ScriptOutputType.MULTI, keyArray, args),
                         replies -> Tally.ofElement(replies, 0).isDecided(servers.quorum()),
                         (late, decision) -> {
@@ -341,8 +342,9 @@ final class RedisStore implements LockStore {
 
     /**
      * Redlock, when no majority minted the token (the largest of those minted): writes it back to
-     * every master, and grants the lease once a majority that holds it confirmed. Sent to every master, judged as soon as a majority decides: the slower
-     * masters' counters are raised all the same, as their commands run.
+     * every master, and grants the lease once a majority that holds it confirmed. Sent to every
+     * master, judged as soon as a majority decides: the slower masters' counters are raised all the
+     * same, as their commands run.
      */
     private CompletableFuture<Attempt> raiseFence(LockKind kind, LockKeys keys, String owner, long token, Duration lease,
             boolean leftInQueues, List<RedisNode> holders) {

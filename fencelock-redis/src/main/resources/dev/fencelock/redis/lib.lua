@@ -11,7 +11,7 @@ end
 
 -- The clock that seeds tokens: the server time rounded down to a multiple of step microseconds. Under
 -- Redlock the step is coarse, so that masters whose counters agree mint the same token (see
--- LockServers.tokenClockStep); with one server it is 1.
+-- LockServers.tokenClockStep); with one server, Sentinel or a Cluster it is 1.
 local function tokenClock(now, step)
   return now - now % tonumber(step)
 end
@@ -31,8 +31,9 @@ end
 -- counter + 1, clock), where clock is the token clock (see tokenClock), written back to every
 -- counter, so that it exceeds each lock's earlier tokens and each lock's later tokens exceed it. The
 -- clock keeps tokens increasing even when a counter was lost (expired, or Redis restarted without
--- persistence), as long as the server's clock does not step back and the counter was lost for longer
--- than one step of the token clock.
+-- persistence), as long as the server's clock does not step back and the counter stays lost for
+-- longer than one step of the token clock, plus how far ahead of this server's clock the counter
+-- was: a counter raised to a token from a faster master's clock needs that much longer.
 local function mintSharedToken(fences, clock, ttlMillis)
   local token = clock
   for _, fence in ipairs(fences) do

@@ -92,7 +92,9 @@ final class TestClients {
      * Waits until every server has run what {@code client} sent it so far: a PING on the client's
      * own connection is answered after all of it. A master thawed from a pause works through its
      * backlog for a while, and between a release and the next acquisition in it the lock key is
-     * briefly gone, which a check for keys left would take for the end.
+     * briefly gone, which a check for keys left would take for the end. Commands sent later, in
+     * answer to replies (a late grant's cleanup, a raised counter), only delete keys or raise
+     * counters, which the check for keys left waits for.
      */
     static void awaitBacklogs(LockEngine client) {
         for (RedisNode node : store(client).servers().nodes()) {
@@ -102,7 +104,7 @@ final class TestClients {
                 Thread.currentThread().interrupt();
                 return;
             } catch (ExecutionException | TimeoutException down) {
-                // A master that is down has no backlog to work through.
+                // Down, or still frozen after 10 s: its backlog runs when it is back, if ever.
             }
         }
     }
