@@ -276,7 +276,7 @@ class RedlockIT {
             nodes.get(2).resume();
             assertThat(token).isEqualTo(dayAhead + 1);
             long raised = nodes.stream()
-                    .filter(node -> Long.parseLong((String) node.call("GET", "fencelock:{ahead}:fence")) >= token).count();
+                    .filter(node -> fenceOf(node, "fencelock:{ahead}:fence") >= token).count();
             assertThat(raised).as("masters whose counter stands at the token").isGreaterThanOrEqualTo(3);
         }
 
@@ -310,7 +310,7 @@ class RedlockIT {
             // The grant is judged at the quorum, so the write-back may still be on its way to one of them.
             for (RedisServer master : masters.subList(1, 3)) {
                 Poll.until("the token written back to " + master.uri(), Duration.ofSeconds(5),
-                        () -> Long.parseLong(String.valueOf(master.call("GET", "fencelock:{restarts}:fence"))) >= token);
+                        () -> fenceOf(master, "fencelock:{restarts}:fence") >= token);
             }
             masters.get(2).call("DEL", "fencelock:{restarts}");
             // The master ahead loses everything, its clock with it. The majority that kept its data
