@@ -362,23 +362,15 @@ final class LockServers implements AutoCloseable {
     }
 
     /**
-     * Takes this client off a lock's waiter queue on every server. Best effort: a client left in a
-     * queue is named once in vain, which delays the next waiter by the designation timeout.
+     * Takes {@code member} off a waiter queue and its deadlines on one server. Best effort, not
+     * waited for: a client left in a queue is named once in vain, which delays the next waiter by
+     * the designation timeout. The deadline goes first: an entry left without it (the connection
+     * lost between the two) is dropped by the next release, where a deadline left without its entry
+     * would keep readers out until it passed (see read-acquire.lua).
      */
-    void leaveQueue(LockKeys keys) {
-        onAll(node -> node.unavailableOnFailure(node.commands().zrem(keys.waiters(), waiterId)));
-        onAll(node -> node.unavailableOnFailure(node.commands().zrem(keys.waiterDeadlines(), waiterId)));
-    }
-
-    /** Takes a fair acquisition off a lock's fair queue on every server. Best effort, like {@link #leaveQueue}. */
-    void leaveFairQueue(LockKeys keys, String owner) {
-        leaveQueue(keys.fairQueue(), keys.fairDeadlines(), owner);
-    }
-
-    /** Takes an acquisition queued by its owner token off {@code queue} and its {@code deadlines}; as {@link #leaveFairQueue}. */
-    void leaveQueue(String queue, String deadlines, String owner) {
-        onAll(node -> node.unavailableOnFailure(node.commands().zrem(queue, owner)));
-        onAll(node -> node.unavailableOnFailure(node.commands().zrem(deadlines, owner)));
+    void leaveQueue(RedisNode node, String queue, String deadlines, String member) {
+        node.commands().zrem(deadlines, member);
+        node.commands().zrem(queue, member);
     }
 
     /**
@@ -433,9 +425,19 @@ final class LockServers implements AutoCloseable {
      * One server's answer: a value, or the failure (a timeout, a refused connection, an error
      * reply), or pending: not waited for, because the others had decided already.
      */
-    record Reply<T>(RedisNode node, T value, Throwable error, boolean isPending) {
+    record Reply<T>(RedisNode node, T value, Throwable failure, boolean isPending) {
         boolean isOk() {
-            return error == null;
+            return failure == null && !isPending;
+        }
+
+        /**
+         * Why this is not a value: the failure, or that the server had not answered. Made only when
+         * asked for: most rounds leave servers pending and never ask, and an exception's stack
+         * trace cost them more than the rest of their bookkeeping.
+         */
+        Throwable error() {
+            return isPending ? new LockUnavailableException("Redis at " + node.server()
+                    + " had not answered when a majority had decided") : failure;
         }
 
         static <T> Reply<T> of(RedisNode node, T value) {
@@ -448,8 +450,7 @@ final class LockServers implements AutoCloseable {
 
         /** Counts as a failure in a tally: a server that has not answered cannot be counted on. */
         static <T> Reply<T> notWaitedFor(RedisNode node) {
-            return new Reply<>(node, null, new LockUnavailableException("Redis at " + node.server()
-                    + " had not answered when a majority had decided"), true);
+            return new Reply<>(node, null, null, true);
         }
     }
 

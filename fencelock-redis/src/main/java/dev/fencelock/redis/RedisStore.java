@@ -150,7 +150,8 @@ final class RedisStore implements LockStore {
         // Judged as soon as a majority granted or can no longer grant: a dead or frozen minority
         // costs nothing. A late grant to an attempt that was won is part of the lease (renewals
         // and the release go to every master); when a majority minted the token and no write-back
-        // round ran, a late answer that did not mint it has its master's counter raised to it. A
+        // round ran, a late answer that did not mint it has its master's counter raised to it, and
+        // a late answer other than a grant, which may have queued this client, takes it off. A
         // late grant to an attempt that was refused is released at once, and so is a late timeout,
         // which may hide a grant.
         return servers.<List<Long>>onAllWithinNodeTimeout(node -> node.run(script, ScriptOutputType.MULTI, keyArray, args),
@@ -160,6 +161,9 @@ final class RedisStore implements LockStore {
                                 long token = largestToken(decision);
                                 if (isMintedByQuorum(decision, token) && !hasMinted(late, token)) {
                                     raiseFenceOn(late.node(), keys, owner, token, lease);
+                                }
+                                if (waiting && !isGrant(late)) {
+                                    stopWaitingOn(late.node(), kind, keys, owner);
                                 }
                             } else if (!(late.isOk() && late.value().get(0) == 0)) {
                                 runCleanup(kind, late.node(), keys, owner, false);
@@ -246,8 +250,10 @@ final class RedisStore implements LockStore {
             if (servers.isSingle()) {
                 return CompletableFuture.completedFuture(new Attempt.Granted(token, lease, false));
             }
-            // Masters that did not grant it may have queued this client.
-            boolean leftInQueues = waiting && granted.size() < servers.size();
+            // Masters that answered otherwise may have queued this client. Those not waited for
+            // take it off themselves when they grant, and are told to when they answer otherwise
+            // (see acquire): a healthy round leaves two masters pending and queued nobody.
+            boolean leftInQueues = waiting && replies.stream().anyMatch(reply -> !reply.isPending() && !isGrant(reply));
             if (isMintedByQuorum(replies, token)) {
                 // A majority's counters stand at the token already, and every later majority shares
                 // a master with it: no write-back round. The masters that answered otherwise are
@@ -596,11 +602,17 @@ final class RedisStore implements LockStore {
 
     @Override
     public void stopWaiting(LockKind kind, String name, String owner) {
+        LockKeys keys = keys(name);
+        servers.nodes().forEach(node -> stopWaitingOn(node, kind, keys, owner));
+    }
+
+    /** As {@link #stopWaiting}, on one server. */
+    private void stopWaitingOn(RedisNode node, LockKind kind, LockKeys keys, String owner) {
         switch (kind) {
-            case FAIR -> servers.leaveFairQueue(keys(name), owner);
-            case PERMIT -> servers.leaveQueue(keys(name).permitQueue(), keys(name).permitDeadlines(), owner);
+            case FAIR -> servers.leaveQueue(node, keys.fairQueue(), keys.fairDeadlines(), owner);
+            case PERMIT -> servers.leaveQueue(node, keys.permitQueue(), keys.permitDeadlines(), owner);
             case READ -> { } // readers do not queue
-            default -> servers.leaveQueue(keys(name));
+            default -> servers.leaveQueue(node, keys.waiters(), keys.waiterDeadlines(), servers.waiterId());
         }
     }
 

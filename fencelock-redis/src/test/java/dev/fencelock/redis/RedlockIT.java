@@ -383,6 +383,50 @@ class RedlockIT {
     }
 
     @Test
+    void aWaitingAcquisitionThatEveryMasterGrantsSendsNoQueueRemovalOfItsOwn() throws Exception {
+        LockEngine client = redlock();
+        DistributedLock lock = client.lock("unqueued");
+        lock.acquire(Duration.ZERO).close(); // loads the scripts everywhere
+        TestClients.awaitBacklogs(client);
+        nodes.forEach(RedisServer::resetStats);
+        int rounds = 10;
+        for (int i = 0; i < rounds; i++) {
+            lock.acquire(Duration.ofSeconds(5)).close();
+        }
+        TestClients.awaitBacklogs(client);
+        for (RedisServer master : nodes) {
+            // acquire.lua takes a waiting client off the queue where it grants: two ZREMs inside the
+            // script, and nothing more, although three grants decide and two are still on their way.
+            assertThat(master.commandCalls().getOrDefault("zrem", 0L)).as("ZREMs on %s", master)
+                    .isEqualTo(2L * rounds);
+        }
+    }
+
+    @Test
+    void aMasterThatQueuedTheClientAfterTheDecisionIsToldToTakeItOff() throws Exception {
+        LockEngine client = redlock();
+        DistributedLock lock = client.lock("queued-late");
+        lock.acquire(Duration.ZERO).close(); // loads the scripts everywhere
+        TestClients.awaitBacklogs(client);
+        RedisServer late = nodes.get(4);
+        late.call("SET", "fencelock:{queued-late}", "stale-holder", "PX", "60000");
+        late.resetStats();
+        late.pause();
+        try (Lease lease = lock.acquire(Duration.ofSeconds(5))) {
+            late.resume();
+            // Thawed, it runs the acquire it missed; the stale holder refuses it, and it queues the client.
+            TestClients.awaitBacklogs(client);
+            TestClients.awaitBacklogs(client); // the removal, sent as the refusal (or its timeout) arrived
+            assertThat(late.commandCalls().get("evalsha")).as("scripts run on the late master").isPositive();
+            assertThat(late.call("EXISTS", "fencelock:{queued-late}:waiters", "fencelock:{queued-late}:waiter-deadlines"))
+                    .as("the client's queue entry and deadline on the late master").isEqualTo(0L);
+        } finally {
+            late.resume();
+            late.call("DEL", "fencelock:{queued-late}");
+        }
+    }
+
+    @Test
     void redlockTokensAreSeededFromTheServersClocksInStepsSoThatMastersCanAgree() {
         long stepMicros = TimeUnit.NANOSECONDS.toMicros(LockServers.REDLOCK_TOKEN_CLOCK_STEP.toNanos());
         LockEngine client = redlock();
