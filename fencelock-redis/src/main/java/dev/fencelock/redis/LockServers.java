@@ -261,22 +261,18 @@ final class LockServers implements AutoCloseable {
     private <T> CompletableFuture<List<Reply<T>>> onAll(Function<RedisNode, CompletableFuture<T>> call,
             boolean nodeTimeout, Predicate<List<Reply<T>>> decided, BiConsumer<Reply<T>, List<Reply<T>>> late) {
         List<RedisNode> nodes = this.nodes;
+        if (isSingle()) {
+            // One server's answer decides, and nothing can be late: no bookkeeping of a round.
+            RedisNode node = nodes.get(0);
+            return call.apply(node).handle((value, error) -> List.of(replyOf(node, value, error)));
+        }
         List<CompletableFuture<Reply<T>>> replies = new ArrayList<>(nodes.size());
         for (RedisNode node : nodes) {
             CompletableFuture<T> reply = call.apply(node);
             if (nodeTimeout) {
                 reply = reply.orTimeout(options.redlockNodeTimeout().toNanos(), TimeUnit.NANOSECONDS);
             }
-            replies.add(reply.handle((value, error) -> {
-                if (error == null) {
-                    node.heard(true);
-                    return Reply.of(node, value);
-                }
-                if (isTimeout(error)) {
-                    node.heard(false);
-                }
-                return Reply.failed(node, describe(node, error));
-            }));
+            replies.add(reply.handle((value, error) -> replyOf(node, value, error)));
         }
         CompletableFuture<List<Reply<T>>> outcome = new CompletableFuture<>();
         for (int i = 0; i < replies.size(); i++) {
@@ -300,6 +296,17 @@ final class LockServers implements AutoCloseable {
             });
         }
         return outcome;
+    }
+
+    private <T> Reply<T> replyOf(RedisNode node, T value, Throwable error) {
+        if (error == null) {
+            node.heard(true);
+            return Reply.of(node, value);
+        }
+        if (isTimeout(error)) {
+            node.heard(false);
+        }
+        return Reply.failed(node, describe(node, error));
     }
 
     private static boolean isTimeout(Throwable error) {
