@@ -407,8 +407,17 @@ class RedlockIT {
         }
     }
 
-    @Test
-    void aMasterThatQueuedTheClientAfterTheDecisionIsToldToTakeItOff() throws Exception {
+    /** How a master's answer to an acquisition comes after the decision. */
+    enum LateAnswer {
+        /** The refusal itself, once the master is thawed. */
+        REFUSAL,
+        /** The node timeout first, which may hide a refusal; the master queues the client when thawed. */
+        TIMEOUT
+    }
+
+    @ParameterizedTest
+    @EnumSource(LateAnswer.class)
+    void aMasterThatQueuedTheClientAfterTheDecisionIsToldToTakeItOff(LateAnswer answer) throws Exception {
         LockEngine client = redlock();
         DistributedLock lock = client.lock("queued-late");
         lock.acquire(Duration.ZERO).close(); // loads the scripts everywhere
@@ -418,6 +427,10 @@ class RedlockIT {
         late.resetStats();
         late.pause();
         try (Lease lease = lock.acquire(Duration.ofSeconds(5))) {
+            if (answer == LateAnswer.TIMEOUT) {
+                Poll.until("the frozen master's acquire timed out", Duration.ofSeconds(5),
+                        () -> TestClients.store(client).servers().nodes().stream().anyMatch(node -> !node.isAnswering()));
+            }
             late.resume();
             // Thawed, it runs the acquire it missed; the stale holder refuses it, and it queues the client.
             TestClients.awaitBacklogs(client);
