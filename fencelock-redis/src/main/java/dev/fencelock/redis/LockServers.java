@@ -6,6 +6,7 @@ import dev.fencelock.spi.Await;
 import dev.fencelock.spi.ReleaseWatch;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
@@ -369,15 +370,12 @@ final class LockServers implements AutoCloseable {
     }
 
     /**
-     * Takes {@code member} off a waiter queue and its deadlines on one server. Best effort, not
-     * waited for: a client left in a queue is named once in vain, which delays the next waiter by
-     * the designation timeout. The deadline goes first: an entry left without it (the connection
-     * lost between the two) is dropped by the next release, where a deadline left without its entry
-     * would keep readers out until it passed (see read-acquire.lua).
+     * Takes {@code member} off a waiter queue and its deadlines on one server, in one script (see
+     * leave-queue.lua). Best effort, not waited for: a client left in a queue is named once in
+     * vain, which delays the next waiter by the designation timeout.
      */
     void leaveQueue(RedisNode node, String queue, String deadlines, String member) {
-        node.commands().zrem(deadlines, member);
-        node.commands().zrem(queue, member);
+        node.run(LuaScript.LEAVE_QUEUE, ScriptOutputType.INTEGER, new String[] {queue, deadlines}, member);
     }
 
     /**

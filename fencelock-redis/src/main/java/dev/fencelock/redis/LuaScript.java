@@ -35,9 +35,11 @@ final class LuaScript {
     static final LuaScript PERMIT_RELEASE = load("permit-release.lua");
     static final LuaScript COUNT_PERMITS = load("count-permits.lua");
     static final LuaScript MULTI_RELEASE = load("multi-release.lua");
+    static final LuaScript LEAVE_QUEUE = load("leave-queue.lua");
     /** Every script, loaded on each server at connect. */
     static final List<LuaScript> ALL = List.of(ACQUIRE, RELEASE, FAIR_ACQUIRE, READ_ACQUIRE, READ_RELEASE,
-            COUNT_READERS, RENEW, FENCED_WRITE, RAISE_FENCE, PERMIT_ACQUIRE, PERMIT_RELEASE, COUNT_PERMITS, MULTI_RELEASE);
+            COUNT_READERS, RENEW, FENCED_WRITE, RAISE_FENCE, PERMIT_ACQUIRE, PERMIT_RELEASE, COUNT_PERMITS, MULTI_RELEASE,
+            LEAVE_QUEUE);
 
     private final String name;
     private final String source;

@@ -9,6 +9,7 @@ import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockUnavailableException;
 import dev.fencelock.spi.Attempt;
 import dev.fencelock.spi.LockEngine;
+import dev.fencelock.spi.LockKind;
 import dev.fencelock.spi.PermitWaiter;
 import dev.fencelock.spi.Released;
 import dev.fencelock.testkit.ChildJvm;
@@ -19,6 +20,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -188,6 +193,36 @@ class SemaphoreIT {
         assertThat(store.acquirePermit("fifo", 1, "fl-late", lease, false).join()).isInstanceOf(Attempt.Refused.class);
         assertThat(store.releasePermit("fifo", "fl-waiter", List.of()).join().found()).isEqualTo(Released.Finding.OURS);
         assertThat(store.availablePermits("fifo", 1).join()).isEqualTo(1);
+    }
+
+    @Test
+    void aWaiterLeavingTheQueueAsAReleaseKeepsItAPermitLeavesNoDeadlineBehind(RedisServer redis) throws Exception {
+        RedisStore waiting = TestClients.store(connect(redis));
+        RedisStore releasing = TestClients.store(connect(redis));
+        Duration lease = Duration.ofSeconds(60);
+        ExecutorService racer = Executors.newSingleThreadExecutor();
+        try {
+            // The race is a window of microseconds: many rounds, each on a name of its own.
+            for (int round = 0; round < 300; round++) {
+                String name = "leaving-" + round;
+                String queue = "fencelock:{" + name + "}:permit-queue";
+                assertThat(releasing.acquirePermit(name, 1, "fl-holder", lease, false).join()).isInstanceOf(Attempt.Granted.class);
+                assertThat(waiting.acquirePermit(name, 1, "fl-waiter", lease, true).join()).isInstanceOf(Attempt.Refused.class);
+                CyclicBarrier start = new CyclicBarrier(2);
+                Future<Released> released = racer.submit(() -> {
+                    start.await();
+                    return releasing.releasePermit(name, "fl-holder", List.of()).join();
+                });
+                start.await();
+                waiting.stopWaiting(LockKind.PERMIT, name, "fl-waiter");
+                assertThat(released.get(10, TimeUnit.SECONDS).found()).isEqualTo(Released.Finding.OURS);
+                Poll.until("the waiter off the queue", Duration.ofSeconds(10), () -> redis.call("ZCARD", queue).equals(0L));
+                assertThat((List<?>) redis.call("ZRANGE", "fencelock:{" + name + "}:permit-deadlines", "0", "-1"))
+                        .as("deadlines left of waiters that left, round %d", round).isEmpty();
+            }
+        } finally {
+            racer.shutdownNow();
+        }
     }
 
     @Test
