@@ -231,7 +231,6 @@ final class Acquisition {
                     watch = null;
                 }
             }
-            queued |= willWait && granted.leftInQueues();
             unavailable = null;
             retryAfter(store.retryPause().toNanos(), newOwner ? null : nextRelease);
             return;
@@ -336,7 +335,7 @@ final class Acquisition {
             // on waiting; its next attempt is granted the permit again or queues anew.
             return;
         }
-        won(lease, new Attempt.Granted(passed.fencingToken(), validity, false), sentAt);
+        won(lease, new Attempt.Granted(passed.fencingToken(), validity), sentAt);
     }
 
     /** The lease this acquisition asked for. */
@@ -362,11 +361,6 @@ final class Acquisition {
         // grant that wins: a pass whose crossing attempt won first may come after that lease was
         // released, and must not put it back in the renewer.
         engine.renewer().track(lease);
-        if (granted.leftInQueues()) {
-            // Where the store did not grant this attempt it may have queued this client, and would
-            // name it at its next release although it no longer waits.
-            LockEngine.bestEffort(() -> local.target().stopWaiting(store, lease.owner()));
-        }
         // The watch goes with the lease: the next acquisition of this client waits on with it,
         // without watching and trying twice; it is closed when nobody takes it. Recorded before
         // the lease is held, so that a loss cannot end it before it is the current lease.

@@ -12,12 +12,8 @@ public sealed interface Attempt {
      * @param fencingToken the acquisition's token, greater than every earlier one for the name
      * @param validity how long the lease holds from the moment the acquire was sent: the lease, less
      *     any allowance for clock drift between the backend's servers
-     * @param leftInQueues whether the caller may still be queued where it was not granted (Redlock:
-     *     a master that answered with a refusal, or with a failure that may hide one), so that the
-     *     engine must {@linkplain LockStore#stopWaiting stop waiting}; servers that answer after
-     *     the grant are the store's own to take care of
      */
-    record Granted(long fencingToken, Duration validity, boolean leftInQueues) implements Attempt {
+    record Granted(long fencingToken, Duration validity) implements Attempt {
         public Granted {
             Objects.requireNonNull(validity, "validity");
         }

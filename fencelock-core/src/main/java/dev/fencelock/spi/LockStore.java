@@ -53,6 +53,8 @@ public interface LockStore extends AutoCloseable {
      * {@code lease}, and mints the fencing token of the acquisition: strictly greater than every
      * token minted before for the name, whatever the kind. {@code waiting}: the caller waits if
      * refused, so the store may queue it (and must let it leave the queue with {@link #stopWaiting}).
+     * A grant leaves no queue entry of the caller behind: a store whose servers may queue it where
+     * they do not grant (Redlock) takes it off their queues itself.
      * A {@link LockKind#FAIR} acquisition sends the same owner token with every attempt: the store
      * queues it by that token, at its first attempt.
      *

@@ -199,7 +199,7 @@ final class MemoryStore implements LockStore {
             if (holders.contains(owner) || ahead < permits - holders.size()) {
                 holders.add(owner);
                 queue(name).remove(owner);
-                attempt = new Attempt.Granted(++tokens, lease, false);
+                attempt = new Attempt.Granted(++tokens, lease);
             } else {
                 if (waiting) {
                     queue(name).add(owner);
@@ -272,7 +272,7 @@ final class MemoryStore implements LockStore {
         if (owners.putIfAbsent(name, owner) != null) {
             return CompletableFuture.completedFuture(new Attempt.Refused(refusedRetryAfter, OwnerTokens.isFencelock(owners.get(name))));
         }
-        return CompletableFuture.completedFuture(new Attempt.Granted(++tokens, lease, false));
+        return CompletableFuture.completedFuture(new Attempt.Granted(++tokens, lease));
     }
 
     @Override
@@ -293,7 +293,7 @@ final class MemoryStore implements LockStore {
             }
         }
         names.forEach(name -> owners.put(name, owner));
-        return CompletableFuture.completedFuture(new Attempt.Granted(++tokens, lease, false));
+        return CompletableFuture.completedFuture(new Attempt.Granted(++tokens, lease));
     }
 
     @Override

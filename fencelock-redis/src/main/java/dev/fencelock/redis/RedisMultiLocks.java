@@ -75,7 +75,7 @@ final class RedisMultiLocks {
     private CompletableFuture<Attempt> acquireFrom(List<List<LockKeys>> slots, int next, long[] tokens, String[] args,
             Duration lease) {
         if (next == slots.size()) {
-            return slots.size() == 1 ? CompletableFuture.completedFuture(new Attempt.Granted(tokens[0], lease, false))
+            return slots.size() == 1 ? CompletableFuture.completedFuture(new Attempt.Granted(tokens[0], lease))
                     : raiseFences(slots, tokens, args[0], lease);
         }
         List<LockKeys> slot = slots.get(next);
@@ -121,7 +121,7 @@ final class RedisMultiLocks {
         }
         return CompletableFuture.allOf(raises.toArray(CompletableFuture[]::new)).handle((done, error) -> {
             if (error == null && raises.stream().allMatch(raise -> raise.join() == 1)) {
-                return CompletableFuture.<Attempt>completedFuture(new Attempt.Granted(token, lease, false));
+                return CompletableFuture.<Attempt>completedFuture(new Attempt.Granted(token, lease));
             }
             CompletableFuture<?> rolledBack = rollBack(slots, owner);
             if (error != null) {

@@ -191,7 +191,7 @@ final class RedisStore implements LockStore {
                     }
                     long found = reply.get(0);
                     if (found == 1) {
-                        return new Attempt.Granted(reply.get(1), lease, false);
+                        return new Attempt.Granted(reply.get(1), lease);
                     }
                     if (found == 0) {
                         return new Attempt.Refused(Duration.ofMillis(reply.get(1)), true);
@@ -242,27 +242,23 @@ final class RedisStore implements LockStore {
             List<LockServers.Reply<List<Long>>> replies) {
         if (servers.isSingle() && isGrant(replies.get(0))) {
             // The common case, without the streams the quorum needs.
-            return CompletableFuture.completedFuture(new Attempt.Granted(replies.get(0).value().get(1), lease, false));
+            return CompletableFuture.completedFuture(new Attempt.Granted(replies.get(0).value().get(1), lease));
         }
         List<LockServers.Reply<List<Long>>> granted = replies.stream().filter(RedisStore::isGrant).toList();
         if (granted.size() >= servers.quorum()) {
             long token = largestToken(replies);
             if (servers.isSingle()) {
-                return CompletableFuture.completedFuture(new Attempt.Granted(token, lease, false));
+                return CompletableFuture.completedFuture(new Attempt.Granted(token, lease));
             }
-            // Masters that answered otherwise may have queued this client. Those not waited for
-            // take it off themselves when they grant, and are told to when they answer otherwise
-            // (see acquire): a healthy round leaves two masters pending and queued nobody.
-            boolean leftInQueues = waiting && replies.stream().anyMatch(reply -> !reply.isPending() && !isGrant(reply));
             if (isMintedByQuorum(replies, token)) {
                 // A majority's counters stand at the token already, and every later majority shares
                 // a master with it: no write-back round. The masters that answered otherwise are
                 // raised behind it, and those not waited for as their answers arrive (see acquire).
                 replies.stream().filter(reply -> !reply.isPending() && !hasMinted(reply, token))
                         .forEach(reply -> raiseFenceOn(reply.node(), keys, owner, token, lease));
-                return CompletableFuture.completedFuture(new Attempt.Granted(token, servers.validity(lease), leftInQueues));
+                return CompletableFuture.completedFuture(grantedByQuorum(kind, keys, owner, token, lease, waiting, replies));
             }
-            return raiseFence(kind, keys, owner, token, lease, leftInQueues, nodesOf(granted));
+            return raiseFence(kind, keys, owner, token, lease, waiting, replies);
         }
         // Pending servers are not failed ones: their late grants are released as they arrive.
         List<LockServers.Reply<List<Long>>> failed =
@@ -353,17 +349,34 @@ final class RedisStore implements LockStore {
      * same, as their commands run.
      */
     private CompletableFuture<Attempt> raiseFence(LockKind kind, LockKeys keys, String owner, long token, Duration lease,
-            boolean leftInQueues, List<RedisNode> holders) {
+            boolean waiting, List<LockServers.Reply<List<Long>>> acquired) {
         return servers.<Long>onAllWithinNodeTimeout(node -> raiseFenceOn(node, keys, owner, token, lease),
                         this::isDecided, (late, decision) -> { })
                 .thenCompose(replies -> {
                     if (Tally.of(replies).yes() >= servers.quorum()) {
                         return CompletableFuture.completedFuture(
-                                new Attempt.Granted(token, servers.validity(lease), leftInQueues));
+                                grantedByQuorum(kind, keys, owner, token, lease, waiting, acquired));
                     }
+                    List<RedisNode> holders = nodesOf(acquired.stream().filter(RedisStore::isGrant).toList());
                     return releaseQuietly(kind, keys, owner, true, holders)
                             .handle((done, error) -> new Attempt.Refused(retryPause(), true));
                 });
+    }
+
+    /**
+     * A Redlock acquisition won on the {@code acquired} replies. One that waits leaves the queues of
+     * the masters that answered without granting it (a refusal, or a failure that may hide one):
+     * they would name this client at their next release although it no longer waits. A master
+     * that grants takes it off its queue itself, and those not waited for are told as their answers
+     * arrive (see {@link #acquire}): a healthy round queues nobody.
+     */
+    private Attempt grantedByQuorum(LockKind kind, LockKeys keys, String owner, long token, Duration lease,
+            boolean waiting, List<LockServers.Reply<List<Long>>> acquired) {
+        if (waiting) {
+            acquired.stream().filter(reply -> !reply.isPending() && !isGrant(reply))
+                    .forEach(reply -> stopWaitingOn(reply.node(), kind, keys, owner));
+        }
+        return new Attempt.Granted(token, servers.validity(lease));
     }
 
     private CompletableFuture<Long> raiseFenceOn(RedisNode node, LockKeys keys, String owner, long token, Duration lease) {

@@ -445,6 +445,37 @@ class RedlockIT {
     }
 
     @Test
+    void mastersThatRefusedAWonAcquisitionBeforeTheDecisionAreToldToTakeTheClientOff() throws Exception {
+        // The frozen master must grant, not time out: it is thawed long before the node timeout.
+        LockEngine client = redlock(Duration.ofSeconds(5), Duration.ofSeconds(2));
+        DistributedLock lock = client.lock("queued-early");
+        lock.acquire(Duration.ZERO).close(); // loads the scripts everywhere
+        TestClients.awaitBacklogs(client);
+        List<RedisServer> refusing = nodes.subList(3, 5);
+        refusing.forEach(master -> master.call("SET", "fencelock:{queued-early}", "stale-holder", "PX", "60000"));
+        RedisServer deciding = nodes.get(2);
+        CompletableFuture<Lease> acquired;
+        deciding.pause();
+        try {
+            acquired = lock.acquireAsync(Duration.ofSeconds(5));
+            // Two grants and two refusals, which queue the client: the frozen master's grant decides.
+            Poll.until("the refusing masters queued the client", Duration.ofSeconds(5), () -> refusing.stream()
+                    .allMatch(master -> master.call("ZCARD", "fencelock:{queued-early}:waiters").equals(1L)));
+        } finally {
+            deciding.resume();
+        }
+        try (Lease lease = acquired.get(5, TimeUnit.SECONDS)) {
+            TestClients.awaitBacklogs(client);
+            for (RedisServer master : refusing) {
+                assertThat(master.call("EXISTS", "fencelock:{queued-early}:waiters", "fencelock:{queued-early}:waiter-deadlines"))
+                        .as("the client's queue entry and deadline on %s, which refused", master).isEqualTo(0L);
+            }
+        } finally {
+            refusing.forEach(master -> master.call("DEL", "fencelock:{queued-early}"));
+        }
+    }
+
+    @Test
     void redlockTokensAreSeededFromTheServersClocksInStepsSoThatMastersCanAgree() {
         long stepMicros = TimeUnit.NANOSECONDS.toMicros(LockServers.REDLOCK_TOKEN_CLOCK_STEP.toNanos());
         LockEngine client = redlock();

@@ -344,7 +344,7 @@ final class ZooKeeperStore implements LockStore {
         }
         node.expireAfter(lease, timers, () -> expired(node));
         // The lease's own length: the session's deadline, which every answer moves, bounds it beside.
-        return new Attempt.Granted(ours.czxid(), lease, false);
+        return new Attempt.Granted(ours.czxid(), lease);
     }
 
     /** A lease ran out unrenewed while this client lives: its node goes, as a Redis key would expire. */
