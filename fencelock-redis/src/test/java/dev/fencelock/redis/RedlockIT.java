@@ -89,6 +89,18 @@ class RedlockIT {
         return client;
     }
 
+    /**
+     * A lock of {@code client}, taken and released once: every master has loaded the scripts, and
+     * nothing of that round is still on its way (the release is judged at the quorum, the other
+     * masters' replies may still be).
+     */
+    private static DistributedLock warmedUp(LockEngine client, String name) {
+        DistributedLock lock = client.lock(name);
+        lock.acquire(Duration.ZERO).close();
+        TestClients.awaitBacklogs(client);
+        return lock;
+    }
+
     private long nodesHolding(String name) {
         return nodes.stream().filter(RedisServer::isRunning)
                 .filter(node -> ((Long) node.call("EXISTS", "fencelock:{" + name + "}")) == 1).count();
@@ -205,8 +217,7 @@ class RedlockIT {
 
     @Test
     void aFrozenMasterDoesNotStallAcquisition() {
-        DistributedLock lock = redlock().lock("frozen");
-        lock.acquire(Duration.ZERO).close(); // loads the scripts everywhere
+        DistributedLock lock = warmedUp(redlock(), "frozen");
         nodes.get(1).pause();
         try {
             long start = System.nanoTime();
@@ -335,9 +346,7 @@ class RedlockIT {
     @Test
     void aTokenMintedByAMajorityIsHandedOutWithoutTheWriteBackAndTheOthersAreRaisedBehindIt() throws Exception {
         LockEngine client = redlock();
-        DistributedLock lock = client.lock("agreed");
-        lock.acquire(Duration.ZERO).close(); // loads the scripts everywhere
-        TestClients.awaitBacklogs(client); // the release is judged at the quorum: the others' may still be on its way
+        DistributedLock lock = warmedUp(client, "agreed");
         String fence = "fencelock:{agreed}:fence";
         long ahead = aheadOfEveryClock(fence);
         for (RedisServer master : nodes.subList(0, 3)) {
@@ -364,8 +373,7 @@ class RedlockIT {
 
     @Test
     void aMasterAnsweringAfterTheDecisionHasItsCounterRaisedToTheTokenHandedOut() throws Exception {
-        DistributedLock lock = redlock().lock("late");
-        lock.acquire(Duration.ZERO).close(); // loads the scripts everywhere
+        DistributedLock lock = warmedUp(redlock(), "late");
         String fence = "fencelock:{late}:fence";
         long ahead = aheadOfEveryClock(fence);
         for (RedisServer master : nodes.subList(0, 3)) {
@@ -390,9 +398,7 @@ class RedlockIT {
     void aWaitingAcquisitionThatEveryMasterGrantsSendsNoQueueRemovalOfItsOwn() throws Exception {
         // A master slower than the node timeout would be told to take the client off, rightly: none is.
         LockEngine client = redlock(Duration.ofSeconds(5), Duration.ofSeconds(2));
-        DistributedLock lock = client.lock("unqueued");
-        lock.acquire(Duration.ZERO).close(); // loads the scripts everywhere
-        TestClients.awaitBacklogs(client);
+        DistributedLock lock = warmedUp(client, "unqueued");
         nodes.forEach(RedisServer::resetStats);
         int rounds = 10;
         for (int i = 0; i < rounds; i++) {
@@ -419,9 +425,7 @@ class RedlockIT {
     @EnumSource(LateAnswer.class)
     void aMasterThatQueuedTheClientAfterTheDecisionIsToldToTakeItOff(LateAnswer answer) throws Exception {
         LockEngine client = redlock();
-        DistributedLock lock = client.lock("queued-late");
-        lock.acquire(Duration.ZERO).close(); // loads the scripts everywhere
-        TestClients.awaitBacklogs(client);
+        DistributedLock lock = warmedUp(client, "queued-late");
         RedisServer late = nodes.get(4);
         late.call("SET", "fencelock:{queued-late}", "stale-holder", "PX", "60000");
         late.resetStats();
@@ -448,9 +452,7 @@ class RedlockIT {
     void mastersThatRefusedAWonAcquisitionBeforeTheDecisionAreToldToTakeTheClientOff() throws Exception {
         // The frozen master must grant, not time out: it is thawed long before the node timeout.
         LockEngine client = redlock(Duration.ofSeconds(5), Duration.ofSeconds(2));
-        DistributedLock lock = client.lock("queued-early");
-        lock.acquire(Duration.ZERO).close(); // loads the scripts everywhere
-        TestClients.awaitBacklogs(client);
+        DistributedLock lock = warmedUp(client, "queued-early");
         List<RedisServer> refusing = nodes.subList(3, 5);
         refusing.forEach(master -> master.call("SET", "fencelock:{queued-early}", "stale-holder", "PX", "60000"));
         RedisServer deciding = nodes.get(2);
