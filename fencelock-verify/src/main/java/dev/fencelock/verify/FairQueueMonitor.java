@@ -20,7 +20,8 @@ import java.util.Set;
  * the queue in a history of its own (process {@value FairOrder#PROCESS}): {@code JOIN} (the first
  * {@code ZADD NX} of an owner token, with its score: the server's {@code TIME} when the acquisition
  * first tried), {@code DROP} (taken off the queue: as gone by a script, {@code why=gone}, or by its
- * own client giving up, {@code why=left}), and {@code GRANT} (the lock key set to an owner token,
+ * own client giving up, {@code why=left}: leave-queue.lua, the one script whose first key is the
+ * queue), and {@code GRANT} (the lock key set to an owner token,
  * with the fencing token minted for it, which links the grant to the client that recorded it).
  *
  * <p>The clients cannot tell: an acquisition's owner token and its place in the queue are the
@@ -47,6 +48,8 @@ final class FairQueueMonitor implements AutoCloseable {
     private Snapshot snapshot;
     /** The owner token a script has just set on the lock key: its fence counter's next SET is its token. */
     private String granting;
+    /** Whether the script running is a client's leave (leave-queue.lua), not a drop of the gone. */
+    private boolean leaving;
 
     /** Watches nothing until {@link #start}; a test feeds {@link #observe} lines itself. */
     FairQueueMonitor(KitRedis node, HistoryWriter history) {
@@ -136,11 +139,12 @@ final class FairQueueMonitor implements AutoCloseable {
             return;
         }
         boolean fromScript = line.substring(line.indexOf('[') + 1, bracket).endsWith(" lua");
+        List<String> command = arguments(line.substring(bracket + 1));
         if (!fromScript) {
             // A new command from a client: a grant in progress belongs to the script before.
             granting = null;
+            leaving = isLeave(command);
         }
-        List<String> command = arguments(line.substring(bracket + 1));
         if (snapshot != null) {
             if (!fromScript && command.equals(List.of(SNAPSHOT))) {
                 snapshot.record(history);
@@ -178,13 +182,19 @@ final class FairQueueMonitor implements AutoCloseable {
                 boolean partOfGrant = members.size() == 1 && members.get(0).equals(granting);
                 if (key.equals(QUEUE_KEY) && !partOfGrant) {
                     members.forEach(owner -> history.record(0, Type.OK, Op.DROP, Event.NONE, Event.NONE,
-                            "owner=" + owner + " why=" + (fromScript ? "gone" : "left")));
+                            "owner=" + owner + " why=" + (fromScript && !leaving ? "gone" : "left")));
                 }
             }
             default -> {
                 // Nothing else changes the fair queue or the grant.
             }
         }
+    }
+
+    /** Whether a client's command runs leave-queue.lua on the fair queue: {@code EVALSHA sha numkeys queue …}. */
+    private static boolean isLeave(List<String> command) {
+        return command.size() > 3 && Set.of("EVAL", "EVALSHA").contains(command.get(0).toUpperCase())
+                && command.get(3).equals(QUEUE_KEY);
     }
 
     /** The quoted arguments of a {@code MONITOR} line, unescaped ({@code \"}, {@code \\}, {@code \xHH}, …). */

@@ -30,14 +30,23 @@ class FairQueueMonitorTest {
                 "+1764763200.000005 [0 lua] \"SET\" \"fencelock:{verify}\" \"owner-b\" \"PX\" \"1000\"",
                 "+1764763200.000006 [0 lua] \"ZREM\" " + QUEUE + " \"owner-b\"",
                 "+1764763200.000007 [0 lua] \"SET\" \"fencelock:{verify}:fence\" \"1764763200000005\" \"PX\" \"90000000\"",
-                "+1764763200.000008 [0 127.0.0.1:50002] \"ZREM\" " + QUEUE + " \"owner-d\"");
+                "+1764763200.000008 [0 127.0.0.1:50002] \"ZREM\" " + QUEUE + " \"owner-d\"",
+                "+1764763200.000009 [0 127.0.0.1:50003] \"EVALSHA\" \"fed\" \"2\" " + QUEUE
+                        + " \"fencelock:{verify}:fair-deadlines\" \"owner-e\"",
+                "+1764763200.000010 [0 lua] \"ZREM\" " + QUEUE + " \"owner-e\"",
+                "+1764763200.000011 [0 127.0.0.1:50000] \"EVALSHA\" \"abc\" \"5\" \"fencelock:{verify}\"",
+                "+1764763200.000012 [0 lua] \"ZREM\" " + QUEUE + " \"owner-f\"");
 
-        assertThat(events).extracting(Event::op).containsExactly(Op.JOIN, Op.DROP, Op.DROP, Op.GRANT, Op.DROP);
+        assertThat(events).extracting(Event::op)
+                .containsExactly(Op.JOIN, Op.DROP, Op.DROP, Op.GRANT, Op.DROP, Op.DROP, Op.DROP);
         assertThat(events.get(0).value()).isEqualTo(1764763200000002L);
         assertThat(events.get(1).detail()).isEqualTo("owner=owner-a why=gone");
         assertThat(events.get(3).token()).isEqualTo(1764763200000005L);
         assertThat(events.get(3).detail("owner")).isEqualTo("owner-b");
         assertThat(events.get(4).detail()).as("a client taking itself off").isEqualTo("owner=owner-d why=left");
+        assertThat(events.get(5).detail()).as("a client taking itself off with leave-queue.lua")
+                .isEqualTo("owner=owner-e why=left");
+        assertThat(events.get(6).detail()).as("a drop by the next acquire").isEqualTo("owner=owner-f why=gone");
     }
 
     @Test
