@@ -54,7 +54,8 @@ public interface LockStore extends AutoCloseable {
      * token minted before for the name, whatever the kind. {@code waiting}: the caller waits if
      * refused, so the store may queue it (and must let it leave the queue with {@link #stopWaiting}).
      * A grant leaves no queue entry of the caller behind: a store whose servers may queue it where
-     * they do not grant (Redlock) takes it off their queues itself.
+     * they do not grant (Redlock) takes it off their queues itself. So a grant ends the caller's
+     * place in the queue, even one that the engine gives back as too late to use.
      * A {@link LockKind#FAIR} acquisition sends the same owner token with every attempt: the store
      * queues it by that token, at its first attempt.
      *
