@@ -258,7 +258,10 @@ final class RedisStore implements LockStore {
                         .forEach(reply -> raiseFenceOn(reply.node(), keys, owner, token, lease));
                 return CompletableFuture.completedFuture(grantedByQuorum(kind, keys, owner, token, lease, waiting, replies));
             }
-            return raiseFence(kind, keys, owner, token, lease, waiting, replies);
+            return raiseFence(keys, owner, token, lease).thenCompose(confirmed -> confirmed
+                    ? CompletableFuture.completedFuture(grantedByQuorum(kind, keys, owner, token, lease, waiting, replies))
+                    : releaseQuietly(kind, keys, owner, true, nodesOf(granted))
+                            .<Attempt>handle((done, error) -> new Attempt.Refused(retryPause(), true)));
         }
         // Pending servers are not failed ones: their late grants are released as they arrive.
         List<LockServers.Reply<List<Long>>> failed =
@@ -344,23 +347,14 @@ final class RedisStore implements LockStore {
 
     /**
      * Redlock, when no majority minted the token (the largest of those minted): writes it back to
-     * every master, and grants the lease once a majority that holds it confirmed. Sent to every
-     * master, judged as soon as a majority decides: the slower masters' counters are raised all the
-     * same, as their commands run.
+     * every master; true once a majority that holds the lock confirmed, when the lease may be
+     * granted. Sent to every master, judged as soon as a majority decides: the slower masters'
+     * counters are raised all the same, as their commands run.
      */
-    private CompletableFuture<Attempt> raiseFence(LockKind kind, LockKeys keys, String owner, long token, Duration lease,
-            boolean waiting, List<LockServers.Reply<List<Long>>> acquired) {
+    private CompletableFuture<Boolean> raiseFence(LockKeys keys, String owner, long token, Duration lease) {
         return servers.<Long>onAllWithinNodeTimeout(node -> raiseFenceOn(node, keys, owner, token, lease),
                         this::isDecided, (late, decision) -> { })
-                .thenCompose(replies -> {
-                    if (Tally.of(replies).yes() >= servers.quorum()) {
-                        return CompletableFuture.completedFuture(
-                                grantedByQuorum(kind, keys, owner, token, lease, waiting, acquired));
-                    }
-                    List<RedisNode> holders = nodesOf(acquired.stream().filter(RedisStore::isGrant).toList());
-                    return releaseQuietly(kind, keys, owner, true, holders)
-                            .handle((done, error) -> new Attempt.Refused(retryPause(), true));
-                });
+                .thenApply(replies -> Tally.of(replies).yes() >= servers.quorum());
     }
 
     /**
