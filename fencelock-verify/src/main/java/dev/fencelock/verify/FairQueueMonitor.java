@@ -33,6 +33,7 @@ import java.util.Set;
 final class FairQueueMonitor implements AutoCloseable {
     static final String QUEUE_KEY = NodeKill.LOCK_KEY + ":fair-queue";
     private static final Set<String> ZADD_FLAGS = Set.of("NX", "XX", "GT", "LT", "CH", "INCR");
+    private static final Set<String> SCRIPT_CALLS = Set.of("EVAL", "EVALSHA");
     private static final Duration RECONNECT_PAUSE = Duration.ofMillis(20);
     private static final int CONNECT_TIMEOUT_MILLIS = 1000;
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
@@ -193,7 +194,7 @@ final class FairQueueMonitor implements AutoCloseable {
 
     /** Whether a client's command runs leave-queue.lua on the fair queue: {@code EVALSHA sha numkeys queue …}. */
     private static boolean isLeave(List<String> command) {
-        return command.size() > 3 && Set.of("EVAL", "EVALSHA").contains(command.get(0).toUpperCase())
+        return command.size() > 3 && SCRIPT_CALLS.contains(command.get(0).toUpperCase())
                 && command.get(3).equals(QUEUE_KEY);
     }
 
