@@ -231,15 +231,14 @@ class RedisServerIT {
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
-    private static void awaitLog(RedisServer redis, String text) throws Exception {
+    private static void awaitLog(RedisServer redis, String text) throws InterruptedException {
         Path log = redis.dir().resolve("redis.log");
-        Duration timeout = Duration.ofSeconds(10);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!(Files.exists(log) && Files.readString(log).contains(text))) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("'" + text + "' not in " + log + " within " + timeout);
+        Poll.until("'" + text + "' in " + log, Duration.ofSeconds(10), () -> {
+            try {
+                return Files.exists(log) && Files.readString(log).contains(text);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-            Thread.sleep(10);
-        }
+        });
     }
 }

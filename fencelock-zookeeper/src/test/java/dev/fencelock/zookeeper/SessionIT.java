@@ -75,10 +75,10 @@ class SessionIT extends ZooKeeperIT {
         zooKeeper.stop();
         try {
             // Throughout the outage (SUSPENDED), the lease never claims more than the session's bound.
-            while (!lost.isDone()) {
+            Poll.until("the lease lost", bound.plusSeconds(10), () -> {
                 assertThat(lease.remaining()).isLessThanOrEqualTo(bound);
-                Thread.sleep(50);
-            }
+                return lost.isDone();
+            });
             assertThat(lost.get().reason()).as("run out on the local clock").isEqualTo(LockLostException.Reason.EXPIRED);
             assertThat(lost.get().getMessage()).contains("(its session)");
             assertThat(lease.remaining()).isEqualTo(Duration.ZERO);
