@@ -98,7 +98,8 @@ final class LockServers implements AutoCloseable {
         for (var iterator = absent.iterator(); iterator.hasNext() && !closed; ) {
             RedisURI uri = iterator.next();
             try {
-                RedisNode node = RedisNode.connect(uri, options.commandTimeout(), options.connectTimeout(), resources, true);
+                RedisNode node = RedisNode.connect(uri, options.commandTimeout(), options.connectTimeout(), resources,
+                        new RedisNode.Redlock(options.redlockRestartQuarantine(), true));
                 iterator.remove();
                 subscriptions = append(subscriptions, subscriptionsOn(node));
                 nodes = append(nodes, node);
@@ -142,7 +143,7 @@ final class LockServers implements AutoCloseable {
             for (var uri : options.uris()) {
                 try {
                     nodes.add(RedisNode.connect(uri, options.commandTimeout(), options.connectTimeout(), resources,
-                            options.uris().size() > 1));
+                            options.uris().size() > 1 ? new RedisNode.Redlock(options.redlockRestartQuarantine(), false) : null));
                 } catch (LockUnavailableException e) {
                     failures.add(e);
                     absent.add(uri);

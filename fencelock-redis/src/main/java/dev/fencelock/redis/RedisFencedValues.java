@@ -19,7 +19,7 @@ final class RedisFencedValues implements FencedRedis {
 
     RedisFencedValues(RedisLockOptions options) {
         try {
-            this.node = RedisNode.connect(options.uris().get(0), options.commandTimeout(), options.connectTimeout(), resources, false);
+            this.node = RedisNode.connect(options.uris().get(0), options.commandTimeout(), options.connectTimeout(), resources, null);
         } catch (RuntimeException e) {
             resources.shutdown(0, 2, TimeUnit.SECONDS);
             throw e;

@@ -52,6 +52,7 @@ public final class RedisLockOptions {
     private final double clockDriftFactor;
     private final Duration retryDelay;
     private final Duration retryJitter;
+    private final Duration redlockRestartQuarantine;
 
     private RedisLockOptions(Builder builder) {
         this.uris = builder.uris;
@@ -65,6 +66,8 @@ public final class RedisLockOptions {
         this.commandTimeout = builder.commandTimeout;
         this.connectTimeout = builder.connectTimeout;
         this.fenceCounterTtl = builder.fenceCounterTtl;
+        this.redlockRestartQuarantine = builder.redlockRestartQuarantine != null ? builder.redlockRestartQuarantine
+                : defaultLease.plus(LockServers.REDLOCK_TOKEN_CLOCK_STEP);
     }
 
     /**
@@ -159,6 +162,15 @@ public final class RedisLockOptions {
         return retryJitter;
     }
 
+    /**
+     * Redlock: how long a master that restarted and may have lost the locks it granted grants
+     * nothing, from its start: by default the default lease plus 20 ms (a step of the token
+     * clock). See {@link Builder#redlockRestartQuarantine(Duration)}.
+     */
+    public Duration redlockRestartQuarantine() {
+        return redlockRestartQuarantine;
+    }
+
     /** The prefix of every key the client writes. */
     public String namespace() {
         return namespace;
@@ -192,7 +204,8 @@ public final class RedisLockOptions {
     public String toString() {
         return "RedisLockOptions{server=" + server() + ", namespace=" + namespace
                 + ", defaultLease=" + defaultLease + ", commandTimeout=" + commandTimeout
-                + ", connectTimeout=" + connectTimeout + ", fenceCounterTtl=" + fenceCounterTtl + "}";
+                + ", connectTimeout=" + connectTimeout + ", fenceCounterTtl=" + fenceCounterTtl
+                + (uris.size() > 1 && !cluster ? ", redlockRestartQuarantine=" + redlockRestartQuarantine : "") + "}";
     }
 
     /** Builds {@link RedisLockOptions}. Not thread-safe. */
@@ -208,6 +221,7 @@ public final class RedisLockOptions {
         private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration fenceCounterTtl = DEFAULT_FENCE_COUNTER_TTL;
+        private Duration redlockRestartQuarantine;
 
         private Builder(List<RedisURI> uris) {
             this.uris = uris;
@@ -217,6 +231,24 @@ public final class RedisLockOptions {
         public Builder redlockNodeTimeout(Duration redlockNodeTimeout) {
             this.redlockNodeTimeout = Checks.requireBetween(
                     redlockNodeTimeout, "redlockNodeTimeout", Duration.ofMillis(1), MAX_TIMEOUT);
+            return this;
+        }
+
+        /**
+         * Redlock: how long a master that restarted without keeping every write grants nothing,
+         * counted from its start, 0 to 1 day; default the {@linkplain #defaultLease default lease}
+         * plus 20 ms. This is the distlock description's delayed restart, kept by the client: a
+         * master that lost the keys of the locks it granted could otherwise give a lock held by a
+         * bare majority that included it to a second client. Set it to the longest lease any
+         * client of the masters takes, plus 20 ms (a step of the token clock). A restart is seen
+         * when the master's {@code run_id} changes across a reconnect, or when a master that could
+         * not be reached at creation joins less than this after its start; one that reloads an
+         * append-only file written with {@code appendfsync always} is not held back. Zero turns the
+         * check off (the masters' operators keep the rule).
+         */
+        public Builder redlockRestartQuarantine(Duration redlockRestartQuarantine) {
+            this.redlockRestartQuarantine = Checks.requireBetween(
+                    redlockRestartQuarantine, "redlockRestartQuarantine", Duration.ZERO, Duration.ofDays(1));
             return this;
         }
 

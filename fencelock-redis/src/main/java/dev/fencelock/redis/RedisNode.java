@@ -87,6 +87,8 @@ final class RedisNode implements AutoCloseable {
     private String pubSubMode = "0";
     /** A Redlock master's releases that its connection failed, to send again; null where commands queue through a reconnect. */
     private final Redeliveries redeliveries;
+    /** A Redlock master's restarts, after which it grants nothing for a while; null for a server that decides alone. */
+    private final RestartQuarantine restarts;
     /**
      * A Redlock master's: false from a disconnect until its scripts are loaded after the reconnect,
      * and scripts fail meanwhile; false for good once closed.
@@ -100,17 +102,26 @@ final class RedisNode implements AutoCloseable {
      */
     private volatile boolean silent;
 
+    /**
+     * A Redlock master's part, one of several that decide by majority: how long it grants nothing
+     * after a restart that may have lost keys (see {@link RestartQuarantine}), and whether it joins
+     * after the client was created (it could not be reached then).
+     */
+    record Redlock(Duration restartQuarantine, boolean joinsLate) {}
+
     private RedisNode(AbstractRedisClient client, StatefulConnection<String, String> connection,
             RedisClusterAsyncCommands<String, String> commands,
             StatefulRedisPubSubConnection<String, String> pubSub, String server, Duration commandTimeout,
-            boolean failFast) {
+            Redlock redlock) {
         this.client = client;
         this.connection = connection;
         this.commands = commands;
         this.pubSub = pubSub;
         this.server = server;
         this.commandTimeout = commandTimeout;
+        boolean failFast = redlock != null;
         this.redeliveries = failFast ? new Redeliveries(this::resend, () -> scriptsReady) : null;
+        this.restarts = failFast ? new RestartQuarantine(redlock.restartQuarantine(), server, redlock.joinsLate()) : null;
         if (failFast) {
             client.addListener(new RedisConnectionStateListener() {
                 @Override
@@ -136,21 +147,49 @@ final class RedisNode implements AutoCloseable {
      * After a reconnect, loads the scripts before the master is used again: a server back from a
      * restart has lost them, and a release whose script is loaded could otherwise overtake the
      * acquire it undoes while that acquire is sent again as EVAL after NOSCRIPT, leaving the key
-     * behind. Tried again after a pause while the connection is up, until the deadline; after it,
-     * the master is used all the same (EVAL after NOSCRIPT still works).
+     * behind. Then checks whether the server restarted (see {@link RestartQuarantine}). Tried again
+     * after a pause while the connection is up, until the deadline; after it, the master is used
+     * all the same (EVAL after NOSCRIPT still works), but grants nothing for a quarantine, since
+     * it may have restarted unseen.
      */
     private void reloadScripts(long deadline) {
         CompletableFuture<?>[] loads = LuaScript.ALL.stream()
                 .map(script -> commands.scriptLoad(script.source()).toCompletableFuture())
                 .toArray(CompletableFuture[]::new);
-        CompletableFuture.allOf(loads).whenComplete((loaded, error) -> {
-            if (error != null && connection.isOpen() && System.nanoTime() - deadline < 0) {
-                RELOAD_LATER.execute(() -> reloadScripts(deadline));
-            } else if (error == null || connection.isOpen()) {
-                scriptsReady = true;
-                redeliveries.connected();
-            }
-        });
+        CompletableFuture.allOf(loads).thenCompose(loaded -> commands.info("server")).thenCompose(this::checkRestart)
+                .whenComplete((checked, error) -> {
+                    if (error != null && connection.isOpen() && System.nanoTime() - deadline < 0) {
+                        RELOAD_LATER.execute(() -> reloadScripts(deadline));
+                    } else if (error == null || connection.isOpen()) {
+                        if (error != null) {
+                            restarts.restarted(RestartQuarantine.Start.UNKNOWN);
+                        }
+                        scriptsReady = true;
+                        redeliveries.connected();
+                    }
+                });
+    }
+
+    /**
+     * Quarantines the master when {@code infoServer} shows a restart that may have lost keys (see
+     * {@link RestartQuarantine}): one whose append-only file was not written with {@code appendfsync
+     * always}, or whose persistence could not be read.
+     */
+    private CompletableFuture<Void> checkRestart(String infoServer) {
+        RestartQuarantine.Start start = RestartQuarantine.Start.of(infoServer);
+        if (!restarts.isRestart(start)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<String> appendFsync = commands.configGet("appendfsync").toCompletableFuture()
+                .handle((config, refused) -> refused == null ? config.get("appendfsync") : null);
+        return commands.info("persistence").toCompletableFuture()
+                .thenCombine(appendFsync, RestartQuarantine::keepsEveryWrite)
+                .handle((kept, unknown) -> {
+                    if (unknown != null || !kept) {
+                        restarts.restarted(start);
+                    }
+                    return null;
+                });
     }
 
     /**
@@ -158,26 +197,27 @@ final class RedisNode implements AutoCloseable {
      * shuts down: the servers of one client share one set, so that Redlock over five masters does
      * not run five sets of threads on a small machine.
      *
-     * <p>{@code failFast}: a Redlock master, one of several that decide by majority. While its
-     * connection is down its commands fail at once, so that the others decide without waiting for
-     * it, and a command cut off in flight is never sent again: an acquisition given up must not be
-     * granted after its cleanup was sent. Releases are sent again after a reconnect (see
-     * {@link #runAtLeastOnce}). Otherwise commands wait through a reconnect, within the command
-     * timeout, and Lettuce sends those cut off in flight again.
+     * <p>{@code redlock}: a Redlock master, one of several that decide by majority (else null).
+     * While its connection is down its commands fail at once, so that the others decide without
+     * waiting for it, and a command cut off in flight is never sent again: an acquisition given up
+     * must not be granted after its cleanup was sent. Releases are sent again after a reconnect (see
+     * {@link #runAtLeastOnce}). After a restart that may have lost keys it grants nothing for a
+     * while (see {@link #runGranting}). Otherwise commands wait through a reconnect, within the
+     * command timeout, and Lettuce sends those cut off in flight again.
      *
      * @throws LockUnavailableException if the server cannot be reached within the connect timeout
      */
     static RedisNode connect(RedisURI uri, Duration commandTimeout, Duration connectTimeout, ClientResources resources,
-            boolean failFast) {
+            Redlock redlock) {
         // The URI's timeout bounds the connection handshake; commands are bounded by the
         // TimeoutOptions of withTimeouts. The URI was parsed for these options alone, so setting
         // it touches nothing shared (a builder copy would drop Sentinel addresses).
         uri.setTimeout(connectTimeout);
         RedisClient client = RedisClient.create(resources, uri);
         client.setOptions(withTimeouts(ClientOptions.builder(), commandTimeout, connectTimeout)
-                .disconnectedBehavior(failFast ? ClientOptions.DisconnectedBehavior.REJECT_COMMANDS : QUEUE_THROUGH_RECONNECT)
+                .disconnectedBehavior(redlock != null ? ClientOptions.DisconnectedBehavior.REJECT_COMMANDS : QUEUE_THROUGH_RECONNECT)
                 .build());
-        return open(client, false, failFast, RedisEndpoint.describe(uri), commandTimeout, connectTimeout, () -> {
+        return open(client, false, redlock, RedisEndpoint.describe(uri), commandTimeout, connectTimeout, () -> {
             StatefulRedisConnection<String, String> connection = client.connect();
             return new Connections(connection, connection.async(), client.connectPubSub());
         });
@@ -201,7 +241,7 @@ final class RedisNode implements AutoCloseable {
                         .build())
                 .build());
         String server = seeds.stream().map(RedisEndpoint::describe).collect(Collectors.joining(", ", "cluster(", ")"));
-        return open(client, true, false, server, commandTimeout, connectTimeout, () -> {
+        return open(client, true, null, server, commandTimeout, connectTimeout, () -> {
             StatefulRedisClusterConnection<String, String> connection = client.connect();
             return new Connections(connection, connection.async(), client.connectPubSub());
         });
@@ -219,14 +259,14 @@ final class RedisNode implements AutoCloseable {
             RedisClusterAsyncCommands<String, String> commands,
             StatefulRedisPubSubConnection<String, String> pubSub) {}
 
-    private static RedisNode open(AbstractRedisClient client, boolean cluster, boolean failFast, String server,
+    private static RedisNode open(AbstractRedisClient client, boolean cluster, Redlock redlock, String server,
             Duration commandTimeout, Duration connectTimeout, Supplier<Connections> connect) {
         long deadline = System.nanoTime() + connectTimeout.toNanos();
         RedisNode node;
         try {
             Connections connections = connect.get();
             node = new RedisNode(client, connections.commandConnection(), connections.commands(),
-                    connections.pubSub(), server, commandTimeout, failFast);
+                    connections.pubSub(), server, commandTimeout, redlock);
         } catch (RuntimeException e) {
             // Shutting the client down closes a command connection opened before the failure.
             shutdown(client);
@@ -246,6 +286,9 @@ final class RedisNode implements AutoCloseable {
             // EVAL: a cleanup sent after a slow first try could otherwise overtake the try's EVAL.
             for (LuaScript script : LuaScript.ALL) {
                 node.awaitOnConnect(() -> node.commands.scriptLoad(script.source()), deadline);
+            }
+            if (redlock != null) {
+                node.await(node.checkRestart(info));
             }
             return node;
         } catch (RuntimeException e) {
@@ -387,6 +430,23 @@ final class RedisNode implements AutoCloseable {
         CompletableFuture<T> result = new CompletableFuture<>();
         send(new ScriptCall(script, type, keys, args, System.nanoTime() + commandTimeout.toNanos()), result);
         return result;
+    }
+
+    /**
+     * As {@link #run}, for a script that may grant a lock: refused at once, without a call, by a
+     * Redlock master that restarted and may have lost the locks it granted, until its quarantine
+     * has passed (see {@link RestartQuarantine}).
+     */
+    <T> CompletableFuture<T> runGranting(LuaScript script, ScriptOutputType type, String[] keys, String... args) {
+        if (!allowsGrants()) {
+            return CompletableFuture.failedFuture(restarts.refusal());
+        }
+        return run(script, type, keys, args);
+    }
+
+    /** Whether this server may grant a lock now: it is not a Redlock master in its quarantine after a restart. */
+    boolean allowsGrants() {
+        return restarts == null || restarts.allowsGrants();
     }
 
     /**

@@ -154,7 +154,7 @@ final class RedisStore implements LockStore {
         // a late answer other than a grant, which may have queued this client, takes it off. A
         // late grant to an attempt that was refused is released at once, and so is a late timeout,
         // which may hide a grant.
-        return servers.<List<Long>>onAllWithinNodeTimeout(node -> node.run(script, ScriptOutputType.MULTI, keyArray, args),
+        return servers.<List<Long>>onAllWithinNodeTimeout(node -> node.runGranting(script, ScriptOutputType.MULTI, keyArray, args),
                         replies -> Tally.ofElement(replies, 0).isDecided(servers.quorum()),
                         (late, decision) -> {
                             if (isGrantedByQuorum(decision)) {

@@ -1,0 +1,154 @@
+package dev.fencelock.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fencelock.Lease;
+import dev.fencelock.LockLostException;
+import dev.fencelock.spi.LockEngine;
+import dev.fencelock.testkit.Poll;
+import dev.fencelock.testkit.RedisServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The distlock description's delayed-restart rule, kept by the client: three real Redlock masters,
+ * one of them restarted empty while a client holds a lock on a bare majority that includes it.
+ */
+class RedlockRestartIT {
+    /** Long enough that the holder still believes it holds while the others reconnect on a busy machine. */
+    private static final Duration LEASE = Duration.ofSeconds(9);
+    private static final String NAME = "restarted";
+    private static final String KEY = "fencelock:{" + NAME + "}";
+    private final List<RedisServer> masters = new ArrayList<>();
+    private final List<LockEngine> clients = new ArrayList<>();
+
+    @AfterEach
+    void stopThem() {
+        clients.forEach(LockEngine::close);
+        masters.forEach(RedisServer::close);
+    }
+
+    /** Three masters, the first append-only with every write synced when {@code firstKeepsEveryWrite}, else none persists anything. */
+    private void startMasters(boolean firstKeepsEveryWrite) {
+        masters.add(RedisServer.builder().appendOnly(firstKeepsEveryWrite).start());
+        masters.add(RedisServer.start());
+        masters.add(RedisServer.start());
+    }
+
+    /** A client of the masters with the default lease {@link #LEASE}; its quarantine {@code quarantine}, or the default when null. */
+    private LockEngine client(Duration quarantine) {
+        RedisLockOptions.Builder options = RedisLockOptions.redlock(masters.stream().map(RedisServer::uri).toList())
+                .defaultLease(LEASE)
+                .commandTimeout(Duration.ofMillis(300));
+        if (quarantine != null) {
+            options.redlockRestartQuarantine(quarantine);
+        }
+        LockEngine client = (LockEngine) RedisLocks.connect(options.build());
+        clients.add(client);
+        return client;
+    }
+
+    private static RedisNode nodeOf(LockEngine client, RedisServer master) {
+        return TestClients.store(client).servers().nodes().stream()
+                .filter(node -> node.server().equals(master.host() + ":" + master.port())).findFirst().orElseThrow();
+    }
+
+    /**
+     * The holder takes the lock on masters 0 and 1 alone (master 2 holds a foreign owner's key,
+     * then lets go), and master 0 is killed and restarted empty: the holder's lock is on a minority
+     * of keys now, and still valid for the holder until its next renewal.
+     */
+    private Lease holdOnABareMajorityThenRestartMasterZero(LockEngine holder) {
+        masters.get(2).call("SET", KEY, "foreign-holder", "PX", "60000");
+        Lease lease = holder.lock(NAME).acquire(Duration.ofSeconds(5));
+        assertThat(masters.stream().filter(master -> ((Long) master.call("EXISTS", KEY)) == 1)).hasSize(3);
+        masters.get(2).call("DEL", KEY);
+        masters.get(0).kill();
+        masters.get(0).restart();
+        return lease;
+    }
+
+    @Test
+    void aMasterRestartedEmptyGrantsNothingUntilTheLeasesItHeldHaveRunOut() throws Exception {
+        startMasters(false);
+        LockEngine holder = client(null);
+        LockEngine competitor = client(null);
+        competitor.lock(NAME).acquire(Duration.ZERO).close();
+        assertThat(TestClients.store(competitor).servers().nodes()).allSatisfy(node -> assertThat(node.allowsGrants()).isTrue());
+        Lease held = holdOnABareMajorityThenRestartMasterZero(holder);
+        RedisNode restarted = nodeOf(competitor, masters.get(0));
+        Poll.until("the competitor saw master 0 restart", Duration.ofSeconds(5), () -> !restarted.allowsGrants());
+
+        assertThat(held.isValid()).as("the holder still believes it holds").isTrue();
+        Optional<Lease> second = competitor.lock(NAME).tryAcquire();
+        assertThat(second).as("master 0 does not vote, master 1 holds the holder's key: one grant of three").isEmpty();
+        assertThat((Long) masters.get(0).call("EXISTS", KEY)).as("nothing granted on the restarted master").isZero();
+
+        LockLostException lost = held.lost().toCompletableFuture().get(LEASE.toSeconds() + 5, TimeUnit.SECONDS);
+        assertThat(lost.reason()).as("no majority confirmed its renewal").isNotNull();
+        try (Lease next = competitor.lock(NAME).acquire(LEASE.plusSeconds(5))) {
+            assertThat(restarted.allowsGrants()).as("granted once the quarantine was over").isTrue();
+            assertThat(next.fencingToken()).isGreaterThan(held.fencingToken());
+        }
+    }
+
+    @Test
+    void withoutTheQuarantineARestartedMasterHandsALockHeldByABareMajorityToASecondClient() throws Exception {
+        startMasters(false);
+        LockEngine holder = client(Duration.ZERO);
+        LockEngine competitor = client(Duration.ZERO);
+        competitor.lock(NAME).acquire(Duration.ZERO).close();
+        Lease held = holdOnABareMajorityThenRestartMasterZero(holder);
+
+        Lease[] second = new Lease[1];
+        Poll.until("the competitor took the lock on the restarted master", Duration.ofSeconds(5), () -> {
+            second[0] = competitor.lock(NAME).tryAcquire().orElse(null);
+            return second[0] != null;
+        });
+        // The distlock caveat that the quarantine prevents: two holders at once, told apart by fencing only.
+        assertThat(held.isValid()).as("the first holder still believes it holds").isTrue();
+        assertThat(second[0].fencingToken()).isGreaterThan(held.fencingToken());
+        second[0].close();
+        held.close();
+    }
+
+    @Test
+    void aMasterThatKeepsEveryWriteIsUsedAtOnceAfterARestart() throws Exception {
+        startMasters(true);
+        LockEngine client = client(null);
+        client.lock(NAME).acquire(Duration.ZERO).close();
+        RedisNode persistent = nodeOf(client, masters.get(0));
+        masters.get(0).kill();
+        masters.get(0).restart();
+        masters.get(1).kill();
+        // Only the restarted master and master 2 are left: a grant needs the restarted one.
+        try (Lease lease = client.lock(NAME).acquire(Duration.ofSeconds(5))) {
+            assertThat(persistent.allowsGrants()).isTrue();
+            assertThat((Long) masters.get(0).call("EXISTS", KEY)).as("granted by the restarted master").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aMasterDownAtCreationThatJoinsYoungGrantsNothingUntilItsQuarantineHasPassed() throws Exception {
+        startMasters(false);
+        masters.get(0).kill();
+        LockEngine client = client(Duration.ofSeconds(5));
+        masters.get(0).restart();
+        LockServers servers = TestClients.store(client).servers();
+        Poll.until("master 0 joined", Duration.ofSeconds(5), () -> servers.nodes().size() == 3);
+        RedisNode joined = nodeOf(client, masters.get(0));
+        assertThat(joined.allowsGrants()).as("started less than the quarantine ago").isFalse();
+        try (Lease lease = client.lock(NAME).acquire(Duration.ZERO)) {
+            assertThat((Long) masters.get(0).call("EXISTS", KEY)).as("the young master granted nothing").isZero();
+        }
+        Poll.until("the quarantine over", Duration.ofSeconds(10), joined::allowsGrants);
+        try (Lease lease = client.lock(NAME).acquire(Duration.ZERO)) {
+            assertThat((Long) masters.get(0).call("EXISTS", KEY)).as("granted once the quarantine was over").isEqualTo(1);
+        }
+    }
+}
