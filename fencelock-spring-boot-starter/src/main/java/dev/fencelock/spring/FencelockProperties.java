@@ -91,6 +91,13 @@ public class FencelockProperties {
         /** How long each master may take to answer one call; 1 ms to the command timeout, default 50 ms. */
         private Duration nodeTimeout = RedisLockOptions.DEFAULT_REDLOCK_NODE_TIMEOUT;
 
+        /**
+         * How long a master that restarted without keeping every write grants nothing, from its
+         * start; 0 to 1 day, 0 turns the check off; default the default lease plus 20 ms. Set it to
+         * the longest lease any client of the masters takes, plus 20 ms.
+         */
+        private Duration restartQuarantine;
+
         /** Created and bound by Spring Boot. */
         public Redlock() {}
 
@@ -108,6 +115,14 @@ public class FencelockProperties {
 
         public void setNodeTimeout(Duration nodeTimeout) {
             this.nodeTimeout = nodeTimeout;
+        }
+
+        public Duration getRestartQuarantine() {
+            return restartQuarantine;
+        }
+
+        public void setRestartQuarantine(Duration restartQuarantine) {
+            this.restartQuarantine = restartQuarantine;
         }
     }
 }

@@ -34,6 +34,8 @@ final class SpringRedisOptions {
         }
         set("fencelock.fence-counter-ttl", fencelock.getFenceCounterTtl(), builder::fenceCounterTtl);
         set("fencelock.redlock.node-timeout", fencelock.getRedlock().getNodeTimeout(), builder::redlockNodeTimeout);
+        set("fencelock.redlock.restart-quarantine", fencelock.getRedlock().getRestartQuarantine(),
+                builder::redlockRestartQuarantine);
         try {
             return builder.build();
         } catch (IllegalArgumentException e) {
