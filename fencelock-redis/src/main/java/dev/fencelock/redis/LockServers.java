@@ -65,9 +65,13 @@ final class LockServers implements AutoCloseable {
     private final int quorum;
     private final String tokenClockStep;
     private final RedisLockOptions options;
+    /** What each master is told of its part under Redlock (see {@link RedisNode#connect}); null otherwise. */
+    private final RedisNode.RedlockMaster redlockMaster;
 
-    private LockServers(ClientResources resources, List<RedisNode> nodes, RedisLockOptions options, List<RedisURI> absent) {
+    private LockServers(ClientResources resources, List<RedisNode> nodes, RedisLockOptions options, List<RedisURI> absent,
+            RedisNode.RedlockMaster redlockMaster) {
         this.resources = resources;
+        this.redlockMaster = redlockMaster;
         this.nodes = List.copyOf(nodes);
         this.options = options;
         this.subscriptions = nodes.stream().map(this::subscriptionsOn).toList();
@@ -99,7 +103,7 @@ final class LockServers implements AutoCloseable {
             RedisURI uri = iterator.next();
             try {
                 RedisNode node = RedisNode.connect(uri, options.commandTimeout(), options.connectTimeout(), resources,
-                        new RedisNode.Redlock(options.redlockRestartQuarantine(), true));
+                        redlockMaster.joiningLate());
                 iterator.remove();
                 subscriptions = append(subscriptions, subscriptionsOn(node));
                 nodes = append(nodes, node);
@@ -135,15 +139,17 @@ final class LockServers implements AutoCloseable {
         try {
             if (options.isCluster()) {
                 return new LockServers(resources, List.of(RedisNode.connectCluster(options.uris(),
-                        options.commandTimeout(), options.connectTimeout(), resources)), options, List.of());
+                        options.commandTimeout(), options.connectTimeout(), resources)), options, List.of(), null);
             }
+            RedisNode.RedlockMaster redlockMaster = options.uris().size() == 1 ? null : new RedisNode.RedlockMaster(
+                    options.redlockRestartQuarantine(), false, options.namespace() + "restart-marker");
             List<RedisNode> nodes = new ArrayList<>();
             List<LockUnavailableException> failures = new ArrayList<>();
             List<RedisURI> absent = new ArrayList<>();
             for (var uri : options.uris()) {
                 try {
                     nodes.add(RedisNode.connect(uri, options.commandTimeout(), options.connectTimeout(), resources,
-                            options.uris().size() > 1 ? new RedisNode.Redlock(options.redlockRestartQuarantine(), false) : null));
+                            redlockMaster));
                 } catch (LockUnavailableException e) {
                     failures.add(e);
                     absent.add(uri);
@@ -154,7 +160,7 @@ final class LockServers implements AutoCloseable {
                 throw failures.size() == 1 ? failures.get(0) : new LockUnavailableException("cannot reach a majority of "
                         + options.server() + ": " + failures.stream().map(Throwable::getMessage).collect(Collectors.joining("; ")));
             }
-            return new LockServers(resources, nodes, options, absent);
+            return new LockServers(resources, nodes, options, absent, redlockMaster);
         } catch (RuntimeException e) {
             resources.shutdown(0, 2, TimeUnit.SECONDS);
             throw e;

@@ -164,8 +164,8 @@ public final class RedisLockOptions {
 
     /**
      * Redlock: how long a master that restarted and may have lost the locks it granted grants
-     * nothing, from its start: by default the default lease plus 20 ms (a step of the token
-     * clock). See {@link Builder#redlockRestartQuarantine(Duration)}.
+     * nothing: by default the default lease plus 20 ms (a step of the token clock). See
+     * {@link Builder#redlockRestartQuarantine(Duration)}.
      */
     public Duration redlockRestartQuarantine() {
         return redlockRestartQuarantine;
@@ -236,15 +236,17 @@ public final class RedisLockOptions {
 
         /**
          * Redlock: how long a master that restarted without keeping every write grants nothing,
-         * counted from its start, 0 to 1 day; default the {@linkplain #defaultLease default lease}
-         * plus 20 ms. This is the distlock description's delayed restart, kept by the client: a
-         * master that lost the keys of the locks it granted could otherwise give a lock held by a
-         * bare majority that included it to a second client. Set it to the longest lease any
-         * client of the masters takes, plus 20 ms (a step of the token clock). A restart is seen
-         * when the master's {@code run_id} changes across a reconnect, or when a master that could
-         * not be reached at creation joins less than this after its start; one that reloads an
-         * append-only file written with {@code appendfsync always} is not held back. Zero turns the
-         * check off (the masters' operators keep the rule).
+         * 0 to 1 day; default the {@linkplain #defaultLease default lease} plus 20 ms. This is the
+         * distlock description's delayed restart, kept by the client: a master that lost the keys
+         * of the locks it granted could otherwise give a lock held by a bare majority that
+         * included it to a second client. Set it to the longest lease any client of the masters
+         * takes, plus 20 ms (a step of the token clock). A restart is seen when the master's
+         * {@code run_id} changes across a reconnect (counted from then), or when a master that
+         * could not be reached at creation joins less than this after its start (counted from its
+         * start); a master reached at creation is taken as it is. A restart is not held back when
+         * the master writes an append-only file with {@code appendfsync always} and the key
+         * {@code <namespace>restart-marker}, written once, survived it. Zero turns the check off
+         * (the masters' operators keep the rule).
          */
         public Builder redlockRestartQuarantine(Duration redlockRestartQuarantine) {
             this.redlockRestartQuarantine = Checks.requireBetween(

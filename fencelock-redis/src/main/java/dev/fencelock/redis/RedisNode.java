@@ -14,6 +14,7 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
@@ -34,12 +35,14 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -89,6 +92,12 @@ final class RedisNode implements AutoCloseable {
     private final Redeliveries redeliveries;
     /** A Redlock master's restarts, after which it grants nothing for a while; null for a server that decides alone. */
     private final RestartQuarantine restarts;
+    private final RedlockMaster redlock;
+    /**
+     * A Redlock master's disconnects so far: a grant whose reply comes after one more went to the
+     * server after the reconnect, perhaps before its restart was checked, and is not counted.
+     */
+    private final AtomicInteger disconnects = new AtomicInteger();
     /**
      * A Redlock master's: false from a disconnect until its scripts are loaded after the reconnect,
      * and scripts fail meanwhile; false for good once closed.
@@ -104,15 +113,23 @@ final class RedisNode implements AutoCloseable {
 
     /**
      * A Redlock master's part, one of several that decide by majority: how long it grants nothing
-     * after a restart that may have lost keys (see {@link RestartQuarantine}), and whether it joins
-     * after the client was created (it could not be reached then).
+     * after a restart that may have lost keys (see {@link RestartQuarantine}); whether it joins
+     * after the client was created (it could not be reached then); and the key of the restart
+     * marker, which holds the {@code run_id} of the server process that first wrote it: found
+     * after a restart with an earlier process's id, it shows that the restart kept what was
+     * written before it.
      */
-    record Redlock(Duration restartQuarantine, boolean joinsLate) {}
+    record RedlockMaster(Duration restartQuarantine, boolean joinsLate, String restartMarker) {
+        /** The same, for a master that joins after the client was created. */
+        RedlockMaster joiningLate() {
+            return new RedlockMaster(restartQuarantine, true, restartMarker);
+        }
+    }
 
     private RedisNode(AbstractRedisClient client, StatefulConnection<String, String> connection,
             RedisClusterAsyncCommands<String, String> commands,
             StatefulRedisPubSubConnection<String, String> pubSub, String server, Duration commandTimeout,
-            Redlock redlock) {
+            RedlockMaster redlock) {
         this.client = client;
         this.connection = connection;
         this.commands = commands;
@@ -120,6 +137,7 @@ final class RedisNode implements AutoCloseable {
         this.server = server;
         this.commandTimeout = commandTimeout;
         boolean failFast = redlock != null;
+        this.redlock = redlock;
         this.redeliveries = failFast ? new Redeliveries(this::resend, () -> scriptsReady) : null;
         this.restarts = failFast ? new RestartQuarantine(redlock.restartQuarantine(), server, redlock.joinsLate()) : null;
         if (failFast) {
@@ -128,6 +146,7 @@ final class RedisNode implements AutoCloseable {
                 public void onRedisDisconnected(RedisChannelHandler<?, ?> disconnected) {
                     if (disconnected == connection) {
                         scriptsReady = false;
+                        disconnects.incrementAndGet();
                     }
                 }
 
@@ -162,7 +181,7 @@ final class RedisNode implements AutoCloseable {
                         RELOAD_LATER.execute(() -> reloadScripts(deadline));
                     } else if (error == null || connection.isOpen()) {
                         if (error != null) {
-                            restarts.restarted(RestartQuarantine.Start.UNKNOWN);
+                            restarts.restarted(Duration.ZERO);
                         }
                         scriptsReady = true;
                         redeliveries.connected();
@@ -172,24 +191,36 @@ final class RedisNode implements AutoCloseable {
 
     /**
      * Quarantines the master when {@code infoServer} shows a restart that may have lost keys (see
-     * {@link RestartQuarantine}): one whose append-only file was not written with {@code appendfsync
-     * always}, or whose persistence could not be read.
+     * {@link RestartQuarantine}), then writes the restart marker for the next check.
      */
     private CompletableFuture<Void> checkRestart(String infoServer) {
         RestartQuarantine.Start start = RestartQuarantine.Start.of(infoServer);
-        if (!restarts.isRestart(start)) {
-            return CompletableFuture.completedFuture(null);
-        }
+        Optional<Duration> restart = restarts.restartSeen(start);
+        CompletableFuture<Void> judged = restart.isEmpty() ? CompletableFuture.completedFuture(null)
+                : keptEveryWrite(start.runId()).thenAccept(kept -> {
+                    if (!kept) {
+                        restarts.restarted(restart.get());
+                    }
+                });
+        // Written once, never replaced: another client's write after a restart would otherwise
+        // pass for evidence that the restart kept it. Refused (an ACL), the next restart is held back.
+        return judged.thenCompose(done -> commands.set(redlock.restartMarker(), start.runId(), SetArgs.Builder.nx()))
+                .handle((written, refused) -> null);
+    }
+
+    /**
+     * Whether the server, now the process {@code runId}, kept every write across its restart (see
+     * {@link RestartQuarantine#keptEveryWrite}); false when that cannot be read.
+     */
+    private CompletableFuture<Boolean> keptEveryWrite(String runId) {
         CompletableFuture<String> appendFsync = commands.configGet("appendfsync").toCompletableFuture()
                 .handle((config, refused) -> refused == null ? config.get("appendfsync") : null);
-        return commands.info("persistence").toCompletableFuture()
-                .thenCombine(appendFsync, RestartQuarantine::keepsEveryWrite)
-                .handle((kept, unknown) -> {
-                    if (unknown != null || !kept) {
-                        restarts.restarted(start);
-                    }
-                    return null;
-                });
+        CompletableFuture<Boolean> markerKept = commands.get(redlock.restartMarker()).toCompletableFuture()
+                .thenApply(writtenBy -> writtenBy != null && !writtenBy.equals(runId));
+        CompletableFuture<String> persistence = commands.info("persistence").toCompletableFuture();
+        return CompletableFuture.allOf(persistence, appendFsync, markerKept)
+                .thenApply(all -> RestartQuarantine.keptEveryWrite(persistence.join(), appendFsync.join(), markerKept.join()))
+                .exceptionally(unknown -> false);
     }
 
     /**
@@ -208,7 +239,7 @@ final class RedisNode implements AutoCloseable {
      * @throws LockUnavailableException if the server cannot be reached within the connect timeout
      */
     static RedisNode connect(RedisURI uri, Duration commandTimeout, Duration connectTimeout, ClientResources resources,
-            Redlock redlock) {
+            RedlockMaster redlock) {
         // The URI's timeout bounds the connection handshake; commands are bounded by the
         // TimeoutOptions of withTimeouts. The URI was parsed for these options alone, so setting
         // it touches nothing shared (a builder copy would drop Sentinel addresses).
@@ -259,7 +290,7 @@ final class RedisNode implements AutoCloseable {
             RedisClusterAsyncCommands<String, String> commands,
             StatefulRedisPubSubConnection<String, String> pubSub) {}
 
-    private static RedisNode open(AbstractRedisClient client, boolean cluster, Redlock redlock, String server,
+    private static RedisNode open(AbstractRedisClient client, boolean cluster, RedlockMaster redlock, String server,
             Duration commandTimeout, Duration connectTimeout, Supplier<Connections> connect) {
         long deadline = System.nanoTime() + connectTimeout.toNanos();
         RedisNode node;
@@ -288,7 +319,7 @@ final class RedisNode implements AutoCloseable {
                 node.awaitOnConnect(() -> node.commands.scriptLoad(script.source()), deadline);
             }
             if (redlock != null) {
-                node.await(node.checkRestart(info));
+                node.await(node.commands.info("server").toCompletableFuture().thenCompose(node::checkRestart));
             }
             return node;
         } catch (RuntimeException e) {
@@ -438,10 +469,17 @@ final class RedisNode implements AutoCloseable {
      * has passed (see {@link RestartQuarantine}).
      */
     <T> CompletableFuture<T> runGranting(LuaScript script, ScriptOutputType type, String[] keys, String... args) {
-        if (!allowsGrants()) {
+        if (restarts == null) {
+            return run(script, type, keys, args);
+        }
+        int disconnectsBefore = disconnects.get();
+        if (!restarts.allowsGrants()) {
             return CompletableFuture.failedFuture(restarts.refusal());
         }
-        return run(script, type, keys, args);
+        return this.<T>run(script, type, keys, args).thenCompose(reply -> disconnects.get() == disconnectsBefore
+                ? CompletableFuture.completedFuture(reply)
+                : CompletableFuture.failedFuture(unavailable(new RedisException("reconnected while the call was on its way,"
+                        + " perhaps to a restarted server before its restart was checked"))));
     }
 
     /** Whether this server may grant a lock now: it is not a Redlock master in its quarantine after a restart. */

@@ -2,6 +2,7 @@ package dev.fencelock.redis;
 
 import dev.fencelock.LockUnavailableException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -13,16 +14,16 @@ import org.slf4j.LoggerFactory;
  * master that restarted may have lost the keys of the locks it granted, and a lock held by a bare
  * majority that included it is then held by a minority. Until the holders' leases have run out,
  * the restarted master's vote could give the same lock to a second client. So after a restart
- * that may have lost keys, the master grants nothing until the quarantine has passed since it
- * started (the longest lease plus one step of the token clock, by default); it still renews,
- * releases and raises counters, which only confirm or undo what others hold.
+ * that may have lost keys, the master grants nothing for the quarantine (the longest lease plus
+ * one step of the token clock, by default); it still renews, releases and raises counters, which
+ * only confirm or undo what others hold.
  *
  * <p>A restart is seen through the client's own connection: the server's {@code run_id} differs
- * after a reconnect, or a master that could not be reached when the client was created has run
- * for less than the quarantine when it joins. A restart that kept every key is not quarantined:
- * one that reloads an append-only file written with {@code appendfsync always}. A master first
- * reached when the client is created is taken as it is (a new deployment would otherwise wait a
- * lease before its first lock).
+ * after a reconnect (or the server reports none), and the quarantine counts from then; or a
+ * master that could not be reached when the client was created has run for less than the
+ * quarantine when it joins, and the quarantine counts from its start. A master first reached when
+ * the client is created is taken as it is: a new deployment would otherwise wait a lease before its
+ * first lock. A restart that kept every write is not quarantined: see {@link #keptEveryWrite}.
  *
  * <p>Thread-safe: observed from Lettuce's event loops, read by every acquisition.
  */
@@ -36,14 +37,14 @@ final class RestartQuarantine {
     private final String server;
     private final boolean joinsLate;
     private final LongSupplier nanoClock;
-    // Guarded by this: the run id of the server process last seen.
+    // Guarded by this: the run id of the server process last seen, "" when it reported none.
     private String runId;
     /** When the last quarantine ends ({@link System#nanoTime()} scale), valid once {@link #quarantined}: written first. */
     private volatile long endsAt;
     private volatile boolean quarantined;
 
     /**
-     * @param length how long a restarted master grants nothing, from its start; zero: never quarantined
+     * @param length how long a restarted master grants nothing; zero: never quarantined
      * @param server the server's name for messages
      * @param joinsLate whether the master joins after the client was created: it could not be
      *     reached then, so the first process seen counts as restarted while it is young
@@ -59,12 +60,9 @@ final class RestartQuarantine {
         this.nanoClock = nanoClock;
     }
 
-    /** One observation of the server: its process, how long it has run, whether it keeps every write. */
+    /** One observation of the server: its process, and how long it has run by its own wall clock. */
     record Start(String runId, Duration uptime) {
-        /** A server whose start could not be read: taken as started now. */
-        static final Start UNKNOWN = new Start("", Duration.ZERO);
-
-        /** From the reply to {@code INFO server}. */
+        /** From the reply to {@code INFO server}; a reply without them reads as a process without a name, started now. */
         static Start of(String infoServer) {
             Matcher runId = RUN_ID.matcher(infoServer);
             Matcher uptime = UPTIME.matcher(infoServer);
@@ -74,48 +72,55 @@ final class RestartQuarantine {
     }
 
     /**
-     * Whether {@code start} is a restart that may have lost keys, unless the server keeps every
-     * write: a process other than the one seen before, or, first seen on a master that joins late,
-     * one that started less than the quarantine ago. The process is remembered either way.
+     * Whether {@code start} shows a restart that may have lost keys (unless the server kept every
+     * write), and how long ago it is taken to have happened: now, for a process other than the
+     * one seen before or one without a name (a server's uptime follows its wall clock, which may
+     * have stepped); its uptime, for the first process seen on a master that joins late, if it is
+     * younger than the quarantine. Empty otherwise. The process is remembered either way.
      */
-    synchronized boolean isRestart(Start start) {
+    synchronized Optional<Duration> restartSeen(Start start) {
         String before = runId;
         runId = start.runId();
         if (length.isZero()) {
-            return false;
+            return Optional.empty();
         }
         if (before == null) {
-            return joinsLate && start.uptime().compareTo(length) < 0;
+            return joinsLate && start.uptime().compareTo(length) < 0 ? Optional.of(start.uptime()) : Optional.empty();
         }
-        return !before.equals(start.runId());
+        return start.runId().isEmpty() || !before.equals(start.runId()) ? Optional.of(Duration.ZERO) : Optional.empty();
     }
 
     /**
-     * Whether the server reloads every acknowledged write after a restart: append-only with
-     * {@code appendfsync always}.
+     * Whether a restarted server kept every write it acknowledged before: it writes an append-only
+     * file with {@code appendfsync always}, and a key written before the restart is still there
+     * (the restart marker of {@link RedisNode.RedlockMaster}), so that the file was reloaded, not
+     * lost with the container that held it.
      *
      * @param infoPersistence the reply to {@code INFO persistence}
      * @param appendFsync the value of {@code appendfsync}, or null when {@code CONFIG GET} was refused
+     * @param markerKept whether the marker written by an earlier process is still there
      */
-    static boolean keepsEveryWrite(String infoPersistence, String appendFsync) {
-        return AOF_ENABLED.matcher(infoPersistence).find() && "always".equals(appendFsync);
+    static boolean keptEveryWrite(String infoPersistence, String appendFsync, boolean markerKept) {
+        return markerKept && AOF_ENABLED.matcher(infoPersistence).find() && "always".equals(appendFsync);
     }
 
     /**
-     * Starts the quarantine of a restart that may have lost keys: it ends {@code length} after
-     * the server started. Whole seconds of uptime round the start towards now, so that it never
-     * ends early.
+     * Starts the quarantine of a restart that may have lost keys, taken to have happened
+     * {@code age} ago; a quarantine already running that ends later is kept.
      */
-    void restarted(Start start) {
+    void restarted(Duration age) {
         if (length.isZero()) {
             return;
         }
-        Duration left = length.minus(start.uptime());
-        endsAt = nanoClock.getAsLong() + left.toNanos();
-        quarantined = true;
+        Duration left = length.minus(age);
+        long ends = nanoClock.getAsLong() + left.toNanos();
+        synchronized (this) {
+            endsAt = quarantined && endsAt - ends > 0 ? endsAt : ends;
+            quarantined = true;
+        }
         if (left.compareTo(Duration.ZERO) > 0) {
-            log.warn("Redis at {} restarted {} s ago and may have lost the locks it granted: it grants nothing for {} ms",
-                    server, start.uptime().toSeconds(), left.toMillis());
+            log.warn("Redis at {} restarted and may have lost the locks it granted: it grants nothing for {} ms",
+                    server, left.toMillis());
         }
     }
 
@@ -128,7 +133,7 @@ final class RestartQuarantine {
     LockUnavailableException refusal() {
         Duration left = Duration.ofNanos(Math.max(0, endsAt - nanoClock.getAsLong()));
         return new LockUnavailableException("Redis at " + server + " restarted and may have lost the locks it granted:"
-                + " it grants nothing for " + left.toMillis() + " ms more, until " + length.toMillis()
-                + " ms (redlockRestartQuarantine) after its start");
+                + " it grants nothing for " + left.toMillis() + " ms more (redlockRestartQuarantine "
+                + length.toMillis() + " ms)");
     }
 }

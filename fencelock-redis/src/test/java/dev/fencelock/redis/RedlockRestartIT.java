@@ -3,15 +3,19 @@ package dev.fencelock.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fencelock.Lease;
-import dev.fencelock.LockLostException;
+import dev.fencelock.LeaseOptions;
 import dev.fencelock.spi.LockEngine;
 import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -44,7 +48,8 @@ class RedlockRestartIT {
     private LockEngine client(Duration quarantine) {
         RedisLockOptions.Builder options = RedisLockOptions.redlock(masters.stream().map(RedisServer::uri).toList())
                 .defaultLease(LEASE)
-                .commandTimeout(Duration.ofMillis(300));
+                // A reconnect's restart check must finish within one command timeout on a busy machine.
+                .commandTimeout(Duration.ofSeconds(2));
         if (quarantine != null) {
             options.redlockRestartQuarantine(quarantine);
         }
@@ -58,15 +63,19 @@ class RedlockRestartIT {
                 .filter(node -> node.server().equals(master.host() + ":" + master.port())).findFirst().orElseThrow();
     }
 
+    private long holding(RedisServer master) {
+        return (Long) master.call("EXISTS", KEY);
+    }
+
     /**
-     * The holder takes the lock on masters 0 and 1 alone (master 2 holds a foreign owner's key,
-     * then lets go), and master 0 is killed and restarted empty: the holder's lock is on a minority
-     * of keys now, and still valid for the holder until its next renewal.
+     * The holder takes the lock, for a fixed lease of {@link #LEASE}, on masters 0 and 1 alone
+     * (master 2 holds a foreign owner's key, then lets go), and master 0 is killed and restarted
+     * empty: the holder's lock is on a minority of keys now, and still valid for the holder.
      */
     private Lease holdOnABareMajorityThenRestartMasterZero(LockEngine holder) {
         masters.get(2).call("SET", KEY, "foreign-holder", "PX", "60000");
-        Lease lease = holder.lock(NAME).acquire(Duration.ofSeconds(5));
-        assertThat(masters.stream().filter(master -> ((Long) master.call("EXISTS", KEY)) == 1)).hasSize(3);
+        Lease lease = holder.lock(NAME).acquire(Duration.ofSeconds(5), LeaseOptions.fixed(LEASE));
+        assertThat(masters.stream().filter(master -> holding(master) == 1)).hasSize(3);
         masters.get(2).call("DEL", KEY);
         masters.get(0).kill();
         masters.get(0).restart();
@@ -84,16 +93,14 @@ class RedlockRestartIT {
         RedisNode restarted = nodeOf(competitor, masters.get(0));
         Poll.until("the competitor saw master 0 restart", Duration.ofSeconds(5), () -> !restarted.allowsGrants());
 
-        assertThat(held.isValid()).as("the holder still believes it holds").isTrue();
         Optional<Lease> second = competitor.lock(NAME).tryAcquire();
+        assertThat(held.isValid()).as("the holder still holds").isTrue();
         assertThat(second).as("master 0 does not vote, master 1 holds the holder's key: one grant of three").isEmpty();
-        assertThat((Long) masters.get(0).call("EXISTS", KEY)).as("nothing granted on the restarted master").isZero();
+        assertThat(holding(masters.get(0))).as("nothing granted on the restarted master").isZero();
 
-        LockLostException lost = held.lost().toCompletableFuture().get(LEASE.toSeconds() + 5, TimeUnit.SECONDS);
-        assertThat(lost.reason()).as("no majority confirmed its renewal").isNotNull();
+        held.lost().toCompletableFuture().get(LEASE.toSeconds() + 5, TimeUnit.SECONDS);
         try (Lease next = competitor.lock(NAME).acquire(LEASE.plusSeconds(5))) {
-            assertThat(restarted.allowsGrants()).as("granted once the quarantine was over").isTrue();
-            assertThat(next.fencingToken()).isGreaterThan(held.fencingToken());
+            assertThat(next.fencingToken()).as("taken once the holder's lease ran out").isGreaterThan(held.fencingToken());
         }
     }
 
@@ -111,14 +118,14 @@ class RedlockRestartIT {
             return second[0] != null;
         });
         // The distlock caveat that the quarantine prevents: two holders at once, told apart by fencing only.
-        assertThat(held.isValid()).as("the first holder still believes it holds").isTrue();
+        assertThat(held.isValid()).as("the first holder still holds").isTrue();
         assertThat(second[0].fencingToken()).isGreaterThan(held.fencingToken());
         second[0].close();
-        held.close();
+        // The first lease is left to its client's close: its release may find master 0 still reconnecting.
     }
 
     @Test
-    void aMasterThatKeepsEveryWriteIsUsedAtOnceAfterARestart() throws Exception {
+    void aMasterThatKeptEveryWriteIsUsedAtOnceAfterARestart() throws Exception {
         startMasters(true);
         LockEngine client = client(null);
         client.lock(NAME).acquire(Duration.ZERO).close();
@@ -129,7 +136,27 @@ class RedlockRestartIT {
         // Only the restarted master and master 2 are left: a grant needs the restarted one.
         try (Lease lease = client.lock(NAME).acquire(Duration.ofSeconds(5))) {
             assertThat(persistent.allowsGrants()).isTrue();
-            assertThat((Long) masters.get(0).call("EXISTS", KEY)).as("granted by the restarted master").isEqualTo(1);
+            assertThat(holding(masters.get(0))).as("granted by the restarted master").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aMasterWhoseAppendOnlyFileWasLostIsHeldBackThoughItSyncsEveryWrite() throws Exception {
+        startMasters(true);
+        LockEngine client = client(null);
+        client.lock(NAME).acquire(Duration.ZERO).close();
+        RedisNode emptied = nodeOf(client, masters.get(0));
+        masters.get(0).kill();
+        // As a container restarted without its volume: the same configuration, none of the data.
+        try (Stream<Path> files = Files.list(masters.get(0).dir())) {
+            for (Path data : files.filter(file -> file.getFileName().toString().startsWith("appendonly")).toList()) {
+                deleteRecursively(data);
+            }
+        }
+        masters.get(0).restart();
+        Poll.until("the client saw master 0 restart empty", Duration.ofSeconds(5), () -> !emptied.allowsGrants());
+        try (Lease lease = client.lock(NAME).acquire(Duration.ZERO)) {
+            assertThat(holding(masters.get(0))).as("the emptied master granted nothing").isZero();
         }
     }
 
@@ -137,18 +164,29 @@ class RedlockRestartIT {
     void aMasterDownAtCreationThatJoinsYoungGrantsNothingUntilItsQuarantineHasPassed() throws Exception {
         startMasters(false);
         masters.get(0).kill();
-        LockEngine client = client(Duration.ofSeconds(5));
+        LockEngine client = client(Duration.ofSeconds(10));
         masters.get(0).restart();
         LockServers servers = TestClients.store(client).servers();
         Poll.until("master 0 joined", Duration.ofSeconds(5), () -> servers.nodes().size() == 3);
         RedisNode joined = nodeOf(client, masters.get(0));
         assertThat(joined.allowsGrants()).as("started less than the quarantine ago").isFalse();
         try (Lease lease = client.lock(NAME).acquire(Duration.ZERO)) {
-            assertThat((Long) masters.get(0).call("EXISTS", KEY)).as("the young master granted nothing").isZero();
+            assertThat(holding(masters.get(0))).as("the young master granted nothing").isZero();
         }
-        Poll.until("the quarantine over", Duration.ofSeconds(10), joined::allowsGrants);
+        Poll.until("the quarantine over", Duration.ofSeconds(15), joined::allowsGrants);
         try (Lease lease = client.lock(NAME).acquire(Duration.ZERO)) {
-            assertThat((Long) masters.get(0).call("EXISTS", KEY)).as("granted once the quarantine was over").isEqualTo(1);
+            assertThat(holding(masters.get(0))).as("granted once the quarantine was over").isEqualTo(1);
         }
+    }
+
+    private static void deleteRecursively(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            try (Stream<Path> children = Files.list(path)) {
+                for (Path child : children.toList()) {
+                    deleteRecursively(child);
+                }
+            }
+        }
+        Files.delete(path);
     }
 }

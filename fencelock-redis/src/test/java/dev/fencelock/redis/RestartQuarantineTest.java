@@ -30,63 +30,74 @@ class RestartQuarantineTest {
 
     @Test
     void aMasterReachedAtCreationIsTakenAsItIsHoweverYoung() {
-        assertThat(quarantine.isRestart(start("a", 0))).isFalse();
+        assertThat(quarantine.restartSeen(start("a", 0))).isEmpty();
         assertThat(quarantine.allowsGrants()).isTrue();
     }
 
     @Test
-    void anotherProcessAfterAReconnectIsARestartAndTheSameIsNot() {
-        quarantine.isRestart(start("a", 5_000));
-        assertThat(quarantine.isRestart(start("a", 5_010))).as("the same process, reconnected").isFalse();
-        assertThat(quarantine.isRestart(start("b", 3))).as("a new process").isTrue();
-        assertThat(quarantine.isRestart(start("b", 9))).as("that one again").isFalse();
+    void anotherProcessAfterAReconnectIsARestartOfNowAndTheSameIsNot() {
+        quarantine.restartSeen(start("a", 5_000));
+        assertThat(quarantine.restartSeen(start("a", 5_010))).as("the same process, reconnected").isEmpty();
+        assertThat(quarantine.restartSeen(start("b", 3))).as("a new process: its uptime follows a wall clock, not credited")
+                .contains(Duration.ZERO);
+        assertThat(quarantine.restartSeen(start("b", 9))).as("that one again").isEmpty();
     }
 
     @Test
-    void aMasterJoiningAfterCreationIsARestartWhileItIsYoungerThanTheQuarantine() {
+    void aServerThatNamesNoProcessIsTakenAsRestartedAtEveryReconnect() {
+        quarantine.restartSeen(start("", 100));
+        assertThat(quarantine.restartSeen(start("", 101))).contains(Duration.ZERO);
+    }
+
+    @Test
+    void aMasterJoiningAfterCreationIsARestartOfItsStartWhileItIsYoungerThanTheQuarantine() {
         RestartQuarantine young = joiningLate(LENGTH);
-        assertThat(young.isRestart(start("a", 29))).isTrue();
-        assertThat(young.isRestart(start("a", 29))).as("the same process, seen again").isFalse();
-        assertThat(joiningLate(LENGTH).isRestart(start("a", 30))).as("started a quarantine ago").isFalse();
+        assertThat(young.restartSeen(start("a", 29))).contains(Duration.ofSeconds(29));
+        assertThat(young.restartSeen(start("a", 29))).as("the same process, seen again").isEmpty();
+        assertThat(joiningLate(LENGTH).restartSeen(start("a", 30))).as("started a quarantine ago").isEmpty();
     }
 
     @Test
     void aZeroQuarantineSeesNoRestartAndHoldsNothingBack() {
         RestartQuarantine off = joiningLate(Duration.ZERO);
-        assertThat(off.isRestart(start("a", 0))).isFalse();
-        assertThat(off.isRestart(start("b", 0))).isFalse();
-        off.restarted(RestartQuarantine.Start.UNKNOWN);
+        assertThat(off.restartSeen(start("a", 0))).isEmpty();
+        assertThat(off.restartSeen(start("b", 0))).isEmpty();
+        off.restarted(Duration.ZERO);
         assertThat(off.allowsGrants()).isTrue();
     }
 
     @Test
-    void aRestartedMasterGrantsNothingUntilTheQuarantineHasPassedSinceItStarted() {
-        quarantine.restarted(start("b", 10));
+    void aRestartedMasterGrantsNothingUntilTheQuarantineHasPassedSinceTheRestart() {
+        quarantine.restarted(Duration.ofSeconds(10));
         assertThat(quarantine.allowsGrants()).isFalse();
         assertThat(quarantine.refusal()).hasMessageContaining("127.0.0.1:7000 restarted")
-                .hasMessageContaining("grants nothing for 20000 ms more").hasMessageContaining("redlockRestartQuarantine");
+                .hasMessageContaining("grants nothing for 20000 ms more").hasMessageContaining("redlockRestartQuarantine 30000 ms");
         now.addAndGet(Duration.ofSeconds(20).toNanos() - 1);
         assertThat(quarantine.allowsGrants()).as("a nanosecond before the end").isFalse();
         now.addAndGet(1);
-        assertThat(quarantine.allowsGrants()).as("at the end: 30 s after its start").isTrue();
+        assertThat(quarantine.allowsGrants()).as("at the end: 30 s after the restart").isTrue();
     }
 
     @Test
-    void aSecondRestartStartsAQuarantineOfItsOwn() {
-        quarantine.restarted(start("b", 0));
-        now.addAndGet(LENGTH.toNanos());
+    void aLaterRestartExtendsTheQuarantineAndAnEarlierOneDoesNotShortenIt() {
+        quarantine.restarted(Duration.ZERO);
+        now.addAndGet(Duration.ofSeconds(25).toNanos());
+        quarantine.restarted(Duration.ofSeconds(28));
+        assertThat(quarantine.allowsGrants()).as("still 5 s of the first").isFalse();
+        now.addAndGet(Duration.ofSeconds(5).toNanos());
         assertThat(quarantine.allowsGrants()).isTrue();
-        quarantine.restarted(start("c", 1));
-        assertThat(quarantine.allowsGrants()).isFalse();
+        quarantine.restarted(Duration.ZERO);
+        assertThat(quarantine.allowsGrants()).as("a new restart").isFalse();
     }
 
     @Test
-    void onlyAnAppendOnlyFileSyncedOnEveryWriteKeepsEveryWrite() {
+    void onlyAReloadedAppendOnlyFileSyncedOnEveryWriteKeptEveryWrite() {
         String aof = "# Persistence\r\nloading:0\r\naof_enabled:1\r\naof_rewrite_in_progress:0\r\n";
         String noAof = "# Persistence\r\nloading:0\r\naof_enabled:0\r\n";
-        assertThat(RestartQuarantine.keepsEveryWrite(aof, "always")).isTrue();
-        assertThat(RestartQuarantine.keepsEveryWrite(aof, "everysec")).as("up to a second of writes lost").isFalse();
-        assertThat(RestartQuarantine.keepsEveryWrite(aof, null)).as("CONFIG GET refused: unknown").isFalse();
-        assertThat(RestartQuarantine.keepsEveryWrite(noAof, "always")).isFalse();
+        assertThat(RestartQuarantine.keptEveryWrite(aof, "always", true)).isTrue();
+        assertThat(RestartQuarantine.keptEveryWrite(aof, "always", false)).as("the file lost: the marker is gone").isFalse();
+        assertThat(RestartQuarantine.keptEveryWrite(aof, "everysec", true)).as("up to a second of writes lost").isFalse();
+        assertThat(RestartQuarantine.keptEveryWrite(aof, null, true)).as("CONFIG GET refused: unknown").isFalse();
+        assertThat(RestartQuarantine.keptEveryWrite(noAof, "always", true)).isFalse();
     }
 }

@@ -92,9 +92,9 @@ public class FencelockProperties {
         private Duration nodeTimeout = RedisLockOptions.DEFAULT_REDLOCK_NODE_TIMEOUT;
 
         /**
-         * How long a master that restarted without keeping every write grants nothing, from its
-         * start; 0 to 1 day, 0 turns the check off; default the default lease plus 20 ms. Set it to
-         * the longest lease any client of the masters takes, plus 20 ms.
+         * How long a master seen to restart without keeping every write grants nothing; 0 to 1
+         * day, 0 turns the check off; default the default lease plus 20 ms. Set it to the longest
+         * lease any client of the masters takes, plus 20 ms.
          */
         private Duration restartQuarantine;
 
