@@ -36,10 +36,11 @@ final class LuaScript {
     static final LuaScript COUNT_PERMITS = load("count-permits.lua");
     static final LuaScript MULTI_RELEASE = load("multi-release.lua");
     static final LuaScript LEAVE_QUEUE = load("leave-queue.lua");
+    static final LuaScript RESTART_PROBE = load("restart-probe.lua");
     /** Every script, loaded on each server at connect. */
     static final List<LuaScript> ALL = List.of(ACQUIRE, RELEASE, FAIR_ACQUIRE, READ_ACQUIRE, READ_RELEASE,
             COUNT_READERS, RENEW, FENCED_WRITE, RAISE_FENCE, PERMIT_ACQUIRE, PERMIT_RELEASE, COUNT_PERMITS, MULTI_RELEASE,
-            LEAVE_QUEUE);
+            LEAVE_QUEUE, RESTART_PROBE);
 
     private final String name;
     private final String source;

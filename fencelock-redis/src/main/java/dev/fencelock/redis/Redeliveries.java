@@ -15,10 +15,10 @@ import java.util.function.Consumer;
 
 /**
  * The scripts one server must run at least once although its connection failed them: a Redlock
- * master's commands fail at once while it is disconnected, and a command cut off in flight is
- * never sent again (at most once, so that an acquisition given up cannot be granted later). A
- * release that failed so is kept here and sent again once the connection is back, because the
- * grant it undoes may have run before the connection went: without it, that key would outlive its
+ * master's commands fail at once while it is disconnected (Lettuce sends one cut off in flight
+ * again after the reconnect, before anything sent later). A release that failed so is kept here
+ * and sent again once the connection is back, because the grant it undoes may have run before
+ * the connection went, or may be sent again ahead of it: without it, that key would outlive its
  * release by a lease. Only scripts that may run twice are kept (a release deletes the key only
  * while it holds the release's own owner token).
  *

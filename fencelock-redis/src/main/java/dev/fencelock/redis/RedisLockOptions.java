@@ -241,12 +241,12 @@ public final class RedisLockOptions {
          * of the locks it granted could otherwise give a lock held by a bare majority that
          * included it to a second client. Set it to the longest lease any client of the masters
          * takes, plus 20 ms (a step of the token clock). A restart is seen when the master's
-         * {@code run_id} changes across a reconnect (counted from then), or when a master that
-         * could not be reached at creation joins less than this after its start (counted from its
-         * start); a master reached at creation is taken as it is. A restart is not held back when
-         * the master writes an append-only file with {@code appendfsync always} and the key
-         * {@code <namespace>restart-marker}, written once, survived it. Zero turns the check off
-         * (the masters' operators keep the rule).
+         * {@code run_id} changes across a reconnect, or when a master that could not be reached at
+         * creation joins less than this after its start; it is counted from then. A master reached
+         * at creation is taken as it is. A restart is not held back when the master syncs every
+         * write to an append-only file ({@code appendfsync always}) and the key
+         * {@code <namespace>restart-marker}, written once, is found as it was before the restart.
+         * Zero turns the check off (the masters' operators keep the rule).
          */
         public Builder redlockRestartQuarantine(Duration redlockRestartQuarantine) {
             this.redlockRestartQuarantine = Checks.requireBetween(

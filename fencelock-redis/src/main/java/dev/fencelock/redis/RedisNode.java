@@ -14,7 +14,6 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.SetArgs;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
@@ -35,7 +34,6 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -94,8 +92,10 @@ final class RedisNode implements AutoCloseable {
     private final RestartQuarantine restarts;
     private final RedlockMaster redlock;
     /**
-     * A Redlock master's disconnects so far: a grant whose reply comes after one more went to the
-     * server after the reconnect, perhaps before its restart was checked, and is not counted.
+     * A Redlock master's disconnects so far. Lettuce sends a command cut off by a disconnect again
+     * after the reconnect: a grant whose reply comes after one more disconnect may have gone to a
+     * restarted server before its restart was checked, and is not counted; a restart check or a
+     * script reload during which the connection dropped is left to the next reconnect's.
      */
     private final AtomicInteger disconnects = new AtomicInteger();
     /**
@@ -115,9 +115,8 @@ final class RedisNode implements AutoCloseable {
      * A Redlock master's part, one of several that decide by majority: how long it grants nothing
      * after a restart that may have lost keys (see {@link RestartQuarantine}); whether it joins
      * after the client was created (it could not be reached then); and the key of the restart
-     * marker, which holds the {@code run_id} of the server process that first wrote it: found
-     * after a restart with an earlier process's id, it shows that the restart kept what was
-     * written before it.
+     * marker, which holds the run id of the server process that first wrote it: found after a
+     * restart as it was before, it shows that the restart kept what was written before it.
      */
     record RedlockMaster(Duration restartQuarantine, boolean joinsLate, String restartMarker) {
         /** The same, for a master that joins after the client was created. */
@@ -155,7 +154,8 @@ final class RedisNode implements AutoCloseable {
                     if (connected == connection) {
                         // Announced before the endpoint accepts commands: loaded after a pause.
                         long deadline = System.nanoTime() + commandTimeout.toNanos();
-                        RELOAD_LATER.execute(() -> reloadScripts(deadline));
+                        int generation = disconnects.get();
+                        RELOAD_LATER.execute(() -> reloadScripts(deadline, generation));
                     }
                 }
             });
@@ -169,19 +169,23 @@ final class RedisNode implements AutoCloseable {
      * behind. Then checks whether the server restarted (see {@link RestartQuarantine}). Tried again
      * after a pause while the connection is up, until the deadline; after it, the master is used
      * all the same (EVAL after NOSCRIPT still works), but grants nothing for a quarantine, since
-     * it may have restarted unseen.
+     * it may have restarted unseen. A reload overtaken by another disconnect stops: the next
+     * reconnect's reload makes the master ready.
      */
-    private void reloadScripts(long deadline) {
+    private void reloadScripts(long deadline, int generation) {
         CompletableFuture<?>[] loads = LuaScript.ALL.stream()
                 .map(script -> commands.scriptLoad(script.source()).toCompletableFuture())
                 .toArray(CompletableFuture[]::new);
-        CompletableFuture.allOf(loads).thenCompose(loaded -> commands.info("server")).thenCompose(this::checkRestart)
+        CompletableFuture.allOf(loads).thenCompose(loaded -> checkRestart())
                 .whenComplete((checked, error) -> {
+                    if (disconnects.get() != generation) {
+                        return;
+                    }
                     if (error != null && connection.isOpen() && System.nanoTime() - deadline < 0) {
-                        RELOAD_LATER.execute(() -> reloadScripts(deadline));
+                        RELOAD_LATER.execute(() -> reloadScripts(deadline, generation));
                     } else if (error == null || connection.isOpen()) {
                         if (error != null) {
-                            restarts.restarted(Duration.ZERO);
+                            restarts.unchecked();
                         }
                         scriptsReady = true;
                         redeliveries.connected();
@@ -190,37 +194,24 @@ final class RedisNode implements AutoCloseable {
     }
 
     /**
-     * Quarantines the master when {@code infoServer} shows a restart that may have lost keys (see
-     * {@link RestartQuarantine}), then writes the restart marker for the next check.
+     * Looks at the server and judges whether it restarted and may have lost keys (see
+     * {@link RestartQuarantine#observe}). The look counts only if the connection did not drop
+     * while it was made, so that all its parts come from one server process.
      */
-    private CompletableFuture<Void> checkRestart(String infoServer) {
-        RestartQuarantine.Start start = RestartQuarantine.Start.of(infoServer);
-        Optional<Duration> restart = restarts.restartSeen(start);
-        CompletableFuture<Void> judged = restart.isEmpty() ? CompletableFuture.completedFuture(null)
-                : keptEveryWrite(start.runId()).thenAccept(kept -> {
-                    if (!kept) {
-                        restarts.restarted(restart.get());
-                    }
-                });
-        // Written once, never replaced: another client's write after a restart would otherwise
-        // pass for evidence that the restart kept it. Refused (an ACL), the next restart is held back.
-        return judged.thenCompose(done -> commands.set(redlock.restartMarker(), start.runId(), SetArgs.Builder.nx()))
-                .handle((written, refused) -> null);
-    }
-
-    /**
-     * Whether the server, now the process {@code runId}, kept every write across its restart (see
-     * {@link RestartQuarantine#keptEveryWrite}); false when that cannot be read.
-     */
-    private CompletableFuture<Boolean> keptEveryWrite(String runId) {
+    private CompletableFuture<Void> checkRestart() {
+        int disconnectsBefore = disconnects.get();
+        CompletableFuture<List<Object>> probe = new CompletableFuture<>();
+        send(new ScriptCall(LuaScript.RESTART_PROBE, ScriptOutputType.MULTI, new String[] {redlock.restartMarker()},
+                new String[0], System.nanoTime()), probe);
         CompletableFuture<String> appendFsync = commands.configGet("appendfsync").toCompletableFuture()
                 .handle((config, refused) -> refused == null ? config.get("appendfsync") : null);
-        CompletableFuture<Boolean> markerKept = commands.get(redlock.restartMarker()).toCompletableFuture()
-                .thenApply(writtenBy -> writtenBy != null && !writtenBy.equals(runId));
-        CompletableFuture<String> persistence = commands.info("persistence").toCompletableFuture();
-        return CompletableFuture.allOf(persistence, appendFsync, markerKept)
-                .thenApply(all -> RestartQuarantine.keptEveryWrite(persistence.join(), appendFsync.join(), markerKept.join()))
-                .exceptionally(unknown -> false);
+        return probe.thenCombine(appendFsync, (reply, fsync) -> {
+            if (disconnects.get() != disconnectsBefore) {
+                throw new IllegalStateException("the connection to " + server + " dropped during its restart check");
+            }
+            restarts.observe(RestartQuarantine.Probe.of(reply, fsync));
+            return null;
+        });
     }
 
     /**
@@ -230,11 +221,12 @@ final class RedisNode implements AutoCloseable {
      *
      * <p>{@code redlock}: a Redlock master, one of several that decide by majority (else null).
      * While its connection is down its commands fail at once, so that the others decide without
-     * waiting for it, and a command cut off in flight is never sent again: an acquisition given up
-     * must not be granted after its cleanup was sent. Releases are sent again after a reconnect (see
-     * {@link #runAtLeastOnce}). After a restart that may have lost keys it grants nothing for a
-     * while (see {@link #runGranting}). Otherwise commands wait through a reconnect, within the
-     * command timeout, and Lettuce sends those cut off in flight again.
+     * waiting for it. Lettuce sends a command cut off in flight again after the reconnect, before
+     * anything sent later: an acquisition's grant that arrives so is not counted, and the release
+     * that undoes it follows it on the connection (see {@link #runGranting}, {@link #runAtLeastOnce}).
+     * After a restart that may have lost keys it grants nothing for a while. Otherwise commands wait
+     * through a reconnect, within the command timeout, and Lettuce sends those cut off in flight
+     * again.
      *
      * @throws LockUnavailableException if the server cannot be reached within the connect timeout
      */
@@ -319,7 +311,7 @@ final class RedisNode implements AutoCloseable {
                 node.awaitOnConnect(() -> node.commands.scriptLoad(script.source()), deadline);
             }
             if (redlock != null) {
-                node.await(node.commands.info("server").toCompletableFuture().thenCompose(node::checkRestart));
+                node.await(node.checkRestart());
             }
             return node;
         } catch (RuntimeException e) {
@@ -466,7 +458,9 @@ final class RedisNode implements AutoCloseable {
     /**
      * As {@link #run}, for a script that may grant a lock: refused at once, without a call, by a
      * Redlock master that restarted and may have lost the locks it granted, until its quarantine
-     * has passed (see {@link RestartQuarantine}).
+     * has passed (see {@link RestartQuarantine}). A reply that comes after a disconnect is a
+     * failure: the call was sent again after the reconnect, perhaps before the restart check ran,
+     * and its grant, if any, is released as a failed master's is.
      */
     <T> CompletableFuture<T> runGranting(LuaScript script, ScriptOutputType type, String[] keys, String... args) {
         if (restarts == null) {

@@ -175,7 +175,9 @@ class RedlockRestartIT {
         }
         Poll.until("the quarantine over", Duration.ofSeconds(15), joined::allowsGrants);
         try (Lease lease = client.lock(NAME).acquire(Duration.ZERO)) {
-            assertThat(holding(masters.get(0))).as("granted once the quarantine was over").isEqualTo(1);
+            // Decided by the first two grants: master 0's may still be on its way.
+            Poll.until("granted by master 0 once the quarantine was over", Duration.ofSeconds(5),
+                    () -> holding(masters.get(0)) == 1);
         }
     }
 

@@ -2,102 +2,120 @@ package dev.fencelock.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.fencelock.redis.RestartQuarantine.Start;
+import dev.fencelock.redis.RestartQuarantine.Probe;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** When a Redlock master counts as restarted, and how long it then grants nothing, on a clock the test moves. */
+/** When a Redlock master counts as restarted without its data, and how long it then grants nothing, on a clock the test moves. */
 class RestartQuarantineTest {
     private static final Duration LENGTH = Duration.ofSeconds(30);
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
     private final RestartQuarantine quarantine = new RestartQuarantine(LENGTH, "127.0.0.1:7000", false, now::get);
 
-    private static Start start(String runId, long uptimeSeconds) {
-        return new Start(runId, Duration.ofSeconds(uptimeSeconds));
+    /** A server that persists nothing. */
+    private static Probe volatileServer(String runId, long uptimeSeconds) {
+        return new Probe(runId, Duration.ofSeconds(uptimeSeconds), false, runId);
+    }
+
+    /** A server that syncs every write to its append-only file, its marker {@code marker}. */
+    private static Probe syncingServer(String runId, String marker) {
+        return new Probe(runId, Duration.ofSeconds(1), true, marker);
+    }
+
+    private RestartQuarantine joiningLate() {
+        return new RestartQuarantine(LENGTH, "127.0.0.1:7001", true, now::get);
     }
 
     @Test
-    void readsTheProcessAndItsUptimeFromInfoServer() {
-        String info = "# Server\r\nredis_version:7.0.15\r\nrun_id:8f3c2a41d0e5\r\ntcp_port:7000\r\nuptime_in_seconds:42\r\n";
-        assertThat(Start.of(info)).isEqualTo(start("8f3c2a41d0e5", 42));
-        assertThat(Start.of("# Server\r\n")).as("a reply without them: taken as started now").isEqualTo(start("", 0));
-    }
-
-    private RestartQuarantine joiningLate(Duration length) {
-        return new RestartQuarantine(length, "127.0.0.1:7001", true, now::get);
+    void readsTheProbesReplyAndTheFsyncPolicy() {
+        assertThat(Probe.of(List.of("8f3c2a41", "42", "1", "77aa01"), "always"))
+                .isEqualTo(new Probe("8f3c2a41", Duration.ofSeconds(42), true, "77aa01"));
+        assertThat(Probe.of(List.of("8f3c2a41", "42", "1", "77aa01"), "everysec").syncsEveryWrite())
+                .as("up to a second of writes lost").isFalse();
+        assertThat(Probe.of(List.of("8f3c2a41", "42", "1", "77aa01"), null).syncsEveryWrite())
+                .as("CONFIG GET refused: unknown").isFalse();
+        assertThat(Probe.of(List.of("8f3c2a41", "42", "0", "77aa01"), "always").syncsEveryWrite()).as("no append-only file").isFalse();
     }
 
     @Test
     void aMasterReachedAtCreationIsTakenAsItIsHoweverYoung() {
-        assertThat(quarantine.restartSeen(start("a", 0))).isEmpty();
+        quarantine.observe(volatileServer("a", 0));
         assertThat(quarantine.allowsGrants()).isTrue();
     }
 
     @Test
-    void anotherProcessAfterAReconnectIsARestartOfNowAndTheSameIsNot() {
-        quarantine.restartSeen(start("a", 5_000));
-        assertThat(quarantine.restartSeen(start("a", 5_010))).as("the same process, reconnected").isEmpty();
-        assertThat(quarantine.restartSeen(start("b", 3))).as("a new process: its uptime follows a wall clock, not credited")
-                .contains(Duration.ZERO);
-        assertThat(quarantine.restartSeen(start("b", 9))).as("that one again").isEmpty();
+    void anotherProcessAfterAReconnectGrantsNothingForTheQuarantineFromNow() {
+        quarantine.observe(volatileServer("a", 5_000));
+        quarantine.observe(volatileServer("a", 5_010));
+        assertThat(quarantine.allowsGrants()).as("the same process, reconnected").isTrue();
+        quarantine.observe(volatileServer("b", 3));
+        assertThat(quarantine.allowsGrants()).as("a new process").isFalse();
+        assertThat(quarantine.refusal()).hasMessageContaining("127.0.0.1:7000 restarted")
+                .hasMessageContaining("grants nothing for 30000 ms more").hasMessageContaining("redlockRestartQuarantine 30000 ms");
+        now.addAndGet(LENGTH.toNanos() - 1);
+        assertThat(quarantine.allowsGrants()).as("a nanosecond before the end: its uptime, a wall clock's, is not credited").isFalse();
+        now.addAndGet(1);
+        assertThat(quarantine.allowsGrants()).isTrue();
     }
 
     @Test
     void aServerThatNamesNoProcessIsTakenAsRestartedAtEveryReconnect() {
-        quarantine.restartSeen(start("", 100));
-        assertThat(quarantine.restartSeen(start("", 101))).contains(Duration.ZERO);
+        quarantine.observe(volatileServer("", 100));
+        quarantine.observe(volatileServer("", 101));
+        assertThat(quarantine.allowsGrants()).isFalse();
     }
 
     @Test
-    void aMasterJoiningAfterCreationIsARestartOfItsStartWhileItIsYoungerThanTheQuarantine() {
-        RestartQuarantine young = joiningLate(LENGTH);
-        assertThat(young.restartSeen(start("a", 29))).contains(Duration.ofSeconds(29));
-        assertThat(young.restartSeen(start("a", 29))).as("the same process, seen again").isEmpty();
-        assertThat(joiningLate(LENGTH).restartSeen(start("a", 30))).as("started a quarantine ago").isEmpty();
+    void aMasterJoiningAfterCreationIsARestartWhileItIsYoungerThanTheQuarantine() {
+        RestartQuarantine young = joiningLate();
+        young.observe(volatileServer("a", 29));
+        assertThat(young.allowsGrants()).isFalse();
+        RestartQuarantine old = joiningLate();
+        old.observe(volatileServer("a", 30));
+        assertThat(old.allowsGrants()).as("started a quarantine ago").isTrue();
     }
 
     @Test
-    void aZeroQuarantineSeesNoRestartAndHoldsNothingBack() {
-        RestartQuarantine off = joiningLate(Duration.ZERO);
-        assertThat(off.restartSeen(start("a", 0))).isEmpty();
-        assertThat(off.restartSeen(start("b", 0))).isEmpty();
-        off.restarted(Duration.ZERO);
+    void aZeroQuarantineHoldsNothingBack() {
+        RestartQuarantine off = new RestartQuarantine(Duration.ZERO, "127.0.0.1:7000", true, now::get);
+        off.observe(volatileServer("a", 0));
+        off.observe(volatileServer("b", 0));
+        off.unchecked();
         assertThat(off.allowsGrants()).isTrue();
     }
 
     @Test
-    void aRestartedMasterGrantsNothingUntilTheQuarantineHasPassedSinceTheRestart() {
-        quarantine.restarted(Duration.ofSeconds(10));
+    void aRestartThatCouldNotBeCheckedIsQuarantined() {
+        quarantine.unchecked();
         assertThat(quarantine.allowsGrants()).isFalse();
-        assertThat(quarantine.refusal()).hasMessageContaining("127.0.0.1:7000 restarted")
-                .hasMessageContaining("grants nothing for 20000 ms more").hasMessageContaining("redlockRestartQuarantine 30000 ms");
-        now.addAndGet(Duration.ofSeconds(20).toNanos() - 1);
-        assertThat(quarantine.allowsGrants()).as("a nanosecond before the end").isFalse();
-        now.addAndGet(1);
-        assertThat(quarantine.allowsGrants()).as("at the end: 30 s after the restart").isTrue();
     }
 
     @Test
-    void aLaterRestartExtendsTheQuarantineAndAnEarlierOneDoesNotShortenIt() {
-        quarantine.restarted(Duration.ZERO);
-        now.addAndGet(Duration.ofSeconds(25).toNanos());
-        quarantine.restarted(Duration.ofSeconds(28));
-        assertThat(quarantine.allowsGrants()).as("still 5 s of the first").isFalse();
-        now.addAndGet(Duration.ofSeconds(5).toNanos());
+    void aRestartThatReloadedEveryWriteIsNotHeldBack() {
+        quarantine.observe(syncingServer("a", "m"));
+        quarantine.observe(syncingServer("b", "m"));
         assertThat(quarantine.allowsGrants()).isTrue();
-        quarantine.restarted(Duration.ZERO);
-        assertThat(quarantine.allowsGrants()).as("a new restart").isFalse();
     }
 
     @Test
-    void onlyAReloadedAppendOnlyFileSyncedOnEveryWriteKeptEveryWrite() {
-        String aof = "# Persistence\r\nloading:0\r\naof_enabled:1\r\naof_rewrite_in_progress:0\r\n";
-        String noAof = "# Persistence\r\nloading:0\r\naof_enabled:0\r\n";
-        assertThat(RestartQuarantine.keptEveryWrite(aof, "always", true)).isTrue();
-        assertThat(RestartQuarantine.keptEveryWrite(aof, "always", false)).as("the file lost: the marker is gone").isFalse();
-        assertThat(RestartQuarantine.keptEveryWrite(aof, "everysec", true)).as("up to a second of writes lost").isFalse();
-        assertThat(RestartQuarantine.keptEveryWrite(aof, null, true)).as("CONFIG GET refused: unknown").isFalse();
-        assertThat(RestartQuarantine.keptEveryWrite(noAof, "always", true)).isFalse();
+    void aMarkerOtherThanTheOneSeenBeforeShowsALossThoughTheServerSyncsEveryWrite() {
+        assertThat(RestartQuarantine.keptEveryWrite(syncingServer("a", "m"), syncingServer("b", "b")))
+                .as("the file lost: the marker written anew by the new process").isFalse();
+        assertThat(RestartQuarantine.keptEveryWrite(syncingServer("a", "m"), syncingServer("c", "b")))
+                .as("a file reloaded from a process after the one seen, which had lost the data").isFalse();
+        assertThat(RestartQuarantine.keptEveryWrite(volatileServer("a", 10), syncingServer("b", "a")))
+                .as("synced only after the restart").isFalse();
+        quarantine.observe(syncingServer("a", "m"));
+        quarantine.observe(syncingServer("b", "b"));
+        assertThat(quarantine.allowsGrants()).isFalse();
+    }
+
+    @Test
+    void aMasterFirstSeenAfterItsRestartHasAMarkerOfAnEarlierProcessOrNone() {
+        assertThat(RestartQuarantine.keptEveryWrite(null, syncingServer("b", "a"))).as("written by an earlier process").isTrue();
+        assertThat(RestartQuarantine.keptEveryWrite(null, syncingServer("b", "b"))).as("written by this one: no evidence").isFalse();
+        assertThat(RestartQuarantine.keptEveryWrite(null, syncingServer("", ""))).as("no run id").isFalse();
     }
 }
