@@ -124,13 +124,22 @@ class RedlockRestartIT {
         // The first lease is left to its client's close: its release may find master 0 still reconnecting.
     }
 
-    @Test
-    void aMasterThatKeptEveryWriteIsUsedAtOnceAfterARestart() throws Exception {
+    /**
+     * A client of three masters, the first syncing every write to its append-only file, that has
+     * used them all once (so that it saw their restart markers); then master 0 is killed.
+     */
+    private LockEngine usedThenMasterZeroKilled() {
         startMasters(true);
         LockEngine client = client(null);
         client.lock(NAME).acquire(Duration.ZERO).close();
-        RedisNode persistent = nodeOf(client, masters.get(0));
         masters.get(0).kill();
+        return client;
+    }
+
+    @Test
+    void aMasterThatKeptEveryWriteIsUsedAtOnceAfterARestart() throws Exception {
+        LockEngine client = usedThenMasterZeroKilled();
+        RedisNode persistent = nodeOf(client, masters.get(0));
         masters.get(0).restart();
         masters.get(1).kill();
         // Only the restarted master and master 2 are left: a grant needs the restarted one.
@@ -142,11 +151,8 @@ class RedlockRestartIT {
 
     @Test
     void aMasterWhoseAppendOnlyFileWasLostIsHeldBackThoughItSyncsEveryWrite() throws Exception {
-        startMasters(true);
-        LockEngine client = client(null);
-        client.lock(NAME).acquire(Duration.ZERO).close();
+        LockEngine client = usedThenMasterZeroKilled();
         RedisNode emptied = nodeOf(client, masters.get(0));
-        masters.get(0).kill();
         // As a container restarted without its volume: the same configuration, none of the data.
         try (Stream<Path> files = Files.list(masters.get(0).dir())) {
             for (Path data : files.filter(file -> file.getFileName().toString().startsWith("appendonly")).toList()) {
