@@ -130,7 +130,7 @@ final class LockServers implements AutoCloseable {
      * @throws LockUnavailableException if no quorum of the servers can be reached
      */
     static LockServers connect(RedisLockOptions options) {
-        ClientResources resources = options.uris().size() > 1 && !options.isCluster()
+        ClientResources resources = options.isRedlock()
                 // A master back from a crash takes part again within a second, however long it was
                 // down: Lettuce's default backoff grows to 30 s between reconnects.
                 ? DefaultClientResources.builder().reconnectDelay(
@@ -141,8 +141,8 @@ final class LockServers implements AutoCloseable {
                 return new LockServers(resources, List.of(RedisNode.connectCluster(options.uris(),
                         options.commandTimeout(), options.connectTimeout(), resources)), options, List.of(), null);
             }
-            RedisNode.RedlockMaster redlockMaster = options.uris().size() == 1 ? null : new RedisNode.RedlockMaster(
-                    options.redlockRestartQuarantine(), false, options.namespace() + "restart-marker");
+            RedisNode.RedlockMaster redlockMaster = options.isRedlock() ? new RedisNode.RedlockMaster(
+                    options.redlockRestartQuarantine(), false, options.namespace() + "restart-marker") : null;
             List<RedisNode> nodes = new ArrayList<>();
             List<LockUnavailableException> failures = new ArrayList<>();
             List<RedisURI> absent = new ArrayList<>();

@@ -130,6 +130,11 @@ public final class RedisLockOptions {
         return cluster;
     }
 
+    /** Whether the servers are independent Redlock masters, of which a majority decides. */
+    boolean isRedlock() {
+        return uris.size() > 1 && !cluster;
+    }
+
     /**
      * The server as {@code host:port}, or {@code redlock(host:port, …)}, without credentials, for
      * messages and logs.
@@ -205,7 +210,7 @@ public final class RedisLockOptions {
         return "RedisLockOptions{server=" + server() + ", namespace=" + namespace
                 + ", defaultLease=" + defaultLease + ", commandTimeout=" + commandTimeout
                 + ", connectTimeout=" + connectTimeout + ", fenceCounterTtl=" + fenceCounterTtl
-                + (uris.size() > 1 && !cluster ? ", redlockRestartQuarantine=" + redlockRestartQuarantine : "") + "}";
+                + (isRedlock() ? ", redlockRestartQuarantine=" + redlockRestartQuarantine : "") + "}";
     }
 
     /** Builds {@link RedisLockOptions}. Not thread-safe. */

@@ -83,10 +83,7 @@ final class RestartQuarantine {
                 ? joinsLate && probe.uptime().compareTo(length) < 0
                 : probe.runId().isEmpty() || !before.runId().equals(probe.runId());
         if (restart && !keptEveryWrite(before, probe)) {
-            endsAt = nanoClock.getAsLong() + length.toNanos();
-            quarantined = true;
-            log.warn("Redis at {} restarted and may have lost the locks it granted: it grants nothing for {} ms",
-                    server, length.toMillis());
+            quarantine("restarted and may have lost the locks it granted");
         }
     }
 
@@ -108,11 +105,15 @@ final class RestartQuarantine {
     /** Quarantines the master from now, when a restart could not be checked. */
     void unchecked() {
         if (!length.isZero()) {
-            endsAt = nanoClock.getAsLong() + length.toNanos();
-            quarantined = true;
-            log.warn("Redis at {} reconnected, and whether it restarted could not be read: it grants nothing for {} ms",
-                    server, length.toMillis());
+            quarantine("reconnected, and whether it restarted could not be read");
         }
+    }
+
+    /** Starts a quarantine from now: a later one never ends before an earlier one, since now only grows. */
+    private void quarantine(String why) {
+        endsAt = nanoClock.getAsLong() + length.toNanos();
+        quarantined = true;
+        log.warn("Redis at {} {}: it grants nothing for {} ms", server, why, length.toMillis());
     }
 
     /** Whether the master may grant now: no quarantine, or its end has passed. */
