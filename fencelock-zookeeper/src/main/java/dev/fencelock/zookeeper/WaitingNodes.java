@@ -47,6 +47,11 @@ final class WaitingNodes {
         }
     }
 
+    /** How many nodes wait, for the tests. */
+    int size() {
+        return byQueue.size();
+    }
+
     /** Forgets the nodes of a session that ended: they are gone with it. */
     void forgetSession(long session) {
         byQueue.entrySet().removeIf(entry -> entry.getValue().node().session() == session);

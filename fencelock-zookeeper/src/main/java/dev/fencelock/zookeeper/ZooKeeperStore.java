@@ -572,6 +572,11 @@ final class ZooKeeperStore implements LockStore {
         return watches.values().stream().mapToInt(Set::size).sum();
     }
 
+    /** How many nodes of this client wait in a queue between two attempts, for the tests. */
+    int waitingNodes() {
+        return waiting.size();
+    }
+
     private CompletableFuture<CuratorEvent> delete(LockNode node) {
         return calls.run("deleting " + node.path(),
                 callback -> client.delete().guaranteed().inBackground(callback).forPath(node.path()),

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fencelock.DistributedReadWriteLock;
 import dev.fencelock.Lease;
+import dev.fencelock.spi.LockEngine;
 import dev.fencelock.testkit.Poll;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -79,20 +80,28 @@ class ReadWriteLockIT extends ZooKeeperIT {
 
     /**
      * A thread's downgrade goes to the store beside the client's waiting reader (it does not take
-     * the readers' gate); the waiting reader must still be woken by the release of the writer it
-     * waits for next, not at its keep-alive interval (the session timeout, long here).
+     * the readers' gate). The readers of a client share its place in the queue: the downgrade is
+     * granted on the node that the reader waits with, and the reader, woken by the write lease's
+     * release, queues anew behind the other client's writer. It must then be woken by that
+     * writer's release, not at its keep-alive interval (the session timeout, long here).
      */
     @Test
     void aReaderWaitingWhileItsClientsWriterDowngradesIsWokenByTheNextWritersRelease() throws Exception {
-        DistributedReadWriteLock lock = connect(options -> options.sessionTimeout(Duration.ofSeconds(60)))
-                .readWriteLock("ledger");
+        LockEngine client = connect(options -> options.sessionTimeout(Duration.ofSeconds(60)));
+        DistributedReadWriteLock lock = client.readWriteLock("ledger");
         DistributedReadWriteLock otherWriter = connect().readWriteLock("ledger");
         lock.writeLock().lock();
         CompletableFuture<Lease> reader = CompletableFuture.supplyAsync(() -> lock.readLock().acquire(Duration.ofSeconds(120)));
-        Poll.until("the waiting reader's node", Duration.ofSeconds(30), () -> zooKeeper.nodes(root, "ledger") == 2);
+        // Refused, not only created: a downgrade sent before the reader's refusal is judged finds
+        // no waiting node to take, queues one of its own, and leaves the reader ahead of the other
+        // writer, to be granted at the write lease's release (its node first, the writer's last).
+        Poll.until("the reader refused and waiting", Duration.ofSeconds(30), () -> TestZooKeeper.waitingNodes(client) == 1);
         lock.readLock().lock();
+        assertThat(zooKeeper.nodes(root, "ledger"))
+                .as("the write lease's node and the waiting reader's, on which the downgrade is granted")
+                .isEqualTo(2);
         CompletableFuture<Lease> writer = otherWriter.writeLock().acquireAsync(Duration.ofSeconds(120));
-        Poll.until("the other client's writer's node", Duration.ofSeconds(30), () -> zooKeeper.nodes(root, "ledger") >= 3);
+        Poll.until("the other client's writer's node", Duration.ofSeconds(30), () -> zooKeeper.nodes(root, "ledger") == 3);
         lock.writeLock().unlock();
         lock.readLock().unlock();
         Lease written = writer.get(30, TimeUnit.SECONDS);

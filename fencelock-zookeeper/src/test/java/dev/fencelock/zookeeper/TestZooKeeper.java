@@ -155,6 +155,11 @@ final class TestZooKeeper implements AutoCloseable {
         return ((ZooKeeperStore) client.store()).openWatches();
     }
 
+    /** How many nodes of {@code client} wait in a queue, refused and recorded by its store until their next attempt. */
+    static int waitingNodes(LockEngine client) {
+        return ((ZooKeeperStore) client.store()).waitingNodes();
+    }
+
     /**
      * Expires the session of {@code client} as its ZooKeeper client sees it when the ensemble expired
      * a holder cut off for longer than its timeout: Curator's KillSession injects the expiry into the
