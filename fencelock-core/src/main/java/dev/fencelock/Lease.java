@@ -29,7 +29,9 @@ public interface Lease extends AutoCloseable {
 
     /**
      * The fencing token of this acquisition: strictly greater than the token of every earlier
-     * acquisition of the same lock name. Only the {@code Lock} view's reentrant holds share one.
+     * acquisition of the same lock name. Only the {@code Lock} view's reentrant holds share one, and,
+     * on ZooKeeper, a downgrade taken while another client's writer waits shares its write lease's
+     * (the read then holds the write lease's node, so that the waiting writer cannot overtake it).
      */
     long fencingToken();
 

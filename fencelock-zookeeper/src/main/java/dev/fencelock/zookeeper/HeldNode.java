@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A node granted to a lease, and the lease's end in the store. An ephemeral node has no expiry of
@@ -16,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 final class HeldNode {
     private final String owner;
     private final LockNode node;
+    /** How many leases of this client hold the node: two while a downgrade holds its write lease's ({@link #sharedWith}). */
+    private final AtomicInteger holders;
     // Guarded by this.
     private ScheduledFuture<?> expiry;
     /** Which end is current: a timer that already runs when the end moves must not delete the node. */
@@ -23,8 +26,24 @@ final class HeldNode {
     private boolean expired;
 
     HeldNode(String owner, LockNode node) {
+        this(owner, node, new AtomicInteger(1));
+    }
+
+    private HeldNode(String owner, LockNode node, AtomicInteger holders) {
         this.owner = owner;
         this.node = node;
+        this.holders = holders;
+    }
+
+    /** The same node granted to the lease of {@code owner} too (a downgrade): it is deleted when the last of them lets go. */
+    HeldNode sharedWith(String owner) {
+        holders.incrementAndGet();
+        return new HeldNode(owner, node, holders);
+    }
+
+    /** This lease lets go of the node (released or run out): whether it was the last lease on it, so the node may go. */
+    boolean letGo() {
+        return holders.decrementAndGet() == 0;
     }
 
     String owner() {

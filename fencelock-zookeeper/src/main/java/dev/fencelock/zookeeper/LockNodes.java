@@ -83,6 +83,12 @@ final class LockNodes {
         return null;
     }
 
+    /** Whether {@code first} is queued before {@code second}; false when {@code first} is not among {@code ordered}. */
+    static boolean isBefore(List<String> ordered, String first, String second) {
+        int index = ordered.indexOf(first);
+        return index >= 0 && index < ordered.indexOf(second);
+    }
+
     /** The nodes that hold the lock now: the first exclusive node, or the readers before any exclusive one. */
     static List<String> holders(List<String> ordered) {
         if (ordered.isEmpty()) {

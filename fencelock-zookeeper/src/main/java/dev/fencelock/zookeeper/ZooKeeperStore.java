@@ -320,9 +320,20 @@ final class ZooKeeperStore implements LockStore {
             return CompletableFuture.completedFuture(new Attempt.Refused(Duration.ZERO, true));
         }
         HeldNode beside = alongside == null ? null : held.get(alongside);
-        String blocker = LockNodes.blocker(key.kind(), ordered, ours.node(), beside == null ? null : beside.node().node());
+        String besideNode = beside == null || !isAlive(beside.node()) ? null : beside.node().node();
+        String blocker = LockNodes.blocker(key.kind(), ordered, ours.node(), besideNode);
         if (blocker == null) {
             return CompletableFuture.completedFuture(grant(key.kind(), owner, ours, lease));
+        }
+        if (besideNode != null && LockNodes.isBefore(ordered, besideNode, blocker)) {
+            // A downgrade behind a writer that queued after the caller's write lease. It must not
+            // wait: that writer waits for the write lease, which the caller holds. Nor may it hold
+            // its own node, behind the writer: once the write lease's node is deleted, the writer
+            // is first and holds the lock beside this read (Curator's CURATOR-276). So the read
+            // holds the write lease's node, deleted when the last of the two lets go, and has its
+            // token, below the waiting writer's.
+            deleteQuietly(ours.path());
+            return CompletableFuture.completedFuture(grant(key.kind(), beside.sharedWith(owner), lease));
         }
         Attempt refused = new Attempt.Refused(keepAliveInterval(key.kind()), true);
         if (!waiting) {
@@ -337,19 +348,22 @@ final class ZooKeeperStore implements LockStore {
     }
 
     private Attempt grant(LockKind kind, String owner, LockNode ours, Duration lease) {
-        HeldNode node = new HeldNode(owner, ours);
-        held.put(owner, node);
+        return grant(kind, new HeldNode(owner, ours), lease);
+    }
+
+    private Attempt grant(LockKind kind, HeldNode node, Duration lease) {
+        held.put(node.owner(), node);
         if (kind != LockKind.READ) {
-            waiting.heldExclusively(ours.path(), this::watchWaiter);
+            waiting.heldExclusively(node.node().path(), this::watchWaiter);
         }
         node.expireAfter(lease, timers, () -> expired(node));
         // The lease's own length: the session's deadline, which every answer moves, bounds it beside.
-        return new Attempt.Granted(ours.czxid(), lease);
+        return new Attempt.Granted(node.node().czxid(), lease);
     }
 
     /** A lease ran out unrenewed while this client lives: its node goes, as a Redis key would expire. */
     private void expired(HeldNode node) {
-        if (held.remove(node.owner(), node)) {
+        if (held.remove(node.owner(), node) && node.letGo()) {
             deleteQuietly(node.node().path());
         }
     }
@@ -470,6 +484,10 @@ final class ZooKeeperStore implements LockStore {
         node.cancelExpiry();
         if (!isAlive(node.node())) {
             return CompletableFuture.completedFuture(new Released(Released.Finding.GONE, false));
+        }
+        if (!node.letGo()) {
+            // A downgrade and its write lease share the node (see judge): it goes with the last of them.
+            return CompletableFuture.completedFuture(new Released(Released.Finding.OURS, false));
         }
         // Guaranteed: if the reply is lost, Curator deletes the node in the background once it can.
         return calls.run("releasing lock '" + name + "'",

@@ -42,6 +42,18 @@ class LockNodesTest {
     }
 
     @Test
+    void aDowngradeBehindAWriterQueuedAfterItsWriteLeaseIsToldByTheBlockersPlace() {
+        List<String> ordered = LockNodes.ordered(List.of(FENCELOCK, CURATOR_MUTEX, READER_LATE));
+
+        String blocker = LockNodes.blocker(LockKind.READ, ordered, READER_LATE, FENCELOCK);
+
+        assertThat(blocker).as("the writer queued behind the write lease").isEqualTo(CURATOR_MUTEX);
+        assertThat(LockNodes.isBefore(ordered, FENCELOCK, blocker)).as("the write lease before the blocker").isTrue();
+        assertThat(LockNodes.isBefore(ordered, blocker, FENCELOCK)).isFalse();
+        assertThat(LockNodes.isBefore(ordered, READER, blocker)).as("a node that is not queued").isFalse();
+    }
+
+    @Test
     void theHoldersAreTheFirstExclusiveNodeOrTheLeadingReaders() {
         assertThat(LockNodes.holders(List.of())).isEmpty();
         assertThat(LockNodes.holders(LockNodes.ordered(List.of(CURATOR_MUTEX, READER)))).containsExactly(READER);

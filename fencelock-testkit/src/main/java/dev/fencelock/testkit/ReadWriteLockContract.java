@@ -1,0 +1,133 @@
+package dev.fencelock.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fencelock.DistributedLock;
+import dev.fencelock.DistributedReadWriteLock;
+import dev.fencelock.Lease;
+import dev.fencelock.spi.LockEngine;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a read-write lock promises on every store and topology that has one, the same for all: a
+ * thread that holds the write lock is granted the read lock beside it (a downgrade) whoever waits,
+ * and a writer that waits holds every other reader off. After every test it checks that nothing
+ * was left behind, as {@link LockContract} does.
+ */
+public abstract class ReadWriteLockContract {
+    private final List<LockEngine> clients = new ArrayList<>();
+
+    /** A new client on the store under test; the suite closes it. */
+    protected abstract LockEngine newClient();
+
+    /** The locks (and waiter queues) left in the store, for the leak check. */
+    protected abstract List<String> locksLeft();
+
+    /** What the store of {@code client} still holds for waiters (subscriptions, watches): zero when settled. */
+    protected abstract int watchesLeft(LockEngine client);
+
+    /** Stops servers started for one test, after the leak check; nothing for servers shared by a class. */
+    protected void stopServers() {}
+
+    protected final LockEngine connect() {
+        LockEngine client = newClient();
+        clients.add(client);
+        return client;
+    }
+
+    @AfterEach
+    public void nothingLeaked() throws InterruptedException {
+        try {
+            for (LockEngine client : clients) {
+                try {
+                    Poll.until("settling of " + client, Duration.ofSeconds(5),
+                            () -> client.leasesWatched() == 0 && client.namesInUse() == 0 && watchesLeft(client) == 0);
+                } catch (AssertionError unsettled) {
+                    // The assertions that follow say what is left.
+                }
+                assertThat(client.leasesWatched()).as("leases still renewed by %s", client).isZero();
+                assertThat(client.namesInUse()).as("lock names still in use in %s", client).isZero();
+                assertThat(watchesLeft(client)).as("watches still open in %s", client).isZero();
+            }
+            assertThat(locksLeft()).as("locks left").isEmpty();
+        } finally {
+            clients.forEach(LockEngine::close);
+            stopServers();
+        }
+    }
+
+    /**
+     * A downgrade does not queue behind a writer that came after the write lock: that writer waits
+     * for the write lock, which this very thread holds, so a downgrade that waited for it would wait
+     * forever ({@code lock()}) or time out ({@code tryLock(5, SECONDS)}). The writer still gets the
+     * lock only once both the write lock and the downgraded read lease are let go, with a token
+     * greater than the read lease's. The read is taken through the lease API for its token: the
+     * thread's Lock-view write hold makes it a downgrade all the same.
+     */
+    @Test
+    public void aThreadHoldingTheWriteLockReadsAtOnceAlthoughAnotherClientsWriterWaits() throws Exception {
+        DistributedReadWriteLock lock = connect().readWriteLock("downgrade");
+        assertThat(lock.writeLock().tryLock(10, TimeUnit.SECONDS)).as("the free write lock").isTrue();
+        CompletableFuture<Lease> otherWriter = connect().readWriteLock("downgrade").writeLock()
+                .acquireAsync(Duration.ofSeconds(30));
+        awaitWaiting(otherWriter);
+
+        Optional<Lease> read = lock.readLock().tryAcquire();
+
+        assertThat(read).as("the read lock beside this thread's write lock, another client's writer waiting").isPresent();
+        lock.writeLock().unlock();
+        Poll.throughout(Duration.ofMillis(300), () -> assertThat(otherWriter)
+                .as("the other client's writer while the downgraded read lease holds").isNotDone());
+        read.get().close();
+        try (Lease written = otherWriter.get(30, TimeUnit.SECONDS)) {
+            assertThat(written.fencingToken()).as("the writer's token, after the downgraded read lease")
+                    .isGreaterThan(read.get().fencingToken());
+        }
+    }
+
+    /**
+     * Only the write holder's own thread reads ahead of a writer that waits: another thread of the
+     * same client and another client's reader are refused; the writer is granted once the write lock
+     * and the downgraded read lease are let go. (After the write lock is let go, a Redis store wakes
+     * the writer, which is off the queue until it has tried again: a reader arriving in that window
+     * is not held off, so the contract does not ask for it.)
+     */
+    @Test
+    public void whileAWriterWaitsOnlyTheWriteHoldersThreadReads() throws Exception {
+        DistributedReadWriteLock lock = connect().readWriteLock("preference");
+        DistributedLock otherClientsReader = connect().readWriteLock("preference").readLock();
+        assertThat(lock.writeLock().tryLock(10, TimeUnit.SECONDS)).as("the free write lock").isTrue();
+        CompletableFuture<Lease> writer = connect().readWriteLock("preference").writeLock()
+                .acquireAsync(Duration.ofSeconds(30));
+        awaitWaiting(writer);
+
+        assertThat(readsOnAnotherThread(lock.readLock())).as("another thread of the write holder's client").isFalse();
+        assertThat(otherClientsReader.tryAcquire()).as("another client's reader, a writer waiting").isEmpty();
+        assertThat(lock.readLock().tryLock()).as("the write holder's downgrade").isTrue();
+        lock.writeLock().unlock();
+        lock.readLock().unlock();
+
+        writer.get(30, TimeUnit.SECONDS).close();
+    }
+
+    /** Whether a thread other than the caller's, holding nothing, is granted a read lease at once (and gives it back). */
+    private static boolean readsOnAnotherThread(DistributedLock readLock) throws Exception {
+        return CompletableFuture.supplyAsync(() -> readLock.tryAcquire().map(lease -> {
+            lease.close();
+            return true;
+        }).orElse(false)).get(30, TimeUnit.SECONDS);
+    }
+
+    /** Gives a waiter time to fail its first try and queue, checking that it keeps waiting. */
+    private static void awaitWaiting(CompletableFuture<Lease> waiting) throws InterruptedException {
+        Poll.throughout(Duration.ofMillis(300),
+                () -> assertThat(waiting).as("the writer must wait while the write lock is held").isNotDone());
+    }
+}

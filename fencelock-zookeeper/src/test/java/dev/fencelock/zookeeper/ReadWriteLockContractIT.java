@@ -1,0 +1,27 @@
+package dev.fencelock.zookeeper;
+
+import dev.fencelock.spi.LockEngine;
+import dev.fencelock.testkit.ReadWriteLockContract;
+import java.util.List;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The read-write lock contract on one ZooKeeper server; each test under a root path of its own. */
+class ReadWriteLockContractIT extends ReadWriteLockContract {
+    @RegisterExtension
+    static final ZooKeeperPerClass zooKeeper = new ZooKeeperPerClass();
+
+    @Override
+    protected LockEngine newClient() {
+        return (LockEngine) ZooKeeperLocks.connect(zooKeeper.server().options(zooKeeper.root()).build());
+    }
+
+    @Override
+    protected List<String> locksLeft() {
+        return zooKeeper.server().locksLeft(zooKeeper.root());
+    }
+
+    @Override
+    protected int watchesLeft(LockEngine client) {
+        return TestZooKeeper.watchesLeft(client);
+    }
+}
