@@ -57,8 +57,22 @@ abstract class FenceContract {
     /** A query returning the current connection's session id. */
     abstract String sessionIdQuery();
 
-    /** A query returning a row while the session whose id is its parameter waits for a lock. */
-    abstract String lockWaitQuery();
+    /**
+     * Whether the session {@code session} waits for a lock now, asked on {@code probe}, a connection
+     * of its own. {@link #startWaitingCheck} polls it every few milliseconds, so the answer must
+     * describe the moment of the call, not a snapshot that the database refreshes when it pleases.
+     */
+    abstract boolean waitsForALock(Connection probe, long session) throws SQLException;
+
+    /** For {@link #waitsForALock}: whether {@code query}, with {@code session} as its one parameter, returns a row. */
+    static boolean returnsARow(Connection probe, String query, long session) throws SQLException {
+        try (PreparedStatement select = probe.prepareStatement(query)) {
+            select.setLong(1, session);
+            try (ResultSet row = select.executeQuery()) {
+                return row.next();
+            }
+        }
+    }
 
     /** The column type of an ascending generated key. */
     abstract String generatedKey();
@@ -411,12 +425,8 @@ abstract class FenceContract {
     }
 
     private boolean isWaitingForALock(long session) {
-        try (Connection connection = dataSource().getConnection();
-                PreparedStatement select = connection.prepareStatement(lockWaitQuery())) {
-            select.setLong(1, session);
-            try (ResultSet row = select.executeQuery()) {
-                return row.next();
-            }
+        try (Connection probe = dataSource().getConnection()) {
+            return waitsForALock(probe, session);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot ask whether session " + session + " waits: " + e.getMessage(), e);
         }

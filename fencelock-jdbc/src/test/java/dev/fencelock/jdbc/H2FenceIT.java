@@ -1,5 +1,7 @@
 package dev.fencelock.jdbc;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
@@ -32,8 +34,9 @@ class H2FenceIT extends FenceContract {
     }
 
     @Override
-    String lockWaitQuery() {
-        return "SELECT 1 FROM INFORMATION_SCHEMA.SESSIONS WHERE SESSION_ID = ? AND BLOCKER_ID IS NOT NULL";
+    boolean waitsForALock(Connection probe, long session) throws SQLException {
+        return returnsARow(probe,
+                "SELECT 1 FROM INFORMATION_SCHEMA.SESSIONS WHERE SESSION_ID = ? AND BLOCKER_ID IS NOT NULL", session);
     }
 
     @Override

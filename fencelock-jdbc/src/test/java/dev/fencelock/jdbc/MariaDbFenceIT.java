@@ -2,8 +2,12 @@ package dev.fencelock.jdbc;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,6 +20,10 @@ import org.mariadb.jdbc.MariaDbDataSource;
  */
 class MariaDbFenceIT extends FenceContract {
     private static final String DEFAULT_URL = "jdbc:mariadb://127.0.0.1:3306/test?user=root&connectTimeout=2000";
+    /** Where the transactions of {@code SHOW ENGINE INNODB STATUS} begin, one block each. */
+    private static final String TRANSACTION = "\n---TRANSACTION ";
+    /** The line of a transaction's block, above its session's line, that says it waits for a lock. */
+    private static final Pattern LOCK_WAIT = Pattern.compile("(?m)^LOCK WAIT ");
     private static MariaDbDataSource dataSource;
     private static String missing;
 
@@ -52,9 +60,34 @@ class MariaDbFenceIT extends FenceContract {
         return "SELECT CONNECTION_ID()";
     }
 
+    /**
+     * Reads {@code SHOW ENGINE INNODB STATUS}, which InnoDB writes afresh for every call, rather than
+     * {@code information_schema.innodb_trx}: InnoDB refills that table from the lock system only when
+     * no one has read it for 0.1 s, so a poll that reads it every few milliseconds keeps seeing its
+     * first snapshot. Whenever that snapshot was taken before the check began to wait, the poll never
+     * saw the wait, the first holder never committed, and the check timed out.
+     *
+     * <p>A transaction's block reads {@code ---TRANSACTION 33, ACTIVE 1 sec inserting}, then while it
+     * waits a line {@code LOCK WAIT 2 lock struct(s), …}, then {@code MariaDB thread id 17, …}
+     * ({@code MySQL thread id} on MySQL), then its statement.
+     */
     @Override
-    String lockWaitQuery() {
-        return "SELECT 1 FROM information_schema.innodb_trx WHERE trx_mysql_thread_id = ? AND trx_state = 'LOCK WAIT'";
+    boolean waitsForALock(Connection probe, long session) throws SQLException {
+        String status;
+        try (Statement show = probe.createStatement(); ResultSet row = show.executeQuery("SHOW ENGINE INNODB STATUS")) {
+            row.next();
+            status = row.getString("Status");
+        }
+        Pattern sessionLine = Pattern.compile("(?m)^\\w+ thread id " + session + ",");
+        String[] blocks = status.split(TRANSACTION);
+        // The first block is what precedes the list of transactions, such as the latest deadlock.
+        for (int i = 1; i < blocks.length; i++) {
+            Matcher line = sessionLine.matcher(blocks[i]);
+            if (line.find()) {
+                return LOCK_WAIT.matcher(blocks[i].substring(0, line.start())).find();
+            }
+        }
+        return false;
     }
 
     @Override

@@ -63,8 +63,8 @@ class PostgresFenceIT extends FenceContract {
     }
 
     @Override
-    String lockWaitQuery() {
-        return "SELECT 1 FROM pg_stat_activity WHERE pid = ? AND wait_event_type = 'Lock'";
+    boolean waitsForALock(Connection probe, long session) throws SQLException {
+        return returnsARow(probe, "SELECT 1 FROM pg_stat_activity WHERE pid = ? AND wait_event_type = 'Lock'", session);
     }
 
     @Override
