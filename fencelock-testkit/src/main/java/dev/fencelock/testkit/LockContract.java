@@ -9,7 +9,6 @@ import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockClient;
 import dev.fencelock.LockLostException;
 import dev.fencelock.ReleaseOutcome;
-import dev.fencelock.spi.LockEngine;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +17,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,23 +26,9 @@ import org.junit.jupiter.api.Test;
  * After every test it checks that nothing was left behind: no lease still renewed, no lock name
  * still in use, nothing the store holds for waiters, no lock in the store.
  */
-public abstract class LockContract {
-    private final List<LockEngine> clients = new ArrayList<>();
-
-    /** A new client on the store under test; the suite closes it. */
-    protected abstract LockEngine newClient();
-
+public abstract class LockContract extends StoreContract {
     /** Deletes the lock {@code name} wherever it lives, as an operator or a data loss would. */
     protected abstract void deleteLock(String name);
-
-    /** The locks (and waiter queues) left in the store, for the leak check. */
-    protected abstract List<String> locksLeft();
-
-    /** What the store of {@code client} still holds for waiters (subscriptions, watches): zero when settled. */
-    protected abstract int watchesLeft(LockEngine client);
-
-    /** Stops servers started for one test, after the leak check; nothing for servers shared by a class. */
-    protected void stopServers() {}
 
     /**
      * The exclusive lock of {@code client} called {@code name} that the suite tests: the plain lock,
@@ -52,38 +36,6 @@ public abstract class LockContract {
      */
     protected DistributedLock lockOf(LockClient client, String name) {
         return client.lock(name);
-    }
-
-    protected final LockEngine connect() {
-        LockEngine client = newClient();
-        clients.add(client);
-        return client;
-    }
-
-    @AfterEach
-    public void nothingLeaked() throws InterruptedException {
-        try {
-            for (LockEngine client : clients) {
-                awaitQuiet(client);
-                assertThat(client.leasesWatched()).as("leases still renewed by %s", client).isZero();
-                assertThat(client.namesInUse()).as("lock names still in use in %s", client).isZero();
-                assertThat(watchesLeft(client)).as("watches still open in %s", client).isZero();
-            }
-            assertThat(locksLeft()).as("locks left").isEmpty();
-        } finally {
-            clients.forEach(LockEngine::close);
-            stopServers();
-        }
-    }
-
-    /** An abandoned acquisition may still have one attempt in flight: gives it time to settle. */
-    private void awaitQuiet(LockEngine client) throws InterruptedException {
-        try {
-            Poll.until("settling of " + client, Duration.ofSeconds(5),
-                    () -> client.leasesWatched() == 0 && client.namesInUse() == 0 && watchesLeft(client) == 0);
-        } catch (AssertionError unsettled) {
-            // The assertions that follow say what is left.
-        }
     }
 
     @Test

@@ -5,64 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.fencelock.DistributedLock;
 import dev.fencelock.DistributedReadWriteLock;
 import dev.fencelock.Lease;
-import dev.fencelock.spi.LockEngine;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * What a read-write lock promises on every store and topology that has one, the same for all: a
  * thread that holds the write lock is granted the read lock beside it (a downgrade) whoever waits,
  * and a writer that waits holds every other reader off. After every test it checks that nothing
- * was left behind, as {@link LockContract} does.
+ * was left behind, as every {@link StoreContract} does.
  */
-public abstract class ReadWriteLockContract {
-    private final List<LockEngine> clients = new ArrayList<>();
-
-    /** A new client on the store under test; the suite closes it. */
-    protected abstract LockEngine newClient();
-
-    /** The locks (and waiter queues) left in the store, for the leak check. */
-    protected abstract List<String> locksLeft();
-
-    /** What the store of {@code client} still holds for waiters (subscriptions, watches): zero when settled. */
-    protected abstract int watchesLeft(LockEngine client);
-
-    /** Stops servers started for one test, after the leak check; nothing for servers shared by a class. */
-    protected void stopServers() {}
-
-    protected final LockEngine connect() {
-        LockEngine client = newClient();
-        clients.add(client);
-        return client;
-    }
-
-    @AfterEach
-    public void nothingLeaked() throws InterruptedException {
-        try {
-            for (LockEngine client : clients) {
-                try {
-                    Poll.until("settling of " + client, Duration.ofSeconds(5),
-                            () -> client.leasesWatched() == 0 && client.namesInUse() == 0 && watchesLeft(client) == 0);
-                } catch (AssertionError unsettled) {
-                    // The assertions that follow say what is left.
-                }
-                assertThat(client.leasesWatched()).as("leases still renewed by %s", client).isZero();
-                assertThat(client.namesInUse()).as("lock names still in use in %s", client).isZero();
-                assertThat(watchesLeft(client)).as("watches still open in %s", client).isZero();
-            }
-            assertThat(locksLeft()).as("locks left").isEmpty();
-        } finally {
-            clients.forEach(LockEngine::close);
-            stopServers();
-        }
-    }
-
+public abstract class ReadWriteLockContract extends StoreContract {
     /**
      * A downgrade does not queue behind a writer that came after the write lock: that writer waits
      * for the write lock, which this very thread holds, so a downgrade that waited for it would wait

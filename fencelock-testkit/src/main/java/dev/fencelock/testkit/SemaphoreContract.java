@@ -19,59 +19,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * What a semaphore promises on every store and topology that has semaphores, the same for all: at
  * most its count of permits held at once, each permit a lease (fenced, lost-signalled), bounded
  * waits, and one count for every client. After every test it checks that nothing was left behind,
- * as {@link LockContract} does.
+ * as every {@link StoreContract} does.
  */
-public abstract class SemaphoreContract {
-    private final List<LockEngine> clients = new ArrayList<>();
-
-    /** A new client on the store under test; the suite closes it. */
-    protected abstract LockEngine newClient();
-
+public abstract class SemaphoreContract extends StoreContract {
     /** Deletes every permit of the semaphore {@code name} wherever they live, as an operator or a data loss would. */
     protected abstract void deletePermits(String name);
-
-    /** The locks, permits and waiter queues left in the store, for the leak check. */
-    protected abstract List<String> locksLeft();
-
-    /** What the store of {@code client} still holds for waiters (subscriptions, watches): zero when settled. */
-    protected abstract int watchesLeft(LockEngine client);
-
-    /** Stops servers started for one test, after the leak check; nothing for servers shared by a class. */
-    protected void stopServers() {}
-
-    protected final LockEngine connect() {
-        LockEngine client = newClient();
-        clients.add(client);
-        return client;
-    }
-
-    @AfterEach
-    public void nothingLeaked() throws InterruptedException {
-        try {
-            for (LockEngine client : clients) {
-                try {
-                    Poll.until("settling of " + client, Duration.ofSeconds(5),
-                            () -> client.leasesWatched() == 0 && client.namesInUse() == 0 && watchesLeft(client) == 0);
-                } catch (AssertionError unsettled) {
-                    // The assertions that follow say what is left.
-                }
-                assertThat(client.leasesWatched()).as("leases still renewed by %s", client).isZero();
-                assertThat(client.namesInUse()).as("names still in use in %s", client).isZero();
-                assertThat(watchesLeft(client)).as("watches still open in %s", client).isZero();
-            }
-            assertThat(locksLeft()).as("locks and permits left").isEmpty();
-        } finally {
-            clients.forEach(LockEngine::close);
-            stopServers();
-        }
-    }
 
     @Test
     public void threadsOfSeveralClientsNeverHoldMorePermitsThanTheCount() throws Exception {
