@@ -551,7 +551,7 @@ final class RedisStore implements LockStore {
             boolean remember) {
         return node.runAtLeastOnce(LuaScript.RELEASE, ScriptOutputType.INTEGER,
                 new String[] {keys.lock(), keys.waiters(), keys.waiterDeadlines(), keys.lastRelease(), keys.fairQueue(),
-                        keys.fairDeadlines()},
+                        keys.fairDeadlines(), keys.readers()},
                 owner, keys.channel(), wakeWaiters ? "1" : "0", requeue, requeueTtlMillis, waiterTtlMillis,
                 remember ? rememberReleaseMillis : "", claimWindowMillis, node.pubSubMode());
     }

@@ -218,9 +218,10 @@ local function keepPermitsForWaiters(queue, deadlines, free, now, claimMillis)
 end
 
 -- The release of one lock, as release.lua describes it (its KEYS and ARGV, in order, are the
--- parameters here); returns what release.lua returns. Shared with multi-release.lua.
-local function releaseLock(lock, waiters, waiterDeadlines, lastRelease, fairQueue, fairDeadlines, owner, channel, wake,
-                           requeue, queueTtlMillis, aliveMillis, rememberMillis, claimMillis, pubsub)
+-- parameters here); returns what release.lua returns. Shared with multi-release.lua, whose plain
+-- locks are never downgraded: it passes no readers.
+local function releaseLock(lock, waiters, waiterDeadlines, lastRelease, fairQueue, fairDeadlines, readers, owner, channel,
+                           wake, requeue, queueTtlMillis, aliveMillis, rememberMillis, claimMillis, pubsub)
   local current = redis.call('GET', lock)
   if current == owner then
     redis.call('DEL', lock)
@@ -231,7 +232,7 @@ local function releaseLock(lock, waiters, waiterDeadlines, lastRelease, fairQueu
     if wake == '1' and anyoneWaits(channel, pubsub, waiters, fairQueue) then
       local now = serverNow()
       local named = announceRelease(channel, pubsub, waiters, waiterDeadlines, fairQueue, fairDeadlines, now,
-        claimMillis, true)
+        claimMillis, not readers or readersUntil(readers, now) == 0)
       if named and named ~= '' and requeue ~= '' and named ~= requeue then
         queueWaiter(waiters, waiterDeadlines, requeue, now, aliveMillis, queueTtlMillis)
         return 2

@@ -17,6 +17,6 @@ local result = {}
 for i = 1, #KEYS / 6 do
   local base = 6 * (i - 1)
   result[i] = releaseLock(KEYS[base + 1], KEYS[base + 2], KEYS[base + 3], KEYS[base + 4], KEYS[base + 5],
-    KEYS[base + 6], ARGV[1], ARGV[5 + i], ARGV[2], '', '', '', ARGV[3], ARGV[4], ARGV[5])
+    KEYS[base + 6], nil, ARGV[1], ARGV[5 + i], ARGV[2], '', '', '', ARGV[3], ARGV[4], ARGV[5])
 end
 return result

@@ -5,6 +5,8 @@
 -- KEYS[4]  the lock's last release: the owner token of the release that last deleted the key
 -- KEYS[5]  the fair queue (see fair-acquire.lua)
 -- KEYS[6]  the fair deadlines (see fair-acquire.lua)
+-- KEYS[7]  the lock's readers (see read-acquire.lua): a reader's lease that runs on is a downgrade of
+--          the releasing client's, and the waiter woken stays queued (see below)
 -- ARGV[1]  owner token of the releasing lease
 -- ARGV[2]  channel on which waiters listen for the release
 -- ARGV[3]  '1' to hand the lock on (a release); '0' to only delete (Redlock: the cleanup of a
@@ -32,6 +34,9 @@
 -- (the client's command timeout). A releasing client with threads still waiting joins the back of
 -- the queue in the same step, rather than trying again at once and overtaking the clients that
 -- waited longer. A release that nobody waits for announces nothing (see anyoneWaits in lib.lua).
+-- While a downgraded reader of the releasing client holds on, the client woken is left on the queue,
+-- as a reader's release leaves it: it cannot take the lock before that reader is out, and off the
+-- queue it would not hold new readers back (writer preference) until it had tried again.
 --! include lib.lua
-return releaseLock(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5],
+return releaseLock(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5],
   ARGV[6], ARGV[7], ARGV[8], ARGV[9])

@@ -223,6 +223,28 @@ class ReadWriteLockIT {
         }
     }
 
+    /**
+     * The write lease's release beside its own downgrade leaves the writer it wakes on the queue,
+     * where it holds new readers back: it cannot take the lock before the downgraded reader is out.
+     * Taken off until it tried again, it would let a reader in meanwhile. The writer here is a queue
+     * entry that never tries again, so that such a window would stay open.
+     */
+    @Test
+    void aWriteReleaseBesideItsDowngradeLeavesTheWokenWriterQueued(RedisServer redis) {
+        DistributedReadWriteLock lock = connect(redis).readWriteLock("rw");
+        lock.writeLock().lock();
+        redis.call("ZADD", "fencelock:{rw}:waiters", "1", "writer-that-never-retries");
+        redis.call("ZADD", "fencelock:{rw}:waiter-deadlines", "9000000000000000", "writer-that-never-retries");
+        assertThat(lock.readLock().tryLock()).as("the downgrade").isTrue();
+
+        lock.writeLock().unlock();
+
+        assertThat(connect(redis).readWriteLock("rw").readLock().tryAcquire())
+                .as("another client's reader, a writer queued").isEmpty();
+        lock.readLock().unlock();
+        redis.call("DEL", "fencelock:{rw}:waiters", "fencelock:{rw}:waiter-deadlines");
+    }
+
     @Test
     void eachReaderLeaseIsRenewedAndLostOnItsOwn(RedisServer redis) throws Exception {
         // The test kit's short command timeout, for a short lease whose renewals the test waits out.

@@ -49,10 +49,8 @@ public abstract class ReadWriteLockContract extends StoreContract {
 
     /**
      * Only the write holder's own thread reads ahead of a writer that waits: another thread of the
-     * same client and another client's reader are refused; the writer is granted once the write lock
-     * and the downgraded read lease are let go. (After the write lock is let go, a Redis store wakes
-     * the writer, which is off the queue until it has tried again: a reader arriving in that window
-     * is not held off, so the contract does not ask for it.)
+     * same client and another client's reader are refused, before the downgrade and after the write
+     * lock is let go; the writer is granted once the downgraded read lease is let go.
      */
     @Test
     public void whileAWriterWaitsOnlyTheWriteHoldersThreadReads() throws Exception {
@@ -67,6 +65,9 @@ public abstract class ReadWriteLockContract extends StoreContract {
         assertThat(otherClientsReader.tryAcquire()).as("another client's reader, a writer waiting").isEmpty();
         assertThat(lock.readLock().tryLock()).as("the write holder's downgrade").isTrue();
         lock.writeLock().unlock();
+        assertThat(readsOnAnotherThread(lock.readLock()))
+                .as("another thread of the downgraded reader's client, a writer waiting").isFalse();
+        assertThat(otherClientsReader.tryAcquire()).as("another client's reader, a writer waiting").isEmpty();
         lock.readLock().unlock();
 
         writer.get(30, TimeUnit.SECONDS).close();
