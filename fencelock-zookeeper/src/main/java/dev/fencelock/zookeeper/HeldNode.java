@@ -35,9 +35,19 @@ final class HeldNode {
         this.holders = holders;
     }
 
-    /** The same node granted to the lease of {@code owner} too (a downgrade): it is deleted when the last of them lets go. */
+    /**
+     * The same node granted to the lease of {@code owner} too (a downgrade): it is deleted when the
+     * last of them lets go. Null when the last one let go already, on another thread (a release, the
+     * lease's end): the node is being deleted, and must not be shared back to life.
+     */
     HeldNode sharedWith(String owner) {
-        holders.incrementAndGet();
+        int count;
+        do {
+            count = holders.get();
+            if (count == 0) {
+                return null;
+            }
+        } while (!holders.compareAndSet(count, count + 1));
         return new HeldNode(owner, node, holders);
     }
 

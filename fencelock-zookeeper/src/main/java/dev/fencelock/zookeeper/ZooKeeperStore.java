@@ -325,15 +325,17 @@ final class ZooKeeperStore implements LockStore {
         if (blocker == null) {
             return CompletableFuture.completedFuture(grant(key.kind(), owner, ours, lease));
         }
-        if (besideNode != null && LockNodes.isBefore(ordered, besideNode, blocker)) {
-            // A downgrade behind a writer that queued after the caller's write lease. It must not
-            // wait: that writer waits for the write lease, which the caller holds. Nor may it hold
-            // its own node, behind the writer: once the write lease's node is deleted, the writer
-            // is first and holds the lock beside this read (Curator's CURATOR-276). So the read
-            // holds the write lease's node, deleted when the last of the two lets go, and has its
-            // token, below the waiting writer's.
+        // A downgrade behind a writer that queued after the caller's write lease. It must not wait:
+        // that writer waits for the write lease, which the caller holds. Nor may it hold its own
+        // node, behind the writer: once the write lease's node is deleted, the writer is first and
+        // holds the lock beside this read (Curator's CURATOR-276). So the read holds the write
+        // lease's node, deleted when the last of the two lets go, and has its token, below the
+        // waiting writer's. A write lease let go meanwhile leaves an ordinary reader, refused below.
+        HeldNode shared = besideNode != null && LockNodes.isBefore(ordered, besideNode, blocker)
+                ? beside.sharedWith(owner) : null;
+        if (shared != null) {
             deleteQuietly(ours.path());
-            return CompletableFuture.completedFuture(grant(key.kind(), beside.sharedWith(owner), lease));
+            return CompletableFuture.completedFuture(grant(key.kind(), shared, lease));
         }
         Attempt refused = new Attempt.Refused(keepAliveInterval(key.kind()), true);
         if (!waiting) {
