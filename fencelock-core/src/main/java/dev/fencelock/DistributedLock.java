@@ -12,7 +12,8 @@ import java.util.concurrent.locks.Lock;
  * <p>Two views of one lock, with one ownership rule: <b>a lease belongs to its owner token, not to a
  * thread.</b> Every call of the {@link Lease} methods ({@link #acquire}, {@link #tryAcquire},
  * {@link #acquireAsync}) starts an acquisition of its own and returns a lease with its own, strictly
- * greater fencing token, which may be released from any thread; a second {@code acquire} on a thread
+ * greater fencing token (but for a ZooKeeper downgrade taken while a writer waits, which has its
+ * write lease's), which may be released from any thread; a second {@code acquire} on a thread
  * that holds a lease waits (or times out) like any other caller. Two tasks on one single-threaded
  * executor therefore never share a lease or a token.
  *

@@ -51,7 +51,9 @@ public interface LockStore extends AutoCloseable {
     /**
      * Tries once to take {@code name} as a lock of {@code kind} for {@code owner} with a lease of
      * {@code lease}, and mints the fencing token of the acquisition: strictly greater than every
-     * token minted before for the name, whatever the kind. {@code waiting}: the caller waits if
+     * token minted before for the name, whatever the kind (a store may grant a downgrade, a
+     * {@code READ} beside the caller's own exclusive lease, its exclusive lease's token instead, when
+     * that is what keeps later writers' tokens greater). {@code waiting}: the caller waits if
      * refused, so the store may queue it (and must let it leave the queue with {@link #stopWaiting}).
      * A grant leaves no queue entry of the caller behind: a store whose servers may queue it where
      * they do not grant (Redlock) takes it off their queues itself. So a grant ends the caller's

@@ -228,7 +228,7 @@ local function releaseLock(lock, waiters, waiterDeadlines, lastRelease, fairQueu
     if rememberMillis ~= '' then
       redis.call('SET', lastRelease, owner, 'PX', rememberMillis)
     end
-    -- Nobody waiting spares the release a clock read, three queue reads and a message: half its calls.
+    -- Nobody waiting spares the release a clock read, the queue and readers' reads and a message: half its calls.
     if wake == '1' and anyoneWaits(channel, pubsub, waiters, fairQueue) then
       local now = serverNow()
       local named = announceRelease(channel, pubsub, waiters, waiterDeadlines, fairQueue, fairDeadlines, now,
