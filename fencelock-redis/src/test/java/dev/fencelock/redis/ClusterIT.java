@@ -7,6 +7,7 @@ import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockClient;
 import dev.fencelock.LockLostException;
 import dev.fencelock.spi.LockEngine;
+import dev.fencelock.testkit.LeakCheck;
 import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisCluster;
 import dev.fencelock.testkit.RedisServer;
@@ -41,7 +42,7 @@ class ClusterIT {
     void nothingLeaked() {
         try {
             for (LockEngine client : clients) {
-                TestClients.awaitQuiet(client);
+                LeakCheck.awaitSettled(client, TestClients::channels);
                 assertThat(client.leasesWatched()).isZero();
                 assertThat(client.namesInUse()).isZero();
             }

@@ -18,6 +18,7 @@ import dev.fencelock.spi.LockEngine;
 import dev.fencelock.spi.LockKind;
 import dev.fencelock.spi.OwnerTokens;
 import dev.fencelock.spi.Renewal;
+import dev.fencelock.testkit.LeakCheck;
 import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import java.time.Duration;
@@ -55,7 +56,7 @@ class RedlockIT {
     void stopThem() {
         try {
             for (LockEngine client : clients) {
-                TestClients.awaitQuiet(client);
+                LeakCheck.awaitSettled(client, TestClients::channels);
                 TestClients.awaitBacklogs(client);
                 assertThat(client.leasesWatched()).as("leases still renewed").isZero();
                 assertThat(client.namesInUse()).as("lock names still in use").isZero();

@@ -3,6 +3,7 @@ package dev.fencelock.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fencelock.spi.LockEngine;
+import dev.fencelock.testkit.LeakCheck;
 import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisCluster;
 import dev.fencelock.testkit.RedisServer;
@@ -49,11 +50,7 @@ final class TestClients {
     void verifyNothingLeakedAndClose() {
         try {
             for (LockEngine client : clients) {
-                // An abandoned acquisition may still have one attempt in flight: give it time to settle.
-                awaitQuiet(client);
-                assertThat(client.leasesWatched()).as("leases still renewed by %s", client).isZero();
-                assertThat(client.namesInUse()).as("lock names still in use in %s", client).isZero();
-                assertThat(channels(client)).as("channels still subscribed by %s", client).isZero();
+                LeakCheck.assertSettled(client, TestClients::channels);
             }
             for (RedisServer server : servers) {
                 // A master that failed over and came back is a replica: its keys are its master's.
@@ -75,17 +72,6 @@ final class TestClients {
     /** Release channels still subscribed by the client's store. */
     static int channels(LockEngine client) {
         return store(client).servers().channelCount();
-    }
-
-    static void awaitQuiet(LockEngine client) {
-        try {
-            Poll.until("settling of " + client, Duration.ofSeconds(5), () -> client.leasesWatched() == 0
-                    && client.namesInUse() == 0 && channels(client) == 0);
-        } catch (AssertionError unsettled) {
-            // The assertions that follow say what is left.
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.fencelock.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fencelock.spi.LockEngine;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -36,28 +35,15 @@ public abstract class StoreContract {
     }
 
     @AfterEach
-    public void nothingLeaked() throws InterruptedException {
+    public void nothingLeaked() {
         try {
             for (LockEngine client : clients) {
-                awaitQuiet(client);
-                assertThat(client.leasesWatched()).as("leases still renewed by %s", client).isZero();
-                assertThat(client.namesInUse()).as("names still in use in %s", client).isZero();
-                assertThat(watchesLeft(client)).as("watches still open in %s", client).isZero();
+                LeakCheck.assertSettled(client, this::watchesLeft);
             }
             assertThat(locksLeft()).as("locks, permits and queues left").isEmpty();
         } finally {
             clients.forEach(LockEngine::close);
             stopServers();
-        }
-    }
-
-    /** An abandoned acquisition may still have one attempt in flight: gives it time to settle. */
-    private void awaitQuiet(LockEngine client) throws InterruptedException {
-        try {
-            Poll.until("settling of " + client, Duration.ofSeconds(5),
-                    () -> client.leasesWatched() == 0 && client.namesInUse() == 0 && watchesLeft(client) == 0);
-        } catch (AssertionError unsettled) {
-            // The assertions that follow say what is left.
         }
     }
 }
