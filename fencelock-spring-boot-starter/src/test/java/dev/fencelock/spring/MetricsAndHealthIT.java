@@ -54,6 +54,9 @@ class MetricsAndHealthIT {
                     .as("losses for another reason").isZero();
             assertThat(meters.get("fencelock.acquire").tag("outcome", "acquired").timer().count()).isEqualTo(1);
             assertThat(meters.get("fencelock.acquire").tag("outcome", "timed_out").timer().count()).isEqualTo(1);
+            // Reported after the renewal settled its leases: the loss above may be signalled first.
+            Poll.until("the renewal round trip recorded", Duration.ofSeconds(10),
+                    () -> meters.find("fencelock.renewal").tag("outcome", "answered").timer() != null);
             assertThat(meters.get("fencelock.renewal").tag("outcome", "answered").timer().count())
                     .as("renewal round trips, the last of which found the key gone").isGreaterThanOrEqualTo(1);
             lease.close();
