@@ -8,13 +8,11 @@ import org.junit.jupiter.api.BeforeEach;
 
 /** The lock contract on Redlock over five independent redis-servers. */
 class RedlockContractIT extends RedisLockContract {
-    private final List<RedisServer> masters = new ArrayList<>();
+    private List<RedisServer> masters;
 
     @BeforeEach
     void start() {
-        for (int i = 0; i < 5; i++) {
-            masters.add(RedisServer.start());
-        }
+        masters = startMasters();
     }
 
     @Override
@@ -24,9 +22,7 @@ class RedlockContractIT extends RedisLockContract {
 
     @Override
     RedisLockOptions.Builder options() {
-        return RedisLockOptions.redlock(masters.stream().map(RedisServer::uri).toList())
-                .commandTimeout(Duration.ofMillis(300))
-                .redlockNodeTimeout(Duration.ofMillis(100));
+        return redlockOptions(masters);
     }
 
     @Override
@@ -36,6 +32,25 @@ class RedlockContractIT extends RedisLockContract {
 
     @Override
     protected List<String> locksLeft() {
+        return settledLockKeys(masters);
+    }
+
+    /** Five independent masters for one test of a Redlock contract. */
+    static List<RedisServer> startMasters() {
+        List<RedisServer> masters = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            masters.add(RedisServer.start());
+        }
+        return masters;
+    }
+
+    static RedisLockOptions.Builder redlockOptions(List<RedisServer> masters) {
+        return RedisLockOptions.redlock(masters.stream().map(RedisServer::uri).toList())
+                .commandTimeout(Duration.ofMillis(300))
+                .redlockNodeTimeout(Duration.ofMillis(100));
+    }
+
+    static List<String> settledLockKeys(List<RedisServer> masters) {
         return masters.stream().flatMap(master -> TestClients.settledLockKeys(master).stream()).toList();
     }
 }

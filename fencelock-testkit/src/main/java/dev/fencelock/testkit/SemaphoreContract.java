@@ -99,9 +99,9 @@ public abstract class SemaphoreContract extends StoreContract {
     public void aWaiterIsWokenByTheReleaseNotByTheLeaseRunningOut() throws Exception {
         Lease held = connect().semaphore("handoff", 1)
                 .acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(60)));
-        CompletableFuture<Lease> waiting = connect().semaphore("handoff", 1).acquireAsync(Duration.ofSeconds(20));
-        Poll.throughout(Duration.ofMillis(300),
-                () -> assertThat(waiting).as("the waiter must wait while the permit is held").isNotDone());
+        LockEngine waiter = connect();
+        CompletableFuture<Lease> waiting = waiter.semaphore("handoff", 1).acquireAsync(Duration.ofSeconds(20));
+        awaitWaiting(waiter, waiting);
 
         held.close();
 

@@ -3,8 +3,10 @@ package dev.fencelock.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fencelock.spi.LockEngine;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 
 /**
@@ -32,6 +34,18 @@ public abstract class StoreContract {
         LockEngine client = newClient();
         clients.add(client);
         return client;
+    }
+
+    /**
+     * Waits until {@code waitersClient}, which holds nothing, has been refused and watches for a
+     * release (its store holds a watch for the waiter), then checks for a while that {@code waiting}
+     * keeps waiting. A test that let go before the watch would see the waiter's next try succeed,
+     * not the case it names: a waiter woken, or held off, while it waits.
+     */
+    protected final void awaitWaiting(LockEngine waitersClient, CompletableFuture<?> waiting) throws InterruptedException {
+        Poll.until("the waiter watches for a release", Duration.ofSeconds(10), () -> watchesLeft(waitersClient) > 0);
+        Poll.throughout(Duration.ofMillis(300),
+                () -> assertThat(waiting).as("the waiter must wait while the lock is held").isNotDone());
     }
 
     @AfterEach
