@@ -488,8 +488,14 @@ final class ZooKeeperStore implements LockStore {
             return CompletableFuture.completedFuture(new Released(Released.Finding.GONE, false));
         }
         if (!node.letGo()) {
-            // A downgrade and its write lease share the node (see judge): it goes with the last of them.
-            return CompletableFuture.completedFuture(new Released(Released.Finding.OURS, false));
+            // A downgrade and its write lease share the node (see judge): it goes with the last of
+            // them. This one asks whether it is still there, so that it reports an operator's
+            // delete as the last one's delete would.
+            return calls.run("releasing lock '" + name + "'",
+                            callback -> client.checkExists().inBackground(callback).forPath(node.node().path()),
+                            KeeperException.Code.NONODE)
+                    .thenApply(event -> new Released(event.getStat() == null ? Released.Finding.GONE : Released.Finding.OURS,
+                            false));
         }
         // Guaranteed: if the reply is lost, Curator deletes the node in the background once it can.
         return calls.run("releasing lock '" + name + "'",

@@ -1,9 +1,12 @@
 package dev.fencelock.zookeeper;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fencelock.DistributedReadWriteLock;
 import dev.fencelock.Lease;
+import dev.fencelock.LockLostException;
+import dev.fencelock.ReleaseOutcome;
 import dev.fencelock.spi.LockEngine;
 import dev.fencelock.testkit.Poll;
 import java.time.Duration;
@@ -113,5 +116,30 @@ class ReadWriteLockIT extends ZooKeeperIT {
                 .as("the reader, woken by the writer's release rather than at its keep-alive interval")
                 .isGreaterThan(written.fencingToken());
         reader.join().close();
+    }
+
+    /**
+     * A downgrade granted on its write lease's node (another client's writer waits) shares the
+     * node, and the first of the two leases to let go does not delete it. It still asks ZooKeeper:
+     * when an operator deleted the node meanwhile, it reports the lease lost, as the last one does.
+     */
+    @Test
+    void theFirstOfTwoLeasesSharingANodeThatAnOperatorDeletedReportsItLost() throws Exception {
+        DistributedReadWriteLock lock = connect().readWriteLock("journal");
+        LockEngine writersClient = connect();
+        lock.writeLock().lock();
+        CompletableFuture<Lease> writer = writersClient.readWriteLock("journal").writeLock().acquireAsync(Duration.ofSeconds(30));
+        Poll.until("the other client's writer refused and waiting", Duration.ofSeconds(30),
+                () -> TestZooKeeper.waitingNodes(writersClient) == 1);
+        Lease read = lock.readLock().acquire(Duration.ZERO);
+        assertThat(zooKeeper.nodes(root, "journal")).as("the node the two leases share, and the writer's").isEqualTo(2);
+
+        assertThat(connect().admin().forceRelease("journal")).as("the operator's delete").isPresent();
+
+        assertThat(read.release()).as("the downgrade, first to let go of the deleted node")
+                .isEqualTo(ReleaseOutcome.ALREADY_LOST);
+        assertThatThrownBy(() -> lock.writeLock().unlock()).as("the write lease, last to let go")
+                .isInstanceOf(LockLostException.class);
+        writer.get(30, TimeUnit.SECONDS).close();
     }
 }
