@@ -5,7 +5,8 @@ import java.util.function.Function;
 /**
  * A lock system under measurement: how it names its locks, and how it is shut down.
  *
- * @param name as in the results: fencelock, redisson, redisson-redlock, curator, ping, lettuce-setnx
+ * @param name as in the results: fencelock, redisson, redisson-redlock, curator, ping, lettuce-setnx, and in
+ *     scenario 3 also fencelock fair lock
  * @param locks the lock of a name
  * @param closer releases the system's clients
  */
@@ -13,6 +14,11 @@ record BenchSystem(String name, Function<String, BenchLock> locks, AutoCloseable
 
     BenchLock lock(String lockName) {
         return locks.apply(lockName);
+    }
+
+    /** The same system under another name, for a scenario that measures two kinds of one system's lock side by side. */
+    BenchSystem named(String newName) {
+        return new BenchSystem(newName, locks, closer);
     }
 
     @Override

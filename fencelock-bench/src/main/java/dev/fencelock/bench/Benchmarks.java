@@ -34,6 +34,8 @@ public final class Benchmarks {
     static final String FROZEN_MASTER = "fencelock, 1 master SIGSTOPped";
     static final List<String> SYSTEMS = List.of("ping", "lettuce-setnx", "fencelock", "redisson", "curator", "fencelock-zookeeper",
             "redisson-redlock");
+    /** Scenario 3's row of Fencelock's fair lock, measured beside the plain locks. */
+    static final String FENCELOCK_FAIR = "fencelock fair lock";
     /** The systems that lock on ZooKeeper, in scenarios 1-3 and 6. */
     private static final List<String> ZOOKEEPER_SYSTEMS = List.of("curator", "fencelock-zookeeper");
     private static final List<Integer> SCENARIOS = List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13);
@@ -43,8 +45,8 @@ public final class Benchmarks {
             usage: fencelock-bench/run [--quick | --full] [--scenarios 1,2,...] [--systems fencelock,redisson,...] [--out FILE]
               --quick      3 short rounds, fewer leases: about 2.5 minutes, for a smoke check
               --full       5 rounds of 4 s, 10,000 leases held 60 s, 1,000 waiters (the default; under 15 minutes)
-              --scenarios  only these scenarios (1-13; 7-9: the fair and the read-write lock; 10: the semaphore;
-                           11, 12: multi-locks; 13: Redis Cluster)
+              --scenarios  only these scenarios (1-13; 3: also Fencelock's fair lock; 7-9: the fair and the read-write
+                           lock; 10: the semaphore; 11, 12: multi-locks; 13: Redis Cluster)
               --systems    only these systems (%s)
               --out        where the JSON goes (default fencelock-bench/target/bench-results.json)
             """.formatted(String.join(", ", SYSTEMS));
@@ -245,7 +247,16 @@ public final class Benchmarks {
             loop(1, open, cpu, 1, thread -> "uncontended", false);
             interleaved(uri, open);
             loop(2, locks, cpu, settings.threads(), thread -> "own-" + thread, false);
-            loop(3, locks, cpu, settings.threads(), thread -> "contended", true);
+            List<BenchSystem> contended = new ArrayList<>(locks);
+            if (scenarios.contains(3) && systems.contains("fencelock")) {
+                // Fencelock's fair lock beside its plain one: a release hands the lock to the head of
+                // the queue. Redisson's fair lock is left out: in this loop it failed after minutes
+                // ("Unable to acquire subscription lock after 7500ms"); scenario 7 compares the two.
+                BenchSystem fair = Systems.fencelockFair(uri).named(FENCELOCK_FAIR);
+                open.add(fair);
+                contended.add(fair);
+            }
+            loop(3, contended, cpu, settings.threads(), thread -> "contended", true);
         } finally {
             for (BenchSystem system : open) {
                 system.close();

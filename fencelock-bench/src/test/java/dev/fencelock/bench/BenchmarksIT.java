@@ -24,6 +24,7 @@ class BenchmarksIT {
                 "1:lettuce-setnx interleaved", "1:fencelock interleaved", "1:fencelock acquire+close interleaved",
                 "2:lettuce-setnx", "2:fencelock", "2:redisson", "2:curator", "2:fencelock-zookeeper",
                 "3:lettuce-setnx", "3:fencelock", "3:redisson", "3:curator", "3:fencelock-zookeeper",
+                "3:" + Benchmarks.FENCELOCK_FAIR,
                 "4:fencelock", "4:redisson-redlock", "4:fencelock, 1 master SIGSTOPped",
                 "5:fencelock", "5:redisson", "5:fencelock", "5:redisson",
                 "6:fencelock", "6:redisson", "6:fencelock", "6:redisson", "6:curator", "6:fencelock-zookeeper",
