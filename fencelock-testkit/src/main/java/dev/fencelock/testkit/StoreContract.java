@@ -24,7 +24,10 @@ public abstract class StoreContract {
     /** The locks, permits and waiter queues left in the store, for the leak check. */
     protected abstract List<String> locksLeft();
 
-    /** What the store of {@code client} still holds for waiters (subscriptions, watches): zero when settled. */
+    /**
+     * What the store of {@code client} holds for waiters (subscriptions, watches): above zero while
+     * one of its acquisitions waits (see {@link #awaitWaiting}), zero when settled.
+     */
     protected abstract int watchesLeft(LockEngine client);
 
     /** Stops servers started for one test, after the leak check; nothing for servers shared by a class. */
