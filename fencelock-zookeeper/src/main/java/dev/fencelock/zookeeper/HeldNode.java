@@ -56,6 +56,11 @@ final class HeldNode {
         return holders.decrementAndGet() == 0;
     }
 
+    /** Whether a lease still holds the node, so that nothing of this client deletes it. */
+    boolean isHeld() {
+        return holders.get() > 0;
+    }
+
     String owner() {
         return owner;
     }

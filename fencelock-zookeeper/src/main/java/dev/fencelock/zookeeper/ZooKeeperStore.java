@@ -363,6 +363,11 @@ final class ZooKeeperStore implements LockStore {
         return new Attempt.Granted(node.node().czxid(), lease);
     }
 
+    /** Whether a read of the held node's path ({@code stat}, null when missing) finds the node that was granted. */
+    private static boolean isGranted(HeldNode node, Stat stat) {
+        return stat != null && stat.getCzxid() == node.node().czxid();
+    }
+
     /** A lease ran out unrenewed while this client lives: its node goes, as a Redis key would expire. */
     private void expired(HeldNode node) {
         if (held.remove(node.owner(), node) && node.letGo()) {
@@ -453,7 +458,7 @@ final class ZooKeeperStore implements LockStore {
                         forget(lease.owner(), node);
                         return Renewal.GONE;
                     }
-                    if (stat.getCzxid() != node.node().czxid()) {
+                    if (!isGranted(node, stat)) {
                         return Renewal.TAKEN;
                     }
                     return node.expireAfter(lease.lease(), timers, () -> expired(node)) ? Renewal.RENEWED : Renewal.GONE;
@@ -490,12 +495,14 @@ final class ZooKeeperStore implements LockStore {
         if (!node.letGo()) {
             // A downgrade and its write lease share the node (see judge): it goes with the last of
             // them. This one asks whether it is still there, so that it reports an operator's
-            // delete as the last one's delete would.
+            // delete as the last one's delete would. Gone counts only while the other lease still
+            // holds the node: once that one let go, the delete may be its own. Unanswered, the
+            // release is done all the same (this lease let go), and reports what it knows.
             return calls.run("releasing lock '" + name + "'",
                             callback -> client.checkExists().inBackground(callback).forPath(node.node().path()),
                             KeeperException.Code.NONODE)
-                    .thenApply(event -> new Released(event.getStat() == null ? Released.Finding.GONE : Released.Finding.OURS,
-                            false));
+                    .handle((event, error) -> new Released(error == null && !isGranted(node, event.getStat()) && node.isHeld()
+                            ? Released.Finding.GONE : Released.Finding.OURS, false));
         }
         // Guaranteed: if the reply is lost, Curator deletes the node in the background once it can.
         return calls.run("releasing lock '" + name + "'",

@@ -15,7 +15,9 @@ class HeldNodeTest {
         assertThat(read.node()).isEqualTo(written.node());
         assertThat(read.owner()).isEqualTo("reader");
         assertThat(read.letGo()).as("the read lets go first").isFalse();
+        assertThat(read.isHeld()).as("by the write lease, after the read let go").isTrue();
         assertThat(written.letGo()).as("then the write").isTrue();
+        assertThat(read.isHeld()).as("by nobody, after both let go").isFalse();
 
         HeldNode again = new HeldNode("writer", written.node());
         HeldNode readAgain = again.sharedWith("reader");
