@@ -8,11 +8,11 @@ import org.junit.jupiter.api.BeforeEach;
 
 /** The lock contract on Redlock over five independent redis-servers. */
 class RedlockContractIT extends RedisLockContract {
-    private List<RedisServer> masters;
+    private final List<RedisServer> masters = new ArrayList<>();
 
     @BeforeEach
     void start() {
-        masters = startMasters();
+        startMasters(masters);
     }
 
     @Override
@@ -35,13 +35,11 @@ class RedlockContractIT extends RedisLockContract {
         return settledLockKeys(masters);
     }
 
-    /** Five independent masters for one test of a Redlock contract. */
-    static List<RedisServer> startMasters() {
-        List<RedisServer> masters = new ArrayList<>();
+    /** Starts five independent masters for one test, into {@code masters}, so that a failed start leaves the started ones to close. */
+    static void startMasters(List<RedisServer> masters) {
         for (int i = 0; i < 5; i++) {
             masters.add(RedisServer.start());
         }
-        return masters;
     }
 
     static RedisLockOptions.Builder redlockOptions(List<RedisServer> masters) {

@@ -3,16 +3,17 @@ package dev.fencelock.redis;
 import dev.fencelock.spi.LockEngine;
 import dev.fencelock.testkit.ReadWriteLockContract;
 import dev.fencelock.testkit.RedisServer;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 
 /** The read-write lock contract on the topology of {@link RedlockContractIT}: five independent masters. */
 class RedlockReadWriteLockContractIT extends ReadWriteLockContract {
-    private List<RedisServer> masters;
+    private final List<RedisServer> masters = new ArrayList<>();
 
     @BeforeEach
     void start() {
-        masters = RedlockContractIT.startMasters();
+        RedlockContractIT.startMasters(masters);
     }
 
     @Override

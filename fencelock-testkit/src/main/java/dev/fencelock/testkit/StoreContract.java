@@ -40,10 +40,12 @@ public abstract class StoreContract {
     }
 
     /**
-     * Waits until {@code waitersClient}, which holds nothing, has been refused and watches for a
-     * release (its store holds a watch for the waiter), then checks for a while that {@code waiting}
-     * keeps waiting. A test that let go before the watch would see the waiter's next try succeed,
-     * not the case it names: a waiter woken, or held off, while it waits.
+     * Waits until {@code waitersClient}, which holds nothing, watches for a release (its store holds
+     * a watch for the waiter), then checks for a while that {@code waiting} keeps waiting. Where a
+     * store watches only after a refusal (a Redis lock's waiter), this proves the waiter was refused
+     * and waits, so that a test of a waiter woken by a release cannot pass on the waiter's first try;
+     * where it watches before its first try (ZooKeeper, a Redis semaphore's waiter), the check for a
+     * while is what remains.
      */
     protected final void awaitWaiting(LockEngine waitersClient, CompletableFuture<?> waiting) throws InterruptedException {
         Poll.until("the waiter watches for a release", Duration.ofSeconds(10), () -> watchesLeft(waitersClient) > 0);
