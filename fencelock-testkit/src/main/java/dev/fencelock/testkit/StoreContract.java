@@ -26,7 +26,7 @@ public abstract class StoreContract {
 
     /**
      * What the store of {@code client} holds for waiters (subscriptions, watches): above zero while
-     * one of its acquisitions waits (see {@link #awaitWaiting}), zero when settled.
+     * one of its acquisitions waits (see {@link #isWaiting}), zero when settled.
      */
     protected abstract int watchesLeft(LockEngine client);
 
@@ -40,15 +40,23 @@ public abstract class StoreContract {
     }
 
     /**
-     * Waits until {@code waitersClient}, which holds nothing, watches for a release (its store holds
-     * a watch for the waiter), then checks for a while that {@code waiting} keeps waiting. Where a
-     * store watches only after a refusal (a Redis lock's waiter), this proves the waiter was refused
-     * and waits, so that a test of a waiter woken by a release cannot pass on the waiter's first try;
-     * where it watches before its first try (ZooKeeper, a Redis semaphore's waiter), the check for a
-     * while is what remains.
+     * Whether an acquisition of {@code client}, which holds nothing, has been refused and waits for
+     * a release. By default: its store holds a watch ({@link #watchesLeft}), which is exact where
+     * the store watches only after a refusal (a Redis lock's waiter). A store that watches before
+     * its first try overrides it (ZooKeeper: its refused nodes); where a store does not (a Redis
+     * semaphore's waiter), only {@link #awaitWaiting}'s check for a while proves the wait.
+     */
+    protected boolean isWaiting(LockEngine client) {
+        return watchesLeft(client) > 0;
+    }
+
+    /**
+     * Waits until {@code waitersClient} {@linkplain #isWaiting waits}, then checks for a while that
+     * {@code waiting} keeps waiting: a test of a waiter woken by a release must not pass on the
+     * waiter's first try.
      */
     protected final void awaitWaiting(LockEngine waitersClient, CompletableFuture<?> waiting) throws InterruptedException {
-        Poll.until("the waiter watches for a release", Duration.ofSeconds(10), () -> watchesLeft(waitersClient) > 0);
+        Poll.until("the waiter refused and waiting", Duration.ofSeconds(10), () -> isWaiting(waitersClient));
         Poll.throughout(Duration.ofMillis(300),
                 () -> assertThat(waiting).as("the waiter must wait while the lock is held").isNotDone());
     }

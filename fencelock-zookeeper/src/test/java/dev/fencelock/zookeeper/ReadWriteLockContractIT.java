@@ -24,4 +24,10 @@ class ReadWriteLockContractIT extends ReadWriteLockContract {
     protected int watchesLeft(LockEngine client) {
         return TestZooKeeper.watchesLeft(client);
     }
+
+    /** A waiter watches before its first try here; its refused node is what says it waits. */
+    @Override
+    protected boolean isWaiting(LockEngine client) {
+        return TestZooKeeper.waitingNodes(client) > 0;
+    }
 }
