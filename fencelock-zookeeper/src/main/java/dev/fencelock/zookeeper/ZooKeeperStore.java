@@ -363,6 +363,13 @@ final class ZooKeeperStore implements LockStore {
         return new Attempt.Granted(node.node().czxid(), lease);
     }
 
+    /** Reads the held node's path again: its stat, or null when nothing is there. */
+    private CompletableFuture<Stat> reread(String what, HeldNode node) {
+        return calls.run(what, callback -> client.checkExists().inBackground(callback).forPath(node.node().path()),
+                        KeeperException.Code.NONODE)
+                .thenApply(CuratorEvent::getStat);
+    }
+
     /** Whether a read of the held node's path ({@code stat}, null when missing) finds the node that was granted. */
     private static boolean isGranted(HeldNode node, Stat stat) {
         return stat != null && stat.getCzxid() == node.node().czxid();
@@ -446,14 +453,11 @@ final class ZooKeeperStore implements LockStore {
             forget(lease.owner(), node);
             return CompletableFuture.completedFuture(Renewal.GONE);
         }
-        return calls.run("renewing a lease of lock '" + lease.name() + "'",
-                        callback -> client.checkExists().inBackground(callback).forPath(node.node().path()),
-                        KeeperException.Code.NONODE)
-                .handle((event, error) -> {
+        return reread("renewing a lease of lock '" + lease.name() + "'", node)
+                .handle((stat, error) -> {
                     if (error != null) {
                         return Renewal.UNCONFIRMED;
                     }
-                    Stat stat = event.getStat();
                     if (stat == null) {
                         forget(lease.owner(), node);
                         return Renewal.GONE;
@@ -498,10 +502,8 @@ final class ZooKeeperStore implements LockStore {
             // delete as the last one's delete would. Gone counts only while the other lease still
             // holds the node: once that one let go, the delete may be its own. Unanswered, the
             // release is done all the same (this lease let go), and reports what it knows.
-            return calls.run("releasing lock '" + name + "'",
-                            callback -> client.checkExists().inBackground(callback).forPath(node.node().path()),
-                            KeeperException.Code.NONODE)
-                    .handle((event, error) -> new Released(error == null && !isGranted(node, event.getStat()) && node.isHeld()
+            return reread("releasing lock '" + name + "'", node)
+                    .handle((stat, error) -> new Released(error == null && !isGranted(node, stat) && node.isHeld()
                             ? Released.Finding.GONE : Released.Finding.OURS, false));
         }
         // Guaranteed: if the reply is lost, Curator deletes the node in the background once it can.
