@@ -22,14 +22,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What every store and every topology promises, the same for all: each store's tests extend this
- * suite with the servers they run on (for Redis: a single server, Redlock, Sentinel and Cluster),
- * so that the backend and the algorithm stay deployment choices and never change what a lock does.
+ * suite and hand it the {@link StoreUnderTest} they run on (for Redis: a single server, Redlock,
+ * Sentinel and Cluster), so that the backend and the algorithm stay deployment choices and never change what a lock does.
  * After every test it checks that nothing was left behind: no lease still renewed, no lock name
  * still in use, nothing the store holds for waiters, no lock in the store.
  */
 public abstract class LockContract extends StoreContract {
-    /** Deletes the lock {@code name} wherever it lives, as an operator or a data loss would. */
-    protected abstract void deleteLock(String name);
+    protected LockContract(StoreUnderTest store) {
+        super(store);
+    }
 
     /**
      * The exclusive lock of {@code client} called {@code name} that the suite tests: the plain lock,
@@ -143,7 +144,7 @@ public abstract class LockContract extends StoreContract {
     @Test
     public void aDeletedKeyIsReportedLostAndTheReleaseSaysSo() throws Exception {
         Lease lease = lockOf(connect(), "deleted").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(2)));
-        deleteLock("deleted");
+        store().deleteLock("deleted");
         LockLostException lost = lease.lost().toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertThat(lost.reason()).isEqualTo(LockLostException.Reason.KEY_GONE);
         assertThat(lease.isValid()).isFalse();

@@ -19,6 +19,10 @@ import org.junit.jupiter.api.Test;
  * was left behind, as every {@link StoreContract} does.
  */
 public abstract class ReadWriteLockContract extends StoreContract {
+    protected ReadWriteLockContract(StoreUnderTest store) {
+        super(store);
+    }
+
     /**
      * A downgrade does not queue behind a writer that came after the write lock: that writer waits
      * for the write lock, which this very thread holds, so a downgrade that waited for it would wait

@@ -28,8 +28,9 @@ import org.junit.jupiter.api.Test;
  * as every {@link StoreContract} does.
  */
 public abstract class SemaphoreContract extends StoreContract {
-    /** Deletes every permit of the semaphore {@code name} wherever they live, as an operator or a data loss would. */
-    protected abstract void deletePermits(String name);
+    protected SemaphoreContract(StoreUnderTest store) {
+        super(store);
+    }
 
     @Test
     public void threadsOfSeveralClientsNeverHoldMorePermitsThanTheCount() throws Exception {
@@ -126,7 +127,7 @@ public abstract class SemaphoreContract extends StoreContract {
     public void deletedPermitsAreReportedLostAndTheReleaseSaysSo() throws Exception {
         Lease lease = connect().semaphore("deleted", 2)
                 .acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(2)));
-        deletePermits("deleted");
+        store().deletePermits("deleted");
         LockLostException lost = lease.lost().toCompletableFuture().get(10, TimeUnit.SECONDS);
         assertThat(lost.reason()).isEqualTo(LockLostException.Reason.KEY_GONE);
         assertThat(lease.isValid()).isFalse();

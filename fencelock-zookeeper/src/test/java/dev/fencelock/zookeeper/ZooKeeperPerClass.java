@@ -11,7 +11,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * and a root path of its own for each test, so that a test sees only its own locks.
  * Registered as a static field with {@code @RegisterExtension}.
  */
-final class ZooKeeperPerClass implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+class ZooKeeperPerClass implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
     private static final AtomicInteger tests = new AtomicInteger();
     private TestZooKeeper server;
     private String root;

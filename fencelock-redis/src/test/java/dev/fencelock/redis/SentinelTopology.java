@@ -1,0 +1,53 @@
+package dev.fencelock.redis;
+
+import dev.fencelock.testkit.RedisServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/** A master and a replica watched by three sentinels, started for a test class. */
+final class SentinelTopology extends RedisTopology implements BeforeAllCallback, AfterAllCallback {
+    private final List<RedisServer> servers = new ArrayList<>();
+    private final List<RedisServer> sentinels = new ArrayList<>();
+    private RedisServer master;
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        master = start(RedisServer.builder());
+        start(RedisServer.builder().args("--replicaof", master.host(), Integer.toString(master.port())));
+        for (int i = 0; i < 3; i++) {
+            sentinels.add(start(RedisServer.builder()
+                    .config("sentinel monitor main " + master.host() + " " + master.port() + " 2\n")
+                    .args("--sentinel")));
+        }
+    }
+
+    private RedisServer start(RedisServer.Builder builder) {
+        RedisServer server = builder.start();
+        servers.add(server);
+        return server;
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        servers.forEach(RedisServer::close);
+        servers.clear();
+        sentinels.clear();
+    }
+
+    @Override
+    RedisLockOptions.Builder options() {
+        return RedisLockOptions.builder("redis-sentinel://" + sentinels.stream()
+                        .map(s -> s.host() + ":" + s.port()).collect(Collectors.joining(",")) + "#main")
+                .commandTimeout(Duration.ofMillis(500));
+    }
+
+    @Override
+    List<RedisServer> masters() {
+        return List.of(master);
+    }
+}

@@ -1,0 +1,45 @@
+package dev.fencelock.testkit;
+
+import dev.fencelock.spi.LockEngine;
+import java.util.List;
+
+/**
+ * The store and topology that a contract suite ({@link LockContract}, {@link SemaphoreContract},
+ * {@link ReadWriteLockContract}) runs on: how a client reaches it, what it still holds, and how an
+ * operator (or a data loss) deletes a name's state. One implementation per topology serves every
+ * suite run there. One that starts servers is also a JUnit extension, registered as a static field
+ * with {@code @RegisterExtension}: its callbacks start the servers and stop them after the suite's
+ * leak check, which runs in {@code @AfterEach}, before every extension's {@code afterEach}.
+ */
+public interface StoreUnderTest {
+    /** A new client on the store; the suite closes it. */
+    LockEngine newClient();
+
+    /** The locks, permits and waiter queues left in the store, for the leak check. */
+    List<String> locksLeft();
+
+    /**
+     * What the store of {@code client} holds for waiters (subscriptions, watches): above zero while
+     * one of its acquisitions waits (see {@link #isWaiting}), zero when settled.
+     */
+    int watchesLeft(LockEngine client);
+
+    /**
+     * Whether an acquisition of {@code client}, which holds nothing, has been refused and waits for
+     * a release. By default: its store holds a watch ({@link #watchesLeft}), which is exact where
+     * the store watches only after a refusal (a Redis lock's waiter). A store that watches before
+     * its first try overrides it (ZooKeeper: its refused nodes); where a store does not (a Redis
+     * semaphore's waiter), only {@link StoreContract#awaitWaiting}'s check for a while proves the wait.
+     */
+    default boolean isWaiting(LockEngine client) {
+        return watchesLeft(client) > 0;
+    }
+
+    /** Deletes the lock {@code name} wherever it lives. */
+    void deleteLock(String name);
+
+    /** Deletes every permit of the semaphore {@code name} wherever they live; a store without semaphores refuses. */
+    default void deletePermits(String name) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no semaphores");
+    }
+}
