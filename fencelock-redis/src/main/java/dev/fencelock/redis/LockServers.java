@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
@@ -414,6 +415,11 @@ final class LockServers implements AutoCloseable {
     /** What waits on the channels' next releases, for the memory checks of the tests. */
     int releaseWaitDependents() {
         return subscriptions.stream().mapToInt(ReleaseSubscriptions::releaseWaitDependents).sum();
+    }
+
+    /** The owner tokens of the acquisitions that wait for a release naming them, on any server, for the tests. */
+    Set<String> namedWaiters() {
+        return subscriptions.stream().flatMap(onNode -> onNode.namedWaiters().stream()).collect(Collectors.toSet());
     }
 
     /** Channels subscribed on any server, for the leak checks of the tests. */

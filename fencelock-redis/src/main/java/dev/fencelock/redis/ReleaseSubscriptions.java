@@ -229,6 +229,11 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
                 + channel.fairWaiters.values().stream().mapToInt(CompletableFuture::getNumberOfDependents).sum()).sum();
     }
 
+    /** The owner tokens of the acquisitions that wait for a release naming them (fair, permit), for the tests. */
+    synchronized List<String> namedWaiters() {
+        return channels.values().stream().flatMap(channel -> channel.fairWaiters.keySet().stream()).toList();
+    }
+
     /** Channels that an acquisition still watches, for the leak checks of the tests; not those lingering. */
     synchronized int channelCount() {
         return (int) channels.values().stream().filter(channel -> channel.references > 0).count();

@@ -2,23 +2,21 @@ package dev.fencelock.redis;
 
 import dev.fencelock.testkit.RedisCluster;
 import dev.fencelock.testkit.RedisServer;
+import dev.fencelock.testkit.ServersPerClass;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** A three-master Redis Cluster, started for a test class. */
-final class ClusterTopology extends RedisTopology implements BeforeAllCallback, AfterAllCallback {
+/** A three-master Redis Cluster, started for a test class and its nested classes. */
+final class ClusterTopology extends RedisTopology implements ServersPerClass {
     private RedisCluster cluster;
 
     @Override
-    public void beforeAll(ExtensionContext context) {
+    public void startServers() {
         cluster = RedisCluster.start(3);
     }
 
     @Override
-    public void afterAll(ExtensionContext context) {
+    public void stopServers() {
         if (cluster != null) {
             cluster.close();
         }

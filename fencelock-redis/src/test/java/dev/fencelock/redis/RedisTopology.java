@@ -32,6 +32,15 @@ abstract class RedisTopology implements StoreUnderTest {
         return TestClients.channels(client);
     }
 
+    /**
+     * Queued on a master: exact for every kind, where a watch is not (a semaphore's waiter
+     * subscribes before its first try).
+     */
+    @Override
+    public boolean isWaiting(LockEngine client) {
+        return masters().stream().anyMatch(master -> TestClients.isQueued(client, master));
+    }
+
     @Override
     public void deleteLock(String name) {
         deleteKey(keysOf(name).lock());

@@ -1,22 +1,20 @@
 package dev.fencelock.redis;
 
 import dev.fencelock.testkit.RedisServer;
+import dev.fencelock.testkit.ServersPerClass;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** A master and a replica watched by three sentinels, started for a test class. */
-final class SentinelTopology extends RedisTopology implements BeforeAllCallback, AfterAllCallback {
+/** A master and a replica watched by three sentinels, started for a test class and its nested classes. */
+final class SentinelTopology extends RedisTopology implements ServersPerClass {
     private final List<RedisServer> servers = new ArrayList<>();
     private final List<RedisServer> sentinels = new ArrayList<>();
     private RedisServer master;
 
     @Override
-    public void beforeAll(ExtensionContext context) {
+    public void startServers() {
         master = start(RedisServer.builder());
         start(RedisServer.builder().args("--replicaof", master.host(), Integer.toString(master.port())));
         for (int i = 0; i < 3; i++) {
@@ -33,7 +31,7 @@ final class SentinelTopology extends RedisTopology implements BeforeAllCallback,
     }
 
     @Override
-    public void afterAll(ExtensionContext context) {
+    public void stopServers() {
         servers.forEach(RedisServer::close);
         servers.clear();
         sentinels.clear();

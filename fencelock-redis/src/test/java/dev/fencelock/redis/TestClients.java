@@ -9,7 +9,9 @@ import dev.fencelock.testkit.RedisCluster;
 import dev.fencelock.testkit.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -72,6 +74,25 @@ final class TestClients {
     /** Release channels still subscribed by the client's store. */
     static int channels(LockEngine client) {
         return store(client).servers().channelCount();
+    }
+
+    /**
+     * Whether an acquisition of {@code client} is queued on {@code server}: refused, and waiting
+     * for a release. A lock's waiter queues under its client's waiter id, a fair or a permit
+     * acquisition under its owner token.
+     */
+    static boolean isQueued(LockEngine client, RedisServer server) {
+        LockServers servers = store(client).servers();
+        Set<String> queuedAs = new HashSet<>(servers.namedWaiters());
+        queuedAs.add(servers.waiterId());
+        @SuppressWarnings("unchecked")
+        List<Object> keys = (List<Object>) server.call("KEYS", "fencelock:*");
+        return keys.stream().map(String::valueOf).filter(TestClients::isQueue).anyMatch(queue ->
+                queuedAs.stream().anyMatch(id -> server.call("ZSCORE", queue, id) != null));
+    }
+
+    private static boolean isQueue(String key) {
+        return key.endsWith(":waiters") || key.endsWith(":fair-queue") || key.endsWith(":permit-queue");
     }
 
     /**

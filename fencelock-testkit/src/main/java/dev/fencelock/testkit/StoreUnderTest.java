@@ -7,9 +7,11 @@ import java.util.List;
  * The store and topology that a contract suite ({@link LockContract}, {@link SemaphoreContract},
  * {@link ReadWriteLockContract}) runs on: how a client reaches it, what it still holds, and how an
  * operator (or a data loss) deletes a name's state. One implementation per topology serves every
- * suite run there. One that starts servers is also a JUnit extension, registered as a static field
- * with {@code @RegisterExtension}: its callbacks start the servers and stop them after the suite's
- * leak check, which runs in {@code @AfterEach}, before every extension's {@code afterEach}.
+ * suite run there, each suite a {@code @Nested} class of one test class. One that starts servers
+ * is also a JUnit extension, registered as a static field with {@code @RegisterExtension}: for the
+ * class ({@link ServersPerClass}) or for each test ({@code BeforeEachCallback} and
+ * {@code AfterEachCallback}: the suite's leak check runs in {@code @AfterEach}, before every
+ * extension's {@code afterEach}).
  */
 public interface StoreUnderTest {
     /** A new client on the store; the suite closes it. */
@@ -26,10 +28,9 @@ public interface StoreUnderTest {
 
     /**
      * Whether an acquisition of {@code client}, which holds nothing, has been refused and waits for
-     * a release. By default: its store holds a watch ({@link #watchesLeft}), which is exact where
-     * the store watches only after a refusal (a Redis lock's waiter). A store that watches before
-     * its first try overrides it (ZooKeeper: its refused nodes); where a store does not (a Redis
-     * semaphore's waiter), only {@link StoreContract#awaitWaiting}'s check for a while proves the wait.
+     * a release. By default: its store holds a watch ({@link #watchesLeft}), which is exact only
+     * where the store watches after a refusal. A store that may watch before its first try
+     * overrides it with what a refusal leaves (ZooKeeper: the refused node; Redis: the queue entry).
      */
     default boolean isWaiting(LockEngine client) {
         return watchesLeft(client) > 0;

@@ -1,28 +1,27 @@
 package dev.fencelock.zookeeper;
 
+import dev.fencelock.testkit.ServersPerClass;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A {@link TestZooKeeper} for a test class (started before its first test, stopped after its last)
- * and a root path of its own for each test, so that a test sees only its own locks.
+ * A {@link TestZooKeeper} for a test class and its nested classes (started before the first test,
+ * stopped after the last) and a root path of its own for each test, so that a test sees only its own locks.
  * Registered as a static field with {@code @RegisterExtension}.
  */
-class ZooKeeperPerClass implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback {
+class ZooKeeperPerClass implements ServersPerClass, BeforeEachCallback {
     private static final AtomicInteger tests = new AtomicInteger();
     private TestZooKeeper server;
     private String root;
 
     @Override
-    public void beforeAll(ExtensionContext context) {
+    public void startServers() {
         server = TestZooKeeper.start();
     }
 
     @Override
-    public void afterAll(ExtensionContext context) {
+    public void stopServers() {
         if (server != null) {
             server.close();
         }

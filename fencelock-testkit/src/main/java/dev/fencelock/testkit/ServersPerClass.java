@@ -1,0 +1,35 @@
+package dev.fencelock.testkit;
+
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * An extension that runs servers for a test class, registered as a static field with
+ * {@code @RegisterExtension}: started before its first test and stopped after its last, once for the
+ * class and all of its {@code @Nested} classes. JUnit calls an enclosing class's {@code beforeAll}
+ * again for each nested class, which would start a second set of servers under the first.
+ */
+public interface ServersPerClass extends BeforeAllCallback, AfterAllCallback {
+    void startServers();
+
+    void stopServers();
+
+    @Override
+    default void beforeAll(ExtensionContext context) {
+        if (isOutermost(context)) {
+            startServers();
+        }
+    }
+
+    @Override
+    default void afterAll(ExtensionContext context) {
+        if (isOutermost(context)) {
+            stopServers();
+        }
+    }
+
+    private static boolean isOutermost(ExtensionContext context) {
+        return context.getParent().flatMap(ExtensionContext::getTestClass).isEmpty();
+    }
+}
