@@ -4,12 +4,14 @@ import dev.fencelock.spi.LockEngine;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.StoreUnderTest;
 import java.util.List;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A Redis topology that the contract suites run on: each says how its servers start and stop, how a
  * client reaches them and which masters hold the keys; the rest is the same for all.
  */
-abstract class RedisTopology implements StoreUnderTest {
+abstract class RedisTopology implements StoreUnderTest, AfterEachCallback {
 
     /** The options of a new client of the topology. */
     abstract RedisLockOptions.Builder options();
@@ -33,12 +35,23 @@ abstract class RedisTopology implements StoreUnderTest {
     }
 
     /**
-     * Queued on a master: exact for every kind, where a watch is not (a semaphore's waiter
-     * subscribes before its first try).
+     * Watching and queued on a master: a semaphore's waiter subscribes before its first try, the
+     * other kinds' after it, and each kind that waits queues when refused (a reader refused by a
+     * writer does not queue, and no contract waits for one).
      */
     @Override
     public boolean isWaiting(LockEngine client) {
-        return masters().stream().anyMatch(master -> TestClients.isQueued(client, master));
+        return watchesLeft(client) > 0 && masters().stream().anyMatch(master -> TestClients.isQueued(client, master));
+    }
+
+    /**
+     * Flushes the masters after each test and its leak check, so that what a failed test left
+     * behind (a lock held for a minute) does not fail the next tests too; a topology started for
+     * each test closes its servers instead.
+     */
+    @Override
+    public void afterEach(ExtensionContext context) {
+        masters().forEach(master -> master.call("FLUSHALL"));
     }
 
     @Override

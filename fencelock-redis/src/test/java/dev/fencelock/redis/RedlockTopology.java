@@ -4,12 +4,11 @@ import dev.fencelock.testkit.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /** Redlock over five independent redis-servers, started afresh for each test. */
-final class RedlockTopology extends RedisTopology implements BeforeEachCallback, AfterEachCallback {
+final class RedlockTopology extends RedisTopology implements BeforeEachCallback {
     private final List<RedisServer> masters = new ArrayList<>();
 
     @Override

@@ -32,7 +32,10 @@ final class SentinelTopology extends RedisTopology implements ServersPerClass {
 
     @Override
     public void stopServers() {
-        servers.forEach(RedisServer::close);
+        // Sentinels first, so that none of them sees the master go and starts a failover.
+        for (int i = servers.size() - 1; i >= 0; i--) {
+            servers.get(i).close();
+        }
         servers.clear();
         sentinels.clear();
     }

@@ -3,12 +3,11 @@ package dev.fencelock.redis;
 import dev.fencelock.testkit.RedisServer;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /** One redis-server, started afresh for each test. */
-final class SingleServerTopology extends RedisTopology implements BeforeEachCallback, AfterEachCallback {
+final class SingleServerTopology extends RedisTopology implements BeforeEachCallback {
     private RedisServer redis;
 
     @Override
