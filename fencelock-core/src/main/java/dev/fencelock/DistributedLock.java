@@ -41,7 +41,9 @@ public interface DistributedLock extends Lock {
      *
      * @param maxWait how long to wait for another holder to release; zero tries once
      * @throws LockTimeoutException if the lock stayed held by someone else for {@code maxWait}
-     * @throws LockUnavailableException if the store did not answer within the command timeout
+     * @throws LockUnavailableException if the store did not answer: a lone server within the command
+     *     timeout; a store that is tried again (a Cluster, Redlock, ZooKeeper) for the whole wait or
+     *     for its outage allowance, whichever ends first
      * @throws LockInterruptedException if the thread was interrupted before or while it waited;
      *     its interrupt status is set again
      * @throws IllegalArgumentException if {@code maxWait} is negative
@@ -85,10 +87,12 @@ public interface DistributedLock extends Lock {
     int holdCount();
 
     /**
-     * Acquires, waiting as long as it takes, like {@link Lock#lock()}: an interrupt while waiting is
-     * remembered and re-asserted once the lock is held.
+     * Acquires, waiting as long as another holder holds, like {@link Lock#lock()}: an interrupt
+     * while waiting is remembered and re-asserted once the lock is held.
      *
-     * @throws LockUnavailableException if the store did not answer within the command timeout
+     * @throws LockUnavailableException if the store did not answer: a lone server within the
+     *     command timeout; a store that is tried again (a Cluster, Redlock, ZooKeeper) once it went
+     *     unanswered for its outage allowance
      */
     @Override
     void lock();

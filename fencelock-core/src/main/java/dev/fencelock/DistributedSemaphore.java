@@ -49,7 +49,9 @@ public interface DistributedSemaphore {
      *
      * @param maxWait how long to wait for a permit to free; zero tries once (and never barges)
      * @throws LockTimeoutException if no permit came free for this acquisition within {@code maxWait}
-     * @throws LockUnavailableException if the store did not answer within the command timeout
+     * @throws LockUnavailableException if the store did not answer: a lone server within the command
+     *     timeout; a store that is tried again (a Cluster, Redlock, ZooKeeper) for the whole wait or
+     *     for its outage allowance, whichever ends first
      * @throws LockInterruptedException if the thread was interrupted before or while it waited;
      *     its interrupt status is set again
      * @throws IllegalArgumentException if {@code maxWait} is negative, or the store holds a different

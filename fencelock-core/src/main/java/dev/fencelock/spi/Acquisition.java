@@ -67,6 +67,8 @@ final class Acquisition {
     private ReleaseWatch watch;
     /** Why the last attempt failed when too little of the store answered; null when it answered "held". */
     private Throwable unavailable;
+    /** When the attempts began to go unanswered ({@link #unavailable} set since), on the engine's ticker. */
+    private long unavailableSince;
     /** Whether an attempt was sent: every later one must start before the deadline. */
     private volatile boolean attempted;
     /**
@@ -247,10 +249,9 @@ final class Acquisition {
             }
             waitForRelease(waitAfterRefusal(refused), nextRelease);
         } else if (attempt instanceof Attempt.Unavailable failed) {
-            unavailable = failed.cause();
             if (failed.retryAfter() == null) {
                 fail(failed.cause(), true);
-            } else {
+            } else if (keepsTryingAfter(failed.cause())) {
                 retryAfter(failed.retryAfter().toNanos(), nextRelease);
             }
         } else if (attempt instanceof Attempt.Rejected rejected) {
@@ -409,12 +410,34 @@ final class Acquisition {
                 watch = watching;
                 attempt();
             } else if (cause instanceof LockUnavailableException) {
-                unavailable = cause;
-                retryAfter(store.retryPause().toNanos(), null);
+                if (keepsTryingAfter(cause)) {
+                    retryAfter(store.retryPause().toNanos(), null);
+                }
             } else {
                 fail(cause, true);
             }
         });
+    }
+
+    /**
+     * Records an attempt or a watch that too little of the store answered, and whether to try
+     * again: not once the store has gone unanswered for its {@linkplain LockStore#outageAllowance
+     * outage allowance}, whatever is left of the wait, so that a wait without end ({@code lock()})
+     * does not outlast an outage without end either. The acquisition then fails.
+     */
+    private boolean keepsTryingAfter(Throwable cause) {
+        long now = engine.ticker().nanoTime();
+        if (unavailable == null) {
+            unavailableSince = now;
+        }
+        unavailable = cause;
+        Duration allowance = store.outageAllowance();
+        if (now - unavailableSince < allowance.toNanos()) {
+            return true;
+        }
+        fail(new LockUnavailableException("lock '" + local.name() + "': too little of " + store.describe()
+                + " answered for " + allowance + " (its outage allowance); last failure: " + cause.getMessage(), cause), true);
+        return false;
     }
 
     /**

@@ -279,6 +279,19 @@ public interface LockStore extends AutoCloseable {
      */
     Duration retryPause();
 
+    /** The {@link #outageAllowance} of a store that does not say. */
+    Duration DEFAULT_OUTAGE_ALLOWANCE = Duration.ofSeconds(30);
+
+    /**
+     * How long an acquisition that waits keeps trying while too little of the backend answers (an
+     * attempt answered {@link Attempt.Unavailable} with a pause): long enough to outlast a failover
+     * or an election, after which it throws {@link dev.fencelock.LockUnavailableException} whatever
+     * is left of its wait. By default {@link #DEFAULT_OUTAGE_ALLOWANCE}.
+     */
+    default Duration outageAllowance() {
+        return DEFAULT_OUTAGE_ALLOWANCE;
+    }
+
     /** The backend, for messages: {@code Redis at host:port}, never with credentials. */
     String describe();
 

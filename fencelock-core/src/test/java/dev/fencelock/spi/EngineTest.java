@@ -8,6 +8,7 @@ import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockException;
 import dev.fencelock.LockLostException;
 import dev.fencelock.LockTimeoutException;
+import dev.fencelock.LockUnavailableException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -92,6 +93,54 @@ class EngineTest {
                     .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(LockTimeoutException.class);
             assertThat(store.attemptCount()).as("attempts, none after the deadline").isEqualTo(2);
         }
+    }
+
+    @Test
+    void lockWaitsWithoutEndForAHolderButNotForAStoreThatWentUnansweredForItsOutageAllowance() throws Exception {
+        MemoryStore store = new MemoryStore().unanswered(true);
+        FakeTicker ticker = new FakeTicker();
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, ticker)) {
+            CompletableFuture<Void> locking = CompletableFuture.runAsync(() -> engine.lock("down").lock());
+            assertThat(store.awaitAttempts(3, Duration.ofSeconds(10))).as("tries again while unanswered").isTrue();
+
+            ticker.advance(LockStore.DEFAULT_OUTAGE_ALLOWANCE.minusMillis(1));
+            assertKeepsTrying(store, locking);
+
+            ticker.advance(Duration.ofMillis(1));
+            assertThatThrownBy(() -> locking.get(10, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).cause().isInstanceOf(LockUnavailableException.class)
+                    .hasMessageContaining("too little of memory answered for PT30S (its outage allowance)")
+                    .hasMessageContaining("memory is down");
+        }
+    }
+
+    @Test
+    void anAnsweredAttemptStartsTheOutageAllowanceAfresh() throws Exception {
+        MemoryStore store = new MemoryStore().refusingWithRetryAfter(Duration.ofMillis(1)).unanswered(true);
+        store.hold("flaky", HOLDER);
+        FakeTicker ticker = new FakeTicker();
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, ticker)) {
+            CompletableFuture<Lease> waiting = engine.lock("flaky").acquireAsync(Duration.ofDays(1));
+            assertThat(store.awaitAttempts(3, Duration.ofSeconds(10))).as("tries again while unanswered").isTrue();
+            ticker.advance(LockStore.DEFAULT_OUTAGE_ALLOWANCE.minusMillis(1));
+
+            store.unanswered(false);
+            assertKeepsTrying(store, waiting);
+            store.unanswered(true);
+            assertKeepsTrying(store, waiting);
+            ticker.advance(LockStore.DEFAULT_OUTAGE_ALLOWANCE.minusMillis(1));
+            assertKeepsTrying(store, waiting);
+
+            ticker.advance(Duration.ofMillis(1));
+            assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(LockUnavailableException.class);
+        }
+    }
+
+    /** Three more attempts, and {@code acquisition} still on. */
+    private static void assertKeepsTrying(MemoryStore store, CompletableFuture<?> acquisition) throws InterruptedException {
+        assertThat(store.awaitAttempts(store.attemptCount() + 3, Duration.ofSeconds(10))).as("three more attempts").isTrue();
+        assertThat(acquisition).isNotDone();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.fencelock.spi;
 
 import dev.fencelock.LockAdmin;
+import dev.fencelock.LockUnavailableException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,6 +29,7 @@ final class MemoryStore implements LockStore {
     private Duration refusedRetryAfter = Duration.ofHours(1);
     private Duration keepAlive = Duration.ofMillis(300);
     private volatile RuntimeException watchFailure;
+    private volatile boolean unanswered;
     private volatile boolean multiLocks;
     private volatile boolean semaphores;
     private volatile LeaseReports reports;
@@ -46,6 +48,12 @@ final class MemoryStore implements LockStore {
     /** How long a refused attempt tells the engine to wait at most. */
     MemoryStore refusingWithRetryAfter(Duration retryAfter) {
         this.refusedRetryAfter = retryAfter;
+        return this;
+    }
+
+    /** Whether attempts go unanswered from now on, as on a backend that is down: to be tried again after a pause. */
+    MemoryStore unanswered(boolean unanswered) {
+        this.unanswered = unanswered;
         return this;
     }
 
@@ -269,6 +277,9 @@ final class MemoryStore implements LockStore {
             boolean waiting, String alongside) {
         attemptCount++;
         attempts.release();
+        if (unanswered) {
+            return CompletableFuture.completedFuture(new Attempt.Unavailable(new LockUnavailableException("memory is down"), retryPause()));
+        }
         if (owners.putIfAbsent(name, owner) != null) {
             return CompletableFuture.completedFuture(new Attempt.Refused(refusedRetryAfter, OwnerTokens.isFencelock(owners.get(name))));
         }

@@ -4,6 +4,7 @@ import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockClient;
 import dev.fencelock.LockUnavailableException;
 import dev.fencelock.spi.Checks;
+import dev.fencelock.spi.LockStore;
 import io.lettuce.core.RedisURI;
 import java.time.Duration;
 import java.util.List;
@@ -30,6 +31,8 @@ public final class RedisLockOptions {
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_FENCE_COUNTER_TTL = Duration.ofHours(25);
+    /** See {@link Builder#outageAllowance(Duration)}. */
+    public static final Duration DEFAULT_OUTAGE_ALLOWANCE = LockStore.DEFAULT_OUTAGE_ALLOWANCE;
 
     static final int MAX_NAMESPACE_LENGTH = 256;
     private static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
@@ -48,6 +51,7 @@ public final class RedisLockOptions {
     private final Duration commandTimeout;
     private final Duration connectTimeout;
     private final Duration fenceCounterTtl;
+    private final Duration outageAllowance;
     private final Duration redlockNodeTimeout;
     private final double clockDriftFactor;
     private final Duration retryDelay;
@@ -66,6 +70,7 @@ public final class RedisLockOptions {
         this.commandTimeout = builder.commandTimeout;
         this.connectTimeout = builder.connectTimeout;
         this.fenceCounterTtl = builder.fenceCounterTtl;
+        this.outageAllowance = builder.outageAllowance;
         this.redlockRestartQuarantine = builder.redlockRestartQuarantine != null ? builder.redlockRestartQuarantine
                 : defaultLease.plus(LockServers.REDLOCK_TOKEN_CLOCK_STEP);
     }
@@ -205,11 +210,20 @@ public final class RedisLockOptions {
         return fenceCounterTtl;
     }
 
+    /**
+     * On a Cluster or under Redlock, how long an acquisition that waits keeps trying while too
+     * little of Redis answers; see {@link Builder#outageAllowance(Duration)}.
+     */
+    public Duration outageAllowance() {
+        return outageAllowance;
+    }
+
     @Override
     public String toString() {
         return "RedisLockOptions{server=" + server() + ", namespace=" + namespace
                 + ", defaultLease=" + defaultLease + ", commandTimeout=" + commandTimeout
                 + ", connectTimeout=" + connectTimeout + ", fenceCounterTtl=" + fenceCounterTtl
+                + (uris.size() > 1 || cluster ? ", outageAllowance=" + outageAllowance : "")
                 + (isRedlock() ? ", redlockRestartQuarantine=" + redlockRestartQuarantine : "") + "}";
     }
 
@@ -226,6 +240,7 @@ public final class RedisLockOptions {
         private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration fenceCounterTtl = DEFAULT_FENCE_COUNTER_TTL;
+        private Duration outageAllowance = DEFAULT_OUTAGE_ALLOWANCE;
         private Duration redlockRestartQuarantine;
 
         private Builder(List<RedisURI> uris) {
@@ -301,6 +316,21 @@ public final class RedisLockOptions {
         /** The timeout of connecting, 10 ms to 5 min; default 5 s. */
         public Builder connectTimeout(Duration connectTimeout) {
             this.connectTimeout = Checks.requireBetween(connectTimeout, "connectTimeout", MIN_TIMEOUT, MAX_TIMEOUT);
+            return this;
+        }
+
+        /**
+         * On a Cluster or under Redlock, how long an acquisition that waits keeps trying while too
+         * little of Redis answers (a failed master before its replica takes over, a majority of
+         * Redlock masters down), 0 to 1 day; default 30 s. Past it, the acquisition throws
+         * {@link LockUnavailableException} whatever is left of its wait, so that {@code lock()},
+         * which waits without end for a holder, does not wait without end for Redis. Keep it
+         * longer than a failover takes (on a Cluster: {@code cluster-node-timeout} plus an
+         * election). A lone server or Sentinel's master fails an acquisition within the command
+         * timeout instead.
+         */
+        public Builder outageAllowance(Duration outageAllowance) {
+            this.outageAllowance = Checks.requireBetween(outageAllowance, "outageAllowance", Duration.ZERO, Duration.ofDays(1));
             return this;
         }
 

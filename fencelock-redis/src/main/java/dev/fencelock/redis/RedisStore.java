@@ -679,6 +679,11 @@ final class RedisStore implements LockStore {
     }
 
     @Override
+    public Duration outageAllowance() {
+        return options.outageAllowance();
+    }
+
+    @Override
     public String describe() {
         return "Redis at " + servers.describe();
     }

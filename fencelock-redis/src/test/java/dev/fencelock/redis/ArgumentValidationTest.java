@@ -46,6 +46,7 @@ class ArgumentValidationTest {
         assertThat(options.commandTimeout()).isEqualTo(Duration.ofSeconds(2));
         assertThat(options.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(options.fenceCounterTtl()).isEqualTo(Duration.ofHours(25));
+        assertThat(options.outageAllowance()).isEqualTo(Duration.ofSeconds(30));
         assertThat(RedisLockOptions.redlock(List.of("redis://a:6400", "redis://b:6400", "redis://c:6400"))
                 .defaultLease(Duration.ofSeconds(10)).build().redlockRestartQuarantine())
                 .as("the default lease plus a step of the token clock").isEqualTo(Duration.ofMillis(10_020));
@@ -135,6 +136,9 @@ class ArgumentValidationTest {
         assertThatThrownBy(() -> builder.fenceCounterTtl(Duration.ofMinutes(5)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("fenceCounterTtl must be between PT1H and PT8760H, was PT5M");
+        assertThatThrownBy(() -> builder.outageAllowance(Duration.ofDays(2)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("outageAllowance must be between PT0S and PT24H, was PT48H");
         assertThatThrownBy(() -> builder.redlockRestartQuarantine(Duration.ofMillis(-1)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("redlockRestartQuarantine must be between PT0S and PT24H, was PT-0.001S");

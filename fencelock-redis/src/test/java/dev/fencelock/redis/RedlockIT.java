@@ -27,10 +27,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -81,10 +83,14 @@ class RedlockIT {
     }
 
     private LockEngine redlock(Duration commandTimeout, Duration nodeTimeout) {
-        LockEngine client = (LockEngine) RedisLocks.connect(RedisLockOptions.redlock(
+        return redlock(options -> options.commandTimeout(commandTimeout).redlockNodeTimeout(nodeTimeout));
+    }
+
+    private LockEngine redlock(UnaryOperator<RedisLockOptions.Builder> options) {
+        LockEngine client = (LockEngine) RedisLocks.connect(options.apply(RedisLockOptions.redlock(
                         nodes.stream().map(RedisServer::uri).toList())
-                .commandTimeout(commandTimeout)
-                .redlockNodeTimeout(nodeTimeout)
+                .commandTimeout(Duration.ofMillis(300))
+                .redlockNodeTimeout(NODE_TIMEOUT))
                 .build());
         clients.add(client);
         return client;
@@ -197,6 +203,21 @@ class RedlockIT {
                 .hasMessageContaining("too little of Redis at redlock(");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("gave up at the end of the wait")
                 .isLessThan(maxWait.plusSeconds(2));
+    }
+
+    @Test
+    void lockWaitsForAHolderWithoutEndButGivesUpOnAMajorityDownAfterTheOutageAllowance() throws Exception {
+        DistributedLock lock = warmedUp(redlock(options -> options.outageAllowance(Duration.ofSeconds(1))), "outage");
+        nodes.get(0).kill();
+        nodes.get(2).kill();
+        nodes.get(4).kill();
+
+        CompletableFuture<Void> locking = CompletableFuture.runAsync(lock::lock);
+
+        // lock() has no wait of its own: only the allowance ends it (a hang fails the test here).
+        assertThatThrownBy(() -> locking.get(30, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class).cause().isInstanceOf(LockUnavailableException.class)
+                .hasMessageContaining("answered for PT1S (its outage allowance)");
     }
 
     @Test

@@ -31,6 +31,13 @@ public class FencelockProperties {
     /** How long a lock's fence counter outlives its last acquisition; 1 h to 365 days, default 25 h. */
     private Duration fenceCounterTtl = RedisLockOptions.DEFAULT_FENCE_COUNTER_TTL;
 
+    /**
+     * On a Cluster or under Redlock, how long an acquisition that waits keeps trying while too
+     * little of Redis answers, before it fails as unavailable whatever is left of its wait;
+     * 0 to 1 day, default 30 s. Keep it longer than a failover takes.
+     */
+    private Duration outageAllowance = RedisLockOptions.DEFAULT_OUTAGE_ALLOWANCE;
+
     private final Redlock redlock = new Redlock();
 
     /** Created and bound by Spring Boot. */
@@ -66,6 +73,14 @@ public class FencelockProperties {
 
     public void setConnectTimeout(Duration connectTimeout) {
         this.connectTimeout = connectTimeout;
+    }
+
+    public Duration getOutageAllowance() {
+        return outageAllowance;
+    }
+
+    public void setOutageAllowance(Duration outageAllowance) {
+        this.outageAllowance = outageAllowance;
     }
 
     public Duration getFenceCounterTtl() {

@@ -33,6 +33,7 @@ final class SpringRedisOptions {
             set("spring.data.redis.connect-timeout", redis.getConnectTimeout(), builder::connectTimeout);
         }
         set("fencelock.fence-counter-ttl", fencelock.getFenceCounterTtl(), builder::fenceCounterTtl);
+        set("fencelock.outage-allowance", fencelock.getOutageAllowance(), builder::outageAllowance);
         set("fencelock.redlock.node-timeout", fencelock.getRedlock().getNodeTimeout(), builder::redlockNodeTimeout);
         set("fencelock.redlock.restart-quarantine", fencelock.getRedlock().getRestartQuarantine(),
                 builder::redlockRestartQuarantine);

@@ -24,6 +24,7 @@ class BadPropertiesTest {
             "fencelock.command-timeout       | 2h                        | commandTimeout must be between",
             "fencelock.connect-timeout       | 1ms                       | connectTimeout must be between",
             "fencelock.fence-counter-ttl     | 1m                        | fenceCounterTtl must be between",
+            "fencelock.outage-allowance      | 2d                        | outageAllowance must be between",
             "fencelock.redlock.restart-quarantine | 2d                   | redlockRestartQuarantine must be between",
             "spring.data.redis.timeout       | 1ms                       | commandTimeout must be between",
             "spring.data.redis.url           | http://redis.internal     | uri must look like",

@@ -19,7 +19,7 @@ class ConfigurationMetadataTest {
         }
         assertThat(metadata).contains(
                 "\"fencelock.namespace\"", "\"fencelock.default-lease\"", "\"fencelock.command-timeout\"",
-                "\"fencelock.connect-timeout\"", "\"fencelock.fence-counter-ttl\"", "\"fencelock.redlock.uris\"",
+                "\"fencelock.connect-timeout\"", "\"fencelock.fence-counter-ttl\"", "\"fencelock.outage-allowance\"", "\"fencelock.redlock.uris\"",
                 "\"fencelock.redlock.node-timeout\"", "\"fencelock.redlock.restart-quarantine\"", "\"fencelock.integration.lock-registry.enabled\"",
                 "\"management.health.fencelock.enabled\"");
     }

@@ -128,9 +128,10 @@ class LockClientAutoConfigurationIT {
     @Test
     void redlockUrisMakeARedlockClientOverEveryMaster(@Servers(3) RedisServers masters) {
         runner.withPropertyValues("fencelock.redlock.uris=" + String.join(",", masters.uris()),
-                "fencelock.redlock.restart-quarantine=45s").run(context -> {
+                "fencelock.redlock.restart-quarantine=45s", "fencelock.outage-allowance=90s").run(context -> {
             assertThat(context.getBean(RedisLockOptions.class).server()).startsWith("redlock(");
             assertThat(context.getBean(RedisLockOptions.class).redlockRestartQuarantine()).isEqualTo(Duration.ofSeconds(45));
+            assertThat(context.getBean(RedisLockOptions.class).outageAllowance()).isEqualTo(Duration.ofSeconds(90));
             try (Lease lease = context.getBean(LockClient.class).lock("quorum").acquire(Duration.ZERO)) {
                 assertThat(lease.isValid()).isTrue();
                 for (RedisServer master : masters) {

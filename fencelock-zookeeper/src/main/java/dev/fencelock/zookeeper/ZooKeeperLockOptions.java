@@ -4,6 +4,7 @@ import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockClient;
 import dev.fencelock.LockUnavailableException;
 import dev.fencelock.spi.Checks;
+import dev.fencelock.spi.LockStore;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -26,6 +27,8 @@ public final class ZooKeeperLockOptions {
     public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
+    /** See {@link Builder#outageAllowance(Duration)}. */
+    public static final Duration DEFAULT_OUTAGE_ALLOWANCE = LockStore.DEFAULT_OUTAGE_ALLOWANCE;
 
     static final int MAX_ROOT_PATH_LENGTH = 256;
     private static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
@@ -39,6 +42,7 @@ public final class ZooKeeperLockOptions {
     private final Duration connectionTimeout;
     private final Duration callTimeout;
     private final Duration defaultLease;
+    private final Duration outageAllowance;
 
     private ZooKeeperLockOptions(Builder builder) {
         this.connectString = builder.connectString;
@@ -47,6 +51,7 @@ public final class ZooKeeperLockOptions {
         this.connectionTimeout = builder.connectionTimeout;
         this.callTimeout = builder.callTimeout;
         this.defaultLease = builder.defaultLease;
+        this.outageAllowance = builder.outageAllowance;
     }
 
     /**
@@ -93,11 +98,20 @@ public final class ZooKeeperLockOptions {
         return defaultLease;
     }
 
+    /**
+     * How long an acquisition that waits keeps trying while ZooKeeper does not answer; see
+     * {@link Builder#outageAllowance(Duration)}.
+     */
+    public Duration outageAllowance() {
+        return outageAllowance;
+    }
+
     @Override
     public String toString() {
         return "ZooKeeperLockOptions{connectString=" + connectString + ", rootPath=" + rootPath
                 + ", sessionTimeout=" + sessionTimeout + ", connectionTimeout=" + connectionTimeout
-                + ", callTimeout=" + callTimeout + ", defaultLease=" + defaultLease + "}";
+                + ", callTimeout=" + callTimeout + ", defaultLease=" + defaultLease
+                + ", outageAllowance=" + outageAllowance + "}";
     }
 
     /** Builds {@link ZooKeeperLockOptions}. Not thread-safe. */
@@ -108,6 +122,7 @@ public final class ZooKeeperLockOptions {
         private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
         private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
         private Duration defaultLease = DEFAULT_LEASE;
+        private Duration outageAllowance = DEFAULT_OUTAGE_ALLOWANCE;
 
         private Builder(String connectString) {
             this.connectString = connectString;
@@ -143,6 +158,17 @@ public final class ZooKeeperLockOptions {
         /** The default lease, renewed by the watchdog; default 30 s. */
         public Builder defaultLease(Duration defaultLease) {
             this.defaultLease = Checks.requireBetween(defaultLease, "defaultLease", LeaseOptions.MIN_LEASE, LeaseOptions.MAX_LEASE);
+            return this;
+        }
+
+        /**
+         * How long an acquisition that waits keeps trying while ZooKeeper does not answer (a leader
+         * election, a lost connection), 0 to 1 day; default 30 s. Past it, the acquisition throws
+         * {@link LockUnavailableException} whatever is left of its wait, so that {@code lock()},
+         * which waits without end for a holder, does not wait without end for the ensemble.
+         */
+        public Builder outageAllowance(Duration outageAllowance) {
+            this.outageAllowance = Checks.requireBetween(outageAllowance, "outageAllowance", Duration.ZERO, Duration.ofDays(1));
             return this;
         }
 

@@ -573,6 +573,11 @@ final class ZooKeeperStore implements LockStore {
     }
 
     @Override
+    public Duration outageAllowance() {
+        return options.outageAllowance();
+    }
+
+    @Override
     public String describe() {
         return "ZooKeeper at " + options.connectString();
     }

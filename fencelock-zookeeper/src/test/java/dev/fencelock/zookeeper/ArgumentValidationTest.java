@@ -45,6 +45,9 @@ class ArgumentValidationTest {
         assertThatThrownBy(() -> builder.callTimeout(Duration.ZERO)).hasMessageContaining("callTimeout");
         assertThatThrownBy(() -> builder.connectionTimeout(null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("connectionTimeout");
+        assertThatThrownBy(() -> builder.outageAllowance(Duration.ofMillis(-1)))
+                .hasMessage("outageAllowance must be between PT0S and PT24H, was PT-0.001S");
+        assertThat(builder.build().outageAllowance()).as("the default").isEqualTo(Duration.ofSeconds(30));
     }
 
     @Test

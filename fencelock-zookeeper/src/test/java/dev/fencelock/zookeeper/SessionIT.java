@@ -14,6 +14,7 @@ import dev.fencelock.testkit.Poll;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -98,6 +99,21 @@ class SessionIT extends ZooKeeperIT {
             assertThatThrownBy(() -> attempt.get(30, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(LockUnavailableException.class)
                     .hasMessageContaining("ZooKeeper at");
+        } finally {
+            zooKeeper.restart();
+        }
+    }
+
+    @Test
+    void lockWhileTheServerIsDownGivesUpAfterTheOutageAllowance() throws Exception {
+        DistributedLock lock = connect(options -> options.outageAllowance(Duration.ofSeconds(1))).lock("down");
+        zooKeeper.stop();
+        try {
+            CompletableFuture<Void> locking = CompletableFuture.runAsync(lock::lock);
+            // lock() has no wait of its own: only the allowance ends it (a hang fails the test here).
+            assertThatThrownBy(() -> locking.get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).cause().isInstanceOf(LockUnavailableException.class)
+                    .hasMessageContaining("answered for PT1S (its outage allowance)");
         } finally {
             zooKeeper.restart();
         }
