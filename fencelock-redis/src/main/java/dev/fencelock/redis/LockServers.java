@@ -144,17 +144,31 @@ final class LockServers implements AutoCloseable {
             }
             RedisNode.RedlockMaster redlockMaster = options.isRedlock() ? new RedisNode.RedlockMaster(
                     options.redlockRestartQuarantine(), false, options.namespace() + "restart-marker") : null;
+            // All at once: masters that do not answer each cost a connect timeout, not one after another.
+            List<CompletableFuture<RedisNode>> connecting = options.uris().stream()
+                    .map(uri -> CompletableFuture.supplyAsync(() -> RedisNode.connect(uri, options.commandTimeout(),
+                            options.connectTimeout(), resources, redlockMaster), LockServers::runOnThreadOfItsOwn))
+                    .toList();
             List<RedisNode> nodes = new ArrayList<>();
             List<LockUnavailableException> failures = new ArrayList<>();
             List<RedisURI> absent = new ArrayList<>();
-            for (var uri : options.uris()) {
+            RuntimeException refused = null;
+            for (int i = 0; i < connecting.size(); i++) {
                 try {
-                    nodes.add(RedisNode.connect(uri, options.commandTimeout(), options.connectTimeout(), resources,
-                            redlockMaster));
-                } catch (LockUnavailableException e) {
-                    failures.add(e);
-                    absent.add(uri);
+                    nodes.add(connecting.get(i).join());
+                } catch (CompletionException e) {
+                    if (e.getCause() instanceof LockUnavailableException unreachable) {
+                        failures.add(unreachable);
+                        absent.add(options.uris().get(i));
+                    } else if (refused == null) {
+                        refused = e.getCause() instanceof RuntimeException cause ? cause : e;
+                    }
                 }
+            }
+            if (refused != null) {
+                // A master Fencelock cannot use (older than Redis 5.0) is a mistake to fix, not an outage to ride out.
+                nodes.forEach(RedisNode::close);
+                throw refused;
             }
             if (nodes.size() < options.uris().size() / 2 + 1) {
                 nodes.forEach(RedisNode::close);
@@ -166,6 +180,12 @@ final class LockServers implements AutoCloseable {
             resources.shutdown(0, 2, TimeUnit.SECONDS);
             throw e;
         }
+    }
+
+    private static void runOnThreadOfItsOwn(Runnable connect) {
+        Thread thread = new Thread(connect, "fencelock-connect");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     /** One server (or one cluster): no quorum, no drift allowance, no fence write-back. */

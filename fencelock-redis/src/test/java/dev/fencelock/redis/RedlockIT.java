@@ -221,6 +221,25 @@ class RedlockIT {
     }
 
     @Test
+    void connectingWaitsForTheMastersThatDoNotAnswerAllAtOnceNotOneAfterAnother() {
+        nodes.get(1).pause();
+        nodes.get(3).pause();
+        try {
+            Duration connectTimeout = Duration.ofSeconds(2);
+            long start = System.nanoTime();
+            LockEngine client = redlock(options -> options.connectTimeout(connectTimeout));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+            // One after another, the two frozen masters would take a connect timeout each.
+            assertThat(took).as("connecting with two masters frozen").isLessThan(connectTimeout.multipliedBy(2));
+            assertThat(TestClients.store(client).servers().nodes()).as("the masters that answered").hasSize(3);
+        } finally {
+            nodes.get(1).resume();
+            nodes.get(3).resume();
+        }
+    }
+
+    @Test
     void mastersDownAtCreationAreUsedOnceTheyComeBack() throws Exception {
         // Used before they went down, as masters in production are: the restart marker written
         // then shows that they come back with every write (RedlockRestartIT), so they are not held back.
