@@ -1,0 +1,84 @@
+package dev.fencelock.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fencelock.DistributedSemaphore;
+import dev.fencelock.Lease;
+import dev.fencelock.LockClient;
+import dev.fencelock.LockUnavailableException;
+import dev.fencelock.testkit.RedisServer;
+import dev.fencelock.testkit.RedisServers;
+import dev.fencelock.testkit.RedisTest;
+import dev.fencelock.testkit.Servers;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An ACL user given exactly what the README's Configuration section says locks need: every lock
+ * kind works, a waiter is woken through its channel, and Redlock works with the one more grant its
+ * restart check reads. Without a grant the README names, connecting fails and says which command
+ * was refused.
+ */
+@RedisTest
+class AclIT {
+    /** The README's rule, as ACL SETUSER arguments. */
+    private static final List<String> LOCKING = List.of("on", ">s3cret", "~fencelock:*", "&fencelock:*",
+            "+@scripting", "+@pubsub", "+@read", "+@write", "+info", "+time");
+    private static final String REDLOCK_MORE = "+config|get";
+
+    @Test
+    void aUserWithTheDocumentedGrantsTakesEveryKindOfLockAndIsWokenByARelease(RedisServer redis) throws Exception {
+        createUser(redis, LOCKING);
+        try (LockClient holder = RedisLocks.connect(userUri(redis));
+                LockClient waiter = RedisLocks.connect(userUri(redis))) {
+            Lease held = holder.lock("acl").acquire(Duration.ZERO);
+            CompletableFuture<Lease> waiting = waiter.lock("acl").acquireAsync(Duration.ofSeconds(20));
+            held.close();
+            waiting.get(20, TimeUnit.SECONDS).close();
+
+            holder.fairLock("acl-fair").acquire(Duration.ZERO).close();
+            holder.readWriteLock("acl-rw").readLock().acquire(Duration.ZERO).close();
+            DistributedSemaphore permits = holder.semaphore("acl-permits", 2);
+            permits.acquire(Duration.ZERO).close();
+            assertThat(permits.availablePermits()).isEqualTo(2);
+            holder.multiLock("acl-a", "acl-b").acquire(Duration.ZERO).close();
+        }
+    }
+
+    @Test
+    void aRedlockUserWithTheDocumentedGrantsTakesALock(@Servers(3) RedisServers masters) {
+        List<String> uris = masters.all().stream().map(master -> {
+            createUser(master, LOCKING);
+            master.call("ACL", "SETUSER", "locker", REDLOCK_MORE);
+            return userUri(master);
+        }).toList();
+        try (LockClient locks = RedisLocks.connect(RedisLockOptions.redlock(uris).build());
+                Lease lease = locks.lock("acl-redlock").acquire(Duration.ZERO)) {
+            assertThat(lease.isValid()).isTrue();
+        }
+    }
+
+    @Test
+    void withoutInfoConnectingFailsNamingTheRefusedCommand(RedisServer redis) {
+        createUser(redis, LOCKING.stream().filter(grant -> !grant.equals("+info")).toList());
+        assertThatThrownBy(() -> RedisLocks.connect(userUri(redis)))
+                .isInstanceOf(LockUnavailableException.class)
+                .hasMessageContaining("NOPERM")
+                .hasMessageContaining("info");
+    }
+
+    private static void createUser(RedisServer redis, List<String> grants) {
+        List<String> command = new ArrayList<>(List.of("ACL", "SETUSER", "locker"));
+        command.addAll(grants);
+        redis.call(command.toArray(String[]::new));
+    }
+
+    private static String userUri(RedisServer redis) {
+        return "redis://locker:s3cret@" + redis.host() + ":" + redis.port();
+    }
+}
