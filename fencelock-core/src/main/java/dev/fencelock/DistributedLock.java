@@ -22,7 +22,7 @@ import java.util.concurrent.locks.Lock;
  * {@link java.util.concurrent.locks.ReentrantLock} is: a nested {@code lock()} counts a hold on the
  * thread's lease without touching the store; only the last {@code unlock()} releases it. A thread whose
  * lease was lost (or has run out) acquires anew, with a new token; its holds on the lost lease
- * release nothing, and their {@code unlock()} throws {@link LockLostException}.
+ * release nothing of another owner's, and their {@code unlock()} throws {@link LockLostException}.
  *
  * <p>Threads of one {@link LockClient} waiting for the same name queue locally in FIFO order, and
  * only the first of them talks to the store; it is woken by the holder's release, or by the
@@ -102,7 +102,8 @@ public interface DistributedLock extends Lock {
      *
      * @throws IllegalMonitorStateException if the calling thread does not hold this lock
      * @throws LockLostException if the lease had been lost before the release (its loss was
-     *     signalled when it happened; nothing was deleted)
+     *     signalled when it happened; nothing of another owner's was deleted, see
+     *     {@link ReleaseOutcome#ALREADY_LOST})
      */
     @Override
     void unlock();

@@ -301,7 +301,10 @@ public final class RedisLockOptions {
             return this;
         }
 
-        /** The default lease, renewed by the watchdog; default 30 s. */
+        /**
+         * The default lease, renewed by the watchdog; 30 ms to 24 h, and longer than three command
+         * timeouts (checked by {@link #build}); default 30 s.
+         */
         public Builder defaultLease(Duration defaultLease) {
             this.defaultLease = Checks.requireBetween(defaultLease, "defaultLease", LeaseOptions.MIN_LEASE, LeaseOptions.MAX_LEASE);
             return this;

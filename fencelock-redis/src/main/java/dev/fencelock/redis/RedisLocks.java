@@ -3,6 +3,7 @@ package dev.fencelock.redis;
 import dev.fencelock.DistributedLock;
 import dev.fencelock.Lease;
 import dev.fencelock.LockClient;
+import dev.fencelock.LockException;
 import dev.fencelock.LockUnavailableException;
 import dev.fencelock.spi.LockEngine;
 import java.util.List;
@@ -27,9 +28,11 @@ public final class RedisLocks {
     /**
      * Connects a lock client with default options to the Redis at {@code uri}.
      *
-     * @param uri {@code redis://[user:password@]host[:port][/db]}, or {@code rediss://…} for TLS
+     * @param uri {@code redis://[user:password@]host[:port][/db]}, {@code rediss://…} for TLS, or
+     *     {@code redis-sentinel://host:26379,host2:26379/0#mymaster} for the master Sentinel names
      * @throws IllegalArgumentException if {@code uri} is not a Redis URI
      * @throws LockUnavailableException if Redis cannot be reached within the connect timeout
+     * @throws LockException if the server is older than Redis 5.0
      */
     public static LockClient connect(String uri) {
         return connect(RedisLockOptions.builder(uri).build());
@@ -60,7 +63,9 @@ public final class RedisLocks {
     /**
      * Connects a lock client with the given options.
      *
-     * @throws LockUnavailableException if Redis cannot be reached within the connect timeout
+     * @throws LockUnavailableException if Redis cannot be reached within the connect timeout (under
+     *     Redlock: if no majority of the masters can be)
+     * @throws LockException if a server is older than Redis 5.0
      */
     public static LockClient connect(RedisLockOptions options) {
         RedisStore store = new RedisStore(Objects.requireNonNull(options, "options"));
@@ -83,10 +88,16 @@ public final class RedisLocks {
         return fencedRedis(RedisLockOptions.builder(uri).build());
     }
 
-    /** Connects to Redis as a fenced resource, with the timeouts of {@code options}. */
+    /**
+     * Connects to Redis as a fenced resource, with the timeouts of {@code options}.
+     *
+     * @throws IllegalArgumentException if {@code options} name Redlock masters or a Cluster: a
+     *     fenced value's check and write must be one step on one server
+     * @throws LockUnavailableException if Redis cannot be reached within the connect timeout
+     */
     public static FencedRedis fencedRedis(RedisLockOptions options) {
         Objects.requireNonNull(options, "options");
-        if (options.uris().size() != 1) {
+        if (options.uris().size() != 1 || options.isCluster()) {
             throw new IllegalArgumentException("a fenced resource lives on one Redis server, not on " + options.server());
         }
         return new RedisFencedValues(options);

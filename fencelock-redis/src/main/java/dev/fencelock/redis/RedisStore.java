@@ -678,9 +678,14 @@ final class RedisStore implements LockStore {
         return Duration.ofNanos(servers.retryDelayNanos());
     }
 
+    /**
+     * None for a lone server (or Sentinel's master), whose acquisitions fail at the first call it
+     * does not answer, a semaphore waiter's subscription included; the options' on a Cluster and
+     * under Redlock, which outlast a failover.
+     */
     @Override
     public Duration outageAllowance() {
-        return options.outageAllowance();
+        return servers.retriesWhenUnavailable() ? options.outageAllowance() : Duration.ZERO;
     }
 
     @Override

@@ -39,6 +39,17 @@ class ArgumentValidationTest {
     }
 
     @Test
+    void aFencedResourceRefusesRedlockAndClusterOptionsBeforeConnecting() {
+        assertThatThrownBy(() -> RedisLocks.fencedRedis(
+                RedisLockOptions.redlock(List.of("redis://a:6400", "redis://b:6400", "redis://c:6400")).build()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a fenced resource lives on one Redis server, not on redlock(a:6400, b:6400, c:6400)");
+        assertThatThrownBy(() -> RedisLocks.fencedRedis(RedisLockOptions.cluster(List.of("redis://a:6400")).build()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("a fenced resource lives on one Redis server, not on cluster(a:6400)");
+    }
+
+    @Test
     void optionsHaveDocumentedDefaults() {
         RedisLockOptions options = RedisLockOptions.builder("redis://localhost:6400").build();
         assertThat(options.namespace()).isEqualTo("fencelock:");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fencelock.DistributedLock;
+import dev.fencelock.DistributedSemaphore;
 import dev.fencelock.Lease;
 import dev.fencelock.LockClient;
 import dev.fencelock.LockUnavailableException;
@@ -39,6 +40,22 @@ class RedisFailureIT {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).as("failed instead of waiting out maxWait").isLessThan(maxWait);
         assertThatThrownBy(lock::lock).isInstanceOf(LockUnavailableException.class);
         assertThatThrownBy(lock::isLocked).isInstanceOf(LockUnavailableException.class);
+    }
+
+    @Test
+    void aWaitingSemaphoreAcquisitionFailsWithinOneCommandTimeoutWhenRedisIsDown(RedisServer redis) {
+        Duration commandTimeout = Duration.ofSeconds(2);
+        DistributedSemaphore semaphore = clients.connect(redis, options -> options.commandTimeout(commandTimeout))
+                .semaphore("down", 2);
+        redis.kill();
+
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> semaphore.acquire(Duration.ofSeconds(30)))
+                .isInstanceOf(LockUnavailableException.class)
+                .hasMessageContaining("127.0.0.1:" + redis.port());
+        // Its subscription, sent before its first try, is the call that fails; no try follows it.
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("failed after the subscription alone")
+                .isLessThan(commandTimeout.multipliedBy(7).dividedBy(4));
     }
 
     @Test

@@ -155,7 +155,10 @@ public final class ZooKeeperLockOptions {
             return this;
         }
 
-        /** The default lease, renewed by the watchdog; default 30 s. */
+        /**
+         * The default lease, renewed by the watchdog; 30 ms to 24 h, and longer than three call
+         * timeouts (checked by {@link #build}); default 30 s.
+         */
         public Builder defaultLease(Duration defaultLease) {
             this.defaultLease = Checks.requireBetween(defaultLease, "defaultLease", LeaseOptions.MIN_LEASE, LeaseOptions.MAX_LEASE);
             return this;
