@@ -15,7 +15,9 @@ import java.util.concurrent.locks.Lock;
  * greater fencing token (but for a ZooKeeper downgrade taken while a writer waits, which has its
  * write lease's), which may be released from any thread; a second {@code acquire} on a thread
  * that holds a lease waits (or times out) like any other caller. Two tasks on one single-threaded
- * executor therefore never share a lease or a token.
+ * executor therefore never share a lease or a token. The one exception: a thread that holds the
+ * name through the Lock view below is refused a lease method's acquisition of it, for which it
+ * would wait forever ({@link IllegalMonitorStateException}).
  *
  * <p>The {@link Lock} methods ({@link #lock}, {@link #tryLock()}, {@link #lockInterruptibly},
  * {@link #unlock}) bind a hold to the calling thread and are reentrant for it, as
@@ -47,11 +49,19 @@ public interface DistributedLock extends Lock {
      * @throws LockInterruptedException if the thread was interrupted before or while it waited;
      *     its interrupt status is set again
      * @throws IllegalArgumentException if {@code maxWait} is negative
+     * @throws IllegalMonitorStateException if the calling thread holds the name through the Lock
+     *     view (this lock's, or another lock's over the same name), which this would wait for forever
      * @throws IllegalStateException if the client is closed, or is closed while this waits
      */
     Lease acquire(Duration maxWait);
 
-    /** As {@link #acquire(Duration)}, with the given lease options for this acquisition. */
+    /**
+     * As {@link #acquire(Duration)}, with the given lease options for this acquisition.
+     *
+     * @throws IllegalArgumentException also if {@code options} ask to interrupt the holder on loss
+     *     (a lease belongs to no thread: use {@link Lease#onLost}), or are renewing and not longer
+     *     than three of the client's command timeouts
+     */
     Lease acquire(Duration maxWait, LeaseOptions options);
 
     /**
@@ -67,7 +77,9 @@ public interface DistributedLock extends Lock {
      * Acquires without blocking the calling thread. The future fails with
      * {@link LockTimeoutException} or {@link LockUnavailableException}; cancelling it abandons
      * the attempt (a lease granted after the cancellation is released at once). Like every lease
-     * method, it starts a new acquisition whatever the calling thread holds.
+     * method, it starts a new acquisition of its own. What {@link #acquire(Duration, LeaseOptions)}
+     * refuses before it starts (a negative wait, refused options, a name the thread holds through
+     * the Lock view, a closed client) is thrown at once, not through the future.
      */
     CompletableFuture<Lease> acquireAsync(Duration maxWait);
 

@@ -119,7 +119,7 @@ public final class RedisLockOptions {
     public static Builder cluster(List<String> seeds) {
         Objects.requireNonNull(seeds, "seeds");
         if (seeds.isEmpty()) {
-            throw new IllegalArgumentException("a cluster needs at least one seed node");
+            throw new IllegalArgumentException("seeds must name at least one node of the cluster, was " + seeds);
         }
         Builder builder = new Builder(seeds.stream().map(RedisEndpoint::parse).toList());
         builder.cluster = true;
