@@ -398,9 +398,9 @@ final class Acquisition {
     /**
      * Watches the name's releases for the acquisition of {@link #attemptLease}'s owner token, then
      * tries. A watch that fails because the store, or a part of it, cannot be reached counts as an
-     * unreachable store: the acquisition tries again after a pause, and that attempt finds out
-     * whether the store can be reached, and the store whether to try again (on a Cluster or under
-     * Redlock, until the deadline).
+     * unanswered try (see {@link #keepsTryingAfter}): within the store's outage allowance the
+     * acquisition tries again after a pause, and that attempt finds out whether the store can be
+     * reached.
      */
     private void watchThenAttempt() {
         String owner = attemptLease.owner();

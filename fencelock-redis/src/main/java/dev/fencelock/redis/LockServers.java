@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -108,8 +109,9 @@ final class LockServers implements AutoCloseable {
                 iterator.remove();
                 subscriptions = append(subscriptions, subscriptionsOn(node));
                 nodes = append(nodes, node);
-            } catch (LockUnavailableException stillDown) {
-                // Tried again at the next interval.
+            } catch (RuntimeException stillDown) {
+                // Tried again at the next interval: an exception out of this task would end the
+                // schedule, and the masters still missing would never join.
             }
         }
         if (absent.isEmpty()) {
@@ -149,6 +151,15 @@ final class LockServers implements AutoCloseable {
                     .map(uri -> CompletableFuture.supplyAsync(() -> RedisNode.connect(uri, options.commandTimeout(),
                             options.connectTimeout(), resources, redlockMaster), LockServers::runOnThreadOfItsOwn))
                     .toList();
+            CountDownLatch settled = new CountDownLatch(connecting.size());
+            connecting.forEach(node -> node.whenComplete((connected, failed) -> settled.countDown()));
+            try {
+                settled.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                connecting.forEach(node -> node.thenAccept(RedisNode::close));
+                throw new LockUnavailableException("interrupted while connecting to " + options.server(), e);
+            }
             List<RedisNode> nodes = new ArrayList<>();
             List<LockUnavailableException> failures = new ArrayList<>();
             List<RedisURI> absent = new ArrayList<>();
@@ -199,8 +210,8 @@ final class LockServers implements AutoCloseable {
     }
 
     /**
-     * Whether an acquisition that cannot reach its server tries again, until its deadline, rather
-     * than failing at once: with Redlock the other masters may still make a majority, and on a
+     * Whether an acquisition that cannot reach its server tries again, until its deadline or the
+     * outage allowance, rather than failing at once: with Redlock the other masters may still make a majority, and on a
      * Cluster a replica takes over from a failed master within seconds (the cluster's node timeout
      * and an election). A lone server (or Sentinel's master) fails it within the command timeout.
      */

@@ -70,9 +70,12 @@ public final class RedisLockOptions {
         this.commandTimeout = builder.commandTimeout;
         this.connectTimeout = builder.connectTimeout;
         this.fenceCounterTtl = builder.fenceCounterTtl;
-        this.outageAllowance = builder.outageAllowance;
         this.redlockRestartQuarantine = builder.redlockRestartQuarantine != null ? builder.redlockRestartQuarantine
                 : defaultLease.plus(LockServers.REDLOCK_TOKEN_CLOCK_STEP);
+        Duration outlastingQuarantine = redlockRestartQuarantine.plus(commandTimeout);
+        this.outageAllowance = builder.outageAllowance != null ? builder.outageAllowance
+                : isRedlock() && outlastingQuarantine.compareTo(DEFAULT_OUTAGE_ALLOWANCE) > 0 ? outlastingQuarantine
+                : DEFAULT_OUTAGE_ALLOWANCE;
     }
 
     /**
@@ -240,7 +243,7 @@ public final class RedisLockOptions {
         private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration fenceCounterTtl = DEFAULT_FENCE_COUNTER_TTL;
-        private Duration outageAllowance = DEFAULT_OUTAGE_ALLOWANCE;
+        private Duration outageAllowance;
         private Duration redlockRestartQuarantine;
 
         private Builder(List<RedisURI> uris) {
@@ -325,7 +328,9 @@ public final class RedisLockOptions {
         /**
          * On a Cluster or under Redlock, how long an acquisition that waits keeps trying while too
          * little of Redis answers (a failed master before its replica takes over, a majority of
-         * Redlock masters down), 0 to 1 day; default 30 s. Past it, the acquisition throws
+         * Redlock masters down), 0 to 1 day; default 30 s, and under Redlock at least the
+         * {@linkplain #redlockRestartQuarantine restart quarantine} plus a command timeout, so that
+         * a wait outlasts the quarantine of a majority restarted together. Past it, the acquisition throws
          * {@link LockUnavailableException} whatever is left of its wait, so that {@code lock()},
          * which waits without end for a holder, does not wait without end for Redis. Keep it
          * longer than a failover takes (on a Cluster: {@code cluster-node-timeout} plus an

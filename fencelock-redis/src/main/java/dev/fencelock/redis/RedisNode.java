@@ -207,7 +207,7 @@ final class RedisNode implements AutoCloseable {
                 .handle((config, refused) -> refused == null ? config.get("appendfsync") : null);
         return probe.thenCombine(appendFsync, (reply, fsync) -> {
             if (disconnects.get() != disconnectsBefore) {
-                throw new IllegalStateException("the connection to " + server + " dropped during its restart check");
+                throw new LockUnavailableException("the connection to " + server + " dropped during its restart check");
             }
             restarts.observe(RestartQuarantine.Probe.of(reply, fsync));
             return null;

@@ -58,6 +58,9 @@ class ArgumentValidationTest {
         assertThat(options.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(options.fenceCounterTtl()).isEqualTo(Duration.ofHours(25));
         assertThat(options.outageAllowance()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(RedisLockOptions.redlock(List.of("redis://a:6400", "redis://b:6400", "redis://c:6400")).build().outageAllowance())
+                .as("under Redlock: outlasting the restart quarantine (30.02 s) and a command timeout")
+                .isEqualTo(Duration.ofMillis(32_020));
         assertThat(RedisLockOptions.redlock(List.of("redis://a:6400", "redis://b:6400", "redis://c:6400"))
                 .defaultLease(Duration.ofSeconds(10)).build().redlockRestartQuarantine())
                 .as("the default lease plus a step of the token clock").isEqualTo(Duration.ofMillis(10_020));

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>The leases (60 s) outlast the test, so a waiter that has the lock within 5 s of the release
  * was woken by the release, not by its own timer. While the dead master is not yet replaced, the
- * waiter's keep-alive attempts fail; on a Cluster it tries again until its deadline (60 s here).
+ * waiter's keep-alive attempts fail; on a Cluster it tries again until its deadline (60 s here) or
+ * the outage allowance (30 s by default; a takeover here takes at most {@code TAKEOVER}, 20 s).
  */
 class ClusterFailoverIT {
     /** Short, so that an attempt sent to a dead master fails soon and is tried again on its successor. */

@@ -34,9 +34,10 @@ public class FencelockProperties {
     /**
      * On a Cluster or under Redlock, how long an acquisition that waits keeps trying while too
      * little of Redis answers, before it fails as unavailable whatever is left of its wait;
-     * 0 to 1 day, default 30 s. Keep it longer than a failover takes.
+     * 0 to 1 day. Keep it longer than a failover takes. Unset: 30 s, and under Redlock at least
+     * the restart quarantine plus a command timeout.
      */
-    private Duration outageAllowance = RedisLockOptions.DEFAULT_OUTAGE_ALLOWANCE;
+    private Duration outageAllowance;
 
     private final Redlock redlock = new Redlock();
 

@@ -274,7 +274,7 @@ final class ZooKeeperStore implements LockStore {
 
     /**
      * After an attempt that the ensemble did not answer in time, a waiting acquisition tries again
-     * until its own deadline: an ensemble is several servers, and a leader election or a member that
+     * until its own deadline or the outage allowance: an ensemble is several servers, and a leader election or a member that
      * stalls makes it answer again within seconds. One that does not wait fails at once.
      */
     private static Duration unavailablePause() {
