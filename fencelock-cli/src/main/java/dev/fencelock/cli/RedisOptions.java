@@ -39,6 +39,11 @@ final class RedisOptions {
             description = "with --zookeeper: the parent node of the locks (default: ${DEFAULT-VALUE})")
     String zookeeperRoot;
 
+    @Option(names = "--outage-allowance", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "with Redlock or --zookeeper: how long a wait outlasts a store that does not answer"
+                    + " (default: 30 s, and with Redlock at least the lease and a command timeout)")
+    Duration outageAllowance;
+
     /** The URIs given, else the one from the environment, else the default. */
     List<String> uris() {
         if (uris != null) {
@@ -68,6 +73,9 @@ final class RedisOptions {
                 Duration nodeTimeout = RedisLockOptions.DEFAULT_REDLOCK_NODE_TIMEOUT;
                 builder.redlockNodeTimeout(nodeTimeout.compareTo(commandTimeout) < 0 ? nodeTimeout : commandTimeout);
             }
+            if (outageAllowance != null) {
+                builder.outageAllowance(outageAllowance);
+            }
             options = builder.namespace(namespace).defaultLease(lease).commandTimeout(commandTimeout).build();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
@@ -81,8 +89,12 @@ final class RedisOptions {
         }
         ZooKeeperLockOptions options;
         try {
-            options = ZooKeeperLockOptions.builder(zookeeper).rootPath(zookeeperRoot)
-                    .defaultLease(lease).callTimeout(callTimeout).build();
+            ZooKeeperLockOptions.Builder builder = ZooKeeperLockOptions.builder(zookeeper).rootPath(zookeeperRoot)
+                    .defaultLease(lease).callTimeout(callTimeout);
+            if (outageAllowance != null) {
+                builder.outageAllowance(outageAllowance);
+            }
+            options = builder.build();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -29,10 +29,12 @@ class MainTest {
     @Test
     void theLocksMayLiveInZooKeeper() {
         CommandLine.ParseResult parsed = Main.commandLine().parseArgs(
-                "run", "--name", "n", "--zookeeper", "zk1:2181,zk2:2181", "--zookeeper-root", "/jobs", "--", "true");
+                "run", "--name", "n", "--zookeeper", "zk1:2181,zk2:2181", "--zookeeper-root", "/jobs",
+                "--outage-allowance", "2m", "--", "true");
         RunCommand run = (RunCommand) parsed.subcommand().commandSpec().userObject();
         assertThat(run.redis.zookeeper).isEqualTo("zk1:2181,zk2:2181");
         assertThat(run.redis.zookeeperRoot).isEqualTo("/jobs");
+        assertThat(run.redis.outageAllowance).isEqualTo(Duration.ofMinutes(2));
 
         DemoCommand ownZooKeeper = (DemoCommand) Main.commandLine().parseArgs("demo", "--zookeeper", "--workers", "2")
                 .subcommand().commandSpec().userObject();
@@ -76,6 +78,7 @@ class MainTest {
                 List.of("status"),
                 List.of("status", "--name", "n", "--zookeeper", "no-port"),
                 List.of("status", "--name", "n", "--zookeeper", "zk:2181", "--zookeeper-root", "relative"),
+                List.of("status", "--name", "n", "--zookeeper", "zk:2181", "--outage-allowance", "2d"),
                 List.of("list", "--zookeeper", "zk:2181", "--redis", "redis://a"),        // two stores
                 List.of("release", "--name", "n"),                        // no --force
                 List.of("no-such-command"))) {

@@ -19,6 +19,7 @@ import dev.fencelock.spi.LockKind;
 import dev.fencelock.spi.OwnerTokens;
 import dev.fencelock.spi.Renewal;
 import dev.fencelock.testkit.LeakCheck;
+import dev.fencelock.testkit.OutageCheck;
 import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import java.time.Duration;
@@ -27,7 +28,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -221,12 +221,7 @@ class RedlockIT {
         List<RedisServer> majority = List.of(nodes.get(0), nodes.get(2), nodes.get(4));
         majority.forEach(outage == Outage.KILLED ? RedisServer::kill : RedisServer::pause);
         try {
-            CompletableFuture<Void> locking = CompletableFuture.runAsync(lock::lock);
-
-            // lock() has no wait of its own: only the allowance ends it (a hang fails the test here).
-            assertThatThrownBy(() -> locking.get(30, TimeUnit.SECONDS))
-                    .isInstanceOf(ExecutionException.class).cause().isInstanceOf(LockUnavailableException.class)
-                    .hasMessageContaining("answered for PT1S (its outage allowance)");
+            OutageCheck.assertLockGivesUpAfter(lock, Duration.ofSeconds(1));
         } finally {
             if (outage == Outage.FROZEN) {
                 majority.forEach(RedisServer::resume);

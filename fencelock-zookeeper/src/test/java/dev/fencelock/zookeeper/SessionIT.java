@@ -10,11 +10,11 @@ import dev.fencelock.LockLostException;
 import dev.fencelock.LockUnavailableException;
 import dev.fencelock.ReleaseOutcome;
 import dev.fencelock.spi.LockEngine;
+import dev.fencelock.testkit.OutageCheck;
 import dev.fencelock.testkit.Poll;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -109,11 +109,7 @@ class SessionIT extends ZooKeeperIT {
         DistributedLock lock = connect(options -> options.outageAllowance(Duration.ofSeconds(1))).lock("down");
         zooKeeper.stop();
         try {
-            CompletableFuture<Void> locking = CompletableFuture.runAsync(lock::lock);
-            // lock() has no wait of its own: only the allowance ends it (a hang fails the test here).
-            assertThatThrownBy(() -> locking.get(30, TimeUnit.SECONDS))
-                    .isInstanceOf(ExecutionException.class).cause().isInstanceOf(LockUnavailableException.class)
-                    .hasMessageContaining("answered for PT1S (its outage allowance)");
+            OutageCheck.assertLockGivesUpAfter(lock, Duration.ofSeconds(1));
         } finally {
             zooKeeper.restart();
         }
