@@ -74,6 +74,10 @@ final class RedisOptions {
                 builder.redlockNodeTimeout(nodeTimeout.compareTo(commandTimeout) < 0 ? nodeTimeout : commandTimeout);
             }
             if (outageAllowance != null) {
+                if (given.size() == 1) {
+                    throw new IllegalArgumentException("--outage-allowance applies to Redlock (--redis three or more times)"
+                            + " and --zookeeper; a lone Redis server fails an acquisition within the command timeout");
+                }
                 builder.outageAllowance(outageAllowance);
             }
             options = builder.namespace(namespace).defaultLease(lease).commandTimeout(commandTimeout).build();

@@ -78,7 +78,8 @@ class MainTest {
                 List.of("status"),
                 List.of("status", "--name", "n", "--zookeeper", "no-port"),
                 List.of("status", "--name", "n", "--zookeeper", "zk:2181", "--zookeeper-root", "relative"),
-                List.of("status", "--name", "n", "--zookeeper", "zk:2181", "--outage-allowance", "2d"),
+                List.of("status", "--name", "n", "--zookeeper", "zk:2181", "--outage-allowance", "48h"),
+                List.of("status", "--name", "n", "--redis", "redis://a", "--outage-allowance", "1m"),  // a lone server
                 List.of("list", "--zookeeper", "zk:2181", "--redis", "redis://a"),        // two stores
                 List.of("release", "--name", "n"),                        // no --force
                 List.of("no-such-command"))) {

@@ -13,6 +13,7 @@ import io.lettuce.core.resource.Delay;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
@@ -28,6 +29,8 @@ import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Redis servers a client locks on, and the quorum rule over them: one server (a quorum of
@@ -40,6 +43,7 @@ import java.util.stream.Collectors;
  * distlock specification: {@code driftFactor × lease + 2 ms}.
  */
 final class LockServers implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LockServers.class);
     private static final Duration DRIFT_CONSTANT = Duration.ofMillis(2);
 
     /**
@@ -60,6 +64,8 @@ final class LockServers implements AutoCloseable {
     private volatile List<ReleaseSubscriptions> subscriptions;
     /** Guarded by this: the masters not reached yet, and the thread that tries them, or null. */
     private final List<RedisURI> absent;
+    /** Guarded by this: the absent masters refused for another reason than being unreachable, already logged. */
+    private final Set<RedisURI> refusedOnce = new HashSet<>();
     private final ScheduledExecutorService rejoining;
     private boolean closed;
     /** This client in the waiter queues of the locks it waits for: one remote waiter per name (the gate). */
@@ -109,9 +115,15 @@ final class LockServers implements AutoCloseable {
                 iterator.remove();
                 subscriptions = append(subscriptions, subscriptionsOn(node));
                 nodes = append(nodes, node);
-            } catch (RuntimeException stillDown) {
-                // Tried again at the next interval: an exception out of this task would end the
-                // schedule, and the masters still missing would never join.
+            } catch (LockUnavailableException stillDown) {
+                // Tried again at the next interval.
+            } catch (RuntimeException refused) {
+                // Tried again too, since an exception out of this task would end the schedule for
+                // every master still missing; said once, as a master refused for what it is (older
+                // than Redis 5.0) stays out until it is fixed.
+                if (refusedOnce.add(uri)) {
+                    log.warn("Redlock master {} cannot join: {}", RedisEndpoint.describe(uri), refused.getMessage());
+                }
             }
         }
         if (absent.isEmpty()) {
@@ -156,8 +168,9 @@ final class LockServers implements AutoCloseable {
             try {
                 settled.await();
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                // Closed before the interrupt is set again: closing waits for the client to shut down.
                 connecting.forEach(node -> node.thenAccept(RedisNode::close));
+                Thread.currentThread().interrupt();
                 throw new LockUnavailableException("interrupted while connecting to " + options.server(), e);
             }
             List<RedisNode> nodes = new ArrayList<>();

@@ -37,6 +37,7 @@ public final class RedisLockOptions {
     static final int MAX_NAMESPACE_LENGTH = 256;
     private static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
     private static final Duration MAX_TIMEOUT = Duration.ofMinutes(5);
+    private static final Duration MAX_OUTAGE_ALLOWANCE = Duration.ofDays(1);
 
     /** The per-server wait of a Redlock call, unless changed. */
     public static final Duration DEFAULT_REDLOCK_NODE_TIMEOUT = Duration.ofMillis(50);
@@ -74,8 +75,8 @@ public final class RedisLockOptions {
                 : defaultLease.plus(LockServers.REDLOCK_TOKEN_CLOCK_STEP);
         Duration outlastingQuarantine = redlockRestartQuarantine.plus(commandTimeout);
         this.outageAllowance = builder.outageAllowance != null ? builder.outageAllowance
-                : isRedlock() && outlastingQuarantine.compareTo(DEFAULT_OUTAGE_ALLOWANCE) > 0 ? outlastingQuarantine
-                : DEFAULT_OUTAGE_ALLOWANCE;
+                : !isRedlock() || outlastingQuarantine.compareTo(DEFAULT_OUTAGE_ALLOWANCE) <= 0 ? DEFAULT_OUTAGE_ALLOWANCE
+                : outlastingQuarantine.compareTo(MAX_OUTAGE_ALLOWANCE) < 0 ? outlastingQuarantine : MAX_OUTAGE_ALLOWANCE;
     }
 
     /**
@@ -329,16 +330,18 @@ public final class RedisLockOptions {
          * On a Cluster or under Redlock, how long an acquisition that waits keeps trying while too
          * little of Redis answers (a failed master before its replica takes over, a majority of
          * Redlock masters down), 0 to 1 day; default 30 s, and under Redlock at least the
-         * {@linkplain #redlockRestartQuarantine restart quarantine} plus a command timeout, so that
-         * a wait outlasts the quarantine of a majority restarted together. Past it, the acquisition throws
+         * {@linkplain #redlockRestartQuarantine restart quarantine} plus a command timeout (at
+         * most 1 day), so that a wait outlasts the quarantine of a majority restarted together
+         * when the restart itself is quick. Past it, the acquisition throws
          * {@link LockUnavailableException} whatever is left of its wait, so that {@code lock()},
          * which waits without end for a holder, does not wait without end for Redis. Keep it
          * longer than a failover takes (on a Cluster: {@code cluster-node-timeout} plus an
-         * election). A lone server or Sentinel's master fails an acquisition within the command
+         * election). Set shorter than the quarantine, waiters give up while a restarted majority
+         * sits it out. A lone server or Sentinel's master fails an acquisition within the command
          * timeout instead.
          */
         public Builder outageAllowance(Duration outageAllowance) {
-            this.outageAllowance = Checks.requireBetween(outageAllowance, "outageAllowance", Duration.ZERO, Duration.ofDays(1));
+            this.outageAllowance = Checks.requireBetween(outageAllowance, "outageAllowance", Duration.ZERO, MAX_OUTAGE_ALLOWANCE);
             return this;
         }
 

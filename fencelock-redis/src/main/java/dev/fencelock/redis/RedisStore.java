@@ -277,14 +277,14 @@ final class RedisStore implements LockStore {
                 logSplitVote(keys, replies, granted.size(), failed.size());
             }
             return releaseQuietly(kind, keys, owner, false, nodesOf(granted))
-                    .handle((done, error) -> refusedOrUnavailable(replies));
+                    .handle((done, error) -> refusedOrUnavailable(replies, failed));
         }
         if (!failed.isEmpty()) {
             // A lost reply may hide a grant; the cleanup is not waited for, so that an unreachable
             // server fails the acquisition within the command timeout.
             releaseQuietly(kind, keys, owner, true, List.of());
         }
-        return CompletableFuture.completedFuture(refusedOrUnavailable(replies));
+        return CompletableFuture.completedFuture(refusedOrUnavailable(replies, failed));
     }
 
     /**
@@ -305,19 +305,16 @@ final class RedisStore implements LockStore {
     }
 
     /**
-     * Unavailable when so many servers went unanswered that no majority could have answered;
-     * refused otherwise. A server not waited for did not fail when it is answering: it was slower
-     * than the refusals that decided. One that has been silent since a call timed out (frozen,
-     * cut off) is not waited for either, and counts as unanswered: else a frozen majority would
-     * make every round after the first a refusal by the few masters left, and a wait without end
-     * would outlast the outage without end.
+     * Unavailable when so many servers failed that no majority could have answered; refused
+     * otherwise. Servers not waited for did not fail: they were slower than the refusals that
+     * decided (a round waits for silent ones while the others cannot make a majority, see
+     * {@link Tally#isDecided}), and a master known to be down, which fails at once, must not turn
+     * a refusal by the others into an outage.
      */
-    private Attempt refusedOrUnavailable(List<LockServers.Reply<List<Long>>> replies) {
-        List<LockServers.Reply<List<Long>>> unanswered = replies.stream()
-                .filter(reply -> !reply.isOk() && !(reply.isPending() && reply.node().isAnswering()))
-                .toList();
-        if (unanswered.size() > servers.size() - servers.quorum()) {
-            return servers.unavailable(unanswered.get(0).error());
+    private Attempt refusedOrUnavailable(List<LockServers.Reply<List<Long>>> replies,
+            List<LockServers.Reply<List<Long>>> failed) {
+        if (failed.size() > servers.size() - servers.quorum()) {
+            return servers.unavailable(failed.get(0).error());
         }
         return new Attempt.Refused(holderRemaining(replies), isReleaseAnnounced(replies));
     }

@@ -76,6 +76,7 @@ class AclIT {
     private static void createUser(RedisServer redis, List<String> grants) {
         try {
             redis.call("ACL", "SETUSER", "channel-probe", "&probe");
+            redis.call("ACL", "DELUSER", "channel-probe");
         } catch (RedisServer.ReplyException tooOld) {
             assumeTrue(false, "ACL channel patterns (&) need Redis 6.2 or later: " + tooOld.getMessage());
         }

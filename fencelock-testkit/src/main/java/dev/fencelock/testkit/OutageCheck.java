@@ -1,5 +1,6 @@
 package dev.fencelock.testkit;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fencelock.DistributedLock;
@@ -20,9 +21,11 @@ public final class OutageCheck {
      * assertion after 30 s.
      */
     public static void assertLockGivesUpAfter(DistributedLock lock, Duration allowance) {
+        long start = System.nanoTime();
         CompletableFuture<Void> locking = CompletableFuture.runAsync(lock::lock);
         assertThatThrownBy(() -> locking.get(30, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class).cause().isInstanceOf(LockUnavailableException.class)
                 .hasMessageContaining("answered for " + allowance + " (its outage allowance)");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("kept trying for the allowance").isGreaterThanOrEqualTo(allowance);
     }
 }
