@@ -282,6 +282,9 @@ public interface LockStore extends AutoCloseable {
     /** The {@link #outageAllowance} of a store that does not say. */
     Duration DEFAULT_OUTAGE_ALLOWANCE = Duration.ofSeconds(30);
 
+    /** The longest {@link #outageAllowance} a store's options accept. */
+    Duration MAX_OUTAGE_ALLOWANCE = Duration.ofDays(1);
+
     /**
      * How long an acquisition that waits keeps trying while too little of the backend answers (an
      * attempt answered {@link Attempt.Unavailable} with a pause): long enough to outlast a failover

@@ -224,9 +224,9 @@ final class LockServers implements AutoCloseable {
 
     /**
      * Whether an acquisition that cannot reach its server tries again, until its deadline or the
-     * outage allowance, rather than failing at once: with Redlock the other masters may still make a majority, and on a
-     * Cluster a replica takes over from a failed master within seconds (the cluster's node timeout
-     * and an election). A lone server (or Sentinel's master) fails it within the command timeout.
+     * outage allowance, rather than failing at once: with Redlock the other masters may still make
+     * a majority, and on a Cluster a replica takes over from a failed master within seconds (the
+     * cluster's node timeout and an election). A lone server (or Sentinel's master) fails it within the command timeout.
      */
     boolean retriesWhenUnavailable() {
         return !isSingle() || isCluster();

@@ -37,7 +37,6 @@ public final class RedisLockOptions {
     static final int MAX_NAMESPACE_LENGTH = 256;
     private static final Duration MIN_TIMEOUT = Duration.ofMillis(10);
     private static final Duration MAX_TIMEOUT = Duration.ofMinutes(5);
-    private static final Duration MAX_OUTAGE_ALLOWANCE = Duration.ofDays(1);
 
     /** The per-server wait of a Redlock call, unless changed. */
     public static final Duration DEFAULT_REDLOCK_NODE_TIMEOUT = Duration.ofMillis(50);
@@ -73,10 +72,19 @@ public final class RedisLockOptions {
         this.fenceCounterTtl = builder.fenceCounterTtl;
         this.redlockRestartQuarantine = builder.redlockRestartQuarantine != null ? builder.redlockRestartQuarantine
                 : defaultLease.plus(LockServers.REDLOCK_TOKEN_CLOCK_STEP);
+        this.outageAllowance = builder.outageAllowance != null ? builder.outageAllowance : defaultOutageAllowance();
+    }
+
+    /** See {@link Builder#outageAllowance(Duration)}: under Redlock, long enough to outlast a restart quarantine. */
+    private Duration defaultOutageAllowance() {
+        if (!isRedlock()) {
+            return DEFAULT_OUTAGE_ALLOWANCE;
+        }
         Duration outlastingQuarantine = redlockRestartQuarantine.plus(commandTimeout);
-        this.outageAllowance = builder.outageAllowance != null ? builder.outageAllowance
-                : !isRedlock() || outlastingQuarantine.compareTo(DEFAULT_OUTAGE_ALLOWANCE) <= 0 ? DEFAULT_OUTAGE_ALLOWANCE
-                : outlastingQuarantine.compareTo(MAX_OUTAGE_ALLOWANCE) < 0 ? outlastingQuarantine : MAX_OUTAGE_ALLOWANCE;
+        if (outlastingQuarantine.compareTo(LockStore.MAX_OUTAGE_ALLOWANCE) > 0) {
+            return LockStore.MAX_OUTAGE_ALLOWANCE;
+        }
+        return outlastingQuarantine.compareTo(DEFAULT_OUTAGE_ALLOWANCE) > 0 ? outlastingQuarantine : DEFAULT_OUTAGE_ALLOWANCE;
     }
 
     /**
@@ -227,7 +235,7 @@ public final class RedisLockOptions {
         return "RedisLockOptions{server=" + server() + ", namespace=" + namespace
                 + ", defaultLease=" + defaultLease + ", commandTimeout=" + commandTimeout
                 + ", connectTimeout=" + connectTimeout + ", fenceCounterTtl=" + fenceCounterTtl
-                + (uris.size() > 1 || cluster ? ", outageAllowance=" + outageAllowance : "")
+                + (isRedlock() || cluster ? ", outageAllowance=" + outageAllowance : "")
                 + (isRedlock() ? ", redlockRestartQuarantine=" + redlockRestartQuarantine : "") + "}";
     }
 
@@ -341,7 +349,7 @@ public final class RedisLockOptions {
          * timeout instead.
          */
         public Builder outageAllowance(Duration outageAllowance) {
-            this.outageAllowance = Checks.requireBetween(outageAllowance, "outageAllowance", Duration.ZERO, MAX_OUTAGE_ALLOWANCE);
+            this.outageAllowance = Checks.requireBetween(outageAllowance, "outageAllowance", Duration.ZERO, LockStore.MAX_OUTAGE_ALLOWANCE);
             return this;
         }
 

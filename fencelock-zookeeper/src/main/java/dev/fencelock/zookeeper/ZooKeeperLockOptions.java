@@ -171,7 +171,7 @@ public final class ZooKeeperLockOptions {
          * which waits without end for a holder, does not wait without end for the ensemble.
          */
         public Builder outageAllowance(Duration outageAllowance) {
-            this.outageAllowance = Checks.requireBetween(outageAllowance, "outageAllowance", Duration.ZERO, Duration.ofDays(1));
+            this.outageAllowance = Checks.requireBetween(outageAllowance, "outageAllowance", Duration.ZERO, LockStore.MAX_OUTAGE_ALLOWANCE);
             return this;
         }
 

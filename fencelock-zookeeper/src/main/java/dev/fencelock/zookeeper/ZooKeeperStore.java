@@ -274,8 +274,8 @@ final class ZooKeeperStore implements LockStore {
 
     /**
      * After an attempt that the ensemble did not answer in time, a waiting acquisition tries again
-     * until its own deadline or the outage allowance: an ensemble is several servers, and a leader election or a member that
-     * stalls makes it answer again within seconds. One that does not wait fails at once.
+     * until its own deadline or the outage allowance: an ensemble is several servers, and a leader
+     * election or a member that stalls makes it answer again within seconds. One that does not wait fails at once.
      */
     private static Duration unavailablePause() {
         return Duration.ofMillis(MIN_UNAVAILABLE_PAUSE_MILLIS
