@@ -32,6 +32,7 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
@@ -44,6 +45,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import reactor.core.publisher.Sinks;
 
 /**
@@ -65,6 +67,8 @@ final class RedisNode implements AutoCloseable {
      * over, hold back the one that finds the new master for half a minute.
      */
     private static final Duration TOPOLOGY_REFRESH_SPACING = Duration.ofSeconds(1);
+    /** How deep a connect failure's causes are searched for the servers' answers: Lettuce nests them three deep. */
+    private static final int MAX_CAUSES_DESCRIBED = 8;
     /** The pause before the scripts are loaded after a reconnect, and between two tries. */
     private static final Executor RELOAD_LATER = CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS, Runnable::run);
     /**
@@ -593,12 +597,22 @@ final class RedisNode implements AutoCloseable {
         return Await.bounded(future, commandTimeout.multipliedBy(2), this::unavailable);
     }
 
+    /**
+     * A failure's message, with those of the failures suppressed along its causes: Lettuce's
+     * Cluster client says only that it could not connect, and keeps what each seed answered (a
+     * refused command, a wrong password) as suppressed exceptions of a cause.
+     */
     private static String describe(Throwable e) {
         if (e instanceof CancellationException) {
             return "cancelled";
         }
-        String message = e.getMessage();
-        return message == null ? e.getClass().getSimpleName() : message;
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        List<String> answers = Stream.iterate(e, Objects::nonNull, Throwable::getCause).limit(MAX_CAUSES_DESCRIBED)
+                .flatMap(cause -> Arrays.stream(cause.getSuppressed()))
+                .map(RedisNode::describe)
+                .distinct()
+                .toList();
+        return answers.isEmpty() ? message : message + " (" + String.join("; ", answers) + ")";
     }
 
     private static void shutdown(AbstractRedisClient client) {
