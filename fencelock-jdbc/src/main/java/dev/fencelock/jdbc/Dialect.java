@@ -1,5 +1,6 @@
 package dev.fencelock.jdbc;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -22,6 +23,8 @@ public enum Dialect {
      * MySQL 5.7 or newer and MariaDB 10.3 or newer, InnoDB: {@code INSERT … ON DUPLICATE KEY UPDATE},
      * then a locking read. The resource is stored as bytes, because MySQL's string collations
      * compare case-insensitively and ignore trailing spaces: two resources would share one fence.
+     * The bytes are the name's UTF-8 whatever the connection's character set, so that clients
+     * connected with different ones share each resource's fence.
      */
     MYSQL("CREATE TABLE IF NOT EXISTS %s (resource VARBINARY(1020) PRIMARY KEY, token BIGINT NOT NULL) ENGINE=InnoDB",
             "INSERT INTO %s (resource, token) VALUES (?, ?) ON DUPLICATE KEY UPDATE token = GREATEST(token, ?)",
@@ -83,7 +86,8 @@ public enum Dialect {
         try {
             return upsertAndRead(connection, table, resource, token, timeoutSeconds);
         } catch (SQLException e) {
-            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+            // Elsewhere a unique violation is a failure of its own: PostgreSQL's aborts the transaction.
+            if (this != H2 || !UNIQUE_VIOLATION.equals(e.getSQLState())) {
                 throw e;
             }
             // H2's MERGE inserts when it cannot see the row that a concurrent check inserted and has
@@ -97,7 +101,7 @@ public enum Dialect {
             throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(String.format(Locale.ROOT, upsert, table))) {
             statement.setQueryTimeout(timeoutSeconds);
-            statement.setString(1, resource);
+            bindResource(statement, resource);
             statement.setLong(2, token);
             statement.setLong(3, token);
             if (read == null) {
@@ -107,8 +111,17 @@ public enum Dialect {
         }
         try (PreparedStatement statement = connection.prepareStatement(String.format(Locale.ROOT, read, table))) {
             statement.setQueryTimeout(timeoutSeconds);
-            statement.setString(1, resource);
+            bindResource(statement, resource);
             return single(statement);
+        }
+    }
+
+    /** Binds the resource as the statement's first parameter: see {@link #MYSQL} for why as bytes there. */
+    private void bindResource(PreparedStatement statement, String resource) throws SQLException {
+        if (this == MYSQL) {
+            statement.setBytes(1, resource.getBytes(StandardCharsets.UTF_8));
+        } else {
+            statement.setString(1, resource);
         }
     }
 

@@ -99,8 +99,9 @@ public final class JdbcFence {
     /**
      * Records {@code token} for {@code resource} in the connection's current transaction, unless a
      * newer token is recorded already. Call it first in the transaction, before reading what the
-     * transaction will write: from then on, until the transaction ends, a concurrent check of the
-     * same resource waits.
+     * transaction will write (on MySQL and MariaDB at {@code REPEATABLE READ}, before reading any
+     * table: the transaction's snapshot dates from its first read): from then on, until the
+     * transaction ends, a concurrent check of the same resource waits.
      *
      * @param connection a connection in a transaction ({@code setAutoCommit(false)}): the check and
      *     the writes it protects must commit together

@@ -40,6 +40,12 @@ abstract class FenceContract {
     static final String RESOURCE = "orders:42";
     private static final int COUNTER = 1;
     static final Duration WAIT = Duration.ofSeconds(30);
+    /**
+     * How much longer than its timeout a check that gives up may take, however busy the machine: far
+     * below the databases' own lock timeouts (H2's as the tests set it, 10 s; InnoDB's, 50 s), which
+     * would end the wait if the check's timeout were ignored.
+     */
+    private static final Duration TIMEOUT_SLACK = Duration.ofSeconds(4);
 
     private final String suffix = Long.toString(ThreadLocalRandom.current().nextLong(1L << 40), 36);
     private final String fenceTable = "fence_" + suffix;
@@ -240,7 +246,10 @@ abstract class FenceContract {
         try (Connection holder = transaction(); Connection waiter = transaction()) {
             fence.check(holder, RESOURCE, 7);
 
+            long start = System.nanoTime();
             assertThatThrownBy(() -> impatient.check(waiter, RESOURCE, 8)).isInstanceOf(SQLException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("how long the check waited")
+                    .isLessThan(Duration.ofSeconds(1).plus(TIMEOUT_SLACK));
             holder.rollback();
             waiter.rollback();
         }

@@ -8,7 +8,7 @@ import org.h2.jdbcx.JdbcDataSource;
 
 /**
  * The fence contract on H2 in memory. H2 gives up on a locked row after its own {@code LOCK_TIMEOUT}
- * (1 s unless the URL says otherwise), whatever the check's timeout: the URL allows 10 s, as an
+ * (2 s unless the URL says otherwise), whatever the check's timeout: the URL allows 10 s, as an
  * application whose holders may wait for each other would.
  */
 class H2FenceIT extends FenceContract {

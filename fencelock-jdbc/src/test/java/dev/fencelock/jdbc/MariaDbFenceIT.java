@@ -1,5 +1,9 @@
 package dev.fencelock.jdbc;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.mysql.cj.jdbc.MysqlDataSource;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -11,6 +15,7 @@ import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.mariadb.jdbc.MariaDbDataSource;
 
 /**
@@ -25,11 +30,12 @@ class MariaDbFenceIT extends FenceContract {
     /** The line of a transaction's block, above its session's line, that says it waits for a lock. */
     private static final Pattern LOCK_WAIT = Pattern.compile("(?m)^LOCK WAIT ");
     private static MariaDbDataSource dataSource;
+    private static String url;
     private static String missing;
 
     @BeforeAll
     static void findServer() throws SQLException {
-        String url = Optional.ofNullable(System.getProperty("fencelock.mysql.url"))
+        url = Optional.ofNullable(System.getProperty("fencelock.mysql.url"))
                 .or(() -> Optional.ofNullable(System.getenv("FENCELOCK_MYSQL_URL")))
                 .orElse(DEFAULT_URL);
         String shown = url.replaceAll("password=[^&]*", "password=***");
@@ -88,6 +94,29 @@ class MariaDbFenceIT extends FenceContract {
             }
         }
         return false;
+    }
+
+    /**
+     * MySQL's own client encodes a string parameter in the connection's character set (MariaDB's
+     * always in UTF-8): a client connected in Latin-1 must still find the fence that a UTF-8 client
+     * recorded for a name with a letter outside ASCII, and be refused an older token.
+     */
+    @Test
+    void clientsConnectedInAnotherCharacterSetShareTheFence() throws SQLException {
+        MysqlDataSource latin1 = new MysqlDataSource();
+        latin1.setURL(url.replaceFirst("^jdbc:mariadb:", "jdbc:mysql:") + (url.contains("?") ? "&" : "?")
+                + "characterEncoding=ISO-8859-1");
+        JdbcFence latin1Fence = JdbcFence.builder(latin1).table(fence.table()).dialect(Dialect.MYSQL).build();
+        String resource = "café:42";
+        try (Connection connection = transaction()) {
+            fence.check(connection, resource, 5);
+            connection.commit();
+        }
+        try (Connection connection = latin1.getConnection()) {
+            connection.setAutoCommit(false);
+            assertThatThrownBy(() -> latin1Fence.check(connection, resource, 4))
+                    .isInstanceOfSatisfying(StaleTokenException.class, e -> assertThat(e.newerToken()).isEqualTo(5));
+        }
     }
 
     @Override
