@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -11,28 +12,34 @@ import java.util.Objects;
  * carries a fence column ({@code ALTER TABLE orders ADD COLUMN fence BIGINT NOT NULL DEFAULT 0}),
  * and every write is the one statement
  * {@code UPDATE orders SET …, fence = ? WHERE id = ? AND fence <= ?}: it writes, and raises the
- * fence, only when the writer's token is not older than the last writer's. Zero rows updated means
- * a newer holder wrote: {@link #update} then rolls the transaction back and throws
- * {@link StaleTokenException}.
+ * fence, only when the writer's token is not older than the last writer's. When it updates no row,
+ * {@link #update} reads the fence under a row lock ({@code SELECT … FOR UPDATE}): if it holds a
+ * newer token, it rolls the transaction back and throws {@link StaleTokenException}; if not, the row
+ * was found and left as it was (a driver that counts only changed rows, such as MySQL's with
+ * {@code useAffectedRows}, reports an update that changed nothing as none).
  *
  * <pre>{@code
  * FenceColumn orders = FenceColumn.of("orders", "id", "fence");
  * orders.update(connection, 42, lease.fencingToken(), "status = ?, total = ?", "shipped", total);
  * }</pre>
  *
- * <p>The check and the write are one statement, so any SQL database runs it, in auto-commit mode
- * too; but it fences only that statement: a holder that read the row earlier must not write what it
- * computed from that read elsewhere unfenced. Immutable and thread-safe.
+ * <p>The check and the write are one statement, so any database with {@code SELECT … FOR UPDATE}
+ * runs it (PostgreSQL, MySQL, MariaDB, H2, Oracle, Db2), in auto-commit mode too; but it fences only
+ * that statement: a holder that read the row earlier must not write what it computed from that read
+ * elsewhere unfenced. Each statement waits at most the {@linkplain #withTimeout timeout} (default
+ * 10 s) for a row that another transaction holds. Immutable and thread-safe.
  */
 public final class FenceColumn {
     private final String table;
     private final String idColumn;
     private final String fenceColumn;
+    private final int timeoutSeconds;
 
-    private FenceColumn(String table, String idColumn, String fenceColumn) {
+    private FenceColumn(String table, String idColumn, String fenceColumn, int timeoutSeconds) {
         this.table = table;
         this.idColumn = idColumn;
         this.fenceColumn = fenceColumn;
+        this.timeoutSeconds = timeoutSeconds;
     }
 
     /**
@@ -42,8 +49,18 @@ public final class FenceColumn {
      * @throws IllegalArgumentException naming the argument that is not an identifier
      */
     public static FenceColumn of(String table, String idColumn, String fenceColumn) {
-        return new FenceColumn(Sql.requireIdentifier(table, "table"),
-                requireColumn(idColumn, "idColumn"), requireColumn(fenceColumn, "fenceColumn"));
+        return new FenceColumn(Sql.requireIdentifier(table, "table"), requireColumn(idColumn, "idColumn"),
+                requireColumn(fenceColumn, "fenceColumn"), Sql.timeoutSeconds(Sql.DEFAULT_TIMEOUT));
+    }
+
+    /**
+     * This fence column with another timeout: how long each statement of an {@link #update} may
+     * wait for the row while another transaction holds it (a holder paused inside its transaction
+     * holds it until the database ends that transaction); 1 s to 1 h, rounded up to whole seconds;
+     * default 10 s. Past it the update throws the driver's {@code SQLException}.
+     */
+    public FenceColumn withTimeout(Duration timeout) {
+        return new FenceColumn(table, idColumn, fenceColumn, Sql.timeoutSeconds(timeout));
     }
 
     private static String requireColumn(String column, String name) {
@@ -58,7 +75,8 @@ public final class FenceColumn {
      * {@code UPDATE table SET <assignments>, fence = ? WHERE id = ? AND fence <= ?}. Its last three
      * parameters are the token, the row's id and the token again.
      *
-     * @param assignments the {@code SET} list without the fence, such as {@code status = ?, total = ?}
+     * @param assignments the {@code SET} list without the fence, such as {@code status = ?, total = ?}:
+     *     SQL, put into the statement as it is, so never built from input; values go in as parameters
      */
     public String updateSql(String assignments) {
         requireAssignments(assignments);
@@ -70,10 +88,12 @@ public final class FenceColumn {
      * Runs the {@linkplain #updateSql fenced update} of the row {@code id} with {@code values} bound
      * to the assignments' parameters in order.
      *
+     * @param assignments as for {@link #updateSql}: SQL, never built from input
      * @throws StaleTokenException if the row's fence holds a newer token; the transaction (if the
      *     connection is in one) has been rolled back
      * @throws IllegalArgumentException if there is no row {@code id}, or an argument is out of range
-     * @throws SQLException if the database failed
+     * @throws SQLException if the database failed, or the row stayed locked by another transaction
+     *     for longer than the timeout ({@link #withTimeout})
      */
     public void update(Connection connection, Object id, long token, String assignments, Object... values) throws SQLException {
         Objects.requireNonNull(connection, "connection");
@@ -81,6 +101,7 @@ public final class FenceColumn {
         Objects.requireNonNull(values, "values");
         Sql.requireToken(token);
         try (PreparedStatement update = connection.prepareStatement(updateSql(assignments))) {
+            update.setQueryTimeout(timeoutSeconds);
             int index = 1;
             for (Object value : values) {
                 update.setObject(index++, value);
@@ -92,12 +113,20 @@ public final class FenceColumn {
                 return;
             }
         }
-        throw Sql.rejected(connection, table + " where " + idColumn + " = " + id, token, storedFence(connection, id));
+        long stored = storedFence(connection, id);
+        if (stored > token) {
+            throw Sql.rejected(connection, table + " where " + idColumn + " = " + id, token, stored);
+        }
     }
 
+    /**
+     * The fence as the last committed write left it: a locking read, since a plain one at
+     * {@code REPEATABLE READ} returns the transaction's snapshot, which may predate that write.
+     */
     private long storedFence(Connection connection, Object id) throws SQLException {
         try (PreparedStatement select = connection.prepareStatement(
-                "SELECT " + fenceColumn + " FROM " + table + " WHERE " + idColumn + " = ?")) {
+                "SELECT " + fenceColumn + " FROM " + table + " WHERE " + idColumn + " = ? FOR UPDATE")) {
+            select.setQueryTimeout(timeoutSeconds);
             select.setObject(1, id);
             try (ResultSet row = select.executeQuery()) {
                 if (!row.next()) {

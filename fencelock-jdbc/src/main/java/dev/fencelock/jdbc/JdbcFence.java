@@ -38,21 +38,17 @@ public final class JdbcFence {
     public static final String DEFAULT_TABLE = "fencelock_fence";
     /** Resource names are stored in a {@code VARCHAR(255)} key. */
     static final int MAX_RESOURCE_LENGTH = 255;
-    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
-    private static final Duration MIN_TIMEOUT = Duration.ofSeconds(1);
-    private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
 
     private final DataSource dataSource;
     private final String table;
     private final Dialect dialect;
     private final int timeoutSeconds;
 
-    private JdbcFence(DataSource dataSource, String table, Dialect dialect, Duration timeout) {
+    private JdbcFence(DataSource dataSource, String table, Dialect dialect, int timeoutSeconds) {
         this.dataSource = dataSource;
         this.table = table;
         this.dialect = dialect;
-        // JDBC query timeouts are whole seconds; rounding up never cuts a wait the caller allowed.
-        this.timeoutSeconds = (int) timeout.plusNanos(999_999_999).toSeconds();
+        this.timeoutSeconds = timeoutSeconds;
     }
 
     /**
@@ -140,7 +136,7 @@ public final class JdbcFence {
         private final DataSource dataSource;
         private String table = DEFAULT_TABLE;
         private Dialect dialect;
-        private Duration timeout = DEFAULT_TIMEOUT;
+        private int timeoutSeconds = Sql.timeoutSeconds(Sql.DEFAULT_TIMEOUT);
 
         private Builder(DataSource dataSource) {
             this.dataSource = dataSource;
@@ -167,7 +163,7 @@ public final class JdbcFence {
          * 1 s to 1 h, rounded up to whole seconds; default 10 s.
          */
         public Builder timeout(Duration timeout) {
-            this.timeout = Checks.requireBetween(timeout, "timeout", MIN_TIMEOUT, MAX_TIMEOUT);
+            this.timeoutSeconds = Sql.timeoutSeconds(timeout);
             return this;
         }
 
@@ -183,7 +179,7 @@ public final class JdbcFence {
                     chosen = Dialect.forProduct(connection.getMetaData().getDatabaseProductName());
                 }
             }
-            return new JdbcFence(dataSource, table, chosen, timeout);
+            return new JdbcFence(dataSource, table, chosen, timeoutSeconds);
         }
     }
 }

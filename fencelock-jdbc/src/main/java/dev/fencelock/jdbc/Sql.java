@@ -1,7 +1,9 @@
 package dev.fencelock.jdbc;
 
+import dev.fencelock.spi.Checks;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -13,7 +15,21 @@ final class Sql {
      */
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
 
+    /** How long a fenced statement may wait for a row that another transaction holds, unless set. */
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration MIN_TIMEOUT = Duration.ofSeconds(1);
+    static final Duration MAX_TIMEOUT = Duration.ofHours(1);
+
     private Sql() {}
+
+    /**
+     * The query timeout in JDBC's whole seconds, rounded up, so that it never cuts a wait the caller allowed.
+     *
+     * @throws IllegalArgumentException naming the timeout unless it is between {@link #MIN_TIMEOUT} and {@link #MAX_TIMEOUT}
+     */
+    static int timeoutSeconds(Duration timeout) {
+        return (int) Checks.requireBetween(timeout, "timeout", MIN_TIMEOUT, MAX_TIMEOUT).plusNanos(999_999_999).toSeconds();
+    }
 
     /**
      * @throws IllegalArgumentException naming {@code name} unless {@code value} is an unquoted SQL

@@ -18,7 +18,7 @@ public final class StaleTokenException extends LockException {
 
     public StaleTokenException(String resource, long token, long newerToken) {
         super("stale fencing token for " + resource + ": token " + token + " is older than token " + newerToken
-                + ", which a newer holder presented; the transaction was rolled back");
+                + ", which a newer holder presented; the write was refused and its transaction, if any, rolled back");
         this.resource = resource;
         this.token = token;
         this.newerToken = newerToken;

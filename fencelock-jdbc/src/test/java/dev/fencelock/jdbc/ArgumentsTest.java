@@ -48,6 +48,9 @@ class ArgumentsTest {
         assertThatThrownBy(() -> builder.timeout(Duration.ofMillis(999))).hasMessage("timeout must be between PT1S and PT1H, was PT0.999S");
         assertThatThrownBy(() -> builder.timeout(Duration.ofHours(2))).hasMessageStartingWith("timeout must be between");
         assertThatThrownBy(() -> JdbcFence.builder(null)).isInstanceOf(NullPointerException.class).hasMessage("dataSource");
+        FenceColumn column = FenceColumn.of("orders", "id", "fence");
+        assertThatThrownBy(() -> column.withTimeout(Duration.ofMillis(999))).hasMessage("timeout must be between PT1S and PT1H, was PT0.999S");
+        assertThatThrownBy(() -> column.withTimeout(null)).isInstanceOf(NullPointerException.class);
     }
 
     @Test

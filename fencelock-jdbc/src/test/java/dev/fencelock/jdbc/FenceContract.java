@@ -38,12 +38,12 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 abstract class FenceContract {
     static final String RESOURCE = "orders:42";
-    private static final int COUNTER = 1;
+    static final int COUNTER = 1;
     static final Duration WAIT = Duration.ofSeconds(30);
     /**
-     * How much longer than its timeout a check that gives up may take, however busy the machine: far
-     * below the databases' own lock timeouts (H2's as the tests set it, 10 s; InnoDB's, 50 s), which
-     * would end the wait if the check's timeout were ignored.
+     * How much longer than its timeout a statement that gives up may take, however busy the machine:
+     * far below InnoDB's own lock timeout (50 s), which would end the wait if the timeout were ignored,
+     * and PostgreSQL's (none).
      */
     private static final Duration TIMEOUT_SLACK = Duration.ofSeconds(4);
 
@@ -78,6 +78,11 @@ abstract class FenceContract {
                 return row.next();
             }
         }
+    }
+
+    /** How long a fenced statement with {@code timeout} may wait for a row that another transaction holds. */
+    Duration longestLockWait(Duration timeout) {
+        return timeout;
     }
 
     /** The column type of an ascending generated key. */
@@ -243,13 +248,14 @@ abstract class FenceContract {
     @Test
     void aCheckGivesUpWhenTheRowStaysLockedLongerThanItsTimeout() throws SQLException {
         JdbcFence impatient = JdbcFence.builder(dataSource()).table(fenceTable).timeout(Duration.ofSeconds(1)).build();
+        checkAndCommit(6);
         try (Connection holder = transaction(); Connection waiter = transaction()) {
             fence.check(holder, RESOURCE, 7);
 
             long start = System.nanoTime();
             assertThatThrownBy(() -> impatient.check(waiter, RESOURCE, 8)).isInstanceOf(SQLException.class);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).as("how long the check waited")
-                    .isLessThan(Duration.ofSeconds(1).plus(TIMEOUT_SLACK));
+                    .isLessThan(longestLockWait(Duration.ofSeconds(1)).plus(TIMEOUT_SLACK));
             holder.rollback();
             waiter.rollback();
         }
@@ -289,7 +295,7 @@ abstract class FenceContract {
 
     @Test
     void aFenceColumnUpdateWritesWithAnEqualOrNewerTokenAndRefusesAnOlderOne() throws SQLException {
-        FenceColumn column = FenceColumn.of(dataTable, "id", "fence");
+        FenceColumn column = fenceColumn();
         try (Connection connection = dataSource().getConnection()) {
             connection.setAutoCommit(true);
             column.update(connection, COUNTER, 5, "amount = ?", 10);
@@ -307,7 +313,7 @@ abstract class FenceContract {
 
     @Test
     void aRefusedFenceColumnUpdateRollsBackItsTransaction() throws SQLException {
-        FenceColumn column = FenceColumn.of(dataTable, "id", "fence");
+        FenceColumn column = fenceColumn();
         try (Connection connection = transaction()) {
             column.update(connection, COUNTER, 5, "amount = ?", 10);
             connection.commit();
@@ -320,13 +326,47 @@ abstract class FenceContract {
     }
 
     @Test
+    void aRefusedFenceColumnUpdateNamesTheNewestTokenThoughItsTransactionReadTheRowBefore() throws SQLException {
+        try (Connection stale = transaction()) {
+            assertThat(amount(stale)).as("the row as the stale holder's transaction first reads it").isZero();
+            try (Connection newer = dataSource().getConnection()) {
+                newer.setAutoCommit(true);
+                fenceColumn().update(newer, COUNTER, 7, "amount = ?", 10);
+            }
+
+            assertThatThrownBy(() -> fenceColumn().update(stale, COUNTER, 6, "amount = ?", 11))
+                    .isInstanceOfSatisfying(StaleTokenException.class, e -> assertThat(e.newerToken()).isEqualTo(7));
+        }
+        assertThat(counter()).isEqualTo(10);
+    }
+
+    @Test
+    void aFenceColumnUpdateGivesUpWhenTheRowStaysLockedLongerThanItsTimeout() throws SQLException {
+        FenceColumn impatient = fenceColumn().withTimeout(Duration.ofSeconds(1));
+        try (Connection holder = transaction(); Connection waiter = dataSource().getConnection()) {
+            fenceColumn().update(holder, COUNTER, 7, "amount = ?", 10);
+
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> impatient.update(waiter, COUNTER, 8, "amount = ?", 11)).isInstanceOf(SQLException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("how long the update waited")
+                    .isLessThan(longestLockWait(Duration.ofSeconds(1)).plus(TIMEOUT_SLACK));
+            holder.rollback();
+        }
+    }
+
+    @Test
     void aFenceColumnUpdateOfAMissingRowNamesTheId() throws SQLException {
-        FenceColumn column = FenceColumn.of(dataTable, "id", "fence");
+        FenceColumn column = fenceColumn();
         try (Connection connection = transaction()) {
             assertThatThrownBy(() -> column.update(connection, 99, 5, "amount = ?", 10))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no row in " + dataTable + " where id = 99");
             connection.rollback();
         }
+    }
+
+    /** The fence column of the counter's table. */
+    FenceColumn fenceColumn() {
+        return FenceColumn.of(dataTable, "id", "fence");
     }
 
     void checkAndCommit(long token) throws SQLException {
@@ -406,6 +446,14 @@ abstract class FenceContract {
             }
         }
         return rows;
+    }
+
+    private long amount(Connection connection) throws SQLException {
+        try (Statement select = connection.createStatement();
+                ResultSet row = select.executeQuery("SELECT amount FROM " + dataTable + " WHERE id = " + COUNTER)) {
+            row.next();
+            return row.getLong(1);
+        }
     }
 
     private long counter() throws SQLException {

@@ -104,8 +104,7 @@ class MariaDbFenceIT extends FenceContract {
     @Test
     void clientsConnectedInAnotherCharacterSetShareTheFence() throws SQLException {
         MysqlDataSource latin1 = new MysqlDataSource();
-        latin1.setURL(url.replaceFirst("^jdbc:mariadb:", "jdbc:mysql:") + (url.contains("?") ? "&" : "?")
-                + "characterEncoding=ISO-8859-1");
+        latin1.setURL(withParameter("characterEncoding=ISO-8859-1").replaceFirst("^jdbc:mariadb:", "jdbc:mysql:"));
         JdbcFence latin1Fence = JdbcFence.builder(latin1).table(fence.table()).dialect(Dialect.MYSQL).build();
         String resource = "café:42";
         try (Connection connection = transaction()) {
@@ -117,6 +116,26 @@ class MariaDbFenceIT extends FenceContract {
             assertThatThrownBy(() -> latin1Fence.check(connection, resource, 4))
                     .isInstanceOfSatisfying(StaleTokenException.class, e -> assertThat(e.newerToken()).isEqualTo(5));
         }
+    }
+
+    /**
+     * With {@code useAffectedRows}, an update that finds its row but changes nothing reports no row:
+     * an equal token writing the values again is not a stale one.
+     */
+    @Test
+    void anUpdateThatChangesNothingIsNotTakenForAStaleOne() throws SQLException {
+        MariaDbDataSource changedRowsOnly = new MariaDbDataSource(withParameter("useAffectedRows=true"));
+        try (Connection connection = changedRowsOnly.getConnection()) {
+            fenceColumn().update(connection, COUNTER, 5, "amount = ?", 10);
+            fenceColumn().update(connection, COUNTER, 5, "amount = ?", 10);
+
+            assertThatThrownBy(() -> fenceColumn().update(connection, COUNTER, 4, "amount = ?", 10))
+                    .isInstanceOf(StaleTokenException.class);
+        }
+    }
+
+    private static String withParameter(String parameter) {
+        return url + (url.contains("?") ? "&" : "?") + parameter;
     }
 
     @Override
