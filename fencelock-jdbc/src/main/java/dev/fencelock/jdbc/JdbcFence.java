@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Set;
 import javax.sql.DataSource;
 
 /**
@@ -38,6 +39,8 @@ public final class JdbcFence {
     public static final String DEFAULT_TABLE = "fencelock_fence";
     /** Resource names are stored in a {@code VARCHAR(255)} key. */
     static final int MAX_RESOURCE_LENGTH = 255;
+    /** SQLSTATEs of a CREATE TABLE that lost the race to another session's: unique violation, duplicate table or type. */
+    private static final Set<String> CREATED_MEANWHILE = Set.of("23505", "42P07", "42710");
 
     private final DataSource dataSource;
     private final String table;
@@ -79,16 +82,34 @@ public final class JdbcFence {
 
     /**
      * Creates the fence table unless it exists, in a transaction of its own; the statement is the
-     * one the README prints for the dialect.
+     * one the README prints for the dialect. Instances that start together may all call it.
      *
      * @throws SQLException if the database refused it (for example, the user may not create tables)
      */
     public void createTableIfMissing() throws SQLException {
         try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
-            statement.execute(dialect.createTable(table));
-            if (!connection.getAutoCommit()) {
-                connection.commit();
+            try {
+                createTable(connection, statement);
+            } catch (SQLException e) {
+                if (!CREATED_MEANWHILE.contains(e.getSQLState())) {
+                    throw e;
+                }
+                // PostgreSQL's IF NOT EXISTS does not cover a session that creates the table at the
+                // same moment (a unique violation in its catalog, or its table or row type "already
+                // exists"): instances that start together would fail. The table is there now, and
+                // the statement skips it.
+                if (!connection.getAutoCommit()) {
+                    connection.rollback();
+                }
+                createTable(connection, statement);
             }
+        }
+    }
+
+    private void createTable(Connection connection, Statement statement) throws SQLException {
+        statement.execute(dialect.createTable(table));
+        if (!connection.getAutoCommit()) {
+            connection.commit();
         }
     }
 

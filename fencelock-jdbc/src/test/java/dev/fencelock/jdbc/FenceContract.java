@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -258,6 +259,30 @@ abstract class FenceContract {
                     .isLessThan(longestLockWait(Duration.ofSeconds(1)).plus(TIMEOUT_SLACK));
             holder.rollback();
             waiter.rollback();
+        }
+    }
+
+    @Test
+    void manyInstancesStartingAtOnceCreateTheTableWithoutError() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            JdbcFence starting = JdbcFence.builder(dataSource()).table(fenceTable + "_" + round).build();
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<?>> creations = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                creations.add(background.submit(() -> {
+                    start.await();
+                    starting.createTableIfMissing();
+                    return null;
+                }));
+            }
+            start.countDown();
+            try {
+                for (Future<?> creation : creations) {
+                    creation.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                }
+            } finally {
+                execute("DROP TABLE IF EXISTS " + starting.table());
+            }
         }
     }
 
