@@ -11,8 +11,9 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The client's events as meters, in every registry it is bound to. Not tagged by lock name: names
@@ -24,9 +25,11 @@ final class FencelockMetrics implements MeterBinder, LockEvents {
     static final String LEASES_LOST = "fencelock.leases.lost";
     static final String RENEWAL = "fencelock.renewal";
 
-    // Counted from the client's creation, not from the binding, so that a lease granted before the
-    // registry existed is not taken off twice.
-    private final AtomicInteger held = new AtomicInteger();
+    // The leases held, by name, counted from this listener's registration rather than from the
+    // binding (a lease granted before a registry existed is still held); and only those granted
+    // since: one granted before (a bean that locks as the application starts, before this one
+    // exists) is not taken off when it ends.
+    private final Map<String, Integer> held = new ConcurrentHashMap<>();
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
 
     FencelockMetrics(LockClient client) {
@@ -35,7 +38,7 @@ final class FencelockMetrics implements MeterBinder, LockEvents {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        Gauge.builder(LEASES_HELD, held, AtomicInteger::get)
+        Gauge.builder(LEASES_HELD, held, byName -> byName.values().stream().mapToInt(Integer::intValue).sum())
                 .description("Leases held through this client now")
                 .register(registry);
         // Registered at zero, so that a dashboard shows "no loss" rather than "no data".
@@ -58,12 +61,12 @@ final class FencelockMetrics implements MeterBinder, LockEvents {
 
     @Override
     public void leaseGranted(String name) {
-        held.incrementAndGet();
+        held.merge(name, 1, Integer::sum);
     }
 
     @Override
     public void leaseEnded(String name) {
-        held.decrementAndGet();
+        held.computeIfPresent(name, (same, count) -> count == 1 ? null : count - 1);
     }
 
     @Override

@@ -21,6 +21,8 @@ import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 /** The meters read from Actuator's MeterRegistry after a real loss, and the health indicator against a real server. */
 @RedisTest
@@ -61,6 +63,30 @@ class MetricsAndHealthIT {
                     .as("renewal round trips, the last of which found the key gone").isGreaterThanOrEqualTo(1);
             lease.close();
         });
+    }
+
+    @Test
+    void aLeaseTakenBeforeTheMetersExistedIsNotTakenOffWhenItEnds(RedisServer redis) {
+        runner.withPropertyValues("spring.data.redis.url=" + redis.uri()).withUserConfiguration(LeaseAtStartup.class)
+                .run(context -> {
+                    LockClient client = context.getBean(LockClient.class);
+                    MeterRegistry meters = context.getBean(MeterRegistry.class);
+                    context.getBean(Lease.class).close();
+
+                    try (Lease lease = client.lock("later").acquire(Duration.ZERO)) {
+                        assertThat(meters.get("fencelock.leases.held").gauge().value()).as("leases held").isEqualTo(1);
+                    }
+                    assertThat(meters.get("fencelock.leases.held").gauge().value()).as("leases held").isZero();
+                });
+    }
+
+    /** A bean that locks as the application starts: created before the auto-configured meters. */
+    @Configuration(proxyBeanMethods = false)
+    static class LeaseAtStartup {
+        @Bean
+        Lease leaseAtStartup(LockClient client) {
+            return client.lock("at-startup").acquire(Duration.ZERO);
+        }
     }
 
     @Test
