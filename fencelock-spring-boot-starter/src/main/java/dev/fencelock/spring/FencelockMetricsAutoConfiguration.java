@@ -3,9 +3,9 @@ package dev.fencelock.spring;
 import dev.fencelock.LockClient;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -13,11 +13,12 @@ import org.springframework.context.annotation.Bean;
  * {@code fencelock.acquire} (timer, tag {@code outcome}), {@code fencelock.leases.held} (gauge),
  * {@code fencelock.leases.lost} (counter, tag {@code reason}) and {@code fencelock.renewal}
  * (timer of each renewal call's round trip, tag {@code outcome}). Spring Boot's Actuator binds
- * them to its registries.
+ * them to its registries. Of several clients the {@code @Primary} one is metered; without a primary
+ * none is, rather than fail the startup over a client it cannot choose.
  */
 @AutoConfiguration(after = FencelockAutoConfiguration.class)
 @ConditionalOnClass(MeterBinder.class)
-@ConditionalOnBean(LockClient.class)
+@ConditionalOnSingleCandidate(LockClient.class)
 public class FencelockMetricsAutoConfiguration {
 
     /** Created by Spring Boot when the auto-configuration applies. */
