@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code lockAtMostFor} is a {@linkplain LeaseOptions#fixed(Duration) fixed lease}: no watchdog
  *       renews it, as ShedLock's contract is a fixed upper bound. A job that runs longer loses the
  *       lock then (its lease is signalled lost, and logged); wrap this provider in ShedLock's
- *       {@code KeepAliveLockProvider} to have it extended while the job runs.
+ *       {@code KeepAliveLockProvider} to have it extended while the job runs. It is at most
+ *       {@link LeaseOptions#MAX_LEASE}, a day: a longer one is refused by {@link #lock} and by an
+ *       extension, with an {@link IllegalArgumentException} that names the lock.
  *   <li>{@code lockAtLeastFor}: an unlock before it has passed keeps the lock taken until then,
  *       measured on the monotonic clock from the call of {@link #lock}.
  *   <li>{@link SimpleLock#extend} re-sets the upper bound from now; the fencing token stays.
@@ -82,6 +84,8 @@ public final class FencelockLockProvider implements ExtensibleLockProvider {
      *
      * @return the lock, or empty when it is held (by another process, or by another thread of this client)
      * @throws LockException when the store did not answer within the client's command timeout
+     * @throws IllegalArgumentException when {@code lockAtMostFor} is longer than {@link LeaseOptions#MAX_LEASE},
+     *     before the store is asked
      */
     @Override
     public Optional<SimpleLock> lock(LockConfiguration configuration) {
@@ -90,7 +94,7 @@ public final class FencelockLockProvider implements ExtensibleLockProvider {
         Lease lease;
         try {
             lease = client.lock(configuration.getName())
-                    .acquire(Duration.ZERO, LeaseOptions.fixed(fixedLease(configuration.getLockAtMostFor())));
+                    .acquire(Duration.ZERO, LeaseOptions.fixed(fixedLease(configuration)));
         } catch (LockTimeoutException held) {
             return Optional.empty();
         } catch (LockUnavailableException e) {
@@ -103,8 +107,20 @@ public final class FencelockLockProvider implements ExtensibleLockProvider {
         return Optional.of(new FencedLock(configuration, lease, active, startedAt));
     }
 
-    /** ShedLock's durations on our lease: a sub-millisecond bound is the shortest lease, 1 ms. */
-    private static Duration fixedLease(Duration lockAtMostFor) {
+    /**
+     * ShedLock's {@code lockAtMostFor} as our fixed lease: a sub-millisecond bound is the shortest
+     * lease, 1 ms; one beyond the longest lease is refused here, naming the setting and the task's
+     * lock, rather than as the core's {@code lease} out of range on every run.
+     */
+    private static Duration fixedLease(LockConfiguration configuration) {
+        Duration lockAtMostFor = configuration.getLockAtMostFor();
+        if (lockAtMostFor.compareTo(LeaseOptions.MAX_LEASE) > 0) {
+            // ShedLock's LockConfiguration has already refused a negative one.
+            throw new IllegalArgumentException("lockAtMostFor of ShedLock lock '" + configuration.getName()
+                    + "' must be between " + Duration.ZERO + " and " + LeaseOptions.MAX_LEASE + ", was " + lockAtMostFor
+                    + ": the longest Fencelock lease; for a longer job, set a shorter lockAtMostFor and wrap the"
+                    + " provider in KeepAliveLockProvider, which extends the lock while the job runs");
+        }
         return lockAtMostFor.compareTo(LeaseOptions.MIN_FIXED_LEASE) < 0 ? LeaseOptions.MIN_FIXED_LEASE : lockAtMostFor;
     }
 
@@ -147,7 +163,7 @@ public final class FencelockLockProvider implements ExtensibleLockProvider {
             long extendedAt = System.nanoTime();
             boolean extended;
             try {
-                extended = lease.extend(fixedLease(newConfiguration.getLockAtMostFor()));
+                extended = lease.extend(fixedLease(newConfiguration));
             } catch (LockUnavailableException e) {
                 throw new LockException("could not extend '" + newConfiguration.getName() + "': " + e.getMessage(), e);
             }

@@ -3,6 +3,7 @@ package dev.fencelock.shedlock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockClient;
 import dev.fencelock.redis.RedisLockOptions;
 import dev.fencelock.redis.RedisLocks;
@@ -139,6 +140,34 @@ class FencelockLockProviderIT {
         SimpleLock atLeast = provider.lock(config("short", Duration.ofSeconds(1), Duration.ofMillis(5))).orElseThrow();
         atLeast.unlock();
         Poll.until("the lock kept for 5 ms expired", Duration.ofSeconds(5), () -> !isLocked("short"));
+    }
+
+    @Test
+    void aLockAtMostForBeyondTheLongestLeaseIsRefusedBeforeTheStoreNamingTheLockAndTheRange() {
+        // A day and a day more: before, every run threw the core's "lease must be between ..." and never ran.
+        assertThatThrownBy(() -> provider.lock(config("report", Duration.ofDays(2), Duration.ZERO)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("lockAtMostFor of ShedLock lock 'report' must be between PT0S and PT24H, was PT48H");
+        assertThat(redis.dbSize()).as("keys written for the refused lock").isZero();
+
+        provider.lock(config("report", LeaseOptions.MAX_LEASE, Duration.ZERO)).orElseThrow().unlock();
+    }
+
+    @Test
+    void anExtensionBeyondTheLongestLeaseIsRefusedTheSameWayAndLeavesTheLockAsItWas() {
+        SimpleLock lock = provider.lock(config("report", Duration.ofMinutes(1), Duration.ZERO)).orElseThrow();
+        OptionalLong token = FencelockLockProvider.currentToken();
+        try {
+            assertThatThrownBy(() -> lock.extend(Duration.ofDays(2), Duration.ZERO))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("lockAtMostFor of ShedLock lock 'report' must be between PT0S and PT24H, was PT48H");
+
+            assertThat(pttl("report")).as("the key's time to live, in ms, as locked").isBetween(0L, Duration.ofMinutes(1).toMillis());
+            assertThat(FencelockLockProvider.currentToken()).as("the lock, still the task's").isEqualTo(token);
+        } finally {
+            lock.unlock();
+        }
+        assertUnlocked("report");
     }
 
     @Test
