@@ -11,9 +11,11 @@ import java.util.Optional;
  * {@link FencelockLockProvider#currentLease()} answers with. A stack per thread, like ShedLock's
  * own {@code LockAssert}, for nested locks of different names.
  *
- * <p>An entry ends from whichever thread unlocks; the thread that locked drops ended entries when it
- * next looks, so that a lock unlocked elsewhere never answers for a task that runs later on the
- * same pooled thread.
+ * <p>An entry ends from whichever thread unlocks. Ended on the thread that locked (as ShedLock's
+ * executor does), it leaves that thread's stack at once, and the stack leaves the thread with its
+ * last entry: a pooled thread that runs no further task keeps no lease, and so no class loader,
+ * referenced. Ended on another thread, it is dropped by the thread that locked when that one next
+ * looks, so that it never answers for a task that runs later on the same pooled thread.
  */
 final class ActiveLeases {
     private static final ThreadLocal<Deque<Entry>> STACK = new ThreadLocal<>();
@@ -22,24 +24,24 @@ final class ActiveLeases {
 
     /** Records {@code lease} as the calling thread's innermost lock. */
     static Entry push(Lease lease) {
-        Deque<Entry> stack = stack();
+        Deque<Entry> stack = withoutEnded();
         if (stack == null) {
             stack = new ArrayDeque<>();
             STACK.set(stack);
         }
-        Entry entry = new Entry(lease);
+        Entry entry = new Entry(lease, stack);
         stack.push(entry);
         return entry;
     }
 
     /** The calling thread's innermost lease that has not ended. */
     static Optional<Lease> current() {
-        Deque<Entry> stack = stack();
+        Deque<Entry> stack = withoutEnded();
         return stack == null ? Optional.empty() : Optional.of(stack.peek().lease);
     }
 
-    /** The calling thread's stack without its ended entries, or null when none is left. */
-    private static Deque<Entry> stack() {
+    /** Drops the calling thread's ended entries: its stack of those left, or null when none is. */
+    private static Deque<Entry> withoutEnded() {
         Deque<Entry> stack = STACK.get();
         if (stack == null) {
             return null;
@@ -59,15 +61,22 @@ final class ActiveLeases {
     /** One lock's place on its thread's stack. */
     static final class Entry {
         private final Lease lease;
+        /** The stack of the thread that locked, which only that thread touches. */
+        private final Deque<Entry> stack;
         private volatile boolean ended;
 
-        private Entry(Lease lease) {
+        private Entry(Lease lease, Deque<Entry> stack) {
             this.lease = lease;
+            this.stack = stack;
         }
 
         /** The lock was unlocked, or is spent: it no longer answers on any thread. */
         void end() {
             ended = true;
+            // Another thread's stack is its own to change: that thread drops the entry when it next looks.
+            if (STACK.get() == stack) {
+                withoutEnded();
+            }
         }
     }
 }

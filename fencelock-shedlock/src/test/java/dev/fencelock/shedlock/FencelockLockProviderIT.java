@@ -3,6 +3,7 @@ package dev.fencelock.shedlock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockClient;
 import dev.fencelock.redis.RedisLockOptions;
@@ -11,6 +12,7 @@ import dev.fencelock.spi.LockEngine;
 import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.RedisTest;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -270,6 +272,29 @@ class FencelockLockProviderIT {
 
         assertThat(FencelockLockProvider.currentToken()).isEmpty();
         assertUnlocked("job");
+    }
+
+    @Test
+    void aPooledThreadKeepsNothingOfALeaseItUnlocked() throws Exception {
+        // A container's pool thread: it ran one task and stays alive, idle, asking for no token again.
+        ExecutorService pooled = Executors.newSingleThreadExecutor();
+        try {
+            WeakReference<Lease> seen = pooled.submit(() -> {
+                List<WeakReference<Lease>> inside = new ArrayList<>();
+                new DefaultLockingTaskExecutor(provider).executeWithLock((Runnable) () ->
+                        inside.add(new WeakReference<>(FencelockLockProvider.currentLease().orElseThrow())),
+                        config("job", LONG, Duration.ZERO));
+                return inside.get(0);
+            }).get(10, TimeUnit.SECONDS);
+
+            // Collected only once nothing refers to it, the pool thread's locals included.
+            Poll.until("the unlocked lease collected", Duration.ofSeconds(10), () -> {
+                System.gc();
+                return seen.get() == null;
+            });
+        } finally {
+            pooled.shutdownNow();
+        }
     }
 
     @Test
