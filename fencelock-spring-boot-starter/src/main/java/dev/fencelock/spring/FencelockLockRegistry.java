@@ -5,7 +5,10 @@ import dev.fencelock.LockClient;
 import dev.fencelock.LockInterruptedException;
 import dev.fencelock.LockLostException;
 import dev.fencelock.LockTimeoutException;
+import dev.fencelock.ReleaseOutcome;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,18 +23,31 @@ import org.springframework.integration.support.locks.LockRegistry;
  * {@code String.valueOf(key)}, reentrant per thread like Spring's own registries, with the
  * client's renewing default lease.
  *
- * <p>A lease lost while a thread holds it ends all of that thread's holds, at whichever comes
- * first: its next {@code tryLock} returns false (it does not quietly take the lock again, which
- * would hide the gap during which another process may have held it; the try after that starts
- * afresh), or its {@code unlock} throws the {@link LockLostException}. That is what makes {@code LockRegistryLeaderInitiator} revoke
- * leadership at its next heartbeat after a loss.
+ * <p>A lease lost while a thread holds it is never taken back quietly, which would hide the gap
+ * during which another process may have held the lock; as with the core's {@code Lock} view
+ * ({@link dev.fencelock.DistributedLock}), its holds stay the thread's until it unlocks them:
+ * <ul>
+ *   <li>each {@code unlock()} of a hold on the lost lease throws the {@link LockLostException} and
+ *       counts that hold down (the last one also deletes what may be left of the key, only where it
+ *       is still this lease's); once every lost hold is unlocked, the next lock starts afresh;
+ *   <li>meanwhile {@code lock()} and {@code lockInterruptibly()} acquire anew, as the core's view
+ *       does: a new lease with a new fencing token, whose holds come off before the lost ones;
+ *   <li>but {@code tryLock()} and {@code tryLock(time, unit)}, while the thread's latest lease is
+ *       the lost one, throw its {@link LockLostException}: a holder's try is how it checks that it
+ *       still holds (the leader initiator's heartbeat), and true from a new lease would hide the
+ *       loss, false would hide why. {@code LockRegistryLeaderInitiator} takes the exception as the
+ *       end of its leadership: it unlocks, which ends the lost hold, revokes, and tries afresh.
+ * </ul>
  *
  * <p>Thread-safe. Holds are kept per name and thread only while held, so the registry does not
  * grow with the number of names ever obtained.
  */
 final class FencelockLockRegistry implements LockRegistry {
+    private static final Duration FOREVER = Duration.ofNanos(Long.MAX_VALUE);
+
     private final LockClient client;
-    private final ConcurrentMap<Holder, Holds> holds = new ConcurrentHashMap<>();
+    /** A thread's holds of a name, one entry per lease, the latest first; touched by that thread only. */
+    private final ConcurrentMap<Holder, Deque<Holds>> holds = new ConcurrentHashMap<>();
 
     FencelockLockRegistry(LockClient client) {
         this.client = client;
@@ -48,7 +64,7 @@ final class FencelockLockRegistry implements LockRegistry {
     /** One thread's holds of one name. */
     private record Holder(String name, Thread thread) {}
 
-    /** The lease of a thread's holds and how many there are; confined to that thread. */
+    /** A lease of a thread's and how many holds it has on it; confined to that thread. */
     private static final class Holds {
         final Lease lease;
         int count = 1;
@@ -87,17 +103,16 @@ final class FencelockLockRegistry implements LockRegistry {
 
         @Override
         public void lockInterruptibly() throws InterruptedException {
-            if (!tryLock(Long.MAX_VALUE, TimeUnit.NANOSECONDS)) {
-                throw new IllegalStateException("lock '" + name + "': the current thread's lease was lost;"
-                        + " unlock() its holds first");
+            throwIfInterrupted();
+            if (!reenter(false)) {
+                acquire(FOREVER);
             }
         }
 
         @Override
         public boolean tryLock() {
-            Optional<Boolean> held = reenter();
-            if (held.isPresent()) {
-                return held.get();
+            if (reenter(true)) {
+                return true;
             }
             Optional<Lease> lease = client.lock(name).tryAcquire();
             lease.ifPresent(this::hold);
@@ -106,77 +121,89 @@ final class FencelockLockRegistry implements LockRegistry {
 
         @Override
         public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
+            throwIfInterrupted();
+            if (reenter(true)) {
+                return true;
             }
-            Optional<Boolean> held = reenter();
-            if (held.isPresent()) {
-                return held.get();
-            }
-            // toNanos saturates: Long.MAX_VALUE of any unit waits as long as the lock is held.
-            Duration maxWait = Duration.ofNanos(unit.toNanos(Math.max(0, time)));
             try {
-                hold(client.lock(name).acquire(maxWait));
+                // toNanos saturates: Long.MAX_VALUE of any unit waits as long as the lock is held.
+                acquire(Duration.ofNanos(unit.toNanos(Math.max(0, time))));
                 return true;
             } catch (LockTimeoutException e) {
                 return false;
+            }
+        }
+
+        private void throwIfInterrupted() throws InterruptedException {
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+        }
+
+        /**
+         * One more hold on the calling thread's latest lease if it is valid (true); false if the
+         * thread holds none, or if that lease was lost and {@code reportLoss} is false.
+         *
+         * @throws LockLostException if the latest lease was lost and {@code reportLoss} is true
+         */
+        private boolean reenter(boolean reportLoss) {
+            Deque<Holds> mine = holds.get(holder());
+            if (mine == null) {
+                return false;
+            }
+            Holds latest = mine.peek();
+            if (latest.lease.isValid()) {
+                latest.count++;
+                return true;
+            }
+            if (reportLoss) {
+                // Throws: a lease not released that is not valid was lost.
+                latest.lease.checkValid();
+            }
+            return false;
+        }
+
+        /** A new lease, waiting at most {@code maxWait}, held by the calling thread. */
+        private void acquire(Duration maxWait) throws InterruptedException {
+            try {
+                hold(client.lock(name).acquire(maxWait));
             } catch (LockInterruptedException e) {
                 Thread.interrupted();
                 throw (InterruptedException) new InterruptedException(e.getMessage()).initCause(e);
             }
         }
 
-        /**
-         * For a thread that holds the lock: one more hold while its lease is valid (true); when it
-         * was lost, the end of all its holds (false), so that its next try starts afresh. Empty for
-         * a thread that does not hold it.
-         */
-        private Optional<Boolean> reenter() {
-            Holder holder = holder();
-            Holds mine = holds.get(holder);
-            if (mine == null) {
-                return Optional.empty();
-            }
-            if (mine.lease.isValid()) {
-                mine.count++;
-                return Optional.of(true);
-            }
-            holds.remove(holder);
-            try {
-                mine.lease.release();
-            } catch (RuntimeException e) {
-                // The store did not answer: a key still ours expires with its lease. Throwing here
-                // would make a caller (the leader initiator) unlock a hold that is already gone.
-            }
-            return Optional.of(false);
-        }
-
         private void hold(Lease lease) {
-            holds.put(holder(), new Holds(lease));
+            holds.computeIfAbsent(holder(), h -> new ArrayDeque<>()).push(new Holds(lease));
         }
 
         @Override
         public void unlock() {
             Holder holder = holder();
-            Holds mine = holds.get(holder);
+            Deque<Holds> mine = holds.get(holder);
             if (mine == null) {
                 throw new IllegalMonitorStateException("the current thread does not hold lock '" + name + "'");
             }
-            if (--mine.count > 0 && mine.lease.isValid()) {
+            Holds latest = mine.peek();
+            if (--latest.count > 0) {
+                // An inner hold: the lease stays for the outer ones, and a loss is told at each of them.
+                latest.lease.checkValid();
                 return;
             }
-            // The last hold, or any hold of a lost lease: every hold of this thread ends here.
-            holds.remove(holder);
-            LockLostException lost = null;
-            try {
-                mine.lease.checkValid();
-            } catch (LockLostException e) {
-                lost = e;
+            mine.pop();
+            if (mine.isEmpty()) {
+                holds.remove(holder);
             }
+            release(latest.lease);
+        }
+
+        /** Releases a lease whose last hold was unlocked; throws its loss if it was lost before. */
+        private void release(Lease lease) {
             // Run even for a lost lease: its key may still be ours in the store, and only ours is deleted.
-            mine.lease.release();
-            if (lost != null) {
-                throw lost;
+            if (lease.release() == ReleaseOutcome.ALREADY_LOST) {
+                // Signalled by then, also a loss that the release itself found; the signal reaches
+                // its stage through a callback thread, so the exception may be a moment away.
+                throw lease.lost().toCompletableFuture().join();
             }
         }
 

@@ -8,7 +8,6 @@ import dev.fencelock.LockEvents;
 import dev.fencelock.LockLostException;
 import dev.fencelock.redis.RedisLockOptions;
 import dev.fencelock.redis.RedisLocks;
-import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.RedisTest;
 import java.time.Duration;
@@ -59,16 +58,25 @@ class FencelockLockRegistryIT {
     }
 
     @Test
-    void aThreadWhoseLeaseWasTakenOverIsRefusedItsNextTryAndHoldsNothingAfterwards() throws Exception {
+    void aThreadWhoseLeaseWasTakenOverIsToldAtItsNextTryAndAtTheUnlockOfItsHold() throws Exception {
         Lock lock = registry.obtain("import");
         lock.lock();
+        CompletableFuture<Void> lost = lossOf("import");
         redis.call("SET", "fencelock:{import}", "someone-else");
+        lost.get(10, TimeUnit.SECONDS);
 
-        // A further hold while the lease looks valid; refused once the watchdog found the key taken.
-        Poll.until("a try refused after the loss", Duration.ofSeconds(10), () -> !registry.obtain("import").tryLock());
+        // A try that answered true would hide the loss; one that answered false would leave the hold unexplained.
+        assertThatThrownBy(() -> registry.obtain("import").tryLock()).as("a try on the lost lease")
+                .isInstanceOf(LockLostException.class)
+                .hasFieldOrPropertyWithValue("reason", LockLostException.Reason.OWNER_CHANGED);
+        assertThatThrownBy(() -> lock.tryLock(1, TimeUnit.SECONDS)).as("a try with a time on the lost lease")
+                .isInstanceOf(LockLostException.class);
+        assertThatThrownBy(lock::unlock).as("the unlock of the hold taken before the loss")
+                .isInstanceOf(LockLostException.class)
+                .hasFieldOrPropertyWithValue("reason", LockLostException.Reason.OWNER_CHANGED);
 
-        assertThatThrownBy(lock::unlock).as("unlock after tryLock ended the holds")
-                .isInstanceOf(IllegalMonitorStateException.class);
+        assertThatThrownBy(lock::unlock).as("an unlock with no hold left").isInstanceOf(IllegalMonitorStateException.class);
+        assertThat(lock.tryLock()).as("a fresh try, while the other owner holds").isFalse();
         assertThat(redis.call("GET", "fencelock:{import}")).as("the other owner's key, untouched").isEqualTo("someone-else");
     }
 
@@ -76,13 +84,7 @@ class FencelockLockRegistryIT {
     void aLostLeaseMakesUnlockThrowTheLoss() throws Exception {
         Lock lock = registry.obtain("report");
         lock.lock();
-        CompletableFuture<LockLostException> lost = new CompletableFuture<>();
-        client.addListener(new LockEvents() {
-            @Override
-            public void leaseLost(String name, LockLostException.Reason reason) {
-                lost.complete(null);
-            }
-        });
+        CompletableFuture<Void> lost = lossOf("report");
         redis.call("DEL", "fencelock:{report}");
         lost.get(10, TimeUnit.SECONDS);
 
@@ -90,6 +92,76 @@ class FencelockLockRegistryIT {
                 .hasFieldOrPropertyWithValue("reason", LockLostException.Reason.KEY_GONE);
         assertThat(lock.tryLock()).as("a fresh try after the loss was reported").isTrue();
         lock.unlock();
+    }
+
+    @Test
+    void anUnlockThatFindsTheKeyGoneBeforeTheWatchdogDidThrowsTheLoss() {
+        Lock lock = registry.obtain("ledger");
+        lock.lock();
+        redis.call("DEL", "fencelock:{ledger}");
+
+        // Most likely the release finds it, a third of the lease before the watchdog would.
+        assertThatThrownBy(lock::unlock).isInstanceOf(LockLostException.class)
+                .hasFieldOrPropertyWithValue("reason", LockLostException.Reason.KEY_GONE);
+    }
+
+    @Test
+    void everyHoldOfALostLeaseThrowsTheLossAtItsUnlockAndTheNextLockStartsAfresh() throws Exception {
+        // lock(); try { lock(); try { ... } finally { unlock(); } } finally { unlock(); }, the lease lost inside.
+        Lock lock = registry.obtain("nested");
+        CompletableFuture<Void> lost = lossOf("nested");
+        lock.lock();
+        lock.lock();
+        redis.call("DEL", "fencelock:{nested}");
+        lost.get(10, TimeUnit.SECONDS);
+
+        assertThatThrownBy(lock::unlock).as("the inner unlock").isInstanceOf(LockLostException.class)
+                .hasFieldOrPropertyWithValue("reason", LockLostException.Reason.KEY_GONE);
+        // The loss again, not a confusing "does not hold" in its place: the outer hold was still the thread's.
+        assertThatThrownBy(lock::unlock).as("the outer unlock").isInstanceOf(LockLostException.class)
+                .hasFieldOrPropertyWithValue("reason", LockLostException.Reason.KEY_GONE);
+        assertThatThrownBy(lock::unlock).as("an unlock with no hold left").isInstanceOf(IllegalMonitorStateException.class);
+
+        lock.lock();
+        assertThat(redis.call("EXISTS", "fencelock:{nested}")).as("the key of the fresh lock").isEqualTo(1L);
+        lock.unlock();
+        assertThat(redis.call("EXISTS", "fencelock:{nested}")).as("the key after its unlock").isEqualTo(0L);
+    }
+
+    @Test
+    void lockWhileALostHoldRemainsTakesTheLockAnewAndTheLostHoldStillThrowsAtItsUnlock() throws Exception {
+        Lock lock = registry.obtain("batch");
+        lock.lock();
+        CompletableFuture<Void> lost = lossOf("batch");
+        redis.call("DEL", "fencelock:{batch}");
+        lost.get(10, TimeUnit.SECONDS);
+
+        lock.lock();
+        Object anew = redis.call("GET", "fencelock:{batch}");
+        assertThat(anew).as("the owner token of the lease taken anew").isNotNull();
+        assertThat(lock.tryLock()).as("a try on the lease taken anew").isTrue();
+        lock.unlock();
+        lock.unlock();
+        assertThat(redis.call("EXISTS", "fencelock:{batch}")).as("the key after the new lease's holds are unlocked")
+                .isEqualTo(0L);
+
+        assertThatThrownBy(lock::unlock).as("the unlock of the hold taken before the loss")
+                .isInstanceOf(LockLostException.class);
+        assertThatThrownBy(lock::unlock).isInstanceOf(IllegalMonitorStateException.class);
+    }
+
+    /** Completes when the client reports the loss of a lease of {@code name}; before the loss is caused. */
+    private CompletableFuture<Void> lossOf(String name) {
+        CompletableFuture<Void> lost = new CompletableFuture<>();
+        client.addListener(new LockEvents() {
+            @Override
+            public void leaseLost(String lockName, LockLostException.Reason reason) {
+                if (lockName.equals(name)) {
+                    lost.complete(null);
+                }
+            }
+        });
+        return lost;
     }
 
     @Test
