@@ -8,10 +8,12 @@ import dev.fencelock.LockEvents;
 import dev.fencelock.LockLostException;
 import dev.fencelock.redis.RedisLockOptions;
 import dev.fencelock.redis.RedisLocks;
+import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.RedisTest;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 import org.junit.jupiter.api.AfterEach;
@@ -148,6 +150,41 @@ class FencelockLockRegistryIT {
         assertThatThrownBy(lock::unlock).as("the unlock of the hold taken before the loss")
                 .isInstanceOf(LockLostException.class);
         assertThatThrownBy(lock::unlock).isInstanceOf(IllegalMonitorStateException.class);
+    }
+
+    @Test
+    void aContendedTryLockWithATimeWaitsAndIsGrantedOnceTheHolderUnlocks() throws Exception {
+        try (LockClient otherProcess = RedisLocks.connect(RedisLockOptions.builder(redis.uri()).build())) {
+            Lock held = new FencelockLockRegistry(otherProcess).obtain("queue");
+            held.lock();
+            Object holdersToken = redis.call("GET", "fencelock:{queue}");
+
+            CompletableFuture<Object> waiter = CompletableFuture.supplyAsync(() -> {
+                Lock lock = registry.obtain("queue");
+                try {
+                    if (!lock.tryLock(30, TimeUnit.SECONDS)) {
+                        return "refused";
+                    }
+                } catch (InterruptedException e) {
+                    throw new CompletionException(e);
+                }
+                try {
+                    return redis.call("GET", "fencelock:{queue}");
+                } finally {
+                    lock.unlock();
+                }
+            });
+            // Queued in Redis once its first try was refused: it waits there, not in a retry loop of ours.
+            Poll.until("the waiter queued", Duration.ofSeconds(10),
+                    () -> Long.valueOf(1).equals(redis.call("ZCARD", "fencelock:{queue}:waiters")));
+            assertThat(waiter).as("the waiter while the holder holds").isNotDone();
+
+            held.unlock();
+
+            assertThat(waiter.get(10, TimeUnit.SECONDS)).as("the owner token the waiter held")
+                    .isNotNull().isNotEqualTo("refused").isNotEqualTo(holdersToken);
+            assertThat(redis.call("EXISTS", "fencelock:{queue}")).as("the key after the waiter's unlock").isEqualTo(0L);
+        }
     }
 
     /** Completes when the client reports the loss of a lease of {@code name}; before the loss is caused. */
