@@ -63,9 +63,7 @@ class FencelockLockRegistryIT {
     void aThreadWhoseLeaseWasTakenOverIsToldAtItsNextTryAndAtTheUnlockOfItsHold() throws Exception {
         Lock lock = registry.obtain("import");
         lock.lock();
-        CompletableFuture<Void> lost = lossOf("import");
-        redis.call("SET", "fencelock:{import}", "someone-else");
-        lost.get(10, TimeUnit.SECONDS);
+        loseTheLease("import", "SET", "fencelock:{import}", "someone-else");
 
         // A try that answered true would hide the loss; one that answered false would leave the hold unexplained.
         assertThatThrownBy(() -> registry.obtain("import").tryLock()).as("a try on the lost lease")
@@ -86,9 +84,7 @@ class FencelockLockRegistryIT {
     void aLostLeaseMakesUnlockThrowTheLoss() throws Exception {
         Lock lock = registry.obtain("report");
         lock.lock();
-        CompletableFuture<Void> lost = lossOf("report");
-        redis.call("DEL", "fencelock:{report}");
-        lost.get(10, TimeUnit.SECONDS);
+        loseTheLease("report", "DEL", "fencelock:{report}");
 
         assertThatThrownBy(lock::unlock).isInstanceOf(LockLostException.class)
                 .hasFieldOrPropertyWithValue("reason", LockLostException.Reason.KEY_GONE);
@@ -102,7 +98,8 @@ class FencelockLockRegistryIT {
         lock.lock();
         redis.call("DEL", "fencelock:{ledger}");
 
-        // Most likely the release finds it, a third of the lease before the watchdog would.
+        // The release finds the key gone; should the watchdog find it first, between these lines,
+        // the unlock throws the same loss.
         assertThatThrownBy(lock::unlock).isInstanceOf(LockLostException.class)
                 .hasFieldOrPropertyWithValue("reason", LockLostException.Reason.KEY_GONE);
     }
@@ -111,11 +108,9 @@ class FencelockLockRegistryIT {
     void everyHoldOfALostLeaseThrowsTheLossAtItsUnlockAndTheNextLockStartsAfresh() throws Exception {
         // lock(); try { lock(); try { ... } finally { unlock(); } } finally { unlock(); }, the lease lost inside.
         Lock lock = registry.obtain("nested");
-        CompletableFuture<Void> lost = lossOf("nested");
         lock.lock();
         lock.lock();
-        redis.call("DEL", "fencelock:{nested}");
-        lost.get(10, TimeUnit.SECONDS);
+        loseTheLease("nested", "DEL", "fencelock:{nested}");
 
         assertThatThrownBy(lock::unlock).as("the inner unlock").isInstanceOf(LockLostException.class)
                 .hasFieldOrPropertyWithValue("reason", LockLostException.Reason.KEY_GONE);
@@ -134,13 +129,10 @@ class FencelockLockRegistryIT {
     void lockWhileALostHoldRemainsTakesTheLockAnewAndTheLostHoldStillThrowsAtItsUnlock() throws Exception {
         Lock lock = registry.obtain("batch");
         lock.lock();
-        CompletableFuture<Void> lost = lossOf("batch");
-        redis.call("DEL", "fencelock:{batch}");
-        lost.get(10, TimeUnit.SECONDS);
+        loseTheLease("batch", "DEL", "fencelock:{batch}");
 
         lock.lock();
-        Object anew = redis.call("GET", "fencelock:{batch}");
-        assertThat(anew).as("the owner token of the lease taken anew").isNotNull();
+        assertThat(redis.call("GET", "fencelock:{batch}")).as("the owner token of the lease taken anew").isNotNull();
         assertThat(lock.tryLock()).as("a try on the lease taken anew").isTrue();
         lock.unlock();
         lock.unlock();
@@ -187,18 +179,24 @@ class FencelockLockRegistryIT {
         }
     }
 
-    /** Completes when the client reports the loss of a lease of {@code name}; before the loss is caused. */
-    private CompletableFuture<Void> lossOf(String name) {
+    /** Runs {@code command} on the server and waits until the client reports the loss of the lease of {@code name}. */
+    private void loseTheLease(String name, String... command) throws Exception {
         CompletableFuture<Void> lost = new CompletableFuture<>();
-        client.addListener(new LockEvents() {
+        LockEvents listener = new LockEvents() {
             @Override
             public void leaseLost(String lockName, LockLostException.Reason reason) {
                 if (lockName.equals(name)) {
                     lost.complete(null);
                 }
             }
-        });
-        return lost;
+        };
+        client.addListener(listener);
+        try {
+            redis.call(command);
+            lost.get(10, TimeUnit.SECONDS);
+        } finally {
+            client.removeListener(listener);
+        }
     }
 
     @Test

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.locks.Lock;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.config.BeanDefinitionCustomizer;
 import org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration;
 import org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration;
 import org.springframework.boot.actuate.autoconfigure.metrics.export.simple.SimpleMetricsExportAutoConfiguration;
@@ -18,10 +19,6 @@ import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
-import org.springframework.context.annotation.Primary;
-import org.springframework.core.env.Environment;
 import org.springframework.integration.support.locks.LockRegistry;
 
 /**
@@ -40,7 +37,7 @@ class SeveralLockClientsIT {
 
     @Test
     void twoClientsWithoutAPrimaryStartTheApplicationWithoutMetersHealthOrRegistry(RedisServer redis) {
-        runner.withUserConfiguration(TwoClients.class).withPropertyValues("own.uri=" + redis.uri()).run(context -> {
+        twoClients(redis).run(context -> {
             assertThat(context).as("the application, started").hasNotFailed();
             assertThat(context.getBeansOfType(LockClient.class)).as("the application's clients, and none of ours")
                     .containsOnlyKeys("billingLocks", "reportLocks");
@@ -51,55 +48,33 @@ class SeveralLockClientsIT {
 
     @Test
     void twoClientsWithAPrimaryGetMetersHealthAndRegistryOnThePrimary(RedisServer redis) {
-        runner.withUserConfiguration(TwoClientsOneOfThemPrimary.class).withPropertyValues("own.uri=" + redis.uri())
-                .run(context -> {
-                    assertThat(context).hasNotFailed().hasSingleBean(LockRegistry.class)
-                            .hasBean("fencelockMetrics").hasBean("fencelockHealthIndicator");
+        twoClients(redis, billing -> billing.setPrimary(true)).run(context -> {
+            assertThat(context).hasNotFailed().hasSingleBean(LockRegistry.class)
+                    .hasBean("fencelockMetrics").hasBean("fencelockHealthIndicator");
 
-                    Lock lock = context.getBean(LockRegistry.class).obtain("invoice");
-                    lock.lock();
-                    try {
-                        assertThat(redis.call("EXISTS", "billing:{invoice}")).as("the registry's key, under the primary's namespace")
-                                .isEqualTo(1L);
-                    } finally {
-                        lock.unlock();
-                    }
-                    context.getBean("reportLocks", LockClient.class).lock("other").acquire(Duration.ZERO).close();
-                    assertThat(context.getBean(MeterRegistry.class).get("fencelock.acquire").tag("outcome", "acquired")
-                            .timer().count()).as("acquisitions metered: the primary's, not the other client's").isEqualTo(1);
-                    assertThat(context.getBean("fencelockHealthIndicator", HealthIndicator.class).health().getStatus())
-                            .isEqualTo(Status.UP);
-                });
+            Lock lock = context.getBean(LockRegistry.class).obtain("invoice");
+            lock.lock();
+            try {
+                assertThat(redis.call("EXISTS", "billing:{invoice}")).as("the registry's key, under the primary's namespace")
+                        .isEqualTo(1L);
+            } finally {
+                lock.unlock();
+            }
+            context.getBean("reportLocks", LockClient.class).lock("other").acquire(Duration.ZERO).close();
+            assertThat(context.getBean(MeterRegistry.class).get("fencelock.acquire").tag("outcome", "acquired")
+                    .timer().count()).as("acquisitions metered: the primary's, not the other client's").isEqualTo(1);
+            assertThat(context.getBean("fencelockHealthIndicator", HealthIndicator.class).health().getStatus())
+                    .isEqualTo(Status.UP);
+        });
     }
 
-    @Configuration(proxyBeanMethods = false)
-    static class TwoClients {
-        @Bean(destroyMethod = "close")
-        LockClient billingLocks(Environment environment) {
-            return connect(environment, "billing:");
-        }
-
-        @Bean(destroyMethod = "close")
-        LockClient reportLocks(Environment environment) {
-            return connect(environment, "reports:");
-        }
+    /** The application's clients, both on {@code redis}; closed with the context, as every AutoCloseable bean is. */
+    private ApplicationContextRunner twoClients(RedisServer redis, BeanDefinitionCustomizer... billing) {
+        return runner.withBean("billingLocks", LockClient.class, () -> connect(redis, "billing:"), billing)
+                .withBean("reportLocks", LockClient.class, () -> connect(redis, "reports:"));
     }
 
-    @Configuration(proxyBeanMethods = false)
-    static class TwoClientsOneOfThemPrimary {
-        @Bean(destroyMethod = "close")
-        @Primary
-        LockClient billingLocks(Environment environment) {
-            return connect(environment, "billing:");
-        }
-
-        @Bean(destroyMethod = "close")
-        LockClient reportLocks(Environment environment) {
-            return connect(environment, "reports:");
-        }
-    }
-
-    private static LockClient connect(Environment environment, String namespace) {
-        return RedisLocks.connect(RedisLockOptions.builder(environment.getRequiredProperty("own.uri")).namespace(namespace).build());
+    private static LockClient connect(RedisServer redis, String namespace) {
+        return RedisLocks.connect(RedisLockOptions.builder(redis.uri()).namespace(namespace).build());
     }
 }
