@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import org.apache.curator.framework.api.BackgroundCallback;
 import org.apache.curator.framework.api.CuratorEvent;
 import org.apache.zookeeper.KeeperException;
@@ -20,8 +21,11 @@ import org.apache.zookeeper.KeeperException;
 /**
  * Curator's background calls as futures, each bounded by the call timeout: Curator retries a call
  * while the connection is down, and the bound is what makes "ZooKeeper does not answer" a
- * {@link LockUnavailableException} within the timeout rather than a wait. Every answer is also a
- * confirmation of the session, as of the call's send.
+ * {@link LockUnavailableException} within the timeout rather than a wait. An answer that passed
+ * the leader (a write, a sync) is also a confirmation of the session, as of the call's send: the
+ * leader checks the session before it answers one. A read is not: a follower cut off from the
+ * leader answers reads from its own copy for a while (ZooKeeper's syncLimit), and meanwhile the
+ * leader may expire the session.
  *
  * <p>The bounds share one timer. Every call has the same timeout, so the calls in the order they
  * were sent are also in the order of their deadlines: the timer waits for the oldest call still
@@ -38,17 +42,24 @@ final class Calls {
 
     private final Duration timeout;
     private final String server;
-    /** Told the send time (System.nanoTime) of every call that the server answered: the session was alive after it. */
-    private final LongConsumer answeredAfter;
+    /**
+     * The session that this client's leases live in, while the connection is still in it; 0 when
+     * it is not (none yet, or another one begins). Read at a call's send and at its answer.
+     */
+    private final LongSupplier session;
+    /** Told the send time (System.nanoTime) of every call that passed the leader in that session: the session was alive after it. */
+    private final LongConsumer confirmedAfter;
     private final ScheduledExecutorService timer;
     // Guarded by this: the calls not known to be answered, oldest first, and whether the timer waits for the oldest.
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private boolean timerSet;
 
-    Calls(Duration timeout, String server, LongConsumer answeredAfter, ScheduledExecutorService timer) {
+    Calls(Duration timeout, String server, LongSupplier session, LongConsumer confirmedAfter,
+            ScheduledExecutorService timer) {
         this.timeout = timeout;
         this.server = server;
-        this.answeredAfter = answeredAfter;
+        this.session = session;
+        this.confirmedAfter = confirmedAfter;
         this.timer = timer;
     }
 
@@ -70,13 +81,18 @@ final class Calls {
         Set<KeeperException.Code> accepted = Set.of(answers);
         CompletableFuture<CuratorEvent> result = new CompletableFuture<>();
         long sentAt = System.nanoTime();
+        long sentIn = session.getAsLong();
         bound(new Pending(what, result, sentAt + timeout.toNanos()));
         try {
             call.start((client, event) -> {
                 KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
                 if (code == KeeperException.Code.OK || accepted.contains(code)) {
-                    // Before the caller hears of it: a lease granted by this answer is covered by it.
-                    answeredAfter.accept(sentAt);
+                    // Only in the session whose leases it confirms: Curator sends a call again in a
+                    // new session once the old one expired. Before the caller hears of it: a lease
+                    // granted by this answer is covered by it.
+                    if (passedTheLeader(event) && sentIn != 0 && session.getAsLong() == sentIn) {
+                        confirmedAfter.accept(sentAt);
+                    }
                     if (!result.complete(event) && code == KeeperException.Code.OK) {
                         undo.accept(event);
                     }
@@ -143,6 +159,19 @@ final class Calls {
         }
         String why = cause instanceof TimeoutException ? "did not answer within " + timeout : "failed: " + cause;
         return new LockUnavailableException(what + " on " + server + " " + why, cause);
+    }
+
+    /**
+     * Whether the leader answered the call, or a member passed it on to the leader and back: the
+     * leader checks that the session is alive before it answers a write or a sync. A create that
+     * Curator's protection found again after a lost reply has no stat: a read of the children found it.
+     */
+    private static boolean passedTheLeader(CuratorEvent event) {
+        return switch (event.getType()) {
+            case SYNC, DELETE, SET_DATA -> true;
+            case CREATE -> event.getStat() != null;
+            default -> false;
+        };
     }
 
     static KeeperException.Code code(CuratorEvent event) {

@@ -26,6 +26,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -48,10 +49,10 @@ import org.slf4j.LoggerFactory;
  * first of the queue (so read, or granted by this client) holds the lock once the blocker is
  * deleted, without reading the queue again ({@link WaitingNode}): an uncontended acquisition costs
  * one round trip, and a hand-off to such a waiter the holder's delete, where Curator's mutex takes
- * two round trips and the delete and a read. The lease is the session: the node
- * lives while the session does, a confirmed call makes the lease valid for two thirds of the
- * session timeout ({@link SessionBound}), and a session that expires is reported to the engine as
- * the loss of every lease it held, at once.
+ * two round trips and the delete and a read. The lease is the session: the node lives while the
+ * session does, a call that passed the leader (a write or a sync, never a read alone) makes the
+ * lease valid for two thirds of the session timeout ({@link SessionBound}), and a session that
+ * expires is reported to the engine as the loss of every lease it held, at once.
  *
  * <p>Thread-safe: the maps are concurrent, each node's lease end is guarded by its {@link HeldNode},
  * and Curator calls the callbacks on its event thread, where nothing blocks.
@@ -90,10 +91,11 @@ final class ZooKeeperStore implements LockStore {
     private final ConcurrentMap<QueueKey, Set<PredecessorWatch>> watches = new ConcurrentHashMap<>();
     /** Sessions of this client that expired or that Curator gave up: their nodes are gone. */
     private final Set<Long> deadSessions = ConcurrentHashMap.newKeySet();
-    /** When the latest call that ZooKeeper answered was sent (System.nanoTime): the session was alive after it. */
+    /** When the latest call that passed the leader was sent (System.nanoTime): the session was alive after it. */
     private final AtomicLong lastConfirmed = new AtomicLong(System.nanoTime());
-    // Guarded by this.
+    // Guarded by this: the current session, and Curator's count of connections when it was read.
     private long session;
+    private long sessionConnection;
     private volatile LeaseReports reports = NO_REPORTS;
 
     ZooKeeperStore(ZooKeeperLockOptions options) {
@@ -114,7 +116,7 @@ final class ZooKeeperStore implements LockStore {
             return thread;
         });
         timers.setRemoveOnCancelPolicy(true);
-        this.calls = new Calls(options.callTimeout(), describe(), this::sessionConfirmed, timers);
+        this.calls = new Calls(options.callTimeout(), describe(), this::leasesSession, this::sessionConfirmed, timers);
         this.admin = new ZooKeeperLockAdmin(this);
         try {
             client.getConnectionStateListenable().addListener((curator, state) -> sessionStateChanged(state));
@@ -175,8 +177,8 @@ final class ZooKeeperStore implements LockStore {
     }
 
     /**
-     * The session was alive when ZooKeeper received a call sent at {@code sentAt}: it cannot expire
-     * before the session timeout from then, and the leases are trusted until two thirds of it.
+     * The session was alive when the leader received a call sent at {@code sentAt}: the leases are
+     * trusted until two thirds of the session timeout from then ({@link SessionBound}).
      */
     private void sessionConfirmed(long sentAt) {
         lastConfirmed.accumulateAndGet(sentAt, (latest, sent) -> sent - latest > 0 ? sent : latest);
@@ -187,16 +189,45 @@ final class ZooKeeperStore implements LockStore {
     }
 
     /**
-     * While this client holds leases, a call every third of the session bound keeps their deadline
-     * moving (one call for all of them); when it goes unanswered (SUSPENDED, a partition, a pause),
-     * the deadline stays where the last answer put it and the leases run out there.
+     * While this client holds leases, a sync every third of the session bound keeps their deadline
+     * moving (one call for all of them); when it goes unanswered (SUSPENDED, a partition, a pause,
+     * a member cut off from the leader), the deadline stays where the last answer put it and the
+     * leases run out there.
      */
     private void probeSession() {
         if (!held.isEmpty()) {
-            calls.run("confirming the session", callback -> client.checkExists().inBackground(callback)
-                    .forPath(options.rootPath()), KeeperException.Code.NONODE);
+            sync("confirming the session");
         }
         scheduleProbe();
+    }
+
+    /**
+     * A sync: the member passes it to the leader, which answers only while the session is alive, and
+     * answers the session's later requests only after it, from data as new as the leader's.
+     */
+    private CompletableFuture<CuratorEvent> sync(String what) {
+        return calls.run(what, callback -> client.sync().inBackground(callback).forPath(options.rootPath()));
+    }
+
+    /**
+     * {@code read}, sent right behind a sync without waiting for it (one round trip): it fails when
+     * the sync does, and its answer comes after the sync's, which confirms the session where a
+     * read's answer does not ({@link Calls}).
+     */
+    private <T> CompletableFuture<T> behindSync(String what, Supplier<CompletableFuture<T>> read) {
+        CompletableFuture<CuratorEvent> synced = sync(what);
+        return read.get().thenCombine(synced, (answer, sync) -> answer);
+    }
+
+    /**
+     * The session of this client's leases while Curator's connection is the one it was read from;
+     * 0 once Curator has opened another (a new session: its answers say nothing of those leases).
+     */
+    private long leasesSession() {
+        long connection = client.getZookeeperClient().getInstanceIndex();
+        synchronized (this) {
+            return connection == sessionConnection ? session : 0;
+        }
     }
 
     /** The next probe, a third of the bound of the session as negotiated now (the ensemble may grant less than asked). */
@@ -227,14 +258,18 @@ final class ZooKeeperStore implements LockStore {
                 // The hand-off costs the holder's delete alone, where Curator's waiter reads the children again.
                 return CompletableFuture.completedFuture(grant(kind, owner, queued.node(), lease));
             }
-            return attempt(key, CompletableFuture.completedFuture(queued.node()), ours -> children(ours.lockPath()),
+            // Behind a sync: a lease granted on this read needs the session confirmed, and nothing
+            // may have confirmed it since the node was created.
+            return attempt(key, CompletableFuture.completedFuture(queued.node()),
+                    ours -> behindSync("reading the nodes of " + ours.lockPath(), () -> children(ours.lockPath())),
                     owner, lease, waiting, alongside);
         }
         CompletableFuture<LockNode> created = create(kind, name, owner);
         // Sent behind the create without waiting for its answer: ZooKeeper answers the requests of a
         // session in the order they were sent, so the read already lists the new node and the
-        // attempt costs one round trip. When it does not (Curator created the parents first, or sent
-        // the create again after a lost connection), the node is read for once it exists.
+        // attempt costs one round trip; the create's answer, a write's, confirms the session. When
+        // it does not (Curator created the parents first, or sent the create again after a lost
+        // connection), the node is read for once it exists.
         CompletableFuture<List<String>> read = children(LockPaths.lockPath(options.rootPath(), name));
         return attempt(key, created, ours -> read
                         .handle((children, error) -> error == null && children.contains(ours.node())
@@ -264,9 +299,10 @@ final class ZooKeeperStore implements LockStore {
     }
 
     /**
-     * Whether a call answered lately enough that a lease granted now, without a call of its own, is
-     * trusted for at least half the session bound: the engine ends every lease at the bound after the
-     * last answered call. A waiter that waited longer reads the queue instead, which confirms the session.
+     * Whether a call passed the leader lately enough that a lease granted now, without a call of its
+     * own, is trusted for at least half the session bound: the engine ends every lease at the bound
+     * after the last confirmation. A waiter that waited longer reads the queue behind a sync instead,
+     * which confirms the session.
      */
     private boolean confirmedWithinHalfTheBound() {
         return System.nanoTime() - lastConfirmed.get() < sessionBound().toNanos() / 2;
@@ -300,8 +336,10 @@ final class ZooKeeperStore implements LockStore {
                         : stat(event.getName()).thenApply(stat -> LockNode.of(event.getName(), stat)));
     }
 
+    /** Behind a sync: the create whose node this reads was found again by a read, and confirmed nothing. */
     private CompletableFuture<Stat> stat(String path) {
-        return calls.run("reading node " + path, callback -> client.checkExists().inBackground(callback).forPath(path))
+        return behindSync("reading node " + path, () -> calls.run("reading node " + path,
+                        callback -> client.checkExists().inBackground(callback).forPath(path)))
                 .thenApply(CuratorEvent::getStat);
     }
 
@@ -439,21 +477,27 @@ final class ZooKeeperStore implements LockStore {
                 });
     }
 
+    /**
+     * One sync for the batch, and each lease's read behind it: the sync's answer confirms the
+     * session, the reads' answers say what is there as of it.
+     */
     @Override
     public CompletableFuture<List<Renewal>> renew(List<HeldLease> batch) {
-        List<CompletableFuture<Renewal>> renewals = batch.stream().map(this::renew).toList();
+        CompletableFuture<CuratorEvent> synced = sync("renewing leases");
+        List<CompletableFuture<Renewal>> renewals = batch.stream().map(lease -> renew(lease, synced)).toList();
         return CompletableFuture.allOf(renewals.toArray(CompletableFuture[]::new))
                 .thenApply(done -> renewals.stream().map(CompletableFuture::join).toList());
     }
 
     /** Confirms that the lease's node is still there, in the session that created it, and moves the lease's end. */
-    private CompletableFuture<Renewal> renew(HeldLease lease) {
+    private CompletableFuture<Renewal> renew(HeldLease lease, CompletableFuture<CuratorEvent> synced) {
         HeldNode node = held.get(lease.owner());
         if (node == null || !isAlive(node.node())) {
             forget(lease.owner(), node);
             return CompletableFuture.completedFuture(Renewal.GONE);
         }
         return reread("renewing a lease of lock '" + lease.name() + "'", node)
+                .thenCombine(synced, (stat, sync) -> stat)
                 .handle((stat, error) -> {
                     if (error != null) {
                         return Renewal.UNCONFIRMED;
@@ -641,16 +685,22 @@ final class ZooKeeperStore implements LockStore {
             case LOST -> sessionLost();
             case CONNECTED, RECONNECTED -> sessionConnected();
             // SUSPENDED needs nothing here: nothing answers, so the deadline of every lease stays
-            // two thirds of a session timeout after the last answered call, before the session can expire.
+            // two thirds of a session timeout after the last confirmed call, before the session can expire.
             default -> log.debug("connection to {} is {}", describe(), state);
         }
     }
 
     /** A new session after a lost one is the end of the old one, whether or not Curator said LOST. */
     private void sessionConnected() {
+        long connection;
         long current;
         try {
-            current = client.getZookeeperClient().getZooKeeper().getSessionId();
+            // Curator counts a new connection before it opens it: a count read before and after the
+            // id is the count of the id's connection.
+            do {
+                connection = client.getZookeeperClient().getInstanceIndex();
+                current = client.getZookeeperClient().getZooKeeper().getSessionId();
+            } while (connection != client.getZookeeperClient().getInstanceIndex());
         } catch (Exception e) {
             log.warn("reading the session id from {} failed", describe(), e);
             return;
@@ -659,6 +709,7 @@ final class ZooKeeperStore implements LockStore {
         synchronized (this) {
             previous = session;
             session = current;
+            sessionConnection = connection;
         }
         if (previous != 0 && previous != current) {
             sessionEnded(previous);
