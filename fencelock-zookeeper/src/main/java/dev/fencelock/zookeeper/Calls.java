@@ -1,9 +1,11 @@
 package dev.fencelock.zookeeper;
 
+import dev.fencelock.LockException;
 import dev.fencelock.LockUnavailableException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -21,7 +23,8 @@ import org.apache.zookeeper.KeeperException;
 /**
  * Curator's background calls as futures, each bounded by the call timeout: Curator retries a call
  * while the connection is down, and the bound is what makes "ZooKeeper does not answer" a
- * {@link LockUnavailableException} within the timeout rather than a wait. An answer that passed
+ * {@link LockUnavailableException} within the timeout rather than a wait. A refusal that no retry
+ * changes (an ACL, a quota) is a plain {@link LockException} instead, at once. An answer that passed
  * the leader (a write, a sync) is also a confirmation of the session, as of the call's send: the
  * leader checks the session before it answers one. A read is not: a follower cut off from the
  * leader answers reads from its own copy for a while (ZooKeeper's syncLimit), and meanwhile the
@@ -39,6 +42,18 @@ final class Calls {
     interface Background {
         void start(BackgroundCallback callback) throws Exception;
     }
+
+    /**
+     * The codes that say the call is refused whatever is tried again: an ACL, a quota, a server
+     * that lacks the operation, a request that it cannot take. Any other is an outage that an
+     * ensemble may end by itself (a lost connection, a leader election, a throttled server), as
+     * Curator's retries take it.
+     */
+    private static final Set<KeeperException.Code> REFUSALS = EnumSet.of(KeeperException.Code.NOAUTH,
+            KeeperException.Code.AUTHFAILED, KeeperException.Code.NOCHILDRENFOREPHEMERALS,
+            KeeperException.Code.UNIMPLEMENTED, KeeperException.Code.EPHEMERALONLOCALSESSION,
+            KeeperException.Code.QUOTAEXCEEDED, KeeperException.Code.INVALIDACL, KeeperException.Code.BADARGUMENTS,
+            KeeperException.Code.APIERROR);
 
     private final Duration timeout;
     private final String server;
@@ -65,8 +80,9 @@ final class Calls {
 
     /**
      * Starts {@code call}; the future completes with its event when the result code is one of
-     * {@code answers} (OK is always one), and fails with {@link LockUnavailableException} on any
-     * other code, an exception, or no answer within the timeout.
+     * {@code answers} (OK is always one), fails with a {@link LockException} on a code of
+     * {@link #REFUSALS}, and with {@link LockUnavailableException} on any other code, an exception,
+     * or no answer within the timeout.
      */
     CompletableFuture<CuratorEvent> run(String what, Background call, KeeperException.Code... answers) {
         return runOrUndo(what, call, late -> {}, answers);
@@ -97,11 +113,15 @@ final class Calls {
                         undo.accept(event);
                     }
                 } else {
-                    result.completeExceptionally(unavailable(what, KeeperException.create(code, event.getPath())));
+                    KeeperException cause = KeeperException.create(code, event.getPath());
+                    result.completeExceptionally(REFUSALS.contains(code)
+                            ? new LockException(what + " on " + server + " was refused with " + code + " for "
+                                    + event.getPath() + ", which no retry changes", cause)
+                            : failure(what, cause));
                 }
             });
         } catch (Exception e) {
-            result.completeExceptionally(unavailable(what, e));
+            result.completeExceptionally(failure(what, e));
         }
         return result;
     }
@@ -137,7 +157,7 @@ final class Calls {
         }
         // Outside the lock: the callers' continuations run here.
         for (Pending call : late) {
-            call.result().completeExceptionally(unavailable(call.what(), new TimeoutException()));
+            call.result().completeExceptionally(failure(call.what(), new TimeoutException()));
         }
         if (oldest != null) {
             setTimer(oldest.deadline());
@@ -152,10 +172,13 @@ final class Calls {
         }
     }
 
-    /** The failure of a call, as the caller sees it: naming the server, never a Curator type in the message alone. */
-    LockUnavailableException unavailable(String what, Throwable cause) {
-        if (cause instanceof LockUnavailableException unavailable) {
-            return unavailable;
+    /**
+     * The failure of a call, as the caller sees it: a {@link LockException} of a call as it is
+     * (an outage, a refusal), anything else an outage naming the server, never a Curator type in the message alone.
+     */
+    LockException failure(String what, Throwable cause) {
+        if (cause instanceof LockException known) {
+            return known;
         }
         String why = cause instanceof TimeoutException ? "did not answer within " + timeout : "failed: " + cause;
         return new LockUnavailableException(what + " on " + server + " " + why, cause);

@@ -3,6 +3,7 @@ package dev.fencelock.zookeeper;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.fencelock.LockAdmin;
+import dev.fencelock.LockException;
 import dev.fencelock.LockUnavailableException;
 import dev.fencelock.spi.Attempt;
 import dev.fencelock.spi.Await;
@@ -289,8 +290,13 @@ final class ZooKeeperStore implements LockStore {
                                 keepOrDelete(key, ours, waiting);
                             }
                         }))
-                .exceptionally(error -> new Attempt.Unavailable(
-                        calls.unavailable("acquiring lock '" + key.name() + "'", Await.unwrap(error)), unavailablePause()));
+                .exceptionally(error -> failed(calls.failure("acquiring lock '" + key.name() + "'", Await.unwrap(error))));
+    }
+
+    /** An outage is tried again after a pause ({@link #unavailablePause}); a refusal that no retry changes fails the acquisition. */
+    private static Attempt failed(LockException failure) {
+        return failure instanceof LockUnavailableException
+                ? new Attempt.Unavailable(failure, unavailablePause()) : new Attempt.Rejected(failure);
     }
 
     /** The session that the answers come from now: those of an earlier one say nothing about its nodes. */
@@ -648,7 +654,7 @@ final class ZooKeeperStore implements LockStore {
     /** Waits for a call from a caller thread (the admin's), at most twice the call timeout. */
     <T> T await(CompletableFuture<T> future) {
         Duration bound = options.callTimeout().multipliedBy(2);
-        return Await.bounded(future, bound, error -> calls.unavailable("a call", error));
+        return Await.bounded(future, bound, error -> calls.failure("a call", error));
     }
 
     /** The release watches that the engine has open, for the tests' leak check. */
