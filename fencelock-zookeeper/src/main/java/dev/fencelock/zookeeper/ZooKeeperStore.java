@@ -339,7 +339,23 @@ final class ZooKeeperStore implements LockStore {
                         late -> deleteQuietly(late.getName()))
                 .thenCompose(event -> event.getStat() != null
                         ? CompletableFuture.completedFuture(LockNode.of(event.getName(), event.getStat()))
-                        : stat(event.getName()).thenApply(stat -> LockNode.of(event.getName(), stat)));
+                        : foundAgain(event.getName()));
+    }
+
+    /**
+     * The node that Curator's protection found again after a create whose reply was lost: the
+     * answer has no stat, so the node is read for it. When that read fails the node is deleted:
+     * no attempt knows it then, and, first in the queue, it would hold the lock for nobody until
+     * the session ends.
+     */
+    CompletableFuture<LockNode> foundAgain(String path) {
+        return stat(path)
+                .whenComplete((stat, error) -> {
+                    if (error != null) {
+                        deleteQuietly(path);
+                    }
+                })
+                .thenApply(stat -> LockNode.of(path, stat));
     }
 
     /** Behind a sync: the create whose node this reads was found again by a read, and confirmed nothing. */

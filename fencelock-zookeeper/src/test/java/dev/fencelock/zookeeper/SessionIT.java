@@ -16,6 +16,8 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.CreateMode;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -113,6 +115,35 @@ class SessionIT extends ZooKeeperIT {
         } finally {
             zooKeeper.restart();
         }
+    }
+
+    /**
+     * Curator's protection finds a node again after a create whose reply was lost, without its
+     * stat; the store reads it. When that read fails too (the server stopped), the node must go:
+     * no attempt knows it, and first in the queue it would hold the lock for nobody while the
+     * session lives. The session outlives the short outage here, so only a delete removes the node.
+     */
+    @Test
+    void aNodeFoundAgainWhoseReadFailsIsDeletedRatherThanLeftHoldingTheLockForNobody() throws Exception {
+        LockEngine client = connect(options -> options.callTimeout(Duration.ofMillis(300)));
+        ZooKeeperStore store = (ZooKeeperStore) client.store();
+        CuratorFramework curator = store.client();
+        String node = curator.create().creatingParentContainersIfNeeded().withProtection()
+                .withMode(CreateMode.EPHEMERAL_SEQUENTIAL).forPath(LockPaths.lockPath(root, "lost-reply") + "/" + LockNodes.EXCLUSIVE);
+        long session = curator.getZookeeperClient().getZooKeeper().getSessionId();
+
+        zooKeeper.stop();
+        try {
+            assertThatThrownBy(() -> store.foundAgain(node).get(30, TimeUnit.SECONDS))
+                    .as("the read of the node found again, while the server is down")
+                    .hasCauseInstanceOf(LockUnavailableException.class);
+        } finally {
+            zooKeeper.restart();
+        }
+
+        Poll.until("the node found again deleted", Duration.ofSeconds(20), () -> zooKeeper.locksLeft(root).isEmpty());
+        assertThat(curator.getZookeeperClient().getZooKeeper().getSessionId())
+                .as("the same session: its node went by a delete, not with the session").isEqualTo(session);
     }
 
     @Test
