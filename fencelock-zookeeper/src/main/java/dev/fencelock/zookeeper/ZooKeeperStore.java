@@ -483,14 +483,24 @@ final class ZooKeeperStore implements LockStore {
         return watches.getOrDefault(key, Set.of());
     }
 
-    private void watchNode(PredecessorWatch watch, String path) {
+    /**
+     * Sets {@code watch} on the node at {@code path}. When ZooKeeper does not answer, the watch
+     * fires: unwatched, the waiter would sleep until its keep-alive interval (a session timeout),
+     * and the queue behind it with it; it tries again now, and its attempt (which waits out an
+     * outage itself) arms the watch again. A refusal (an ACL on the node) would only repeat, at
+     * once and without end: that waiter falls back on its keep-alive.
+     */
+    void watchNode(PredecessorWatch watch, String path) {
         // getData rather than exists: a watch on a node that is already gone would wait for its creation.
         calls.run("watching " + path,
                         callback -> client.getData().usingWatcher(watch).inBackground(callback).forPath(path),
                         KeeperException.Code.NONODE)
                 .whenComplete((event, error) -> {
-                    if (error != null) {
-                        log.debug("watching {} failed; the waiter tries again after its keep-alive interval", path, error);
+                    if (error != null && Await.unwrap(error) instanceof LockUnavailableException) {
+                        log.debug("watching {} failed; the waiter tries again", path, error);
+                        watch.fire();
+                    } else if (error != null) {
+                        log.warn("watching {} was refused; the waiter tries again after its keep-alive interval", path, error);
                     } else if (Calls.code(event) == KeeperException.Code.NONODE) {
                         watch.deleted(path);
                     } else {

@@ -146,6 +146,28 @@ class SessionIT extends ZooKeeperIT {
                 .as("the same session: its node went by a delete, not with the session").isEqualTo(session);
     }
 
+    /**
+     * A waiter whose watch on the node it waits for is not set (no answer) would sleep until its
+     * keep-alive interval, a session timeout, and the queue behind it with it: the watch fires
+     * instead, so that it tries again and arms the watch anew.
+     */
+    @Test
+    void aWatchThatZooKeeperDoesNotSetWakesItsWaiterToTryAgain() throws Exception {
+        LockEngine client = connect(options -> options.callTimeout(Duration.ofMillis(300)));
+        ZooKeeperStore store = (ZooKeeperStore) client.store();
+        PredecessorWatch watch = new PredecessorWatch(closed -> {});
+        CompletableFuture<Void> woken = watch.nextRelease();
+
+        zooKeeper.stop();
+        try {
+            store.watchNode(watch, LockPaths.lockPath(root, "unwatched") + "/" + LockNodes.EXCLUSIVE + "0000000000");
+            // Well within the keep-alive interval (15 s by default): a few call timeouts.
+            woken.get(5, TimeUnit.SECONDS);
+        } finally {
+            zooKeeper.restart();
+        }
+    }
+
     @Test
     void connectingToNoServerFailsWithinTheConnectionTimeout() throws Exception {
         int closedPort;
