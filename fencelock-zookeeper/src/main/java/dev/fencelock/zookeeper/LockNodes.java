@@ -8,7 +8,9 @@ import java.util.List;
 
 /**
  * The nodes under one lock's path and who of them holds it: Curator's layout, so that Curator's
- * recipes and Fencelock exclude each other on the same path.
+ * mutex and Fencelock's exclusive locks, and Curator's read-write lock and Fencelock's readers,
+ * exclude each other on the same path. Not other mixes: each Curator recipe orders only the nodes
+ * named as its own by their sequence, and sorts any other after them.
  *
  * <p>Each participant is an ephemeral sequential node. Curator names them
  * {@code _c_<uuid>-lock-<sequence>} ({@code InterProcessMutex}) and {@code _c_<uuid>-__READ__<sequence>} or

@@ -19,8 +19,8 @@ import org.apache.curator.framework.recipes.locks.InterProcessMutex;
 import org.junit.jupiter.api.Test;
 
 /**
- * A Fencelock lock and Curator's own {@code InterProcessMutex} on the same path exclude each other,
- * in both directions, because both follow Curator's node layout and order.
+ * A Fencelock lock (plain or fair) and Curator's own {@code InterProcessMutex} on the same path
+ * exclude each other, in both directions, because both follow Curator's node layout and order.
  */
 class CuratorInteropIT extends ZooKeeperIT {
 
@@ -50,6 +50,23 @@ class CuratorInteropIT extends ZooKeeperIT {
         assertThat(lock.isLocked()).isTrue();
         CompletableFuture<Lease> waiting = lock.acquireAsync(Duration.ofSeconds(30));
         Poll.throughout(Duration.ofMillis(300), () -> assertThat(waiting).as("waits while Curator holds").isNotDone());
+
+        mutex.release();
+
+        waiting.get(30, TimeUnit.SECONDS).close();
+    }
+
+    @Test
+    void fencelocksFairLockAndCuratorsMutexExcludeEachOtherBothWays() throws Exception {
+        DistributedLock fair = connect().fairLock("shared");
+        InterProcessMutex mutex = curatorMutex("shared");
+        try (Lease lease = fair.acquire(Duration.ZERO)) {
+            assertThat(mutex.acquire(200, TimeUnit.MILLISECONDS)).as("Curator's mutex while Fencelock's fair lock holds").isFalse();
+            assertThat(lease.isValid()).isTrue();
+        }
+        mutex.acquire();
+        assertThat(fair.tryAcquire()).as("Fencelock's fair lock while Curator holds").isEmpty();
+        CompletableFuture<Lease> waiting = fair.acquireAsync(Duration.ofSeconds(30));
 
         mutex.release();
 

@@ -15,7 +15,10 @@ import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.recipes.locks.InterProcessReadWriteLock;
 import org.junit.jupiter.api.Test;
 
-/** Readers share, a writer is alone, a waiting writer holds new readers off; Curator's writers take part. */
+/**
+ * Readers share, a writer is alone, a waiting writer holds new readers off; Curator's read-write
+ * lock takes part beside Fencelock's readers (the pairing that the README calls safe).
+ */
 class ReadWriteLockIT extends ZooKeeperIT {
 
     @Test
@@ -70,7 +73,6 @@ class ReadWriteLockIT extends ZooKeeperIT {
 
         curator.writeLock().acquire();
         assertThat(fencelock.readLock().tryAcquire()).as("a Fencelock reader while Curator writes").isEmpty();
-        assertThat(fencelock.writeLock().tryAcquire()).as("a Fencelock writer while Curator writes").isEmpty();
         curator.writeLock().release();
 
         try (Lease read = fencelock.readLock().acquire(Duration.ofSeconds(10))) {
@@ -78,6 +80,29 @@ class ReadWriteLockIT extends ZooKeeperIT {
             assertThat(read.isValid()).isTrue();
         }
         assertThat(curator.writeLock().acquire(10, TimeUnit.SECONDS)).isTrue();
+        curator.writeLock().release();
+    }
+
+    @Test
+    void curatorsReadersAndFencelocksReadersShareAndCuratorsWriterWaitsForBoth() throws Exception {
+        InterProcessReadWriteLock curator = new InterProcessReadWriteLock(zooKeeper.curator(), LockPaths.lockPath(root, "shared"));
+        DistributedReadWriteLock fencelock = connect().readWriteLock("shared");
+        curator.readLock().acquire();
+        try (Lease read = fencelock.readLock().acquire(Duration.ZERO)) {
+            CompletableFuture<Boolean> curatorsWriter = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return curator.writeLock().acquire(200, TimeUnit.MILLISECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException("Curator's write lock failed", e);
+                }
+            });
+            assertThat(curatorsWriter.get(30, TimeUnit.SECONDS)).as("Curator's writer while both readers hold").isFalse();
+            assertThat(read.isValid()).isTrue();
+        } finally {
+            curator.readLock().release();
+        }
+        assertThat(curator.writeLock().acquire(10, TimeUnit.SECONDS)).as("Curator's writer once both readers left").isTrue();
+        assertThat(fencelock.readLock().tryAcquire()).as("a Fencelock reader while Curator writes").isEmpty();
         curator.writeLock().release();
     }
 
