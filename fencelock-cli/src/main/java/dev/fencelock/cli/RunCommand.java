@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -147,18 +148,43 @@ final class RunCommand implements Callable<Integer> {
             Signal.handle(new Signal(signal), received -> send(child, signal));
         }
         AtomicBoolean lost = new AtomicBoolean();
-        held.onLost(loss -> stop(child, loss, lost));
+        CompletableFuture<Void> stopped = new CompletableFuture<>();
+        held.onLost(loss -> {
+            lost.set(true);
+            stop(child, loss).whenComplete((done, failure) -> stopped.complete(null));
+        });
         int exit = child.waitFor();
-        return lost.get() ? ExitCodes.LEASE_LOST : exit;
+        if (!lost.get()) {
+            return exit;
+        }
+        // The command may be gone while what it started ignores SIGTERM: stay for its SIGKILL.
+        stopped.join();
+        return ExitCodes.LEASE_LOST;
     }
 
-    /** After a lost lease: SIGTERM now, SIGKILL after the grace period. */
-    private void stop(Process child, LockLostException loss, AtomicBoolean lost) {
-        lost.set(true);
-        err.println("fencelock: " + loss.getMessage() + "; stopping the command (SIGTERM, SIGKILL after " + grace.toSeconds() + " s)");
-        child.destroy();
-        child.onExit().completeOnTimeout(null, grace.toMillis(), TimeUnit.MILLISECONDS)
-                .thenRun(child::destroyForcibly);
+    /**
+     * After a lost lease: SIGTERM now to the command and every process it started, SIGKILL after
+     * the grace period to those left and to what they started meanwhile. Signals forwarded to
+     * fencelock go to the command alone, as a shell's would; a lost lease must stop the whole tree,
+     * else a script's background job runs on unfenced.
+     */
+    private CompletableFuture<Void> stop(Process child, LockLostException loss) {
+        err.println("fencelock: " + loss.getMessage() + "; stopping the command and the processes it started"
+                + " (SIGTERM, SIGKILL after " + grace.toSeconds() + " s)");
+        // Taken before the command is signalled: once it exits, its children are no longer its descendants.
+        List<ProcessHandle> tree = withDescendants(List.of(child.toHandle()));
+        tree.forEach(ProcessHandle::destroy);
+        return CompletableFuture.allOf(tree.stream().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new))
+                .completeOnTimeout(null, grace.toMillis(), TimeUnit.MILLISECONDS)
+                .thenRun(() -> withDescendants(tree).forEach(ProcessHandle::destroyForcibly));
+    }
+
+    /** {@code processes} and, of those still alive, their descendants now. */
+    private static List<ProcessHandle> withDescendants(List<ProcessHandle> processes) {
+        return processes.stream()
+                .flatMap(process -> Stream.concat(Stream.of(process), process.descendants()))
+                .distinct()
+                .toList();
     }
 
     private static void send(Process child, String signal) {

@@ -98,6 +98,19 @@ final class FencelockProcess implements AutoCloseable {
         }
     }
 
+    /** Alive and not a zombie: an orphan's zombie stays until init reaps it, and some containers' init never does. */
+    static boolean isRunning(long pid) {
+        if (ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isEmpty()) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException gone) {
+            return false;
+        }
+    }
+
     /** Sends a signal such as TERM with kill(1). */
     void signal(String name) throws IOException, InterruptedException {
         new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor();

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fencelock.Lease;
 import dev.fencelock.LockClient;
 import dev.fencelock.redis.RedisLocks;
+import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.RedisTest;
 import java.io.IOException;
@@ -86,6 +87,31 @@ class RunIT {
             assertThat(run.awaitExit(EXIT_WAIT)).as("stderr: %s", run.stderr()).isEqualTo(ExitCodes.LEASE_LOST);
             assertThat(run.stderr()).contains("was lost").contains("stopping the command");
             assertThat(ProcessHandle.of(command).map(ProcessHandle::isAlive).orElse(false)).as("the command was stopped").isFalse();
+        }
+    }
+
+    @Test
+    void aLostLeaseStopsTheProcessesTheCommandStarted(RedisServer redis) throws Exception {
+        assertALostLeaseStopsTheCommandsChild(redis, "sleep 300");
+    }
+
+    @Test
+    void aLostLeaseKillsAChildOfTheCommandThatIgnoresSigtermAfterTheGrace(RedisServer redis) throws Exception {
+        assertALostLeaseStopsTheCommandsChild(redis, "(trap '' TERM; exec sleep 300)");
+    }
+
+    /** The command, a shell, starts {@code child} in the background (not with exec), writes its PID and waits. */
+    private void assertALostLeaseStopsTheCommandsChild(RedisServer redis, String child) throws Exception {
+        Path pidFile = dir.resolve("child.pid");
+        String script = child + " & echo $! > " + pidFile + ".tmp; mv " + pidFile + ".tmp " + pidFile + "; wait";
+        try (FencelockProcess run = FencelockProcess.start(dir, "run", "--redis", redis.uri(), "--name", "tree",
+                "--lease", "900ms", "--grace", "1s", "--", "sh", "-c", script)) {
+            run.awaitFile(pidFile);
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            redis.call("DEL", "fencelock:{tree}");
+            assertThat(run.awaitExit(EXIT_WAIT)).as("stderr: %s", run.stderr()).isEqualTo(ExitCodes.LEASE_LOST);
+            Poll.until("the end of the command's child " + pid + ", stopped with the lost lease", Duration.ofSeconds(20),
+                    () -> !FencelockProcess.isRunning(pid));
         }
     }
 
