@@ -113,11 +113,7 @@ final class RunCommand implements Callable<Integer> {
                 } catch (TimeoutException e) {
                     Duration waited = Duration.ofNanos(System.nanoTime() - start);
                     if (waited.compareTo(INDICATOR_AFTER) >= 0) {
-                        LockInfo info = client.admin().inspect(name);
-                        err.print("\r\033[Kfencelock: waiting " + waited.toSeconds() + " s for '" + name + "', "
-                                + (info.isHeld() ? "held by " + info.holder().orElseThrow()
-                                        + info.remaining().map(r -> " for another " + r.toSeconds() + " s").orElse("")
-                                        : "being released"));
+                        err.print("\r\033[K" + waiting(waited, client.admin().inspect(name)));
                         shown = true;
                     }
                 } catch (ExecutionException e) {
@@ -127,10 +123,17 @@ final class RunCommand implements Callable<Integer> {
                     throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
                 }
             }
-        } catch (InterruptedException e) {
+        } catch (InterruptedException | RuntimeException e) {
+            // Else it may still acquire, and hold the lock for a run that is not going to happen.
             acquisition.cancel(false);
             throw e;
         }
+    }
+
+    /** The waiting indicator's line: how long, and who holds the lock now (readers and permits too). */
+    static String waiting(Duration waited, LockInfo info) {
+        return "fencelock: waiting " + waited.toSeconds() + " s for '" + info.name() + "', "
+                + (info.isHeld() ? StatusCommand.holding(info) : "being released");
     }
 
     private int runUnder(Lease held) throws InterruptedException {

@@ -36,22 +36,30 @@ final class StatusCommand implements Callable<Integer> {
         String token = info.lastFencingToken().isPresent()
                 ? "last fencing token " + info.lastFencingToken().getAsLong()
                 : "no fencing token yet";
+        return info.name() + ": " + holding(info) + ", " + token;
+    }
+
+    /**
+     * Whether and by whom the name is held (its holder, readers, semaphore permits) and the holder's
+     * lease left: the words of {@code status}, and of {@code run} while it waits.
+     */
+    static String holding(LockInfo info) {
         if (!info.isHeld()) {
-            return info.name() + ": free, " + token;
+            return "free";
         }
         String readers = info.readers() == 1 ? "1 reader" : info.readers() + " readers";
         String permits = info.permits() > 0 ? ", " + info.permits() + " semaphore permit" + (info.permits() == 1 ? "" : "s")
                 + " held" : "";
         if (info.holder().isEmpty() && info.readers() == 0) {
-            return info.name() + ": lock free" + permits + ", " + token;
+            return "lock free" + permits;
         }
         if (info.holder().isEmpty()) {
-            return info.name() + ": held by " + readers + permits + ", " + token;
+            return "held by " + readers + permits;
         }
         String remaining = info.remaining()
                 .map(r -> String.format("%.1f s of lease left", r.toMillis() / 1000.0))
                 .orElse("no expiry in the store (a ZooKeeper holder's session, or a foreign client's lock)");
-        return info.name() + ": held by " + info.holder().orElseThrow() + ", " + remaining
-                + (info.readers() > 0 ? ", and by " + readers : "") + permits + ", " + token;
+        return "held by " + info.holder().orElseThrow() + ", " + remaining
+                + (info.readers() > 0 ? ", and by " + readers : "") + permits;
     }
 }
