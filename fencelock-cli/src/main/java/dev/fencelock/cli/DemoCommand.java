@@ -80,51 +80,40 @@ final class DemoCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "--increments must be between 1 and 100000, was " + increments);
         }
-        RedisServer started = null;
-        String uri = redis;
-        if (uri == null || uri.isBlank()) {
-            started = RedisServer.start();
-            uri = started.uri();
-            out.println("REDIS_URL is unset: started redis-server on " + uri);
-        } else {
-            out.println("using the Redis at REDIS_URL");
-        }
-        DemoZooKeeper startedZooKeeper = null;
-        if (START_ZOOKEEPER.equals(zookeeper)) {
-            startedZooKeeper = DemoZooKeeper.start();
-            zookeeper = startedZooKeeper.connectString();
-            out.println("the locks live in ZooKeeper: started a ZooKeeper server on " + zookeeper);
-        } else if (zookeeper != null) {
-            out.println("the locks live in the ZooKeeper ensemble at " + zookeeper);
-        }
-        try {
-            boolean exclusive = counterRound(uri, "locked");
-            boolean raced = !counterRound(uri, "unlocked");
-            boolean fenced = pausedHolder(uri);
+        try (DemoCleanup cleanup = DemoCleanup.onExit()) {
+            String uri = redis;
+            if (uri == null || uri.isBlank()) {
+                uri = cleanup.resource(RedisServer.start()).uri();
+                out.println("REDIS_URL is unset: started redis-server on " + uri);
+            } else {
+                out.println("using the Redis at REDIS_URL");
+            }
+            if (START_ZOOKEEPER.equals(zookeeper)) {
+                zookeeper = cleanup.resource(DemoZooKeeper.start()).connectString();
+                out.println("the locks live in ZooKeeper: started a ZooKeeper server on " + zookeeper);
+            } else if (zookeeper != null) {
+                out.println("the locks live in the ZooKeeper ensemble at " + zookeeper);
+            }
+            boolean exclusive = counterRound(cleanup, uri, "locked");
+            boolean raced = !counterRound(cleanup, uri, "unlocked");
+            boolean fenced = pausedHolder(cleanup, uri);
             out.println();
             out.println(exclusive && raced && fenced
                     ? "demo passed: the lock excluded, its absence raced, and fencing stopped the paused holder"
                     : "demo FAILED: see above");
             return exclusive && raced && fenced ? 0 : 1;
-        } finally {
-            if (startedZooKeeper != null) {
-                startedZooKeeper.close();
-            }
-            if (started != null) {
-                started.close();
-            }
         }
     }
 
     /** Runs the workers, then prints expected, observed and lost; true when nothing was lost. */
-    private boolean counterRound(String uri, String mode) throws Exception {
+    private boolean counterRound(DemoCleanup cleanup, String uri, String mode) throws Exception {
         out.println();
         out.printf("%d worker processes each increment %s %d times (GET, pause 1 ms, SET) %s:%n",
                 workers, COUNTER, increments, mode.equals("locked") ? "under the lock '" + LOCK + "'" : "WITHOUT the lock");
         DemoWorker.resetCounter(uri);
         List<Process> processes = new ArrayList<>();
         for (int i = 0; i < workers; i++) {
-            processes.add(DemoWorker.start(mode, uri, Integer.toString(increments), Optional.ofNullable(zookeeper)));
+            processes.add(cleanup.process(DemoWorker.start(mode, uri, Integer.toString(increments), Optional.ofNullable(zookeeper))));
         }
         // All connected before any starts: else the workers of a slow machine would run one after
         // another, and the round without the lock would lose nothing.
@@ -156,7 +145,7 @@ final class DemoCommand implements Callable<Integer> {
      * next holder did, to Redis and (when there is a PostgreSQL) to a database row: each stale write
      * must be rejected.
      */
-    private boolean pausedHolder(String uri) throws Exception {
+    private boolean pausedHolder(DemoCleanup cleanup, String uri) throws Exception {
         out.println();
         out.println(zookeeper == null
                 ? "A holder process takes the lock (1 s lease, renewed), is frozen with SIGSTOP past its lease,"
@@ -165,11 +154,11 @@ final class DemoCommand implements Callable<Integer> {
         out.println("and writes after the next holder did:");
         DemoWorker.resetReport(uri);
         StringBuilder noDatabase = new StringBuilder();
-        Optional<DemoDatabase> database = DemoDatabase.start(noDatabase);
+        Optional<DemoDatabase> database = DemoDatabase.start(noDatabase).map(cleanup::resource);
         out.println(database.map(db -> "  the database write goes to " + db.description())
                 .orElse("  the database write is skipped: no PostgreSQL (" + noDatabase + ")"));
-        Process holder = DemoWorker.start("paused-holder", uri, "1000", Optional.ofNullable(zookeeper),
-                database.map(DemoDatabase::url));
+        Process holder = cleanup.process(DemoWorker.start("paused-holder", uri, "1000", Optional.ofNullable(zookeeper),
+                database.map(DemoDatabase::url)));
         try (LockClient locks = DemoWorker.locks(uri, zookeeper, RedisLockOptions.DEFAULT_LEASE);
                 FencedRedis resource = RedisLocks.fencedRedis(uri);
                 BufferedReader fromHolder = new BufferedReader(
@@ -202,11 +191,6 @@ final class DemoCommand implements Callable<Integer> {
             boolean redisRejected = said.stream().anyMatch(line -> line.startsWith("REJECTED its write"));
             boolean databaseRejected = said.stream().anyMatch(line -> line.startsWith("REJECTED its database write"));
             return redisRejected && (database.isEmpty() || databaseRejected);
-        } finally {
-            holder.destroyForcibly();
-            if (database.isPresent()) {
-                database.get().close();
-            }
         }
     }
 

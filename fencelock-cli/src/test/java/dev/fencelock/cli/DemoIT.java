@@ -2,12 +2,17 @@ package dev.fencelock.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.RedisTest;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The README's demo, end to end with real processes: it must pass, and say why. */
 @RedisTest
@@ -33,6 +38,26 @@ class DemoIT {
                 .containsPattern("REJECTED its write: token \\d+ is older than \\d+")
                 .containsPattern("REJECTED its database write: stale fencing token for demo-counter: token \\d+ is older than token \\d+")
                 .contains("demo passed");
+    }
+
+    @Test
+    void aDemoEndedBySigtermLeavesNoProcessItStartedRunning(RedisServer redis, @TempDir Path dir) throws Exception {
+        // Enough increments that the workers would run on for minutes after the demo.
+        try (FencelockProcess demo = FencelockProcess.start(dir,
+                "demo", "--redis", redis.uri(), "--workers", "2", "--increments", "100000")) {
+            Poll.until("both workers of the demo's first round connected", Duration.ofSeconds(60),
+                    () -> "2".equals(redis.call("GET", DemoCommand.READY)));
+            List<ProcessHandle> started = demo.process().descendants().toList();
+            assertThat(started).as("the demo's worker processes").hasSizeGreaterThanOrEqualTo(2);
+
+            demo.signal("TERM");
+            demo.awaitExit(Duration.ofSeconds(60));
+
+            for (ProcessHandle process : started) {
+                Poll.until("the end of process " + process.pid() + " started by the demo", Duration.ofSeconds(20),
+                        () -> !FencelockProcess.isRunning(process.pid()));
+            }
+        }
     }
 
     @Test
