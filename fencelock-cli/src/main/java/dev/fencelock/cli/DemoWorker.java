@@ -31,15 +31,17 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
- * The demo's worker processes, started by {@link DemoCommand} with the same class path:
- * {@code locked URI N} and {@code unlocked URI N} count themselves in {@link DemoCommand#READY} once
- * connected, then increment the counter N times when a line arrives on stdin;
- * {@code paused-holder URI LEASE_MS} holds the lock until told to write on stdin, then writes to
- * Redis and, when {@link DemoDatabase#URL_VARIABLE} is set, to the database.
+ * The demo's worker processes, started by {@link DemoCommand} with the same class path and the Redis
+ * URI in {@link #REDIS_VARIABLE}: {@code locked N} and {@code unlocked N} count themselves in
+ * {@link DemoCommand#READY} once connected, then increment the counter N times when a line arrives
+ * on stdin; {@code paused-holder LEASE_MS} holds the lock until told to write on stdin, then writes
+ * to Redis and, when {@link DemoDatabase#URL_VARIABLE} is set, to the database.
  */
 final class DemoWorker {
     private DemoWorker() {}
 
+    /** Hands the Redis URI to a worker: not in its arguments, which ps shows with the URI's password. */
+    static final String REDIS_VARIABLE = "FENCELOCK_DEMO_REDIS_URL";
     /** Names the ZooKeeper ensemble that holds the locks, when they are not in Redis. */
     static final String ZOOKEEPER_VARIABLE = "FENCELOCK_DEMO_ZOOKEEPER";
     /** The session of the demo's clients on ZooKeeper: the frozen holder's lock passes on when it expires. */
@@ -50,8 +52,8 @@ final class DemoWorker {
     }
 
     /**
-     * Starts a worker; {@code zookeeper}, if present, holds the locks; {@code jdbcUrl}, if present,
-     * reaches it in the environment, where ps does not show it.
+     * Starts a worker; {@code zookeeper}, if present, holds the locks; {@code uri} and {@code jdbcUrl},
+     * if present, reach it in the environment, where ps does not show them.
      */
     static Process start(String mode, String uri, String argument, Optional<String> zookeeper, Optional<String> jdbcUrl)
             throws IOException {
@@ -59,11 +61,12 @@ final class DemoWorker {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
                 "-XX:TieredStopAtLevel=1",
-                DemoWorker.class.getName(), mode, uri, argument));
+                DemoWorker.class.getName(), mode, argument));
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
         if (!mode.equals("paused-holder")) {
             builder.redirectOutput(ProcessBuilder.Redirect.INHERIT);
         }
+        builder.environment().put(REDIS_VARIABLE, uri);
         jdbcUrl.ifPresent(url -> builder.environment().put(DemoDatabase.URL_VARIABLE, url));
         zookeeper.ifPresent(ensemble -> builder.environment().put(ZOOKEEPER_VARIABLE, ensemble));
         return builder.start();
@@ -71,10 +74,10 @@ final class DemoWorker {
 
     public static void main(String[] args) throws Exception {
         String mode = args[0];
-        String uri = args[1];
+        String uri = System.getenv(REDIS_VARIABLE);
         switch (mode) {
-            case "locked", "unlocked" -> increment(uri, Integer.parseInt(args[2]), mode.equals("locked"));
-            case "paused-holder" -> holdUntilToldToWrite(uri, Duration.ofMillis(Long.parseLong(args[2])));
+            case "locked", "unlocked" -> increment(uri, Integer.parseInt(args[1]), mode.equals("locked"));
+            case "paused-holder" -> holdUntilToldToWrite(uri, Duration.ofMillis(Long.parseLong(args[1])));
             default -> throw new IllegalArgumentException("unknown mode " + mode);
         }
     }

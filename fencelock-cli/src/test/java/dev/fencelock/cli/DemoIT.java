@@ -8,9 +8,11 @@ import dev.fencelock.testkit.RedisTest;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,6 +59,19 @@ class DemoIT {
                 Poll.until("the end of process " + process.pid() + " started by the demo", Duration.ofSeconds(20),
                         () -> !FencelockProcess.isRunning(process.pid()));
             }
+        }
+    }
+
+    @Test
+    void aWorkerGetsTheRedisUriInItsEnvironmentWherePsDoesNotShowIt(RedisServer redis) throws Exception {
+        Process worker = DemoWorker.start("locked", redis.uri(), "1", Optional.empty());
+        try {
+            String commandLine = Files.readString(Path.of("/proc", Long.toString(worker.pid()), "cmdline")).replace('\0', ' ');
+            assertThat(commandLine).as("the worker's command line, as ps shows it")
+                    .contains(DemoWorker.class.getName())
+                    .doesNotContain(redis.uri());
+        } finally {
+            worker.destroyForcibly().waitFor();
         }
     }
 
