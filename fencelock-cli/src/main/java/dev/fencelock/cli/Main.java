@@ -1,6 +1,7 @@
 package dev.fencelock.cli;
 
 import dev.fencelock.LockUnavailableException;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,6 +13,8 @@ import picocli.CommandLine.Command;
         subcommands = {RunCommand.class, StatusCommand.class, ListCommand.class, ReleaseCommand.class,
                 DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+    private static final Pattern PASSWORD_IN_URI = Pattern.compile("(//[^\\s/@:]*):\\S*@");
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -27,10 +30,7 @@ public final class Main implements Runnable {
     }
 
     private static int usageError(CommandLine.ParameterException e, String[] args) {
-        CommandLine command = e.getCommandLine();
-        command.getErr().println("fencelock: " + e.getMessage());
-        command.getErr().println("Usage: " + command.getHelp().synopsis(0).trim());
-        return ExitCodes.USAGE;
+        return usageError(e.getCommandLine(), e.getMessage());
     }
 
     private static int failure(Exception e, CommandLine command, CommandLine.ParseResult parsed) {
@@ -39,13 +39,26 @@ public final class Main implements Runnable {
             return ExitCodes.UNAVAILABLE;
         }
         if (e instanceof IllegalArgumentException) {
-            command.getErr().println("fencelock: " + e.getMessage());
-            command.getErr().println("Usage: " + command.getHelp().synopsis(0).trim());
-            return ExitCodes.USAGE;
+            return usageError(command, e.getMessage());
         }
         command.getErr().println("fencelock: unexpected failure, please report it:");
         e.printStackTrace(command.getErr());
         return ExitCodes.SOFTWARE;
+    }
+
+    /**
+     * Prints the problem and the usage line. The problem may quote an argument, such as an unknown
+     * option's whole value: the password of a URI in it is replaced, since stderr ends up in logs.
+     */
+    private static int usageError(CommandLine command, String problem) {
+        command.getErr().println("fencelock: " + redactPasswords(problem));
+        command.getErr().println("Usage: " + command.getHelp().synopsis(0).trim());
+        return ExitCodes.USAGE;
+    }
+
+    /** {@code //user:password@} and {@code //:password@} become {@code //user:***@} and {@code //:***@}. */
+    static String redactPasswords(String text) {
+        return PASSWORD_IN_URI.matcher(text).replaceAll("$1:***@");
     }
 
     @Override

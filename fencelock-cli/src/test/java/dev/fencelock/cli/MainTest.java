@@ -91,6 +91,19 @@ class MainTest {
     }
 
     @Test
+    void aUsageErrorNeverShowsThePasswordOfARedisUri() {
+        for (String uri : List.of("redis://:hunter2@cache:6379", "redis://ops:hunter2@cache:6379", "rediss://ops:hunter2@cache:6380/0")) {
+            StringWriter err = new StringWriter();
+            int exit = Main.commandLine().setErr(new PrintWriter(err))
+                    .execute("status", "--name", "n", "--redis-uri=" + uri);
+            assertThat(exit).as("exit code with --redis-uri=%s", uri).isEqualTo(ExitCodes.USAGE);
+            assertThat(err.toString()).as("stderr with --redis-uri=%s", uri)
+                    .contains("--redis-uri=" + uri.replace("hunter2", "***"))
+                    .doesNotContain("hunter2");
+        }
+    }
+
+    @Test
     void everySubcommandHasHelp() {
         for (String subcommand : List.of("run", "status", "list", "release", "demo")) {
             StringWriter out = new StringWriter();
