@@ -193,10 +193,12 @@ final class ZooKeeperStore implements LockStore {
      * While this client holds leases, a sync every third of the session bound keeps their deadline
      * moving (one call for all of them); when it goes unanswered (SUSPENDED, a partition, a pause,
      * a member cut off from the leader), the deadline stays where the last answer put it and the
-     * leases run out there.
+     * leases run out there. While it only waits, the same sync keeps the session confirmed recently
+     * enough for a hand-off to take no read ({@link #confirmedWithinHalfTheBound}): a waiter's own
+     * calls are reads, which confirm nothing.
      */
     private void probeSession() {
-        if (!held.isEmpty()) {
+        if (!held.isEmpty() || !watches.isEmpty()) {
             sync("confirming the session");
         }
         scheduleProbe();
@@ -259,10 +261,12 @@ final class ZooKeeperStore implements LockStore {
                 // The hand-off costs the holder's delete alone, where Curator's waiter reads the children again.
                 return CompletableFuture.completedFuture(grant(kind, owner, queued.node(), lease));
             }
-            // Behind a sync: a lease granted on this read needs the session confirmed, and nothing
-            // may have confirmed it since the node was created.
+            // A lease granted on this read needs the session confirmed: as for the hand-off above, a
+            // confirmation lately enough will do; else the read goes behind a sync.
+            boolean confirmed = confirmedWithinHalfTheBound();
             return attempt(key, CompletableFuture.completedFuture(queued.node()),
-                    ours -> behindSync("reading the nodes of " + ours.lockPath(), () -> children(ours.lockPath())),
+                    ours -> confirmed ? children(ours.lockPath())
+                            : behindSync("reading the nodes of " + ours.lockPath(), () -> children(ours.lockPath())),
                     owner, lease, waiting, alongside);
         }
         CompletableFuture<LockNode> created = create(kind, name, owner);
