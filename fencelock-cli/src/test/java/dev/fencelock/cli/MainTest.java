@@ -92,7 +92,7 @@ class MainTest {
 
     @Test
     void aUsageErrorNeverShowsThePasswordOfARedisUri() {
-        for (String uri : List.of("redis://:hunter2@cache:6379", "redis://ops:hunter2@cache:6379", "rediss://ops:hunter2@cache:6380/0")) {
+        for (String uri : List.of("redis://:hunter2@cache:7000", "redis://ops:hunter2@cache:7000", "rediss://ops:hunter2@cache:6380/0")) {
             StringWriter err = new StringWriter();
             int exit = Main.commandLine().setErr(new PrintWriter(err))
                     .execute("status", "--name", "n", "--redis-uri=" + uri);

@@ -22,6 +22,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -253,10 +254,7 @@ abstract class FenceContract {
         try (Connection holder = transaction(); Connection waiter = transaction()) {
             fence.check(holder, RESOURCE, 7);
 
-            long start = System.nanoTime();
-            assertThatThrownBy(() -> impatient.check(waiter, RESOURCE, 8)).isInstanceOf(SQLException.class);
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("how long the check waited")
-                    .isLessThan(longestLockWait(Duration.ofSeconds(1)).plus(TIMEOUT_SLACK));
+            assertGivesUpWithin(Duration.ofSeconds(1), () -> impatient.check(waiter, RESOURCE, 8));
             holder.rollback();
             waiter.rollback();
         }
@@ -371,10 +369,7 @@ abstract class FenceContract {
         try (Connection holder = transaction(); Connection waiter = dataSource().getConnection()) {
             fenceColumn().update(holder, COUNTER, 7, "amount = ?", 10);
 
-            long start = System.nanoTime();
-            assertThatThrownBy(() -> impatient.update(waiter, COUNTER, 8, "amount = ?", 11)).isInstanceOf(SQLException.class);
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("how long the update waited")
-                    .isLessThan(longestLockWait(Duration.ofSeconds(1)).plus(TIMEOUT_SLACK));
+            assertGivesUpWithin(Duration.ofSeconds(1), () -> impatient.update(waiter, COUNTER, 8, "amount = ?", 11));
             holder.rollback();
         }
     }
@@ -387,6 +382,18 @@ abstract class FenceContract {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no row in " + dataTable + " where id = 99");
             connection.rollback();
         }
+    }
+
+    /**
+     * Runs {@code statement}, which waits for a row that another transaction holds, and checks that it
+     * gave up with the driver's {@code SQLException} within its {@code timeout} (or the database's own
+     * bound, {@link #longestLockWait}) and {@link #TIMEOUT_SLACK}.
+     */
+    private void assertGivesUpWithin(Duration timeout, ThrowingCallable statement) {
+        long start = System.nanoTime();
+        assertThatThrownBy(statement).isInstanceOf(SQLException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("how long the statement waited")
+                .isLessThan(longestLockWait(timeout).plus(TIMEOUT_SLACK));
     }
 
     /** The fence column of the counter's table. */
@@ -441,12 +448,7 @@ abstract class FenceContract {
 
     /** The read-modify-write that a lock must protect, and the history row of the write. */
     private void increment(Connection connection, long token) throws SQLException {
-        long value;
-        try (PreparedStatement read = connection.prepareStatement("SELECT amount FROM " + dataTable + " WHERE id = " + COUNTER);
-                ResultSet row = read.executeQuery()) {
-            row.next();
-            value = row.getLong(1) + 1;
-        }
+        long value = amount(connection) + 1;
         try (PreparedStatement write = connection.prepareStatement("UPDATE " + dataTable + " SET amount = ? WHERE id = " + COUNTER)) {
             write.setLong(1, value);
             write.executeUpdate();
