@@ -598,9 +598,9 @@ final class RedisNode implements AutoCloseable {
     }
 
     /**
-     * A failure's message, with those of the failures suppressed along its causes: Lettuce's
-     * Cluster client says only that it could not connect, and keeps what each seed answered (a
-     * refused command, a wrong password) as suppressed exceptions of a cause.
+     * A failure's message, with what the servers answered: Lettuce says only that it could not
+     * connect, and keeps a server's refusal (a refused command, a wrong password) as a cause, or, on a
+     * Cluster, each seed's as suppressed exceptions of a cause.
      */
     private static String describe(Throwable e) {
         if (e instanceof CancellationException) {
@@ -608,8 +608,9 @@ final class RedisNode implements AutoCloseable {
         }
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         List<String> answers = Stream.iterate(e, Objects::nonNull, Throwable::getCause).limit(MAX_CAUSES_DESCRIBED)
-                .flatMap(cause -> Arrays.stream(cause.getSuppressed()))
-                .map(RedisNode::describe)
+                .flatMap(cause -> Stream.concat(
+                        cause != e && cause instanceof RedisCommandExecutionException ? Stream.of(cause.getMessage()) : Stream.empty(),
+                        Arrays.stream(cause.getSuppressed()).map(RedisNode::describe)))
                 .distinct()
                 .toList();
         return answers.isEmpty() ? message : message + " (" + String.join("; ", answers) + ")";

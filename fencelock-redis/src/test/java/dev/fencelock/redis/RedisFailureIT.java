@@ -88,12 +88,13 @@ class RedisFailureIT {
     }
 
     @Test
-    void aWrongPasswordIsReportedWithoutThePassword(RedisServer redis) {
+    void aWrongPasswordIsNamedAsTheCauseWithoutThePassword(RedisServer redis) {
         redis.call("CONFIG", "SET", "requirepass", "right-horse");
         try {
             String wrong = "redis://default:wrong-battery@127.0.0.1:" + redis.port();
             assertThatThrownBy(() -> RedisLocks.connect(RedisLockOptions.builder(wrong).connectTimeout(Duration.ofSeconds(2)).build()))
                     .isInstanceOf(LockUnavailableException.class)
+                    .hasMessageContaining("WRONGPASS")
                     .hasMessageNotContaining("wrong-battery")
                     .hasMessageNotContaining("right-horse");
 
