@@ -25,6 +25,8 @@ import java.util.concurrent.locks.Lock;
  * thread's lease without touching the store; only the last {@code unlock()} releases it. A thread whose
  * lease was lost (or has run out) acquires anew, with a new token; its holds on the lost lease
  * release nothing of another owner's, and their {@code unlock()} throws {@link LockLostException}.
+ * A thread that ends holding the lock this way, without its {@code unlock()}, has it released at the
+ * lease's next renewal (with a warning in the log): nobody else could release it.
  *
  * <p>Threads of one {@link LockClient} waiting for the same name queue locally in FIFO order, and
  * only the first of them talks to the store; it is woken by the holder's release, or by the

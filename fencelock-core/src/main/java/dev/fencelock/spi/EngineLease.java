@@ -40,6 +40,8 @@ final class EngineLease {
     // What users see of the signal: completed on a callback thread, so that no user code ever runs
     // on the renewal thread, and read-only.
     private final CompletionStage<LockLostException> lostSignal;
+    /** The thread that holds the lease through the Lock view, once it does; null for a lease handed out as a Lease. */
+    private volatile Thread lockViewHolder;
     private volatile long fencingToken;
     private volatile long expiresAt;
     /** How long a confirmed acquire or renewal makes the lease valid: the lease, less any drift allowance. */
@@ -86,6 +88,24 @@ final class EngineLease {
 
     LeaseOptions options() {
         return options;
+    }
+
+    /** Binds the lease to the thread that holds it through the Lock view: only that thread can unlock it. */
+    void heldBy(Thread thread) {
+        lockViewHolder = thread;
+    }
+
+    Thread lockViewHolder() {
+        return lockViewHolder;
+    }
+
+    /**
+     * Whether the thread that held the lease through the Lock view has ended: nobody can unlock it
+     * any more, and a watchdog that renewed it would keep the lock for the client's whole life.
+     */
+    boolean isOrphaned() {
+        Thread holder = lockViewHolder;
+        return holder != null && !holder.isAlive();
     }
 
     long fencingToken() {

@@ -12,6 +12,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,16 +45,20 @@ final class LeaseRenewer {
     private final ScheduledExecutorService scheduler;
     private final Ticker ticker;
     private final LockEvents events;
+    /** Releases a lease that {@link EngineLease#isOrphaned() nobody can release} any more. */
+    private final Consumer<EngineLease> releaseOrphaned;
     private final Set<EngineLease> leases = ConcurrentHashMap.newKeySet();
     // Guarded by this.
     private ScheduledFuture<?> nextTick;
     private long nextTickAt;
 
-    LeaseRenewer(LockStore store, ScheduledExecutorService scheduler, Ticker ticker, LockEvents events) {
+    LeaseRenewer(LockStore store, ScheduledExecutorService scheduler, Ticker ticker, LockEvents events,
+            Consumer<EngineLease> releaseOrphaned) {
         this.store = store;
         this.scheduler = scheduler;
         this.ticker = ticker;
         this.events = events;
+        this.releaseOrphaned = releaseOrphaned;
     }
 
     /** Starts watching a lease whose acquire is about to be sent. */
@@ -130,6 +135,7 @@ final class LeaseRenewer {
         long now = ticker.nanoTime();
         long next = Long.MAX_VALUE;
         List<Item> due = new ArrayList<>();
+        List<EngineLease> orphaned = new ArrayList<>();
         for (EngineLease lease : leases) {
             if (lease.isFinished()) {
                 leases.remove(lease);
@@ -137,6 +143,11 @@ final class LeaseRenewer {
             }
             if (!lease.isHeld()) {
                 continue; // its acquire has not been answered yet
+            }
+            if (lease.isOrphaned()) {
+                leases.remove(lease);
+                orphaned.add(lease);
+                continue;
             }
             if (now - lease.expiresAt() >= 0) {
                 leases.remove(lease);
@@ -162,6 +173,7 @@ final class LeaseRenewer {
         for (List<Item> batch : batches(due)) {
             renew(batch, now);
         }
+        orphaned.forEach(releaseOrphaned);
         return next;
     }
 

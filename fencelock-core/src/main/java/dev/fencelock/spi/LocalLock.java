@@ -203,7 +203,13 @@ final class LocalLock {
 
     /** Records the first Lock-view hold of a lease that {@code thread} just acquired. */
     void hold(Thread thread, Hold hold) {
+        hold.lease().heldBy(thread);
         threadHolds.computeIfAbsent(thread, t -> new ArrayDeque<>()).push(hold);
+    }
+
+    /** Forgets every Lock-view hold of a thread that ended without unlocking. */
+    void dropHolds(Thread thread) {
+        threadHolds.remove(thread);
     }
 
     /**

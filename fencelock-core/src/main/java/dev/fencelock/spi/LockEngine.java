@@ -71,7 +71,7 @@ public final class LockEngine implements LockClient {
         this.scheduler = new ScheduledThreadPoolExecutor(1, daemonThreads("fencelock-renewer"));
         scheduler.setRemoveOnCancelPolicy(true);
         this.callbacks = Executors.newCachedThreadPool(daemonThreads("fencelock-callback"));
-        this.renewer = new LeaseRenewer(store, scheduler, ticker, listeners);
+        this.renewer = new LeaseRenewer(store, scheduler, ticker, listeners, this::releaseOrphaned);
         this.storeDeadline = new StoreDeadline(ticker);
         store.reportTo(new LeaseReports() {
             @Override
@@ -455,6 +455,22 @@ public final class LockEngine implements LockClient {
     private static ReleaseOutcome lostBeforeRelease(EngineLease lease, LockLostException.Reason reason) {
         lease.lostBeforeRelease(reason);
         return ReleaseOutcome.ALREADY_LOST;
+    }
+
+    /**
+     * Releases a lease whose thread ended holding it through the Lock view, without unlock(): as a
+     * crashed process's lock is freed, rather than renewed for as long as the client lives.
+     */
+    private void releaseOrphaned(EngineLease lease) {
+        // In use, and so in the map, while a lease of it is held.
+        LocalLock local = locals.get(lease.target());
+        Thread thread = lease.lockViewHolder();
+        log.warn("thread '{}' ended holding lock '{}' through lock() without unlock(): released", thread.getName(), lease.name());
+        local.dropHolds(thread);
+        releaseAsync(local, lease).exceptionally(error -> {
+            log.warn("releasing lock '{}' of an ended thread failed; it expires with its lease", lease.name(), error);
+            return null;
+        });
     }
 
     /** Gives a lease back that was granted but will not be handed out, ignoring the outcome. */

@@ -3,6 +3,7 @@ package dev.fencelock.spi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fencelock.DistributedLock;
 import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockException;
@@ -56,6 +57,22 @@ class EngineTest {
             assertThat(lost.getMessage()).contains("the store reported its key gone between renewals");
             assertThat(lease.isValid()).isFalse();
             assertThat(engine.leasesWatched()).as("the lost lease is no longer renewed").isZero();
+        }
+    }
+
+    @Test
+    void aThreadThatEndsHoldingTheLockViewHasTheLockReleasedAtItsNextRenewal() throws Exception {
+        MemoryStore store = new MemoryStore();
+        try (LockEngine engine = new LockEngine(store, Duration.ofSeconds(2), Ticker.SYSTEM)) {
+            DistributedLock lock = engine.lock("orphaned");
+            Thread holder = new Thread(lock::lock);
+            holder.start();
+            holder.join();
+
+            // A 2 s lease is renewed every 0.7 s: 20 s are many renewals, each of which kept it before.
+            assertThat(lock.tryLock(20, TimeUnit.SECONDS)).as("taken by another thread of the client").isTrue();
+            assertThat(lock.holdCount()).isEqualTo(1);
+            lock.unlock();
         }
     }
 
