@@ -176,6 +176,16 @@ local function announceRelease(channel, pubsub, waiters, waiterDeadlines, fairQu
   return named
 end
 
+-- Gives a set of leases scored by expiry (a lock's readers, a semaphore's holders) ttlMillis to
+-- live, unless it has longer: only ever raised, because a short lease granted or renewed after a
+-- longer one (a fence counter's time to live may be shorter than a lease) must not end the set, and
+-- the longer lease in it, early.
+local function outliveLeases(leases, ttlMillis)
+  if redis.call('PTTL', leases) < tonumber(ttlMillis) then
+    redis.call('PEXPIRE', leases, ttlMillis)
+  end
+end
+
 -- A semaphore's count is a member of its holders' sorted set ('count:<n>', scored +inf, so that no
 -- lease ever ends it): it lives exactly as long as the holders do, where a key of its own could
 -- expire under holders that renew for longer than its time to live.
@@ -193,10 +203,11 @@ local function freePermits(holders, permits, now)
 end
 
 -- Grants owner a permit of a semaphore for leaseMillis, takes it off the queue, and returns the
--- fencing token minted for it. The holders, with the count, and the fence live ttlMillis.
+-- fencing token minted for it. The fence lives ttlMillis, the holders, with the count, at least as
+-- long (see outliveLeases).
 local function grantPermit(holders, fence, queue, deadlines, owner, leaseMillis, now, ttlMillis)
   redis.call('ZADD', holders, now + tonumber(leaseMillis) * 1000, owner)
-  redis.call('PEXPIRE', holders, ttlMillis)
+  outliveLeases(holders, ttlMillis)
   redis.call('ZREM', queue, owner)
   redis.call('ZREM', deadlines, owner)
   return mintToken(fence, now, ttlMillis)

@@ -9,8 +9,8 @@
 -- ARGV[2]  channel on which waiters listen for freed permits
 -- ARGV[3]  the claim window in milliseconds
 -- ARGV[4]  how the release is announced (see release.lua's ARGV[9])
--- ARGV[5]  time to live of the fence counter, the holders and the queue in milliseconds (see
---          permit-acquire.lua)
+-- ARGV[5]  time to live of the fence counter and the queue in milliseconds, and the least the
+--          holders live (see permit-acquire.lua)
 -- ARGV[6], ARGV[7], ...  pairs of owner token and lease in milliseconds: the acquisitions of the
 --          releasing client that wait for a permit of this semaphore, which may be granted here
 -- Returns  {released, passed, token}: released is 1 when released, 0 when the lease had run out or

@@ -29,10 +29,7 @@ for i, key in ipairs(KEYS) do
     local expiry = tonumber(redis.call('ZSCORE', key, owner))
     if expiry and expiry > now then
       redis.call('ZADD', key, 'XX', now + tonumber(lease) * 1000, owner)
-      -- The readers (and a semaphore's holders) outlive every lease in them.
-      if redis.call('PTTL', key) < 2 * tonumber(lease) then
-        redis.call('PEXPIRE', key, 2 * tonumber(lease))
-      end
+      outliveLeases(key, 2 * tonumber(lease))
       result[i] = 1
     else
       if expiry then

@@ -264,6 +264,23 @@ class ReadWriteLockIT {
     }
 
     @Test
+    void theReadersOutliveTheLongestReaderWhenAShorterOneJoinsUnderAShortFenceCounterTtl(RedisServer redis) {
+        // A fence counter TTL shorter than a lease: the readers' TTL must not follow the last grant down to it.
+        DistributedReadWriteLock lock = clients.connect(redis, options -> options.fenceCounterTtl(Duration.ofHours(1)))
+                .readWriteLock("rw");
+        Lease longer = lock.readLock().acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofHours(3)));
+        Lease shorter = lock.readLock().acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofSeconds(30)));
+        // Read before the TTL, which only falls meanwhile: the comparison cannot pass by a late read.
+        long longerLeft = longer.remaining().toMillis();
+        assertThat((Long) redis.call("PTTL", READERS))
+                .as("the readers' TTL against the longer reader's lease left: the set must not expire under it")
+                .isGreaterThanOrEqualTo(longerLeft);
+
+        shorter.close();
+        longer.close();
+    }
+
+    @Test
     void aCrashedReaderFreesItsShareWithinItsLease(RedisServer redis) throws Exception {
         try (ChildJvm reader = ChildJvm.start(LockHolderProcess.class, redis.uri(), "rw", "1000", "read")) {
             reader.awaitLine("ACQUIRED", Duration.ofSeconds(30));

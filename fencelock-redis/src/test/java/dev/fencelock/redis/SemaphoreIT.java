@@ -138,6 +138,23 @@ class SemaphoreIT {
     }
 
     @Test
+    void theHoldersOutliveTheLongestPermitWhenAShorterOneIsGrantedUnderAShortFenceCounterTtl(RedisServer redis) {
+        // A fence counter TTL shorter than a lease: the holders' TTL must not follow the last grant down to it.
+        DistributedSemaphore semaphore = clients.connect(redis, options -> options.fenceCounterTtl(Duration.ofHours(1)))
+                .semaphore("ttl", 2);
+        Lease longer = semaphore.acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofHours(3)));
+        Lease shorter = semaphore.acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofSeconds(30)));
+        // Read before the TTL, which only falls meanwhile: the comparison cannot pass by a late read.
+        long longerLeft = longer.remaining().toMillis();
+        assertThat((Long) redis.call("PTTL", "fencelock:{ttl}:permits"))
+                .as("the holders' TTL against the longer permit's lease left: the set, and its count, must not expire under it")
+                .isGreaterThanOrEqualTo(longerLeft);
+
+        shorter.close();
+        longer.close();
+    }
+
+    @Test
     void aPermitFreedWhileAnotherAcquisitionOfTheClientWaitsIsGrantedToItByTheReleaseAlone(RedisServer redis)
             throws Exception {
         DistributedSemaphore semaphore = connect(redis).semaphore("fifo", 1);
