@@ -16,11 +16,18 @@ local function tokenClock(now, step)
   return now - now % tonumber(step)
 end
 
+-- What a lock key holds: an owner token, false when nothing, or an error reply (a table, equal to
+-- no token) when a foreign client put something other than a string there, such as Redisson's
+-- hash. pcall: GET would raise WRONGTYPE and fail the whole script, every lease of a renewal batch
+-- with it, where only the lease at that key is held by another.
+local function lockValue(lock)
+  return redis.pcall('GET', lock)
+end
+
 -- 1 when the lock key holds a Fencelock owner token (starting with prefix), whose release will be
 -- announced, or nothing; 0 when it holds a foreign client's value, whose release nobody announces.
 local function announcedHolder(lock, prefix)
-  -- pcall: a foreign client may have put something other than a string there.
-  local holder = redis.pcall('GET', lock)
+  local holder = lockValue(lock)
   if holder == false then
     return 1
   end
@@ -233,7 +240,7 @@ end
 -- locks are never downgraded: it passes no readers.
 local function releaseLock(lock, waiters, waiterDeadlines, lastRelease, fairQueue, fairDeadlines, readers, owner, channel,
                            wake, requeue, queueTtlMillis, aliveMillis, rememberMillis, claimMillis, pubsub)
-  local current = redis.call('GET', lock)
+  local current = lockValue(lock)
   if current == owner then
     redis.call('DEL', lock)
     if rememberMillis ~= '' then

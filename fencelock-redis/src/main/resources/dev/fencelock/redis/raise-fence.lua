@@ -14,13 +14,14 @@
 -- ARGV[3]  time to live of the fence counters in milliseconds
 -- Returns  1 when this server holds every lock for the owner (each counter is now at least the
 --          token); 0 when it does not hold one of them (the counters were raised all the same).
+--! include lib.lua
 local held = 1
 for i = 1, #KEYS / 3 do
   local lock, fence, readers = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
   if (tonumber(redis.call('GET', fence)) or 0) < tonumber(ARGV[2]) then
     redis.call('SET', fence, ARGV[2], 'PX', ARGV[3])
   end
-  if redis.call('GET', lock) ~= ARGV[1] and not redis.call('ZSCORE', readers, ARGV[1]) then
+  if lockValue(lock) ~= ARGV[1] and not redis.call('ZSCORE', readers, ARGV[1]) then
     held = 0
   end
 end

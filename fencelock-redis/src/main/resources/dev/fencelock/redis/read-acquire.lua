@@ -21,7 +21,7 @@
 --          writer waits; fencelock as in acquire.lua.
 --! include lib.lua
 local now = serverNow()
-local holder = redis.call('GET', KEYS[1])
+local holder = lockValue(KEYS[1])
 if holder and holder ~= ARGV[4] then
   return {0, redis.call('PTTL', KEYS[1]), announcedHolder(KEYS[1], ARGV[6])}
 end

@@ -15,7 +15,7 @@ local now
 for i, key in ipairs(KEYS) do
   local owner, lease = ARGV[2 * i], ARGV[2 * i + 1]
   if i <= exclusive then
-    local current = redis.call('GET', key)
+    local current = lockValue(key)
     if current == owner then
       redis.call('PEXPIRE', key, lease)
       result[i] = 1

@@ -1,5 +1,6 @@
 package dev.fencelock.redis;
 
+import static dev.fencelock.redis.TestClients.grantedToken;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,7 +11,12 @@ import dev.fencelock.LockClient;
 import dev.fencelock.LockException;
 import dev.fencelock.LockLostException;
 import dev.fencelock.ReleaseOutcome;
+import dev.fencelock.spi.Attempt;
+import dev.fencelock.spi.HeldLease;
 import dev.fencelock.spi.LockEngine;
+import dev.fencelock.spi.LockKind;
+import dev.fencelock.spi.Released;
+import dev.fencelock.spi.Renewal;
 import dev.fencelock.testkit.ChildJvm;
 import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
@@ -74,6 +80,30 @@ class LeaseLossIT {
         assertThat(scripts).as("renewal script calls for %d leases over %d leases' time", leaseCount, renewalPeriods)
                 .isPositive()
                 .isLessThanOrEqualTo(3 * 3 * renewalPeriods);
+    }
+
+    @Test
+    void aForeignValueOfAnotherTypeAtALockKeyLosesThatLeaseAloneOfItsRenewalBatch(RedisServer redis) {
+        RedisStore store = TestClients.store(clients.connect(redis));
+        Duration lease = Duration.ofSeconds(60);
+        grantedToken(store.acquire(LockKind.PLAIN, "taken", "fl-taken", lease, false, null).join(), "the lease to lose");
+        grantedToken(store.acquire(LockKind.PLAIN, "kept", "fl-kept", lease, false, null).join(), "the lease to keep");
+        // The lease ran out, and another library's lock took the name: a hash, as Redisson's is.
+        redis.call("DEL", "fencelock:{taken}");
+        redis.call("HSET", "fencelock:{taken}", "redisson-holder", "1");
+
+        List<Renewal> renewals = store.renew(List.of(new HeldLease(LockKind.PLAIN, "taken", "fl-taken", lease),
+                new HeldLease(LockKind.PLAIN, "kept", "fl-kept", lease))).join();
+
+        assertThat(renewals).as("the lease whose key holds the hash, then the other lease of the same call")
+                .containsExactly(Renewal.TAKEN, Renewal.RENEWED);
+        Attempt reader = store.acquire(LockKind.READ, "taken", "fl-reader", lease, false, "").join();
+        assertThat(reader).as("a reader of the name the hash holds").isInstanceOf(Attempt.Refused.class);
+        assertThat(((Attempt.Refused) reader).releaseAnnounced()).as("the hash's release announced").isFalse();
+        assertThat(store.release(LockKind.PLAIN, "taken", "fl-taken", false).join().found())
+                .as("the release of the lost lease").isEqualTo(Released.Finding.TAKEN);
+        redis.call("DEL", "fencelock:{taken}");
+        assertThat(store.release(LockKind.PLAIN, "kept", "fl-kept", false).join().found()).isEqualTo(Released.Finding.OURS);
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.fencelock.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fencelock.spi.Attempt;
 import dev.fencelock.spi.LockEngine;
 import dev.fencelock.testkit.LeakCheck;
 import dev.fencelock.testkit.Poll;
@@ -69,6 +70,12 @@ final class TestClients {
     /** The Redis store under an engine. */
     static RedisStore store(LockEngine client) {
         return (RedisStore) client.store();
+    }
+
+    /** The fencing token of an attempt that must have been granted, {@code described} in the failure otherwise. */
+    static long grantedToken(Attempt attempt, String described) {
+        assertThat(attempt).as(described).isInstanceOf(Attempt.Granted.class);
+        return ((Attempt.Granted) attempt).fencingToken();
     }
 
     /** Release channels still subscribed by the client's store. */
