@@ -19,12 +19,13 @@
 -- ARGV[6]  the prefix of every Fencelock owner token
 -- ARGV[7]  the step of the clock that seeds the token, in microseconds (see tokenClock)
 -- Returns  {1, token} when acquired, token greater than every earlier token of every lock taken
---          and written back to each lock's counter; {0, retry, fencelock, i} when lock i (the
---          first held, in KEYS order) is held by another owner and nothing was taken, where retry
---          is the key's remaining time in milliseconds (-1 when a foreign client set it without
---          expiry), or the time until the last reader's lease runs out, and fencelock is 0 when a
---          foreign client (a distlock-spec client, which publishes nothing) holds the key, so that
---          the waiter polls, else 1.
+--          and written back to each lock's counter (acquired again, with a new token and a whole
+--          lease, where a lock holds ARGV[1] already: see takeOrWait in lib.lua); {0, retry,
+--          fencelock, i} when lock i (the first held, in KEYS order) is held by another owner and
+--          nothing was taken, where retry is the key's remaining time in milliseconds (-1 when a
+--          foreign client set it without expiry), or the time until the last reader's lease runs
+--          out, and fencelock is 0 when a foreign client (a distlock-spec client, which publishes
+--          nothing) holds the key, so that the waiter polls, else 1.
 --! include lib.lua
 local now = serverNow()
 local count = #KEYS / 5
@@ -32,7 +33,8 @@ for i = 1, count do
   local base = 5 * (i - 1)
   local wait = takeOrWait(KEYS[base + 1], KEYS[base + 5], now, ARGV[1], ARGV[2])
   if wait then
-    -- The locks before this one were free and this script took them: all or none.
+    -- The locks before this one were free, or this acquisition's, and this script took them: all
+    -- or none.
     for j = 1, i - 1 do
       redis.call('DEL', KEYS[5 * (j - 1) + 1])
     end

@@ -14,10 +14,11 @@
 -- ARGV[5]  how long a waiter stays in the queue without trying again, in milliseconds
 -- ARGV[6]  the claim window: how long the head of a free lock has to take it, in milliseconds
 -- ARGV[7]  the prefix of every Fencelock owner token
--- Returns  {1, token} when acquired; {0, retry, fencelock} when refused, where retry is the
---          holder's remaining time in milliseconds (-1 when a foreign client set the key without
---          expiry), or, when the lock is free but kept for the head, the time left of the head's
---          claim window; fencelock as in acquire.lua.
+-- Returns  {1, token} when acquired (again, with a new token and a whole lease, when the lock holds
+--          ARGV[1] already); {0, retry, fencelock} when refused, where retry is the holder's
+--          remaining time in milliseconds (-1 when a foreign client set the key without expiry),
+--          or, when the lock is free but kept for the head, the time left of the head's claim
+--          window; fencelock as in acquire.lua.
 -- Cost: O(log N) in the queue's length, plus the gone acquisitions dropped (at most 100 a call).
 --! include lib.lua
 local now = serverNow()
@@ -26,7 +27,10 @@ local pttl = redis.call('PTTL', KEYS[1])
 local readersEnd = readersUntil(KEYS[5], now)
 local free = pttl == -2 and readersEnd <= now
 local head = redis.call('ZRANGE', KEYS[3], 0, 0)[1]
-if free and (not head or head == ARGV[1]) then
+-- A lock held by this acquisition was taken by its first run: it was sent again (see takeOrWait in
+-- lib.lua). Only a held lock pays the read of its holder.
+local resent = pttl ~= -2 and lockValue(KEYS[1]) == ARGV[1]
+if resent or free and (not head or head == ARGV[1]) then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   redis.call('ZREM', KEYS[3], ARGV[1])
   redis.call('ZREM', KEYS[4], ARGV[1])

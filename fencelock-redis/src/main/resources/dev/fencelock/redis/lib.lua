@@ -86,13 +86,20 @@ end
 -- Takes a lock for owner, for leaseMillis, when nothing holds it, and returns nil; otherwise returns
 -- how long until an exclusive holder may take it, in milliseconds: the holder's remaining lease (-1
 -- when a foreign client set the key without expiry), or the time until the last reader's lease runs
--- out. Taking it with SET NX spares a free lock the read of a remaining lease.
+-- out. Taking it with SET NX spares a free lock the read of a remaining lease and of its holder.
+-- A lock that holds owner already was taken by this acquisition, sent again (Lettuce re-sends a
+-- command that a disconnect cut off, see RedisNode): it is taken again, for a whole lease, where a
+-- refusal would leave the first run's grant, known to nobody, blocking the name for that lease.
 local function takeOrWait(lock, readers, now, owner, leaseMillis)
   local readersEnd = readersUntil(readers, now)
   if readersEnd > now then
     return math.ceil((readersEnd - now) / 1000)
   end
   if redis.call('SET', lock, owner, 'NX', 'PX', leaseMillis) then
+    return nil
+  end
+  if lockValue(lock) == owner then
+    redis.call('PEXPIRE', lock, leaseMillis)
     return nil
   end
   return redis.call('PTTL', lock)

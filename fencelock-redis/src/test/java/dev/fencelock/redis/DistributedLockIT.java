@@ -1,5 +1,6 @@
 package dev.fencelock.redis;
 
+import static dev.fencelock.redis.TestClients.grantedToken;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,6 +10,9 @@ import dev.fencelock.LockClient;
 import dev.fencelock.LockLostException;
 import dev.fencelock.LockTimeoutException;
 import dev.fencelock.ReleaseOutcome;
+import dev.fencelock.spi.Attempt;
+import dev.fencelock.spi.LockKind;
+import dev.fencelock.spi.Released;
 import dev.fencelock.testkit.ChildJvm;
 import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
@@ -320,6 +324,24 @@ class DistributedLockIT {
         lease.close();
         assertThat(lease.isValid()).isFalse();
         assertThatThrownBy(lease::checkValid).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void anAcquireSentAgainFindsItsOwnGrantAndIsGrantedAgain(RedisServer redis) {
+        RedisStore store = TestClients.store(clients.connect(redis));
+        Duration lease = Duration.ofSeconds(60);
+        long first = grantedToken(store.acquire(LockKind.PLAIN, "resent", "fl-resent", lease, true, null).join(), "the acquire");
+        // A while passes before Lettuce re-sends the acquire, whose reply a disconnect cut off.
+        redis.call("PEXPIRE", "fencelock:{resent}", "5000");
+
+        Attempt again = store.acquire(LockKind.PLAIN, "resent", "fl-resent", lease, true, null).join();
+
+        assertThat(grantedToken(again, "the same acquire again, finding the key its first run took")).isGreaterThan(first);
+        assertThat((Long) redis.call("PTTL", "fencelock:{resent}")).as("the key's expiry, moved to a whole lease")
+                .isGreaterThan(5000L);
+        assertThat(store.acquire(LockKind.PLAIN, "resent", "fl-other", lease, false, null).join())
+                .as("another acquisition").isInstanceOf(Attempt.Refused.class);
+        assertThat(store.release(LockKind.PLAIN, "resent", "fl-resent", false).join().found()).isEqualTo(Released.Finding.OURS);
     }
 
     static long scriptCalls(RedisServer redis) {

@@ -1,10 +1,14 @@
 package dev.fencelock.redis;
 
+import static dev.fencelock.redis.TestClients.grantedToken;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fencelock.DistributedLock;
 import dev.fencelock.Lease;
+import dev.fencelock.spi.Attempt;
 import dev.fencelock.spi.LockEngine;
+import dev.fencelock.spi.LockKind;
+import dev.fencelock.spi.Released;
 import dev.fencelock.testkit.ChildJvm;
 import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
@@ -156,6 +160,25 @@ class FairLockIT {
         assertThat(overlaps).as("holders at once beyond one").hasValue(0);
         // What the killed waiters left behind is dropped by the next acquisitions and releases.
         redis.call("DEL", QUEUE, DEADLINES, "fencelock:{fair}");
+    }
+
+    @Test
+    void anAcquireSentAgainFindsItsOwnGrantAndIsGrantedAgainRatherThanQueuedBehindItself(RedisServer redis) {
+        RedisStore store = TestClients.store(connect(redis));
+        Duration lease = Duration.ofSeconds(60);
+        long first = grantedToken(store.acquire(LockKind.FAIR, "fair", "fl-resent", lease, true, null).join(), "the acquire");
+        // A while passes before Lettuce re-sends the acquire, whose reply a disconnect cut off.
+        redis.call("PEXPIRE", "fencelock:{fair}", "5000");
+
+        Attempt again = store.acquire(LockKind.FAIR, "fair", "fl-resent", lease, true, null).join();
+
+        assertThat(grantedToken(again, "the same acquire again, finding the key its first run took")).isGreaterThan(first);
+        assertThat(zcard(redis)).as("acquisitions queued").isZero();
+        assertThat((Long) redis.call("PTTL", "fencelock:{fair}")).as("the key's expiry, moved to a whole lease")
+                .isGreaterThan(5000L);
+        assertThat(store.acquire(LockKind.FAIR, "fair", "fl-other", lease, false, null).join())
+                .as("another acquisition").isInstanceOf(Attempt.Refused.class);
+        assertThat(store.release(LockKind.FAIR, "fair", "fl-resent", false).join().found()).isEqualTo(Released.Finding.OURS);
     }
 
     /** Queues a waiter that will never try again, as a crashed process leaves one. */

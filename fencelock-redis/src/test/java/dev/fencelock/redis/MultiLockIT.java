@@ -1,5 +1,6 @@
 package dev.fencelock.redis;
 
+import static dev.fencelock.redis.TestClients.grantedToken;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,6 +13,8 @@ import dev.fencelock.LockInfo;
 import dev.fencelock.LockLostException;
 import dev.fencelock.LockUnavailableException;
 import dev.fencelock.ReleaseOutcome;
+import dev.fencelock.spi.Attempt;
+import dev.fencelock.spi.Released;
 import dev.fencelock.testkit.ChildJvm;
 import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
@@ -204,6 +207,25 @@ class MultiLockIT {
         try (Lease reader = client.readWriteLock("t:c").readLock().acquire(Duration.ZERO)) {
             assertThat(reader.fencingToken()).isGreaterThan(token);
         }
+    }
+
+    @Test
+    void anAcquireSentAgainFindsItsOwnGrantOfEveryNameAndIsGrantedAgain(RedisServer redis) {
+        RedisStore store = TestClients.store(clients.connect(redis));
+        List<String> names = List.of("s:a", "s:b");
+        Duration lease = Duration.ofSeconds(60);
+        long first = grantedToken(store.acquireAll(names, "fl-resent", lease, true).join(), "the acquire");
+        // A while passes before Lettuce re-sends the acquire, whose reply a disconnect cut off.
+        redis.call("PEXPIRE", "fencelock:{s:b}", "5000");
+
+        Attempt again = store.acquireAll(names, "fl-resent", lease, true).join();
+
+        assertThat(grantedToken(again, "the same acquire again, finding the keys its first run took")).isGreaterThan(first);
+        assertThat((Long) redis.call("PTTL", "fencelock:{s:b}")).as("the key's expiry, moved to a whole lease")
+                .isGreaterThan(5000L);
+        assertThat(store.acquireAll(List.of("s:b", "s:c"), "fl-other", lease, false).join())
+                .as("another multi-lock sharing a name").isInstanceOf(Attempt.Refused.class);
+        assertThat(store.releaseAll(names, "fl-resent").join().found()).isEqualTo(Released.Finding.OURS);
     }
 
     @Test
