@@ -265,11 +265,10 @@ local function releaseLock(lock, waiters, waiterDeadlines, lastRelease, fairQueu
     end
     return 1
   end
-  if current then
-    return -1
-  end
+  -- Sent again after its reply was lost, the release finds the key gone, or taken since by the
+  -- waiter it woke: its memory tells either from a lease lost before the release.
   if rememberMillis ~= '' and redis.call('GET', lastRelease) == owner then
     return 1
   end
-  return 0
+  return current and -1 or 0
 end

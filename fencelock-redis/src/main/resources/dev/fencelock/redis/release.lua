@@ -16,13 +16,14 @@
 -- ARGV[6]  how long the requeued client stays alive in the queue without trying, in milliseconds
 -- ARGV[7]  how long to remember this release in KEYS[4], in milliseconds, or '' not to: a
 --          release whose reply was lost is sent again, and the second one must tell "deleted by
---          the first" from "expired before the release"
+--          the first" (and perhaps taken since) from "expired before the release"
 -- ARGV[8]  the fair lock's claim window in milliseconds
 -- ARGV[9]  how the release is announced: '1' sharded pub/sub (a Cluster of Redis 7.0+), '0' classic,
 --          'b' classic where the listeners cannot be counted (see publish in lib.lua)
--- Returns  1 when deleted (or deleted by the same release sent before, per KEYS[4]); 2 when
---          deleted and the releasing client queued behind the one it woke; 0 when the key was
---          gone; -1 when another owner holds it (untouched).
+-- Returns  1 when deleted (or deleted by the same release sent before, per KEYS[4], whether the
+--          key is gone or held by another owner since); 2 when deleted and the releasing client
+--          queued behind the one it woke; 0 when the key was gone; -1 when another owner holds it
+--          (untouched).
 -- Atomic so that a key taken over by another owner between a check and a delete is never deleted.
 -- When fair acquisitions wait, the lock is kept for the head of their queue: the message names it,
 -- and the one behind it, which tries when the head's claim window has passed ('<head> <next>'),

@@ -344,6 +344,27 @@ class DistributedLockIT {
         assertThat(store.release(LockKind.PLAIN, "resent", "fl-resent", false).join().found()).isEqualTo(Released.Finding.OURS);
     }
 
+    @Test
+    void aReleaseSentAgainAfterTheNextClientTookTheLockIsReportedReleased(RedisServer redis) {
+        // The server remembers a release for two command timeouts: long ones, so that it cannot forget meanwhile.
+        RedisStore releasing = TestClients.store(
+                clients.connect(redis, options -> options.commandTimeout(Duration.ofSeconds(5))));
+        RedisStore next = TestClients.store(clients.connect(redis));
+        Duration lease = Duration.ofSeconds(60);
+        grantedToken(releasing.acquire(LockKind.PLAIN, "resent", "fl-releasing", lease, false, null).join(), "the first holder");
+        assertThat(releasing.release(LockKind.PLAIN, "resent", "fl-releasing", false).join().found())
+                .isEqualTo(Released.Finding.OURS);
+        grantedToken(next.acquire(LockKind.PLAIN, "resent", "fl-next", lease, false, null).join(), "the next holder");
+
+        // The same release again: a retry after its reply was lost, or Lettuce's re-send after a disconnect.
+        Released again = releasing.release(LockKind.PLAIN, "resent", "fl-releasing", false).join();
+
+        assertThat(again.found()).as("the release sent again, the lock since taken by the next holder")
+                .isEqualTo(Released.Finding.OURS);
+        assertThat(next.release(LockKind.PLAIN, "resent", "fl-next", false).join().found())
+                .as("the next holder's lease, untouched").isEqualTo(Released.Finding.OURS);
+    }
+
     static long scriptCalls(RedisServer redis) {
         return redis.commandCalls().getOrDefault("evalsha", 0L) + redis.commandCalls().getOrDefault("eval", 0L);
     }
