@@ -77,8 +77,10 @@ public interface DistributedLock extends Lock {
 
     /**
      * Acquires without blocking the calling thread. The future fails with
-     * {@link LockTimeoutException} or {@link LockUnavailableException}; cancelling it abandons
-     * the attempt (a lease granted after the cancellation is released at once). Like every lease
+     * {@link LockTimeoutException} or {@link LockUnavailableException}. Completing it first in any
+     * way abandons the attempt: cancelling it, {@code orTimeout}, {@code completeOnTimeout},
+     * {@code complete} or {@code completeExceptionally} (a lease granted after that is released at
+     * once). Like every lease
      * method, it starts a new acquisition of its own. What {@link #acquire(Duration, LeaseOptions)}
      * refuses before it starts (a negative wait, refused options, a name the thread holds through
      * the Lock view, a closed client) is thrown at once, not through the future.

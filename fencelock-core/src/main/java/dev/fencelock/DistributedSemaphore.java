@@ -76,8 +76,9 @@ public interface DistributedSemaphore {
     /**
      * Takes a permit without blocking the calling thread. The future fails with
      * {@link LockTimeoutException}, {@link LockUnavailableException} or {@link IllegalArgumentException}
-     * (a different count in the store); cancelling it abandons the attempt (a permit granted after
-     * the cancellation is released at once).
+     * (a different count in the store). Completing it first in any way abandons the attempt:
+     * cancelling it, {@code orTimeout}, {@code completeOnTimeout}, {@code complete} or
+     * {@code completeExceptionally} (a permit granted after that is released at once).
      */
     CompletableFuture<Lease> acquireAsync(Duration maxWait);
 

@@ -88,23 +88,28 @@ final class EngineLock implements DistributedLock {
 
     /**
      * The acquisition as handed to an async caller: completed on a callback thread, and abandoned
-     * when the caller cancels (a lease won meanwhile is released).
+     * when the caller completes it first, however it does (cancel, orTimeout, completeOnTimeout,
+     * complete, completeExceptionally): a lease won meanwhile is released.
      */
     static CompletableFuture<Lease> onCallbackThreads(LockEngine client, CompletableFuture<Lease> acquisition) {
+        CompletableFuture<Lease> result = new CompletableFuture<>();
         // The caller's continuations run on a callback thread, never on an event loop (where a
-        // blocking close() would stall every reply) or on the JDK's timer thread.
-        // handleAsync, not thenApplyAsync: a failure, too, must be delivered on a callback thread.
-        CompletableFuture<Lease> result = acquisition.handleAsync((lease, error) -> {
+        // blocking close() would stall every reply) or on the JDK's timer thread; a failure, too.
+        acquisition.whenCompleteAsync((lease, error) -> {
             if (error != null) {
-                throw error instanceof CompletionException completion ? completion : new CompletionException(error);
+                result.completeExceptionally(error instanceof CompletionException ? error : new CompletionException(error));
+            } else if (!result.complete(lease)) {
+                // The caller gave up before the grant reached it: nobody else will release it.
+                lease.close();
             }
-            return lease;
-        }, client.callbacks());
-        result.whenComplete((lease, error) -> {
-            if (result.isCancelled() && !acquisition.cancel(false)) {
-                acquisition.thenAcceptAsync(Lease::close, client.callbacks());
-            }
+        }, client.callbacks()).exceptionally(failed -> {
+            // A closed client's callback threads refused the task: the caller hears of it all the
+            // same. (Or the give-back failed, when the result is done: the lock expires with its lease.)
+            result.completeExceptionally(failed);
+            return null;
         });
+        // A no-op once the acquisition is done, as it is when it completed the result itself.
+        result.whenComplete((lease, error) -> acquisition.cancel(false));
         return result;
     }
 

@@ -44,6 +44,26 @@ class EngineTest {
     }
 
     @Test
+    void anAsyncAcquisitionTheCallerTimesOutWithOrTimeoutIsAbandonedAndLeavesTheLockFree() throws Exception {
+        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofHours(1));
+        store.hold("given-up", HOLDER);
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM);
+                LockEngine other = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
+            CompletableFuture<Lease> waiting = engine.lock("given-up").acquireAsync(Duration.ofHours(1));
+            assertThat(store.awaitAttempts(2, Duration.ofSeconds(10))).as("a try, a watch, a try").isTrue();
+
+            // The JDK's way to give up waiting: it completes the future, it does not cancel it.
+            CompletableFuture<Lease> givenUp = waiting.orTimeout(1, TimeUnit.MILLISECONDS);
+            assertThatThrownBy(() -> givenUp.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(TimeoutException.class);
+            store.release(LockKind.PLAIN, "given-up", HOLDER, false);
+
+            DeadlinePoll.until(() -> engine.namesInUse() == 0 && engine.leasesWatched() == 0);
+            assertThat(store.ownerOf("given-up")).as("the holder after the release, none").isNull();
+            assertThat(other.lock("given-up").tryAcquire()).as("another client's try").isPresent();
+        }
+    }
+
+    @Test
     void aLossTheStoreReportsBetweenRenewalsIsSignalledAtOnce() throws Exception {
         MemoryStore store = new MemoryStore();
         try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
