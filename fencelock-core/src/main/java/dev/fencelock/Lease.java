@@ -93,7 +93,8 @@ public interface Lease extends AutoCloseable {
      * @return as {@link #release()}
      * @throws IllegalArgumentException if {@code keep} is negative or longer than allowed
      * @throws IllegalStateException if this lease was already released
-     * @throws LockUnavailableException if the store did not answer; the key then expires as it would have
+     * @throws LockUnavailableException if the store did not confirm; the store may or may not have
+     *     set the key to expire after {@code keep}, else it expires as it would have
      */
     ReleaseOutcome releaseAfter(Duration keep);
 
@@ -107,7 +108,8 @@ public interface Lease extends AutoCloseable {
      *     signalled lost), so that nothing was extended
      * @throws IllegalArgumentException if {@code lease} is out of range
      * @throws IllegalStateException if this lease was released, or is renewed by the watchdog
-     * @throws LockUnavailableException if the store did not confirm; the lease ends as before
+     * @throws LockUnavailableException if the store did not confirm; the store may or may not have
+     *     moved the end, so the lease now ends at the earlier of its old end and the one asked for
      */
     boolean extend(Duration lease);
 

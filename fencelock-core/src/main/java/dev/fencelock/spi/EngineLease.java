@@ -155,6 +155,15 @@ final class EngineLease {
         return true;
     }
 
+    /**
+     * Records an extension that was sent at {@code sentAt} and not confirmed: the store may have
+     * applied it, so the lease ends {@code validity} after then at the latest, and never later than
+     * it did.
+     */
+    void mayEndBy(long sentAt, Duration validity) {
+        expiresAt = Math.min(expiresAt, sentAt + validity.toNanos());
+    }
+
     boolean isHeld() {
         return state.get() == State.HELD;
     }

@@ -396,7 +396,17 @@ public final class LockEngine implements LockClient {
             return false;
         }
         long sentAt = ticker.nanoTime();
-        switch (setRemaining(lease, newLease, "extension")) {
+        Renewal renewal;
+        try {
+            renewal = setRemaining(lease, newLease, "extension");
+        } catch (LockUnavailableException e) {
+            // The store may have applied it: a shortened key would expire before the lease's old
+            // end. The watchdog checks the earlier end, to report the loss when it comes.
+            lease.mayEndBy(sentAt, store.validity(newLease));
+            renewer.granted(lease);
+            throw e;
+        }
+        switch (renewal) {
             case RENEWED -> {
                 if (!lease.extended(sentAt, store.validity(newLease))) {
                     // Released, or run out on the local clock, while the extension was on its way:
@@ -447,7 +457,7 @@ public final class LockEngine implements LockClient {
         Renewal renewal = await(renewAll(lease.target().held(lease.owner(), remaining)));
         if (renewal == Renewal.UNCONFIRMED) {
             throw new LockUnavailableException(store.describe() + " did not confirm the " + what + " of lock '"
-                    + lease.name() + "'; its key expires as before");
+                    + lease.name() + "'; it may or may not have applied it");
         }
         return renewal;
     }

@@ -64,6 +64,27 @@ class EngineTest {
     }
 
     @Test
+    void anExtensionTheStoreDidNotConfirmEndsTheLeaseNoLaterThanTheEndItAskedFor() {
+        MemoryStore store = new MemoryStore();
+        FakeTicker ticker = new FakeTicker();
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, ticker)) {
+            Lease lease = engine.lock("extended").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofMinutes(10)));
+            store.unanswered(true);
+
+            assertThatThrownBy(() -> lease.extend(Duration.ofMinutes(20))).isInstanceOf(LockUnavailableException.class);
+            assertThat(lease.remaining()).as("after a lengthening not confirmed: the old end").isEqualTo(Duration.ofMinutes(10));
+
+            // The store may have applied it, and then lets the key expire in 30 s.
+            assertThatThrownBy(() -> lease.extend(Duration.ofSeconds(30)))
+                    .isInstanceOf(LockUnavailableException.class)
+                    .hasMessage("memory did not confirm the extension of lock 'extended'; it may or may not have applied it");
+            assertThat(lease.remaining()).as("after a shortening not confirmed: the new end").isEqualTo(Duration.ofSeconds(30));
+            ticker.advance(Duration.ofSeconds(30));
+            assertThat(lease.isValid()).as("valid past the end the store may have set").isFalse();
+        }
+    }
+
+    @Test
     void aLossTheStoreReportsBetweenRenewalsIsSignalledAtOnce() throws Exception {
         MemoryStore store = new MemoryStore();
         try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {

@@ -51,7 +51,10 @@ final class MemoryStore implements LockStore {
         return this;
     }
 
-    /** Whether attempts go unanswered from now on, as on a backend that is down: to be tried again after a pause. */
+    /**
+     * Whether attempts and renewals go unanswered from now on, as on a backend that is down: an
+     * attempt to be tried again after a pause, a renewal not confirmed.
+     */
     MemoryStore unanswered(boolean unanswered) {
         this.unanswered = unanswered;
         return this;
@@ -318,6 +321,10 @@ final class MemoryStore implements LockStore {
     public synchronized CompletableFuture<List<Renewal>> renew(List<HeldLease> batch) {
         List<Renewal> renewals = new ArrayList<>();
         for (HeldLease lease : batch) {
+            if (unanswered) {
+                renewals.add(Renewal.UNCONFIRMED);
+                continue;
+            }
             if (lease.kind() == LockKind.PERMIT) {
                 renewals.add(holders(lease.name()).contains(lease.owner()) ? Renewal.RENEWED : Renewal.GONE);
                 continue;
