@@ -16,8 +16,9 @@ import java.util.concurrent.locks.Lock;
  * write lease's), which may be released from any thread; a second {@code acquire} on a thread
  * that holds a lease waits (or times out) like any other caller. Two tasks on one single-threaded
  * executor therefore never share a lease or a token. The one exception: a thread that holds the
- * name through the Lock view below is refused a lease method's acquisition of it, for which it
- * would wait forever ({@link IllegalMonitorStateException}).
+ * name through the Lock view below (this lock's, or another lock's over the same name) is refused a
+ * lease method's acquisition of it at once, for which it would wait forever
+ * ({@link IllegalMonitorStateException}).
  *
  * <p>The {@link Lock} methods ({@link #lock}, {@link #tryLock()}, {@link #lockInterruptibly},
  * {@link #unlock}) bind a hold to the calling thread and are reentrant for it, as
@@ -72,6 +73,9 @@ public interface DistributedLock extends Lock {
      * @return the lease, or empty if someone else holds the lock, or if another acquisition of this
      *     client is already under way for it (the client's threads take turns)
      * @throws LockUnavailableException if the store did not answer within the command timeout
+     * @throws IllegalMonitorStateException if the calling thread holds the name through the Lock
+     *     view (this lock's, or another lock's over the same name): a lease of it would wait for
+     *     that hold
      */
     Optional<Lease> tryAcquire();
 
@@ -82,8 +86,9 @@ public interface DistributedLock extends Lock {
      * {@code complete} or {@code completeExceptionally} (a lease granted after that is released at
      * once). Like every lease
      * method, it starts a new acquisition of its own. What {@link #acquire(Duration, LeaseOptions)}
-     * refuses before it starts (a negative wait, refused options, a name the thread holds through
-     * the Lock view, a closed client) is thrown at once, not through the future.
+     * refuses before it starts (a negative wait, refused options, a closed client, and with
+     * {@link IllegalMonitorStateException} a name the thread holds through the Lock view, this
+     * lock's own included) is thrown at once, not through the future.
      */
     CompletableFuture<Lease> acquireAsync(Duration maxWait);
 

@@ -225,9 +225,10 @@ final class EngineLock implements DistributedLock {
     }
 
     /**
-     * A lock over a name that the calling thread holds through another lock's Lock view (a plain,
-     * fair or read lock, or a multi-lock over it) would wait for this thread's own lease forever:
-     * refused at once, as an upgrade is.
+     * A lock over a name that the calling thread holds through a Lock view (this lock's, whose
+     * lease methods do not reenter it, or a plain, fair or read lock's, or a multi-lock's over the
+     * name) would wait for this thread's own lease forever: refused at once, as an upgrade is. The
+     * Lock view gets here only when the thread holds none of its own (or a lost one).
      */
     private void refuseNamesHeldByThisThread() {
         LocalLock inTheWay = client.heldInTheWayOf(target, Thread.currentThread());
@@ -235,8 +236,9 @@ final class EngineLock implements DistributedLock {
             LockTarget held = inTheWay.target();
             String how = held instanceof MultiLockTarget ? "multi-lock " + held.name()
                     : held.kind().name().toLowerCase(Locale.ROOT) + " lock '" + held.name() + "'";
+            String taking = held.equals(target) ? "a lease of it too" : this.name + " beside it";
             throw new IllegalMonitorStateException("the current thread holds " + how + " through lock() and cannot take "
-                    + this.name + " beside it: it would wait for its own lease forever; unlock it first");
+                    + taking + ": it would wait for its own lease forever; unlock it first");
         }
     }
 

@@ -577,9 +577,10 @@ public final class LockEngine implements LockClient {
     }
 
     /**
-     * A lock other than {@code target}, over one of its names, that {@code thread} holds through the
-     * Lock view and that {@code target} would wait for; else null. A read waits for neither another
-     * read nor the thread's own write lock of the name (it is granted beside it: a downgrade).
+     * A lock over one of {@code target}'s names, {@code target} itself included, that {@code thread}
+     * holds through the Lock view and that {@code target} would wait for; else null. A read waits
+     * for neither another read nor the thread's own write lock of the name (it is granted beside it:
+     * a downgrade).
      */
     LocalLock heldInTheWayOf(LockTarget target, Thread thread) {
         for (String name : target.names()) {
@@ -589,7 +590,7 @@ public final class LockEngine implements LockClient {
             holders.addAll(multiLocksByName.getOrDefault(name, Set.of()));
             for (LockTarget holder : holders) {
                 boolean shared = target.kind() == LockKind.READ && (holder.kind() == LockKind.READ || holder.equals(write));
-                LocalLock local = holder.equals(target) || shared ? null : locals.get(holder);
+                LocalLock local = shared ? null : locals.get(holder);
                 if (local != null && local.holdCount(thread) > 0) {
                     return local;
                 }

@@ -85,6 +85,34 @@ class EngineTest {
     }
 
     @Test
+    void aThreadHoldingTheLockThroughLockIsRefusedALeaseOfItButLocksAnewOnceItsLeaseIsLost() throws Exception {
+        MemoryStore store = new MemoryStore();
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
+            DistributedLock lock = engine.lock("viewed");
+            lock.lock();
+
+            String refusal = "the current thread holds plain lock 'viewed' through lock() and cannot take a lease of it"
+                    + " too: it would wait for its own lease forever; unlock it first";
+            assertThatThrownBy(() -> lock.acquire(Duration.ofSeconds(1))).as("acquire")
+                    .isInstanceOf(IllegalMonitorStateException.class).hasMessage(refusal);
+            assertThatThrownBy(lock::tryAcquire).as("tryAcquire")
+                    .isInstanceOf(IllegalMonitorStateException.class).hasMessage(refusal);
+            assertThatThrownBy(() -> lock.acquireAsync(Duration.ofSeconds(1))).as("acquireAsync")
+                    .isInstanceOf(IllegalMonitorStateException.class).hasMessage(refusal);
+            assertThatThrownBy(() -> engine.lock("viewed").acquire(Duration.ofSeconds(1))).as("another view of the lock")
+                    .isInstanceOf(IllegalMonitorStateException.class).hasMessage(refusal);
+            assertThat(lock.holdCount()).as("holds after the refusals").isEqualTo(1);
+
+            store.loseAndReport("viewed");
+            DeadlinePoll.until(() -> !lock.isHeldByCurrentThread());
+            lock.lock();
+            assertThat(lock.holdCount()).as("holds of the new lease").isEqualTo(1);
+            lock.unlock();
+            assertThatThrownBy(lock::unlock).as("the hold of the lost lease").isInstanceOf(LockLostException.class);
+        }
+    }
+
+    @Test
     void aLossTheStoreReportsBetweenRenewalsIsSignalledAtOnce() throws Exception {
         MemoryStore store = new MemoryStore();
         try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {

@@ -72,7 +72,9 @@ class LeaseOwnershipIT {
         }
         lock.lock();
         try {
-            assertThat(lock.tryAcquire()).as("the lease methods wait for the Lock view's hold").isEmpty();
+            assertThatThrownBy(lock::tryAcquire).as("a lease would wait for this thread's own hold")
+                    .isInstanceOf(IllegalMonitorStateException.class)
+                    .hasMessageContaining("holds plain lock 'views' through lock() and cannot take a lease of it too");
             assertThat(lock.holdCount()).isEqualTo(1);
         } finally {
             lock.unlock();
