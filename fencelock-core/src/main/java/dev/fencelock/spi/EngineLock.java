@@ -307,13 +307,22 @@ final class EngineLock implements DistributedLock {
         }
     }
 
-    /** Waits for an acquisition; an interrupt abandons it, releasing a lease won meanwhile. */
+    /**
+     * Waits for an acquisition; an interrupt abandons it, releasing a lease won meanwhile. The
+     * interrupt is thrown even when that release fails, which it carries as suppressed.
+     */
     static Lease awaitInterruptibly(CompletableFuture<Lease> acquisition) throws InterruptedException {
         try {
             return acquisition.get();
         } catch (InterruptedException e) {
             if (!acquisition.cancel(false) && !acquisition.isCompletedExceptionally()) {
-                acquisition.join().close();
+                try {
+                    acquisition.join().close();
+                } catch (RuntimeException releaseFailed) {
+                    // get() has cleared the interrupt status: this exception is all that is left of it.
+                    // The lease stops being renewed all the same, and its lock expires with it.
+                    e.addSuppressed(releaseFailed);
+                }
             }
             throw e;
         } catch (ExecutionException e) {

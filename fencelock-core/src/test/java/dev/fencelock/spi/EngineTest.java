@@ -113,6 +113,30 @@ class EngineTest {
     }
 
     @Test
+    void anInterruptThatComesAsTheLeaseIsGrantedIsThrownEvenWhenTheLeaseCannotBeGivenBack() {
+        MemoryStore store = new MemoryStore();
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
+            Lease granted = engine.lock("interrupted").acquire(Duration.ZERO);
+            // Granted just as the interrupted waiter abandons it: too late to cancel.
+            CompletableFuture<Lease> grantedWhileAbandoned = new CompletableFuture<>() {
+                @Override
+                public boolean cancel(boolean mayInterruptIfRunning) {
+                    complete(granted);
+                    return false;
+                }
+            };
+            store.unanswered(true);
+            Thread.currentThread().interrupt();
+
+            assertThatThrownBy(() -> EngineLock.awaitInterruptibly(grantedWhileAbandoned))
+                    .isInstanceOf(InterruptedException.class)
+                    .satisfies(interrupted -> assertThat(interrupted.getSuppressed()).as("the failed release")
+                            .singleElement().isInstanceOf(LockUnavailableException.class));
+            assertThat(granted.isValid()).as("the lease given up").isFalse();
+        }
+    }
+
+    @Test
     void aLossTheStoreReportsBetweenRenewalsIsSignalledAtOnce() throws Exception {
         MemoryStore store = new MemoryStore();
         try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {

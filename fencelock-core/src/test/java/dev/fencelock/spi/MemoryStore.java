@@ -52,8 +52,8 @@ final class MemoryStore implements LockStore {
     }
 
     /**
-     * Whether attempts and renewals go unanswered from now on, as on a backend that is down: an
-     * attempt to be tried again after a pause, a renewal not confirmed.
+     * Whether attempts, renewals and releases go unanswered from now on, as on a backend that is
+     * down: an attempt to be tried again after a pause, a renewal not confirmed, a release failed.
      */
     MemoryStore unanswered(boolean unanswered) {
         this.unanswered = unanswered;
@@ -347,6 +347,9 @@ final class MemoryStore implements LockStore {
 
     @Override
     public CompletableFuture<Released> release(LockKind kind, String name, String owner, boolean requeue) {
+        if (unanswered) {
+            return CompletableFuture.failedFuture(new LockUnavailableException("memory is down"));
+        }
         if (kind == LockKind.PERMIT) {
             return releasePermit(name, owner, List.of());
         }
