@@ -368,8 +368,8 @@ final class Acquisition {
         local.held(lease, watch, gated);
         watch = null;
         lease.granted(granted.fencingToken(), sentAt, granted.validity());
-        engine.events().leaseGranted(local.name());
         try {
+            engine.events().leaseGranted(local.name());
             engine.renewer().granted(lease);
         } finally {
             boolean handedOut = result.complete(new Hold(engine, local, lease));

@@ -116,8 +116,9 @@ final class LeaseRenewer {
         long next;
         try {
             next = renewDue();
-        } catch (RuntimeException e) {
-            // Never stop: a lease that nobody renews would run out without its loss being reported.
+        } catch (Throwable e) {
+            // Never stop, not even for an Error: a lease that nobody renews would run out without its
+            // loss being reported.
             log.error("the watchdog's tick failed; trying again in {} ms", TimeUnit.NANOSECONDS.toMillis(MIN_RETRY_DELAY), e);
             next = ticker.nanoTime() + MIN_RETRY_DELAY;
         }

@@ -12,7 +12,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The listeners of one engine, called as one: a listener that throws is logged and skipped, so
- * that it can neither break a lock operation nor keep the others from hearing of it.
+ * that it can neither break a lock operation nor keep the others from hearing of it. That holds for
+ * an {@link Error} too (a test listener's {@code AssertionError}): listeners are called on whatever
+ * thread an event happens, the watchdog's or a store's among them, where it would stop the watchdog
+ * or leave an acquisition pending.
  */
 final class Listeners implements LockEvents {
     private static final Logger log = LoggerFactory.getLogger(Listeners.class);
@@ -57,7 +60,7 @@ final class Listeners implements LockEvents {
         for (LockEvents listener : listeners) {
             try {
                 event.accept(listener);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 log.warn("a LockEvents listener ({}) threw; ignored", listener, e);
             }
         }

@@ -2,6 +2,7 @@ package dev.fencelock.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
@@ -133,6 +134,45 @@ class EngineEventsTest {
 
             assertThat(recorder.events).as("heard after the broken one").containsExactly("acquisition busy TIMED_OUT");
             assertThat(removed.events).as("events of a removed listener").isEmpty();
+        }
+    }
+
+    @Test
+    void aListenerThatThrowsAnErrorAtAGrantDoesNotLeaveTheAcquisitionPending() {
+        MemoryStore store = new MemoryStore();
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
+            engine.addListener(new LockEvents() {
+                @Override
+                public void leaseGranted(String name) {
+                    throw new AssertionError("a test listener's failed assertion");
+                }
+            });
+
+            // A guard against a hang, not a timing assertion: the acquisition used to wait forever.
+            Lease lease = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> engine.lock("granted").acquire(Duration.ZERO));
+
+            assertThat(lease.isValid()).isTrue();
+            lease.close();
+            assertThat(store.ownerOf("granted")).as("the holder after the release").isNull();
+        }
+    }
+
+    @Test
+    void aListenerThatThrowsAnErrorAsALeaseRunsOutDoesNotStopTheWatchdog() throws Exception {
+        try (LockEngine engine = new LockEngine(new MemoryStore(), DEFAULT_LEASE, Ticker.SYSTEM)) {
+            engine.addListener(new LockEvents() {
+                @Override
+                public void leaseEnded(String name) {
+                    throw new AssertionError("a test listener's failed assertion");
+                }
+            });
+            Lease later = engine.lock("later").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofSeconds(1)));
+            Lease sooner = engine.lock("sooner").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofMillis(200)));
+
+            // Nobody asks the leases: only the watchdog's ticks find them run out, each calling the
+            // listener; a tick that died with it would leave the other lease unreported.
+            CompletableFuture.allOf(sooner.lost().toCompletableFuture(), later.lost().toCompletableFuture())
+                    .get(10, TimeUnit.SECONDS);
         }
     }
 }
