@@ -1,6 +1,7 @@
 package dev.fencelock.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.fencelock.DistributedLock;
@@ -121,7 +122,10 @@ public abstract class LockContract extends StoreContract {
         lock.lock();
         lock.lock();
         assertThat(lock.holdCount()).isEqualTo(2);
-        assertThat(lock.tryAcquire()).as("a lease is a new acquisition, never a reentrant one").isEmpty();
+        assertThatThrownBy(lock::tryAcquire)
+                .as("a lease is a new acquisition, never a reentrant one: refused, it would wait for this thread's hold")
+                .isInstanceOf(IllegalMonitorStateException.class);
+        assertThat(lock.holdCount()).as("holds after the refusal").isEqualTo(2);
         lock.unlock();
         assertThat(rival.tryAcquire()).as("still held after the inner unlock").isEmpty();
         lock.unlock();
