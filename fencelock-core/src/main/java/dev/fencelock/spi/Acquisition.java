@@ -369,8 +369,8 @@ final class Acquisition {
         watch = null;
         lease.granted(granted.fencingToken(), sentAt, granted.validity());
         try {
-            engine.events().leaseGranted(local.name());
             engine.renewer().granted(lease);
+            engine.events().leaseGranted(local.name());
         } finally {
             boolean handedOut = result.complete(new Hold(engine, local, lease));
             if (!handedOut) {

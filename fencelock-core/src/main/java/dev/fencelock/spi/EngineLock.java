@@ -108,8 +108,10 @@ final class EngineLock implements DistributedLock {
             result.completeExceptionally(failed);
             return null;
         });
-        // A no-op once the acquisition is done, as it is when it completed the result itself.
-        result.whenComplete((lease, error) -> acquisition.cancel(false));
+        // A no-op once the acquisition is done, as it is when it completed the result itself. On a
+        // callback thread: abandoning runs the engine and listeners, and orTimeout would run them
+        // on the JDK's timer thread.
+        result.whenCompleteAsync((lease, error) -> acquisition.cancel(false), client.callbacks());
         return result;
     }
 

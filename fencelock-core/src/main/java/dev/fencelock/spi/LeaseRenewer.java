@@ -128,7 +128,8 @@ final class LeaseRenewer {
     }
 
     /**
-     * Reports the leases that ran out and sends the renewals that are due.
+     * Reports the leases that ran out and sends the renewals that are due; a lease due whose
+     * Lock-view thread has ended is released instead.
      *
      * @return when the next tick is due, or {@code Long.MAX_VALUE} when no lease needs one
      */
@@ -145,11 +146,6 @@ final class LeaseRenewer {
             if (!lease.isHeld()) {
                 continue; // its acquire has not been answered yet
             }
-            if (lease.isOrphaned()) {
-                leases.remove(lease);
-                orphaned.add(lease);
-                continue;
-            }
             if (now - lease.expiresAt() >= 0) {
                 leases.remove(lease);
                 lease.markLost(LockLostException.Reason.EXPIRED);
@@ -162,6 +158,11 @@ final class LeaseRenewer {
             // Ticks are scheduled when a renewal is due, and take along every lease whose window
             // has opened: leases renewed together stay together, so the batches stay few.
             if (now - Math.max(windowOpensAt(lease), lease.retryAt) >= 0) {
+                if (lease.isOrphaned()) {
+                    leases.remove(lease);
+                    orphaned.add(lease);
+                    continue;
+                }
                 List<HeldLease> names = lease.target().held(lease.owner(), lease.options().lease());
                 lease.renewalInFlight = true;
                 lease.renewalsPending = names.size();
@@ -174,7 +175,14 @@ final class LeaseRenewer {
         for (List<Item> batch : batches(due)) {
             renew(batch, now);
         }
-        orphaned.forEach(releaseOrphaned);
+        for (EngineLease lease : orphaned) {
+            try {
+                releaseOrphaned.accept(lease);
+            } catch (RuntimeException e) {
+                // The others are released all the same; this one's key expires with its lease.
+                log.error("releasing lock '{}' of an ended thread failed", lease.name(), e);
+            }
+        }
         return next;
     }
 

@@ -472,7 +472,7 @@ public final class LockEngine implements LockClient {
      * crashed process's lock is freed, rather than renewed for as long as the client lives.
      */
     private void releaseOrphaned(EngineLease lease) {
-        // In use, and so in the map, while a lease of it is held.
+        // In use, and so in the map, while a lease of it is held (close() leaves the map as it is).
         LocalLock local = locals.get(lease.target());
         Thread thread = lease.lockViewHolder();
         log.warn("thread '{}' ended holding lock '{}' through lock() without unlock(): released", thread.getName(), lease.name());

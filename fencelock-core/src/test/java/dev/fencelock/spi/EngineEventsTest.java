@@ -109,6 +109,8 @@ class EngineEventsTest {
 
             waiting.cancel(false);
 
+            // Abandoned on a callback thread, as after orTimeout, which completes on the JDK's timer thread.
+            DeadlinePoll.until(() -> !recorder.events.isEmpty());
             assertThat(recorder.events).as("events").containsExactly("acquisition held ABANDONED");
         }
     }

@@ -6,12 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.fencelock.DistributedLock;
 import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockEvents;
 import dev.fencelock.LockException;
 import dev.fencelock.LockLostException;
 import dev.fencelock.LockTimeoutException;
 import dev.fencelock.LockUnavailableException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -166,6 +168,28 @@ class EngineTest {
             assertThat(lock.tryLock(20, TimeUnit.SECONDS)).as("taken by another thread of the client").isTrue();
             assertThat(lock.holdCount()).isEqualTo(1);
             lock.unlock();
+        }
+    }
+
+    @Test
+    void aFixedLeaseOfAThreadThatEndedHoldingItRunsOutAsItWouldRatherThanBeingReleasedEarly() throws Exception {
+        MemoryStore store = new MemoryStore();
+        try (LockEngine engine = new LockEngine(store, Duration.ofSeconds(2), Ticker.SYSTEM)) {
+            CountDownLatch renewals = new CountDownLatch(3);
+            engine.addListener(new LockEvents() {
+                @Override
+                public void renewalCompleted(int leases, Duration roundTrip, boolean answered) {
+                    renewals.countDown();
+                }
+            });
+            engine.lock("renewing").acquire(Duration.ZERO); // the watchdog ticks every 0.7 s for it
+            DistributedLock fixed = engine.lock("fixed", LeaseOptions.fixed(Duration.ofMinutes(1)));
+            Thread holder = new Thread(fixed::lock);
+            holder.start();
+            holder.join();
+
+            assertThat(renewals.await(20, TimeUnit.SECONDS)).as("three ticks of the watchdog").isTrue();
+            assertThat(store.ownerOf("fixed")).as("the fixed lease, not renewed, so not released either").isNotNull();
         }
     }
 
