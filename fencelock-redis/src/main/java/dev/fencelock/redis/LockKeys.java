@@ -65,6 +65,15 @@ record LockKeys(String name, String lock) {
         return lock + ":last-release";
     }
 
+    /**
+     * {@code <namespace>{<name>}:recent-releases}: the owner tokens of the read leases and permits
+     * released lately, each kept briefly, so that a release sent again after a lost reply knows it
+     * released its lease while other holders of the name release theirs.
+     */
+    String recentReleases() {
+        return lock + ":recent-releases";
+    }
+
     /** {@code <namespace>{<name>}:readers}: the read leases, each with its expiry. */
     String readers() {
         return lock + READERS_SUFFIX;

@@ -557,11 +557,14 @@ final class RedisStore implements LockStore {
                 remember ? rememberReleaseMillis : "", claimWindowMillis, node.pubSubMode());
     }
 
-    /** Runs read-release.lua: removes the reader, and announces the lock free when it was the last. */
+    /**
+     * Runs read-release.lua: removes the reader, remembers the release for a retry, and announces
+     * the lock free when it was the last.
+     */
     private CompletableFuture<Long> runReadRelease(RedisNode node, LockKeys keys, String owner) {
         return node.runAtLeastOnce(LuaScript.READ_RELEASE, ScriptOutputType.INTEGER, new String[] {keys.readers(), keys.waiters(),
-                keys.waiterDeadlines(), keys.fairQueue(), keys.fairDeadlines()}, owner, keys.channel(), claimWindowMillis,
-                node.pubSubMode());
+                keys.waiterDeadlines(), keys.fairQueue(), keys.fairDeadlines(), keys.recentReleases()}, owner, keys.channel(),
+                claimWindowMillis, node.pubSubMode(), rememberReleaseMillis);
     }
 
     /** Runs permit-release.lua: frees the permit, and names the waiter it is kept for; 1 when released, else 0. */
@@ -570,24 +573,27 @@ final class RedisStore implements LockStore {
     }
 
     /**
-     * Runs permit-release.lua: frees the permit, and grants it to the first of the queue if that is
-     * one of {@code waiters}, else names the waiter it is kept for.
+     * Runs permit-release.lua: frees the permit, remembers the release for a retry, and grants the
+     * permit to the first of the queue if that is one of {@code waiters}, else names the waiter it
+     * is kept for.
      */
     private CompletableFuture<List<Long>> runPermitRelease(RedisNode node, LockKeys keys, String owner,
             List<PermitWaiter> waiters) {
-        String[] args = new String[5 + 2 * waiters.size()];
+        String[] args = new String[6 + 2 * waiters.size()];
         args[0] = owner;
         args[1] = keys.permitChannel();
         args[2] = claimWindowMillis;
         args[3] = node.pubSubMode();
         args[4] = Long.toString(fenceCounterTtlMillis(waiters.stream().map(PermitWaiter::lease)
                 .max(Comparator.naturalOrder()).orElse(Duration.ZERO)));
+        args[5] = rememberReleaseMillis;
         for (int i = 0; i < waiters.size(); i++) {
-            args[5 + 2 * i] = waiters.get(i).owner();
-            args[6 + 2 * i] = Long.toString(waiters.get(i).lease().toMillis());
+            args[6 + 2 * i] = waiters.get(i).owner();
+            args[7 + 2 * i] = Long.toString(waiters.get(i).lease().toMillis());
         }
         return node.run(LuaScript.PERMIT_RELEASE, ScriptOutputType.MULTI,
-                new String[] {keys.permits(), keys.permitQueue(), keys.permitDeadlines(), keys.fence()}, args);
+                new String[] {keys.permits(), keys.permitQueue(), keys.permitDeadlines(), keys.fence(), keys.recentReleases()},
+                args);
     }
 
     /** A timeout or a broken connection: the command may or may not have run. */

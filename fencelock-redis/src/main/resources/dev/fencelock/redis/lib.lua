@@ -190,14 +190,34 @@ local function announceRelease(channel, pubsub, waiters, waiterDeadlines, fairQu
   return named
 end
 
--- Gives a set of leases scored by expiry (a lock's readers, a semaphore's holders) ttlMillis to
--- live, unless it has longer: only ever raised, because a short lease granted or renewed after a
--- longer one (a fence counter's time to live may be shorter than a lease) must not end the set, and
--- the longer lease in it, early.
+-- Gives a set scored by expiry (a lock's readers, a semaphore's holders, a name's recent releases)
+-- ttlMillis to live, unless it has longer: only ever raised, because a short lease granted or
+-- renewed after a longer one (a fence counter's time to live may be shorter than a lease), or a
+-- release remembered by a client of a shorter command timeout, must not end the set, and the longer
+-- lease or memory in it, early.
 local function outliveLeases(leases, ttlMillis)
   if redis.call('PTTL', leases) < tonumber(ttlMillis) then
     redis.call('PEXPIRE', leases, ttlMillis)
   end
+end
+
+-- Remembers for rememberMillis that owner released its read lease or permit, so that the same
+-- release sent again (its reply lost, or re-sent by Lettuce after a reconnect) is told it released
+-- the lease, not that the lease was lost. Several holders of a name release at once, so each
+-- release is a member of the name's recent releases (one string would be overwritten by the next
+-- release), scored by the server time (µs) until which it is remembered; those past it are dropped
+-- here, and the set lives as long as its longest memory, so that no release is kept for ever.
+local function rememberRelease(recent, owner, now, rememberMillis)
+  redis.call('ZREMRANGEBYSCORE', recent, '-inf', now)
+  redis.call('ZADD', recent, now + tonumber(rememberMillis) * 1000, owner)
+  outliveLeases(recent, rememberMillis)
+end
+
+-- Whether a release of owner, which found its lease gone, is owner's release sent again: the first
+-- run released it (see rememberRelease). Any member counts, even one past its time and not dropped
+-- yet: an owner token is never reused, so only its own release put it there; no clock is read.
+local function releasedBefore(recent, owner)
+  return redis.call('ZSCORE', recent, owner) ~= false
 end
 
 -- A semaphore's count is a member of its holders' sorted set ('count:<n>', scored +inf, so that no

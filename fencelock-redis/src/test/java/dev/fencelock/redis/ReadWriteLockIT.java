@@ -1,5 +1,6 @@
 package dev.fencelock.redis;
 
+import static dev.fencelock.redis.TestClients.grantedToken;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,6 +9,8 @@ import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockLostException;
 import dev.fencelock.spi.LockEngine;
+import dev.fencelock.spi.LockKind;
+import dev.fencelock.spi.Released;
 import dev.fencelock.testkit.ChildJvm;
 import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
@@ -261,6 +264,33 @@ class ReadWriteLockIT {
         Poll.throughout(lease.multipliedBy(3), () -> assertThat(kept.isValid()).isTrue());
         kept.close();
         taken.close();
+    }
+
+    @Test
+    void aReadReleaseSentAgainIsReportedReleasedAndOneOfALostLeaseGone(RedisServer redis) throws Exception {
+        // The server remembers a release for two command timeouts: long ones, so that it cannot forget meanwhile.
+        RedisStore store = TestClients.store(clients.connect(redis, options -> options.commandTimeout(Duration.ofSeconds(5))));
+        Duration lease = Duration.ofSeconds(60);
+        for (String reader : List.of("fl-released", "fl-other", "fl-deleted")) {
+            grantedToken(store.acquire(LockKind.READ, "rw", reader, lease, false, null).join(), reader);
+        }
+        grantedToken(store.acquire(LockKind.READ, "rw", "fl-ran-out", Duration.ofMillis(1), false, null).join(), "fl-ran-out");
+        Thread.sleep(10);
+        assertThat(releaseRead(store, "fl-ran-out")).as("a reader whose lease ran out").isEqualTo(Released.Finding.GONE);
+        assertThat(releaseRead(store, "fl-released")).isEqualTo(Released.Finding.OURS);
+        // Another reader's release in between: one "last release" would now be that one.
+        assertThat(releaseRead(store, "fl-other")).isEqualTo(Released.Finding.OURS);
+        redis.call("ZREM", READERS, "fl-deleted");
+
+        // The same releases again: a retry after the reply was lost, or Lettuce's re-send after a disconnect.
+        assertThat(releaseRead(store, "fl-released")).as("the release sent again").isEqualTo(Released.Finding.OURS);
+        assertThat(releaseRead(store, "fl-ran-out")).as("the release of the lease that ran out, sent again")
+                .isEqualTo(Released.Finding.GONE);
+        assertThat(releaseRead(store, "fl-deleted")).as("a reader removed from Redis").isEqualTo(Released.Finding.GONE);
+    }
+
+    private static Released.Finding releaseRead(RedisStore store, String reader) {
+        return store.release(LockKind.READ, "rw", reader, false).join().found();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.fencelock.redis;
 
+import static dev.fencelock.redis.TestClients.grantedToken;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -210,6 +211,36 @@ class SemaphoreIT {
         assertThat(store.acquirePermit("fifo", 1, "fl-late", lease, false).join()).isInstanceOf(Attempt.Refused.class);
         assertThat(store.releasePermit("fifo", "fl-waiter", List.of()).join().found()).isEqualTo(Released.Finding.OURS);
         assertThat(store.availablePermits("fifo", 1).join()).isEqualTo(1);
+    }
+
+    @Test
+    void aPermitReleaseSentAgainIsReportedReleasedAndOneOfALostPermitGone(RedisServer redis) throws Exception {
+        // The server remembers a release for two command timeouts: long ones, so that it cannot forget meanwhile.
+        RedisStore store = TestClients.store(clients.connect(redis, options -> options.commandTimeout(Duration.ofSeconds(5))));
+        Duration lease = Duration.ofSeconds(60);
+        for (String holder : List.of("fl-released", "fl-other", "fl-deleted")) {
+            grantedToken(store.acquirePermit("resent", 4, holder, lease, false).join(), holder);
+        }
+        grantedToken(store.acquirePermit("resent", 4, "fl-ran-out", Duration.ofMillis(1), false).join(), "fl-ran-out");
+        Thread.sleep(10);
+        assertThat(releasePermit(store, "fl-ran-out")).as("a permit whose lease ran out").isEqualTo(Released.Finding.GONE);
+        assertThat(releasePermit(store, "fl-released")).isEqualTo(Released.Finding.OURS);
+        // Another holder's release in between: one "last release" would now be that one.
+        assertThat(releasePermit(store, "fl-other")).isEqualTo(Released.Finding.OURS);
+        redis.call("ZREM", "fencelock:{resent}:permits", "fl-deleted");
+
+        // The same releases again: a retry after the reply was lost, or Lettuce's re-send after a disconnect.
+        assertThat(releasePermit(store, "fl-released")).as("the release sent again").isEqualTo(Released.Finding.OURS);
+        assertThat(store.release(LockKind.PERMIT, "resent", "fl-released", false).join().found())
+                .as("the release sent again, without acquisitions to pass the permit to").isEqualTo(Released.Finding.OURS);
+        assertThat(releasePermit(store, "fl-ran-out")).as("the release of the permit that ran out, sent again")
+                .isEqualTo(Released.Finding.GONE);
+        assertThat(releasePermit(store, "fl-deleted")).as("a permit removed from Redis").isEqualTo(Released.Finding.GONE);
+    }
+
+    /** A release by the call that may pass the permit on, here with no acquisition to pass it to. */
+    private static Released.Finding releasePermit(RedisStore store, String holder) {
+        return store.releasePermit("resent", holder, List.of()).join().found();
     }
 
     @Test

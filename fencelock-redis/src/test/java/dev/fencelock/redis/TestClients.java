@@ -141,14 +141,15 @@ final class TestClients {
     /**
      * The lock keys and waiter queues on {@code server}. Fence counters outlive their locks by
      * design, and so does a semaphore's count (kept with its holders), the memory of the last
-     * release, briefly, and the Redlock masters' restart marker.
+     * release and of the recent read and permit releases, briefly, and the Redlock masters' restart
+     * marker.
      */
     static List<String> lockKeys(RedisServer server) {
         @SuppressWarnings("unchecked")
         List<Object> keys = (List<Object>) server.call("KEYS", "fencelock:*");
         return keys.stream().map(String::valueOf)
-                .filter(key -> !key.endsWith(":fence") && !key.endsWith(":last-release") && !key.endsWith(":restart-marker")
-                        && !isCountOnly(server, key))
+                .filter(key -> !key.endsWith(":fence") && !key.endsWith(":last-release") && !key.endsWith(":recent-releases")
+                        && !key.endsWith(":restart-marker") && !isCountOnly(server, key))
                 .toList();
     }
 
