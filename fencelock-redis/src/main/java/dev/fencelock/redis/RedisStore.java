@@ -21,6 +21,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +55,7 @@ final class RedisStore implements LockStore {
     private final String claimWindowMillis;
     /** The fence counter's time to live, which a release gives the queue it requeues its client in. */
     private final String requeueTtlMillis;
-    /** How long a single server remembers a release, for the retry of one whose reply was lost. */
+    /** How long a server remembers a release, for the one sent again after its reply was lost (see {@link #runReleaseOf}). */
     private final String rememberReleaseMillis;
     private final Duration fairKeepAlive;
     private final String fairWaiterTtlMillis;
@@ -166,7 +167,7 @@ final class RedisStore implements LockStore {
                                     stopWaitingOn(late.node(), kind, keys, owner);
                                 }
                             } else if (!(late.isOk() && late.value().get(0) == 0)) {
-                                runCleanup(kind, late.node(), keys, owner, false);
+                                runReleaseOf(kind, late.node(), keys, owner, false, "", false);
                             }
                         })
                 .thenCompose(replies -> judge(kind, keys, owner, lease, waiting, replies));
@@ -463,19 +464,18 @@ final class RedisStore implements LockStore {
 
     /**
      * Deletes the key on every server where it still holds {@code owner}. One server: a lost
-     * reply is retried. Several: decided as soon as a majority released it or can no longer
-     * release it, so that a dead or frozen minority costs nothing; a server whose reply was lost
-     * counts as one that failed, so the release stays within the timeout. Between "gone" and
-     * "taken", the answers in when the majority decided tell.
+     * reply is retried (see {@link #retriedOnceIfReplyLost}). Several: decided as soon as a
+     * majority released it or can no longer release it, so that a dead or frozen minority costs
+     * nothing; a server whose reply was lost counts as one that failed, so the release stays within
+     * the timeout. Between "gone" and "taken", the answers in when the majority decided tell.
      */
     @Override
     public CompletableFuture<Released> release(LockKind kind, String name, String owner, boolean requeue) {
         LockKeys keys = keys(name);
         String waiter = requeue ? servers.waiterId() : "";
-        return servers.<Long>onAllUntilDecided(node -> kind == LockKind.READ ? runReadRelease(node, keys, owner)
-                        : kind == LockKind.PERMIT ? runPermitRelease(node, keys, owner)
-                        : servers.isSingle() ? deleteKeyRetryingOnce(node, keys, owner, waiter)
-                        : runRelease(node, keys, owner, true, waiter, false), this::isDecided)
+        return servers.<Long>onAllUntilDecided(node -> servers.isSingle()
+                        ? retriedOnceIfReplyLost(() -> runReleaseOf(kind, node, keys, owner, true, waiter, true))
+                        : runReleaseOf(kind, node, keys, owner, true, waiter, false), this::isDecided)
                 .thenApply(replies -> {
                     Tally tally = Tally.of(replies);
                     if (tally.yes() < servers.quorum() && tally.yes() + tally.failures() >= servers.quorum()) {
@@ -492,10 +492,15 @@ final class RedisStore implements LockStore {
                 });
     }
 
-    /** One server (see {@link #supports}): its answer is the verdict. */
+    /**
+     * One server (see {@link #supports}): its answer is the verdict; a lost reply is retried (see
+     * {@link #retriedOnceIfReplyLost}), and the retry passes the permit on only if the first did not run.
+     */
     @Override
     public CompletableFuture<Released> releasePermit(String name, String owner, List<PermitWaiter> waiters) {
-        return runPermitRelease(servers.nodes().get(0), keys(name), owner, waiters).thenApply(reply -> {
+        RedisNode node = servers.nodes().get(0);
+        LockKeys keys = keys(name);
+        return retriedOnceIfReplyLost(() -> runPermitRelease(node, keys, owner, waiters)).thenApply(reply -> {
             int passed = reply.get(1).intValue();
             return new Released(reply.get(0) == 1 ? Released.Finding.OURS : Released.Finding.GONE, false,
                     passed == 0 ? null : new Released.Passed(waiters.get(passed - 1).owner(), reply.get(2)));
@@ -518,27 +523,33 @@ final class RedisStore implements LockStore {
      */
     private CompletableFuture<?> releaseQuietly(LockKind kind, LockKeys keys, String owner, boolean wakeWaiters,
             List<RedisNode> holders) {
-        return servers.<Long>onAllWithinNodeTimeout(node -> runCleanup(kind, node, keys, owner, wakeWaiters),
+        return servers.<Long>onAllWithinNodeTimeout(node -> runReleaseOf(kind, node, keys, owner, wakeWaiters, "", false),
                 replies -> replies.stream().filter(reply -> holders.contains(reply.node())).noneMatch(LockServers.Reply::isPending),
                 (late, decision) -> { });
     }
 
-    private CompletableFuture<Long> runCleanup(LockKind kind, RedisNode node, LockKeys keys, String owner, boolean wakeWaiters) {
+    /**
+     * Runs the release script of {@code kind} (see {@link #runRelease} for the other arguments).
+     * {@code remember} is an exclusive release's: a read lease's and a permit's are always
+     * remembered, on each Redlock master too, because Lettuce sends one that a disconnect cut off
+     * again, and its second run must not report the lease lost.
+     */
+    private CompletableFuture<Long> runReleaseOf(LockKind kind, RedisNode node, LockKeys keys, String owner,
+            boolean wakeWaiters, String requeue, boolean remember) {
         return switch (kind) {
             case READ -> runReadRelease(node, keys, owner);
             case PERMIT -> runPermitRelease(node, keys, owner);
-            default -> runRelease(node, keys, owner, wakeWaiters, "", false);
+            default -> runRelease(node, keys, owner, wakeWaiters, requeue, remember);
         };
     }
 
     /**
-     * Sends the release again when its reply was lost. Both are remembered on the server, so that
-     * the second can tell a key the first deleted from a key that had expired: the lease then was
-     * lost, and the release says so.
+     * Sends a release again when its reply was lost. Both are remembered on the server, so that
+     * the second can tell a lease the first released from one that had run out or was gone: the
+     * lease then was lost, and the release says so.
      */
-    private CompletableFuture<Long> deleteKeyRetryingOnce(RedisNode node, LockKeys keys, String owner, String requeue) {
-        return runRelease(node, keys, owner, true, requeue, true).exceptionallyCompose(error -> isReplyLost(error)
-                ? runRelease(node, keys, owner, true, requeue, true)
+    private static <T> CompletableFuture<T> retriedOnceIfReplyLost(Supplier<CompletableFuture<T>> release) {
+        return release.get().exceptionallyCompose(error -> isReplyLost(error) ? release.get()
                 : CompletableFuture.failedFuture(error));
     }
 
