@@ -206,10 +206,14 @@ end
 -- the lease, not that the lease was lost. Several holders of a name release at once, so each
 -- release is a member of the name's recent releases (one string would be overwritten by the next
 -- release), scored by the server time (µs) until which it is remembered; those past it are dropped
--- here, and the set lives as long as its longest memory, so that no release is kept for ever.
+-- here, and the set lives as long as its longest memory, so that no release is kept for ever. It
+-- keeps the latest 1,000 at most (150 KB): a name released faster than that within the memory (a
+-- read lock taken thousands of times a second would keep megabytes) forgets its oldest first, and
+-- one of those sent again is reported lost, as it was before releases were remembered.
 local function rememberRelease(recent, owner, now, rememberMillis)
   redis.call('ZREMRANGEBYSCORE', recent, '-inf', now)
   redis.call('ZADD', recent, now + tonumber(rememberMillis) * 1000, owner)
+  redis.call('ZREMRANGEBYRANK', recent, 0, -1001)
   outliveLeases(recent, rememberMillis)
 end
 

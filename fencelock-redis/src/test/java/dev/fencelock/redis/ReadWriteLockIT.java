@@ -289,6 +289,20 @@ class ReadWriteLockIT {
         assertThat(releaseRead(store, "fl-deleted")).as("a reader removed from Redis").isEqualTo(Released.Finding.GONE);
     }
 
+    @Test
+    void aNameRemembersItsLatestThousandReadReleasesAtMost(RedisServer redis) {
+        RedisStore store = TestClients.store(clients.connect(redis));
+        Duration lease = Duration.ofSeconds(60);
+        for (int i = 0; i < 1_050; i++) {
+            grantedToken(store.acquire(LockKind.READ, "rw", "fl-" + i, lease, false, null).join(), "reader " + i);
+            assertThat(releaseRead(store, "fl-" + i)).isEqualTo(Released.Finding.OURS);
+        }
+
+        // Unbounded, a read lock released thousands of times a second kept megabytes.
+        assertThat((Long) redis.call("ZCARD", "fencelock:{rw}:recent-releases")).as("releases remembered").isEqualTo(1_000L);
+        assertThat(releaseRead(store, "fl-1049")).as("the latest release, sent again").isEqualTo(Released.Finding.OURS);
+    }
+
     private static Released.Finding releaseRead(RedisStore store, String reader) {
         return store.release(LockKind.READ, "rw", reader, false).join().found();
     }
