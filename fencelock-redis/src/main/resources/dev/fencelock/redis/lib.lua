@@ -195,9 +195,9 @@ end
 -- renewed after a longer one (a fence counter's time to live may be shorter than a lease), or a
 -- release remembered by a client of a shorter command timeout, must not end the set, and the longer
 -- lease or memory in it, early.
-local function outliveLeases(leases, ttlMillis)
-  if redis.call('PTTL', leases) < tonumber(ttlMillis) then
-    redis.call('PEXPIRE', leases, ttlMillis)
+local function liveAtLeast(set, ttlMillis)
+  if redis.call('PTTL', set) < tonumber(ttlMillis) then
+    redis.call('PEXPIRE', set, ttlMillis)
   end
 end
 
@@ -214,7 +214,7 @@ local function rememberRelease(recent, owner, now, rememberMillis)
   redis.call('ZREMRANGEBYSCORE', recent, '-inf', now)
   redis.call('ZADD', recent, now + tonumber(rememberMillis) * 1000, owner)
   redis.call('ZREMRANGEBYRANK', recent, 0, -1001)
-  outliveLeases(recent, rememberMillis)
+  liveAtLeast(recent, rememberMillis)
 end
 
 -- Whether a release of owner, which found its lease gone, is owner's release sent again: the first
@@ -242,10 +242,10 @@ end
 
 -- Grants owner a permit of a semaphore for leaseMillis, takes it off the queue, and returns the
 -- fencing token minted for it. The fence lives ttlMillis, the holders, with the count, at least as
--- long (see outliveLeases).
+-- long (see liveAtLeast).
 local function grantPermit(holders, fence, queue, deadlines, owner, leaseMillis, now, ttlMillis)
   redis.call('ZADD', holders, now + tonumber(leaseMillis) * 1000, owner)
-  outliveLeases(holders, ttlMillis)
+  liveAtLeast(holders, ttlMillis)
   redis.call('ZREM', queue, owner)
   redis.call('ZREM', deadlines, owner)
   return mintToken(fence, now, ttlMillis)

@@ -12,7 +12,7 @@
 -- ARGV[1]  owner token, the same for every attempt of one acquisition
 -- ARGV[2]  lease in milliseconds
 -- ARGV[3]  time to live of the fence counter and the queue in milliseconds, and the least the
---          holders live (see outliveLeases in lib.lua), longer than this lease
+--          holders live (see liveAtLeast in lib.lua), longer than this lease
 -- ARGV[4]  the count of permits the client names
 -- ARGV[5]  '1' when the acquisition waits if refused (it joins the queue), '0' when it does not
 -- ARGV[6]  how long a waiter stays in the queue without trying again, in milliseconds

@@ -10,7 +10,7 @@
 -- ARGV[1]  owner token of the reader
 -- ARGV[2]  lease in milliseconds
 -- ARGV[3]  time to live of the fence counter in milliseconds, and the least the readers live (see
---          outliveLeases in lib.lua), longer than this lease
+--          liveAtLeast in lib.lua), longer than this lease
 -- ARGV[4]  the owner token of the exclusive lease the same caller holds, granted beside it (a
 --          downgrade), or ''
 -- ARGV[5]  how long to wait before trying again while an exclusive acquisition waits, in milliseconds
@@ -31,5 +31,5 @@ if not holder and (redis.call('ZCOUNT', KEYS[4], now, '+inf') > 0 or redis.call(
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]) * 1000, ARGV[1])
-outliveLeases(KEYS[3], ARGV[3])
+liveAtLeast(KEYS[3], ARGV[3])
 return {1, mintToken(KEYS[2], tokenClock(now, ARGV[7]), ARGV[3])}

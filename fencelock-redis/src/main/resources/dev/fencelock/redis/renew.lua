@@ -29,7 +29,7 @@ for i, key in ipairs(KEYS) do
     local expiry = tonumber(redis.call('ZSCORE', key, owner))
     if expiry and expiry > now then
       redis.call('ZADD', key, 'XX', now + tonumber(lease) * 1000, owner)
-      outliveLeases(key, 2 * tonumber(lease))
+      liveAtLeast(key, 2 * tonumber(lease))
       result[i] = 1
     else
       if expiry then
