@@ -275,7 +275,7 @@ class ReadWriteLockIT {
             grantedToken(store.acquire(LockKind.READ, "rw", reader, lease, false, null).join(), reader);
         }
         grantedToken(store.acquire(LockKind.READ, "rw", "fl-ran-out", Duration.ofMillis(1), false, null).join(), "fl-ran-out");
-        Thread.sleep(10);
+        TestClients.awaitRunOut(redis, READERS, "fl-ran-out");
         assertThat(releaseRead(store, "fl-ran-out")).as("a reader whose lease ran out").isEqualTo(Released.Finding.GONE);
         assertThat(releaseRead(store, "fl-released")).isEqualTo(Released.Finding.OURS);
         // Another reader's release in between: one "last release" would now be that one.

@@ -222,7 +222,7 @@ class SemaphoreIT {
             grantedToken(store.acquirePermit("resent", 4, holder, lease, false).join(), holder);
         }
         grantedToken(store.acquirePermit("resent", 4, "fl-ran-out", Duration.ofMillis(1), false).join(), "fl-ran-out");
-        Thread.sleep(10);
+        TestClients.awaitRunOut(redis, "fencelock:{resent}:permits", "fl-ran-out");
         assertThat(releasePermit(store, "fl-ran-out")).as("a permit whose lease ran out").isEqualTo(Released.Finding.GONE);
         assertThat(releasePermit(store, "fl-released")).isEqualTo(Released.Finding.OURS);
         // Another holder's release in between: one "last release" would now be that one.

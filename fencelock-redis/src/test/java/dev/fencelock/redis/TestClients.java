@@ -78,6 +78,19 @@ final class TestClients {
         return ((Attempt.Granted) attempt).fencingToken();
     }
 
+    /**
+     * Waits until the lease of {@code owner} in {@code leases} (a lock's readers, a semaphore's
+     * holders: scored by the server time, in µs, at which each runs out) has run out by the server's
+     * clock, as the scripts judge it.
+     */
+    static void awaitRunOut(RedisServer redis, String leases, String owner) throws InterruptedException {
+        double end = Double.parseDouble(String.valueOf(redis.call("ZSCORE", leases, owner)));
+        Poll.until(owner + "'s lease run out on the server", Duration.ofSeconds(10), () -> {
+            List<?> time = (List<?>) redis.call("TIME");
+            return Long.parseLong(String.valueOf(time.get(0))) * 1_000_000 + Long.parseLong(String.valueOf(time.get(1))) >= end;
+        });
+    }
+
     /** Release channels still subscribed by the client's store. */
     static int channels(LockEngine client) {
         return store(client).servers().channelCount();
