@@ -291,7 +291,8 @@ class ReadWriteLockIT {
 
     @Test
     void aNameRemembersItsLatestThousandReadReleasesAtMost(RedisServer redis) {
-        RedisStore store = TestClients.store(clients.connect(redis));
+        // Remembered for two command timeouts: long ones, so that none runs out while a slow machine makes the thousand.
+        RedisStore store = TestClients.store(clients.connect(redis, options -> options.commandTimeout(Duration.ofSeconds(5))));
         Duration lease = Duration.ofSeconds(60);
         for (int i = 0; i < 1_050; i++) {
             grantedToken(store.acquire(LockKind.READ, "rw", "fl-" + i, lease, false, null).join(), "reader " + i);
