@@ -32,10 +32,12 @@ import java.util.stream.Collectors;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.CuratorEvent;
+import org.apache.curator.framework.api.CuratorEventType;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.RetryUntilElapsed;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,6 +94,11 @@ final class ZooKeeperStore implements LockStore {
     private final ConcurrentMap<QueueKey, Set<PredecessorWatch>> watches = new ConcurrentHashMap<>();
     /** Sessions of this client that expired or that Curator gave up: their nodes are gone. */
     private final Set<Long> deadSessions = ConcurrentHashMap.newKeySet();
+    /**
+     * How many times the connection was lost. Counted on Curator's event thread, which also calls
+     * back the calls: a call that the count moved under was cut off once and perhaps sent again.
+     */
+    private final AtomicLong disconnections = new AtomicLong();
     /** When the latest call that passed the leader was sent (System.nanoTime): the session was alive after it. */
     private final AtomicLong lastConfirmed = new AtomicLong(System.nanoTime());
     // Guarded by this: the current session, and Curator's count of connections when it was read.
@@ -121,6 +128,14 @@ final class ZooKeeperStore implements LockStore {
         this.admin = new ZooKeeperLockAdmin(this);
         try {
             client.getConnectionStateListenable().addListener((curator, state) -> sessionStateChanged(state));
+            // Curator calls its listeners of ZooKeeper's events on the event thread, in order with
+            // the calls' answers (its connection states come later, from a thread of their own).
+            client.getCuratorListenable().addListener((curator, event) -> {
+                if (event.getType() == CuratorEventType.WATCHED
+                        && event.getWatchedEvent().getState() == Watcher.Event.KeeperState.Disconnected) {
+                    disconnections.incrementAndGet();
+                }
+            });
             client.start();
             if (!client.blockUntilConnected(millis(options.connectionTimeout()), TimeUnit.MILLISECONDS)) {
                 throw new LockUnavailableException(describe() + " did not answer within the connection timeout ("
@@ -587,11 +602,24 @@ final class ZooKeeperStore implements LockStore {
                             ? Released.Finding.GONE : Released.Finding.OURS, false));
         }
         // Guaranteed: if the reply is lost, Curator deletes the node in the background once it can.
+        long disconnectionsBefore = disconnections.get();
         return calls.run("releasing lock '" + name + "'",
                         callback -> client.delete().guaranteed().inBackground(callback).forPath(node.node().path()),
                         KeeperException.Code.NONODE)
                 .thenApply(event -> new Released(Calls.code(event) == KeeperException.Code.NONODE
+                        && !deletedBeforeTheConnectionDropped(node, disconnectionsBefore)
                         ? Released.Finding.GONE : Released.Finding.OURS, false));
+    }
+
+    /**
+     * Whether a delete of {@code node} that found it gone may have found its own work: Curator sends
+     * a call cut off with its connection again on the next one, in the same session, and the first
+     * may have been applied. An operator's delete in that window is taken for ours; a node that went
+     * with its session was lost.
+     */
+    private boolean deletedBeforeTheConnectionDropped(HeldNode node, long disconnectionsBefore) {
+        return disconnections.get() != disconnectionsBefore && isAlive(node.node())
+                && node.node().session() == leasesSession();
     }
 
     @Override

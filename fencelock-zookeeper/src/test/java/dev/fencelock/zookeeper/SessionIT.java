@@ -49,6 +49,22 @@ class SessionIT extends ZooKeeperIT {
     }
 
     @Test
+    void aReleaseAnsweredOnlyAfterItsConnectionWasCutIsAReleaseNotALoss() throws Exception {
+        try (ReplyHoldingProxy proxy = ReplyHoldingProxy.to(zooKeeper.connectString())) {
+            Lease lease = connectThrough(proxy.connectString()).lock("job").acquire(Duration.ZERO);
+            proxy.holdReplies();
+            CompletableFuture<ReleaseOutcome> released = CompletableFuture.supplyAsync(lease::release);
+            Poll.until("the delete applied, unanswered", Duration.ofSeconds(10), () -> zooKeeper.locksLeft(root).isEmpty());
+
+            // Curator sends the delete again on the next connection, and finds the node gone: by its own first delete.
+            proxy.cutConnections();
+
+            assertThat(released.get(30, TimeUnit.SECONDS)).isEqualTo(ReleaseOutcome.RELEASED);
+            assertThat(lease.lost()).as("no loss signalled").isNotDone();
+        }
+    }
+
+    @Test
     void aLeaseShowsTheSessionsDeadlineNotItsOwnLength() throws Exception {
         LockEngine client = connect();
         try (Lease lease = client.lock("report").acquire(Duration.ZERO, LONG_FIXED_LEASE)) {

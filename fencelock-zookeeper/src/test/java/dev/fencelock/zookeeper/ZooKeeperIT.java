@@ -50,7 +50,16 @@ abstract class ZooKeeperIT {
     }
 
     LockEngine connect(UnaryOperator<ZooKeeperLockOptions.Builder> options) {
-        LockEngine client = (LockEngine) ZooKeeperLocks.connect(options.apply(zooKeeper.options(root)).build());
+        return connect(options.apply(zooKeeper.options(root)).build());
+    }
+
+    /** A client through another address of the server (a proxy), on the test's root path. */
+    LockEngine connectThrough(String connectString) {
+        return connect(ZooKeeperLockOptions.builder(connectString).rootPath(root).build());
+    }
+
+    private LockEngine connect(ZooKeeperLockOptions options) {
+        LockEngine client = (LockEngine) ZooKeeperLocks.connect(options);
         clients.add(client);
         return client;
     }
