@@ -59,7 +59,7 @@ final class Calls {
     private final String server;
     /**
      * The session that this client's leases live in, while the connection is still in it; 0 when
-     * it is not (none yet, or another one begins). Read at a call's send and at its answer.
+     * none is known (none yet, or another connection opened). Read at a call's send and at its answer.
      */
     private final LongSupplier session;
     /** Told the send time (System.nanoTime) of every call that passed the leader in that session: the session was alive after it. */
@@ -103,10 +103,8 @@ final class Calls {
             call.start((client, event) -> {
                 KeeperException.Code code = KeeperException.Code.get(event.getResultCode());
                 if (code == KeeperException.Code.OK || accepted.contains(code)) {
-                    // Only in the session whose leases it confirms: Curator sends a call again in a
-                    // new session once the old one expired. Before the caller hears of it: a lease
-                    // granted by this answer is covered by it.
-                    if (passedTheLeader(event) && sentIn != 0 && session.getAsLong() == sentIn) {
+                    // Before the caller hears of it: a lease granted by this answer is covered by it.
+                    if (passedTheLeader(event) && confirms(sentIn, session.getAsLong())) {
                         confirmedAfter.accept(sentAt);
                     }
                     if (!result.complete(event) && code == KeeperException.Code.OK) {
@@ -182,6 +180,17 @@ final class Calls {
         }
         String why = cause instanceof TimeoutException ? "did not answer within " + timeout : "failed: " + cause;
         return new LockUnavailableException(what + " on " + server + " " + why, cause);
+    }
+
+    /**
+     * Whether an answer that passed the leader confirms the session of the leases as of the call's
+     * send. It does in the session it was sent in, and not in a later one: Curator sends a call
+     * again in a new session once the old one expired. A call sent while no session was known (the
+     * first, or another connection opened and not yet known) does too: the session known at its
+     * answer either answered it or began after the send.
+     */
+    private static boolean confirms(long sentIn, long answeredIn) {
+        return answeredIn != 0 && (sentIn == answeredIn || sentIn == 0);
     }
 
     /**

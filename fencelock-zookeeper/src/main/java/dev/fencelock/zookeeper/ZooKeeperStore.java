@@ -101,9 +101,9 @@ final class ZooKeeperStore implements LockStore {
     private final AtomicLong disconnections = new AtomicLong();
     /** When the latest call that passed the leader was sent (System.nanoTime): the session was alive after it. */
     private final AtomicLong lastConfirmed = new AtomicLong(System.nanoTime());
-    // Guarded by this: the current session, and Curator's count of connections when it was read.
+    // Guarded by this: the current session, and Curator's count of connections when it was read (-1: none yet).
     private long session;
-    private long sessionConnection;
+    private long sessionConnection = -1;
     private volatile LeaseReports reports = NO_REPORTS;
 
     ZooKeeperStore(ZooKeeperLockOptions options) {
@@ -239,10 +239,20 @@ final class ZooKeeperStore implements LockStore {
 
     /**
      * The session of this client's leases while Curator's connection is the one it was read from;
-     * 0 once Curator has opened another (a new session: its answers say nothing of those leases).
+     * 0 once Curator has opened another (a new session: its answers say nothing of those leases)
+     * until it is known. Known here already when the leases' session has ended: Curator says
+     * RECONNECTED on a thread of its own, after the leases' waiters, woken by the end, have sent
+     * their calls in the new one, and answers in a session not yet known confirm nothing.
      */
     private long leasesSession() {
         long connection = client.getZookeeperClient().getInstanceIndex();
+        synchronized (this) {
+            if (connection == sessionConnection || !deadSessions.contains(session)) {
+                return connection == sessionConnection ? session : 0;
+            }
+        }
+        // Ends nothing: the session known is dead already.
+        sessionConnected();
         synchronized (this) {
             return connection == sessionConnection ? session : 0;
         }
@@ -769,14 +779,27 @@ final class ZooKeeperStore implements LockStore {
             log.warn("reading the session id from {} failed", describe(), e);
             return;
         }
+        if (current == 0) {
+            // Not connected yet: known once it is.
+            return;
+        }
         long previous;
         synchronized (this) {
+            if (connection <= sessionConnection) {
+                // Known already, or a later one is (this thread read before another that wrote).
+                return;
+            }
             previous = session;
-            session = current;
-            sessionConnection = connection;
         }
+        // Before the new session is known: its answers must not move the deadline of the old one's leases.
         if (previous != 0 && previous != current) {
             sessionEnded(previous);
+        }
+        synchronized (this) {
+            if (connection > sessionConnection) {
+                session = current;
+                sessionConnection = connection;
+            }
         }
     }
 

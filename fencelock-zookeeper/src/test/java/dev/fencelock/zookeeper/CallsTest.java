@@ -102,6 +102,24 @@ class CallsTest {
         assertThat(confirmedAfter.get()).as("confirmed by an answer in another session than the leases'").isZero();
     }
 
+    @Test
+    void aCallSentWhileNoSessionWasKnownConfirmsTheOneKnownAtItsAnswer() throws Exception {
+        // Another connection opened after an expiry: its session is not known yet.
+        session.set(0);
+        AtomicReference<BackgroundCallback> early = new AtomicReference<>();
+        AtomicReference<BackgroundCallback> late = new AtomicReference<>();
+        calls.run("syncing", early::set);
+        long sentAt = System.nanoTime();
+        calls.run("syncing", late::set);
+
+        early.get().processResult(null, answer(CuratorEventType.SYNC, null));
+        assertThat(confirmedAfter.get()).as("confirmed while still no session is known").isZero();
+
+        session.set(SESSION + 1);
+        late.get().processResult(null, answer(CuratorEventType.SYNC, null));
+        assertThat(confirmedAfter.get()).as("confirmed by the new session, as of the send").isGreaterThanOrEqualTo(sentAt);
+    }
+
     private void answered(CuratorEventType type, Stat stat) throws Exception {
         CompletableFuture<CuratorEvent> call = calls.run(type.name(), callback -> callback.processResult(null, answer(type, stat)));
         assertThat(call).as("answered").isCompleted();
