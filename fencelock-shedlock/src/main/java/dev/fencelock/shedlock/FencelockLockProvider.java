@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.locks.LockSupport;
 import net.javacrumbs.shedlock.core.AbstractSimpleLock;
 import net.javacrumbs.shedlock.core.ExtensibleLockProvider;
 import net.javacrumbs.shedlock.core.LockConfiguration;
@@ -30,7 +31,10 @@ import org.slf4j.LoggerFactory;
  *       extension, with an {@link IllegalArgumentException} that names the lock.
  *   <li>{@code lockAtLeastFor}: an unlock before it has passed keeps the lock taken until then,
  *       measured on the monotonic clock from the call of {@link #lock}.
- *   <li>{@link SimpleLock#extend} re-sets the upper bound from now; the fencing token stays.
+ *   <li>{@link SimpleLock#extend} re-sets the upper bound from now; the fencing token stays. An
+ *       extension the store does not confirm is sent again while the lease has time left for another
+ *       try (twice the longest try so far: about two command timeouts); then it throws
+ *       {@link LockException}, and the lock ends with its lease, at the latest.
  *   <li>Unlock deletes the key, or shortens its life, only where it still holds this lease's
  *       owner token (never a plain {@code DEL}). Unlock and extend of a lock that has expired are
  *       quiet: unlock does nothing, extend returns empty.
@@ -50,6 +54,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class FencelockLockProvider implements ExtensibleLockProvider {
     private static final Logger log = LoggerFactory.getLogger(FencelockLockProvider.class);
+    /** The least time from one try of an extension to the next. */
+    private static final long RETRY_PAUSE_NANOS = Duration.ofMillis(100).toNanos();
 
     private final LockClient client;
 
@@ -160,12 +166,32 @@ public final class FencelockLockProvider implements ExtensibleLockProvider {
 
         @Override
         protected Optional<SimpleLock> doExtend(LockConfiguration newConfiguration) {
-            long extendedAt = System.nanoTime();
+            Duration newLease = fixedLease(newConfiguration);
+            long longestTry = 0;
+            long extendedAt;
             boolean extended;
-            try {
-                extended = lease.extend(fixedLease(newConfiguration));
-            } catch (LockUnavailableException e) {
-                throw new LockException("could not extend '" + newConfiguration.getName() + "': " + e.getMessage(), e);
+            while (true) {
+                extendedAt = System.nanoTime();
+                try {
+                    extended = lease.extend(newLease);
+                    break;
+                } catch (LockUnavailableException e) {
+                    long took = System.nanoTime() - extendedAt;
+                    longestTry = Math.max(longestTry, took);
+                    Duration remaining = lease.remaining();
+                    // KeepAliveLockProvider's scheduler never extends again once this throws, so one
+                    // store outage longer than a command timeout (a failover, a pause) would end the
+                    // lease under a running job. The extension is a compare-and-expire, safe to send
+                    // again: another try, after a pause and as long as the longest so far, is worth it
+                    // while its answer can still come back a try's time before the lease's old end.
+                    if (remaining.toNanos() <= RETRY_PAUSE_NANOS + 2 * longestTry || Thread.currentThread().isInterrupted()) {
+                        throw new LockException("could not extend '" + newConfiguration.getName() + "': "
+                                + e.getMessage() + "; the lock ends within " + remaining, e);
+                    }
+                    log.warn("could not extend '{}', trying again: {}", newConfiguration.getName(), e.getMessage());
+                    // A store that refuses at once (a Redlock client cut off from its majority) is not asked in a busy loop.
+                    LockSupport.parkNanos(RETRY_PAUSE_NANOS - took);
+                }
             }
             if (!extended) {
                 // Expired: ShedLock's executor unlocks only the lock it holds, and that one is spent.

@@ -46,6 +46,7 @@ import org.junit.jupiter.api.Test;
 @RedisTest
 class FencelockLockProviderIT {
     private static final Duration LONG = Duration.ofMinutes(5);
+    private static final Duration COMMAND_TIMEOUT = Duration.ofMillis(300);
 
     private final List<LockClient> clients = new ArrayList<>();
     private RedisServer redis;
@@ -58,7 +59,7 @@ class FencelockLockProviderIT {
     }
 
     private LockClient connect() {
-        LockClient client = RedisLocks.connect(RedisLockOptions.builder(redis.uri()).commandTimeout(Duration.ofMillis(300)).build());
+        LockClient client = RedisLocks.connect(RedisLockOptions.builder(redis.uri()).commandTimeout(COMMAND_TIMEOUT).build());
         clients.add(client);
         return client;
     }
@@ -197,6 +198,46 @@ class FencelockLockProviderIT {
         assertThatThrownBy(lock::unlock).as("ShedLock: a lock is spent once extended").isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> lock.extend(Duration.ofSeconds(10), Duration.ZERO)).isInstanceOf(IllegalStateException.class);
         extended.unlock();
+        assertUnlocked("job");
+    }
+
+    /**
+     * KeepAliveLockProvider's scheduler stops extending at the first exception: an extension that
+     * Redis answers only after one command timeout must be sent again, not thrown.
+     */
+    @Test
+    void anExtensionThatRedisAnswersLateIsSentAgainAndExtends() throws Exception {
+        Duration lockAtMostFor = Duration.ofSeconds(5);
+        SimpleLock lock = provider.lock(config("job", lockAtMostFor, Duration.ZERO)).orElseThrow();
+        ScheduledExecutorService faults = Executors.newSingleThreadScheduledExecutor();
+        redis.pause();
+        try {
+            faults.schedule(redis::resume, COMMAND_TIMEOUT.toMillis() * 3 / 2, TimeUnit.MILLISECONDS);
+
+            SimpleLock extended = lock.extend(Duration.ofSeconds(20), Duration.ZERO).orElseThrow();
+
+            assertThat(pttl("job")).as("the key's time to live, in ms").isGreaterThan(lockAtMostFor.toMillis());
+            assertThat(FencelockLockProvider.currentLease().orElseThrow().remaining())
+                    .as("the lease, valid past its first lockAtMostFor").isGreaterThan(lockAtMostFor);
+            extended.unlock();
+        } finally {
+            faults.shutdownNow();
+            redis.resume();
+        }
+        assertUnlocked("job");
+    }
+
+    @Test
+    void anExtensionThatRedisNeverAnswersIsShedLocksLockExceptionBeforeTheLeaseEnds() {
+        SimpleLock lock = provider.lock(config("job", Duration.ofSeconds(2), Duration.ZERO)).orElseThrow();
+        redis.pause();
+        try {
+            assertThatThrownBy(() -> lock.extend(Duration.ofSeconds(20), Duration.ZERO))
+                    .isInstanceOf(LockException.class).hasMessageStartingWith("could not extend 'job': ");
+        } finally {
+            redis.resume();
+        }
+        lock.unlock();
         assertUnlocked("job");
     }
 
