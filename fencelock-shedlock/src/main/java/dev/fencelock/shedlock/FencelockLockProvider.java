@@ -3,6 +3,7 @@ package dev.fencelock.shedlock;
 import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockClient;
+import dev.fencelock.LockInterruptedException;
 import dev.fencelock.LockTimeoutException;
 import dev.fencelock.LockUnavailableException;
 import java.time.Duration;
@@ -50,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * innermost one. A task that hands work to another thread passes the token along itself.
  *
  * <p>{@link #lock} throws ShedLock's {@link LockException} when the store does not answer within
- * its command timeout. Thread-safe; one provider per {@link LockClient}, which it does not close.
+ * its command timeout, when the client is closed, and when the thread is interrupted. Thread-safe; one provider per {@link LockClient}, which it does not close.
  */
 public final class FencelockLockProvider implements ExtensibleLockProvider {
     private static final Logger log = LoggerFactory.getLogger(FencelockLockProvider.class);
@@ -89,9 +90,12 @@ public final class FencelockLockProvider implements ExtensibleLockProvider {
      * Tries once to take the lock for {@code lockAtMostFor}.
      *
      * @return the lock, or empty when it is held (by another process, or by another thread of this client)
-     * @throws LockException when the store did not answer within the client's command timeout
+     * @throws LockException when the store did not answer within the client's command timeout, the
+     *     client is closed, or the calling thread is interrupted (its interrupt status stays set)
      * @throws IllegalArgumentException when {@code lockAtMostFor} is longer than {@link LeaseOptions#MAX_LEASE},
      *     before the store is asked
+     * @throws IllegalMonitorStateException when the calling thread holds the lock's name through the
+     *     {@code Lock} view of the same client, which this provider would wait for forever
      */
     @Override
     public Optional<SimpleLock> lock(LockConfiguration configuration) {
@@ -103,7 +107,10 @@ public final class FencelockLockProvider implements ExtensibleLockProvider {
                     .acquire(Duration.ZERO, LeaseOptions.fixed(fixedLease(configuration)));
         } catch (LockTimeoutException held) {
             return Optional.empty();
-        } catch (LockUnavailableException e) {
+        } catch (LockUnavailableException | LockInterruptedException | IllegalStateException e) {
+            // ShedLock's one exception for a lock that could not be taken: the store did not answer,
+            // the scheduler is being shut down (interrupted: the status stays set), or the client was
+            // closed before a scheduler that still fires.
             throw new LockException("could not lock '" + configuration.getName() + "': " + e.getMessage(), e);
         }
         lease.onLost(lost -> log.warn("ShedLock lock '{}' ended while its task may still run (lockAtMostFor {}):"

@@ -440,6 +440,29 @@ class FencelockLockProviderIT {
     }
 
     @Test
+    void aClosedClientIsShedLocksLockExceptionNamingTheLock() {
+        // An application shutting down: the LockClient bean is closed while the scheduler still fires.
+        clients.get(0).close();
+
+        assertThatThrownBy(() -> provider.lock(config("job", LONG, Duration.ZERO)))
+                .isInstanceOf(LockException.class).hasMessageStartingWith("could not lock 'job': ");
+    }
+
+    @Test
+    void anInterruptedThreadGetsShedLocksLockExceptionAndStaysInterrupted() {
+        // A scheduler's shutdownNow interrupts the thread about to lock.
+        Thread.currentThread().interrupt();
+        try {
+            assertThatThrownBy(() -> provider.lock(config("job", LONG, Duration.ZERO)))
+                    .isInstanceOf(LockException.class).hasMessageStartingWith("could not lock 'job': ");
+            assertThat(Thread.currentThread().isInterrupted()).as("the thread's interrupt status").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        assertUnlocked("job");
+    }
+
+    @Test
     void badArgumentsAreNamed() {
         assertThatThrownBy(() -> new FencelockLockProvider(null)).isInstanceOf(NullPointerException.class).hasMessage("client");
         assertThatThrownBy(() -> provider.lock(null)).isInstanceOf(NullPointerException.class).hasMessage("configuration");
