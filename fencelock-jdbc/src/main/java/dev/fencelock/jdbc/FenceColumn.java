@@ -14,9 +14,11 @@ import java.util.Objects;
  * {@code UPDATE orders SET …, fence = ? WHERE id = ? AND fence <= ?}: it writes, and raises the
  * fence, only when the writer's token is not older than the last writer's. When it updates no row,
  * {@link #update} reads the fence under a row lock ({@code SELECT … FOR UPDATE}): if it holds a
- * newer token, it rolls the transaction back and throws {@link StaleTokenException}; if not, the row
- * was found and left as it was (a driver that counts only changed rows, such as MySQL's with
- * {@code useAffectedRows}, reports an update that changed nothing as none).
+ * newer token, it rolls the transaction back and throws {@link StaleTokenException}; if it holds the
+ * same token, the row was found and left as it was (a driver that counts only changed rows, such as
+ * MySQL's with {@code useAffectedRows}, reports an update that changed nothing as none); if it holds
+ * an older token or {@code NULL}, nothing was written although the token allowed it, and
+ * {@link #update} throws {@link IllegalStateException}.
  *
  * <pre>{@code
  * FenceColumn orders = FenceColumn.of("orders", "id", "fence");
@@ -92,6 +94,10 @@ public final class FenceColumn {
      * @throws StaleTokenException if the row's fence holds a newer token; the transaction (if the
      *     connection is in one) has been rolled back
      * @throws IllegalArgumentException if there is no row {@code id}, or an argument is out of range
+     * @throws IllegalStateException if the update wrote nothing although the token is not older than
+     *     the row's fence: the fence is {@code NULL} (a nullable fence column), or a trigger or a
+     *     row-level security policy skipped the row; the message names the row and the column, and
+     *     the transaction is left to the caller
      * @throws SQLException if the database failed, or the row stayed locked by another transaction
      *     for longer than the timeout ({@link #withTimeout})
      */
@@ -113,17 +119,27 @@ public final class FenceColumn {
                 return;
             }
         }
-        long stored = storedFence(connection, id);
-        if (stored > token) {
-            throw Sql.rejected(connection, table + " where " + idColumn + " = " + id, token, stored);
+        String row = table + " where " + idColumn + " = " + id;
+        Long stored = storedFence(connection, id);
+        if (stored != null && stored > token) {
+            throw Sql.rejected(connection, row, token, stored);
+        }
+        if (stored == null || stored < token) {
+            // The WHERE clause let this token write, or could not compare a NULL: something else kept
+            // the row from being written, and returning would report a write that never happened.
+            throw new IllegalStateException("the fenced update of " + row + " wrote nothing: its " + fenceColumn + " is "
+                    + (stored == null ? "NULL, which no token passes (declare the column NOT NULL DEFAULT 0)"
+                            : stored + ", older than token " + token + ", so a trigger or a row-level security policy"
+                                    + " skipped the row"));
         }
     }
 
     /**
-     * The fence as the last committed write left it: a locking read, since a plain one at
-     * {@code REPEATABLE READ} returns the transaction's snapshot, which may predate that write.
+     * The fence as the last committed write left it, or null where it is {@code NULL}: a locking
+     * read, since a plain one at {@code REPEATABLE READ} returns the transaction's snapshot, which
+     * may predate that write.
      */
-    private long storedFence(Connection connection, Object id) throws SQLException {
+    private Long storedFence(Connection connection, Object id) throws SQLException {
         try (PreparedStatement select = connection.prepareStatement(
                 "SELECT " + fenceColumn + " FROM " + table + " WHERE " + idColumn + " = ? FOR UPDATE")) {
             select.setQueryTimeout(timeoutSeconds);
@@ -132,7 +148,8 @@ public final class FenceColumn {
                 if (!row.next()) {
                     throw new IllegalArgumentException("id: no row in " + table + " where " + idColumn + " = " + id);
                 }
-                return row.getLong(1);
+                long fence = row.getLong(1);
+                return row.wasNull() ? null : fence;
             }
         }
     }

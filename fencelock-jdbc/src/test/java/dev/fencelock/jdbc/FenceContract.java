@@ -53,6 +53,7 @@ abstract class FenceContract {
     private final String fenceTable = "fence_" + suffix;
     private final String dataTable = "fenced_" + suffix;
     private final String historyTable = "history_" + suffix;
+    private final String nullableTable = "nullable_" + suffix;
     final ExecutorService background = Executors.newCachedThreadPool();
     JdbcFence fence;
 
@@ -103,7 +104,8 @@ abstract class FenceContract {
     @AfterEach
     void dropTables() throws SQLException {
         background.shutdownNow();
-        execute("DROP TABLE IF EXISTS " + fenceTable, "DROP TABLE IF EXISTS " + dataTable, "DROP TABLE IF EXISTS " + historyTable);
+        execute("DROP TABLE IF EXISTS " + fenceTable, "DROP TABLE IF EXISTS " + dataTable, "DROP TABLE IF EXISTS " + historyTable,
+                "DROP TABLE IF EXISTS " + nullableTable);
     }
 
     @Test
@@ -372,6 +374,21 @@ abstract class FenceContract {
             assertGivesUpWithin(Duration.ofSeconds(1), () -> impatient.update(waiter, COUNTER, 8, "amount = ?", 11));
             holder.rollback();
         }
+    }
+
+    @Test
+    void aFenceColumnUpdateOfARowWhoseFenceIsNullThrowsRatherThanReportAWriteThatNeverHappened() throws SQLException {
+        execute("CREATE TABLE " + nullableTable + " (id INT PRIMARY KEY, amount BIGINT NOT NULL, fence BIGINT)",
+                "INSERT INTO " + nullableTable + " (id, amount) VALUES (" + COUNTER + ", 0)");
+        FenceColumn column = FenceColumn.of(nullableTable, "id", "fence");
+        try (Connection connection = dataSource().getConnection()) {
+            connection.setAutoCommit(true);
+
+            assertThatThrownBy(() -> column.update(connection, COUNTER, 5, "amount = ?", 10))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("the fenced update of " + nullableTable + " where id = " + COUNTER + " wrote nothing: its fence is NULL");
+        }
+        assertThat(single("SELECT amount FROM " + nullableTable)).as("the amount the update did not write").isZero();
     }
 
     @Test
