@@ -123,7 +123,8 @@ public final class JdbcFence {
      * @param connection a connection in a transaction ({@code setAutoCommit(false)}): the check and
      *     the writes it protects must commit together
      * @param resource what the token protects, usually the lock's name: 1 to 255 characters of
-     *     well-formed UTF-16
+     *     well-formed UTF-16, without U+0000 (which PostgreSQL cannot store in text; refused in every
+     *     dialect, so that a resource name works in each)
      * @param token the holder's fencing token ({@code lease.fencingToken()}), not negative
      * @throws StaleTokenException if a newer token is recorded for {@code resource}; the transaction
      *     has been rolled back
@@ -136,6 +137,7 @@ public final class JdbcFence {
     public void check(Connection connection, String resource, long token) throws SQLException {
         Objects.requireNonNull(connection, "connection");
         Checks.requireWellFormed(Checks.requireLength(resource, "resource", 1, MAX_RESOURCE_LENGTH), "resource");
+        requireNoNul(resource);
         Sql.requireToken(token);
         if (connection.getAutoCommit()) {
             throw new IllegalArgumentException("connection must be in a transaction (setAutoCommit(false)): in auto-commit"
@@ -144,6 +146,18 @@ public final class JdbcFence {
         long recorded = dialect.record(connection, table, resource, token, timeoutSeconds);
         if (recorded > token) {
             throw Sql.rejected(connection, resource, token, recorded);
+        }
+    }
+
+    /**
+     * Refuses U+0000 before the database sees it: PostgreSQL would fail the statement (SQLSTATE 22021)
+     * without naming the argument, and abort the caller's transaction with it.
+     */
+    private static void requireNoNul(String resource) {
+        int nul = resource.indexOf('\0');
+        if (nul >= 0) {
+            throw new IllegalArgumentException("resource must not contain the character U+0000, which PostgreSQL cannot"
+                    + " store in text, but has it at index " + nul);
         }
     }
 

@@ -308,6 +308,20 @@ abstract class FenceContract {
     }
 
     @Test
+    void aResourceWithANulCharacterIsRefusedBeforeTheDatabaseAndTheTransactionGoesOn() throws SQLException {
+        try (Connection connection = transaction()) {
+            assertThatThrownBy(() -> fence.check(connection, "a\u0000b", 1))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("resource must not contain the character U+0000, which PostgreSQL cannot store in text,"
+                            + " but has it at index 1");
+
+            fence.check(connection, RESOURCE, 1);
+            connection.commit();
+        }
+        assertThat(recordedToken()).as("the token the transaction recorded after the refusal").isEqualTo(1);
+    }
+
+    @Test
     void resourcesThatDifferOnlyInCaseOrTrailingSpaceHaveFencesOfTheirOwn() throws SQLException {
         try (Connection connection = transaction()) {
             fence.check(connection, "Orders", 9);
