@@ -2,8 +2,11 @@ package dev.fencelock.redis;
 
 import dev.fencelock.LockUnavailableException;
 import dev.fencelock.spi.Await;
+import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisLoadingException;
+import io.lettuce.core.RedisReadOnlyException;
 import io.lettuce.core.ScriptOutputType;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,7 +58,8 @@ final class Redeliveries {
 
     /**
      * Keeps a call that failed with {@code error} unless the server answered it (an error reply:
-     * the script ran or was refused, either way it is done). A call that timed out is still on
+     * the script ran or was refused, either way it is done), but for the replies by which a server
+     * puts it off (see {@link #putOff}). A call that timed out is still on
      * its way on a live connection and runs if the server comes back: it is sent again only after
      * a reconnect, which would have cut it off. One refused for want of a connection that is up
      * again already is sent after a short pause.
@@ -63,7 +67,7 @@ final class Redeliveries {
     void keep(Resend call, Throwable error) {
         Throwable cause = Await.unwrap(error);
         Throwable lettuce = cause instanceof LockUnavailableException ? cause.getCause() : cause;
-        if (lettuce instanceof RedisCommandExecutionException) {
+        if (lettuce instanceof RedisCommandExecutionException && !putOff(lettuce)) {
             return;
         }
         boolean send;
@@ -78,6 +82,17 @@ final class Redeliveries {
         if (send) {
             RESEND_LATER.execute(this::sendKept);
         }
+    }
+
+    /**
+     * Whether an error reply says the server did not run the script, and may later: busy with
+     * another script that ran too long, still loading its data after a restart, or not a writable
+     * master for now.
+     */
+    private static boolean putOff(Throwable reply) {
+        return reply instanceof RedisBusyException || reply instanceof RedisLoadingException
+                || reply instanceof RedisReadOnlyException
+                || reply.getMessage() != null && reply.getMessage().startsWith("MASTERDOWN");
     }
 
     /** Called when the connection is (re)established and ready: sends what was kept, after a short pause. */

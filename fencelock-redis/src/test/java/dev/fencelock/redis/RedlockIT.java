@@ -22,6 +22,9 @@ import dev.fencelock.testkit.LeakCheck;
 import dev.fencelock.testkit.OutageCheck;
 import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -760,6 +763,43 @@ class RedlockIT {
         Poll.until("the release delivered to the master that came back", Duration.ofSeconds(10),
                 () -> (Long) master.call("EXISTS", "fencelock:{came-back}") == 0);
         assertThat(down.undelivered()).as("releases still kept").isZero();
+    }
+
+    /**
+     * A master busy with a script that runs too long answers BUSY without running the release: it
+     * is kept and sent again until the master is free, so the key does not outlive its release by
+     * a lease (a minute here). LOADING, after a restart, is the same answer for the same reason.
+     */
+    @Test
+    void aReleaseThatAMasterPutOffAsBusyIsDeliveredWhenItIsFree() throws Exception {
+        LockEngine client = redlock();
+        Lease lease = client.lock("busy").acquire(Duration.ofSeconds(5), LeaseOptions.renewing(Duration.ofMinutes(1)));
+        RedisServer master = nodes.get(2);
+        master.call("CONFIG", "SET", "lua-time-limit", "10");
+        RedisClient spinner = RedisClient.create(master.uri());
+        try (StatefulRedisConnection<String, String> connection = spinner.connect()) {
+            connection.async().eval("while true do end", ScriptOutputType.STATUS);
+            Poll.until("the master answering BUSY", Duration.ofSeconds(10), () -> isBusy(master));
+
+            assertThat(lease.release()).as("by the other four").isEqualTo(ReleaseOutcome.RELEASED);
+            RedisNode busy = TestClients.store(client).servers().nodes().get(2);
+            Poll.until("the release kept for the busy master", Duration.ofSeconds(5), () -> busy.undelivered() == 1);
+
+            master.call("SCRIPT", "KILL");
+            Poll.until("the release delivered to the master once free", Duration.ofSeconds(10),
+                    () -> (Long) master.call("EXISTS", "fencelock:{busy}") == 0);
+        } finally {
+            spinner.shutdown();
+        }
+    }
+
+    private static boolean isBusy(RedisServer server) {
+        try {
+            server.call("PING");
+            return false;
+        } catch (RedisServer.ReplyException busy) {
+            return busy.getMessage().startsWith("BUSY");
+        }
     }
 
     /** Median times of {@code rounds} acquisitions and of their releases, measured apart. */
