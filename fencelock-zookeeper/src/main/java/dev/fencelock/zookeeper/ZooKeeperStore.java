@@ -803,8 +803,21 @@ final class ZooKeeperStore implements LockStore {
         }
     }
 
+    /**
+     * Ends the session known, unless it is already the session of Curator's current connection:
+     * Curator opens the next connection before it says LOST, and says LOST again once that one
+     * connects, by when the new session may be known (see {@link #leasesSession}).
+     */
     private void sessionLost() {
-        sessionEnded(currentSession());
+        long connection = client.getZookeeperClient().getInstanceIndex();
+        long lost;
+        synchronized (this) {
+            if (connection == sessionConnection) {
+                return;
+            }
+            lost = session;
+        }
+        sessionEnded(lost);
     }
 
     /**

@@ -17,6 +17,9 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.listen.ListenerManager;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.zookeeper.CreateMode;
 import org.junit.jupiter.api.Test;
 
@@ -62,6 +65,24 @@ class SessionIT extends ZooKeeperIT {
             assertThat(released.get(30, TimeUnit.SECONDS)).isEqualTo(ReleaseOutcome.RELEASED);
             assertThat(lease.lost()).as("no loss signalled").isNotDone();
         }
+    }
+
+    @Test
+    void curatorSayingLostAgainOnceTheNewSessionIsKnownEndsNothing() throws Exception {
+        LockEngine client = connect();
+        Lease lease = client.lock("job").acquire(Duration.ZERO);
+        CuratorFramework curator = ((ZooKeeperStore) client.store()).client();
+
+        // As Curator says when the connection after an expiry connects, by when the store may know its session.
+        @SuppressWarnings("unchecked")
+        ListenerManager<ConnectionStateListener, ConnectionStateListener> listeners =
+                (ListenerManager<ConnectionStateListener, ConnectionStateListener>) curator.getConnectionStateListenable();
+        listeners.forEach(listener -> listener.stateChanged(curator, ConnectionState.LOST));
+
+        assertThat(lease.lost()).as("the live session's lease").isNotDone();
+        lease.close();
+        // A session taken for dead refused every node it created, and the acquisition created the next at once.
+        client.lock("job").acquire(Duration.ofSeconds(5)).close();
     }
 
     @Test
