@@ -521,9 +521,10 @@ final class ZooKeeperStore implements LockStore {
      */
     void watchNode(PredecessorWatch watch, String path) {
         // getData rather than exists: a watch on a node that is already gone would wait for its creation.
-        calls.run("watching " + path,
+        // A read answered after its call timed out set the watch all the same: close must remove it too.
+        calls.runOrUndo("watching " + path,
                         callback -> client.getData().usingWatcher(watch).inBackground(callback).forPath(path),
-                        KeeperException.Code.NONODE)
+                        late -> watch.heldFor(path), KeeperException.Code.NONODE)
                 .whenComplete((event, error) -> {
                     if (error != null && Await.unwrap(error) instanceof LockUnavailableException) {
                         log.debug("watching {} failed; the waiter tries again", path, error);
@@ -536,6 +537,21 @@ final class ZooKeeperStore implements LockStore {
                         watch.setOn(path);
                     }
                 });
+    }
+
+    /**
+     * Takes {@code watch} out of the ZooKeeper client's watches of the node at {@code path}, where it
+     * would stay until the node changes. Local: the client forgets it even while the server cannot be
+     * reached (the server's own watch, one per session and node, stays until the node changes). In
+     * the background: the caller, which may be Curator's event thread, waits for nothing, and a watch
+     * that fired meanwhile is answered NOWATCHER, which nobody reads.
+     */
+    private void removeWatch(PredecessorWatch watch, String path) {
+        try {
+            client.watchers().remove(watch).ofType(Watcher.WatcherType.Data).locally().inBackground().forPath(path);
+        } catch (Exception e) {
+            log.debug("removing a watch of {} failed; it goes when the node changes", path, e);
+        }
     }
 
     /**
@@ -638,7 +654,7 @@ final class ZooKeeperStore implements LockStore {
         PredecessorWatch watch = new PredecessorWatch(closed -> watches.computeIfPresent(key, (queue, open) -> {
             open.remove(closed);
             return open.isEmpty() ? null : open;
-        }));
+        }), this::removeWatch);
         watches.compute(key, (queue, open) -> {
             Set<PredecessorWatch> opened = open == null ? ConcurrentHashMap.newKeySet() : open;
             opened.add(watch);

@@ -192,7 +192,7 @@ class SessionIT extends ZooKeeperIT {
     void aWatchThatZooKeeperDoesNotSetWakesItsWaiterToTryAgain() throws Exception {
         LockEngine client = connect(options -> options.callTimeout(Duration.ofMillis(300)));
         ZooKeeperStore store = (ZooKeeperStore) client.store();
-        PredecessorWatch watch = new PredecessorWatch(closed -> {});
+        PredecessorWatch watch = new PredecessorWatch(closed -> {}, (closed, path) -> {});
         CompletableFuture<Void> woken = watch.nextRelease();
 
         zooKeeper.stop();

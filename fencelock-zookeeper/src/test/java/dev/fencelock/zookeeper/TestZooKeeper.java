@@ -4,6 +4,7 @@ import dev.fencelock.spi.LockEngine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,8 @@ import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.KillSession;
 import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooKeeper;
 
 /**
  * A real ZooKeeper server in this JVM (curator-test's {@link TestingServer}) with a short tick, so
@@ -153,6 +156,31 @@ final class TestZooKeeper implements AutoCloseable {
 
     static int watchesLeft(LockEngine client) {
         return ((ZooKeeperStore) client.store()).openWatches();
+    }
+
+    /**
+     * How many watchers the ZooKeeper client of {@code client} holds for data watches, all nodes
+     * together: each stays there until its node changes or it is removed. Read from the client's
+     * registry by reflection, since ZooKeeper shows only the paths, one per node however many
+     * watchers it has.
+     */
+    static int dataWatchers(LockEngine client) {
+        try {
+            ZooKeeper zooKeeper = ((ZooKeeperStore) client.store()).client().getZookeeperClient().getZooKeeper();
+            Method registry = ZooKeeper.class.getDeclaredMethod("getWatchManager");
+            registry.setAccessible(true);
+            Object watchManager = registry.invoke(zooKeeper);
+            Method dataWatches = watchManager.getClass().getDeclaredMethod("getDataWatches");
+            dataWatches.setAccessible(true);
+            @SuppressWarnings("unchecked")
+            Map<String, Set<Watcher>> byPath = (Map<String, Set<Watcher>>) dataWatches.invoke(watchManager);
+            // The registry's own lock: the client changes the map under it.
+            synchronized (byPath) {
+                return byPath.values().stream().mapToInt(Set::size).sum();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("reading the watches of a ZooKeeper client failed", e);
+        }
     }
 
     /** How many nodes of {@code client} wait in a queue, refused and recorded by its store until their next attempt. */
