@@ -20,9 +20,14 @@ import org.apache.zookeeper.data.Stat;
  * {@link LockAdmin} over the nodes of {@link LockNodes}: the holder is the first exclusive node
  * (Fencelock's or a Curator recipe's) or the readers before any; its fencing token, the zxid that
  * created it. A node lives as long as its session, so a holder has no remaining lease to show.
+ * A look reads the queue, then the latest holder's node; a lock that changed hands between the two
+ * at each of three looks is shown as the last queue read found it, without a token (the
+ * node that had it is gone) and an exclusive holder by its node's name.
  */
 final class ZooKeeperLockAdmin implements LockAdmin {
     private static final int HOLDER_PREFIX = 8;
+    /** Enough for a lock released once while it is looked at; few enough to answer a lock that never stays put. */
+    private static final int LOOKS = 3;
 
     private final ZooKeeperStore store;
 
@@ -30,8 +35,16 @@ final class ZooKeeperLockAdmin implements LockAdmin {
         this.store = store;
     }
 
-    /** The holders of a lock at one moment: their names and the stat of the latest of them. */
-    private record Holders(String lockPath, List<String> nodes, Stat latest, byte[] exclusiveData) {}
+    /**
+     * The holders of a lock at one moment: their names, and the stat and data of the latest of them,
+     * both null when it was released before its node was read.
+     */
+    private record Holders(String lockPath, List<String> nodes, Stat latest, byte[] latestData) {
+
+        boolean latestReleasedMeanwhile() {
+            return !nodes.isEmpty() && latest == null;
+        }
+    }
 
     @Override
     public LockInfo inspect(String name) {
@@ -40,6 +53,14 @@ final class ZooKeeperLockAdmin implements LockAdmin {
 
     private Holders observe(String name) {
         String lockPath = LockPaths.lockPath(store.options().rootPath(), name);
+        Holders seen = look(lockPath);
+        for (int look = 1; look < LOOKS && seen.latestReleasedMeanwhile(); look++) {
+            seen = look(lockPath);
+        }
+        return seen;
+    }
+
+    private Holders look(String lockPath) {
         List<String> children = store.await(store.calls().run("reading the nodes of " + lockPath,
                 callback -> store.client().getChildren().inBackground(callback).forPath(lockPath),
                 KeeperException.Code.NONODE)).getChildren();
@@ -51,21 +72,19 @@ final class ZooKeeperLockAdmin implements LockAdmin {
         String latest = lockPath + "/" + holders.get(holders.size() - 1);
         CuratorEvent data = store.await(store.calls().run("reading " + latest,
                 callback -> store.client().getData().inBackground(callback).forPath(latest), KeeperException.Code.NONODE));
-        if (data.getStat() == null) {
-            return observe(name); // released while we looked: look again
-        }
-        return new Holders(lockPath, holders, data.getStat(), LockNodes.isRead(holders.get(0)) ? null : data.getData());
+        return new Holders(lockPath, holders, data.getStat(), data.getData());
     }
 
     private static LockInfo summarize(String name, Holders holders) {
         if (holders.nodes().isEmpty()) {
             return new LockInfo(name, Optional.empty(), Optional.empty(), OptionalLong.empty(), 0);
         }
-        boolean readers = holders.exclusiveData() == null;
+        boolean readers = LockNodes.isRead(holders.nodes().get(0));
+        // An exclusive holder is the only one, and so the latest.
         Optional<String> holder = readers ? Optional.empty()
-                : Optional.of(shortHolder(holders.exclusiveData(), holders.nodes().get(0)));
-        return new LockInfo(name, holder, Optional.empty(), OptionalLong.of(holders.latest().getCzxid()),
-                readers ? holders.nodes().size() : 0);
+                : Optional.of(shortHolder(holders.latestData(), holders.nodes().get(0)));
+        OptionalLong token = holders.latest() == null ? OptionalLong.empty() : OptionalLong.of(holders.latest().getCzxid());
+        return new LockInfo(name, holder, Optional.empty(), token, readers ? holders.nodes().size() : 0);
     }
 
     /**
