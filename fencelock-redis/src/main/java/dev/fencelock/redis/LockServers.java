@@ -59,11 +59,9 @@ final class LockServers implements AutoCloseable {
 
     private final ClientResources resources;
     // Copied on write: a master that was unreachable at creation joins when it comes back. A call
-    // reads each list once, so that it sees one set of servers.
-    private volatile List<RedisNode> nodes;
+    // reads each once, so that it sees one set of servers.
+    private volatile Masters masters;
     private volatile List<ReleaseSubscriptions> subscriptions;
-    /** Guarded by this: the masters not reached yet, and the thread that tries them, or null. */
-    private final List<RedisURI> absent;
     /** Guarded by this: the absent masters refused for another reason than being unreachable, already logged. */
     private final Set<RedisURI> refusedOnce = new HashSet<>();
     private final ScheduledExecutorService rejoining;
@@ -80,12 +78,11 @@ final class LockServers implements AutoCloseable {
             RedisNode.RedlockMaster redlockMaster) {
         this.resources = resources;
         this.redlockMaster = redlockMaster;
-        this.nodes = List.copyOf(nodes);
+        this.masters = new Masters(List.copyOf(nodes), List.copyOf(absent));
         this.options = options;
         this.subscriptions = nodes.stream().map(this::subscriptionsOn).toList();
         this.quorum = nodes.size() == 1 ? 1 : options.uris().size() / 2 + 1;
         this.tokenClockStep = isSingle() ? "1" : Long.toString(TimeUnit.NANOSECONDS.toMicros(REDLOCK_TOKEN_CLOCK_STEP.toNanos()));
-        this.absent = new ArrayList<>(absent);
         this.rejoining = absent.isEmpty() ? null : Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "fencelock-redlock-rejoin");
             thread.setDaemon(true);
@@ -107,14 +104,15 @@ final class LockServers implements AutoCloseable {
      * one connect timeout for it, so that no connection outlives the client.
      */
     private synchronized void rejoin() {
-        for (var iterator = absent.iterator(); iterator.hasNext() && !closed; ) {
-            RedisURI uri = iterator.next();
+        for (RedisURI uri : masters.absent()) {
+            if (closed) {
+                break;
+            }
             try {
                 RedisNode node = RedisNode.connect(uri, options.commandTimeout(), options.connectTimeout(), resources,
                         redlockMaster.joiningLate());
-                iterator.remove();
                 subscriptions = append(subscriptions, subscriptionsOn(node));
-                nodes = append(nodes, node);
+                masters = masters.joined(uri, node);
             } catch (LockUnavailableException stillDown) {
                 // Tried again at the next interval.
             } catch (RuntimeException refused) {
@@ -126,7 +124,7 @@ final class LockServers implements AutoCloseable {
                 }
             }
         }
-        if (absent.isEmpty()) {
+        if (masters.absent().isEmpty()) {
             rejoining.shutdown();
         }
     }
@@ -246,8 +244,9 @@ final class LockServers implements AutoCloseable {
         return quorum;
     }
 
+    /** The servers reached: under Redlock, the masters absent since the client was created are not among them. */
     List<RedisNode> nodes() {
-        return nodes;
+        return masters.reached();
     }
 
     String describe() {
@@ -283,7 +282,8 @@ final class LockServers implements AutoCloseable {
 
     /**
      * Sends one call to every server at once, and completes when all have answered or failed
-     * (within the command timeout). Never completes exceptionally.
+     * (within the command timeout). A master absent since the client was created is asked nothing
+     * and fails at once (see {@link Reply#absent}). Never completes exceptionally.
      */
     <T> CompletableFuture<List<Reply<T>>> onAll(Function<RedisNode, CompletableFuture<T>> call) {
         return onAll(call, false, replies -> false, (late, decision) -> { });
@@ -313,7 +313,8 @@ final class LockServers implements AutoCloseable {
 
     private <T> CompletableFuture<List<Reply<T>>> onAll(Function<RedisNode, CompletableFuture<T>> call,
             boolean nodeTimeout, Predicate<List<Reply<T>>> decided, BiConsumer<Reply<T>, List<Reply<T>>> late) {
-        List<RedisNode> nodes = this.nodes;
+        Masters masters = this.masters;
+        List<RedisNode> nodes = masters.reached();
         if (isSingle()) {
             // One server's answer decides, and nothing can be late: no bookkeeping of a round.
             RedisNode node = nodes.get(0);
@@ -333,10 +334,11 @@ final class LockServers implements AutoCloseable {
             replies.get(i).thenAccept(reply -> {
                 if (!outcome.isDone()) {
                     boolean all = replies.stream().allMatch(CompletableFuture::isDone);
-                    List<Reply<T>> sofar = new ArrayList<>(replies.size());
+                    List<Reply<T>> sofar = new ArrayList<>(replies.size() + masters.absent().size());
                     for (int j = 0; j < replies.size(); j++) {
                         sofar.add(replies.get(j).isDone() ? replies.get(j).join() : Reply.notWaitedFor(nodes.get(j)));
                     }
+                    masters.absent().forEach(uri -> sofar.add(Reply.absent(uri)));
                     if (all || decided.test(sofar)) {
                         outcome.complete(List.copyOf(sofar));
                     }
@@ -479,40 +481,70 @@ final class LockServers implements AutoCloseable {
                 rejoining.shutdownNow();
             }
         }
-        nodes.forEach(RedisNode::close);
+        masters.reached().forEach(RedisNode::close);
         resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 
     /**
-     * One server's answer: a value, or the failure (a timeout, a refused connection, an error
-     * reply), or pending: not waited for, because the others had decided already.
+     * The masters reached, which calls go to, and those not reached since the client was created.
+     * Each of these fails every call, as a master known to be down does, until it joins: the quorum
+     * is a majority of all the masters, and a verdict that left them out would take a majority
+     * down for a refusal by the few that answered.
      */
-    record Reply<T>(RedisNode node, T value, Throwable failure, boolean isPending) {
+    private record Masters(List<RedisNode> reached, List<RedisURI> absent) {
+        Masters joined(RedisURI uri, RedisNode node) {
+            return new Masters(append(reached, node), absent.stream().filter(other -> !other.equals(uri)).toList());
+        }
+    }
+
+    /**
+     * One server's answer: a value, or the failure (a timeout, a refused connection, an error
+     * reply), or pending: not waited for, because the others had decided already, or absent: a
+     * master not reached since the client was created, which has no node and was asked nothing.
+     */
+    record Reply<T>(RedisNode node, T value, Throwable failure, boolean isPending, RedisURI absentMaster) {
         boolean isOk() {
-            return failure == null && !isPending;
+            return failure == null && !isPending && absentMaster == null;
         }
 
         /**
-         * Why this is not a value: the failure, or that the server had not answered. Made only when
-         * asked for: most rounds leave servers pending and never ask, and an exception's stack
-         * trace cost them more than the rest of their bookkeeping.
+         * Whether the server itself settled this: it answered, or its call failed. Not when it is
+         * pending, nor when it is absent: then it has no answer that a follow-up must deal with,
+         * and an absent master no node to send one to.
+         */
+        boolean isSettledByServer() {
+            return !isPending && absentMaster == null;
+        }
+
+        /**
+         * Why this is not a value: the failure, or that the server had not answered or cannot be
+         * reached. Made only when asked for: most rounds leave servers pending and never ask, and an
+         * exception's stack trace cost them more than the rest of their bookkeeping.
          */
         Throwable error() {
-            return isPending ? new LockUnavailableException("Redis at " + node.server()
-                    + " had not answered when a majority had decided") : failure;
+            if (isPending) {
+                return new LockUnavailableException("Redis at " + node.server() + " had not answered when a majority had decided");
+            }
+            return absentMaster != null ? new LockUnavailableException("Redis at " + RedisEndpoint.describe(absentMaster)
+                    + " has not been reached since the client was created") : failure;
         }
 
         static <T> Reply<T> of(RedisNode node, T value) {
-            return new Reply<>(node, value, null, false);
+            return new Reply<>(node, value, null, false, null);
         }
 
         static <T> Reply<T> failed(RedisNode node, Throwable error) {
-            return new Reply<>(node, null, error, false);
+            return new Reply<>(node, null, error, false, null);
         }
 
         /** Counts as a failure in a tally: a server that has not answered cannot be counted on. */
         static <T> Reply<T> notWaitedFor(RedisNode node) {
-            return new Reply<>(node, null, null, true);
+            return new Reply<>(node, null, null, true, null);
+        }
+
+        /** Counts as a failure in a tally, in every round until the master joins (see {@link Masters}). */
+        static <T> Reply<T> absent(RedisURI master) {
+            return new Reply<>(null, null, null, false, master);
         }
     }
 

@@ -255,7 +255,7 @@ final class RedisStore implements LockStore {
                 // A majority's counters stand at the token already, and every later majority shares
                 // a master with it: no write-back round. The masters that answered otherwise are
                 // raised behind it, and those not waited for as their answers arrive (see acquire).
-                replies.stream().filter(reply -> !reply.isPending() && !hasMinted(reply, token))
+                replies.stream().filter(reply -> reply.isSettledByServer() && !hasMinted(reply, token))
                         .forEach(reply -> raiseFenceOn(reply.node(), keys, owner, token, lease));
                 return CompletableFuture.completedFuture(grantedByQuorum(kind, keys, owner, token, lease, waiting, replies));
             }
@@ -267,7 +267,9 @@ final class RedisStore implements LockStore {
         // Pending servers are not failed ones: their late grants are released as they arrive.
         List<LockServers.Reply<List<Long>>> failed =
                 replies.stream().filter(reply -> !reply.isOk() && !reply.isPending()).toList();
-        if ((!granted.isEmpty() || !failed.isEmpty()) && !servers.isSingle()) {
+        // A master absent since the client was created was asked nothing: its failure hides no grant.
+        boolean mayHideGrant = failed.stream().anyMatch(LockServers.Reply::isSettledByServer);
+        if ((!granted.isEmpty() || mayHideGrant) && !servers.isSingle()) {
             // Partial grants and grants hidden by a lost reply: delete the key wherever it is ours,
             // and wait for the masters that granted before trying again or giving up, so that
             // nobody sees a lock this attempt did not win (a failed master's cleanup runs after its
@@ -280,7 +282,7 @@ final class RedisStore implements LockStore {
             return releaseQuietly(kind, keys, owner, false, nodesOf(granted))
                     .handle((done, error) -> refusedOrUnavailable(replies, failed));
         }
-        if (!failed.isEmpty()) {
+        if (mayHideGrant) {
             // A lost reply may hide a grant; the cleanup is not waited for, so that an unreachable
             // server fails the acquisition within the command timeout.
             releaseQuietly(kind, keys, owner, true, List.of());
@@ -369,7 +371,7 @@ final class RedisStore implements LockStore {
     private Attempt grantedByQuorum(LockKind kind, LockKeys keys, String owner, long token, Duration lease,
             boolean waiting, List<LockServers.Reply<List<Long>>> acquired) {
         if (waiting) {
-            acquired.stream().filter(reply -> !reply.isPending() && !isGrant(reply))
+            acquired.stream().filter(reply -> reply.isSettledByServer() && !isGrant(reply))
                     .forEach(reply -> stopWaitingOn(reply.node(), kind, keys, owner));
         }
         return new Attempt.Granted(token, servers.validity(lease));
@@ -406,7 +408,7 @@ final class RedisStore implements LockStore {
         return servers.<List<Long>>onAllUntilDecided(node -> node.run(LuaScript.RENEW, ScriptOutputType.MULTI, keys, args),
                         replies -> isEveryElementDecided(replies, batch.size()))
                 .thenApply(replies -> {
-                    replies.stream().filter(reply -> !reply.isOk() && !reply.isPending()).forEach(reply -> log.warn(
+                    replies.stream().filter(reply -> !reply.isOk() && reply.isSettledByServer()).forEach(reply -> log.warn(
                             "renewing {} lease(s) on {} failed; retrying until they run out: {}",
                             batch.size(), reply.node().server(), reply.error().getMessage()));
                     List<Renewal> renewals = new ArrayList<>(batch.size());
@@ -524,7 +526,7 @@ final class RedisStore implements LockStore {
     private CompletableFuture<?> releaseQuietly(LockKind kind, LockKeys keys, String owner, boolean wakeWaiters,
             List<RedisNode> holders) {
         return servers.<Long>onAllWithinNodeTimeout(node -> runReleaseOf(kind, node, keys, owner, wakeWaiters, "", false),
-                replies -> replies.stream().filter(reply -> holders.contains(reply.node())).noneMatch(LockServers.Reply::isPending),
+                replies -> replies.stream().filter(LockServers.Reply::isPending).noneMatch(reply -> holders.contains(reply.node())),
                 (late, decision) -> { });
     }
 

@@ -6,7 +6,8 @@ import java.util.function.Function;
 /**
  * How the servers answered one question that each answers with a positive number (yes: 1, or
  * release.lua's 2, released and queued), 0 (the key is gone) or -1 (another owner holds it), or
- * failed to answer. {@code failures} counts the servers not waited for too, of which
+ * failed to answer. {@code failures} counts the servers not waited for too, and the masters absent
+ * since the client was created (see {@link LockServers.Reply#absent}); of the former,
  * {@code pending} says how many may still answer in time, and {@code silent} how many missed their
  * last deadline and have not answered since ({@link RedisNode#isAnswering()}): their late answers
  * are still handled, but not waited for while the others can make a majority without them.

@@ -274,6 +274,22 @@ class RedlockIT {
     }
 
     @Test
+    void mastersDownAtCreationCountAsFailedSoThatAMajorityDownIsAnOutageNotARefusal() throws Exception {
+        nodes.get(0).kill();
+        LockEngine client = redlock(options -> options.outageAllowance(Duration.ofSeconds(1)));
+        // With the master absent since creation, three of five are down: the two left grant, which wins nothing.
+        nodes.get(1).kill();
+        nodes.get(2).kill();
+        DistributedLock lock = client.lock("absent");
+
+        assertThatThrownBy(() -> lock.acquire(Duration.ofSeconds(2))).as("acquiring with three of five masters down")
+                .isInstanceOf(LockUnavailableException.class);
+        assertThatThrownBy(lock::isLocked).as("asking whether it is locked with three of five masters down")
+                .isInstanceOf(LockUnavailableException.class);
+        OutageCheck.assertLockGivesUpAfter(lock, Duration.ofSeconds(1));
+    }
+
+    @Test
     void aFrozenMasterDoesNotStallAcquisition() {
         DistributedLock lock = warmedUp(redlock(), "frozen");
         nodes.get(1).pause();
