@@ -287,6 +287,12 @@ final class RedisStore implements LockStore {
             // server fails the acquisition within the command timeout.
             releaseQuietly(kind, keys, owner, true, List.of());
         }
+        // Refused by every master that answered. One not waited for (frozen, slow) may yet grant:
+        // its cleanup goes now, to run behind the acquire on its connection, and not only with its
+        // late answer, which a client closed meanwhile (a short-lived one) would never send, leaving
+        // the key for a lease. It deletes the key only where it holds this attempt's owner token.
+        replies.stream().filter(LockServers.Reply::isPending)
+                .forEach(reply -> runReleaseOf(kind, reply.node(), keys, owner, false, "", false));
         return CompletableFuture.completedFuture(refusedOrUnavailable(replies, failed));
     }
 

@@ -323,6 +323,34 @@ class RedlockIT {
         }
     }
 
+    /**
+     * Every master that answers refuses, and a frozen one, not waited for, grants when it thaws. Its
+     * cleanup must already be on its way then: a client closed at once (a command-line run, a
+     * scheduled job) would never send it, and the key would hold the lock for a whole lease.
+     */
+    @Test
+    void aGrantThatAFrozenMasterMakesAfterTheClientClosedIsReleasedThere() throws Exception {
+        List<RedisServer> refusing = nodes.subList(0, 4);
+        refusing.forEach(master -> master.call("SET", "fencelock:{closed-early}", "someone-else", "PX", "60000"));
+        RedisServer frozen = nodes.get(4);
+        // Its late answer, which would send the cleanup, comes a node timeout after the refusal: after the close.
+        LockEngine client = (LockEngine) RedisLocks.connect(RedisLockOptions.redlock(nodes.stream().map(RedisServer::uri).toList())
+                .commandTimeout(Duration.ofSeconds(3)).redlockNodeTimeout(Duration.ofSeconds(2)).build());
+        frozen.pause();
+        try {
+            assertThat(client.lock("closed-early").tryAcquire()).as("the attempt, refused by the four that answer").isEmpty();
+        } finally {
+            client.close();
+            frozen.resume();
+        }
+        // The grant mints a token: once the counter is there, the thawed master has run the acquire,
+        // and whatever was queued behind it on the same connection.
+        Poll.until("the queued acquire run on the thawed master", Duration.ofSeconds(5),
+                () -> (Long) frozen.call("EXISTS", "fencelock:{closed-early}:fence") == 1);
+        assertThat(frozen.call("GET", "fencelock:{closed-early}")).as("the lock key on the thawed master").isNull();
+        refusing.forEach(master -> master.call("DEL", "fencelock:{closed-early}"));
+    }
+
     @Test
     void theLeaseIsRenewedWhileAMajorityConfirmsAndLostWhenItCannot() throws Exception {
         Duration leaseTime = Duration.ofSeconds(1);
