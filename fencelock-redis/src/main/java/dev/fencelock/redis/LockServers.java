@@ -65,7 +65,8 @@ final class LockServers implements AutoCloseable {
     /** Guarded by this: the absent masters refused for another reason than being unreachable, already logged. */
     private final Set<RedisURI> refusedOnce = new HashSet<>();
     private final ScheduledExecutorService rejoining;
-    private boolean closed;
+    /** Set by {@link #close} before it waits for a rejoin under way, which then stops at the master it is connecting to. */
+    private volatile boolean closed;
     /** This client in the waiter queues of the locks it waits for: one remote waiter per name (the gate). */
     private final String waiterId = randomId();
     private final int quorum;
@@ -100,8 +101,9 @@ final class LockServers implements AutoCloseable {
 
     /**
      * Connects to the masters that were unreachable at creation; those that answer now take part
-     * in every later call, as any master. Synchronized with {@link #close}, which waits at most
-     * one connect timeout for it, so that no connection outlives the client.
+     * in every later call, as any master. Synchronized with {@link #close}, so that no connection
+     * outlives the client; close waits for the connection under way only, not for one connect
+     * timeout per master still absent.
      */
     private synchronized void rejoin() {
         for (RedisURI uri : masters.absent()) {
@@ -475,8 +477,8 @@ final class LockServers implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         synchronized (this) {
-            closed = true;
             if (rejoining != null) {
                 rejoining.shutdownNow();
             }
