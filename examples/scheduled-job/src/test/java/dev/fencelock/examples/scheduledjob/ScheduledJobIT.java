@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 @RedisTest
 class ScheduledJobIT {
-    private static final int TICKS_BEFORE_KILL = 20;
+    private static final int TICKS_BEFORE_KILL = 10;
     private static final int TICKS_AFTER_KILL = 3;
 
     @Test
