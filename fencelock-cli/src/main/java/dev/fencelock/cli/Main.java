@@ -24,9 +24,13 @@ public final class Main implements Runnable {
 
     /** The command tree with Fencelock's exit codes, testable without running anything. */
     static CommandLine commandLine() {
-        return new CommandLine(new Main())
+        CommandLine main = new CommandLine(new Main())
                 .setParameterExceptionHandler(Main::usageError)
                 .setExecutionExceptionHandler(Main::failure);
+        // As with flock(1), run's options end at the command's first word: the command's own -h or
+        // --wait must reach it, not show run's help (exit 0, nothing run) or change fencelock's wait.
+        main.getSubcommands().get("run").setStopAtPositional(true);
+        return main;
     }
 
     private static int usageError(CommandLine.ParameterException e, String[] args) {

@@ -65,7 +65,7 @@ final class RunCommand implements Callable<Integer> {
             description = "after a lost lease, how long the command has between SIGTERM and SIGKILL (default: ${DEFAULT-VALUE})")
     Duration grace;
 
-    @Parameters(arity = "1..*", paramLabel = "CMD", description = "the command and its arguments (after --)")
+    @Parameters(arity = "1..*", paramLabel = "CMD", description = "the command and its arguments; options after its first word are its own")
     List<String> command;
 
     private final PrintStream err = System.err;

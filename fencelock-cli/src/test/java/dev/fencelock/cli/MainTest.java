@@ -27,6 +27,19 @@ class MainTest {
     }
 
     @Test
+    void runsOptionsEndAtTheCommandsFirstWordAsWithFlock() {
+        for (List<String> args : List.of(
+                List.of("run", "--name", "backup", "pg_dump", "-h", "db", "--wait", "0"),
+                List.of("run", "--name", "backup", "--", "pg_dump", "-h", "db", "--wait", "0"))) {
+            CommandLine.ParseResult parsed = Main.commandLine().parseArgs(args.toArray(String[]::new)).subcommand();
+            RunCommand run = (RunCommand) parsed.commandSpec().userObject();
+            assertThat(run.command).as("the command of %s", args).containsExactly("pg_dump", "-h", "db", "--wait", "0");
+            assertThat(parsed.isUsageHelpRequested()).as("run's help asked for by the command's -h in %s", args).isFalse();
+            assertThat(run.wait).as("fencelock's --wait, given only to the command, in %s", args).isEqualTo(Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
     void theLocksMayLiveInZooKeeper() {
         CommandLine.ParseResult parsed = Main.commandLine().parseArgs(
                 "run", "--name", "n", "--zookeeper", "zk1:2181,zk2:2181", "--zookeeper-root", "/jobs",
