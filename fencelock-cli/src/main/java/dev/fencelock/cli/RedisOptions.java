@@ -19,6 +19,11 @@ import picocli.CommandLine.Spec;
 final class RedisOptions {
     static final String DEFAULT_URI = "redis://127.0.0.1:6379";
     private static final Duration MAX_COMMAND_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * The shortest lease {@link #connect(Duration)} accepts: a quarter of it is the command timeout,
+     * and Redis and ZooKeeper clients both refuse one under 10 ms.
+     */
+    static final Duration MIN_LEASE = Duration.ofMillis(40);
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;

@@ -72,12 +72,11 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        LeaseOptions leaseOptions;
-        try {
-            leaseOptions = LeaseOptions.renewing(lease);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--lease: " + e.getMessage());
+        if (lease.compareTo(RedisOptions.MIN_LEASE) < 0 || lease.compareTo(LeaseOptions.MAX_LEASE) > 0) {
+            throw new ParameterException(spec.commandLine(), "--lease must be between " + RedisOptions.MIN_LEASE.toMillis()
+                    + "ms and " + LeaseOptions.MAX_LEASE.toHours() + "h, was " + lease.toMillis() + "ms");
         }
+        LeaseOptions leaseOptions = LeaseOptions.renewing(lease);
         if (wait.isNegative() || grace.isNegative()) {
             throw new ParameterException(spec.commandLine(), "--wait and --grace must not be negative");
         }

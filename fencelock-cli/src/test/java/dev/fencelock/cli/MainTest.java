@@ -2,8 +2,10 @@ package dev.fencelock.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -100,6 +102,27 @@ class MainTest {
             int exit = Main.commandLine().setErr(new PrintWriter(err)).execute(args.toArray(String[]::new));
             assertThat(exit).as("exit code of %s", args).isEqualTo(ExitCodes.USAGE);
             assertThat(err.toString()).as("stderr of %s", args).contains("Usage: fencelock");
+        }
+    }
+
+    @Test
+    void aLeaseTooShortForTheCommandTimeoutIsRefusedByItsOptionsName() throws IOException {
+        StringWriter err = new StringWriter();
+        int exit = Main.commandLine().setErr(new PrintWriter(err)).execute("run", "--name", "n", "--lease", "35ms", "--", "true");
+        assertThat(exit).isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString()).contains("--lease must be between 40ms and 24h, was 35ms").doesNotContain("commandTimeout");
+
+        StringWriter shortest = new StringWriter();
+        int closedPort = closedPort();
+        int connectExit = Main.commandLine().setErr(new PrintWriter(shortest)).execute(
+                "run", "--name", "n", "--lease", "40ms", "--redis", "redis://127.0.0.1:" + closedPort, "--", "true");
+        assertThat(connectExit).as("the shortest --lease accepted, then no Redis: %s", shortest).isEqualTo(ExitCodes.UNAVAILABLE);
+    }
+
+    /** A port that nothing listens on: taken from the system, then let go. */
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
         }
     }
 
