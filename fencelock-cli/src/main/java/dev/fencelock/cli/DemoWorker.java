@@ -5,6 +5,7 @@ import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockClient;
 import dev.fencelock.LockLostException;
+import dev.fencelock.LockUnavailableException;
 import dev.fencelock.jdbc.StaleTokenException;
 import dev.fencelock.redis.FencedRedis;
 import dev.fencelock.redis.RedisLockOptions;
@@ -12,6 +13,8 @@ import dev.fencelock.redis.RedisLocks;
 import dev.fencelock.zookeeper.ZooKeeperLockOptions;
 import dev.fencelock.zookeeper.ZooKeeperLocks;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.io.BufferedReader;
@@ -205,6 +208,10 @@ final class DemoWorker {
         RedisClient client = RedisClient.create(uri);
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
             return work.apply(connection.sync());
+        } catch (RedisConnectionException e) {
+            // A one-line exit 69 for a wrong REDIS_URL, as run gives, rather than a stack trace.
+            RedisURI server = RedisURI.create(uri);
+            throw new LockUnavailableException("cannot connect to Redis at " + server.getHost() + ":" + server.getPort(), e);
         } finally {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
         }

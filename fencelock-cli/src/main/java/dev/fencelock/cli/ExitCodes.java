@@ -4,7 +4,7 @@ package dev.fencelock.cli;
 final class ExitCodes {
     /** Bad arguments: a usage line is printed. */
     static final int USAGE = 64;
-    /** Redis could not be reached. */
+    /** The store (Redis, ZooKeeper) could not be reached, or refused what was asked: the message says which. */
     static final int UNAVAILABLE = 69;
     /** The lock stayed held by someone else for the whole {@code --wait}. */
     static final int NOT_ACQUIRED = 73;

@@ -1,6 +1,6 @@
 package dev.fencelock.cli;
 
-import dev.fencelock.LockUnavailableException;
+import dev.fencelock.LockException;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -37,9 +37,11 @@ public final class Main implements Runnable {
         return usageError(e.getCommandLine(), e.getMessage());
     }
 
-    private static int failure(Exception e, CommandLine command, CommandLine.ParseResult parsed) {
-        if (e instanceof LockUnavailableException) {
-            command.getErr().println("fencelock: " + e.getMessage());
+    static int failure(Exception e, CommandLine command, CommandLine.ParseResult parsed) {
+        if (e instanceof LockException) {
+            // Unreachable, or refused (a Redis older than 5.0, a ZooKeeper ACL): the operator's to
+            // fix from the message, not a bug to report with a stack trace.
+            command.getErr().println("fencelock: " + redactPasswords(e.getMessage()));
             return ExitCodes.UNAVAILABLE;
         }
         if (e instanceof IllegalArgumentException) {

@@ -38,7 +38,7 @@ import sun.misc.Signal;
                 "",
                 "Acquires the lock, runs the command with FENCELOCK_TOKEN and FENCELOCK_NAME in its "
                         + "environment while the lease is renewed, releases when it exits, and exits with its code.",
-                "Exit 73: not acquired within --wait. 75: lease lost, command stopped. 69: Redis (or ZooKeeper) unreachable. "
+                "Exit 73: not acquired within --wait. 75: lease lost, command stopped. 69: Redis (or ZooKeeper) unreachable or refusing. "
                         + "64: bad arguments. 127: the command could not be started."})
 final class RunCommand implements Callable<Integer> {
     private static final Duration INDICATOR_AFTER = Duration.ofSeconds(2);

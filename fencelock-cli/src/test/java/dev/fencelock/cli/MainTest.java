@@ -2,6 +2,7 @@ package dev.fencelock.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fencelock.LockException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -117,6 +118,26 @@ class MainTest {
         int connectExit = Main.commandLine().setErr(new PrintWriter(shortest)).execute(
                 "run", "--name", "n", "--lease", "40ms", "--redis", "redis://127.0.0.1:" + closedPort, "--", "true");
         assertThat(connectExit).as("the shortest --lease accepted, then no Redis: %s", shortest).isEqualTo(ExitCodes.UNAVAILABLE);
+    }
+
+    @Test
+    void aStoreThatRefusesExits69WithItsMessageAndNoStackTrace() {
+        StringWriter err = new StringWriter();
+        CommandLine main = Main.commandLine().setErr(new PrintWriter(err, true));
+        int exit = Main.failure(new LockException("Redis at cache:7000 is version 4.0; Fencelock needs 5.0 or later"), main, null);
+        assertThat(exit).isEqualTo(ExitCodes.UNAVAILABLE);
+        assertThat(err.toString()).isEqualTo("fencelock: Redis at cache:7000 is version 4.0; Fencelock needs 5.0 or later"
+                + System.lineSeparator());
+    }
+
+    @Test
+    void theDemoWithAnUnreachableRedisExits69InOneLine() throws IOException {
+        int closedPort = closedPort();
+        StringWriter err = new StringWriter();
+        int exit = Main.commandLine().setErr(new PrintWriter(err, true))
+                .execute("demo", "--redis", "redis://:hunter2@127.0.0.1:" + closedPort);
+        assertThat(exit).as("stderr: %s", err).isEqualTo(ExitCodes.UNAVAILABLE);
+        assertThat(err.toString()).isEqualTo("fencelock: cannot connect to Redis at 127.0.0.1:" + closedPort + System.lineSeparator());
     }
 
     /** A port that nothing listens on: taken from the system, then let go. */
