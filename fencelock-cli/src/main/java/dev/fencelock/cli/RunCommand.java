@@ -3,7 +3,9 @@ package dev.fencelock.cli;
 import dev.fencelock.DistributedLock;
 import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
+import dev.fencelock.LockAdmin;
 import dev.fencelock.LockClient;
+import dev.fencelock.LockException;
 import dev.fencelock.LockInfo;
 import dev.fencelock.LockLostException;
 import dev.fencelock.LockTimeoutException;
@@ -112,7 +114,7 @@ final class RunCommand implements Callable<Integer> {
                 } catch (TimeoutException e) {
                     Duration waited = Duration.ofNanos(System.nanoTime() - start);
                     if (waited.compareTo(INDICATOR_AFTER) >= 0) {
-                        err.print("\r\033[K" + waiting(waited, client.admin().inspect(name)));
+                        err.print("\r\033[K" + waiting(waited, client.admin(), name));
                         shown = true;
                     }
                 } catch (ExecutionException e) {
@@ -129,10 +131,25 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The waiting indicator's line, from a look-up that may fail: the wait may be outlasting a
+     * store that does not answer now (--outage-allowance), and the indicator must not end it.
+     */
+    static String waiting(Duration waited, LockAdmin admin, String name) {
+        try {
+            return waiting(waited, admin.inspect(name));
+        } catch (LockException e) {
+            return waiting(waited, name, "holder unknown (" + e.getMessage() + ")");
+        }
+    }
+
     /** The waiting indicator's line: how long, and who holds the lock now (readers and permits too). */
     static String waiting(Duration waited, LockInfo info) {
-        return "fencelock: waiting " + waited.toSeconds() + " s for '" + info.name() + "', "
-                + (info.isHeld() ? StatusCommand.holding(info) : "being released");
+        return waiting(waited, info.name(), info.isHeld() ? StatusCommand.holding(info) : "being released");
+    }
+
+    private static String waiting(Duration waited, String name, String holders) {
+        return "fencelock: waiting " + waited.toSeconds() + " s for '" + name + "', " + holders;
     }
 
     private int runUnder(Lease held) throws InterruptedException {

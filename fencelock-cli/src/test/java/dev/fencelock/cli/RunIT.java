@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fencelock.Lease;
 import dev.fencelock.LockClient;
+import dev.fencelock.redis.RedisLockOptions;
 import dev.fencelock.redis.RedisLocks;
 import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
@@ -87,6 +88,21 @@ class RunIT {
             assertThat(run.awaitExit(EXIT_WAIT)).as("stderr: %s", run.stderr()).isEqualTo(ExitCodes.LEASE_LOST);
             assertThat(run.stderr()).contains("was lost").contains("stopping the command");
             assertThat(ProcessHandle.of(command).map(ProcessHandle::isAlive).orElse(false)).as("the command was stopped").isFalse();
+        }
+    }
+
+    @Test
+    void theWaitingIndicatorShowsTheHolderUnknownWhileTheStoreDoesNotAnswer(RedisServer redis) {
+        try (LockClient client = RedisLocks.connect(
+                RedisLockOptions.builder(redis.uri()).commandTimeout(Duration.ofMillis(50)).build())) {
+            redis.pause();
+            try {
+                assertThat(RunCommand.waiting(Duration.ofSeconds(3), client.admin(), "busy"))
+                        .as("the indicator's line, which must not end the wait")
+                        .startsWith("fencelock: waiting 3 s for 'busy', holder unknown (");
+            } finally {
+                redis.resume();
+            }
         }
     }
 
