@@ -90,6 +90,8 @@ final class RunCommand implements Callable<Integer> {
                 err.println("fencelock: " + e.getMessage());
                 return ExitCodes.NOT_ACQUIRED;
             }
+            // runUnder releases once the command has run; close() (then a no-op) covers a command
+            // that could not be started, and a failure on the way.
             try (held) {
                 return runUnder(held);
             }
@@ -174,11 +176,23 @@ final class RunCommand implements Callable<Integer> {
         });
         int exit = child.waitFor();
         if (!lost.get()) {
-            return exit;
+            return release(held, exit);
         }
         // The command may be gone while what it started ignores SIGTERM: stay for its SIGKILL.
         stopped.join();
         return ExitCodes.LEASE_LOST;
+    }
+
+    /** Releases the lock after the command exited on its own, and returns the command's exit code. */
+    private int release(Lease held, int exit) {
+        try {
+            held.release();
+        } catch (LockException e) {
+            // The command has run: exiting 69 would have a scheduler run it again.
+            err.println("fencelock: the lock '" + name + "' was not released (" + e.getMessage()
+                    + "); it ends with its lease, at most " + lease.toMillis() + " ms from now");
+        }
+        return exit;
     }
 
     /**

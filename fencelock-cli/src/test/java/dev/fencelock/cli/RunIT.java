@@ -92,6 +92,26 @@ class RunIT {
     }
 
     @Test
+    void aReleaseTheStoreDoesNotAnswerLeavesTheCommandsExitCode(RedisServer redis) throws Exception {
+        Path started = dir.resolve("started");
+        Path go = dir.resolve("go");
+        // A lease long enough that it is not lost between the pause and the release, short enough
+        // that the release gives up soon (at two command timeouts, each a quarter of the lease).
+        try (FencelockProcess run = FencelockProcess.start(dir, "run", "--redis", redis.uri(), "--name", "silent",
+                "--lease", "4s", "--", "sh", "-c", "touch " + started + "; while [ ! -e " + go + " ]; do sleep 0.05; done; exit 7")) {
+            run.awaitFile(started);
+            redis.pause();
+            try {
+                Files.createFile(go);
+                assertThat(run.awaitExit(EXIT_WAIT)).as("stderr: %s", run.stderr()).isEqualTo(7);
+            } finally {
+                redis.resume();
+            }
+            assertThat(run.stderr()).contains("the lock 'silent' was not released").contains("it ends with its lease");
+        }
+    }
+
+    @Test
     void theWaitingIndicatorShowsTheHolderUnknownWhileTheStoreDoesNotAnswer(RedisServer redis) {
         try (LockClient client = RedisLocks.connect(
                 RedisLockOptions.builder(redis.uri()).commandTimeout(Duration.ofMillis(50)).build())) {
