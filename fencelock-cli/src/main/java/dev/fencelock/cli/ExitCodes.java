@@ -8,7 +8,7 @@ final class ExitCodes {
     static final int UNAVAILABLE = 69;
     /** The lock stayed held by someone else for the whole {@code --wait}. */
     static final int NOT_ACQUIRED = 73;
-    /** The lease was lost while the command ran; the command was stopped. */
+    /** The lease was lost while the command ran: the command was stopped, or had exited when the release found the loss. */
     static final int LEASE_LOST = 75;
     /** A bug in fencelock: the stack trace is printed. */
     static final int SOFTWARE = 70;

@@ -9,6 +9,7 @@ import dev.fencelock.LockException;
 import dev.fencelock.LockInfo;
 import dev.fencelock.LockLostException;
 import dev.fencelock.LockTimeoutException;
+import dev.fencelock.ReleaseOutcome;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -40,7 +41,8 @@ import sun.misc.Signal;
                 "",
                 "Acquires the lock, runs the command with FENCELOCK_TOKEN and FENCELOCK_NAME in its "
                         + "environment while the lease is renewed, releases when it exits, and exits with its code.",
-                "Exit 73: not acquired within --wait. 75: lease lost, command stopped. 69: Redis (or ZooKeeper) unreachable or refusing. "
+                "Exit 73: not acquired within --wait. 75: lease lost (the command stopped, or found lost at the release). "
+                        + "69: Redis (or ZooKeeper) unreachable or refusing. "
                         + "64: bad arguments. 127: the command could not be started."})
 final class RunCommand implements Callable<Integer> {
     private static final Duration INDICATOR_AFTER = Duration.ofSeconds(2);
@@ -168,14 +170,17 @@ final class RunCommand implements Callable<Integer> {
         for (String signal : FORWARDED_SIGNALS) {
             Signal.handle(new Signal(signal), received -> send(child, signal));
         }
-        AtomicBoolean lost = new AtomicBoolean();
+        // Whichever comes first decides how the run ends: a loss while the command runs stops it;
+        // a loss after it exited is the release's to find, with no command left to stop.
+        AtomicBoolean decided = new AtomicBoolean();
         CompletableFuture<Void> stopped = new CompletableFuture<>();
         held.onLost(loss -> {
-            lost.set(true);
-            stop(child, loss).whenComplete((done, failure) -> stopped.complete(null));
+            if (decided.compareAndSet(false, true)) {
+                stop(child, loss).whenComplete((done, failure) -> stopped.complete(null));
+            }
         });
         int exit = child.waitFor();
-        if (!lost.get()) {
+        if (decided.compareAndSet(false, true)) {
             return release(held, exit);
         }
         // The command may be gone while what it started ignores SIGTERM: stay for its SIGKILL.
@@ -183,14 +188,26 @@ final class RunCommand implements Callable<Integer> {
         return ExitCodes.LEASE_LOST;
     }
 
-    /** Releases the lock after the command exited on its own, and returns the command's exit code. */
+    /**
+     * Releases the lock after the command exited on its own, and says how the run ended: the
+     * command's exit code, unless the release finds that the lease had been lost meanwhile.
+     */
     private int release(Lease held, int exit) {
+        ReleaseOutcome outcome;
         try {
-            held.release();
+            outcome = held.release();
         } catch (LockException e) {
             // The command has run: exiting 69 would have a scheduler run it again.
             err.println("fencelock: the lock '" + name + "' was not released (" + e.getMessage()
                     + "); it ends with its lease, at most " + lease.toMillis() + " ms from now");
+            return exit;
+        }
+        if (outcome == ReleaseOutcome.ALREADY_LOST) {
+            // Lost since the last renewal (a release --force, a failover, an eviction): the
+            // command may have run on without the lock for part of that time.
+            err.println("fencelock: the release found the lease of lock '" + name + "' already lost after the command"
+                    + " exited with " + exit + "; part of its run may not have been under the lock");
+            return ExitCodes.LEASE_LOST;
         }
         return exit;
     }

@@ -92,6 +92,22 @@ class RunIT {
     }
 
     @Test
+    void aLeaseFoundLostAtTheReleaseExits75ThoughTheCommandExited0(RedisServer redis) throws Exception {
+        Path started = dir.resolve("started");
+        Path go = dir.resolve("go");
+        // A lease that no renewal checks before the release: the release alone finds the key gone.
+        try (FencelockProcess run = FencelockProcess.start(dir, "run", "--redis", redis.uri(), "--name", "forced",
+                "--lease", "10m", "--", "sh", "-c", "touch " + started + "; while [ ! -e " + go + " ]; do sleep 0.05; done")) {
+            run.awaitFile(started);
+            redis.call("DEL", "fencelock:{forced}");
+            Files.createFile(go);
+            assertThat(run.awaitExit(EXIT_WAIT)).as("stderr: %s", run.stderr()).isEqualTo(ExitCodes.LEASE_LOST);
+            assertThat(run.stderr()).contains("already lost after the command exited with 0")
+                    .doesNotContain("stopping the command");
+        }
+    }
+
+    @Test
     void aReleaseTheStoreDoesNotAnswerLeavesTheCommandsExitCode(RedisServer redis) throws Exception {
         Path started = dir.resolve("started");
         Path go = dir.resolve("go");
