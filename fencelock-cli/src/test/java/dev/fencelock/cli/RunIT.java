@@ -93,12 +93,9 @@ class RunIT {
 
     @Test
     void aLeaseFoundLostAtTheReleaseExits75ThoughTheCommandExited0(RedisServer redis) throws Exception {
-        Path started = dir.resolve("started");
         Path go = dir.resolve("go");
         // A lease that no renewal checks before the release: the release alone finds the key gone.
-        try (FencelockProcess run = FencelockProcess.start(dir, "run", "--redis", redis.uri(), "--name", "forced",
-                "--lease", "10m", "--", "sh", "-c", "touch " + started + "; while [ ! -e " + go + " ]; do sleep 0.05; done")) {
-            run.awaitFile(started);
+        try (FencelockProcess run = startUntil(go, 0, "--redis", redis.uri(), "--name", "forced", "--lease", "10m")) {
             redis.call("DEL", "fencelock:{forced}");
             Files.createFile(go);
             assertThat(run.awaitExit(EXIT_WAIT)).as("stderr: %s", run.stderr()).isEqualTo(ExitCodes.LEASE_LOST);
@@ -109,13 +106,10 @@ class RunIT {
 
     @Test
     void aReleaseTheStoreDoesNotAnswerLeavesTheCommandsExitCode(RedisServer redis) throws Exception {
-        Path started = dir.resolve("started");
         Path go = dir.resolve("go");
         // A lease long enough that it is not lost between the pause and the release, short enough
         // that the release gives up soon (at two command timeouts, each a quarter of the lease).
-        try (FencelockProcess run = FencelockProcess.start(dir, "run", "--redis", redis.uri(), "--name", "silent",
-                "--lease", "4s", "--", "sh", "-c", "touch " + started + "; while [ ! -e " + go + " ]; do sleep 0.05; done; exit 7")) {
-            run.awaitFile(started);
+        try (FencelockProcess run = startUntil(go, 7, "--redis", redis.uri(), "--name", "silent", "--lease", "4s")) {
             redis.pause();
             try {
                 Files.createFile(go);
@@ -124,6 +118,27 @@ class RunIT {
                 redis.resume();
             }
             assertThat(run.stderr()).contains("the lock 'silent' was not released").contains("it ends with its lease");
+        }
+    }
+
+    /**
+     * Starts {@code fencelock run} with {@code options} for a command that exits with {@code exit}
+     * once the test creates {@code go}; returns when the command runs.
+     */
+    private FencelockProcess startUntil(Path go, int exit, String... options) throws InterruptedException {
+        Path started = dir.resolve("started");
+        List<String> args = new ArrayList<>(List.of("run"));
+        args.addAll(List.of(options));
+        args.addAll(List.of("--", "sh", "-c",
+                "touch " + started + "; while [ ! -e " + go + " ]; do sleep 0.05; done; exit " + exit));
+        FencelockProcess run = FencelockProcess.start(dir, args.toArray(String[]::new));
+        try {
+            run.awaitFile(started);
+            return run;
+        } catch (AssertionError | InterruptedException e) {
+            // Else its command would wait for the go forever.
+            run.close();
+            throw e;
         }
     }
 
