@@ -227,7 +227,12 @@ final class EngineLease {
      * @return whether this call did it (false when the lease was not held)
      */
     boolean markLost(LockLostException.Reason reason) {
-        return markLost(reason, describe(reason));
+        return markLost(reason, describe(reason, "when the watchdog renewed it"));
+    }
+
+    /** As {@link #markLost(LockLostException.Reason)}, for a loss that an extension found. */
+    boolean markLostWhenExtended(LockLostException.Reason reason) {
+        return markLost(reason, describe(reason, "when it was extended"));
     }
 
     /** As {@link #markLost(LockLostException.Reason)}, saying {@code why} in the exception's message. */
@@ -253,7 +258,7 @@ final class EngineLease {
     /** Signals a loss that the release itself discovered: the key was gone or taken over. */
     void lostBeforeRelease(LockLostException.Reason reason) {
         // No interrupt: the holder has released, and its thread may be doing something else.
-        signalLost(reason, describe(reason), false);
+        signalLost(reason, describe(reason, "when it was released"), false);
     }
 
     private void signalLost(LockLostException.Reason reason, String why, boolean interruptHolder) {
@@ -273,11 +278,12 @@ final class EngineLease {
         }
     }
 
-    private String describe(LockLostException.Reason reason) {
+    /** Why the lease was lost, for a loss that the store reported {@code found} (when it was asked). */
+    private String describe(LockLostException.Reason reason, String found) {
         return switch (reason) {
-            case KEY_GONE -> "its key was gone when the watchdog renewed it (deleted, or expired, or lost in a"
-                    + " restart or failover of the store)";
-            case OWNER_CHANGED -> "its key was held by another owner when the watchdog renewed it";
+            case KEY_GONE -> "its key was gone " + found + " (deleted, or expired, or lost in a restart or failover"
+                    + " of the store)";
+            case OWNER_CHANGED -> "its key was held by another owner " + found;
             case EXPIRED -> storeDeadline.cap(expiresAt) != expiresAt
                     ? "it ran out where the store last confirmed the client's leases (its session), before "
                             + "the store could confirm them again: the store did not answer, or this process was paused"

@@ -417,8 +417,8 @@ public final class LockEngine implements LockClient {
                 renewer.granted(lease);
                 return true;
             }
-            case GONE -> lease.markLost(LockLostException.Reason.KEY_GONE);
-            default -> lease.markLost(LockLostException.Reason.OWNER_CHANGED);
+            case GONE -> lease.markLostWhenExtended(LockLostException.Reason.KEY_GONE);
+            default -> lease.markLostWhenExtended(LockLostException.Reason.OWNER_CHANGED);
         }
         return false;
     }

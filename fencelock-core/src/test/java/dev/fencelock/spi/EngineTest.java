@@ -11,6 +11,7 @@ import dev.fencelock.LockException;
 import dev.fencelock.LockLostException;
 import dev.fencelock.LockTimeoutException;
 import dev.fencelock.LockUnavailableException;
+import dev.fencelock.ReleaseOutcome;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -24,6 +25,7 @@ class EngineTest {
     private static final Duration DEFAULT_LEASE = Duration.ofSeconds(30);
     /** A holder from another Fencelock client, whose release is announced. */
     private static final String HOLDER = OwnerTokens.PREFIX + "holder";
+    private static final String OTHER = OwnerTokens.PREFIX + "other";
 
     @Test
     void aWaitingAcquisitionKeepsItsMemoryFlatThrough1000Retries() throws Exception {
@@ -135,6 +137,25 @@ class EngineTest {
                     .satisfies(interrupted -> assertThat(interrupted.getSuppressed()).as("the failed release")
                             .singleElement().isInstanceOf(LockUnavailableException.class));
             assertThat(granted.isValid()).as("the lease given up").isFalse();
+        }
+    }
+
+    @Test
+    void aLossFoundByAnExtensionOrAReleaseIsSaidToBeFoundThere() throws Exception {
+        MemoryStore store = new MemoryStore();
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
+            Lease extended = engine.lock("extended").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofMinutes(1)));
+            Lease released = engine.lock("released").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofMinutes(1)));
+            store.hold("extended", OTHER);
+            store.hold("released", OTHER);
+
+            assertThat(extended.extend(Duration.ofMinutes(2))).isFalse();
+            assertThat(released.release()).isEqualTo(ReleaseOutcome.ALREADY_LOST);
+
+            assertThat(extended.lost().toCompletableFuture().get(5, TimeUnit.SECONDS).getMessage())
+                    .endsWith("its key was held by another owner when it was extended");
+            assertThat(released.lost().toCompletableFuture().get(5, TimeUnit.SECONDS).getMessage())
+                    .endsWith("its key was held by another owner when it was released");
         }
     }
 
