@@ -39,6 +39,16 @@ final class Redeliveries {
     private static final long RESEND_PAUSE_MILLIS = 20;
     private static final Executor RESEND_LATER =
             CompletableFuture.delayedExecutor(RESEND_PAUSE_MILLIS, TimeUnit.MILLISECONDS, Runnable::run);
+    /**
+     * The pause before a call that the server put off is sent again (see {@link #putOff}): a server
+     * loading its data or busy with a script says so at once, and would otherwise be asked again
+     * and again, every kept call each time.
+     */
+    private static final long PUT_OFF_PAUSE_MILLIS = 500;
+    private static final Executor PUT_OFF_LATER =
+            CompletableFuture.delayedExecutor(PUT_OFF_PAUSE_MILLIS, TimeUnit.MILLISECONDS, Runnable::run);
+    /** How often a call is put off before it is dropped, about two minutes in all: a key left ends with its lease. */
+    static final int MAX_PUT_OFFS = 240;
 
     /** Sends a kept call again; its failure comes back to {@link #keep}. */
     private final Consumer<Resend> sender;
@@ -48,8 +58,16 @@ final class Redeliveries {
     private final List<Resend> kept = new ArrayList<>();
     private boolean scheduled;
 
-    /** One script call to send again. */
-    record Resend(LuaScript script, ScriptOutputType type, String[] keys, String[] args) {}
+    /** One script call to send again, and how often the server put it off so far. */
+    record Resend(LuaScript script, ScriptOutputType type, String[] keys, String[] args, int putOffs) {
+        Resend(LuaScript script, ScriptOutputType type, String[] keys, String[] args) {
+            this(script, type, keys, args, 0);
+        }
+
+        Resend putOffOnceMore() {
+            return new Resend(script, type, keys, args, putOffs + 1);
+        }
+    }
 
     Redeliveries(Consumer<Resend> sender, BooleanSupplier connected) {
         this.sender = sender;
@@ -59,7 +77,8 @@ final class Redeliveries {
     /**
      * Keeps a call that failed with {@code error} unless the server answered it (an error reply:
      * the script ran or was refused, either way it is done), but for the replies by which a server
-     * puts it off (see {@link #putOff}). A call that timed out is still on
+     * puts it off (see {@link #putOff}), sent again after a longer pause, {@link #MAX_PUT_OFFS}
+     * times at most. A call that timed out is still on
      * its way on a live connection and runs if the server comes back: it is sent again only after
      * a reconnect, which would have cut it off. One refused for want of a connection that is up
      * again already is sent after a short pause.
@@ -67,7 +86,8 @@ final class Redeliveries {
     void keep(Resend call, Throwable error) {
         Throwable cause = Await.unwrap(error);
         Throwable lettuce = cause instanceof LockUnavailableException ? cause.getCause() : cause;
-        if (lettuce instanceof RedisCommandExecutionException && !putOff(lettuce)) {
+        boolean putOff = lettuce instanceof RedisCommandExecutionException;
+        if (putOff && (!putOff(lettuce) || call.putOffs() == MAX_PUT_OFFS)) {
             return;
         }
         boolean send;
@@ -75,12 +95,12 @@ final class Redeliveries {
             if (kept.size() == MAX_KEPT) {
                 kept.remove(0);
             }
-            kept.add(call);
+            kept.add(putOff ? call.putOffOnceMore() : call);
             send = !(lettuce instanceof RedisCommandTimeoutException) && !scheduled && connected.getAsBoolean();
             scheduled |= send;
         }
         if (send) {
-            RESEND_LATER.execute(this::sendKept);
+            (putOff ? PUT_OFF_LATER : RESEND_LATER).execute(this::sendKept);
         }
     }
 
