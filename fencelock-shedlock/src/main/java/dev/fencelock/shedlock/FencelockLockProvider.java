@@ -33,9 +33,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code lockAtLeastFor}: an unlock before it has passed keeps the lock taken until then,
  *       measured on the monotonic clock from the call of {@link #lock}.
  *   <li>{@link SimpleLock#extend} re-sets the upper bound from now; the fencing token stays. An
- *       extension the store does not confirm is sent again while the lease has time left for another
- *       try (twice the longest try so far: about two command timeouts); then it throws
- *       {@link LockException}, and the lock ends with its lease, at the latest.
+ *       extension the store does not confirm is tried {@value #MAX_EXTENSION_TRIES} times at most,
+ *       while the lease has time left for another try (twice the longest try so far: about two
+ *       command timeouts); then it throws {@link LockException}, and the lock ends with its lease,
+ *       at the latest. ShedLock's unlock waits for an extension under way.
  *   <li>Unlock deletes the key, or shortens its life, only where it still holds this lease's
  *       owner token (never a plain {@code DEL}). Unlock and extend of a lock that has expired are
  *       quiet: unlock does nothing, extend returns empty.
@@ -57,6 +58,12 @@ public final class FencelockLockProvider implements ExtensibleLockProvider {
     private static final Logger log = LoggerFactory.getLogger(FencelockLockProvider.class);
     /** The least time from one try of an extension to the next. */
     private static final long RETRY_PAUSE_NANOS = Duration.ofMillis(100).toNanos();
+    /**
+     * How often an extension is tried: enough to outlast an outage of a command timeout or two,
+     * few enough that an unlock, which ShedLock's keep-alive holds back while it extends, does not
+     * wait for the rest of the lease.
+     */
+    static final int MAX_EXTENSION_TRIES = 3;
 
     private final LockClient client;
 
@@ -177,7 +184,7 @@ public final class FencelockLockProvider implements ExtensibleLockProvider {
             long longestTry = 0;
             long extendedAt;
             boolean extended;
-            while (true) {
+            for (int tries = 1; ; tries++) {
                 extendedAt = System.nanoTime();
                 try {
                     extended = lease.extend(newLease);
@@ -191,7 +198,8 @@ public final class FencelockLockProvider implements ExtensibleLockProvider {
                     // lease under a running job. The extension is a compare-and-expire, safe to send
                     // again: another try, after a pause and as long as the longest so far, is worth it
                     // while its answer can still come back a try's time before the lease's old end.
-                    if (remaining.toNanos() <= RETRY_PAUSE_NANOS + 2 * longestTry || Thread.currentThread().isInterrupted()) {
+                    if (tries == MAX_EXTENSION_TRIES || remaining.toNanos() <= RETRY_PAUSE_NANOS + 2 * longestTry
+                            || Thread.currentThread().isInterrupted()) {
                         throw new LockException("could not extend '" + newConfiguration.getName() + "': "
                                 + e.getMessage() + "; the lock ends within " + remaining, e);
                     }
