@@ -1,6 +1,7 @@
 package dev.fencelock.cli;
 
 import dev.fencelock.LockException;
+import dev.fencelock.LockUnavailableException;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -38,9 +39,10 @@ public final class Main implements Runnable {
     }
 
     static int failure(Exception e, CommandLine command, CommandLine.ParseResult parsed) {
-        if (e instanceof LockException) {
+        if (e instanceof LockUnavailableException || e.getClass() == LockException.class) {
             // Unreachable, or refused (a Redis older than 5.0, a ZooKeeper ACL): the operator's to
-            // fix from the message, not a bug to report with a stack trace.
+            // fix from the message, not a bug to report with a stack trace. Its subtypes (a wait
+            // that timed out, a lost lease, a stale token) have their own codes where they can occur.
             command.getErr().println("fencelock: " + redactPasswords(e.getMessage()));
             return ExitCodes.UNAVAILABLE;
         }

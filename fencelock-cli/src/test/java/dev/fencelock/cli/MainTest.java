@@ -3,6 +3,7 @@ package dev.fencelock.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fencelock.LockException;
+import dev.fencelock.LockTimeoutException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -128,6 +129,13 @@ class MainTest {
         assertThat(exit).isEqualTo(ExitCodes.UNAVAILABLE);
         assertThat(err.toString()).isEqualTo("fencelock: Redis at cache:7000 is version 4.0; Fencelock needs 5.0 or later"
                 + System.lineSeparator());
+    }
+
+    @Test
+    void aWaitThatTimedOutWhereNoCodeIsDefinedForItIsNotTakenForAStoreThatRefuses() {
+        CommandLine main = Main.commandLine().setErr(new PrintWriter(new StringWriter(), true));
+        int exit = Main.failure(new LockTimeoutException("lock 'demo' is held by another owner"), main, null);
+        assertThat(exit).isNotEqualTo(ExitCodes.UNAVAILABLE);
     }
 
     @Test
