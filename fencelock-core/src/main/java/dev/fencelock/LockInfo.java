@@ -12,7 +12,8 @@ import java.util.OptionalLong;
  *     8 after its {@linkplain dev.fencelock.spi.OwnerTokens#PREFIX prefix}), or empty when the lock is free
  * @param remaining how long the holder's lease still lasts in the store; empty when the lock is free,
  *     or held by a foreign client without expiry
- * @param lastFencingToken the token of the latest acquisition, if its counter has not expired
+ * @param lastFencingToken the token of the latest acquisition, if its counter has not expired (on
+ *     ZooKeeper: empty, though the lock is held, when the lock changed hands at each of the admin's looks)
  * @param readers how many readers of a {@link DistributedReadWriteLock} hold the lock (their leases
  *     run); 0 for the other kinds
  * @param permits how many permits of the {@link DistributedSemaphore} of the name are held (their
