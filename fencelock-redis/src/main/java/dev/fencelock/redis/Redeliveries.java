@@ -40,7 +40,7 @@ final class Redeliveries {
     private static final Executor RESEND_LATER =
             CompletableFuture.delayedExecutor(RESEND_PAUSE_MILLIS, TimeUnit.MILLISECONDS, Runnable::run);
     /**
-     * The pause before a call that the server put off is sent again (see {@link #putOff}): a server
+     * The pause before a call that the server put off is sent again (see {@link #isPutOff}): a server
      * loading its data or busy with a script says so at once, and would otherwise be asked again
      * and again, every kept call each time.
      */
@@ -77,7 +77,7 @@ final class Redeliveries {
     /**
      * Keeps a call that failed with {@code error} unless the server answered it (an error reply:
      * the script ran or was refused, either way it is done), but for the replies by which a server
-     * puts it off (see {@link #putOff}), sent again after a longer pause, {@link #MAX_PUT_OFFS}
+     * puts it off (see {@link #isPutOff}), sent again after a longer pause, {@link #MAX_PUT_OFFS}
      * times at most. A call that timed out is still on
      * its way on a live connection and runs if the server comes back: it is sent again only after
      * a reconnect, which would have cut it off. One refused for want of a connection that is up
@@ -86,8 +86,9 @@ final class Redeliveries {
     void keep(Resend call, Throwable error) {
         Throwable cause = Await.unwrap(error);
         Throwable lettuce = cause instanceof LockUnavailableException ? cause.getCause() : cause;
-        boolean putOff = lettuce instanceof RedisCommandExecutionException;
-        if (putOff && (!putOff(lettuce) || call.putOffs() == MAX_PUT_OFFS)) {
+        // An error reply: done, unless the server put the call off; past this, an answered call is a put-off one.
+        boolean answered = lettuce instanceof RedisCommandExecutionException;
+        if (answered && (!isPutOff(lettuce) || call.putOffs() == MAX_PUT_OFFS)) {
             return;
         }
         boolean send;
@@ -95,12 +96,12 @@ final class Redeliveries {
             if (kept.size() == MAX_KEPT) {
                 kept.remove(0);
             }
-            kept.add(putOff ? call.putOffOnceMore() : call);
+            kept.add(answered ? call.putOffOnceMore() : call);
             send = !(lettuce instanceof RedisCommandTimeoutException) && !scheduled && connected.getAsBoolean();
             scheduled |= send;
         }
         if (send) {
-            (putOff ? PUT_OFF_LATER : RESEND_LATER).execute(this::sendKept);
+            (answered ? PUT_OFF_LATER : RESEND_LATER).execute(this::sendKept);
         }
     }
 
@@ -109,7 +110,7 @@ final class Redeliveries {
      * another script that ran too long, still loading its data after a restart, or not a writable
      * master for now.
      */
-    private static boolean putOff(Throwable reply) {
+    private static boolean isPutOff(Throwable reply) {
         return reply instanceof RedisBusyException || reply instanceof RedisLoadingException
                 || reply instanceof RedisReadOnlyException
                 || reply.getMessage() != null && reply.getMessage().startsWith("MASTERDOWN");
