@@ -290,7 +290,9 @@ final class RedisStore implements LockStore {
         // Refused by every master that answered. One not waited for (frozen, slow) may yet grant:
         // its cleanup goes now, to run behind the acquire on its connection, and not only with its
         // late answer, which a client closed meanwhile (a short-lived one) would never send, leaving
-        // the key for a lease. It deletes the key only where it holds this attempt's owner token.
+        // the key for a lease. It deletes the key only where it holds this attempt's owner token. The
+        // late answer's own release (see acquire) is sent all the same: an acquire sent again as EVAL
+        // after NOSCRIPT may run after this one.
         replies.stream().filter(LockServers.Reply::isPending)
                 .forEach(reply -> runReleaseOf(kind, reply.node(), keys, owner, false, "", false));
         return CompletableFuture.completedFuture(refusedOrUnavailable(replies, failed));
