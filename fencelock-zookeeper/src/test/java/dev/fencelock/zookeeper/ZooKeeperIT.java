@@ -54,8 +54,8 @@ abstract class ZooKeeperIT {
     }
 
     /** A client through another address of the server (a proxy), on the test's root path. */
-    LockEngine connectThrough(String connectString) {
-        return connect(ZooKeeperLockOptions.builder(connectString).rootPath(root).build());
+    LockEngine connectThrough(String connectString, UnaryOperator<ZooKeeperLockOptions.Builder> options) {
+        return connect(options.apply(ZooKeeperLockOptions.builder(connectString).rootPath(root)).build());
     }
 
     private LockEngine connect(ZooKeeperLockOptions options) {
