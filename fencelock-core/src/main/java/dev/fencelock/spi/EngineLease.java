@@ -237,11 +237,22 @@ final class EngineLease {
 
     /** As {@link #markLost(LockLostException.Reason)}, saying {@code why} in the exception's message. */
     boolean markLost(LockLostException.Reason reason, String why) {
+        return markLost(reason, why, Runnable::run);
+    }
+
+    /**
+     * As {@link #markLost(LockLostException.Reason, String)}, with the hand-over run by {@code endOn}:
+     * the lease is lost when this returns, its hand-over may come later.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException if {@code endOn} refuses the hand-over
+     *     (the lease is lost all the same)
+     */
+    boolean markLost(LockLostException.Reason reason, String why, Executor endOn) {
         if (!state.compareAndSet(State.HELD, State.LOST)) {
             return false;
         }
         signalLost(reason, why, true);
-        end();
+        endOn.execute(this::end);
         return true;
     }
 

@@ -78,23 +78,22 @@ final class LeaseRenewer {
     }
 
     /**
-     * Reports the held leases of {@code owners} lost, on the watchdog's thread: the store learned it
-     * between renewals. After the client is closed there is nothing left to report.
+     * Reports the held leases of {@code owners} lost, which the store learned between renewals.
+     * They are lost before this returns, so that nothing the store confirms next (on ZooKeeper, the
+     * answers of the next session) makes them read valid; their hand-over runs on the watchdog's
+     * thread, not the store's, which the next local holder's calls may need.
      */
     void lost(Set<String> owners) {
-        Set<String> copy = Set.copyOf(owners);
-        try {
-            scheduler.execute(() -> {
-                for (EngineLease lease : leases) {
-                    if (lease.isHeld() && copy.contains(lease.owner())) {
-                        leases.remove(lease);
-                        lease.markLost(LockLostException.Reason.KEY_GONE, "the store reported its key gone between"
-                                + " renewals (on ZooKeeper: the session that held it ended)");
-                    }
+        for (EngineLease lease : leases) {
+            if (lease.isHeld() && owners.contains(lease.owner())) {
+                leases.remove(lease);
+                try {
+                    lease.markLost(LockLostException.Reason.KEY_GONE, "the store reported its key gone between"
+                            + " renewals (on ZooKeeper: the session that held it ended)", scheduler);
+                } catch (RejectedExecutionException closed) {
+                    log.debug("lease of lock '{}' lost after the client was closed: no hand-over", lease.name());
                 }
-            });
-        } catch (RejectedExecutionException closed) {
-            log.debug("losses reported after the client was closed: {}", copy.size());
+            }
         }
     }
 

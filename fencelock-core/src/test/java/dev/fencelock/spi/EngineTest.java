@@ -177,6 +177,22 @@ class EngineTest {
     }
 
     @Test
+    void aLeaseReportedLostStaysInvalidWhateverTheStoreConfirmsNext() throws Exception {
+        MemoryStore store = new MemoryStore();
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
+            Lease lease = engine.lock("session").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofHours(1)));
+
+            // As a ZooKeeper store reports its old session's leases lost and then hears the new one.
+            store.loseAndReport("session");
+            store.confirmFor(Duration.ofMinutes(1));
+
+            assertThat(lease.isValid()).as("lost when the report returned").isFalse();
+            assertThat(lease.remaining()).isEqualTo(Duration.ZERO);
+            assertThat(lease.lost().toCompletableFuture().get(5, TimeUnit.SECONDS).reason()).isEqualTo(LockLostException.Reason.KEY_GONE);
+        }
+    }
+
+    @Test
     void aThreadThatEndsHoldingTheLockViewHasTheLockReleasedAtItsNextRenewal() throws Exception {
         MemoryStore store = new MemoryStore();
         try (LockEngine engine = new LockEngine(store, Duration.ofSeconds(2), Ticker.SYSTEM)) {
