@@ -47,6 +47,11 @@ import org.junit.jupiter.api.Test;
 @RedisTest
 class FencelockLockProviderIT {
     private static final Duration LONG = Duration.ofMinutes(5);
+    /**
+     * A lockAtMostFor that runs out well within the tests' polls, and yet is long enough to be
+     * granted on a busy machine: a lock shorter than its round trip to Redis is skipped as if held.
+     */
+    private static final Duration SHORT = Duration.ofMillis(500);
     private static final Duration COMMAND_TIMEOUT = Duration.ofMillis(300);
 
     private final List<LockClient> clients = new ArrayList<>();
@@ -120,13 +125,13 @@ class FencelockLockProviderIT {
 
     @Test
     void aLockEndsAfterLockAtMostForAndIsFreeForTheNextHolder() throws Exception {
-        Optional<SimpleLock> lock = provider.lock(config("job", Duration.ofMillis(50), Duration.ZERO));
+        Optional<SimpleLock> lock = provider.lock(config("job", SHORT, Duration.ZERO));
         assertThat(lock).isPresent();
-        assertThat(pttl("job")).as("the key's time to live, in ms").isBetween(0L, 50L);
+        assertThat(pttl("job")).as("the key's time to live, in ms").isBetween(0L, SHORT.toMillis());
 
         Poll.until("the lock expired", Duration.ofSeconds(5), () -> !isLocked("job"));
 
-        SimpleLock next = provider.lock(config("job", Duration.ofMillis(50), Duration.ZERO)).orElseThrow();
+        SimpleLock next = provider.lock(config("job", SHORT, Duration.ZERO)).orElseThrow();
         next.unlock();
         lock.get().unlock(); // expired long ago: a quiet no-op
         assertUnlocked("job");
@@ -176,13 +181,15 @@ class FencelockLockProviderIT {
 
     @Test
     void anEarlyUnlockKeepsTheLockTakenUntilLockAtLeastFor() throws Exception {
-        SimpleLock lock = provider.lock(config("job", Duration.ofSeconds(10), Duration.ofMillis(500))).orElseThrow();
+        // Long enough that the unlock and both checks after it fit in it on a busy machine.
+        Duration lockAtLeastFor = Duration.ofSeconds(3);
+        SimpleLock lock = provider.lock(config("job", Duration.ofSeconds(10), lockAtLeastFor)).orElseThrow();
 
         lock.unlock();
 
-        assertThat(pttl("job")).as("kept for what is left of lockAtLeastFor, in ms").isBetween(0L, 500L);
+        assertThat(pttl("job")).as("kept for what is left of lockAtLeastFor, in ms").isBetween(0L, lockAtLeastFor.toMillis());
         assertThat(provider.lock(config("job", LONG, Duration.ZERO))).as("still taken").isEmpty();
-        Poll.until("lockAtLeastFor passed", Duration.ofSeconds(5), () -> !isLocked("job"));
+        Poll.until("lockAtLeastFor passed", Duration.ofSeconds(10), () -> !isLocked("job"));
         provider.lock(config("job", LONG, Duration.ZERO)).orElseThrow().unlock();
     }
 
@@ -259,7 +266,7 @@ class FencelockLockProviderIT {
         unlocked.unlock();
         assertThatThrownBy(() -> unlocked.extend(Duration.ofSeconds(10), Duration.ZERO)).isInstanceOf(IllegalStateException.class);
 
-        SimpleLock expired = provider.lock(config("job", Duration.ofMillis(20), Duration.ZERO)).orElseThrow();
+        SimpleLock expired = provider.lock(config("job", SHORT, Duration.ZERO)).orElseThrow();
         Poll.until("the lock expired", Duration.ofSeconds(5), () -> !isLocked("job"));
 
         assertThat(expired.extend(Duration.ofSeconds(10), Duration.ZERO)).isEmpty();
@@ -269,7 +276,7 @@ class FencelockLockProviderIT {
 
     @Test
     void anUnlockNeverDeletesOrShortensAnotherHoldersKey() throws Exception {
-        SimpleLock expired = provider.lock(config("expired", Duration.ofMillis(30), Duration.ZERO)).orElseThrow();
+        SimpleLock expired = provider.lock(config("expired", SHORT, Duration.ZERO)).orElseThrow();
         SimpleLock kept = provider.lock(config("kept", LONG, Duration.ofMinutes(4))).orElseThrow();
         Poll.until("the first lock expired", Duration.ofSeconds(5), () -> !isLocked("expired"));
         // The second lost its key (a failover, say) while it still believed in its lease.
