@@ -182,7 +182,7 @@ class FencelockLockProviderIT {
     @Test
     void anEarlyUnlockKeepsTheLockTakenUntilLockAtLeastFor() throws Exception {
         // Long enough that the unlock and both checks after it fit in it on a busy machine.
-        Duration lockAtLeastFor = Duration.ofSeconds(3);
+        Duration lockAtLeastFor = Duration.ofMillis(1500);
         SimpleLock lock = provider.lock(config("job", Duration.ofSeconds(10), lockAtLeastFor)).orElseThrow();
 
         lock.unlock();
