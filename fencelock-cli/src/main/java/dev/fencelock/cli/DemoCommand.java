@@ -148,7 +148,7 @@ final class DemoCommand implements Callable<Integer> {
     private boolean pausedHolder(DemoCleanup cleanup, String uri) throws Exception {
         out.println();
         out.println(zookeeper == null
-                ? "A holder process takes the lock (1 s lease, renewed), is frozen with SIGSTOP past its lease,"
+                ? "A holder process takes the lock (2 s lease, renewed), is frozen with SIGSTOP past its lease,"
                 : "A holder process takes the lock (its lease: a " + DemoWorker.ZOOKEEPER_SESSION.toSeconds()
                         + " s ZooKeeper session), is frozen with SIGSTOP past its session,");
         out.println("and writes after the next holder did:");
@@ -157,7 +157,7 @@ final class DemoCommand implements Callable<Integer> {
         Optional<DemoDatabase> database = DemoDatabase.start(noDatabase).map(cleanup::resource);
         out.println(database.map(db -> "  the database write goes to " + db.description())
                 .orElse("  the database write is skipped: no PostgreSQL (" + noDatabase + ")"));
-        Process holder = cleanup.process(DemoWorker.start("paused-holder", uri, "1000", Optional.ofNullable(zookeeper),
+        Process holder = cleanup.process(DemoWorker.start("paused-holder", uri, "2000", Optional.ofNullable(zookeeper),
                 database.map(DemoDatabase::url)));
         try (LockClient locks = DemoWorker.locks(uri, zookeeper, RedisLockOptions.DEFAULT_LEASE);
                 FencedRedis resource = RedisLocks.fencedRedis(uri);

@@ -148,8 +148,8 @@ final class DemoWorker {
     }
 
     private static void holdUntilToldToWrite(String uri, Duration lease) throws Exception {
-        // The short lease makes the frozen holder's loss quick to see; every lease must be longer
-        // than three command timeouts.
+        // The short lease makes the frozen holder's loss quick to see; its command timeout, a quarter
+        // of it, must still let this fresh JVM's first acquisition be answered on a busy machine.
         try (LockClient locks = locks(uri, System.getenv(ZOOKEEPER_VARIABLE), lease);
                 FencedRedis resource = RedisLocks.fencedRedis(uri)) {
             Lease held = locks.lock(DemoCommand.LOCK).acquire(Duration.ofSeconds(10), LeaseOptions.renewing(lease));

@@ -80,8 +80,10 @@ class RunIT {
     @Test
     void aLostLeaseStopsTheCommandAndExits75(RedisServer redis) throws Exception {
         Path started = dir.resolve("started");
+        // Not shorter: the command timeout is a quarter of the lease, and a fresh JVM's first
+        // acquisition must be answered within it on a busy machine.
         try (FencelockProcess run = FencelockProcess.start(dir, "run", "--redis", redis.uri(), "--name", "lost",
-                "--lease", "900ms", "--grace", "2s", "--", "sh", "-c", "echo $$ > " + started + ".tmp; mv " + started + ".tmp " + started + "; exec sleep 60")) {
+                "--lease", "2s", "--grace", "2s", "--", "sh", "-c", "echo $$ > " + started + ".tmp; mv " + started + ".tmp " + started + "; exec sleep 60")) {
             run.awaitFile(started);
             long command = Long.parseLong(Files.readString(started).trim());
             redis.call("DEL", "fencelock:{lost}");
@@ -171,8 +173,9 @@ class RunIT {
     private void assertALostLeaseStopsTheCommandsChild(RedisServer redis, String child) throws Exception {
         Path pidFile = dir.resolve("child.pid");
         String script = child + " & echo $! > " + pidFile + ".tmp; mv " + pidFile + ".tmp " + pidFile + "; wait";
+        // A lease of 2 s for the reason aLostLeaseStopsTheCommandAndExits75 gives.
         try (FencelockProcess run = FencelockProcess.start(dir, "run", "--redis", redis.uri(), "--name", "tree",
-                "--lease", "900ms", "--grace", "1s", "--", "sh", "-c", script)) {
+                "--lease", "2s", "--grace", "1s", "--", "sh", "-c", script)) {
             run.awaitFile(pidFile);
             long pid = Long.parseLong(Files.readString(pidFile).trim());
             redis.call("DEL", "fencelock:{tree}");
