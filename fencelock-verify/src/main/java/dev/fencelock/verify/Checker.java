@@ -31,7 +31,9 @@ import java.util.function.ToLongFunction;
  *   <li><b>Lost signals</b> (none may be missed): a lease was lost when another client acquired the
  *       lock with a newer token while it was held, when a resource rejected its token as stale,
  *       or when its release found it lost. Such a lease must have had its lost signal, unless its
- *       release failed (Redis unreachable: the holder was told it does not know).
+ *       release failed (Redis unreachable: the holder was told it does not know); and, since a
+ *       release that finds the loss signals it too, in time: a holder not frozen must have been told
+ *       within two leases of another client's grant.
  *   <li><b>Availability</b>: the share of the window in which some client held the lock, and the
  *       latency of acquisitions; on Redis masters, also the share in which a majority of them was up
  *       and the availability within it ({@link MajorityTime}).
@@ -137,7 +139,7 @@ final class Checker {
         boolean fair;
         /** A semaphore's permit: shared with the other permits, up to the count. */
         boolean permit;
-        /** A permit's lease, in nanoseconds. */
+        /** The lease asked for, in nanoseconds (0 in a history that does not say). */
         long leaseNanos;
         /** A reader's first accepted read, per resource: a later one must see the same value. */
         final Map<String, Long> firstReads = new HashMap<>();
@@ -185,7 +187,8 @@ final class Checker {
                         lease.permit = LockUnderTest.Round.PERMIT.equals(event.detail("kind"));
                         lease.shared = "read".equals(event.detail("kind")) || lease.permit;
                         lease.fair = "fair".equals(event.detail("kind"));
-                        lease.leaseNanos = lease.permit ? Long.parseLong(event.detail("lease_ms")) * 1_000_000 : 0;
+                        String leaseMillis = event.detail("lease_ms");
+                        lease.leaseNanos = leaseMillis == null ? 0 : Long.parseLong(leaseMillis) * 1_000_000;
                     } else if (event.type() == Type.OK) {
                         lease.okAt = event.mono();
                         lease.token = event.token();
@@ -245,7 +248,7 @@ final class Checker {
                 : MajorityTime.figures(held, MajorityTime.withoutMajority(history, masters, windowStart, windowEnd), windowStart, windowEnd);
         return new Findings(operations, acquired.size(), acquireFailures, Collections.unmodifiableMap(violations),
                 List.copyOf(examples), staleRejections, acceptedWrites, overlaps.stale, overlaps.millis, signals,
-                lost.evidenced, lost.missed, lost.indeterminate, availability(held), majority, latencies(acquired),
+                lost.evidenced, lost.missed, lost.late, lost.atRelease, lost.indeterminate, availability(held), majority, latencies(acquired),
                 restarts(acquired), readers(acquired), fair);
     }
 
@@ -492,7 +495,7 @@ final class Checker {
         return lease.releaseAt >= 0 ? lease.releaseAt : lastEventOf.get(lease.process);
     }
 
-    private record LostSignals(int evidenced, int missed, int indeterminate) {}
+    private record LostSignals(int evidenced, int missed, int late, int atRelease, int indeterminate) {}
 
     private LostSignals lostSignals(List<Lease> acquired) {
         // Another client was granted the lock, with a newer token, while this lease was held:
@@ -512,6 +515,8 @@ final class Checker {
         }
         int evidenced = 0;
         int missed = 0;
+        int late = 0;
+        int atRelease = 0;
         int indeterminate = 0;
         for (Lease lease : acquired) {
             // A resource that rejected a token which went backwards says nothing of the lease:
@@ -523,6 +528,16 @@ final class Checker {
                 continue;
             }
             evidenced++;
+            if (lease.lostAt >= 0 && lease.releaseAt >= 0 && lease.lostAt >= lease.releaseAt) {
+                atRelease++;
+            }
+            if (isUnsignalledLongAfterItsLoss(lease)) {
+                late++;
+                addExample(new Violation("lost-signal-late", lease.id + " (token " + lease.token + ") was lost — "
+                        + lease.overlappedBy + " was granted the lock while it held it — but its holder, not frozen, was"
+                        + " still not told two leases later", List.of(lease.id, lease.overlappedBy)));
+                continue;
+            }
             if (lease.lostAt >= 0) {
                 continue;
             }
@@ -537,7 +552,29 @@ final class Checker {
                     + (rejectedAsStale ? lease.rejectedBy + " rejected its token as stale; " : "")
                     + "its release reported " + lease.outcome + " — but its holder was never signalled", involved));
         }
-        return new LostSignals(evidenced, missed, indeterminate);
+        return new LostSignals(evidenced, missed, late, atRelease, indeterminate);
+    }
+
+    /**
+     * Whether a lease that another client was granted was still held and unsignalled two leases
+     * after that grant, by a client the nemesis did not freeze meanwhile. Its watchdog finds the key
+     * gone at its next renewal (a third of a lease away), or lets the lease run out on the local
+     * clock a lease after the last renewal it saw confirmed, which was before the other's grant:
+     * within a lease of that grant either way, the second lease being slack for a busy machine. A
+     * release that finds the loss signals it too, so a signal at the release counts only in time.
+     */
+    private boolean isUnsignalledLongAfterItsLoss(Lease lease) {
+        if (lease.overlappedBy == null || lease.leaseNanos == 0 || lease.releaseAt < 0) {
+            return false; // no grant to date the loss by, or a client that died holding it
+        }
+        long lostBy = Math.max(lease.okAt, leases.get(lease.overlappedBy).okAt);
+        long deadline = lostBy + 2 * lease.leaseNanos;
+        boolean toldByDeadline = lease.lostAt >= 0 && lease.lostAt <= deadline;
+        return lease.releaseAt > deadline && !toldByDeadline && !frozenBetween(lease.process, lease.okAt, deadline);
+    }
+
+    private boolean frozenBetween(String client, long from, long to) {
+        return freezes.getOrDefault(client, List.of()).stream().anyMatch(span -> span[0] < to && span[1] > from);
     }
 
     /**
@@ -717,6 +754,9 @@ final class Checker {
      * @param lostSignalsRaised lost signals the clients received
      * @param leasesLost leases the history shows were lost
      * @param lostSignalsMissed lost leases whose holder was never signalled; must be 0
+     * @param lostSignalsLate lost leases whose holder, not frozen, was still not signalled two leases
+     *     after another client was granted the lock; must be 0
+     * @param lostSignalsAtRelease lost leases signalled only by their release, which found them lost
      * @param lostSignalsIndeterminate lost leases without a signal whose release failed (unknown outcome)
      * @param availability share of the window in which some client held the lock
      * @param majority the share of the window in which a majority of the masters was up, and the availability within it
@@ -727,8 +767,8 @@ final class Checker {
      */
     record Findings(int operations, int acquired, Map<String, Integer> acquireFailures, Map<String, Integer> violations,
             List<Violation> examples, int staleRejections, Map<String, Integer> acceptedWrites, int unfencedOverlaps,
-            double unfencedOverlapMillis, int lostSignalsRaised, int leasesLost, int lostSignalsMissed,
-            int lostSignalsIndeterminate, double availability, MajorityTime.Figures majority, Map<String, Double> acquireLatencyMillis,
+            double unfencedOverlapMillis, int lostSignalsRaised, int leasesLost, int lostSignalsMissed, int lostSignalsLate,
+            int lostSignalsAtRelease, int lostSignalsIndeterminate, double availability, MajorityTime.Figures majority, Map<String, Double> acquireLatencyMillis,
             List<Map<String, Object>> restarts, ReadSharing reads, FairOrder.Findings fairOrder) {
 
         /** All breaches of fenced safety. */

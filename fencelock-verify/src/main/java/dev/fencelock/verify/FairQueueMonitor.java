@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -51,6 +52,8 @@ final class FairQueueMonitor implements AutoCloseable {
     private String granting;
     /** Whether the script running is a client's leave (leave-queue.lua), not a drop of the gone. */
     private boolean leaving;
+    /** What stopped the reader before it was told to stop: the grants after it went unseen. */
+    private volatile RuntimeException failure;
 
     /** Watches nothing until {@link #start}; a test feeds {@link #observe} lines itself. */
     FairQueueMonitor(KitRedis node, HistoryWriter history) {
@@ -81,6 +84,9 @@ final class FairQueueMonitor implements AutoCloseable {
                 }
             } catch (IOException e) {
                 // The server went down (a kill) or the observer is closing.
+            } catch (RuntimeException e) {
+                failure = e;
+                return;
             }
             reconnectUnlessStopped();
         }
@@ -241,6 +247,17 @@ final class FairQueueMonitor implements AutoCloseable {
                 // Closing a broken socket: nothing to release.
             }
         }
+    }
+
+    /**
+     * Why the queue was not watched to the end (a line it could not read, or a reader that did not
+     * stop), which fails the scenario: its fair order was checked on part of the run only.
+     */
+    Optional<String> failure() {
+        if (failure != null) {
+            return Optional.of("the fair queue monitor stopped on " + failure);
+        }
+        return stopped && reader.isAlive() ? Optional.of("the fair queue monitor did not stop within " + STOP_TIMEOUT) : Optional.empty();
     }
 
     /** Stops watching; the history is closed when the observer has stopped. */

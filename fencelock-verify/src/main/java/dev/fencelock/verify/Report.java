@@ -55,8 +55,8 @@ final class Report {
                     f.availability(), share(majority.measured(), majority.majorityShare()),
                     share(majority.measured(), majority.availabilityWithMajority()),
                     f.acquireLatencyMillis().getOrDefault("p50", 0.0), f.acquireLatencyMillis().getOrDefault("p99", 0.0),
-                    result.passed() ? (result.scenario().isControl() ? "passed (control: " + f.lostUpdates() + " lost updates found)" : "passed")
-                            : "FAILED"));
+                    result.passed() && result.scenario().isControl() ? "passed (control: " + f.lostUpdates() + " lost updates found)"
+                            : result.verdict()));
         }
         text.append("\nfenced: breaches of fenced safety (must be 0; the control must find lost updates); stale: claims and writes"
                 + " the resources rejected by token; overlaps: holders that still believed they held the lock when another was granted it;"
@@ -85,7 +85,8 @@ final class Report {
         text.append(String.format(Locale.ROOT, "  acquisitions: %d of %d granted, not granted %s; latency ms %s%n",
                 f.acquired(), f.operations(), f.acquireFailures(), latencies(f.acquireLatencyMillis())));
         text.append(String.format(Locale.ROOT, "  overlapping beliefs: %d stale holders, two or more believing for %.0f ms in all; lost signals not confirmed"
-                + " because the release failed: %d%n", f.unfencedOverlaps(), f.unfencedOverlapMillis(), f.lostSignalsIndeterminate()));
+                + " because the release failed: %d; lost signals that only the release gave: %d; late (two leases after another's grant): %d%n",
+                f.unfencedOverlaps(), f.unfencedOverlapMillis(), f.lostSignalsIndeterminate(), f.lostSignalsAtRelease(), f.lostSignalsLate()));
         if (result.scenario().lock() == LockUnderTest.READ_WRITE) {
             text.append(String.format(Locale.ROOT, "  readers: %d reads granted, %d of them while another reader held the lock%n",
                     f.reads().granted(), f.reads().whileAnotherRead()));
@@ -117,6 +118,7 @@ final class Report {
                     after < 0 ? "" : after > before ? " (larger)" : " (NOT LARGER)"));
         }
         result.failures().forEach(failure -> text.append("  FAILED: ").append(failure).append("\n"));
+        result.skipped().ifPresent(why -> text.append("  SKIPPED: ").append(why).append("\n"));
         result.excerpts().forEach(line -> text.append("  ").append(line).append("\n"));
         text.append("  history: ").append(result.directory()).append("/history.log\n");
     }

@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * The outcome of one scenario: what ran, which faults were injected and which this machine could
@@ -35,17 +37,25 @@ record ScenarioResult(Scenario scenario, long seed, String mode, String topology
 
     /**
      * Why the scenario failed; empty when it passed. A scenario fails on any breach of fenced
-     * safety, any missed lost signal, any fair lock grant out of arrival order that no skipped
-     * waiter explains, any harness error, or when no lock was ever acquired. The
-     * control fails when it did not find the lost updates that its unfenced resource allows.
+     * safety, any missed or late lost signal, any fair lock grant out of arrival order that no skipped
+     * waiter explains, any harness error, when no lock was ever acquired, or when no fault was
+     * injected and none was said to be impossible here. The control fails when it did not find the
+     * lost updates that its unfenced resource allows.
      */
     List<String> failures() {
         List<String> failures = new ArrayList<>(errors);
         if (findings.acquired() == 0) {
             failures.add("no client ever acquired the lock");
         }
+        if (faults.isEmpty() && skippedFaults.isEmpty()) {
+            failures.add("no fault was injected, and none was reported as impossible here");
+        }
         if (findings.lostSignalsMissed() > 0) {
             failures.add(findings.lostSignalsMissed() + " lost leases were never signalled to their holders");
+        }
+        if (findings.lostSignalsLate() > 0) {
+            failures.add(findings.lostSignalsLate() + " lost leases were still not signalled two leases after another client"
+                    + " was granted the lock, their holders not frozen");
         }
         if (findings.fairOrder().outOfOrderGrants() > 0) {
             failures.add(findings.fairOrder().outOfOrderGrants() + " fair lock grants overtook a waiter that had arrived earlier and was not skipped");
@@ -65,8 +75,30 @@ record ScenarioResult(Scenario scenario, long seed, String mode, String topology
         return failures;
     }
 
+    /**
+     * Why the scenario showed nothing, when this machine could produce none of its faults (each one's
+     * reason is in {@code skippedFaults}); empty when a fault was injected. It counts as neither
+     * passed nor failed.
+     */
+    Optional<String> skipped() {
+        if (!faults.isEmpty() || skippedFaults.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("none of its faults could be injected here: " + skippedFaults.entrySet().stream()
+                .map(skipped -> skipped.getKey() + " (" + skipped.getValue() + ")").collect(Collectors.joining("; ")));
+    }
+
+    boolean failed() {
+        return !failures().isEmpty();
+    }
+
     boolean passed() {
-        return failures().isEmpty();
+        return !failed() && skipped().isEmpty();
+    }
+
+    /** {@code passed}, {@code FAILED} or {@code SKIPPED}, as the reports show it. */
+    String verdict() {
+        return failed() ? "FAILED" : passed() ? "passed" : "SKIPPED";
     }
 
     /** The scenario's object in {@code verify-report.json}. */
@@ -77,6 +109,7 @@ record ScenarioResult(Scenario scenario, long seed, String mode, String topology
         json.put("control", scenario.isControl());
         json.put("passed", passed());
         json.put("failures", failures());
+        json.put("skipped", skipped().orElse(null));
         json.put("mode", mode);
         json.put("seed", seed);
         json.put("topology", topology);
@@ -99,6 +132,8 @@ record ScenarioResult(Scenario scenario, long seed, String mode, String topology
         json.put("lost_signals_raised", findings.lostSignalsRaised());
         json.put("leases_lost", findings.leasesLost());
         json.put("lost_signals_missed", findings.lostSignalsMissed());
+        json.put("lost_signals_late", findings.lostSignalsLate());
+        json.put("lost_signals_at_release", findings.lostSignalsAtRelease());
         json.put("lost_signals_indeterminate", findings.lostSignalsIndeterminate());
         json.put("availability", findings.availability());
         if (findings.majority().measured()) {

@@ -111,6 +111,7 @@ final class ScenarioRun {
                 stop(clients, log);
                 if (queue != null) {
                     queue.close();
+                    queue.failure().ifPresent(log::error);
                 }
                 phases.put("stop", seconds(closed.mono(), System.nanoTime()));
 

@@ -161,9 +161,10 @@ final class VerifyClient {
      */
     private void round(long n) throws InterruptedException {
         LockUnderTest.Round round = choice.next(random);
-        // A permit's lease length goes with it: the checker tells from it which freezes outlasted the lease.
-        history.record(n, Type.INVOKE, Op.ACQUIRE, Event.NONE, Event.NONE, round.kind().isEmpty() ? ""
-                : "kind=" + round.kind() + (round.kind().equals(LockUnderTest.Round.PERMIT) ? " lease_ms=" + config.lease().toMillis() : ""));
+        // The lease length goes with it: the checker tells from it which freezes outlasted a permit's
+        // lease, and by when a lost lease's holder must have been told.
+        history.record(n, Type.INVOKE, Op.ACQUIRE, Event.NONE, Event.NONE,
+                (round.kind().isEmpty() ? "" : "kind=" + round.kind() + " ") + "lease_ms=" + config.lease().toMillis());
         CompletableFuture<Lease> acquisition = round.lock().acquireAsync(config.acquireWait(), LeaseOptions.renewing(config.lease()));
         CompletableFuture.anyOf(acquisition, stop).exceptionally(error -> null).join();
         // Told to stop while waiting: abandon the wait (a grant that comes later is released by the

@@ -236,6 +236,41 @@ class CheckerTest {
     }
 
     @Test
+    void aLossSignalledOnlyByAReleaseTwoLeasesAfterAnothersGrantIsLate() {
+        // Leases of 100 ms: c2 is granted at 300, and c1, never frozen, is told only by its release at 900.
+        hold("c1", 1, 100, 110, 900, 1000, 1, 100);
+        hold("c2", 1, 150, 300, 400, 2000, 1, 100);
+        history.removeIf(event -> event.process().equals("c1") && event.is(Type.OK, Op.RELEASE));
+        history.add(event(900, "c1", 1, Type.SIGNAL, Op.LOST, 1000, -1, "reason=KEY_GONE"));
+        history.add(event(901, "c1", 1, Type.OK, Op.RELEASE, 1000, -1, "outcome=ALREADY_LOST"));
+
+        Checker.Findings findings = check(List.of(entry(2000, 1, "c2/1")), 1, 0, 1000);
+
+        assertThat(findings.lostSignalsMissed()).as("signalled, by the release").isZero();
+        assertThat(findings.lostSignalsAtRelease()).isEqualTo(1);
+        assertThat(findings.lostSignalsLate()).as("not told by 500, two leases after c2's grant").isEqualTo(1);
+        assertThat(findings.examples()).extracting(Checker.Violation::kind).contains("lost-signal-late");
+    }
+
+    @Test
+    void aLossSignalledWithinTwoLeasesOfAnothersGrantOrToAFrozenHolderIsNotLate() {
+        hold("c1", 1, 100, 110, 900, 1000, 1, 100);
+        hold("c2", 1, 150, 300, 400, 2000, 1, 100);
+        history.add(event(480, "c1", 1, Type.SIGNAL, Op.LOST, 1000, -1, "reason=KEY_GONE"));
+        hold("c3", 1, 100, 1110, 1900, 3000, 2, 100);
+        hold("c4", 1, 1150, 1300, 1400, 4000, 2, 100);
+        // c3 frozen from 1200 to 1800: its watchdog could not run.
+        history.add(event(1200, "nemesis", 0, Type.START, Op.FAULT, -1, -1, "kind=" + ClientPause.KIND + " target=c3 ms=600"));
+        history.add(event(1800, "nemesis", 0, Type.END, Op.FAULT, -1, -1, "kind=" + ClientPause.KIND + " target=c3"));
+        history.add(event(1850, "c3", 1, Type.SIGNAL, Op.LOST, 3000, -1, "reason=EXPIRED"));
+
+        Checker.Findings findings = check(List.of(entry(2000, 1, "c2/1"), entry(4000, 2, "c4/1")), 2, 0, 2000);
+
+        assertThat(findings.leasesLost()).isEqualTo(2);
+        assertThat(findings.lostSignalsLate()).isZero();
+    }
+
+    @Test
     void aStaleRejectionIsEvidenceOfALoss() {
         history.add(event(100, "c1", 1, Type.INVOKE, Op.ACQUIRE, -1, -1, ""));
         history.add(event(110, "c1", 1, Type.OK, Op.ACQUIRE, 1000, -1, ""));
@@ -460,7 +495,13 @@ class CheckerTest {
 
     /** One round of a client: acquire, claim, write {@code value} (accepted), release (RELEASED). */
     private void hold(String client, long lease, long invokedAt, long grantedAt, long releasedAt, long token, long value) {
-        history.add(event(invokedAt, client, lease, Type.INVOKE, Op.ACQUIRE, -1, -1, ""));
+        hold(client, lease, invokedAt, grantedAt, releasedAt, token, value, 0);
+    }
+
+    /** As the other, for an acquisition that recorded its lease of {@code leaseMillis} (0: none). */
+    private void hold(String client, long lease, long invokedAt, long grantedAt, long releasedAt, long token, long value,
+            long leaseMillis) {
+        history.add(event(invokedAt, client, lease, Type.INVOKE, Op.ACQUIRE, -1, -1, leaseMillis == 0 ? "" : "lease_ms=" + leaseMillis));
         history.add(event(grantedAt, client, lease, Type.OK, Op.ACQUIRE, token, -1, ""));
         history.add(event(grantedAt + 1, client, lease, Type.OK, Op.CLAIM, token, value - 1, "resource=redis"));
         history.add(event(releasedAt - 2, client, lease, Type.OK, Op.WRITE, token, value, "resource=redis"));

@@ -54,18 +54,44 @@ class ReportTest {
                 .containsEntry("grants_out_of_call_order", 5).containsKey("call_to_queue_millis");
     }
 
+    @Test
+    void aScenarioNoneOfWhoseFaultsCouldBeInjectedIsSkippedWithTheReasonNeverPassed() {
+        ScenarioResult partition = result(Scenario.REDLOCK_PARTITION, 0, FairOrder.Findings.NONE,
+                Map.of(), Map.of("partition", "needs root (ip netns add)"));
+
+        String console = Report.write(List.of(partition), Settings.SHORT, 1, 60, out);
+
+        assertThat(partition.passed()).as("passed").isFalse();
+        assertThat(partition.failed()).as("failed").isFalse();
+        assertThat(console).contains("SKIPPED: none of its faults could be injected here: partition (needs root (ip netns add))");
+        assertThat(partition.toJson()).containsEntry("passed", false)
+                .containsEntry("skipped", "none of its faults could be injected here: partition (needs root (ip netns add))");
+    }
+
+    @Test
+    void aScenarioThatInjectedNothingAndSaidNothingFails() {
+        ScenarioResult silent = result(Scenario.SINGLE_CLIENT_PAUSES, 0, FairOrder.Findings.NONE, Map.of(), Map.of());
+
+        assertThat(silent.failures()).containsExactly("no fault was injected, and none was reported as impossible here");
+    }
+
     /** A scenario whose checker found {@code lostUpdates} lost updates on the Redis counter. */
     private ScenarioResult result(Scenario scenario, int lostUpdates) {
         return result(scenario, lostUpdates, FairOrder.Findings.NONE);
     }
 
     private ScenarioResult result(Scenario scenario, int lostUpdates, FairOrder.Findings fair) {
+        return result(scenario, lostUpdates, fair, Map.of("client-pause", 4), Map.of());
+    }
+
+    private ScenarioResult result(Scenario scenario, int lostUpdates, FairOrder.Findings fair, Map<String, Integer> faults,
+            Map<String, String> skippedFaults) {
         Checker.Findings findings = new Checker.Findings(100, 90, Map.of(), Map.of("redis:lost-update", lostUpdates),
                 List.of(new Checker.Violation("redis:lost-update", "c2/7 wrote 12 right after c1/5 wrote 12", List.of("c1/5", "c2/7"))),
-                0, Map.of("redis", 90), 3, 40.0, 3, 3, 0, 0, 0.99, MajorityTime.Figures.NONE, Map.of("p99", 12.0), List.of(), new Checker.ReadSharing(0, 0),
+                0, Map.of("redis", 90), 3, 40.0, 3, 3, 0, 0, 0, 0, 0.99, MajorityTime.Figures.NONE, Map.of("p99", 12.0), List.of(), new Checker.ReadSharing(0, 0),
                 fair);
         return new ScenarioResult(scenario, 1, "short", "one node", 6, 10, Map.of(), Map.of("redis", "checked"),
-                Map.of("client-pause", 4), Map.of(), List.of(), findings, List.of(EXCERPT, "    c1/5 ACQUIRED token 5"),
+                faults, skippedFaults, List.of(), findings, List.of(EXCERPT, "    c1/5 ACQUIRED token 5"),
                 out.resolve("verify").resolve(scenario.id()).toString());
     }
 }
