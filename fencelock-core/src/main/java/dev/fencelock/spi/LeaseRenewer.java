@@ -8,7 +8,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * its shard's call of the tick, and decided by the worst answer: any name lost loses the lease. Fixed leases are not renewed, only reported when they run out.
  *
  * <p>Thread-confinement: the renewal fields of the leases and the ticks belong to the scheduler
- * thread; replies are processed there too. Leases are tracked before their acquire is sent and
+ * thread; replies are processed there too. A loss the store reports between renewals is marked on
+ * the store's thread ({@link #lost}), which touches none of them. Leases are tracked before their acquire is sent and
  * stop being renewed the moment their release begins ({@link EngineLease#markReleased()}).
  */
 final class LeaseRenewer {
@@ -79,20 +80,16 @@ final class LeaseRenewer {
 
     /**
      * Reports the held leases of {@code owners} lost, which the store learned between renewals.
-     * They are lost before this returns, so that nothing the store confirms next (on ZooKeeper, the
-     * answers of the next session) makes them read valid; their hand-over runs on the watchdog's
-     * thread, not the store's, which the next local holder's calls may need.
+     * They are lost before this returns, on the store's thread, so that nothing the store confirms
+     * next (on ZooKeeper, the answers of the next session) makes them read valid; their hand-overs
+     * run on {@code handOvers}, never on the store's thread, which the next local holder's calls may need.
      */
-    void lost(Set<String> owners) {
+    void lost(Set<String> owners, Executor handOvers) {
         for (EngineLease lease : leases) {
             if (lease.isHeld() && owners.contains(lease.owner())) {
                 leases.remove(lease);
-                try {
-                    lease.markLost(LockLostException.Reason.KEY_GONE, "the store reported its key gone between"
-                            + " renewals (on ZooKeeper: the session that held it ended)", scheduler);
-                } catch (RejectedExecutionException closed) {
-                    log.debug("lease of lock '{}' lost after the client was closed: no hand-over", lease.name());
-                }
+                lease.markLost(LockLostException.Reason.KEY_GONE, "the store reported its key gone between"
+                        + " renewals (on ZooKeeper: the session that held it ended)", handOvers);
             }
         }
     }

@@ -27,6 +27,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -76,7 +77,7 @@ public final class LockEngine implements LockClient {
         store.reportTo(new LeaseReports() {
             @Override
             public void lost(Set<String> owners) {
-                renewer.lost(owners);
+                renewer.lost(owners, LockEngine.this::handOver);
             }
 
             @Override
@@ -659,6 +660,18 @@ public final class LockEngine implements LockClient {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /**
+     * Runs the hand-over of a lease the store reported lost on a callback thread, or on this one
+     * once the client is closed: a lease lost as {@link #close()} runs is still ended, once.
+     */
+    private void handOver(Runnable handOver) {
+        try {
+            callbacks.execute(handOver);
+        } catch (RejectedExecutionException closed) {
+            handOver.run();
         }
     }
 
