@@ -510,7 +510,11 @@ final class Checker {
                 // The holder with the older token lost the lock; but one granted the lock later
                 // with a token that went backwards took it from the first, whatever the tokens say.
                 Lease loser = second.tokenBehind != null || first.token < second.token ? first : second;
-                loser.overlappedBy = loser == first ? second.id : first.id;
+                Lease taker = loser == first ? second : first;
+                // The first to take it: the loss dates from its grant.
+                if (loser.overlappedBy == null || taker.okAt < leases.get(loser.overlappedBy).okAt) {
+                    loser.overlappedBy = taker.id;
+                }
             }
         }
         int evidenced = 0;
@@ -531,17 +535,20 @@ final class Checker {
             if (lease.lostAt >= 0 && lease.releaseAt >= 0 && lease.lostAt >= lease.releaseAt) {
                 atRelease++;
             }
-            if (isUnsignalledLongAfterItsLoss(lease)) {
+            boolean answeredRelease = lease.outcome != null && !lease.outcome.equals("UNKNOWN");
+            if ((lease.lostAt >= 0 || !answeredRelease) && isUnsignalledLongAfterItsLoss(lease)) {
+                // Told too late, or never although its watchdog had a lease and more to tell it.
                 late++;
                 addExample(new Violation("lost-signal-late", lease.id + " (token " + lease.token + ") was lost — "
                         + lease.overlappedBy + " was granted the lock while it held it — but its holder, not frozen, was"
-                        + " still not told two leases later", List.of(lease.id, lease.overlappedBy)));
+                        + (lease.lostAt >= 0 ? " told only " + (lease.lostAt - leases.get(lease.overlappedBy).okAt) / 1_000_000
+                                + " ms after that grant" : " never told, its release unanswered"), List.of(lease.id, lease.overlappedBy)));
                 continue;
             }
             if (lease.lostAt >= 0) {
                 continue;
             }
-            if (lease.outcome == null || lease.outcome.equals("UNKNOWN")) {
+            if (!answeredRelease) {
                 indeterminate++;
                 continue;
             }

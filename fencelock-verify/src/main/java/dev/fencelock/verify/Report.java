@@ -51,7 +51,7 @@ final class Report {
             MajorityTime.Figures majority = f.majority();
             text.append(String.format(Locale.ROOT, "%-22s %6.0f %7d  %-34s %6d %5d %8d %6s %6d %6.3f %6s %6s %6.0f %6.0f  %s%n",
                     result.scenario().id(), result.seconds(), f.operations(), faults(result.faults()), f.fencedViolations(),
-                    f.staleRejections(), f.unfencedOverlaps(), f.lostSignalsRaised() + "/" + f.leasesLost(), f.lostSignalsMissed(),
+                    f.staleRejections(), f.unfencedOverlaps(), f.lostSignalsRaised() + "/" + f.leasesLost(), f.lostSignalsMissed() + f.lostSignalsLate(),
                     f.availability(), share(majority.measured(), majority.majorityShare()),
                     share(majority.measured(), majority.availabilityWithMajority()),
                     f.acquireLatencyMillis().getOrDefault("p50", 0.0), f.acquireLatencyMillis().getOrDefault("p99", 0.0),
@@ -60,7 +60,7 @@ final class Report {
         }
         text.append("\nfenced: breaches of fenced safety (must be 0; the control must find lost updates); stale: claims and writes"
                 + " the resources rejected by token; overlaps: holders that still believed they held the lock when another was granted it;"
-                + " lost: lost signals raised / leases the history shows lost; missed: lost leases never signalled (must be 0);"
+                + " lost: lost signals raised / leases the history shows lost; missed: lost leases never signalled, or signalled over two leases after another's grant (must be 0);"
                 + " avail: share of the time some client held the lock; maj: share of the time a majority of the Redis masters"
                 + " was up, by the nemesis's record of its kills, freezes and partitions (- for Sentinel and ZooKeeper);"
                 + " av|maj: share of that time some client held the lock; p50, p99: acquisition latency.\n");

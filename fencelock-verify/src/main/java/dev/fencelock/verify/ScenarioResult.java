@@ -47,7 +47,7 @@ record ScenarioResult(Scenario scenario, long seed, String mode, String topology
         if (findings.acquired() == 0) {
             failures.add("no client ever acquired the lock");
         }
-        if (faults.isEmpty() && skippedFaults.isEmpty()) {
+        if (errors.isEmpty() && faults.isEmpty() && skippedFaults.isEmpty()) {
             failures.add("no fault was injected, and none was reported as impossible here");
         }
         if (findings.lostSignalsMissed() > 0) {
@@ -76,15 +76,15 @@ record ScenarioResult(Scenario scenario, long seed, String mode, String topology
     }
 
     /**
-     * Why the scenario showed nothing, when this machine could produce none of its faults (each one's
-     * reason is in {@code skippedFaults}); empty when a fault was injected. It counts as neither
-     * passed nor failed.
+     * Why the scenario showed nothing, when it injected no fault and some of its faults were
+     * impossible here (each one's reason is in {@code skippedFaults}); empty when a fault was
+     * injected. It counts as neither passed nor failed.
      */
     Optional<String> skipped() {
         if (!faults.isEmpty() || skippedFaults.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of("none of its faults could be injected here: " + skippedFaults.entrySet().stream()
+        return Optional.of("no fault was injected; impossible here: " + skippedFaults.entrySet().stream()
                 .map(skipped -> skipped.getKey() + " (" + skipped.getValue() + ")").collect(Collectors.joining("; ")));
     }
 

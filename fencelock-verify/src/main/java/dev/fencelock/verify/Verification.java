@@ -49,7 +49,7 @@ final class Verification {
             Checker.Findings f = result.findings();
             System.out.printf(Locale.ROOT, "  %-22s %4.0f s  ops %5d  faults %-40s fenced %d  overlaps %d  missed %d  avail %.3f  %s%n",
                     scenario.id(), (System.nanoTime() - began) / 1e9, f.operations(), result.faults(), f.fencedViolations(),
-                    f.unfencedOverlaps(), f.lostSignalsMissed(), f.availability(), result.verdict());
+                    f.unfencedOverlaps(), f.lostSignalsMissed() + f.lostSignalsLate(), f.availability(), result.verdict());
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         String text = Report.write(results, settings, seed, seconds, out);

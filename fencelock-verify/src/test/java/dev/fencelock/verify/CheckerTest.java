@@ -253,6 +253,20 @@ class CheckerTest {
     }
 
     @Test
+    void aLossDatesFromTheFirstGrantThatTookTheLockNotTheLast() {
+        hold("c1", 1, 100, 110, 900, 1000, 1, 100);
+        hold("c2", 1, 150, 300, 400, 2000, 1, 100);
+        hold("c3", 1, 150, 600, 700, 3000, 2, 100);
+        history.add(event(650, "c1", 1, Type.SIGNAL, Op.LOST, 1000, -1, "reason=KEY_GONE"));
+
+        Checker.Findings findings = check(List.of(entry(2000, 1, "c2/1"), entry(3000, 2, "c3/1")), 2, 0, 1000);
+
+        assertThat(findings.lostSignalsLate()).as("told at 650, two leases after c2's grant at 300 ended at 500").isEqualTo(1);
+        assertThat(findings.examples()).filteredOn(violation -> violation.kind().equals("lost-signal-late"))
+                .singleElement().extracting(Checker.Violation::leases).isEqualTo(List.of("c1/1", "c2/1"));
+    }
+
+    @Test
     void aLossSignalledWithinTwoLeasesOfAnothersGrantOrToAFrozenHolderIsNotLate() {
         hold("c1", 1, 100, 110, 900, 1000, 1, 100);
         hold("c2", 1, 150, 300, 400, 2000, 1, 100);

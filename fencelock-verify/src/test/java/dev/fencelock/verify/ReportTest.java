@@ -63,9 +63,9 @@ class ReportTest {
 
         assertThat(partition.passed()).as("passed").isFalse();
         assertThat(partition.failed()).as("failed").isFalse();
-        assertThat(console).contains("SKIPPED: none of its faults could be injected here: partition (needs root (ip netns add))");
+        assertThat(console).contains("SKIPPED: no fault was injected; impossible here: partition (needs root (ip netns add))");
         assertThat(partition.toJson()).containsEntry("passed", false)
-                .containsEntry("skipped", "none of its faults could be injected here: partition (needs root (ip netns add))");
+                .containsEntry("skipped", "no fault was injected; impossible here: partition (needs root (ip netns add))");
     }
 
     @Test

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Timeout;
  * The short mode of the verification harness, as {@code ./mvnw verify} and CI run it: every
  * scenario with real Redis nodes ({@link Scenario#isInBuild()}: ZooKeeper's take too long for the
  * build), six client processes and its faults, in about four minutes.
- * The build fails on any breach of fenced safety or lost lease that was never signalled, on a fair
+ * The build fails on any breach of fenced safety or lost lease that was never signalled (or two
+ * leases after another client was granted the lock, its holder not frozen), on a fair
  * lock grant out of arrival order, when the fair queue could not be watched or readers never
  * shared the read-write lock or permits never shared the semaphore, and when the control run — a resource without fencing — does not
  * show the lost updates that prove the checker can see them. Each scenario is a test of its own:
