@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-confinement: the renewal fields of the leases and the ticks belong to the scheduler
  * thread; replies are processed there too. A loss the store reports between renewals is marked on
- * the store's thread ({@link #lost}), which touches none of them. Leases are tracked before their acquire is sent and
- * stop being renewed the moment their release begins ({@link EngineLease#markReleased()}).
+ * the store's thread ({@link #lost}), which touches none of them. Leases are tracked before their
+ * acquire is sent and stop being renewed the moment their release begins
+ * ({@link EngineLease#markReleased()}).
  */
 final class LeaseRenewer {
     private static final Logger log = LoggerFactory.getLogger(LeaseRenewer.class);
