@@ -354,8 +354,7 @@ final class Checker {
      * say whether the grant came before or after another holder let go.
      */
     private boolean frozenWhileAcquiring(Lease lease) {
-        return freezes.getOrDefault(lease.process, List.of()).stream()
-                .anyMatch(span -> span[0] < lease.okAt && span[1] > lease.invokedAt);
+        return frozenBetween(lease.process, lease.invokedAt, lease.okAt);
     }
 
     /** Leases ordered by one of their times, for the question: of those before a moment, which has the largest token? */
@@ -541,7 +540,7 @@ final class Checker {
                 late++;
                 addExample(new Violation("lost-signal-late", lease.id + " (token " + lease.token + ") was lost — "
                         + lease.overlappedBy + " was granted the lock while it held it — but its holder, not frozen, was"
-                        + (lease.lostAt >= 0 ? " told only " + (lease.lostAt - leases.get(lease.overlappedBy).okAt) / 1_000_000
+                        + (lease.lostAt >= 0 ? " told only " + (lease.lostAt - takenAt(lease)) / 1_000_000
                                 + " ms after that grant" : " never told, its release unanswered"), List.of(lease.id, lease.overlappedBy)));
                 continue;
             }
@@ -574,12 +573,17 @@ final class Checker {
         if (lease.overlappedBy == null || lease.leaseNanos == 0 || lease.releaseAt < 0) {
             return false; // no grant to date the loss by, or a client that died holding it
         }
-        long lostBy = Math.max(lease.okAt, leases.get(lease.overlappedBy).okAt);
-        long deadline = lostBy + 2 * lease.leaseNanos;
+        long deadline = takenAt(lease) + 2 * lease.leaseNanos;
         boolean toldByDeadline = lease.lostAt >= 0 && lease.lostAt <= deadline;
         return lease.releaseAt > deadline && !toldByDeadline && !frozenBetween(lease.process, lease.okAt, deadline);
     }
 
+    /** When the lock was taken from a lease that another client was granted while it held it. */
+    private long takenAt(Lease lease) {
+        return Math.max(lease.okAt, leases.get(lease.overlappedBy).okAt);
+    }
+
+    /** Whether the nemesis had {@code client} frozen at some moment between {@code from} and {@code to}. */
     private boolean frozenBetween(String client, long from, long to) {
         return freezes.getOrDefault(client, List.of()).stream().anyMatch(span -> span[0] < to && span[1] > from);
     }
