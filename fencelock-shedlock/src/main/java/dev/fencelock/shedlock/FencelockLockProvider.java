@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * innermost one. A task that hands work to another thread passes the token along itself.
  *
  * <p>{@link #lock} throws ShedLock's {@link LockException} when the store does not answer within
- * its command timeout, when the client is closed, and when the thread is interrupted. Thread-safe; one provider per {@link LockClient}, which it does not close.
+ * its command timeout, when the client is closed, and when the thread is interrupted.
+ * Thread-safe; one provider per {@link LockClient}, which it does not close.
  */
 public final class FencelockLockProvider implements ExtensibleLockProvider {
     private static final Logger log = LoggerFactory.getLogger(FencelockLockProvider.class);
