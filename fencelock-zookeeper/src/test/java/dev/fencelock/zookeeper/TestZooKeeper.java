@@ -43,12 +43,16 @@ final class TestZooKeeper implements AutoCloseable {
     }
 
     static TestZooKeeper start() {
+        return start(MAX_SESSION_MILLIS);
+    }
+
+    static TestZooKeeper start(int maxSessionMillis) {
         // The server in this JVM need not fsync its log: the tests never crash the machine, and
         // on a loaded machine an fsync can outlast a call timeout.
         System.setProperty("zookeeper.forceSync", "no");
         try {
             InstanceSpec spec = new InstanceSpec(null, -1, -1, -1, true, -1, TICK_MILLIS, -1,
-                    Map.of("maxSessionTimeout", String.valueOf(MAX_SESSION_MILLIS)));
+                    Map.of("maxSessionTimeout", String.valueOf(maxSessionMillis)));
             return new TestZooKeeper(new TestingServer(spec, true));
         } catch (Exception e) {
             throw new IllegalStateException("starting a ZooKeeper server failed", e);
