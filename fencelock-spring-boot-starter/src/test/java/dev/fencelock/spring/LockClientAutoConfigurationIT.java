@@ -41,7 +41,7 @@ class LockClientAutoConfigurationIT {
                     "spring.data.redis.port=" + redis.port(),
                     "spring.data.redis.password=" + password,
                     "spring.data.redis.database=3",
-                    "spring.data.redis.timeout=150ms",
+                    "spring.data.redis.timeout=1500ms",
                     "spring.data.redis.connect-timeout=3s",
                     "fencelock.namespace=billing:",
                     "fencelock.default-lease=20s",
@@ -50,7 +50,7 @@ class LockClientAutoConfigurationIT {
                 assertThat(options.server()).isEqualTo(redis.host() + ":" + redis.port());
                 assertThat(options.namespace()).isEqualTo("billing:");
                 assertThat(options.defaultLease()).isEqualTo(Duration.ofSeconds(20));
-                assertThat(options.commandTimeout()).as("from spring.data.redis.timeout").isEqualTo(Duration.ofMillis(150));
+                assertThat(options.commandTimeout()).as("from spring.data.redis.timeout").isEqualTo(Duration.ofMillis(1500));
                 assertThat(options.connectTimeout()).isEqualTo(Duration.ofSeconds(3));
                 assertThat(options.fenceCounterTtl()).isEqualTo(Duration.ofHours(2));
 
