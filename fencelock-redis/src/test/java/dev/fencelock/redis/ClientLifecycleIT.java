@@ -48,24 +48,26 @@ class ClientLifecycleIT {
 
     @Test
     void aReleaseSentAgainAfterALostReplyTellsAKeyItDeletedFromAKeyThatHadExpired(RedisServer redis) throws Exception {
-        Duration timeout = Duration.ofSeconds(1);
+        // Each step below has a second of margin on a loaded machine.
+        Duration timeout = Duration.ofSeconds(2);
+        Duration frozenFor = timeout.multipliedBy(3).dividedBy(2);
         LockEngine client = clients.connect(redis, options -> options.commandTimeout(timeout));
 
         // Redis is frozen during the release: the first reply is lost, and the release is sent
         // again. Redis comes back after the first timed out, before the second does: it runs both.
         Lease kept = client.lock("retried").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofSeconds(10)));
-        assertThat(releaseWhileFrozen(redis, kept, timeout.multipliedBy(3).dividedBy(2)))
+        assertThat(releaseWhileFrozen(redis, kept, frozenFor))
                 .as("the first release deleted the key; the second finds it gone").isEqualTo(ReleaseOutcome.RELEASED);
         assertThat(kept.lost()).as("a lease released in time was not lost").isNotDone();
 
         // The same, but the key expires while Redis is frozen: the lease was lost before its release.
-        Duration lease = Duration.ofMillis(3500);
+        Duration lease = Duration.ofSeconds(5);
         Lease expiring = client.lock("retried").acquire(Duration.ZERO, LeaseOptions.fixed(lease));
         long acquiredAt = System.nanoTime();
-        Poll.until("two thirds of the lease gone", Duration.ofSeconds(10), () -> System.nanoTime() - acquiredAt > 2_300_000_000L);
-        // Frozen from 2.3 s: the first release times out at 3.3 s, the key expires at 3.5 s, Redis
-        // comes back at 3.8 s, and the second release's reply arrives before its timeout (4.3 s).
-        assertThat(releaseWhileFrozen(redis, expiring, Duration.ofMillis(1500)))
+        Poll.until("0.7 of the lease gone", Duration.ofSeconds(10), () -> System.nanoTime() - acquiredAt > 3_500_000_000L);
+        // Frozen from 3.5 s: the first release times out at 5.5 s, the key expires at 5 s, Redis
+        // comes back at 6.5 s, and the second release's reply arrives before its timeout (7.5 s).
+        assertThat(releaseWhileFrozen(redis, expiring, frozenFor))
                 .as("the key had expired: neither release deleted it").isEqualTo(ReleaseOutcome.ALREADY_LOST);
         assertThat(expiring.lost().toCompletableFuture().get(10, TimeUnit.SECONDS).reason())
                 .isEqualTo(LockLostException.Reason.KEY_GONE);

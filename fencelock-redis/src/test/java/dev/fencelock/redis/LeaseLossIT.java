@@ -43,7 +43,8 @@ class LeaseLossIT {
 
     @Test
     void theWatchdogKeepsALockHeldForThreeTimesItsLease(RedisServer redis) throws Exception {
-        Duration leaseTime = Duration.ofSeconds(1);
+        // Each renewal, due at 0.5 s, has a second to be answered: a loaded machine stalls.
+        Duration leaseTime = Duration.ofMillis(1500);
         DistributedLock lock = clients.connect(redis).lock("watchdog");
         DistributedLock rival = clients.connect(redis).lock("watchdog");
         try (Lease lease = lock.acquire(Duration.ZERO, LeaseOptions.renewing(leaseTime))) {
@@ -58,7 +59,7 @@ class LeaseLossIT {
 
     @Test
     void renewalsOfManyLeasesAreBatchedIntoFewScriptCalls(RedisServer redis) throws Exception {
-        Duration leaseTime = Duration.ofSeconds(1);
+        Duration leaseTime = Duration.ofMillis(1500);
         int leaseCount = 60;
         LockClient client = clients.connect(redis);
         List<Lease> leases = new ArrayList<>();
@@ -118,7 +119,8 @@ class LeaseLossIT {
 
     @Test
     void theLeaseIsReportedLostWhenItsKeyIsDeleted(RedisServer redis) throws Exception {
-        Lease lease = clients.connect(redis).lock("deleted").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(1)));
+        // A 2 s lease: the renewal that finds the key gone has 1.3 s to be answered before the lease runs out (EXPIRED).
+        Lease lease = clients.connect(redis).lock("deleted").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(2)));
         CompletableFuture<LockLostException> listener = new CompletableFuture<>();
         lease.onLost(listener::complete);
 

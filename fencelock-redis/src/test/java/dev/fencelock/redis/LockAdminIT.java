@@ -84,8 +84,9 @@ class LockAdminIT {
     void readersAreSeenListedAndForceReleasedLikeAnyHolder(RedisServer redis) throws Exception {
         LockClient client = clients.connect(redis);
         DistributedReadWriteLock lock = client.readWriteLock("shared");
-        Lease first = lock.readLock().acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(1)));
-        Lease second = lock.readLock().acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(1)));
+        // 2 s leases: a renewal that finds the lease gone has 1.3 s to be answered before it runs out (EXPIRED).
+        Lease first = lock.readLock().acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(2)));
+        Lease second = lock.readLock().acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(2)));
         LockAdmin admin = clients.connect(redis).admin();
 
         LockInfo info = admin.inspect("shared");
@@ -109,7 +110,8 @@ class LockAdminIT {
     @Test
     void forceReleaseRemovesTheHolderWhoIsToldItLostTheLease(RedisServer redis) throws Exception {
         LockClient client = clients.connect(redis);
-        Lease lease = client.lock("stuck").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(1)));
+        // A 2 s lease, as above.
+        Lease lease = client.lock("stuck").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(2)));
 
         assertThat(clients.connect(redis).admin().forceRelease("stuck"))
                 .hasValueSatisfying(removed -> assertThat(removed.name()).isEqualTo("stuck"));

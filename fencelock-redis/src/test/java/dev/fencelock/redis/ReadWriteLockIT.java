@@ -250,9 +250,10 @@ class ReadWriteLockIT {
 
     @Test
     void eachReaderLeaseIsRenewedAndLostOnItsOwn(RedisServer redis) throws Exception {
-        // The test kit's short command timeout, for a short lease whose renewals the test waits out.
+        // The test kit's short command timeout, for a short lease whose renewals the test waits out;
+        // each renewal has a second to be answered.
         DistributedReadWriteLock lock = clients.connect(redis).readWriteLock("rw");
-        Duration lease = Duration.ofSeconds(1);
+        Duration lease = Duration.ofMillis(1500);
         Lease kept = lock.readLock().acquire(Duration.ZERO, LeaseOptions.renewing(lease));
         Lease taken = lock.readLock().acquire(Duration.ZERO, LeaseOptions.renewing(lease));
         CompletableFuture<LockLostException> lost = taken.lost().toCompletableFuture();

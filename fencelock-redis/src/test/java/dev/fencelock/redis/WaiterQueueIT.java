@@ -90,8 +90,8 @@ class WaiterQueueIT {
                 assertThat(zcard(redis)).as("clients queued: the busy one").isEqualTo(1);
             });
         }
-        // Named by the other client's release: well before the designation timeout (5 s).
-        try (Lease secondLease = busy.secondWaits().get(2, TimeUnit.SECONDS)) {
+        // Named by the other client's release: well before the designation timeout (20 s).
+        try (Lease secondLease = busy.secondWaits().get(10, TimeUnit.SECONDS)) {
             assertThat(zcard(redis)).as("waiters left in the queue").isZero();
         }
     }
@@ -120,7 +120,8 @@ class WaiterQueueIT {
 
     @Test
     void aWaiterNamedByAReleaseButGoneDelaysTheOthersOnlyByTheDesignationTimeout(RedisServer redis) throws Exception {
-        Duration commandTimeout = Duration.ofMillis(300);
+        // A designation timeout of a second: woken within four, with margin on a loaded machine.
+        Duration commandTimeout = Duration.ofSeconds(1);
         DistributedLock holderLock = clients.connect(redis, b -> b.commandTimeout(commandTimeout)).lock("queued");
         LockEngine waiter = clients.connect(redis, b -> b.commandTimeout(commandTimeout));
         Lease held = holderLock.acquire(Duration.ZERO);
@@ -167,9 +168,9 @@ class WaiterQueueIT {
 
         held.close();
 
-        // Named by the release, well before the designation timeout (5 s) that each dead waiter
+        // Named by the release, well before the designation timeout (20 s) that each dead waiter
         // named in its place would have cost.
-        try (Lease lease = liveWaits.get(2, TimeUnit.SECONDS)) {
+        try (Lease lease = liveWaits.get(10, TimeUnit.SECONDS)) {
             assertThat(zcard(redis)).as("dead waiters left in the queue").isZero();
             assertThat((Long) redis.call("ZCARD", DEADLINES)).as("deadlines left").isZero();
         }
@@ -207,9 +208,12 @@ class WaiterQueueIT {
         }
     }
 
-    /** A client with a designation timeout far beyond the test, so that only a release can wake it. */
+    /**
+     * A client whose designation timeout and keep-alive (20 s) and renewals (40 s) are far beyond the
+     * test, so that only a release can wake it, and no timer adds to the scripts a test counts.
+     */
     private LockEngine patientClient(RedisServer redis) {
-        return clients.connect(redis, b -> b.commandTimeout(Duration.ofSeconds(5)));
+        return clients.connect(redis, b -> b.commandTimeout(Duration.ofSeconds(20)).defaultLease(Duration.ofMinutes(2)));
     }
 
     /** A client holding the lock it waited for, with a second thread waiting, while another client waits too. */
