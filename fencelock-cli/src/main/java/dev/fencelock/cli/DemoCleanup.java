@@ -7,9 +7,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What the demo started (worker processes, servers and their temporary directories), ended once:
- * when the demo ends, or from a shutdown hook when Ctrl-C or SIGTERM ends the JVM, which skips
- * finally blocks. Else a holder frozen with SIGSTOP would stay frozen forever. Thread-safe.
+ * What the demo started (worker processes, servers and their temporary directories) or wrote (its
+ * keys in a Redis of the user's), ended once: when the demo ends, or from a shutdown hook when
+ * Ctrl-C or SIGTERM ends the JVM, which skips finally blocks. Else a holder frozen with SIGSTOP
+ * would stay frozen forever. Thread-safe.
  */
 final class DemoCleanup implements AutoCloseable {
     private static final long EXIT_WAIT_SECONDS = 5;
@@ -78,7 +79,7 @@ final class DemoCleanup implements AutoCloseable {
         try {
             resource.close();
         } catch (Exception e) {
-            System.err.println("fencelock demo: cannot stop " + resource + ": " + e.getMessage());
+            System.err.println("fencelock demo: cannot clean up " + resource + ": " + e.getMessage());
         }
     }
 }

@@ -87,6 +87,7 @@ final class DemoCommand implements Callable<Integer> {
                 out.println("REDIS_URL is unset: started redis-server on " + uri);
             } else {
                 out.println("using the Redis at REDIS_URL");
+                cleanup.resource(DemoWorker.keysDeletedAtEnd(uri));
             }
             if (START_ZOOKEEPER.equals(zookeeper)) {
                 zookeeper = cleanup.resource(DemoZooKeeper.start()).connectString();

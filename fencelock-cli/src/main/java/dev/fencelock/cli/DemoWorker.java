@@ -199,6 +199,24 @@ final class DemoWorker {
         });
     }
 
+    /**
+     * The demo's keys in a Redis it did not start, deleted when the demo ends; the lock's own keys
+     * expire by themselves.
+     */
+    static AutoCloseable keysDeletedAtEnd(String uri) {
+        return new AutoCloseable() {
+            @Override
+            public void close() {
+                withRedis(uri, redis -> redis.del(DemoCommand.COUNTER, DemoCommand.READY, DemoCommand.FENCED_REPORT));
+            }
+
+            @Override
+            public String toString() {
+                return "the demo's keys in Redis";
+            }
+        };
+    }
+
     /** How many workers of this round have connected. */
     static long workersReady(String uri) {
         return withRedis(uri, redis -> Long.parseLong(Objects.requireNonNullElse(redis.get(DemoCommand.READY), "0")));

@@ -40,6 +40,8 @@ class DemoIT {
                 .containsPattern("REJECTED its write: token \\d+ is older than \\d+")
                 .containsPattern("REJECTED its database write: stale fencing token for demo-counter: token \\d+ is older than token \\d+")
                 .contains("demo passed");
+        assertThat(redis.call("EXISTS", DemoCommand.COUNTER, DemoCommand.READY, DemoCommand.FENCED_REPORT))
+                .as("the demo's keys left in the Redis it was given").isEqualTo(0L);
     }
 
     @Test
