@@ -47,6 +47,8 @@ import sun.misc.Signal;
 final class RunCommand implements Callable<Integer> {
     private static final Duration INDICATOR_AFTER = Duration.ofSeconds(2);
     private static final List<String> FORWARDED_SIGNALS = List.of("TERM", "INT", "HUP");
+    /** What a terminal sends its whole foreground process group: Ctrl-C's SIGINT, a hang-up's SIGHUP. */
+    private static final List<String> TERMINAL_SIGNALS = List.of("INT", "HUP");
 
     @Spec
     CommandSpec spec;
@@ -168,7 +170,12 @@ final class RunCommand implements Callable<Integer> {
             return ExitCodes.COMMAND_NOT_STARTED;
         }
         for (String signal : FORWARDED_SIGNALS) {
-            Signal.handle(new Signal(signal), received -> send(child, signal));
+            Signal.handle(new Signal(signal), received -> {
+                // In the terminal's foreground group, the command (in this process's group) has it from the terminal too.
+                if (!(TERMINAL_SIGNALS.contains(signal) && isInTerminalForeground())) {
+                    send(child, signal);
+                }
+            });
         }
         // Whichever comes first decides how the run ends: a loss while the command runs stops it;
         // a loss after it exited is the release's to find, with no command left to stop.
@@ -244,6 +251,22 @@ final class RunCommand implements Callable<Integer> {
             child.destroy();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Whether this process is in its terminal's foreground process group (Linux: the pgrp and
+     * tpgid fields of /proc/self/stat, after the command name in parentheses); false without a terminal.
+     */
+    private static boolean isInTerminalForeground() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            String processGroup = fields[2];
+            String terminalForeground = fields[5];
+            return processGroup.equals(terminalForeground);
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

@@ -13,6 +13,9 @@ import java.util.concurrent.TimeUnit;
 
 /** A {@code fencelock} command run as its own JVM process, as an operator's shell would run it. */
 final class FencelockProcess implements AutoCloseable {
+    /** What Ctrl-C types: the terminal turns it into SIGINT for its foreground process group. */
+    static final char CTRL_C = 3;
+
     private final Process process;
     private final Path stdout;
     private final Path stderr;
@@ -24,12 +27,36 @@ final class FencelockProcess implements AutoCloseable {
     }
 
     static FencelockProcess start(Path dir, String... args) {
+        return start(dir, fencelock(args));
+    }
+
+    /**
+     * Starts it in a terminal of its own (util-linux's {@code script}, on a pseudo-terminal), in the
+     * terminal's foreground process group, as a shell without job control would: what the test
+     * {@linkplain #type types} reaches it as from a keyboard.
+     */
+    static FencelockProcess startInTerminal(Path dir, String... args) {
+        String commandLine = String.join(" ",
+                fencelock(args).stream().map(word -> "'" + word.replace("'", "'\\''") + "'").toList());
+        return start(dir, List.of("script", "--quiet", "--return", "--command", commandLine, "/dev/null"));
+    }
+
+    /** Runs the JVM's {@code java} with this class path, as the launcher would run the jar. */
+    static List<String> java(String mainClass, String... args) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
                 "-XX:TieredStopAtLevel=1",
-                Main.class.getName()));
+                mainClass));
         command.addAll(List.of(args));
+        return command;
+    }
+
+    private static List<String> fencelock(String... args) {
+        return java(Main.class.getName(), args);
+    }
+
+    private static FencelockProcess start(Path dir, List<String> command) {
         try {
             Path out = Files.createTempFile(dir, "fencelock", ".out");
             Path err = Files.createTempFile(dir, "fencelock", ".err");
@@ -90,6 +117,15 @@ final class FencelockProcess implements AutoCloseable {
         }
     }
 
+    /** Waits for a minute at most until the process printed {@code text}, and says what it printed if it never does. */
+    void awaitOutput(String text) throws InterruptedException {
+        try {
+            Poll.until("'" + text + "' printed", Duration.ofSeconds(60), () -> stdout().contains(text));
+        } catch (AssertionError missing) {
+            throw new AssertionError(missing.getMessage() + "; stdout: " + stdout() + "; stderr: " + stderr(), missing);
+        }
+    }
+
     private static String read(Path path) {
         try {
             return Files.readString(path, StandardCharsets.UTF_8);
@@ -109,6 +145,12 @@ final class FencelockProcess implements AutoCloseable {
         } catch (IOException gone) {
             return false;
         }
+    }
+
+    /** Types {@code key} at the terminal of a process {@linkplain #startInTerminal started in one}. */
+    void type(char key) throws IOException {
+        process.getOutputStream().write(key);
+        process.getOutputStream().flush();
     }
 
     /** Sends a signal such as TERM with kill(1). */

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -214,6 +215,27 @@ class RunIT {
             assertThat(trapped).exists();
         }
         assertThat(redis.call("EXISTS", "fencelock:{term}")).isEqualTo(0L);
+    }
+
+    /**
+     * Ctrl-C in a terminal sends SIGINT to the whole foreground process group, the command
+     * included: forwarding it as well would interrupt the command twice, and many take a second
+     * interrupt as "stop cleaning up and quit now".
+     */
+    @Test
+    void ctrlCInATerminalReachesTheCommandOnce(RedisServer redis) throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")),
+                "no /usr/bin/script (util-linux): no terminal to press Ctrl-C in");
+        List<String> args = new ArrayList<>(List.of("run", "--redis", redis.uri(), "--name", "ctrl-c", "--"));
+        args.addAll(FencelockProcess.java(InterruptCounter.class.getName()));
+        try (FencelockProcess run = FencelockProcess.startInTerminal(dir, args.toArray(String[]::new))) {
+            run.awaitOutput(InterruptCounter.READY);
+            run.type(FencelockProcess.CTRL_C);
+            assertThat(run.awaitExit(EXIT_WAIT)).as("the command's exit code, passed through").isEqualTo(130);
+            assertThat(run.stdout()).as("what the command printed in the terminal")
+                    .containsOnlyOnce(InterruptCounter.INTERRUPTED);
+        }
+        assertThat(redis.call("EXISTS", "fencelock:{ctrl-c}")).as("the lock, released").isEqualTo(0L);
     }
 
     @Test
