@@ -15,6 +15,7 @@ module dev.fencelock.spring {
     requires static transitive spring.boot.actuator;
     requires static transitive spring.boot.actuator.autoconfigure;
     requires static transitive spring.integration.core;
+    requires org.slf4j;
 
     exports dev.fencelock.spring;
     // Spring creates the auto-configurations and binds the properties by reflection.

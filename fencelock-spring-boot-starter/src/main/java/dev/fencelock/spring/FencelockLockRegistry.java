@@ -2,13 +2,16 @@ package dev.fencelock.spring;
 
 import dev.fencelock.Lease;
 import dev.fencelock.LockClient;
+import dev.fencelock.LockEvents;
 import dev.fencelock.LockInterruptedException;
 import dev.fencelock.LockLostException;
 import dev.fencelock.LockTimeoutException;
 import dev.fencelock.ReleaseOutcome;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,6 +19,8 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.Lock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.integration.support.locks.LockRegistry;
 
 /**
@@ -39,18 +44,32 @@ import org.springframework.integration.support.locks.LockRegistry;
  *       end of its leadership: it unlocks, which ends the lost hold, revokes, and tries afresh.
  * </ul>
  *
+ * <p>A thread that ends holding a lock, without its {@code unlock()}, gives it back: nobody else
+ * can unlock its holds, and the watchdog would renew them as long as the client lives. At the
+ * watchdog's next renewal (a third of the lease), its leases are released and a warning logged.
+ *
  * <p>Thread-safe. Holds are kept per name and thread only while held, so the registry does not
- * grow with the number of names ever obtained.
+ * grow with the number of names ever obtained, nor with threads that ended holding one.
  */
 final class FencelockLockRegistry implements LockRegistry {
+    private static final Logger log = LoggerFactory.getLogger(FencelockLockRegistry.class);
     private static final Duration FOREVER = Duration.ofNanos(Long.MAX_VALUE);
 
     private final LockClient client;
-    /** A thread's holds of a name, one entry per lease, the latest first; touched by that thread only. */
+    /**
+     * A thread's holds of a name, one entry per lease, the latest first; touched by that thread
+     * only, and by the release of its holds once it ended.
+     */
     private final ConcurrentMap<Holder, Deque<Holds>> holds = new ConcurrentHashMap<>();
 
     FencelockLockRegistry(LockClient client) {
         this.client = client;
+        client.addListener(new LockEvents() {
+            @Override
+            public void renewalCompleted(int leases, Duration roundTrip, boolean answered) {
+                releaseHoldsOfEndedThreads();
+            }
+        });
     }
 
     @Override
@@ -59,6 +78,36 @@ final class FencelockLockRegistry implements LockRegistry {
         // Checks the name now, with the client's message, rather than at the first lock().
         client.lock(name);
         return new RegistryLock(name);
+    }
+
+    /**
+     * Takes the holds of threads that ended out of the registry, and releases their leases on a
+     * thread of its own: this runs on the watchdog, which a release must not hold up.
+     */
+    private void releaseHoldsOfEndedThreads() {
+        List<Lease> orphaned = new ArrayList<>();
+        holds.forEach((holder, leases) -> {
+            // A thread's end happens-before isAlive() answers false: its holds are safe to read here.
+            if (!holder.thread().isAlive() && holds.remove(holder, leases)) {
+                log.warn("thread '{}' ended holding lock '{}' of the lock registry without unlock(): released",
+                        holder.thread().getName(), holder.name());
+                leases.forEach(held -> orphaned.add(held.lease));
+            }
+        });
+        if (!orphaned.isEmpty()) {
+            Thread releasing = new Thread(() -> orphaned.forEach(FencelockLockRegistry::releaseOrphaned),
+                    "fencelock-registry-release");
+            releasing.setDaemon(true);
+            releasing.start();
+        }
+    }
+
+    private static void releaseOrphaned(Lease lease) {
+        try {
+            lease.release();
+        } catch (RuntimeException e) {
+            log.warn("releasing lock '{}' of an ended thread failed; it expires with its lease", lease.lockName(), e);
+        }
     }
 
     /** One thread's holds of one name. */

@@ -3,6 +3,7 @@ package dev.fencelock.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.fencelock.Lease;
 import dev.fencelock.LockClient;
 import dev.fencelock.LockEvents;
 import dev.fencelock.LockLostException;
@@ -57,6 +58,23 @@ class FencelockLockRegistryIT {
         lock.unlock();
         assertThat(redis.call("EXISTS", "fencelock:{orders}")).as("the key after the last unlock").isEqualTo(0L);
         assertThatThrownBy(lock::unlock).isInstanceOf(IllegalMonitorStateException.class);
+    }
+
+    @Test
+    void aThreadThatEndsHoldingALockGivesItBackAtTheWatchdogsNextRenewal() throws Exception {
+        Thread holder = new Thread(() -> {
+            registry.obtain("ended").lock();
+            registry.obtain("ended").lock();
+        }, "ends-holding");
+        holder.start();
+        holder.join(TimeUnit.SECONDS.toMillis(10));
+        assertThat(holder.isAlive()).as("the holding thread, ended").isFalse();
+
+        // Renewed for the client's whole life otherwise: this wait would time out.
+        try (LockClient otherProcess = RedisLocks.connect(RedisLockOptions.builder(redis.uri()).build());
+                Lease lease = otherProcess.lock("ended").acquire(Duration.ofSeconds(10))) {
+            assertThat(lease.isValid()).as("the lock, taken by another process").isTrue();
+        }
     }
 
     @Test
