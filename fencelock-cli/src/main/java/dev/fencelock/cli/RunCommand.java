@@ -47,8 +47,6 @@ import sun.misc.Signal;
 final class RunCommand implements Callable<Integer> {
     private static final Duration INDICATOR_AFTER = Duration.ofSeconds(2);
     private static final List<String> FORWARDED_SIGNALS = List.of("TERM", "INT", "HUP");
-    /** What a terminal sends its whole foreground process group: Ctrl-C's SIGINT, a hang-up's SIGHUP. */
-    private static final List<String> TERMINAL_SIGNALS = List.of("INT", "HUP");
 
     @Spec
     CommandSpec spec;
@@ -171,8 +169,7 @@ final class RunCommand implements Callable<Integer> {
         }
         for (String signal : FORWARDED_SIGNALS) {
             Signal.handle(new Signal(signal), received -> {
-                // In the terminal's foreground group, the command (in this process's group) has it from the terminal too.
-                if (!(TERMINAL_SIGNALS.contains(signal) && isInTerminalForeground())) {
+                if (!(signal.equals("INT") && isCtrlCThatReachedTheCommand(child))) {
                     send(child, signal);
                 }
             });
@@ -255,12 +252,24 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * Whether this process is in its terminal's foreground process group (Linux: the pgrp and
-     * tpgid fields of /proc/self/stat, after the command name in parentheses); false without a terminal.
+     * Whether a SIGINT is most likely Ctrl-C, which the terminal sent the command as well: this
+     * process and the command are both in their terminal's foreground process group, where the
+     * terminal sends it to every process. Java cannot see who sent a signal, so a {@code kill -INT}
+     * aimed at this process alone, there, is taken for Ctrl-C too. Never as a container's first
+     * process, which stays in its terminal's foreground and whose SIGINT is the runtime's
+     * ({@code docker kill}, a STOPSIGNAL), aimed at it alone.
      */
-    private static boolean isInTerminalForeground() {
+    private static boolean isCtrlCThatReachedTheCommand(Process child) {
+        return ProcessHandle.current().pid() != 1 && isInTerminalForeground("self") && isInTerminalForeground(Long.toString(child.pid()));
+    }
+
+    /**
+     * Whether the process is in its terminal's foreground process group (Linux: the pgrp and tpgid
+     * fields of /proc/PID/stat, after the command name in parentheses); false without a terminal.
+     */
+    private static boolean isInTerminalForeground(String pid) {
         try {
-            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String stat = Files.readString(Path.of("/proc", pid, "stat"));
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             String processGroup = fields[2];
             String terminalForeground = fields[5];

@@ -26,19 +26,22 @@ final class FencelockProcess implements AutoCloseable {
         this.stderr = stderr;
     }
 
+    /** util-linux's, which gives a command a pseudo-terminal of its own. */
+    static final Path SCRIPT = Path.of("/usr/bin/script");
+
     static FencelockProcess start(Path dir, String... args) {
-        return start(dir, fencelock(args));
+        return start(dir, fencelock(args), false);
     }
 
     /**
-     * Starts it in a terminal of its own (util-linux's {@code script}, on a pseudo-terminal), in the
+     * Starts it in a terminal of its own ({@link #SCRIPT}, on a pseudo-terminal), in the
      * terminal's foreground process group, as a shell without job control would: what the test
      * {@linkplain #type types} reaches it as from a keyboard.
      */
     static FencelockProcess startInTerminal(Path dir, String... args) {
         String commandLine = String.join(" ",
                 fencelock(args).stream().map(word -> "'" + word.replace("'", "'\\''") + "'").toList());
-        return start(dir, List.of("script", "--quiet", "--return", "--command", commandLine, "/dev/null"));
+        return start(dir, List.of(SCRIPT.toString(), "--quiet", "--return", "--command", commandLine, "/dev/null"), true);
     }
 
     /** Runs the JVM's {@code java} with this class path, as the launcher would run the jar. */
@@ -56,7 +59,7 @@ final class FencelockProcess implements AutoCloseable {
         return java(Main.class.getName(), args);
     }
 
-    private static FencelockProcess start(Path dir, List<String> command) {
+    private static FencelockProcess start(Path dir, List<String> command, boolean inTerminal) {
         try {
             Path out = Files.createTempFile(dir, "fencelock", ".out");
             Path err = Files.createTempFile(dir, "fencelock", ".err");
@@ -64,6 +67,10 @@ final class FencelockProcess implements AutoCloseable {
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile());
             builder.environment().remove("REDIS_URL");
+            if (inTerminal) {
+                // script runs the command with $SHELL -c, which may be a login shell that refuses to run one.
+                builder.environment().put("SHELL", "/bin/sh");
+            }
             return new FencelockProcess(builder.start(), out, err);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -13,6 +13,7 @@ import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.RedisTest;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -224,18 +225,43 @@ class RunIT {
      */
     @Test
     void ctrlCInATerminalReachesTheCommandOnce(RedisServer redis) throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")),
-                "no /usr/bin/script (util-linux): no terminal to press Ctrl-C in");
+        assertCtrlCReachesOnce(redis, FencelockProcess.java(InterruptCounter.class.getName()));
+    }
+
+    /** A command that left the terminal's foreground group (setsid, timeout(1)) has Ctrl-C from run alone. */
+    @Test
+    void ctrlCInATerminalIsForwardedToACommandThatLeftTheTerminal(RedisServer redis) throws Exception {
+        Path setsid = Path.of("/usr/bin/setsid");
+        Assumptions.assumeTrue(Files.isExecutable(setsid), "no " + setsid + " (util-linux) to start a session with");
+        List<String> command = new ArrayList<>(List.of(setsid.toString(), "--wait"));
+        command.addAll(FencelockProcess.java(InterruptCounter.class.getName()));
+        assertCtrlCReachesOnce(redis, command);
+    }
+
+    private void assertCtrlCReachesOnce(RedisServer redis, List<String> command) throws Exception {
+        Assumptions.assumeTrue(isUtilLinuxScript(), "no util-linux script at " + FencelockProcess.SCRIPT
+                + ": no terminal to press Ctrl-C in");
         List<String> args = new ArrayList<>(List.of("run", "--redis", redis.uri(), "--name", "ctrl-c", "--"));
-        args.addAll(FencelockProcess.java(InterruptCounter.class.getName()));
+        args.addAll(command);
         try (FencelockProcess run = FencelockProcess.startInTerminal(dir, args.toArray(String[]::new))) {
             run.awaitOutput(InterruptCounter.READY);
             run.type(FencelockProcess.CTRL_C);
-            assertThat(run.awaitExit(EXIT_WAIT)).as("the command's exit code, passed through").isEqualTo(130);
+            assertThat(run.awaitExit(EXIT_WAIT)).as("the command's exit code, passed through; printed: %s", run.stdout())
+                    .isEqualTo(130);
             assertThat(run.stdout()).as("what the command printed in the terminal")
                     .containsOnlyOnce(InterruptCounter.INTERRUPTED);
         }
         assertThat(redis.call("EXISTS", "fencelock:{ctrl-c}")).as("the lock, released").isEqualTo(0L);
+    }
+
+    private static boolean isUtilLinuxScript() throws InterruptedException {
+        try {
+            Process version = new ProcessBuilder(FencelockProcess.SCRIPT.toString(), "--version").redirectErrorStream(true).start();
+            String printed = new String(version.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return version.waitFor() == 0 && printed.contains("util-linux");
+        } catch (IOException missing) {
+            return false;
+        }
     }
 
     @Test
