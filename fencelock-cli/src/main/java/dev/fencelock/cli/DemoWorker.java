@@ -12,9 +12,11 @@ import dev.fencelock.redis.RedisLockOptions;
 import dev.fencelock.redis.RedisLocks;
 import dev.fencelock.zookeeper.ZooKeeperLockOptions;
 import dev.fencelock.zookeeper.ZooKeeperLocks;
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.io.BufferedReader;
@@ -49,6 +51,10 @@ final class DemoWorker {
     static final String ZOOKEEPER_VARIABLE = "FENCELOCK_DEMO_ZOOKEEPER";
     /** The session of the demo's clients on ZooKeeper: the frozen holder's lock passes on when it expires. */
     static final Duration ZOOKEEPER_SESSION = Duration.ofSeconds(3);
+    /** The connect and command timeout of the demo's own reads and writes of its keys. */
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+    /** The same for the delete of its keys at the end, which Ctrl-C waits for. */
+    private static final Duration CLEANUP_TIMEOUT = Duration.ofSeconds(2);
 
     static Process start(String mode, String uri, String argument, Optional<String> zookeeper) throws IOException {
         return start(mode, uri, argument, zookeeper, Optional.empty());
@@ -207,7 +213,11 @@ final class DemoWorker {
         return new AutoCloseable() {
             @Override
             public void close() {
-                withRedis(uri, redis -> redis.del(DemoCommand.COUNTER, DemoCommand.READY, DemoCommand.FENCED_REPORT));
+                try {
+                    withRedis(uri, CLEANUP_TIMEOUT, redis -> redis.del(DemoCommand.COUNTER, DemoCommand.READY, DemoCommand.FENCED_REPORT));
+                } catch (LockUnavailableException unreachable) {
+                    // The demo said so already, or it ends because of it: nothing of its own to delete there.
+                }
             }
 
             @Override
@@ -223,12 +233,18 @@ final class DemoWorker {
     }
 
     private static <T> T withRedis(String uri, Function<RedisCommands<String, String>, T> work) {
-        RedisClient client = RedisClient.create(uri);
+        return withRedis(uri, CALL_TIMEOUT, work);
+    }
+
+    private static <T> T withRedis(String uri, Duration timeout, Function<RedisCommands<String, String>, T> work) {
+        RedisURI server = RedisURI.create(uri);
+        server.setTimeout(timeout);
+        RedisClient client = RedisClient.create(server);
+        client.setOptions(ClientOptions.builder().socketOptions(SocketOptions.builder().connectTimeout(timeout).build()).build());
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
             return work.apply(connection.sync());
         } catch (RedisConnectionException e) {
             // A one-line exit 69 for a wrong REDIS_URL, as run gives, rather than a stack trace.
-            RedisURI server = RedisURI.create(uri);
             throw new LockUnavailableException("cannot connect to Redis at " + server.getHost() + ":" + server.getPort(), e);
         } finally {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(1));

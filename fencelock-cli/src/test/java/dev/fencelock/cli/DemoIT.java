@@ -56,6 +56,8 @@ class DemoIT {
 
             demo.signal("TERM");
             demo.awaitExit(Duration.ofSeconds(60));
+            assertThat(redis.call("EXISTS", DemoCommand.COUNTER, DemoCommand.READY))
+                    .as("the demo's keys left in the Redis it was given").isEqualTo(0L);
 
             for (ProcessHandle process : started) {
                 Poll.until("the end of process " + process.pid() + " started by the demo", Duration.ofSeconds(20),
