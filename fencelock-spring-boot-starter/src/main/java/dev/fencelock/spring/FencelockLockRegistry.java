@@ -46,12 +46,15 @@ import org.springframework.integration.support.locks.LockRegistry;
  *
  * <p>A thread that ends holding a lock, without its {@code unlock()}, gives it back: nobody else
  * can unlock its holds, and the watchdog would renew them as long as the client lives. At the
- * watchdog's next renewal (a third of the lease), its leases are released and a warning logged.
+ * watchdog's next renewal (a third of the lease), or at the registry's next lock if sooner, its
+ * leases are released and a warning logged.
  *
  * <p>Thread-safe. Holds are kept per name and thread only while held, so the registry does not
  * grow with the number of names ever obtained, nor with threads that ended holding one.
+ * {@link #close()} (Spring calls it when the context closes) stops the registry's listening to
+ * the client's renewals.
  */
-final class FencelockLockRegistry implements LockRegistry {
+final class FencelockLockRegistry implements LockRegistry, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FencelockLockRegistry.class);
     private static final Duration FOREVER = Duration.ofNanos(Long.MAX_VALUE);
 
@@ -62,14 +65,16 @@ final class FencelockLockRegistry implements LockRegistry {
      */
     private final ConcurrentMap<Holder, Deque<Holds>> holds = new ConcurrentHashMap<>();
 
+    private final LockEvents renewals = new LockEvents() {
+        @Override
+        public void renewalCompleted(int leases, Duration roundTrip, boolean answered) {
+            releaseHoldsOfEndedThreads();
+        }
+    };
+
     FencelockLockRegistry(LockClient client) {
         this.client = client;
-        client.addListener(new LockEvents() {
-            @Override
-            public void renewalCompleted(int leases, Duration roundTrip, boolean answered) {
-                releaseHoldsOfEndedThreads();
-            }
-        });
+        client.addListener(renewals);
     }
 
     @Override
@@ -80,40 +85,50 @@ final class FencelockLockRegistry implements LockRegistry {
         return new RegistryLock(name);
     }
 
+    @Override
+    public void close() {
+        client.removeListener(renewals);
+    }
+
     /**
      * Takes the holds of threads that ended out of the registry, and releases their leases on a
-     * thread of its own: this runs on the watchdog, which a release must not hold up.
+     * thread of its own: this runs on the watchdog too, which a release (or a log appender) must
+     * not hold up. Two sweeps at once take each thread's holds once.
      */
     private void releaseHoldsOfEndedThreads() {
-        List<Lease> orphaned = new ArrayList<>();
+        List<Orphan> orphans = new ArrayList<>();
         holds.forEach((holder, leases) -> {
             // A thread's end happens-before isAlive() answers false: its holds are safe to read here.
             if (!holder.thread().isAlive() && holds.remove(holder, leases)) {
-                log.warn("thread '{}' ended holding lock '{}' of the lock registry without unlock(): released",
-                        holder.thread().getName(), holder.name());
-                leases.forEach(held -> orphaned.add(held.lease));
+                leases.forEach(held -> orphans.add(new Orphan(holder, held.lease)));
             }
         });
-        if (!orphaned.isEmpty()) {
-            Thread releasing = new Thread(() -> orphaned.forEach(FencelockLockRegistry::releaseOrphaned),
-                    "fencelock-registry-release");
+        if (!orphans.isEmpty()) {
+            Thread releasing = new Thread(() -> orphans.forEach(Orphan::release), "fencelock-registry-release");
             releasing.setDaemon(true);
             releasing.start();
         }
     }
 
-    private static void releaseOrphaned(Lease lease) {
-        try {
-            lease.release();
-        } catch (RuntimeException e) {
-            log.warn("releasing lock '{}' of an ended thread failed; it expires with its lease", lease.lockName(), e);
+    /** A lease whose holding thread ended without unlocking it. */
+    private record Orphan(Holder holder, Lease lease) {
+        void release() {
+            String thread = holder.thread().getName();
+            try {
+                boolean lost = lease.release() == ReleaseOutcome.ALREADY_LOST;
+                log.warn("thread '{}' ended holding lock '{}' of the lock registry without unlock(): {}", thread, holder.name(),
+                        lost ? "its lease had been lost" : "released");
+            } catch (RuntimeException e) {
+                log.warn("thread '{}' ended holding lock '{}' of the lock registry without unlock(), and releasing it failed;"
+                        + " it expires with its lease", thread, holder.name(), e);
+            }
         }
     }
 
     /** One thread's holds of one name. */
     private record Holder(String name, Thread thread) {}
 
-    /** A lease of a thread's and how many holds it has on it; confined to that thread. */
+    /** A lease of a thread's and how many holds it has on it; confined to that thread while it lives. */
     private static final class Holds {
         final Lease lease;
         int count = 1;
@@ -224,6 +239,8 @@ final class FencelockLockRegistry implements LockRegistry {
 
         private void hold(Lease lease) {
             holds.computeIfAbsent(holder(), h -> new ArrayDeque<>()).push(new Holds(lease));
+            // A thread that ended holding a lease already lost is not renewed: no renewal would sweep it.
+            releaseHoldsOfEndedThreads();
         }
 
         @Override
