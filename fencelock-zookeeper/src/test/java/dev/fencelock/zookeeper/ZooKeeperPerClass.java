@@ -20,10 +20,10 @@ class ZooKeeperPerClass implements ServersPerClass, BeforeEachCallback {
 
     @Override
     public void beforeAll(ExtensionContext context) {
+        // Set for every class: the extension is one static field, which the test classes share.
         SessionsUpTo sessions = context.getRequiredTestClass().getAnnotation(SessionsUpTo.class);
-        if (sessions != null) {
-            maxSessionMillis = Math.toIntExact(TimeUnit.SECONDS.toMillis(sessions.seconds()));
-        }
+        maxSessionMillis = sessions == null ? TestZooKeeper.MAX_SESSION_MILLIS
+                : Math.toIntExact(TimeUnit.SECONDS.toMillis(sessions.seconds()));
         ServersPerClass.super.beforeAll(context);
     }
 
