@@ -65,7 +65,7 @@ class ClientLifecycleIT {
         Lease expiring = client.lock("retried").acquire(Duration.ZERO, LeaseOptions.fixed(lease));
         long acquiredAt = System.nanoTime();
         Poll.until("0.7 of the lease gone", Duration.ofSeconds(10), () -> System.nanoTime() - acquiredAt > 3_500_000_000L);
-        // Frozen from 3.5 s: the first release times out at 5.5 s, the key expires at 5 s, Redis
+        // Frozen from 3.5 s: the key expires at 5 s, the first release times out at 5.5 s, Redis
         // comes back at 6.5 s, and the second release's reply arrives before its timeout (7.5 s).
         assertThat(releaseWhileFrozen(redis, expiring, frozenFor))
                 .as("the key had expired: neither release deleted it").isEqualTo(ReleaseOutcome.ALREADY_LOST);

@@ -29,7 +29,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -171,11 +170,8 @@ class DistributedLockIT {
 
     @Test
     void threadsOfOneClientWaitingForOneNameShareOneRemoteWaiter(RedisServer redis) throws Exception {
-        // Keep-alives (10 s) and renewals (40 s) far beyond the test: only the hand-offs run scripts.
-        UnaryOperator<RedisLockOptions.Builder> withoutTimers =
-                options -> options.commandTimeout(Duration.ofSeconds(10)).defaultLease(Duration.ofMinutes(2));
-        DistributedLock holder = clients.connect(redis, withoutTimers).lock("herd");
-        DistributedLock waiters = clients.connect(redis, withoutTimers).lock("herd");
+        DistributedLock holder = clients.connectWithoutTimers(redis).lock("herd");
+        DistributedLock waiters = clients.connectWithoutTimers(redis).lock("herd");
         int threads = 20;
         Lease held = holder.acquire(Duration.ZERO);
         ExecutorService pool = Executors.newFixedThreadPool(threads);

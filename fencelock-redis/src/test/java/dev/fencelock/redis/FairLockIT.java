@@ -46,8 +46,8 @@ class FairLockIT {
 
     @Test
     void grantsInArrivalOrderAcrossClientsAndThreads(RedisServer redis) throws Exception {
-        List<LockEngine> waiters = List.of(connectWithoutTimers(redis), connectWithoutTimers(redis));
-        Lease held = connectWithoutTimers(redis).fairLock("fair").acquire(Duration.ZERO);
+        List<LockEngine> waiters = List.of(clients.connectWithoutTimers(redis), clients.connectWithoutTimers(redis));
+        Lease held = clients.connectWithoutTimers(redis).fairLock("fair").acquire(Duration.ZERO);
         int acquisitions = 16;
         List<Integer> granted = Collections.synchronizedList(new ArrayList<>());
         List<Long> tokens = Collections.synchronizedList(new ArrayList<>());
@@ -189,15 +189,6 @@ class FairLockIT {
 
     private static long zcard(RedisServer redis) {
         return (Long) redis.call("ZCARD", QUEUE);
-    }
-
-    /**
-     * A client whose renewals and waiters' keep-alives are a minute or more away (a 2 min lease, a
-     * 10 s command timeout), so that every script a test counts is one of its hand-offs even on a
-     * slow machine.
-     */
-    private LockEngine connectWithoutTimers(RedisServer redis) {
-        return clients.connect(redis, options -> options.commandTimeout(Duration.ofSeconds(10)).defaultLease(Duration.ofMinutes(2)));
     }
 
     /** A client whose commands may take a second: these tests make many processes and threads busy. */

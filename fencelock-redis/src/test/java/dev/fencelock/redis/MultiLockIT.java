@@ -266,7 +266,8 @@ class MultiLockIT {
             }
         });
         try (Lease lease = client.multiLock("r:a", "r:b", "r:c", "r:d", "r:e")
-                .acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(1)))) {
+                .acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofMillis(1500)))) {
+            // Renewed every 0.5 s, each with a second to be answered.
             Poll.until("two renewals", Duration.ofSeconds(10), () -> calls.size() >= 2);
             assertThat(calls).as("names renewed per call").allMatch(names -> names == 5);
             assertThat(lease.isValid()).isTrue();

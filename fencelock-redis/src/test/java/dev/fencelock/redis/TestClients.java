@@ -36,6 +36,16 @@ final class TestClients {
         return connect(RedisLockOptions.builder(redis.uri()), List.of(redis), options);
     }
 
+    /**
+     * A client whose timers are far beyond a test, so that only a release wakes its waiters and
+     * every script a test counts is one of its hand-offs: a 20 s command timeout (a plain waiter's
+     * keep-alive and designation timeout; 200 s for fair and semaphore waiters) and a 2 min default
+     * lease (renewed at 40 s).
+     */
+    LockEngine connectWithoutTimers(RedisServer redis) {
+        return connect(redis, options -> options.commandTimeout(Duration.ofSeconds(20)).defaultLease(Duration.ofMinutes(2)));
+    }
+
     /** A client of a cluster; the check after the test looks at every master. */
     LockEngine connect(RedisCluster cluster, UnaryOperator<RedisLockOptions.Builder> options) {
         return connect(RedisLockOptions.cluster(cluster.seedUris()), cluster.masters(), options);

@@ -37,9 +37,9 @@ class WaiterQueueIT {
 
     @Test
     void aReleaseWakesOnlyTheLongestWaitingClient(RedisServer redis) throws Exception {
-        DistributedLock holderLock = patientClient(redis).lock("queued");
-        LockEngine first = patientClient(redis);
-        LockEngine second = patientClient(redis);
+        DistributedLock holderLock = clients.connectWithoutTimers(redis).lock("queued");
+        LockEngine first = clients.connectWithoutTimers(redis);
+        LockEngine second = clients.connectWithoutTimers(redis);
         Lease held = holderLock.acquire(Duration.ZERO);
         CompletableFuture<Lease> firstWaits = startWaiting(first, redis);
         CompletableFuture<Lease> secondWaits = startWaiting(second, redis);
@@ -62,7 +62,7 @@ class WaiterQueueIT {
     @Test
     void aFreeLockIsTakenWithoutReadingARemainingLeaseAndItsReleaseAnnouncesNothingWhenNobodyWaits(RedisServer redis)
             throws Exception {
-        DistributedLock lock = patientClient(redis).lock("queued");
+        DistributedLock lock = clients.connectWithoutTimers(redis).lock("queued");
         lock.acquire(Duration.ZERO).close();
         redis.resetStats();
 
@@ -146,7 +146,7 @@ class WaiterQueueIT {
 
     @Test
     void waitingProcessesThatWereKilledAreSkippedOnceTheirDeadlinePasses(RedisServer redis) throws Exception {
-        Lease held = patientClient(redis).lock("queued").acquire(Duration.ZERO);
+        Lease held = clients.connectWithoutTimers(redis).lock("queued").acquire(Duration.ZERO);
         List<ChildJvm> waiters = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
@@ -161,7 +161,7 @@ class WaiterQueueIT {
             }
         }
         // Queued behind the dead, and alive: only a release naming it wakes it within the test.
-        LockEngine live = patientClient(redis);
+        LockEngine live = clients.connectWithoutTimers(redis);
         CompletableFuture<Lease> liveWaits = startWaiting(live, redis);
         Poll.until("the dead waiters' deadlines passed", Duration.ofSeconds(10),
                 () -> (Long) redis.call("ZCOUNT", DEADLINES, "-inf", Long.toString(serverMicros(redis))) == 3);
@@ -208,23 +208,15 @@ class WaiterQueueIT {
         }
     }
 
-    /**
-     * A client whose designation timeout and keep-alive (20 s) and renewals (40 s) are far beyond the
-     * test, so that only a release can wake it, and no timer adds to the scripts a test counts.
-     */
-    private LockEngine patientClient(RedisServer redis) {
-        return clients.connect(redis, b -> b.commandTimeout(Duration.ofSeconds(20)).defaultLease(Duration.ofMinutes(2)));
-    }
-
     /** A client holding the lock it waited for, with a second thread waiting, while another client waits too. */
     private record BusyClient(LockEngine client, Lease firstLease, CompletableFuture<Lease> secondWaits,
             CompletableFuture<Lease> otherWaits) {
     }
 
     private BusyClient busyClientHoldingWhileAnotherWaits(RedisServer redis) throws Exception {
-        DistributedLock holderLock = patientClient(redis).lock("queued");
-        LockEngine busy = patientClient(redis);
-        LockEngine other = patientClient(redis);
+        DistributedLock holderLock = clients.connectWithoutTimers(redis).lock("queued");
+        LockEngine busy = clients.connectWithoutTimers(redis);
+        LockEngine other = clients.connectWithoutTimers(redis);
         Lease held = holderLock.acquire(Duration.ZERO);
         CompletableFuture<Lease> busyFirst = startWaiting(busy, redis);
         // A second thread of the same client waits in the client's gate, without a command of its own.
