@@ -239,7 +239,7 @@ final class FencelockLockRegistry implements LockRegistry, AutoCloseable {
 
         private void hold(Lease lease) {
             holds.computeIfAbsent(holder(), h -> new ArrayDeque<>()).push(new Holds(lease));
-            // A thread that ended holding a lease already lost is not renewed: no renewal would sweep it.
+            // A lease lost before its thread ended is renewed no more: without other leases, no renewal would sweep it.
             releaseHoldsOfEndedThreads();
         }
 

@@ -12,9 +12,11 @@ import dev.fencelock.redis.RedisLocks;
 import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.RedisTest;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 import org.junit.jupiter.api.AfterEach;
@@ -74,6 +76,42 @@ class FencelockLockRegistryIT {
         try (LockClient otherProcess = RedisLocks.connect(RedisLockOptions.builder(redis.uri()).build());
                 Lease lease = otherProcess.lock("ended").acquire(Duration.ofSeconds(10))) {
             assertThat(lease.isValid()).as("the lock, taken by another process").isTrue();
+        }
+    }
+
+    /** Lost, the lease is renewed no more, so no renewal sweeps it: the registry's next lock does. */
+    @Test
+    void aThreadThatEndsHoldingALostLeaseIsForgottenAtTheRegistrysNextLock() throws Exception {
+        CountDownLatch locked = new CountDownLatch(1);
+        CountDownLatch lost = new CountDownLatch(1);
+        Thread holder = new Thread(() -> {
+            registry.obtain("lost-then-ended").lock();
+            locked.countDown();
+            awaitUninterruptibly(lost);
+        }, "ends-holding-a-lost-lease");
+        holder.start();
+        assertThat(locked.await(10, TimeUnit.SECONDS)).as("locked by the thread").isTrue();
+        loseTheLease("lost-then-ended", "DEL", "fencelock:{lost-then-ended}");
+        lost.countDown();
+        holder.join(TimeUnit.SECONDS.toMillis(10));
+        WeakReference<Thread> ended = new WeakReference<>(holder);
+        holder = null;
+
+        Lock other = registry.obtain("other");
+        other.lock();
+        other.unlock();
+
+        Poll.until("the ended thread, no longer kept by the registry", Duration.ofSeconds(10), () -> {
+            System.gc();
+            return ended.get() == null;
+        });
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
