@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 final class FencelockProcess implements AutoCloseable {
     /** What Ctrl-C types: the terminal turns it into SIGINT for its foreground process group. */
     static final char CTRL_C = 3;
+    /** util-linux's, which gives a command a pseudo-terminal of its own. */
+    static final Path SCRIPT = Path.of("/usr/bin/script");
 
     private final Process process;
     private final Path stdout;
@@ -25,9 +27,6 @@ final class FencelockProcess implements AutoCloseable {
         this.stdout = stdout;
         this.stderr = stderr;
     }
-
-    /** util-linux's, which gives a command a pseudo-terminal of its own. */
-    static final Path SCRIPT = Path.of("/usr/bin/script");
 
     static FencelockProcess start(Path dir, String... args) {
         return start(dir, fencelock(args), false);
