@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
  * redis-server, on a two-second tick. Every tick runs exactly once across them (counted in the run
  * ledger in Redis), and SIGKILL of the instance running a job, mid-job, lets the next tick run on
  * another instance: lockAtMostFor (1.2 s) ends the dead instance's lock before the next tick. The
- * margins are about a second each (a late scheduler, the kill landing within the job's work), for
- * three Spring JVMs that share a loaded machine.
+ * margins are 0.8 to 1 s (a late scheduler, the kill landing within the job's work), for three
+ * Spring JVMs that share a loaded machine.
  */
 @RedisTest
 class ScheduledJobIT {
