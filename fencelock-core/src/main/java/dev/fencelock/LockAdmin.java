@@ -34,4 +34,17 @@ public interface LockAdmin {
      * @throws LockUnavailableException if the store did not answer within the command timeout
      */
     Optional<LockInfo> forceRelease(String name);
+
+    /**
+     * Deletes the lock called {@code name} only while its exclusive holder is the one shown as
+     * {@code holder} by {@link #inspect} ({@link LockInfo#holder}; a longer start of the holder's
+     * token matches too): the break-glass release of the holder an operator saw, never of one that
+     * took the lock since. Readers and semaphore permits have no such holder and are left alone. As
+     * with {@link #forceRelease(String)}, the holder learns of it at its next renewal.
+     *
+     * @return what was removed, or empty when the lock was free or held by another
+     * @throws IllegalArgumentException if {@code holder} is empty or longer than 1024 characters
+     * @throws LockUnavailableException if the store did not answer within the command timeout
+     */
+    Optional<LockInfo> forceRelease(String name, String holder);
 }

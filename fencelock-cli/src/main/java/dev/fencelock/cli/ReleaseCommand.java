@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "release", mixinStandardHelpOptions = true,
         description = {"Deletes a lock whoever holds it: the operator's break glass.",
                 "",
-                "Its holder learns that it lost the lease at its next renewal. Refuses without --force."})
+                "Its holder learns that it lost the lease at its next renewal. Refuses without --force. "
+                        + "With --holder, deletes it only while the holder that status showed holds it."})
 final class ReleaseCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -29,6 +30,10 @@ final class ReleaseCommand implements Callable<Integer> {
     @Option(names = "--force", description = "really delete it")
     boolean force;
 
+    @Option(names = "--holder", paramLabel = "HOLDER",
+            description = "only while this holder (as status shows it) holds the lock, never one that took it since")
+    String holder;
+
     @Override
     public Integer call() {
         if (!force) {
@@ -36,9 +41,9 @@ final class ReleaseCommand implements Callable<Integer> {
                     + "' held by someone else without --force");
         }
         try (LockClient client = redis.connect()) {
-            Optional<LockInfo> removed = client.admin().forceRelease(name);
+            Optional<LockInfo> removed = holder == null ? client.admin().forceRelease(name) : client.admin().forceRelease(name, holder);
             System.out.println(removed.map(info -> "released " + StatusCommand.describe(info))
-                    .orElse(name + ": was free, nothing released"));
+                    .orElse(name + (holder == null ? ": was free" : ": not held by " + holder) + ", nothing released"));
         }
         return 0;
     }

@@ -289,11 +289,13 @@ class RunIT {
     @Test
     void statusListAndReleasePrintParsableJsonAndBreakGlass(RedisServer redis) throws Exception {
         ObjectMapper json = new ObjectMapper();
+        String holder;
         try (LockClient client = RedisLocks.connect(redis.uri());
                 Lease held = client.lock("jobs:nightly").acquire(Duration.ZERO)) {
             try (FencelockProcess status = FencelockProcess.run(dir, EXIT_WAIT,
                     "status", "--redis", redis.uri(), "--name", "jobs:nightly", "--json")) {
                 JsonNode node = json.readTree(status.stdout());
+                holder = node.get("holder").asText();
                 assertThat(node.get("name").asText()).isEqualTo("jobs:nightly");
                 assertThat(node.get("held").asBoolean()).isTrue();
                 assertThat(node.get("holder").asText()).hasSize(8);
@@ -308,11 +310,21 @@ class RunIT {
                 assertThat(node.get(0).get("name").asText()).isEqualTo("jobs:nightly");
             }
             try (FencelockProcess release = FencelockProcess.run(dir, EXIT_WAIT,
-                    "release", "--redis", redis.uri(), "--name", "jobs:nightly", "--force")) {
+                    "release", "--redis", redis.uri(), "--name", "jobs:nightly", "--force", "--holder", "not-the-holder")) {
                 assertThat(release.exitCode()).isZero();
-                assertThat(release.stdout()).startsWith("released jobs:nightly: held by ");
+                assertThat(release.stdout()).startsWith("jobs:nightly: not held by not-the-holder, nothing released");
+            }
+            assertThat(held.isValid()).as("the lease, after a release naming another holder").isTrue();
+            try (FencelockProcess release = FencelockProcess.run(dir, EXIT_WAIT,
+                    "release", "--redis", redis.uri(), "--name", "jobs:nightly", "--force", "--holder", holder)) {
+                assertThat(release.exitCode()).isZero();
+                assertThat(release.stdout()).startsWith("released jobs:nightly: held by " + holder);
             }
             assertThat(held.lost().toCompletableFuture().get(10, TimeUnit.SECONDS)).isNotNull();
+        }
+        try (FencelockProcess release = FencelockProcess.run(dir, EXIT_WAIT,
+                "release", "--redis", redis.uri(), "--name", "jobs:nightly", "--force")) {
+            assertThat(release.stdout()).startsWith("jobs:nightly: was free, nothing released");
         }
         try (FencelockProcess status = FencelockProcess.run(dir, EXIT_WAIT,
                 "status", "--redis", redis.uri(), "--name", "jobs:nightly", "--json")) {

@@ -19,6 +19,8 @@ public final class OwnerTokens {
      * with it.
      */
     public static final String PREFIX = "fl-";
+    /** How many characters of a holder {@link #shown} keeps: enough to tell holders apart. */
+    public static final int SHOWN_LENGTH = 8;
 
     private final SecureRandom random = new SecureRandom();
 
@@ -33,5 +35,27 @@ public final class OwnerTokens {
     /** Whether {@code value}, as found in a lock, is the owner token of a Fencelock client. */
     public static boolean isFencelock(String value) {
         return value != null && value.startsWith(PREFIX);
+    }
+
+    /**
+     * How {@link dev.fencelock.LockInfo#holder} shows the holder whose value, as found in a lock, is
+     * {@code value}: its first {@value #SHOWN_LENGTH} characters after the prefix of a Fencelock
+     * token, else of the value.
+     */
+    public static String shown(String value) {
+        String distinct = distinct(value);
+        return distinct.length() > SHOWN_LENGTH ? distinct.substring(0, SHOWN_LENGTH) : distinct;
+    }
+
+    /**
+     * Whether the holder whose value is {@code value} is the one an operator names {@code holder}:
+     * {@code holder} begins its {@linkplain #shown shown} characters, or the rest of them.
+     */
+    public static boolean isHolder(String value, String holder) {
+        return value != null && distinct(value).startsWith(holder);
+    }
+
+    private static String distinct(String value) {
+        return isFencelock(value) ? value.substring(PREFIX.length()) : value;
     }
 }

@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -29,7 +30,6 @@ import java.util.stream.Collectors;
  * several servers, a lock is held by the owner that holds it on a majority of them.
  */
 final class RedisLockAdmin implements LockAdmin {
-    private static final int HOLDER_PREFIX = 8;
 
     private final RedisStore store;
     private final LockServers servers;
@@ -87,14 +87,8 @@ final class RedisLockAdmin implements LockAdmin {
         // Semaphores live on one server only (see RedisStore.supports).
         long permits = views.stream().mapToLong(NodeView::permits).max().orElse(0L);
         return new LockInfo(keys.name(),
-                holder.map(RedisLockAdmin::shortHolder),
+                holder.map(OwnerTokens::shown),
                 remaining, token, (int) readers, (int) permits);
-    }
-
-    /** The first characters that tell holders apart: for a Fencelock token, its random ones after the prefix. */
-    private static String shortHolder(String owner) {
-        String distinct = OwnerTokens.isFencelock(owner) ? owner.substring(OwnerTokens.PREFIX.length()) : owner;
-        return distinct.length() > HOLDER_PREFIX ? distinct.substring(0, HOLDER_PREFIX) : distinct;
     }
 
     @Override
@@ -120,6 +114,17 @@ final class RedisLockAdmin implements LockAdmin {
 
     @Override
     public Optional<LockInfo> forceRelease(String name) {
+        return forceRelease(name, Objects::nonNull, true);
+    }
+
+    @Override
+    public Optional<LockInfo> forceRelease(String name, String holder) {
+        HeldLocks.checkHolder(holder);
+        return forceRelease(name, owner -> OwnerTokens.isHolder(owner, holder), false);
+    }
+
+    /** Deletes the owners {@code ownerDeleted} accepts, and every reader when {@code readersToo}. */
+    private Optional<LockInfo> forceRelease(String name, Predicate<String> ownerDeleted, boolean readersToo) {
         LockKeys keys = LockKeys.of(namespace, name);
         List<LockServers.Reply<NodeView>> replies = observe(keys);
         LockInfo info = summarize(keys, replies);
@@ -127,10 +132,10 @@ final class RedisLockAdmin implements LockAdmin {
         // left alone.
         List<CompletableFuture<Long>> deletions = new ArrayList<>();
         for (LockServers.Reply<NodeView> reply : replies) {
-            if (reply.isOk() && reply.value().owner() != null) {
+            if (reply.isOk() && ownerDeleted.test(reply.value().owner())) {
                 deletions.add(store.runRelease(reply.node(), keys, reply.value().owner(), true, "", false));
             }
-            if (reply.isOk() && reply.value().readers() > 0) {
+            if (readersToo && reply.isOk() && reply.value().readers() > 0) {
                 // Every reader at once: their leases are lost at the next renewal; waiters are woken.
                 RedisNode node = reply.node();
                 deletions.add(node.unavailableOnFailure(node.commands().del(keys.readers())

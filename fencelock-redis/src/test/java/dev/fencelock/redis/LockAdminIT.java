@@ -15,6 +15,7 @@ import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.RedisTest;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -27,6 +28,36 @@ class LockAdminIT {
     @AfterEach
     void nothingLeaked() {
         clients.verifyNothingLeakedAndClose();
+    }
+
+    @Test
+    void aReleaseNamingAHolderDeletesTheLockOnlyWhileThatHolderHoldsIt(RedisServer redis) throws Exception {
+        LockClient client = clients.connect(redis);
+        LockAdmin admin = clients.connect(redis).admin();
+        Lease first = client.lock("guarded").acquire(Duration.ZERO);
+        String seen = admin.inspect("guarded").holder().orElseThrow();
+        first.close();
+
+        // Another holder took the lock after the operator looked: it is left alone.
+        try (Lease second = client.lock("guarded").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(2)))) {
+            assertThat(admin.forceRelease("guarded", seen)).as("a release naming the holder seen before").isEmpty();
+            assertThat(redis.call("EXISTS", "fencelock:{guarded}")).as("the second holder's key").isEqualTo(1L);
+
+            String now = admin.inspect("guarded").holder().orElseThrow();
+            assertThat(admin.forceRelease("guarded", now)).hasValueSatisfying(info -> assertThat(info.holder()).hasValue(now));
+            assertThat(redis.call("EXISTS", "fencelock:{guarded}")).as("the key of the holder named").isEqualTo(0L);
+            assertThat(second.lost().toCompletableFuture().get(10, TimeUnit.SECONDS).reason())
+                    .isEqualTo(LockLostException.Reason.KEY_GONE);
+        }
+
+        // Readers have no holder to name: left alone, whatever the name.
+        try (Lease reader = client.readWriteLock("shared").readLock().acquire(Duration.ZERO)) {
+            String member = String.valueOf(((List<?>) redis.call("ZRANGE", "fencelock:{shared}:readers", "0", "0")).get(0));
+            assertThat(admin.forceRelease("shared", member.substring("fl-".length()))).isEmpty();
+            assertThat(reader.isValid()).isTrue();
+        }
+        assertThatThrownBy(() -> admin.forceRelease("guarded", "")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("holder");
     }
 
     @Test

@@ -25,7 +25,6 @@ import org.apache.zookeeper.data.Stat;
  * node that had it is gone) and an exclusive holder by its node's name.
  */
 final class ZooKeeperLockAdmin implements LockAdmin {
-    private static final int HOLDER_PREFIX = 8;
     /** Enough for a lock released once while it is looked at; few enough to answer a lock that never stays put. */
     private static final int LOOKS = 3;
 
@@ -82,19 +81,18 @@ final class ZooKeeperLockAdmin implements LockAdmin {
         boolean readers = LockNodes.isRead(holders.nodes().get(0));
         // An exclusive holder is the only one, and so the latest.
         Optional<String> holder = readers ? Optional.empty()
-                : Optional.of(shortHolder(holders.latestData(), holders.nodes().get(0)));
+                : Optional.of(OwnerTokens.shown(holderValue(holders)));
         OptionalLong token = holders.latest() == null ? OptionalLong.empty() : OptionalLong.of(holders.latest().getCzxid());
         return new LockInfo(name, holder, Optional.empty(), token, readers ? holders.nodes().size() : 0);
     }
 
     /**
-     * The first characters that tell holders apart: of a Fencelock owner token, its random ones after
-     * the prefix; of a Curator node, its data (the holder's address, by default) or else its name.
+     * What tells the latest holder apart: a Fencelock owner token; of a Curator node, its data (the
+     * holder's address, by default) or else its name.
      */
-    private static String shortHolder(byte[] data, String node) {
-        String value = data == null || data.length == 0 ? node : new String(data, UTF_8);
-        String distinct = OwnerTokens.isFencelock(value) ? value.substring(OwnerTokens.PREFIX.length()) : value;
-        return distinct.length() > HOLDER_PREFIX ? distinct.substring(0, HOLDER_PREFIX) : distinct;
+    private static String holderValue(Holders holders) {
+        byte[] data = holders.latestData();
+        return data == null || data.length == 0 ? holders.nodes().get(holders.nodes().size() - 1) : new String(data, UTF_8);
     }
 
     @Override
@@ -115,11 +113,23 @@ final class ZooKeeperLockAdmin implements LockAdmin {
 
     @Override
     public Optional<LockInfo> forceRelease(String name) {
+        return deleteHolders(name, observe(name));
+    }
+
+    @Override
+    public Optional<LockInfo> forceRelease(String name, String holder) {
+        HeldLocks.checkHolder(holder);
         Holders holders = observe(name);
+        boolean exclusive = !holders.nodes().isEmpty() && !LockNodes.isRead(holders.nodes().get(0));
+        // The node seen is that holder's alone: one that took the lock since has a node of its own.
+        return exclusive && OwnerTokens.isHolder(holderValue(holders), holder) ? deleteHolders(name, holders) : Optional.empty();
+    }
+
+    /** Deletes exactly the holders seen: a waiter behind them is left alone, and is woken by the deletion. */
+    private Optional<LockInfo> deleteHolders(String name, Holders holders) {
         if (holders.nodes().isEmpty()) {
             return Optional.empty();
         }
-        // Exactly the holders seen: a waiter behind them is left alone, and is woken by the deletion.
         List<CompletableFuture<CuratorEvent>> deletions = holders.nodes().stream()
                 .map(node -> store.calls().run("deleting " + node, callback -> store.client().delete()
                         .inBackground(callback).forPath(holders.lockPath() + "/" + node), KeeperException.Code.NONODE))

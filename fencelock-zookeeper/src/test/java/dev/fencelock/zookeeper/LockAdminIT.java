@@ -55,6 +55,27 @@ class LockAdminIT extends ZooKeeperIT {
     }
 
     @Test
+    void aReleaseNamingAHolderDeletesTheLockOnlyWhileThatHolderHoldsIt() throws Exception {
+        LockClient client = connect();
+        LockAdmin admin = connect().admin();
+        Lease first = client.lock("guarded").acquire(Duration.ZERO);
+        String seen = admin.inspect("guarded").holder().orElseThrow();
+        first.close();
+
+        // Another holder took the lock after the operator looked: its node is left alone.
+        Lease second = client.lock("guarded").acquire(Duration.ZERO);
+        assertThat(admin.forceRelease("guarded", seen)).as("a release naming the holder seen before").isEmpty();
+        assertThat(second.isValid()).isTrue();
+
+        String now = admin.inspect("guarded").holder().orElseThrow();
+        assertThat(admin.forceRelease("guarded", now)).hasValueSatisfying(info -> assertThat(info.holder()).hasValue(now));
+        assertThat(second.lost().toCompletableFuture().get(30, TimeUnit.SECONDS).reason())
+                .isEqualTo(LockLostException.Reason.KEY_GONE);
+        second.close();
+        assertThat(admin.inspect("guarded").isHeld()).isFalse();
+    }
+
+    @Test
     void forceReleaseDeletesTheHolderWhoseLeaseIsLostAndWakesTheWaiter() throws Exception {
         LockClient holder = connect();
         Lease lease = holder.lock("stuck").acquire(Duration.ZERO);
