@@ -49,7 +49,7 @@ public final class OwnerTokens {
 
     /**
      * Whether the holder whose value is {@code value} is the one an operator names {@code holder}:
-     * {@code holder} begins its {@linkplain #shown shown} characters, or the rest of them.
+     * {@code holder} is a start of the characters {@link #shown} takes its first ones from.
      */
     public static boolean isHolder(String value, String holder) {
         return value != null && distinct(value).startsWith(holder);
