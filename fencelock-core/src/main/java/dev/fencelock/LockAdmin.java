@@ -36,14 +36,20 @@ public interface LockAdmin {
     Optional<LockInfo> forceRelease(String name);
 
     /**
-     * Deletes the lock called {@code name} only while its exclusive holder is the one shown as
-     * {@code holder} by {@link #inspect} ({@link LockInfo#holder}; a longer start of the holder's
-     * token matches too): the break-glass release of the holder an operator saw, never of one that
-     * took the lock since. Readers and semaphore permits have no such holder and are left alone. As
-     * with {@link #forceRelease(String)}, the holder learns of it at its next renewal.
+     * Deletes the lock called {@code name} only while its exclusive holder is the one named
+     * {@code holder}: the break-glass release of the holder an operator saw, not of one that took the
+     * lock since. A Fencelock holder is named as {@link #inspect} shows it ({@link LockInfo#holder},
+     * 8 characters), or by more of its owner token, with or without its {@code fl-} prefix; a foreign
+     * holder (redis-py, redsync, ShedLock) by its whole value, which may begin alike for all its
+     * holders. Under Redlock the holder is the one a majority of the servers holds. Readers and
+     * semaphore permits have no such holder and are left alone. As with {@link #forceRelease(String)},
+     * the holder learns that it lost the lease.
      *
      * @return what was removed, or empty when the lock was free or held by another
-     * @throws IllegalArgumentException if {@code holder} is empty or longer than 1024 characters
+     * @throws NullPointerException if {@code name} or {@code holder} is null
+     * @throws IllegalArgumentException if {@code holder} is empty or longer than 1024 characters; on
+     *     ZooKeeper, if a client other than Fencelock holds the lock (Curator's nodes do not tell its
+     *     holders apart)
      * @throws LockUnavailableException if the store did not answer within the command timeout
      */
     Optional<LockInfo> forceRelease(String name, String holder);

@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
         description = {"Deletes a lock whoever holds it: the operator's break glass.",
                 "",
                 "Its holder learns that it lost the lease at its next renewal. Refuses without --force. "
-                        + "With --holder, deletes it only while the holder that status showed holds it."})
+                        + "With --holder (and --force), deletes it only while the holder that status showed holds it."})
 final class ReleaseCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -31,7 +31,8 @@ final class ReleaseCommand implements Callable<Integer> {
     boolean force;
 
     @Option(names = "--holder", paramLabel = "HOLDER",
-            description = "only while this holder (as status shows it) holds the lock, never one that took it since")
+            description = "only while this holder holds the lock: a Fencelock holder's 8 characters as status shows them"
+                    + " (or more of its token), a foreign holder's whole value")
     String holder;
 
     @Override
@@ -41,9 +42,15 @@ final class ReleaseCommand implements Callable<Integer> {
                     + "' held by someone else without --force");
         }
         try (LockClient client = redis.connect()) {
-            Optional<LockInfo> removed = holder == null ? client.admin().forceRelease(name) : client.admin().forceRelease(name, holder);
-            System.out.println(removed.map(info -> "released " + StatusCommand.describe(info))
-                    .orElse(name + (holder == null ? ": was free" : ": not held by " + holder) + ", nothing released"));
+            if (holder == null) {
+                Optional<LockInfo> removed = client.admin().forceRelease(name);
+                System.out.println(removed.map(info -> "released " + StatusCommand.describe(info))
+                        .orElse(name + ": was free, nothing released"));
+            } else {
+                Optional<LockInfo> removed = client.admin().forceRelease(name, holder);
+                System.out.println(removed.map(info -> "released " + StatusCommand.describe(info))
+                        .orElse(name + ": not held by " + holder + ", nothing released"));
+            }
         }
         return 0;
     }

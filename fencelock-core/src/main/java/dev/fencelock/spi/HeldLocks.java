@@ -7,15 +7,12 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * {@link LockAdmin}'s rules, the same for every store: the limit {@code list} accepts, the held
- * locks among the names a store found, in the order found, at most the limit of them, and the
- * holder a guarded {@code forceRelease} accepts.
+ * {@link LockAdmin#list}'s rules, the same for every store: the limit it accepts, and the held
+ * locks among the names a store found, in the order found, at most the limit of them.
  */
 public final class HeldLocks {
     /** The largest {@code limit} of {@link LockAdmin#list}. */
     public static final int MAX_LIST = 100_000;
-    /** The longest {@code holder} of {@link LockAdmin#forceRelease(String, String)}. */
-    public static final int MAX_HOLDER_LENGTH = 1024;
 
     private HeldLocks() {}
 
@@ -28,14 +25,6 @@ public final class HeldLocks {
             throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIST + ", was " + limit);
         }
         return limit;
-    }
-
-    /**
-     * @return {@code holder}
-     * @throws IllegalArgumentException naming the holder and its allowed length
-     */
-    public static String checkHolder(String holder) {
-        return Checks.requireLength(holder, "holder", 1, MAX_HOLDER_LENGTH);
     }
 
     /** The locks among {@code names} that {@code inspect} finds held, at most {@code limit}, inspecting no more than needed. */

@@ -21,6 +21,8 @@ public final class OwnerTokens {
     public static final String PREFIX = "fl-";
     /** How many characters of a holder {@link #shown} keeps: enough to tell holders apart. */
     public static final int SHOWN_LENGTH = 8;
+    /** The longest {@code holder} of {@link dev.fencelock.LockAdmin#forceRelease(String, String)}. */
+    public static final int MAX_HOLDER_LENGTH = 1024;
 
     private final SecureRandom random = new SecureRandom();
 
@@ -48,11 +50,25 @@ public final class OwnerTokens {
     }
 
     /**
+     * @return {@code holder}
+     * @throws IllegalArgumentException naming the holder and its allowed length
+     */
+    public static String checkHolder(String holder) {
+        return Checks.requireLength(holder, "holder", 1, MAX_HOLDER_LENGTH);
+    }
+
+    /**
      * Whether the holder whose value is {@code value} is the one an operator names {@code holder}:
-     * {@code holder} is a start of the characters {@link #shown} takes its first ones from.
+     * of a Fencelock token, at least the {@value #SHOWN_LENGTH} characters {@link #shown} shows, or
+     * more of the token, with or without its prefix; of a foreign value, which may begin alike for
+     * every holder of its kind, the whole value.
      */
     public static boolean isHolder(String value, String holder) {
-        return value != null && distinct(value).startsWith(holder);
+        if (!isFencelock(value)) {
+            return holder.equals(value);
+        }
+        String named = distinct(holder);
+        return named.length() >= SHOWN_LENGTH && distinct(value).startsWith(named);
     }
 
     private static String distinct(String value) {

@@ -65,17 +65,14 @@ final class RedisLockAdmin implements LockAdmin {
     }
 
     private LockInfo summarize(LockKeys keys, List<LockServers.Reply<NodeView>> replies) {
-        List<NodeView> views = replies.stream().filter(LockServers.Reply::isOk).map(LockServers.Reply::value).toList();
+        List<NodeView> views = answered(replies);
         if (views.size() < servers.quorum()) {
             throw replies.stream().filter(reply -> !reply.isOk()).findFirst()
                     .map(reply -> reply.error() instanceof LockUnavailableException unavailable ? unavailable
                             : new LockUnavailableException("Redis at " + servers.describe() + " failed", reply.error()))
                     .orElseThrow();
         }
-        Optional<String> holder = views.stream().map(NodeView::owner).filter(Objects::nonNull)
-                .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()))
-                .entrySet().stream().filter(entry -> entry.getValue() >= servers.quorum())
-                .map(Map.Entry::getKey).findFirst();
+        Optional<String> holder = majorityOwner(views);
         Optional<Duration> remaining = holder.flatMap(owner -> views.stream()
                 .filter(view -> owner.equals(view.owner()) && view.pttl() >= 0)
                 .map(view -> Duration.ofMillis(view.pttl())).min(Duration::compareTo));
@@ -112,22 +109,42 @@ final class RedisLockAdmin implements LockAdmin {
         return HeldLocks.among(names, this::inspect, limit);
     }
 
+    private static List<NodeView> answered(List<LockServers.Reply<NodeView>> replies) {
+        return replies.stream().filter(LockServers.Reply::isOk).map(LockServers.Reply::value).toList();
+    }
+
+    /** The owner that holds the lock on a majority of the servers, if one does. */
+    private Optional<String> majorityOwner(List<NodeView> views) {
+        return views.stream().map(NodeView::owner).filter(Objects::nonNull)
+                .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()))
+                .entrySet().stream().filter(entry -> entry.getValue() >= servers.quorum())
+                .map(Map.Entry::getKey).findFirst();
+    }
+
     @Override
     public Optional<LockInfo> forceRelease(String name) {
-        return forceRelease(name, Objects::nonNull, true);
+        LockKeys keys = LockKeys.of(namespace, name);
+        List<LockServers.Reply<NodeView>> replies = observe(keys);
+        return release(keys, replies, summarize(keys, replies), Objects::nonNull, true);
     }
 
     @Override
     public Optional<LockInfo> forceRelease(String name, String holder) {
-        HeldLocks.checkHolder(holder);
-        return forceRelease(name, owner -> OwnerTokens.isHolder(owner, holder), false);
-    }
-
-    /** Deletes the owners {@code ownerDeleted} accepts, and every reader when {@code readersToo}. */
-    private Optional<LockInfo> forceRelease(String name, Predicate<String> ownerDeleted, boolean readersToo) {
+        OwnerTokens.checkHolder(holder);
         LockKeys keys = LockKeys.of(namespace, name);
         List<LockServers.Reply<NodeView>> replies = observe(keys);
         LockInfo info = summarize(keys, replies);
+        // The lock's holder, on a majority: a minority's stale or partial owner is not the one named.
+        Optional<String> owner = majorityOwner(answered(replies));
+        if (owner.isEmpty() || !OwnerTokens.isHolder(owner.get(), holder)) {
+            return Optional.empty();
+        }
+        return release(keys, replies, info, owner.get()::equals, false);
+    }
+
+    /** Deletes the owners {@code ownerDeleted} accepts, and every reader when {@code readersToo}. */
+    private Optional<LockInfo> release(LockKeys keys, List<LockServers.Reply<NodeView>> replies, LockInfo info,
+            Predicate<String> ownerDeleted, boolean readersToo) {
         // On each server, delete exactly the owner read there: a holder that arrives in between is
         // left alone.
         List<CompletableFuture<Long>> deletions = new ArrayList<>();
@@ -142,11 +159,12 @@ final class RedisLockAdmin implements LockAdmin {
                         .thenCompose(deleted -> announce(node, keys).thenApply(sent -> deleted))));
             }
         }
-        long deleted = 0;
+        boolean deleted = false;
         for (CompletableFuture<Long> deletion : deletions) {
-            deleted += store.await(deletion);
+            // The release script answers -1 where another owner holds the key: nothing deleted there.
+            deleted |= store.await(deletion) > 0;
         }
-        return deleted > 0 ? Optional.of(info) : Optional.empty();
+        return deleted ? Optional.of(info) : Optional.empty();
     }
 
     /** Announces a release to every waiter of the lock, as a release script would on {@code node}. */

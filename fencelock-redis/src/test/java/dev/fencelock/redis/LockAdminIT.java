@@ -44,11 +44,21 @@ class LockAdminIT {
             assertThat(redis.call("EXISTS", "fencelock:{guarded}")).as("the second holder's key").isEqualTo(1L);
 
             String now = admin.inspect("guarded").holder().orElseThrow();
-            assertThat(admin.forceRelease("guarded", now)).hasValueSatisfying(info -> assertThat(info.holder()).hasValue(now));
+            assertThat(admin.forceRelease("guarded", now.substring(0, 4))).as("fewer characters than status shows").isEmpty();
+            String token = (String) redis.call("GET", "fencelock:{guarded}");
+            assertThat(admin.forceRelease("guarded", token)).as("the whole owner token, with its prefix")
+                    .hasValueSatisfying(info -> assertThat(info.holder()).hasValue(now));
             assertThat(redis.call("EXISTS", "fencelock:{guarded}")).as("the key of the holder named").isEqualTo(0L);
             assertThat(second.lost().toCompletableFuture().get(10, TimeUnit.SECONDS).reason())
                     .isEqualTo(LockLostException.Reason.KEY_GONE);
         }
+
+        // A foreign holder's value may begin alike for all its holders: only the whole value names it.
+        String foreign = "ADDED:2026-12-05T13:30:00.000Z@web-3";
+        redis.call("SET", "fencelock:{foreign}", foreign, "PX", "30000");
+        assertThat(admin.forceRelease("foreign", foreign.substring(0, 8))).as("a foreign value's first 8 characters").isEmpty();
+        assertThat(admin.forceRelease("foreign", foreign)).as("a foreign value, whole").isPresent();
+        assertThat(redis.call("EXISTS", "fencelock:{foreign}")).isEqualTo(0L);
 
         // Readers have no holder to name: left alone, whatever the name.
         try (Lease reader = client.readWriteLock("shared").readLock().acquire(Duration.ZERO)) {

@@ -365,6 +365,27 @@ class RedlockIT {
         refusing.forEach(master -> master.call("DEL", "fencelock:{closed-early}"));
     }
 
+    /** A minority's stale owner is not the lock's holder: a release naming it deletes nothing, and one naming the majority's keeps it. */
+    @Test
+    void aReleaseNamingAHolderNamesTheMajoritysAndDeletesItsKeysAlone() throws Exception {
+        LockClient client = redlock();
+        Lease lease = client.lock("named").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(2)));
+        String stale = OwnerTokens.PREFIX + "0123456789abcdef0123456789abcdef";
+        nodes.get(0).call("SET", "fencelock:{named}", stale, "PX", "30000");
+
+        assertThat(client.admin().forceRelease("named", "01234567")).as("the minority's owner, named").isEmpty();
+        assertThat(nodesHolding("named")).as("masters with a key: nothing deleted").isEqualTo(5);
+
+        String holder = client.admin().inspect("named").holder().orElseThrow();
+        assertThat(client.admin().forceRelease("named", holder)).isPresent();
+        assertThat(nodesHolding("named")).as("masters with a key after the release: the minority's alone").isEqualTo(1);
+        assertThat(nodes.get(0).call("GET", "fencelock:{named}")).as("the minority's owner, left").isEqualTo(stale);
+        assertThat(lease.lost().toCompletableFuture().get(10, TimeUnit.SECONDS).reason())
+                .isEqualTo(LockLostException.Reason.KEY_GONE);
+        lease.close();
+        nodes.get(0).call("DEL", "fencelock:{named}");
+    }
+
     @Test
     void theLeaseIsRenewedWhileAMajorityConfirmsAndLostWhenItCannot() throws Exception {
         // Renewed every 0.66 s, each confirmation due within 1.3 s: six renewals, with margin for a loaded machine.

@@ -118,11 +118,19 @@ final class ZooKeeperLockAdmin implements LockAdmin {
 
     @Override
     public Optional<LockInfo> forceRelease(String name, String holder) {
-        HeldLocks.checkHolder(holder);
+        OwnerTokens.checkHolder(holder);
         Holders holders = observe(name);
-        boolean exclusive = !holders.nodes().isEmpty() && !LockNodes.isRead(holders.nodes().get(0));
+        if (summarize(name, holders).holder().isEmpty()) {
+            return Optional.empty();
+        }
+        String value = holderValue(holders);
+        if (!OwnerTokens.isFencelock(value)) {
+            throw new IllegalArgumentException("lock '" + name + "' is held by a client other than Fencelock, whose node"
+                    + " (Curator writes its host's address) does not tell one of its holders from the next: release it"
+                    + " without naming a holder");
+        }
         // The node seen is that holder's alone: one that took the lock since has a node of its own.
-        return exclusive && OwnerTokens.isHolder(holderValue(holders), holder) ? deleteHolders(name, holders) : Optional.empty();
+        return OwnerTokens.isHolder(value, holder) ? deleteHolders(name, holders) : Optional.empty();
     }
 
     /** Deletes exactly the holders seen: a waiter behind them is left alone, and is woken by the deletion. */

@@ -1,6 +1,7 @@
 package dev.fencelock.zookeeper;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fencelock.Lease;
 import dev.fencelock.LockAdmin;
@@ -63,16 +64,27 @@ class LockAdminIT extends ZooKeeperIT {
         first.close();
 
         // Another holder took the lock after the operator looked: its node is left alone.
-        Lease second = client.lock("guarded").acquire(Duration.ZERO);
-        assertThat(admin.forceRelease("guarded", seen)).as("a release naming the holder seen before").isEmpty();
-        assertThat(second.isValid()).isTrue();
+        try (Lease second = client.lock("guarded").acquire(Duration.ZERO)) {
+            assertThat(admin.forceRelease("guarded", seen)).as("a release naming the holder seen before").isEmpty();
+            assertThat(second.isValid()).isTrue();
 
-        String now = admin.inspect("guarded").holder().orElseThrow();
-        assertThat(admin.forceRelease("guarded", now)).hasValueSatisfying(info -> assertThat(info.holder()).hasValue(now));
-        assertThat(second.lost().toCompletableFuture().get(30, TimeUnit.SECONDS).reason())
-                .isEqualTo(LockLostException.Reason.KEY_GONE);
-        second.close();
+            String now = admin.inspect("guarded").holder().orElseThrow();
+            assertThat(admin.forceRelease("guarded", now)).hasValueSatisfying(info -> assertThat(info.holder()).hasValue(now));
+            assertThat(second.lost().toCompletableFuture().get(30, TimeUnit.SECONDS).reason())
+                    .isEqualTo(LockLostException.Reason.KEY_GONE);
+        }
         assertThat(admin.inspect("guarded").isHeld()).isFalse();
+
+        // Curator's node holds its host's address, alike for its holders there: it cannot be named.
+        InterProcessMutex curator = new InterProcessMutex(zooKeeper.curator(), LockPaths.lockPath(root, "curator"));
+        curator.acquire();
+        try {
+            String shown = admin.inspect("curator").holder().orElseThrow();
+            assertThatThrownBy(() -> admin.forceRelease("curator", shown)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("without naming a holder");
+        } finally {
+            curator.release();
+        }
     }
 
     @Test
