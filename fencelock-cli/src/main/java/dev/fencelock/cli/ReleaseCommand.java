@@ -42,15 +42,17 @@ final class ReleaseCommand implements Callable<Integer> {
                     + "' held by someone else without --force");
         }
         try (LockClient client = redis.connect()) {
+            Optional<LockInfo> removed;
+            String nothingHeld;
             if (holder == null) {
-                Optional<LockInfo> removed = client.admin().forceRelease(name);
-                System.out.println(removed.map(info -> "released " + StatusCommand.describe(info))
-                        .orElse(name + ": was free, nothing released"));
+                removed = client.admin().forceRelease(name);
+                nothingHeld = "was free";
             } else {
-                Optional<LockInfo> removed = client.admin().forceRelease(name, holder);
-                System.out.println(removed.map(info -> "released " + StatusCommand.describe(info))
-                        .orElse(name + ": not held by " + holder + ", nothing released"));
+                removed = client.admin().forceRelease(name, holder);
+                nothingHeld = "not held by " + holder;
             }
+            System.out.println(removed.map(info -> "released " + StatusCommand.describe(info))
+                    .orElse(name + ": " + nothingHeld + ", nothing released"));
         }
         return 0;
     }

@@ -260,7 +260,8 @@ final class RunCommand implements Callable<Integer> {
      * ({@code docker kill}, a STOPSIGNAL), aimed at it alone.
      */
     private static boolean isCtrlCThatReachedTheCommand(Process child) {
-        return ProcessHandle.current().pid() != 1 && isInTerminalForeground("self") && isInTerminalForeground(Long.toString(child.pid()));
+        return ProcessHandle.current().pid() != 1 && isInTerminalForeground("self")
+                && isInTerminalForeground(Long.toString(child.pid()));
     }
 
     /**

@@ -365,7 +365,10 @@ class RedlockIT {
         refusing.forEach(master -> master.call("DEL", "fencelock:{closed-early}"));
     }
 
-    /** A minority's stale owner is not the lock's holder: a release naming it deletes nothing, and one naming the majority's keeps it. */
+    /**
+     * A minority's stale owner is not the lock's holder: a release naming it deletes nothing, and one
+     * naming the majority's holder leaves the minority's key.
+     */
     @Test
     void aReleaseNamingAHolderNamesTheMajoritysAndDeletesItsKeysAlone() throws Exception {
         LockClient client = redlock();

@@ -42,10 +42,6 @@ final class TestZooKeeper implements AutoCloseable {
         curator.start();
     }
 
-    static TestZooKeeper start() {
-        return start(MAX_SESSION_MILLIS);
-    }
-
     static TestZooKeeper start(int maxSessionMillis) {
         // The server in this JVM need not fsync its log: the tests never crash the machine, and
         // on a loaded machine an fsync can outlast a call timeout.

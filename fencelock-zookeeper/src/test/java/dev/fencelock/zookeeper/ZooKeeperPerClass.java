@@ -16,7 +16,7 @@ class ZooKeeperPerClass implements ServersPerClass, BeforeEachCallback {
     private static final AtomicInteger tests = new AtomicInteger();
     private TestZooKeeper server;
     private String root;
-    private int maxSessionMillis = TestZooKeeper.MAX_SESSION_MILLIS;
+    private int maxSessionMillis;
 
     @Override
     public void beforeAll(ExtensionContext context) {
