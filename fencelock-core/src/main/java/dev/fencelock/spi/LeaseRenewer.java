@@ -7,12 +7,15 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,6 +95,21 @@ final class LeaseRenewer {
                 lease.markLost(LockLostException.Reason.KEY_GONE, "the store reported its key gone between"
                         + " renewals (on ZooKeeper: the session that held it ended)", handOvers);
             }
+        }
+    }
+
+    /**
+     * Makes a store call that sets a lease's expiry from the watchdog's thread, behind every renewal
+     * the watchdog has decided to send: a store keeps the order of its calls per name, so that the
+     * call's word on the key's expiry is the last one, not a renewal that was already on its way.
+     */
+    <T> CompletableFuture<T> afterRenewalsSent(Supplier<CompletableFuture<T>> storeCall) {
+        try {
+            return CompletableFuture.supplyAsync(() -> LockEngine.call(storeCall), scheduler)
+                    .thenCompose(call -> call);
+        } catch (RejectedExecutionException e) {
+            // Closed: nothing is renewed any more.
+            return LockEngine.call(storeCall);
         }
     }
 

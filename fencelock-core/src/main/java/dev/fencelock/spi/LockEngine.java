@@ -449,13 +449,14 @@ public final class LockEngine implements LockClient {
 
     /**
      * Has the store let the lease's key expire {@code remaining} from now, if it still holds the
-     * lease's owner token.
+     * lease's owner token: after any renewal of it already decided, which would otherwise undo it.
      *
      * @return {@link Renewal#RENEWED}, {@link Renewal#GONE} or {@link Renewal#TAKEN}
      * @throws LockUnavailableException when the store did not answer or could not tell
      */
     private Renewal setRemaining(EngineLease lease, Duration remaining, String what) {
-        Renewal renewal = await(renewAll(lease.target().held(lease.owner(), remaining)));
+        List<HeldLease> held = lease.target().held(lease.owner(), remaining);
+        Renewal renewal = await(renewer.afterRenewalsSent(() -> renewAll(held)));
         if (renewal == Renewal.UNCONFIRMED) {
             throw new LockUnavailableException(store.describe() + " did not confirm the " + what + " of lock '"
                     + lease.name() + "'; it may or may not have applied it");

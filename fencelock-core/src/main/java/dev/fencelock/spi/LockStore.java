@@ -109,7 +109,9 @@ public interface LockStore extends AutoCloseable {
      * Sets the leases of {@code batch} to run for their {@link HeldLease#lease()} from now, all of one
      * {@linkplain #renewalShard shard} and at most {@link #maxRenewalBatch()} of them, each only while
      * it still holds its owner token. The watchdog extends leases with it; a fixed lease's extension
-     * and a release that keeps the key a while longer may shorten one.
+     * and a release that keeps the key a while longer may shorten one. Calls made one after the
+     * other from one thread must take effect in that order for the names they share (the engine
+     * sends them all from the watchdog's thread, so that the last word on an expiry is the last sent).
      *
      * @return one {@link Renewal} per lease, in the order of {@code batch}; never a failed future
      */

@@ -160,6 +160,36 @@ class EngineTest {
     }
 
     @Test
+    void aReleaseThatKeepsTheKeyHasTheLastWordOverARenewalOnItsWay() throws Exception {
+        MemoryStore store = new MemoryStore();
+        CompletableFuture<Void> renewalHeld = new CompletableFuture<>();
+        CompletableFuture<Void> renewalGoesOn = new CompletableFuture<>();
+        store.holdingNextRenewal(renewalHeld, renewalGoesOn);
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
+            Duration leaseLength = Duration.ofSeconds(2);
+            Duration keep = Duration.ofMinutes(5);
+            Lease lease = engine.lock("kept").acquire(Duration.ZERO, LeaseOptions.renewing(leaseLength));
+            renewalHeld.get(10, TimeUnit.SECONDS); // the watchdog's first renewal, 0.3 s on
+
+            CompletableFuture<ReleaseOutcome> released = new CompletableFuture<>();
+            Thread releasing = new Thread(() -> {
+                try {
+                    released.complete(lease.releaseAfter(keep));
+                } catch (RuntimeException e) {
+                    released.completeExceptionally(e);
+                }
+            });
+            releasing.start();
+            // Either done, its call applied before the renewal's, or waiting behind the renewal.
+            DeadlinePoll.until(() -> released.isDone() || releasing.getState() == Thread.State.TIMED_WAITING);
+            renewalGoesOn.complete(null);
+
+            assertThat(released.get(10, TimeUnit.SECONDS)).isEqualTo(ReleaseOutcome.RELEASED);
+            assertThat(store.lastRenewedFor("kept")).as("the key's expiry, last set").isEqualTo(keep);
+        }
+    }
+
+    @Test
     void aLossTheStoreReportsBetweenRenewalsIsSignalledAtOnce() throws Exception {
         MemoryStore store = new MemoryStore();
         try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {

@@ -44,6 +44,10 @@ final class MemoryStore implements LockStore {
     private CompletableFuture<Void> heldPermitAcquireReply;
     /** Whether the held reply of the next permit attempt is lost rather than answered. */
     private boolean lostPermitAcquireReply;
+    /** Lets the next renewal reach the store; null: renewals reach it at once. */
+    private CompletableFuture<Void> heldRenewal;
+    private CompletableFuture<Void> heldRenewalArrived;
+    private final Map<String, Duration> lastRenewedFor = new HashMap<>();
 
     /** How long a refused attempt tells the engine to wait at most. */
     MemoryStore refusingWithRetryAfter(Duration retryAfter) {
@@ -317,8 +321,38 @@ final class MemoryStore implements LockStore {
         return CompletableFuture.completedFuture(new Released(found, false));
     }
 
+    /**
+     * Holds the next renewal before it reaches the store until {@code proceed} completes, and
+     * completes {@code arrived} when it is held there: as a renewal on its way, for races with what
+     * the engine sends meanwhile.
+     */
+    synchronized void holdingNextRenewal(CompletableFuture<Void> arrived, CompletableFuture<Void> proceed) {
+        heldRenewalArrived = arrived;
+        heldRenewal = proceed;
+    }
+
+    /** The length the last renewal that found {@code name} held set its lease to, or null. */
+    synchronized Duration lastRenewedFor(String name) {
+        return lastRenewedFor.get(name);
+    }
+
     @Override
-    public synchronized CompletableFuture<List<Renewal>> renew(List<HeldLease> batch) {
+    public CompletableFuture<List<Renewal>> renew(List<HeldLease> batch) {
+        CompletableFuture<Void> proceed;
+        synchronized (this) {
+            proceed = heldRenewal;
+            if (proceed != null) {
+                heldRenewal = null;
+                heldRenewalArrived.complete(null);
+            }
+        }
+        if (proceed != null) {
+            proceed.join();
+        }
+        return renewNow(batch);
+    }
+
+    private synchronized CompletableFuture<List<Renewal>> renewNow(List<HeldLease> batch) {
         List<Renewal> renewals = new ArrayList<>();
         for (HeldLease lease : batch) {
             if (unanswered) {
@@ -330,6 +364,9 @@ final class MemoryStore implements LockStore {
                 continue;
             }
             String current = owners.get(lease.name());
+            if (lease.owner().equals(current)) {
+                lastRenewedFor.put(lease.name(), lease.lease());
+            }
             renewals.add(current == null ? Renewal.GONE : current.equals(lease.owner()) ? Renewal.RENEWED : Renewal.TAKEN);
         }
         return CompletableFuture.completedFuture(renewals);
