@@ -107,6 +107,24 @@ class FencelockLockRegistryIT {
         });
     }
 
+    /** The client outlives the context: it must not keep a closed registry, through its listener, for its whole life. */
+    @Test
+    void aClosedRegistryIsNoLongerKeptByTheClient() throws Exception {
+        FencelockLockRegistry closed = new FencelockLockRegistry(client);
+        Lock lock = closed.obtain("closed-registry");
+        lock.lock();
+        lock.unlock();
+        closed.close();
+        WeakReference<FencelockLockRegistry> collectable = new WeakReference<>(closed);
+        closed = null;
+        lock = null;
+
+        Poll.until("the closed registry, collected", Duration.ofSeconds(10), () -> {
+            System.gc();
+            return collectable.get() == null;
+        });
+    }
+
     private static void awaitUninterruptibly(CountDownLatch latch) {
         try {
             latch.await();
