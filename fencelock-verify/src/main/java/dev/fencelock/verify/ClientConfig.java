@@ -19,6 +19,8 @@ import java.util.Map;
  * @param postgresUrl the JDBC URL of the PostgreSQL that keeps a second counter, or empty
  * @param postgresTable that counter's table
  * @param fenced whether the resources check fencing tokens (false only in the control run)
+ * @param recordsLostSignals whether the client writes the lost signals it is told to its history
+ *     (false only in the control run, whose checker must then find them missed)
  * @param history the client's history file
  * @param seed the seed of the client's random hold times
  * @param lease the lease of each acquisition, renewed by the watchdog
@@ -32,7 +34,7 @@ import java.util.Map;
  * @param redlockNodeTimeout the lock client's per-master timeout under Redlock
  */
 record ClientConfig(int id, LockUnderTest lock, List<String> lockUris, String redisResource, String postgresUrl, String postgresTable,
-        boolean fenced, Path history, long seed, Duration lease, Duration holdMin, Duration holdMax,
+        boolean fenced, boolean recordsLostSignals, Path history, long seed, Duration lease, Duration holdMin, Duration holdMax,
         int longHoldPercent, Duration longHoldMin, Duration longHoldMax, Duration acquireWait, Duration commandTimeout, Duration redlockNodeTimeout) {
 
     ClientConfig {
@@ -58,6 +60,7 @@ record ClientConfig(int id, LockUnderTest lock, List<String> lockUris, String re
         args.add("postgresql=" + postgresUrl);
         args.add("table=" + postgresTable);
         args.add("fenced=" + fenced);
+        args.add("recordsLostSignals=" + recordsLostSignals);
         args.add("history=" + history);
         args.add("seed=" + seed);
         args.add("lease=" + lease.toMillis());
@@ -89,6 +92,7 @@ record ClientConfig(int id, LockUnderTest lock, List<String> lockUris, String re
                 required(values, "postgresql"),
                 required(values, "table"),
                 Boolean.parseBoolean(required(values, "fenced")),
+                Boolean.parseBoolean(required(values, "recordsLostSignals")),
                 Path.of(required(values, "history")),
                 Long.parseLong(required(values, "seed")),
                 millis(values, "lease"),

@@ -55,20 +55,22 @@ final class Report {
                     f.availability(), share(majority.measured(), majority.majorityShare()),
                     share(majority.measured(), majority.availabilityWithMajority()),
                     f.acquireLatencyMillis().getOrDefault("p50", 0.0), f.acquireLatencyMillis().getOrDefault("p99", 0.0),
-                    result.passed() && result.scenario().isControl() ? "passed (control: " + f.lostUpdates() + " lost updates found)"
+                    result.passed() && result.scenario().isControl() ? "passed (control: " + f.lostUpdates() + " lost updates, "
+                            + f.lostSignalsMissed() + " unsignalled losses found)"
                             : result.verdict()));
         }
         text.append("\nfenced: breaches of fenced safety (must be 0; the control must find lost updates); stale: claims and writes"
                 + " the resources rejected by token; overlaps: holders that still believed they held the lock when another was granted it;"
-                + " lost: lost signals raised / leases the history shows lost; missed: lost leases never signalled, or signalled over two leases after another's grant (must be 0);"
+                + " lost: lost signals raised / leases the history shows lost; missed: lost leases never signalled, or signalled over two leases after another's grant (must be 0; the control, whose clients record no signal, must find some);"
                 + " avail: share of the time some client held the lock; maj: share of the time a majority of the Redis masters"
                 + " was up, by the nemesis's record of its kills, freezes and partitions (- for Sentinel and ZooKeeper);"
                 + " av|maj: share of that time some client held the lock; p50, p99: acquisition latency.\n");
         for (ScenarioResult result : results) {
             if (passedControlInOneLine && result.scenario().isControl() && result.passed()) {
                 // Its violations are the lost updates it had to find: listed, they would read as a failure.
-                text.append(String.format(Locale.ROOT, "%ncontrol: %d lost updates found, as expected (examples in %s/violations.txt)%n",
-                        result.findings().lostUpdates(), result.directory()));
+                text.append(String.format(Locale.ROOT, "%ncontrol: %d lost updates and %d unsignalled losses found, as expected"
+                        + " (examples in %s/violations.txt)%n", result.findings().lostUpdates(), result.findings().lostSignalsMissed(),
+                        result.directory()));
             } else {
                 details(result, text);
             }

@@ -12,7 +12,8 @@ import java.util.function.Function;
 /**
  * The scenarios: a topology of Redis nodes (or of ZooKeeper members) and the faults thrown at it. Each also names what it
  * shows. The last one is the control: the first scenario with a resource that does not check
- * tokens, where the checker must find the lost updates that fencing prevents elsewhere.
+ * tokens and clients that do not record their lost signals, where the checker must find the lost
+ * updates that fencing prevents elsewhere and the lost leases that were never signalled.
  */
 enum Scenario {
     SINGLE_CLIENT_PAUSES("single-client-pauses", true,
@@ -176,7 +177,8 @@ enum Scenario {
         }
     },
     CONTROL_NO_FENCING("control-no-fencing", false,
-            "the control: single-client-pauses against a counter that does not check tokens; the checker must find lost updates") {
+            "the control: single-client-pauses against a counter that does not check tokens, its clients recording no lost"
+                    + " signal; the checker must find lost updates and missed signals") {
         @Override
         Setup setUp(Settings settings, Fleet fleet, RedisCounter watch) {
             return SINGLE_CLIENT_PAUSES.setUp(settings, fleet, watch);
@@ -232,6 +234,11 @@ enum Scenario {
 
     boolean isControl() {
         return !fenced;
+    }
+
+    /** Whether the clients record the lost signals they are told; false only for the control. */
+    boolean recordsLostSignals() {
+        return !isControl();
     }
 
     /**

@@ -148,7 +148,7 @@ final class ScenarioRun {
     private ClientConfig clientConfig(int id, Topology topology, String redisResource, String table, long scenarioSeed) {
         return new ClientConfig(id, scenario.lock(), topology.lockUris(), redisResource,
                 table.isEmpty() ? "" : postgres.value().orElseThrow(), table, scenario.isFenced(),
-                dir.resolve("history-c" + id + ".log"), scenarioSeed + id, settings.lease(), settings.holdMin(),
+                scenario.recordsLostSignals(), dir.resolve("history-c" + id + ".log"), scenarioSeed + id, settings.lease(), settings.holdMin(),
                 settings.holdMax(), settings.longHoldPercent(), settings.lease().multipliedBy(3).dividedBy(2),
                 settings.lease().multipliedBy(3), settings.acquireWait(), settings.commandTimeout(), settings.redlockNodeTimeout());
     }

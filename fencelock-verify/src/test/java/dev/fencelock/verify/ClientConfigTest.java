@@ -17,7 +17,7 @@ class ClientConfigTest {
         for (LockUnderTest lock : LockUnderTest.values()) {
             List<String> uris = uriLists.get(lock.ordinal() % uriLists.size());
             ClientConfig config = new ClientConfig(3, lock, uris, "redis://127.0.0.1:9", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres",
-                    "fencelock_verify_1a", true, Path.of("target/h.log"), -17, Duration.ofSeconds(1), Duration.ofMillis(10),
+                    "fencelock_verify_1a", true, lock.ordinal() % 2 == 0, Path.of("target/h.log"), -17, Duration.ofSeconds(1), Duration.ofMillis(10),
                     Duration.ofMillis(100), 10, Duration.ofMillis(1500), Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofMillis(200), Duration.ofMillis(100));
 
             assertThat(ClientConfig.parse(config.toArgs())).isEqualTo(config);

@@ -25,10 +25,18 @@ class ReportTest {
         String console = Report.write(List.of(control), Settings.SHORT, 1, 60, out);
 
         assertThat(control.passed()).as("the control passed: %s", control.failures()).isTrue();
-        assertThat(console).as("console")
-                .contains("control: 37 lost updates found, as expected (examples in " + control.directory() + "/violations.txt)")
+        assertThat(console).as("console").contains("control: 37 lost updates and 3 unsignalled losses found, as expected"
+                        + " (examples in " + control.directory() + "/violations.txt)")
                 .doesNotContain(EXCERPT);
         assertThat(Files.readString(out.resolve("verify-report.txt"))).as("verify-report.txt").contains(EXCERPT);
+    }
+
+    @Test
+    void aControlWhoseCheckerFoundEveryLossSignalledFails() {
+        ScenarioResult control = result(Scenario.CONTROL_NO_FENCING, 37, 0);
+
+        assertThat(control.failures()).singleElement().asString()
+                .startsWith("the control found no lost lease unsignalled: its clients record no lost signal");
     }
 
     @Test
@@ -56,7 +64,7 @@ class ReportTest {
 
     @Test
     void aScenarioNoneOfWhoseFaultsCouldBeInjectedIsSkippedWithTheReasonNeverPassed() {
-        ScenarioResult partition = result(Scenario.REDLOCK_PARTITION, 0, FairOrder.Findings.NONE,
+        ScenarioResult partition = result(Scenario.REDLOCK_PARTITION, 0, 0, FairOrder.Findings.NONE,
                 Map.of(), Map.of("partition", "needs root (ip netns add)"));
 
         String console = Report.write(List.of(partition), Settings.SHORT, 1, 60, out);
@@ -70,25 +78,32 @@ class ReportTest {
 
     @Test
     void aScenarioThatInjectedNothingAndSaidNothingFails() {
-        ScenarioResult silent = result(Scenario.SINGLE_CLIENT_PAUSES, 0, FairOrder.Findings.NONE, Map.of(), Map.of());
+        ScenarioResult silent = result(Scenario.SINGLE_CLIENT_PAUSES, 0, 0, FairOrder.Findings.NONE, Map.of(), Map.of());
 
         assertThat(silent.failures()).containsExactly("no fault was injected, and none was reported as impossible here");
     }
 
-    /** A scenario whose checker found {@code lostUpdates} lost updates on the Redis counter. */
+    /**
+     * A scenario whose checker found {@code lostUpdates} lost updates on the Redis counter, and its 3
+     * lost leases signalled, or, in the control, whose clients record no signal, missed.
+     */
     private ScenarioResult result(Scenario scenario, int lostUpdates) {
-        return result(scenario, lostUpdates, FairOrder.Findings.NONE);
+        return result(scenario, lostUpdates, scenario.isControl() ? 3 : 0);
+    }
+
+    private ScenarioResult result(Scenario scenario, int lostUpdates, int missed) {
+        return result(scenario, lostUpdates, missed, FairOrder.Findings.NONE, Map.of("client-pause", 4), Map.of());
     }
 
     private ScenarioResult result(Scenario scenario, int lostUpdates, FairOrder.Findings fair) {
-        return result(scenario, lostUpdates, fair, Map.of("client-pause", 4), Map.of());
+        return result(scenario, lostUpdates, 0, fair, Map.of("client-pause", 4), Map.of());
     }
 
-    private ScenarioResult result(Scenario scenario, int lostUpdates, FairOrder.Findings fair, Map<String, Integer> faults,
-            Map<String, String> skippedFaults) {
+    private ScenarioResult result(Scenario scenario, int lostUpdates, int missed, FairOrder.Findings fair,
+            Map<String, Integer> faults, Map<String, String> skippedFaults) {
         Checker.Findings findings = new Checker.Findings(100, 90, Map.of(), Map.of("redis:lost-update", lostUpdates),
                 List.of(new Checker.Violation("redis:lost-update", "c2/7 wrote 12 right after c1/5 wrote 12", List.of("c1/5", "c2/7"))),
-                0, Map.of("redis", 90), 3, 40.0, 3, 3, 0, 0, 0, 0, 0.99, MajorityTime.Figures.NONE, Map.of("p99", 12.0), List.of(), new Checker.ReadSharing(0, 0),
+                0, Map.of("redis", 90), 3, 40.0, 3 - missed, 3, missed, 0, 0, 0, 0.99, MajorityTime.Figures.NONE, Map.of("p99", 12.0), List.of(), new Checker.ReadSharing(0, 0),
                 fair);
         return new ScenarioResult(scenario, 1, "short", "one node", 6, 10, Map.of(), Map.of("redis", "checked"),
                 faults, skippedFaults, List.of(), findings, List.of(EXCERPT, "    c1/5 ACQUIRED token 5"),

@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Timeout;
  * The build fails on any breach of fenced safety or lost lease that was never signalled (or two
  * leases after another client was granted the lock, its holder not frozen), on a fair
  * lock grant out of arrival order, when the fair queue could not be watched or readers never
- * shared the read-write lock or permits never shared the semaphore, and when the control run — a resource without fencing — does not
- * show the lost updates that prove the checker can see them. Each scenario is a test of its own:
+ * shared the read-write lock or permits never shared the semaphore, and when the control run — a resource without fencing,
+ * clients that record no lost signal — does not show the lost updates and the unsignalled losses that prove the checker
+ * can see them. Each scenario is a test of its own:
  * one none of whose faults this machine can produce (no root for a partition, say) is reported
  * skipped with the reasons, never passed. The seed is printed; {@code -Dverify.seed=N} replays its plans.
  */
@@ -50,7 +51,8 @@ class VerifyShortIT {
     private static void check(ScenarioResult result, long seed) {
         String where = result.scenario().id() + " (seed " + seed + ", history in " + result.directory() + ")";
         // failures(): harness errors, no acquisition, no fault injected nor skipped, a lost lease
-        // never signalled, a breach of fenced safety, or a control run whose checker found no lost update.
+        // never signalled, a breach of fenced safety, or a control run whose checker found no lost update
+        // or no unsignalled loss.
         assertThat(result.failures()).as("%s: %s", where, result.excerpts()).isEmpty();
         result.skipped().ifPresent(why -> Assumptions.abort(where + ": " + why));
         SoftAssertions softly = new SoftAssertions();
