@@ -280,6 +280,7 @@ abstract class FenceContract {
                 for (Future<?> creation : creations) {
                     creation.get(WAIT.toSeconds(), TimeUnit.SECONDS);
                 }
+                assertThat(single("SELECT COUNT(*) FROM " + starting.table())).as("rows of the table created").isZero();
             } finally {
                 execute("DROP TABLE IF EXISTS " + starting.table());
             }

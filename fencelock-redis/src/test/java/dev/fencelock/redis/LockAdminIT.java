@@ -167,7 +167,8 @@ class LockAdminIT {
     void forceReleaseHandsAStuckLockToAWaitingClient(RedisServer redis) throws Exception {
         LockClient holder = clients.connect(redis);
         Lease stuck = holder.lock("stuck").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofMinutes(5)));
-        LockClient waiter = clients.connect(redis);
+        // Tries again on its own after 20 s: only the release's announcement wakes it within 5 s.
+        LockClient waiter = clients.connectWithoutTimers(redis);
         var waiting = waiter.lock("stuck").acquireAsync(Duration.ofSeconds(30));
         Poll.until("the waiting client is queued", Duration.ofSeconds(5),
                 () -> (Long) redis.call("ZCARD", "fencelock:{stuck}:waiters") == 1);

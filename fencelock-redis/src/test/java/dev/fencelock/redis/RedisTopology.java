@@ -3,6 +3,7 @@ package dev.fencelock.redis;
 import dev.fencelock.spi.LockEngine;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.StoreUnderTest;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -22,6 +23,13 @@ abstract class RedisTopology implements StoreUnderTest, AfterEachCallback {
     @Override
     public LockEngine newClient() {
         return (LockEngine) RedisLocks.connect(options().build());
+    }
+
+    /** Waiters try again on their own at the command timeout (10 times it for fair locks and permits). */
+    @Override
+    public LockEngine newPatientClient() {
+        return (LockEngine) RedisLocks.connect(options().commandTimeout(Duration.ofSeconds(30))
+                .defaultLease(Duration.ofMinutes(2)).build());
     }
 
     @Override

@@ -135,12 +135,13 @@ public abstract class LockContract extends StoreContract {
     @Test
     public void aWaiterIsWokenByTheReleaseNotByTheLeaseRunningOut() throws Exception {
         Lease held = lockOf(connect(), "handoff").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(60)));
-        LockEngine waiter = connect();
-        CompletableFuture<Lease> waiting = lockOf(waiter, "handoff").acquireAsync(Duration.ofSeconds(20));
+        LockEngine waiter = connectPatient();
+        CompletableFuture<Lease> waiting = lockOf(waiter, "handoff").acquireAsync(Duration.ofSeconds(30));
         awaitWaiting(waiter, waiting);
         held.close();
-        // The key had 60 s to live and the waiter gives up after 20 s: only the release can wake it.
-        try (Lease lease = waiting.get(20, TimeUnit.SECONDS)) {
+        // The key had 60 s to live, and the waiter tries again on its own after 30 s (or at the end
+        // of its wait, as late): only the release can wake it within 10 s.
+        try (Lease lease = waiting.get(10, TimeUnit.SECONDS)) {
             assertThat(lease.fencingToken()).isGreaterThan(held.fencingToken());
         }
     }

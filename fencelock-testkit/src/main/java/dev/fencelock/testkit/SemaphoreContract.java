@@ -100,14 +100,15 @@ public abstract class SemaphoreContract extends StoreContract {
     public void aWaiterIsWokenByTheReleaseNotByTheLeaseRunningOut() throws Exception {
         Lease held = connect().semaphore("handoff", 1)
                 .acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(60)));
-        LockEngine waiter = connect();
-        CompletableFuture<Lease> waiting = waiter.semaphore("handoff", 1).acquireAsync(Duration.ofSeconds(20));
+        LockEngine waiter = connectPatient();
+        CompletableFuture<Lease> waiting = waiter.semaphore("handoff", 1).acquireAsync(Duration.ofSeconds(30));
         awaitWaiting(waiter, waiting);
 
         held.close();
 
-        // The permit had 60 s to live and the waiter gives up after 20 s: only the release can wake it.
-        try (Lease lease = waiting.get(20, TimeUnit.SECONDS)) {
+        // The permit had 60 s to live, and the waiter tries again on its own after 30 s (or at the end
+        // of its wait, as late): only the release can wake it within 10 s.
+        try (Lease lease = waiting.get(10, TimeUnit.SECONDS)) {
             assertThat(lease.fencingToken()).isGreaterThan(held.fencingToken());
         }
     }
@@ -153,13 +154,16 @@ public abstract class SemaphoreContract extends StoreContract {
     public void aCancelledAsyncAcquisitionLeavesNoPermitHeld() throws Exception {
         DistributedSemaphore semaphore = connect().semaphore("cancelled", 1);
         Lease held = semaphore.acquire(Duration.ZERO);
-        CompletableFuture<Lease> waiting = connect().semaphore("cancelled", 1).acquireAsync(Duration.ofSeconds(30));
+        LockEngine waiter = connectPatient();
+        CompletableFuture<Lease> waiting = waiter.semaphore("cancelled", 1).acquireAsync(Duration.ofSeconds(30));
+        awaitWaiting(waiter, waiting);
         waiting.cancel(false);
+        // The cancelled waiter leaves the queue (where it would otherwise stay for minutes), or gives
+        // back a permit passed to it meanwhile.
+        Poll.until("the cancelled waiter off the queue", Duration.ofSeconds(10), () -> !store().isWaiting(waiter));
         held.close();
-        // The cancelled waiter leaves the queue, or gives back a permit granted to it meanwhile.
-        Poll.until("a try gets the freed permit", Duration.ofSeconds(10), () -> semaphore.tryAcquire().map(lease -> {
-            lease.close();
-            return true;
-        }).orElse(false));
+        try (Lease freed = semaphore.acquire(Duration.ofSeconds(5))) {
+            assertThat(freed.isValid()).as("the freed permit, taken").isTrue();
+        }
     }
 }

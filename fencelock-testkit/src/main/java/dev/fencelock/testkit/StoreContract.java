@@ -29,7 +29,15 @@ public abstract class StoreContract {
     }
 
     protected final LockEngine connect() {
-        LockEngine client = store.newClient();
+        return closedAfterTheTest(store.newClient());
+    }
+
+    /** A client whose waiters only a release wakes within a test's wait: see {@link StoreUnderTest#newPatientClient}. */
+    protected final LockEngine connectPatient() {
+        return closedAfterTheTest(store.newPatientClient());
+    }
+
+    private LockEngine closedAfterTheTest(LockEngine client) {
         clients.add(client);
         return client;
     }

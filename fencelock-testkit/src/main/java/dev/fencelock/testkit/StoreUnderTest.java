@@ -17,6 +17,14 @@ public interface StoreUnderTest {
     /** A new client on the store; the suite closes it. */
     LockEngine newClient();
 
+    /**
+     * A new client whose waiters, once refused, try again on their own no sooner than half a minute
+     * (on Redis a long command timeout, on ZooKeeper a long session): the waiter of a test that
+     * claims a release woke it, which a waiter's own retry would otherwise pass as well. The suite
+     * closes it.
+     */
+    LockEngine newPatientClient();
+
     /** The locks, permits and waiter queues left in the store, for the leak check. */
     List<String> locksLeft();
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.fencelock.DistributedLock;
 import dev.fencelock.Lease;
 import dev.fencelock.LockClient;
+import dev.fencelock.spi.LockEngine;
 import dev.fencelock.testkit.Poll;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,22 +44,25 @@ class CuratorInteropIT extends ZooKeeperIT {
     @Test
     void curatorsMutexKeepsFencelockOutAndItsReleaseWakesTheWaiter() throws Exception {
         // A keep-alive far longer than the wait: only the watch on Curator's node can wake the waiter.
-        DistributedLock lock = connect(options -> options.sessionTimeout(Duration.ofSeconds(60))).lock("shared");
+        LockEngine client = connect(options -> options.sessionTimeout(Duration.ofSeconds(60)));
+        DistributedLock lock = client.lock("shared");
         InterProcessMutex mutex = curatorMutex("shared");
         mutex.acquire();
         assertThat(lock.tryAcquire()).as("Fencelock while Curator holds").isEmpty();
         assertThat(lock.isLocked()).isTrue();
         CompletableFuture<Lease> waiting = lock.acquireAsync(Duration.ofSeconds(30));
-        Poll.throughout(Duration.ofMillis(300), () -> assertThat(waiting).as("waits while Curator holds").isNotDone());
+        awaitQueued(client, waiting);
 
         mutex.release();
 
-        waiting.get(30, TimeUnit.SECONDS).close();
+        // The waiter's own try comes after 30 s, at the end of its wait.
+        waiting.get(10, TimeUnit.SECONDS).close();
     }
 
     @Test
     void fencelocksFairLockAndCuratorsMutexExcludeEachOtherBothWays() throws Exception {
-        DistributedLock fair = connect().fairLock("shared");
+        LockEngine client = connect();
+        DistributedLock fair = client.fairLock("shared");
         InterProcessMutex mutex = curatorMutex("shared");
         try (Lease lease = fair.acquire(Duration.ZERO)) {
             assertThat(mutex.acquire(200, TimeUnit.MILLISECONDS)).as("Curator's mutex while Fencelock's fair lock holds").isFalse();
@@ -67,6 +71,7 @@ class CuratorInteropIT extends ZooKeeperIT {
         mutex.acquire();
         assertThat(fair.tryAcquire()).as("Fencelock's fair lock while Curator holds").isEmpty();
         CompletableFuture<Lease> waiting = fair.acquireAsync(Duration.ofSeconds(30));
+        awaitQueued(client, waiting);
 
         mutex.release();
 
@@ -142,5 +147,11 @@ class CuratorInteropIT extends ZooKeeperIT {
         String lockPath = LockPaths.lockPath(root, name);
         Optional<String> first = LockNodes.ordered(zooKeeper.curator().getChildren().forPath(lockPath)).stream().findFirst();
         return zooKeeper.curator().checkExists().forPath(lockPath + "/" + first.orElseThrow()).getCzxid();
+    }
+
+    /** Waits until the waiter's node is queued behind Curator's, then checks for a while that it keeps waiting. */
+    private static void awaitQueued(LockEngine client, CompletableFuture<Lease> waiting) throws InterruptedException {
+        Poll.until("the waiter's node queued", Duration.ofSeconds(10), () -> TestZooKeeper.waitingNodes(client) == 1);
+        Poll.throughout(Duration.ofMillis(300), () -> assertThat(waiting).as("waits while Curator holds").isNotDone());
     }
 }

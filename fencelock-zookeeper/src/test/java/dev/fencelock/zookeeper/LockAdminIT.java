@@ -8,6 +8,8 @@ import dev.fencelock.LockAdmin;
 import dev.fencelock.LockClient;
 import dev.fencelock.LockInfo;
 import dev.fencelock.LockLostException;
+import dev.fencelock.spi.LockEngine;
+import dev.fencelock.testkit.Poll;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -91,12 +93,15 @@ class LockAdminIT extends ZooKeeperIT {
     void forceReleaseDeletesTheHolderWhoseLeaseIsLostAndWakesTheWaiter() throws Exception {
         LockClient holder = connect();
         Lease lease = holder.lock("stuck").acquire(Duration.ZERO);
-        CompletableFuture<Lease> waiting = connect().lock("stuck").acquireAsync(Duration.ofSeconds(30));
+        // Tries again on its own after its 60 s session timeout: only the delete's watch wakes it within 10 s.
+        LockEngine waiter = connect(options -> options.sessionTimeout(Duration.ofSeconds(60)));
+        CompletableFuture<Lease> waiting = waiter.lock("stuck").acquireAsync(Duration.ofSeconds(30));
+        Poll.until("the waiter's node queued", Duration.ofSeconds(10), () -> TestZooKeeper.waitingNodes(waiter) == 1);
 
         assertThat(connect().admin().forceRelease("stuck")).hasValueSatisfying(info -> assertThat(info.lastFencingToken())
                 .hasValue(lease.fencingToken()));
 
-        try (Lease next = waiting.get(30, TimeUnit.SECONDS)) {
+        try (Lease next = waiting.get(10, TimeUnit.SECONDS)) {
             assertThat(next.fencingToken()).isGreaterThan(lease.fencingToken());
         }
         assertThat(lease.lost().toCompletableFuture().get(30, TimeUnit.SECONDS).reason())

@@ -41,9 +41,11 @@ class ReadWriteLockIT extends ZooKeeperIT {
     @Test
     void aWaitingWriterHoldsNewReadersOffAndIsWokenByTheLastReader() throws Exception {
         DistributedReadWriteLock readers = connect().readWriteLock("stock");
-        DistributedReadWriteLock writer = connect().readWriteLock("stock");
+        LockEngine writersClient = connect();
+        DistributedReadWriteLock writer = writersClient.readWriteLock("stock");
         Lease read = readers.readLock().acquire(Duration.ZERO);
         CompletableFuture<Lease> waitingWriter = writer.writeLock().acquireAsync(Duration.ofSeconds(30));
+        Poll.until("the writer's node queued", Duration.ofSeconds(10), () -> TestZooKeeper.waitingNodes(writersClient) == 1);
         Poll.throughout(Duration.ofMillis(300), () -> assertThat(waitingWriter).isNotDone());
 
         assertThat(connect().readWriteLock("stock").readLock().tryAcquire())

@@ -14,6 +14,13 @@ final class ZooKeeperUnderTest extends ZooKeeperPerClass implements StoreUnderTe
         return (LockEngine) ZooKeeperLocks.connect(server().options(root()).callTimeout(Duration.ofMillis(600)).build());
     }
 
+    /** Waiters try again on their own at the session timeout asked for, whatever the server grants. */
+    @Override
+    public LockEngine newPatientClient() {
+        return (LockEngine) ZooKeeperLocks.connect(server().options(root()).callTimeout(Duration.ofMillis(600))
+                .sessionTimeout(Duration.ofSeconds(60)).build());
+    }
+
     @Override
     public List<String> locksLeft() {
         return server().locksLeft(root());
