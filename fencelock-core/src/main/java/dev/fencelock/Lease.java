@@ -106,7 +106,8 @@ public interface Lease extends AutoCloseable {
      * @param lease from {@link LeaseOptions#MIN_FIXED_LEASE} to {@link LeaseOptions#MAX_LEASE}
      * @return true when the lease now ends then; false when it had been lost or had run out (and is
      *     signalled lost), so that nothing was extended
-     * @throws IllegalArgumentException if {@code lease} is out of range
+     * @throws IllegalArgumentException if {@code lease} is out of range, or the store's clock-drift
+     *     allowance (Redlock's) leaves nothing of it
      * @throws IllegalStateException if this lease was released, or is renewed by the watchdog
      * @throws LockUnavailableException if the store did not confirm; the store may or may not have
      *     moved the end, so the lease now ends at the earlier of its old end and the one asked for

@@ -49,7 +49,8 @@ public final class LeaseOptions {
     /**
      * A lease of {@code lease} that is never renewed: the lock is released by expiry at the latest
      * after {@code lease}, and the lease is reported lost if it is still held then. Its holder may
-     * move that end with {@link Lease#extend(Duration)}.
+     * move that end with {@link Lease#extend(Duration)}. Under Redlock an acquisition also refuses a
+     * lease that the clock-drift allowance (1 % and 2 ms by default) uses up.
      *
      * @throws IllegalArgumentException unless {@code lease} is between {@link #MIN_FIXED_LEASE} and {@link #MAX_LEASE}
      */

@@ -264,11 +264,23 @@ public final class LockEngine implements LockClient {
 
     /**
      * Every renewing lease, not only the default one, leaves time for a renewal to time out and be
-     * retried. A fixed lease is never renewed: its length is the caller's to choose.
+     * retried. A fixed lease is never renewed: its length is the caller's to choose, as long as the
+     * store's clock-drift allowance leaves some of it.
      */
     private void checkLease(LeaseOptions leaseOptions) {
         if (leaseOptions.isRenewing()) {
             checkRenewingLease(leaseOptions.lease(), "lease");
+        } else {
+            checkOutlastsDrift(leaseOptions.lease());
+        }
+    }
+
+    /** Refuses a lease that the store's clock-drift allowance (Redlock's) uses up: no grant could be used. */
+    private void checkOutlastsDrift(Duration lease) {
+        Duration validity = store.validity(lease);
+        if (validity.isNegative() || validity.isZero()) {
+            throw new IllegalArgumentException("lease (" + lease + ") leaves no time to hold the lock on "
+                    + store.describe() + ": its clock-drift allowance takes " + lease.minus(validity) + " of it");
         }
     }
 
@@ -393,6 +405,7 @@ public final class LockEngine implements LockClient {
      *     is signalled)
      */
     boolean extend(EngineLease lease, Duration newLease) {
+        checkOutlastsDrift(newLease);
         if (!lease.isValid()) {
             return false;
         }

@@ -368,7 +368,9 @@ final class LockServers implements AutoCloseable {
 
     private static boolean isTimeout(Throwable error) {
         Throwable cause = Await.unwrap(error);
-        return cause instanceof TimeoutException || cause instanceof RedisCommandTimeoutException;
+        // The node reports Lettuce's command timeout as unavailable, with Lettuce's exception as the cause.
+        Throwable lettuce = cause instanceof LockUnavailableException ? cause.getCause() : cause;
+        return cause instanceof TimeoutException || lettuce instanceof RedisCommandTimeoutException;
     }
 
     private Throwable describe(RedisNode node, Throwable error) {

@@ -104,9 +104,14 @@ final class RedisNode implements AutoCloseable {
     private final AtomicInteger disconnects = new AtomicInteger();
     /**
      * A Redlock master's: false from a disconnect until its scripts are loaded after the reconnect,
-     * and scripts fail meanwhile; false for good once closed.
+     * and scripts fail meanwhile; set false by close().
      */
     private volatile boolean scriptsReady = true;
+    /**
+     * Set by {@link #close()}: nothing kept is sent again after it, although a reload that finishes
+     * as the node closes may set {@link #scriptsReady} again.
+     */
+    private volatile boolean closing;
     /**
      * A Redlock master's: true from a call that it did not answer in time (frozen, cut off without
      * a reset, overloaded) until it answers any call. Rounds are decided without counting on it
@@ -141,7 +146,7 @@ final class RedisNode implements AutoCloseable {
         this.commandTimeout = commandTimeout;
         boolean failFast = redlock != null;
         this.redlock = redlock;
-        this.redeliveries = failFast ? new Redeliveries(this::resend, () -> scriptsReady) : null;
+        this.redeliveries = failFast ? new Redeliveries(this::resend, () -> scriptsReady && !closing) : null;
         this.restarts = failFast ? new RestartQuarantine(redlock.restartQuarantine(), server, redlock.joinsLate()) : null;
         if (failFast) {
             client.addListener(new RedisConnectionStateListener() {
@@ -488,18 +493,21 @@ final class RedisNode implements AutoCloseable {
     /**
      * As {@link #run}, for scripts that must run on the server at least once and may run twice
      * (releases): on a Redlock master, one that its connection failed is sent again once the
-     * connection is back (see {@link Redeliveries}). The returned future is the first try's.
+     * connection is back (see {@link Redeliveries}). The returned future completes with the first try.
      */
     <T> CompletableFuture<T> runAtLeastOnce(LuaScript script, ScriptOutputType type, String[] keys, String... args) {
         CompletableFuture<T> reply = run(script, type, keys, args);
-        if (redeliveries != null) {
-            reply.whenComplete((value, error) -> {
-                if (error != null) {
-                    redeliveries.keep(new Redeliveries.Resend(script, type, keys, args), error);
-                }
-            });
+        if (redeliveries == null) {
+            return reply;
         }
-        return reply;
+        reply.whenComplete((value, error) -> {
+            if (error != null) {
+                redeliveries.keep(new Redeliveries.Resend(script, type, keys, args), error);
+            }
+        });
+        // A copy: a caller's own bound (the node timeout) fails what it was handed, not the call on
+        // its way, which would be sent again while it may still run.
+        return reply.copy();
     }
 
     private void resend(Redeliveries.Resend call) {
@@ -632,6 +640,7 @@ final class RedisNode implements AutoCloseable {
 
     @Override
     public void close() {
+        closing = true;
         closed.tryEmitEmpty();
         if (redeliveries != null) {
             // Closed connections fail every command at once: a release kept then must not be sent

@@ -122,7 +122,7 @@ final class RedisStore implements LockStore {
     public CompletableFuture<Attempt> acquire(LockKind kind, String name, String owner, Duration lease, boolean waiting,
             String alongside) {
         LockKeys keys = keys(name);
-        String leaseMillis = Long.toString(lease.toMillis());
+        String leaseMillis = leaseMillis(lease);
         String fenceTtlMillis = Long.toString(fenceCounterTtlMillis(lease));
         LuaScript script;
         String[] keyArray;
@@ -156,7 +156,7 @@ final class RedisStore implements LockStore {
         // late grant to an attempt that was refused is released at once, and so is a late timeout,
         // which may hide a grant.
         return servers.<List<Long>>onAllWithinNodeTimeout(node -> node.runGranting(script, ScriptOutputType.MULTI, keyArray, args),
-                        replies -> Tally.ofElement(replies, 0).isDecided(servers.quorum()),
+                        replies -> Tally.ofElement(replies, 0).isAcquisitionDecided(servers.quorum()),
                         (late, decision) -> {
                             if (isGrantedByQuorum(decision)) {
                                 long token = largestToken(decision);
@@ -181,7 +181,7 @@ final class RedisStore implements LockStore {
         RedisNode node = servers.nodes().get(0);
         return node.<List<Long>>run(LuaScript.PERMIT_ACQUIRE, ScriptOutputType.MULTI,
                         new String[] {keys.permits(), keys.fence(), keys.permitQueue(), keys.permitDeadlines()},
-                        owner, Long.toString(lease.toMillis()), Long.toString(fenceCounterTtlMillis(lease)),
+                        owner, leaseMillis(lease), Long.toString(fenceCounterTtlMillis(lease)),
                         Integer.toString(permits), waiting ? "1" : "0", fairWaiterTtlMillis, claimWindowMillis)
                 .handle((reply, error) -> {
                     if (error != null) {
@@ -409,7 +409,7 @@ final class RedisStore implements LockStore {
             LockKeys lockKeys = keys(lease.name());
             keys[slot] = !scored ? lockKeys.lock() : lease.kind() == LockKind.READ ? lockKeys.readers() : lockKeys.permits();
             args[2 * slot + 1] = lease.owner();
-            args[2 * slot + 2] = Long.toString(lease.lease().toMillis());
+            args[2 * slot + 2] = leaseMillis(lease.lease());
         }
         // Judged at the quorum: a frozen minority must not delay the renewal of a lease that a
         // majority has confirmed until the lease looks lost.
@@ -455,6 +455,14 @@ final class RedisStore implements LockStore {
             return Renewal.UNCONFIRMED;
         }
         return tally.zeros() >= tally.minusOnes() ? Renewal.GONE : Renewal.TAKEN;
+    }
+
+    /**
+     * A lease in whole milliseconds for the scripts, rounded up: the holder trusts its lease to the
+     * nanosecond, so that a key let expire a fraction of a millisecond sooner would end before it.
+     */
+    private static String leaseMillis(Duration lease) {
+        return Long.toString(lease.plusNanos(999_999).toMillis());
     }
 
     @Override
@@ -610,7 +618,7 @@ final class RedisStore implements LockStore {
         args[5] = rememberReleaseMillis;
         for (int i = 0; i < waiters.size(); i++) {
             args[6 + 2 * i] = waiters.get(i).owner();
-            args[7 + 2 * i] = Long.toString(waiters.get(i).lease().toMillis());
+            args[7 + 2 * i] = leaseMillis(waiters.get(i).lease());
         }
         return node.run(LuaScript.PERMIT_RELEASE, ScriptOutputType.MULTI,
                 new String[] {keys.permits(), keys.permitQueue(), keys.permitDeadlines(), keys.fence(), keys.recentReleases()},

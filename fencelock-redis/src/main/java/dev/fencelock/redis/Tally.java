@@ -9,20 +9,33 @@ import java.util.function.Function;
  * failed to answer. {@code failures} counts the servers not waited for too, and the masters absent
  * since the client was created (see {@link LockServers.Reply#absent}); of the former,
  * {@code pending} says how many may still answer in time, and {@code silent} how many missed their
- * last deadline and have not answered since ({@link RedisNode#isAnswering()}): their late answers
- * are still handled, but not waited for while the others can make a majority without them.
+ * last deadline and have not answered since ({@link RedisNode#isAnswering()}): an acquisition
+ * does not wait for them while the others can make a majority without them (their late answers
+ * are still handled).
  */
 record Tally(int yes, int zeros, int minusOnes, int failures, int pending, int silent) {
 
     /**
      * Whether more answers cannot change the verdict: a majority said yes, or so many said no or
-     * failed that the servers still to answer cannot make a majority say yes. The silent servers
-     * count among those still to answer when the others cannot make a majority of answers without
-     * them: a majority that was slow once is asked again rather than written off, and one that is
-     * frozen costs its node timeout and then counts as failed, so that the verdict is an outage,
-     * not a refusal by the few that answered.
+     * failed that the servers still to answer, the silent ones included, cannot make a majority say
+     * yes. For a question about a lease already granted (a release, a renewal, a token's
+     * write-back), which the masters that hold it must answer: skipping one that was slow once
+     * would turn a release that is on its way into an outage.
      */
     boolean isDecided(int quorum) {
+        return yes >= quorum || yes + pending + silent < quorum;
+    }
+
+    /**
+     * As {@link #isDecided}, for an acquisition, which any majority may grant: the silent servers
+     * are not waited for while the others can make a majority of answers without them, so that a
+     * split vote with a frozen master costs a round trip, not a node timeout per attempt. When the
+     * others cannot, the silent ones count among those still to answer: a majority that was slow
+     * once is asked again rather than written off, and one that is frozen costs its node timeout
+     * and then counts as failed, so that the verdict is an outage, not a refusal by the few that
+     * answered.
+     */
+    boolean isAcquisitionDecided(int quorum) {
         boolean othersMakeAMajority = yes + zeros + minusOnes + pending >= quorum;
         int stillToAnswer = othersMakeAMajority ? pending : pending + silent;
         return yes >= quorum || yes + stillToAnswer < quorum;

@@ -165,6 +165,19 @@ class RedlockIT {
     }
 
     @Test
+    void aFixedLeaseThatTheClockDriftAllowanceUsesUpIsRefusedNamingIt() {
+        DistributedLock lock = redlock().lock("short");
+        // 2 ms less the allowance of 1 % and 2 ms: nothing left, so every grant would come too late.
+        assertThatThrownBy(() -> lock.acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofMillis(2))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lease (PT0.002S) leaves no time");
+        try (Lease lease = lock.acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofSeconds(5)))) {
+            assertThatThrownBy(() -> lease.extend(Duration.ofMillis(2))).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("clock-drift allowance");
+            assertThat(lease.isValid()).as("the lease, after the refused extension").isTrue();
+        }
+    }
+
+    @Test
     void aFairLockIsRefusedForWantOfOneArrivalOrder() {
         assertThatThrownBy(() -> redlock().fairLock("fair"))
                 .isInstanceOf(UnsupportedOperationException.class)
@@ -335,6 +348,37 @@ class RedlockIT {
             assertThat(nodes.get(i).call("GET", "fencelock:{split}")).as("the other owner's keys are untouched").isEqualTo("someone-else");
             nodes.get(i).call("DEL", "fencelock:{split}");
         }
+    }
+
+    /**
+     * A master that timed out once is not waited for by acquisitions; but a release whose majority
+     * needs it must wait for its answer, or report an outage for a release that is on its way.
+     */
+    @Test
+    void aReleaseWaitsForAMasterThatTimedOutOnceWhenTheLeasesMajorityNeedsIt() throws Exception {
+        List<RedisServer> foreign = nodes.subList(3, 5);
+        foreign.forEach(master -> master.call("SET", "fencelock:{needed}", "someone-else", "PX", "60000"));
+        LockEngine client = redlock(Duration.ofSeconds(5), NODE_TIMEOUT);
+        Lease lease = client.lock("needed").acquire(Duration.ofSeconds(5), LeaseOptions.fixed(Duration.ofMinutes(1)));
+        assertThat(nodesHolding("needed")).as("masters holding the lock: three, two of them foreign").isEqualTo(5);
+        RedisServer needed = nodes.get(2);
+        needed.pause();
+        CompletableFuture<ReleaseOutcome> released;
+        try {
+            // Its node timeout passes after this try: from then on it is silent, until it answers a call.
+            assertThat(client.lock("other").tryAcquire()).as("another lock, granted by the four that answer").isPresent()
+                    .get().satisfies(Lease::close);
+            RedisNode node = TestClients.store(client).servers().nodes().stream()
+                    .filter(master -> master.server().equals(needed.host() + ":" + needed.port())).findFirst().orElseThrow();
+            Poll.until("the frozen master silent", Duration.ofSeconds(5), () -> !node.isAnswering());
+            released = CompletableFuture.supplyAsync(lease::release);
+            // Two masters released it, two hold another owner's key: without the third, no verdict.
+            Poll.throughout(Duration.ofMillis(500), () -> assertThat(released).as("the release, waiting").isNotDone());
+        } finally {
+            needed.resume();
+        }
+        assertThat(released.get(10, TimeUnit.SECONDS)).isEqualTo(ReleaseOutcome.RELEASED);
+        foreign.forEach(master -> master.call("DEL", "fencelock:{needed}"));
     }
 
     /**
