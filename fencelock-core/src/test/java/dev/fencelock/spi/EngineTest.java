@@ -13,6 +13,9 @@ import dev.fencelock.LockTimeoutException;
 import dev.fencelock.LockUnavailableException;
 import dev.fencelock.ReleaseOutcome;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -156,6 +159,91 @@ class EngineTest {
                     .endsWith("its key was held by another owner when it was extended");
             assertThat(released.lost().toCompletableFuture().get(5, TimeUnit.SECONDS).getMessage())
                     .endsWith("its key was held by another owner when it was released");
+        }
+    }
+
+    @Test
+    void threadsOfOneClientWaitingForANameAreGrantedItInTheOrderTheyCame() throws Exception {
+        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofHours(1));
+        store.hold("queued", HOLDER);
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
+            DistributedLock lock = engine.lock("queued");
+            List<Integer> granted = Collections.synchronizedList(new ArrayList<>());
+            List<Thread> waiters = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                int id = i;
+                Thread waiter = new Thread(() -> {
+                    lock.lock();
+                    granted.add(id);
+                    lock.unlock();
+                });
+                waiter.start();
+                waiters.add(waiter);
+                DeadlinePoll.until(() -> waiter.getState() == Thread.State.WAITING);
+            }
+            assertThat(store.attemptCount()).as("tries at the store: the first waiter's, and its retry after the watch")
+                    .isLessThanOrEqualTo(2);
+
+            store.release(LockKind.PLAIN, "queued", HOLDER, false);
+            for (Thread waiter : waiters) {
+                waiter.join(TimeUnit.SECONDS.toMillis(10));
+            }
+            assertThat(granted).containsExactly(0, 1, 2, 3, 4);
+        }
+    }
+
+    @Test
+    void aTryWhileAnotherAcquisitionOfTheClientWaitsForTheNameIsEmptyWithoutAskingTheStore() throws Exception {
+        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofHours(1));
+        store.hold("turns", HOLDER);
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
+            CompletableFuture<Lease> waiting = engine.lock("turns").acquireAsync(Duration.ofMinutes(1));
+            assertThat(store.awaitAttempts(2, Duration.ofSeconds(10))).as("a try, a watch, a try").isTrue();
+            int attempts = store.attemptCount();
+
+            assertThat(engine.lock("turns").tryAcquire()).isEmpty();
+            assertThat(store.attemptCount()).as("tries at the store").isEqualTo(attempts);
+
+            store.release(LockKind.PLAIN, "turns", HOLDER, false);
+            waiting.get(10, TimeUnit.SECONDS).close();
+        }
+    }
+
+    @Test
+    void anInterruptWhileLockWaitsIsKeptAndSetAgainOnceTheLockIsHeld() throws Exception {
+        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofHours(1));
+        store.hold("uninterruptible", HOLDER);
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
+            DistributedLock lock = engine.lock("uninterruptible");
+            CompletableFuture<Boolean> interruptedWhenHeld = new CompletableFuture<>();
+            Thread waiter = new Thread(() -> {
+                lock.lock();
+                interruptedWhenHeld.complete(Thread.currentThread().isInterrupted());
+                lock.unlock();
+            });
+            waiter.start();
+            DeadlinePoll.until(() -> waiter.getState() == Thread.State.WAITING);
+            waiter.interrupt();
+            // Still waiting: lock() is not interruptible.
+            DeadlinePoll.until(() -> waiter.getState() == Thread.State.WAITING);
+            assertThat(interruptedWhenHeld).isNotDone();
+
+            store.release(LockKind.PLAIN, "uninterruptible", HOLDER, false);
+            assertThat(interruptedWhenHeld.get(10, TimeUnit.SECONDS)).as("the interrupt status once held").isTrue();
+        }
+    }
+
+    @Test
+    void aListenerAddedToALostLeaseRunsAtOnceOnTheCallingThread() throws Exception {
+        MemoryStore store = new MemoryStore();
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
+            Lease lease = engine.lock("lost-first").acquire(Duration.ZERO);
+            store.loseAndReport("lost-first");
+            lease.lost().toCompletableFuture().get(5, TimeUnit.SECONDS);
+
+            List<Thread> ranOn = new ArrayList<>();
+            lease.onLost(lost -> ranOn.add(Thread.currentThread()));
+            assertThat(ranOn).as("the listener, run before onLost returned").containsExactly(Thread.currentThread());
         }
     }
 

@@ -133,6 +133,7 @@ class FairLockIT {
                             if (inside.incrementAndGet() != 1) {
                                 overlaps.incrementAndGet();
                             }
+                            Thread.yield(); // a window for another holder to show itself in
                             inside.decrementAndGet();
                         }
                     }
