@@ -86,8 +86,9 @@ public interface Lease extends AutoCloseable {
      * Releases this lease for its holder now, but keeps the lock taken in the store for {@code keep}
      * more, so that nobody acquires it before then: for a job that must not run again too soon
      * (ShedLock's {@code lockAtLeastFor}). Only where the key still holds this lease's owner token
-     * (a compare-and-expire, never a plain write); the lock's waiters are not woken, and try again
-     * when the key expires. A {@code keep} of zero is a plain {@link #release()}.
+     * (a compare-and-expire, never a plain write); the lock's waiters are not woken by it, and take
+     * the lock once the key has expired (on Redis at their next try, at most a command timeout
+     * later). A {@code keep} of zero is a plain {@link #release()}.
      *
      * @param keep from zero to {@link LeaseOptions#MAX_LEASE}
      * @return as {@link #release()}

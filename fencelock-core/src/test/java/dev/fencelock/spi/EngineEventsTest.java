@@ -9,6 +9,7 @@ import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockEvents;
 import dev.fencelock.LockLostException;
 import dev.fencelock.LockTimeoutException;
+import dev.fencelock.LockUnavailableException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -94,6 +95,22 @@ class EngineEventsTest {
             assertThat(recorder.renewals).as("renewal calls, each answered").isNotEmpty().doesNotContain(false);
             lease.close();
             assertThat(recorder.events).as("no second end after releasing a lost lease").hasSize(4);
+        }
+    }
+
+    @Test
+    void anAcquisitionThatFailedOrThatTheStoreDidNotAnswerIsReportedSo() {
+        MemoryStore store = new MemoryStore().throwingOnWatch(new IllegalStateException("broken store"));
+        store.hold("busy", "another-holder");
+        Recorder recorder = new Recorder();
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
+            engine.addListener(recorder);
+            assertThatThrownBy(() -> engine.lock("busy").acquire(Duration.ofSeconds(5))).hasMessage("broken store");
+
+            store.unanswered(true);
+            assertThatThrownBy(() -> engine.lock("down").tryAcquire()).isInstanceOf(LockUnavailableException.class);
+
+            assertThat(recorder.events).as("events").containsExactly("acquisition busy FAILED", "acquisition down UNAVAILABLE");
         }
     }
 

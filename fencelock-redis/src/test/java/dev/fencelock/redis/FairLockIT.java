@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.fencelock.DistributedLock;
 import dev.fencelock.Lease;
+import dev.fencelock.LeaseOptions;
 import dev.fencelock.spi.Attempt;
 import dev.fencelock.spi.LockEngine;
 import dev.fencelock.spi.LockKind;
@@ -190,6 +191,18 @@ class FairLockIT {
 
     private static long zcard(RedisServer redis) {
         return (Long) redis.call("ZCARD", QUEUE);
+    }
+
+    @Test
+    void theLockViewOfAFairLockTakesTheLeaseItWasGiven(RedisServer redis) {
+        DistributedLock fixed = connect(redis).fairLock("fixed-fair", LeaseOptions.fixed(Duration.ofSeconds(7)));
+        fixed.lock();
+        try {
+            assertThat((Long) redis.call("PTTL", "fencelock:{fixed-fair}")).as("the key's time to live, in ms")
+                    .isBetween(1L, 7000L);
+        } finally {
+            fixed.unlock();
+        }
     }
 
     /** A client whose commands may take a second: these tests make many processes and threads busy. */

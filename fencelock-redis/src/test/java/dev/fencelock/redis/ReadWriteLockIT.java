@@ -347,6 +347,18 @@ class ReadWriteLockIT {
         }
     }
 
+    @Test
+    void theLockViewsOfAReadWriteLockTakeTheLeaseItWasGiven(RedisServer redis) {
+        DistributedReadWriteLock fixed = connect(redis).readWriteLock("fixed-rw", LeaseOptions.fixed(Duration.ofSeconds(7)));
+        fixed.writeLock().lock();
+        try {
+            assertThat((Long) redis.call("PTTL", "fencelock:{fixed-rw}")).as("the write lock's time to live, in ms")
+                    .isBetween(1L, 7000L);
+        } finally {
+            fixed.writeLock().unlock();
+        }
+    }
+
     /** The owner token of the reader that is {@code reader} and not {@code other}, from Redis. */
     @SuppressWarnings("unchecked")
     private static String ownerOf(RedisServer redis, Lease reader, Lease other) {

@@ -34,9 +34,12 @@ class FixedLeaseIT extends ZooKeeperIT {
         Lease lease = connect().lock("job").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofMinutes(1)));
         DistributedLock other = connect().lock("job");
 
+        long releasedAt = System.nanoTime();
         assertThat(lease.releaseAfter(Duration.ofSeconds(2))).isEqualTo(ReleaseOutcome.RELEASED);
 
         assertThat(other.tryAcquire()).as("kept after the release").isEmpty();
         other.acquire(Duration.ofSeconds(30)).close();
+        // Freed by the holder's client when the 2 s are up: not sooner, and long before the 1 min lease.
+        assertThat(Duration.ofNanos(System.nanoTime() - releasedAt)).as("kept for").isGreaterThanOrEqualTo(Duration.ofSeconds(2));
     }
 }

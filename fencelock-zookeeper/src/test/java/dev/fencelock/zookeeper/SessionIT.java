@@ -134,7 +134,7 @@ class SessionIT extends ZooKeeperIT {
     }
 
     @Test
-    void acquiringWhileTheServerIsDownFailsWithinTheCallTimeout() throws Exception {
+    void acquiringWhileTheServerIsDownFailsAsUnavailable() throws Exception {
         DistributedLock lock = connect().lock("down");
         zooKeeper.stop();
         try {
