@@ -30,6 +30,13 @@ class EngineTest {
     private static final String HOLDER = OwnerTokens.PREFIX + "holder";
     private static final String OTHER = OwnerTokens.PREFIX + "other";
 
+    /** A store where {@link #HOLDER} holds {@code name}: this engine's waiters try again only when woken by its release. */
+    private static MemoryStore heldByAnotherClient(String name) {
+        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofHours(1));
+        store.hold(name, HOLDER);
+        return store;
+    }
+
     @Test
     void aWaitingAcquisitionKeepsItsMemoryFlatThrough1000Retries() throws Exception {
         MemoryStore store = new MemoryStore().refusingWithRetryAfter(Duration.ofMillis(1));
@@ -52,8 +59,7 @@ class EngineTest {
 
     @Test
     void anAsyncAcquisitionTheCallerTimesOutWithOrTimeoutIsAbandonedAndLeavesTheLockFree() throws Exception {
-        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofHours(1));
-        store.hold("given-up", HOLDER);
+        MemoryStore store = heldByAnotherClient("given-up");
         try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM);
                 LockEngine other = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
             CompletableFuture<Lease> waiting = engine.lock("given-up").acquireAsync(Duration.ofHours(1));
@@ -164,8 +170,7 @@ class EngineTest {
 
     @Test
     void threadsOfOneClientWaitingForANameAreGrantedItInTheOrderTheyCame() throws Exception {
-        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofHours(1));
-        store.hold("queued", HOLDER);
+        MemoryStore store = heldByAnotherClient("queued");
         try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
             DistributedLock lock = engine.lock("queued");
             List<Integer> granted = Collections.synchronizedList(new ArrayList<>());
@@ -194,8 +199,7 @@ class EngineTest {
 
     @Test
     void aTryWhileAnotherAcquisitionOfTheClientWaitsForTheNameIsEmptyWithoutAskingTheStore() throws Exception {
-        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofHours(1));
-        store.hold("turns", HOLDER);
+        MemoryStore store = heldByAnotherClient("turns");
         try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
             CompletableFuture<Lease> waiting = engine.lock("turns").acquireAsync(Duration.ofMinutes(1));
             assertThat(store.awaitAttempts(2, Duration.ofSeconds(10))).as("a try, a watch, a try").isTrue();
@@ -211,8 +215,7 @@ class EngineTest {
 
     @Test
     void anInterruptWhileLockWaitsIsKeptAndSetAgainOnceTheLockIsHeld() throws Exception {
-        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofHours(1));
-        store.hold("uninterruptible", HOLDER);
+        MemoryStore store = heldByAnotherClient("uninterruptible");
         try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
             DistributedLock lock = engine.lock("uninterruptible");
             CompletableFuture<Boolean> interruptedWhenHeld = new CompletableFuture<>();
@@ -230,20 +233,6 @@ class EngineTest {
 
             store.release(LockKind.PLAIN, "uninterruptible", HOLDER, false);
             assertThat(interruptedWhenHeld.get(10, TimeUnit.SECONDS)).as("the interrupt status once held").isTrue();
-        }
-    }
-
-    @Test
-    void aListenerAddedToALostLeaseRunsAtOnceOnTheCallingThread() throws Exception {
-        MemoryStore store = new MemoryStore();
-        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
-            Lease lease = engine.lock("lost-first").acquire(Duration.ZERO);
-            store.loseAndReport("lost-first");
-            lease.lost().toCompletableFuture().get(5, TimeUnit.SECONDS);
-
-            List<Thread> ranOn = new ArrayList<>();
-            lease.onLost(lost -> ranOn.add(Thread.currentThread()));
-            assertThat(ranOn).as("the listener, run before onLost returned").containsExactly(Thread.currentThread());
         }
     }
 
@@ -278,7 +267,7 @@ class EngineTest {
     }
 
     @Test
-    void aLossTheStoreReportsBetweenRenewalsIsSignalledAtOnce() throws Exception {
+    void aLossTheStoreReportsBetweenRenewalsIsSignalledAtOnceAndToListenersAddedLater() throws Exception {
         MemoryStore store = new MemoryStore();
         try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
             // The first renewal of a 30 s lease is 10 s away: only the report can end it sooner.
@@ -291,6 +280,11 @@ class EngineTest {
             assertThat(lost.getMessage()).contains("the store reported its key gone between renewals");
             assertThat(lease.isValid()).isFalse();
             assertThat(engine.leasesWatched()).as("the lost lease is no longer renewed").isZero();
+
+            List<Thread> ranOn = new ArrayList<>();
+            lease.onLost(added -> ranOn.add(Thread.currentThread()));
+            assertThat(ranOn).as("a listener added to the lost lease, run before onLost returned")
+                    .containsExactly(Thread.currentThread());
         }
     }
 
@@ -385,8 +379,7 @@ class EngineTest {
 
     @Test
     void anAcquisitionWokenAfterItsDeadlineGivesUpWithoutTryingAgain() throws Exception {
-        MemoryStore store = new MemoryStore().keepingAliveEvery(Duration.ofHours(1));
-        store.hold("late", HOLDER);
+        MemoryStore store = heldByAnotherClient("late");
         FakeTicker ticker = new FakeTicker();
         try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, ticker)) {
             CompletableFuture<Lease> waiting = engine.lock("late").acquireAsync(Duration.ofHours(1));
