@@ -87,8 +87,9 @@ public interface Lease extends AutoCloseable {
      * more, so that nobody acquires it before then: for a job that must not run again too soon
      * (ShedLock's {@code lockAtLeastFor}). Only where the key still holds this lease's owner token
      * (a compare-and-expire, never a plain write); the lock's waiters are not woken by it, and take
-     * the lock once the key has expired (on Redis at their next try, at most a command timeout
-     * later). A {@code keep} of zero is a plain {@link #release()}.
+     * the lock once the key has expired (on Redis at their next try, within their keep-alive
+     * interval: the command timeout for a plain lock's waiter). A {@code keep} of zero is a plain
+     * {@link #release()}.
      *
      * @param keep from zero to {@link LeaseOptions#MAX_LEASE}
      * @return as {@link #release()}

@@ -53,6 +53,8 @@ final class LeaseRenewer {
     /** Releases a lease that {@link EngineLease#isOrphaned() nobody can release} any more. */
     private final Consumer<EngineLease> releaseOrphaned;
     private final Set<EngineLease> leases = ConcurrentHashMap.newKeySet();
+    /** The calls of {@link #afterRenewalsSent} not sent yet. */
+    private final Set<Runnable> unsent = ConcurrentHashMap.newKeySet();
     // Guarded by this.
     private ScheduledFuture<?> nextTick;
     private long nextTickAt;
@@ -104,13 +106,31 @@ final class LeaseRenewer {
      * call's word on the key's expiry is the last one, not a renewal that was already on its way.
      */
     <T> CompletableFuture<T> afterRenewalsSent(Supplier<CompletableFuture<T>> storeCall) {
+        CompletableFuture<CompletableFuture<T>> sent = new CompletableFuture<>();
+        Runnable send = new Runnable() {
+            @Override
+            public void run() {
+                if (unsent.remove(this)) {
+                    sent.complete(LockEngine.call(storeCall));
+                }
+            }
+        };
+        unsent.add(send);
         try {
-            return CompletableFuture.supplyAsync(() -> LockEngine.call(storeCall), scheduler)
-                    .thenCompose(call -> call);
+            scheduler.execute(send);
         } catch (RejectedExecutionException e) {
             // Closed: nothing is renewed any more.
-            return LockEngine.call(storeCall);
+            send.run();
         }
+        return sent.thenCompose(call -> call);
+    }
+
+    /**
+     * Sends, from the calling thread, what {@link #afterRenewalsSent} left for the watchdog's thread
+     * when that thread stopped (the client closed): its callers wait for it.
+     */
+    void sendUnsent() {
+        unsent.forEach(Runnable::run);
     }
 
     /** The number of leases watched: acquiring or held. */

@@ -665,6 +665,8 @@ public final class LockEngine implements LockClient {
             log.warn("releasing held leases on close did not finish; their locks expire with their leases", e);
         }
         scheduler.shutdownNow();
+        // A release that keeps its key, queued behind the watchdog's work as it stopped, still goes out.
+        renewer.sendUnsent();
         callbacks.shutdown();
         // The loss may have interrupted this very thread; a backend's shutdown might give up at once.
         boolean interrupted = Thread.interrupted();

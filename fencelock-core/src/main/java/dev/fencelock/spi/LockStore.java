@@ -110,8 +110,10 @@ public interface LockStore extends AutoCloseable {
      * {@linkplain #renewalShard shard} and at most {@link #maxRenewalBatch()} of them, each only while
      * it still holds its owner token. The watchdog extends leases with it; a fixed lease's extension
      * and a release that keeps the key a while longer may shorten one. Calls made one after the
-     * other from one thread must take effect in that order for the names they share (the engine
-     * sends them all from the watchdog's thread, so that the last word on an expiry is the last sent).
+     * other from one thread should take effect in that order for the names they share (the engine
+     * sends them all from the watchdog's thread, so that the last word on an expiry is the last
+     * sent). The Redis store keeps it, but for a call sent again after NOSCRIPT or TRYAGAIN, or
+     * redirected by a Cluster's MOVED, which may land after a later one.
      *
      * @return one {@link Renewal} per lease, in the order of {@code batch}; never a failed future
      */

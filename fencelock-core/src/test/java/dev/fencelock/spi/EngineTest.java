@@ -243,27 +243,59 @@ class EngineTest {
         CompletableFuture<Void> renewalGoesOn = new CompletableFuture<>();
         store.holdingNextRenewal(renewalHeld, renewalGoesOn);
         try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
-            Duration leaseLength = Duration.ofSeconds(2);
             Duration keep = Duration.ofMinutes(5);
-            Lease lease = engine.lock("kept").acquire(Duration.ZERO, LeaseOptions.renewing(leaseLength));
+            Lease lease = engine.lock("kept").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(2)));
             renewalHeld.get(10, TimeUnit.SECONDS); // the watchdog's first renewal, 0.3 s on
 
-            CompletableFuture<ReleaseOutcome> released = new CompletableFuture<>();
-            Thread releasing = new Thread(() -> {
-                try {
-                    released.complete(lease.releaseAfter(keep));
-                } catch (RuntimeException e) {
-                    released.completeExceptionally(e);
-                }
-            });
-            releasing.start();
             // Either done, its call applied before the renewal's, or waiting behind the renewal.
-            DeadlinePoll.until(() -> released.isDone() || releasing.getState() == Thread.State.TIMED_WAITING);
+            CompletableFuture<ReleaseOutcome> released = releaseAfterOnAThreadOfItsOwn(lease, keep);
             renewalGoesOn.complete(null);
 
             assertThat(released.get(10, TimeUnit.SECONDS)).isEqualTo(ReleaseOutcome.RELEASED);
             assertThat(store.lastRenewedFor("kept")).as("the key's expiry, last set").isEqualTo(keep);
         }
+    }
+
+    @Test
+    void aReleaseThatKeepsTheKeyWaitingBehindTheWatchdogAsTheClientClosesStillGoesOut() throws Exception {
+        MemoryStore store = new MemoryStore();
+        CompletableFuture<Void> renewalHeld = new CompletableFuture<>();
+        CompletableFuture<Void> renewalGoesOn = new CompletableFuture<>();
+        store.holdingNextRenewal(renewalHeld, renewalGoesOn);
+        LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM);
+        try {
+            Duration keep = Duration.ofMinutes(5);
+            Lease lease = engine.lock("kept").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(2)));
+            renewalHeld.get(10, TimeUnit.SECONDS);
+            CompletableFuture<ReleaseOutcome> released = releaseAfterOnAThreadOfItsOwn(lease, keep);
+
+            engine.close(); // drops what waits for the watchdog's thread
+
+            assertThat(released.get(10, TimeUnit.SECONDS)).isEqualTo(ReleaseOutcome.RELEASED);
+            assertThat(store.lastRenewedFor("kept")).as("the key's expiry, set at the close").isEqualTo(keep);
+        } finally {
+            renewalGoesOn.complete(null);
+            engine.close();
+        }
+    }
+
+    /**
+     * Calls {@code lease.releaseAfter(keep)} on a thread of its own, and returns once it is done or
+     * waits for its store call (behind the watchdog's work).
+     */
+    private static CompletableFuture<ReleaseOutcome> releaseAfterOnAThreadOfItsOwn(Lease lease, Duration keep)
+            throws InterruptedException {
+        CompletableFuture<ReleaseOutcome> released = new CompletableFuture<>();
+        Thread releasing = new Thread(() -> {
+            try {
+                released.complete(lease.releaseAfter(keep));
+            } catch (RuntimeException e) {
+                released.completeExceptionally(e);
+            }
+        });
+        releasing.start();
+        DeadlinePoll.until(() -> released.isDone() || releasing.getState() == Thread.State.TIMED_WAITING);
+        return released;
     }
 
     @Test

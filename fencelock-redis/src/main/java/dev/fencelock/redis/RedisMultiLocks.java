@@ -66,7 +66,7 @@ final class RedisMultiLocks {
 
     CompletableFuture<Attempt> acquire(List<String> names, String owner, Duration lease, String waiterId) {
         List<List<LockKeys>> slots = slots(names);
-        String[] args = {owner, Long.toString(lease.toMillis()), Long.toString(fenceCounterTtlMillis.apply(lease)),
+        String[] args = {owner, RedisStore.leaseMillis(lease), Long.toString(fenceCounterTtlMillis.apply(lease)),
                 waiterId, waiterTtlMillis, OwnerTokens.PREFIX, servers.tokenClockStep()};
         return acquireFrom(slots, 0, new long[slots.size()], args, lease);
     }

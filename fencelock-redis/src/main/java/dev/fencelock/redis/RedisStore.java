@@ -319,7 +319,7 @@ final class RedisStore implements LockStore {
      * Unavailable when so many servers failed that no majority could have answered; refused
      * otherwise. Servers not waited for did not fail: they were slower than the refusals that
      * decided (a round waits for silent ones while the others cannot make a majority, see
-     * {@link Tally#isDecided}), and a master known to be down, which fails at once, must not turn
+     * {@link Tally#isAcquisitionDecided}), and a master known to be down, which fails at once, must not turn
      * a refusal by the others into an outage.
      */
     private Attempt refusedOrUnavailable(List<LockServers.Reply<List<Long>>> replies,
@@ -461,7 +461,7 @@ final class RedisStore implements LockStore {
      * A lease in whole milliseconds for the scripts, rounded up: the holder trusts its lease to the
      * nanosecond, so that a key let expire a fraction of a millisecond sooner would end before it.
      */
-    private static String leaseMillis(Duration lease) {
+    static String leaseMillis(Duration lease) {
         return Long.toString(lease.plusNanos(999_999).toMillis());
     }
 

@@ -87,6 +87,7 @@ class LeaseLossIT {
         // Unbatched, each renewal would be a call of its own. Batched, leases whose renewals fall due
         // within a sixth of the lease share a call: acquired one after the other, they form a few
         // groups at most (one, when the acquisitions take less than a sixth of the lease).
+        assertThat(scripts).as("renewal script calls").isPositive();
         assertThat(renewals / (double) scripts).as("leases renewed per script call (%d renewals, %d calls)", renewals, scripts)
                 .isGreaterThanOrEqualTo(10);
     }

@@ -348,6 +348,7 @@ class ReadWriteLockIT {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
     void theLockViewsOfAReadWriteLockTakeTheLeaseItWasGiven(RedisServer redis) {
         DistributedReadWriteLock fixed = connect(redis).readWriteLock("fixed-rw", LeaseOptions.fixed(Duration.ofSeconds(7)));
         fixed.writeLock().lock();
@@ -356,6 +357,16 @@ class ReadWriteLockIT {
                     .isBetween(1L, 7000L);
         } finally {
             fixed.writeLock().unlock();
+        }
+        fixed.readLock().lock();
+        try {
+            List<Object> reader = (List<Object>) redis.call("ZRANGE", "fencelock:{fixed-rw}:readers", "0", "0", "WITHSCORES");
+            List<Object> time = (List<Object>) redis.call("TIME");
+            long nowMicros = Long.parseLong(String.valueOf(time.get(0))) * 1_000_000 + Long.parseLong(String.valueOf(time.get(1)));
+            assertThat(Long.parseLong(String.valueOf(reader.get(1))) - nowMicros).as("the read lease left, in µs")
+                    .isBetween(1L, 7_000_000L);
+        } finally {
+            fixed.readLock().unlock();
         }
     }
 
