@@ -29,6 +29,8 @@ class EngineTest {
     /** A holder from another Fencelock client, whose release is announced. */
     private static final String HOLDER = OwnerTokens.PREFIX + "holder";
     private static final String OTHER = OwnerTokens.PREFIX + "other";
+    /** How long the releases that keep their key keep it. */
+    private static final Duration KEEP = Duration.ofMinutes(5);
 
     /** A store where {@link #HOLDER} holds {@code name}: this engine's waiters try again only when woken by its release. */
     private static MemoryStore heldByAnotherClient(String name) {
@@ -239,40 +241,28 @@ class EngineTest {
     @Test
     void aReleaseThatKeepsTheKeyHasTheLastWordOverARenewalOnItsWay() throws Exception {
         MemoryStore store = new MemoryStore();
-        CompletableFuture<Void> renewalHeld = new CompletableFuture<>();
         CompletableFuture<Void> renewalGoesOn = new CompletableFuture<>();
-        store.holdingNextRenewal(renewalHeld, renewalGoesOn);
         try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
-            Duration keep = Duration.ofMinutes(5);
-            Lease lease = engine.lock("kept").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(2)));
-            renewalHeld.get(10, TimeUnit.SECONDS); // the watchdog's first renewal, 0.3 s on
-
-            // Either done, its call applied before the renewal's, or waiting behind the renewal.
-            CompletableFuture<ReleaseOutcome> released = releaseAfterOnAThreadOfItsOwn(lease, keep);
+            CompletableFuture<ReleaseOutcome> released = releaseAfterWhileARenewalIsOnItsWay(store, engine, renewalGoesOn);
             renewalGoesOn.complete(null);
 
             assertThat(released.get(10, TimeUnit.SECONDS)).isEqualTo(ReleaseOutcome.RELEASED);
-            assertThat(store.lastRenewedFor("kept")).as("the key's expiry, last set").isEqualTo(keep);
+            assertThat(store.lastRenewedFor("kept")).as("the key's expiry, last set").isEqualTo(KEEP);
         }
     }
 
     @Test
     void aReleaseThatKeepsTheKeyWaitingBehindTheWatchdogAsTheClientClosesStillGoesOut() throws Exception {
         MemoryStore store = new MemoryStore();
-        CompletableFuture<Void> renewalHeld = new CompletableFuture<>();
         CompletableFuture<Void> renewalGoesOn = new CompletableFuture<>();
-        store.holdingNextRenewal(renewalHeld, renewalGoesOn);
         LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM);
         try {
-            Duration keep = Duration.ofMinutes(5);
-            Lease lease = engine.lock("kept").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(2)));
-            renewalHeld.get(10, TimeUnit.SECONDS);
-            CompletableFuture<ReleaseOutcome> released = releaseAfterOnAThreadOfItsOwn(lease, keep);
+            CompletableFuture<ReleaseOutcome> released = releaseAfterWhileARenewalIsOnItsWay(store, engine, renewalGoesOn);
 
             engine.close(); // drops what waits for the watchdog's thread
 
             assertThat(released.get(10, TimeUnit.SECONDS)).isEqualTo(ReleaseOutcome.RELEASED);
-            assertThat(store.lastRenewedFor("kept")).as("the key's expiry, set at the close").isEqualTo(keep);
+            assertThat(store.lastRenewedFor("kept")).as("the key's expiry, set at the close").isEqualTo(KEEP);
         } finally {
             renewalGoesOn.complete(null);
             engine.close();
@@ -280,15 +270,21 @@ class EngineTest {
     }
 
     /**
-     * Calls {@code lease.releaseAfter(keep)} on a thread of its own, and returns once it is done or
-     * waits for its store call (behind the watchdog's work).
+     * Takes {@code kept} with a 2 s renewing lease, holds the watchdog's first renewal before the
+     * store until {@code renewalGoesOn} completes, and meanwhile calls {@code releaseAfter(KEEP)} on
+     * a thread of its own: returns once that call is done (applied before the renewal) or waits
+     * behind the watchdog's work.
      */
-    private static CompletableFuture<ReleaseOutcome> releaseAfterOnAThreadOfItsOwn(Lease lease, Duration keep)
-            throws InterruptedException {
+    private static CompletableFuture<ReleaseOutcome> releaseAfterWhileARenewalIsOnItsWay(MemoryStore store,
+            LockEngine engine, CompletableFuture<Void> renewalGoesOn) throws Exception {
+        CompletableFuture<Void> renewalHeld = new CompletableFuture<>();
+        store.holdingNextRenewal(renewalHeld, renewalGoesOn);
+        Lease lease = engine.lock("kept").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(2)));
+        renewalHeld.get(10, TimeUnit.SECONDS); // 0.3 s on
         CompletableFuture<ReleaseOutcome> released = new CompletableFuture<>();
         Thread releasing = new Thread(() -> {
             try {
-                released.complete(lease.releaseAfter(keep));
+                released.complete(lease.releaseAfter(KEEP));
             } catch (RuntimeException e) {
                 released.completeExceptionally(e);
             }
