@@ -65,14 +65,24 @@ final class RedisLockAdmin implements LockAdmin {
     }
 
     private LockInfo summarize(LockKeys keys, List<LockServers.Reply<NodeView>> replies) {
-        List<NodeView> views = answered(replies);
+        List<NodeView> views = answeredByQuorum(replies);
+        return summarize(keys, views, majorityOwner(views));
+    }
+
+    /** The views of the servers that answered, a majority of them; else the first failure. */
+    private List<NodeView> answeredByQuorum(List<LockServers.Reply<NodeView>> replies) {
+        List<NodeView> views = replies.stream().filter(LockServers.Reply::isOk).map(LockServers.Reply::value).toList();
         if (views.size() < servers.quorum()) {
             throw replies.stream().filter(reply -> !reply.isOk()).findFirst()
                     .map(reply -> reply.error() instanceof LockUnavailableException unavailable ? unavailable
                             : new LockUnavailableException("Redis at " + servers.describe() + " failed", reply.error()))
                     .orElseThrow();
         }
-        Optional<String> holder = majorityOwner(views);
+        return views;
+    }
+
+    /** What {@code views} show of the lock whose majority's owner is {@code holder}. */
+    private LockInfo summarize(LockKeys keys, List<NodeView> views, Optional<String> holder) {
         Optional<Duration> remaining = holder.flatMap(owner -> views.stream()
                 .filter(view -> owner.equals(view.owner()) && view.pttl() >= 0)
                 .map(view -> Duration.ofMillis(view.pttl())).min(Duration::compareTo));
@@ -109,10 +119,6 @@ final class RedisLockAdmin implements LockAdmin {
         return HeldLocks.among(names, this::inspect, limit);
     }
 
-    private static List<NodeView> answered(List<LockServers.Reply<NodeView>> replies) {
-        return replies.stream().filter(LockServers.Reply::isOk).map(LockServers.Reply::value).toList();
-    }
-
     /** The owner that holds the lock on a majority of the servers, if one does. */
     private Optional<String> majorityOwner(List<NodeView> views) {
         return views.stream().map(NodeView::owner).filter(Objects::nonNull)
@@ -133,13 +139,13 @@ final class RedisLockAdmin implements LockAdmin {
         OwnerTokens.checkHolder(holder);
         LockKeys keys = LockKeys.of(namespace, name);
         List<LockServers.Reply<NodeView>> replies = observe(keys);
-        LockInfo info = summarize(keys, replies);
+        List<NodeView> views = answeredByQuorum(replies);
         // The lock's holder, on a majority: a minority's stale or partial owner is not the one named.
-        Optional<String> owner = majorityOwner(answered(replies));
+        Optional<String> owner = majorityOwner(views);
         if (owner.isEmpty() || !OwnerTokens.isHolder(owner.get(), holder)) {
             return Optional.empty();
         }
-        return release(keys, replies, info, owner.get()::equals, false);
+        return release(keys, replies, summarize(keys, views, owner), owner.get()::equals, false);
     }
 
     /** Deletes the owners {@code ownerDeleted} accepts, and every reader when {@code readersToo}. */

@@ -78,12 +78,16 @@ final class ZooKeeperLockAdmin implements LockAdmin {
         if (holders.nodes().isEmpty()) {
             return new LockInfo(name, Optional.empty(), Optional.empty(), OptionalLong.empty(), 0);
         }
-        boolean readers = LockNodes.isRead(holders.nodes().get(0));
+        boolean exclusive = hasExclusiveHolder(holders);
         // An exclusive holder is the only one, and so the latest.
-        Optional<String> holder = readers ? Optional.empty()
-                : Optional.of(OwnerTokens.shown(holderValue(holders)));
+        Optional<String> holder = exclusive ? Optional.of(OwnerTokens.shown(holderValue(holders))) : Optional.empty();
         OptionalLong token = holders.latest() == null ? OptionalLong.empty() : OptionalLong.of(holders.latest().getCzxid());
-        return new LockInfo(name, holder, Optional.empty(), token, readers ? holders.nodes().size() : 0);
+        return new LockInfo(name, holder, Optional.empty(), token, exclusive ? 0 : holders.nodes().size());
+    }
+
+    /** Whether one exclusive holder holds the lock, rather than readers or nobody. */
+    private static boolean hasExclusiveHolder(Holders holders) {
+        return !holders.nodes().isEmpty() && !LockNodes.isRead(holders.nodes().get(0));
     }
 
     /**
@@ -120,7 +124,7 @@ final class ZooKeeperLockAdmin implements LockAdmin {
     public Optional<LockInfo> forceRelease(String name, String holder) {
         OwnerTokens.checkHolder(holder);
         Holders holders = observe(name);
-        if (summarize(name, holders).holder().isEmpty()) {
+        if (!hasExclusiveHolder(holders)) {
             return Optional.empty();
         }
         String value = holderValue(holders);
