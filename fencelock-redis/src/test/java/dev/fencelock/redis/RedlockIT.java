@@ -368,8 +368,7 @@ class RedlockIT {
             // Its node timeout passes after this try: from then on it is silent, until it answers a call.
             assertThat(client.lock("other").tryAcquire()).as("another lock, granted by the four that answer").isPresent()
                     .get().satisfies(Lease::close);
-            RedisNode node = TestClients.store(client).servers().nodes().stream()
-                    .filter(master -> master.server().equals(needed.host() + ":" + needed.port())).findFirst().orElseThrow();
+            RedisNode node = TestClients.nodeOf(client, needed);
             Poll.until("the frozen master silent", Duration.ofSeconds(5), () -> !node.isAnswering());
             released = CompletableFuture.supplyAsync(lease::release);
             // Two masters released it, two hold another owner's key: without the third, no verdict.

@@ -61,11 +61,6 @@ class RedlockRestartIT {
         return client;
     }
 
-    private static RedisNode nodeOf(LockEngine client, RedisServer master) {
-        return TestClients.store(client).servers().nodes().stream()
-                .filter(node -> node.server().equals(master.host() + ":" + master.port())).findFirst().orElseThrow();
-    }
-
     private long holding(RedisServer master) {
         return (Long) master.call("EXISTS", KEY);
     }
@@ -93,7 +88,7 @@ class RedlockRestartIT {
         competitor.lock(NAME).acquire(Duration.ZERO).close();
         assertThat(TestClients.store(competitor).servers().nodes()).allSatisfy(node -> assertThat(node.allowsGrants()).isTrue());
         Lease held = holdOnABareMajorityThenRestartMasterZero(holder);
-        RedisNode restarted = nodeOf(competitor, masters.get(0));
+        RedisNode restarted = TestClients.nodeOf(competitor, masters.get(0));
         Poll.until("the competitor saw master 0 restart", Duration.ofSeconds(5), () -> !restarted.allowsGrants());
 
         Optional<Lease> second = competitor.lock(NAME).tryAcquire();
@@ -142,7 +137,7 @@ class RedlockRestartIT {
     @Test
     void aMasterThatKeptEveryWriteIsUsedAtOnceAfterARestart() throws Exception {
         LockEngine client = usedThenMasterZeroKilled();
-        RedisNode persistent = nodeOf(client, masters.get(0));
+        RedisNode persistent = TestClients.nodeOf(client, masters.get(0));
         masters.get(0).restart();
         masters.get(1).kill();
         // Only the restarted master and master 2 are left: a grant needs the restarted one.
@@ -155,7 +150,7 @@ class RedlockRestartIT {
     @Test
     void aMasterWhoseAppendOnlyFileWasLostIsHeldBackThoughItSyncsEveryWrite() throws Exception {
         LockEngine client = usedThenMasterZeroKilled();
-        RedisNode emptied = nodeOf(client, masters.get(0));
+        RedisNode emptied = TestClients.nodeOf(client, masters.get(0));
         // As a container restarted without its volume: the same configuration, none of the data.
         try (Stream<Path> files = Files.list(masters.get(0).dir())) {
             for (Path data : files.filter(file -> file.getFileName().toString().startsWith("appendonly")).toList()) {
@@ -177,7 +172,7 @@ class RedlockRestartIT {
         masters.get(0).restart();
         LockServers servers = TestClients.store(client).servers();
         Poll.until("master 0 joined", Duration.ofSeconds(5), () -> servers.nodes().size() == 3);
-        RedisNode joined = nodeOf(client, masters.get(0));
+        RedisNode joined = TestClients.nodeOf(client, masters.get(0));
         assertThat(joined.allowsGrants()).as("started less than the quarantine ago").isFalse();
         try (Lease lease = client.lock(NAME).acquire(Duration.ZERO)) {
             assertThat(holding(masters.get(0))).as("the young master granted nothing").isZero();

@@ -82,6 +82,12 @@ final class TestClients {
         return (RedisStore) client.store();
     }
 
+    /** The client's connection to {@code master}, one of its Redlock masters. */
+    static RedisNode nodeOf(LockEngine client, RedisServer master) {
+        return store(client).servers().nodes().stream()
+                .filter(node -> node.server().equals(master.host() + ":" + master.port())).findFirst().orElseThrow();
+    }
+
     /** The fencing token of an attempt that must have been granted, {@code described} in the failure otherwise. */
     static long grantedToken(Attempt attempt, String described) {
         assertThat(attempt).as(described).isInstanceOf(Attempt.Granted.class);
