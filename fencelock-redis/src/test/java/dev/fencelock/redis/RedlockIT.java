@@ -158,8 +158,12 @@ class RedlockIT {
         writer.close();
 
         try (Lease read = reader.get(4, TimeUnit.SECONDS)) {
+            // Once at least: the reader, woken by the first master's announcement, may try before the
+            // release has reached every master, be granted by a minority only, and give those grants
+            // back, which announces again where they were the last reader.
             for (RedisServer node : nodes) {
-                assertThat(node.commandCalls().get("publish")).as("the writer's release, announced on %s", node).isEqualTo(1);
+                assertThat(node.commandCalls().get("publish")).as("the writer's release, announced on %s", node)
+                        .isGreaterThanOrEqualTo(1L);
             }
         }
     }
