@@ -195,7 +195,9 @@ class ShardedReleaseIT {
      */
     private static void handOff(DistributedLock holder, DistributedLock waiter, String name, WhileWaiting meanwhile)
             throws Exception {
-        Lease held = holder.acquire(Duration.ZERO);
+        // Free: the wait only lets a try that met the slot's old master (MOVED, before the client's
+        // topology refresh) be tried again.
+        Lease held = holder.acquire(Duration.ofSeconds(5));
         CompletableFuture<Lease> waits = waiter.acquireAsync(Duration.ofSeconds(30));
         awaitWaiting(name);
         meanwhile.run(waits);
