@@ -214,6 +214,28 @@ class SemaphoreIT {
     }
 
     @Test
+    void aFreedPermitKeptForTheQueuedWaiterIsRefusedToATryThatDoesNotWaitAndToALaterWaiter(RedisServer redis) {
+        // The claim window is the command timeout: long, so that the permit is still kept at every try below.
+        RedisStore store = TestClients.store(clients.connect(redis,
+                options -> options.commandTimeout(Duration.ofSeconds(30)).defaultLease(Duration.ofMinutes(2))));
+        Duration lease = Duration.ofSeconds(60);
+        grantedToken(store.acquirePermit("barge", 1, "fl-holder", lease, false).join(), "fl-holder");
+        assertThat(store.acquirePermit("barge", 1, "fl-waiter", lease, true).join()).isInstanceOf(Attempt.Refused.class);
+        assertThat(store.releasePermit("barge", "fl-holder", List.of()).join().found()).isEqualTo(Released.Finding.OURS);
+
+        // The waiter has not tried since the release (its wake-up is on its way): the permit is its.
+        assertThat(store.acquirePermit("barge", 1, "fl-try", lease, false).join())
+                .as("a tryAcquire while the freed permit is kept for the queued waiter").isInstanceOf(Attempt.Refused.class);
+        assertThat(store.acquirePermit("barge", 1, "fl-later", lease, true).join())
+                .as("a waiter that queued after it").isInstanceOf(Attempt.Refused.class);
+        grantedToken(store.acquirePermit("barge", 1, "fl-waiter", lease, true).join(), "fl-waiter");
+
+        assertThat(store.releasePermit("barge", "fl-waiter", List.of()).join().found()).isEqualTo(Released.Finding.OURS);
+        grantedToken(store.acquirePermit("barge", 1, "fl-later", lease, true).join(), "fl-later");
+        assertThat(store.releasePermit("barge", "fl-later", List.of()).join().found()).isEqualTo(Released.Finding.OURS);
+    }
+
+    @Test
     void aPermitReleaseSentAgainIsReportedReleasedAndOneOfALostPermitGone(RedisServer redis) throws Exception {
         // The server remembers a release for two command timeouts: long ones, so that it cannot forget meanwhile.
         RedisStore store = TestClients.store(clients.connect(redis, options -> options.commandTimeout(Duration.ofSeconds(5))));
