@@ -49,7 +49,8 @@ public interface LockEvents {
     /**
      * One renewal call to the store, covering {@code leases} leases, ended after
      * {@code roundTrip}: {@code answered} when the store replied (whatever it said about each
-     * lease), false when the call failed or timed out.
+     * lease), false when the call failed or timed out, or too little of the store answered to tell
+     * any lease's fate (a Redlock majority silent).
      */
     default void renewalCompleted(int leases, Duration roundTrip, boolean answered) {}
 }

@@ -248,7 +248,10 @@ final class LeaseRenewer {
                     found(items.get(i).lease(), error == null ? renewals.get(i) : Renewal.UNCONFIRMED, sentAt);
                 }
                 // After settling: reporting must not stand between a reply and the leases it renews.
-                events.renewalCompleted(items.size(), Duration.ofNanos(ticker.nanoTime() - sentAt), error == null);
+                // A store that did not answer in time may say so by leaving every lease unconfirmed
+                // (the Redis store does) rather than by failing the call.
+                boolean answered = error == null && renewals.stream().anyMatch(renewal -> renewal != Renewal.UNCONFIRMED);
+                events.renewalCompleted(items.size(), Duration.ofNanos(ticker.nanoTime() - sentAt), answered);
             } finally {
                 tick();
             }

@@ -155,12 +155,23 @@ class LeaseLossIT {
     }
 
     @Test
-    void theLeaseIsReportedLostWhenRedisIsPausedPastIt(RedisServer redis) throws Exception {
-        Lease lease = clients.connect(redis).lock("redis-paused").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(1)));
+    void theLeaseIsReportedLostWhenRedisIsPausedPastItAndItsRenewalsFailed(RedisServer redis) throws Exception {
+        LockClient client = clients.connect(redis);
+        List<Boolean> answered = new CopyOnWriteArrayList<>();
+        client.addListener(new LockEvents() {
+            @Override
+            public void renewalCompleted(int leases, Duration roundTrip, boolean replied) {
+                answered.add(replied);
+            }
+        });
+        Lease lease = client.lock("redis-paused").acquire(Duration.ZERO, LeaseOptions.renewing(Duration.ofSeconds(1)));
+        Poll.until("a renewal answered", SIGNAL_WAIT, () -> answered.contains(true));
         redis.pause();
         try {
             LockLostException lost = lease.lost().toCompletableFuture().get(SIGNAL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
             assertThat(lost.reason()).isEqualTo(LockLostException.Reason.EXPIRED);
+            // The lease ran out before the command timeout (2 s) ended the renewal on its way.
+            Poll.until("a renewal reported unanswered", SIGNAL_WAIT, () -> answered.contains(false));
         } finally {
             redis.resume();
         }
