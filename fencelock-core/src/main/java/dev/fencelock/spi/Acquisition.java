@@ -108,7 +108,12 @@ final class Acquisition {
     }
 
     void start() {
-        result.whenComplete((lease, error) -> wake.complete(false));
+        result.whenComplete((lease, error) -> {
+            wake.complete(false);
+            if (error != null) {
+                leaveQueueOfAttemptInFlight();
+            }
+        });
         if (gated) {
             // A lease of this client past its deadline, whose loss the watchdog has not reported yet
             // (its tick may run a little late), is reported now: it hands the gate on instead of
@@ -291,6 +296,23 @@ final class Acquisition {
         }
         passesPending++;
         return true;
+    }
+
+    /**
+     * Given up (cancelled, the client closing) while an attempt is on its way: leaves the queue
+     * that attempt may put this acquisition in now, behind the attempt, rather than only once its
+     * reply comes, which it may never do (a client closed next). The reply still ends the
+     * acquisition as before, leaving the queue once more: a store that learns of the place only
+     * from the reply (ZooKeeper's waiting node) finds it then.
+     */
+    private void leaveQueueOfAttemptInFlight() {
+        EngineLease lease;
+        synchronized (this) {
+            lease = attemptInFlight && willWait ? attemptLease : null;
+        }
+        if (lease != null) {
+            LockEngine.bestEffort(() -> local.target().stopWaiting(store, lease.owner()));
+        }
     }
 
     /** Whether an attempt waits for the reply of a release that named this acquisition; for the tests. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fencelock.DistributedLock;
+import dev.fencelock.DistributedSemaphore;
 import dev.fencelock.Lease;
 import dev.fencelock.LeaseOptions;
 import dev.fencelock.LockEvents;
@@ -561,6 +562,30 @@ class EngineTest {
             assertThat(engine.namesInUse()).as("names in use after the failure").isZero();
             store.release(LockKind.PLAIN, "thrown", HOLDER, false);
             engine.lock("thrown").acquire(Duration.ZERO).close();
+        }
+    }
+
+    @Test
+    void anAcquisitionAbandonedWhileTheAttemptThatQueuedItIsOnItsWayLeavesTheQueue() throws Exception {
+        MemoryStore store = new MemoryStore().withSemaphores();
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
+            DistributedSemaphore semaphore = engine.semaphore("pool", 1);
+            Lease holder = semaphore.acquire(Duration.ZERO);
+            CompletableFuture<Void> reply = new CompletableFuture<>();
+            store.holdingNextPermitAcquireReply(reply);
+            CompletableFuture<Lease> waiter = semaphore.acquireAsync(Duration.ofMinutes(1));
+            DeadlinePoll.until(() -> store.permitQueue("pool").size() == 1);
+
+            // Given up before the reply that says it queued: a reply that may never come (the
+            // client closing next) must not be what takes it off the queue.
+            waiter.cancel(false);
+
+            // The cancel reaches the engine on a callback thread.
+            DeadlinePoll.until(() -> store.permitQueue("pool").isEmpty());
+            reply.complete(null);
+            holder.close();
+            assertThat(store.permitHolders("pool")).as("permits held once the reply came").isEmpty();
+            assertThat(engine.namesInUse()).isZero();
         }
     }
 }
