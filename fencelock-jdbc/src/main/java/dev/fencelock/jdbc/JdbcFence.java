@@ -88,6 +88,9 @@ public final class JdbcFence {
      */
     public void createTableIfMissing() throws SQLException {
         try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            if (exists(connection, statement)) {
+                return;
+            }
             try {
                 createTable(connection, statement);
             } catch (SQLException e) {
@@ -102,6 +105,25 @@ public final class JdbcFence {
                     connection.rollback();
                 }
                 createTable(connection, statement);
+            }
+        }
+    }
+
+    /**
+     * Whether the table is there: a role that may use it but not create tables (PostgreSQL 15's
+     * default on the public schema, a table its administrator created) is refused even {@code CREATE
+     * TABLE IF NOT EXISTS}, which checks the privilege first.
+     */
+    private boolean exists(Connection connection, Statement statement) throws SQLException {
+        try {
+            statement.executeQuery("SELECT 1 FROM " + table + " WHERE 1 = 0").close();
+            return true;
+        } catch (SQLException missingOrNotReadable) {
+            // The statement that follows fails with the database's own reason if it cannot create it.
+            return false;
+        } finally {
+            if (!connection.getAutoCommit()) {
+                connection.rollback();
             }
         }
     }

@@ -548,7 +548,7 @@ abstract class FenceContract {
         }
     }
 
-    private void execute(String... statements) throws SQLException {
+    void execute(String... statements) throws SQLException {
         try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
             for (String sql : statements) {
                 statement.execute(sql);

@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.fencelock.testkit.PostgresServer;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,6 +46,42 @@ class PostgresFenceIT extends FenceContract {
             assertThatThrownBy(() -> pausedCheck.get(WAIT.toSeconds(), TimeUnit.SECONDS))
                     .cause().isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("40001"));
             paused.rollback();
+        }
+    }
+
+    /**
+     * The README's advice for a role that may not create tables (PostgreSQL 15's default on the
+     * public schema): an administrator creates the fence table. The role's own call must then find
+     * it, where {@code CREATE TABLE IF NOT EXISTS} is refused for want of the privilege.
+     */
+    @Test
+    void aRoleThatMayNotCreateTablesFindsTheTableAnAdministratorCreated() throws Exception {
+        String role = "fence_user_" + ProcessHandle.current().pid();
+        String table = role + ".fences";
+        execute("CREATE ROLE " + role + " LOGIN PASSWORD 'fence-pw'", "CREATE SCHEMA " + role,
+                "GRANT USAGE ON SCHEMA " + role + " TO " + role);
+        try {
+            JdbcFence.builder(dataSource()).table(table).build().createTableIfMissing();
+            execute("GRANT SELECT, INSERT, UPDATE ON " + table + " TO " + role);
+            PGSimpleDataSource asRole = new PGSimpleDataSource();
+            asRole.setURL(postgres.url());
+            asRole.setUser(role);
+            asRole.setPassword("fence-pw");
+            try (Connection probe = asRole.getConnection(); Statement statement = probe.createStatement()) {
+                assertThatThrownBy(() -> statement.execute("CREATE TABLE " + role + ".other (id INT)"))
+                        .as("the role may not create tables").isInstanceOfSatisfying(SQLException.class,
+                                e -> assertThat(e.getSQLState()).isEqualTo("42501"));
+            }
+
+            JdbcFence fence = JdbcFence.builder(asRole).table(table).build();
+            fence.createTableIfMissing();
+            try (Connection connection = asRole.getConnection()) {
+                connection.setAutoCommit(false);
+                fence.check(connection, RESOURCE, 1);
+                connection.commit();
+            }
+        } finally {
+            execute("DROP SCHEMA " + role + " CASCADE", "DROP ROLE " + role);
         }
     }
 
