@@ -1,6 +1,8 @@
 package dev.fencelock.spring;
 
 import dev.fencelock.redis.RedisLockOptions;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Consumer;
@@ -73,7 +75,7 @@ final class SpringRedisOptions {
                         "Fencelock does not connect to Sentinel over TLS; use TLS with a single server or a cluster");
             }
             String uri = "redis-sentinel://" + userInfo(redis) + String.join(",", sentinel.getNodes())
-                    + "/" + redis.getDatabase() + "#" + sentinel.getMaster();
+                    + "/" + database(redis) + "#" + sentinel.getMaster();
             return parse("spring.data.redis.sentinel.nodes", () -> RedisLockOptions.builder(uri));
         }
         RedisProperties.Cluster cluster = redis.getCluster();
@@ -91,13 +93,47 @@ final class SpringRedisOptions {
         return parse("spring.data.redis.host", () -> RedisLockOptions.builder(uri));
     }
 
-    /** {@code user:password@}, each part percent-encoded, or empty without a password. */
+    /**
+     * {@code user:password@}, each part percent-encoded, or empty without a password: those of
+     * {@code spring.data.redis.url} when it is set, with Sentinel and Cluster too, as Spring Data
+     * Redis takes them.
+     */
     private static String userInfo(RedisProperties redis) {
+        if (redis.getUrl() != null) {
+            String userInfo = url(redis).getRawUserInfo();
+            return userInfo == null ? "" : userInfo + "@";
+        }
         if (redis.getPassword() == null) {
             return "";
         }
         String user = redis.getUsername() == null ? "" : encode(redis.getUsername());
         return user + ":" + encode(redis.getPassword()) + "@";
+    }
+
+    /** The database of {@code spring.data.redis.url} when it is set (0 when it names none), as Spring Data Redis takes it. */
+    private static int database(RedisProperties redis) {
+        if (redis.getUrl() == null) {
+            return redis.getDatabase();
+        }
+        String path = url(redis).getPath();
+        if (path == null || path.length() <= 1) {
+            return 0;
+        }
+        try {
+            return Integer.parseInt(path.substring(1));
+        } catch (NumberFormatException e) {
+            throw new InvalidConfigurationPropertyValueException("spring.data.redis.url", REDACTED,
+                    "the URL's path must be a database number, as in redis://host:6379/3");
+        }
+    }
+
+    private static URI url(RedisProperties redis) {
+        try {
+            return new URI(redis.getUrl());
+        } catch (URISyntaxException e) {
+            // The reason alone: the input, which the exception's message repeats, may hold a password.
+            throw new InvalidConfigurationPropertyValueException("spring.data.redis.url", REDACTED, "not a URI: " + e.getReason());
+        }
     }
 
     private static String encode(String part) {

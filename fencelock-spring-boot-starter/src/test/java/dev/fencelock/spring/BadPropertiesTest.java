@@ -47,6 +47,23 @@ class BadPropertiesTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
+            "redis://:s3cret-pw@host:6379/first | must be a database number",
+            "redis://:s3cret-pw@host:6379/a b   | not a URI",
+    })
+    void aUrlThatSentinelTakesItsCredentialsAndDatabaseFromFailsTheStartupWithoutItsPassword(String url, String reason) {
+        runner.withPropertyValues("spring.data.redis.url=" + url, "spring.data.redis.sentinel.master=main",
+                        "spring.data.redis.sentinel.nodes=127.0.0.1:1")
+                .run(context -> {
+                    Throwable failure = context.getStartupFailure();
+                    assertThat(failure).as("startup failure").rootCause()
+                            .hasMessageContaining("spring.data.redis.url")
+                            .hasMessageContaining(reason);
+                    assertThat(failure).rootCause().message().as("no password in the message").doesNotContain("s3cret-pw");
+                });
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
             // A command timeout of a third of the lease leaves no time for a renewal to be retried.
             "fencelock.default-lease=3s, fencelock.command-timeout=1s         | fencelock.default-lease",
             "fencelock.default-lease=3s, spring.data.redis.timeout=1s         | fencelock.default-lease",

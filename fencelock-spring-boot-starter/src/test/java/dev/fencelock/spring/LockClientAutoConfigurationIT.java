@@ -117,6 +117,52 @@ class LockClientAutoConfigurationIT {
         }
     }
 
+    @Test
+    void theUrlsCredentialsAndDatabaseServeSentinelAsSpringDataRedisTakesThem() {
+        String password = "url-pw";
+        try (RedisServer master = RedisServer.builder().args("--requirepass", password).start();
+                RedisServer sentinel = RedisServer.builder()
+                        .config("sentinel monitor main " + master.host() + " " + master.port() + " 1\n"
+                                + "sentinel auth-pass main " + password + "\n")
+                        .args("--sentinel").start()) {
+            master.call("AUTH", password);
+            runner.withPropertyValues(
+                    "spring.data.redis.url=redis://:" + password + "@unused.invalid:1/3",
+                    "spring.data.redis.password=not-this-one",
+                    "spring.data.redis.database=5",
+                    "spring.data.redis.sentinel.master=main",
+                    "spring.data.redis.sentinel.nodes=" + sentinel.host() + ":" + sentinel.port()).run(context -> {
+                try (Lease lease = context.getBean(LockClient.class).lock("sentinel-url").acquire(Duration.ZERO)) {
+                    assertThat(lease.isValid()).isTrue();
+                    master.call("SELECT", "3");
+                    assertThat(master.call("EXISTS", "fencelock:{sentinel-url}")).as("the key, in the URL's database 3").isEqualTo(1L);
+                }
+            });
+        }
+    }
+
+    @Test
+    void theUrlsCredentialsServeClusterAsSpringDataRedisTakesThem() {
+        String password = "url-pw";
+        try (RedisCluster cluster = RedisCluster.start(3)) {
+            for (RedisServer master : cluster.masters()) {
+                // The kit's own connections to the nodes stay signed in.
+                master.call("CONFIG", "SET", "requirepass", password);
+            }
+            RedisServer seed = cluster.masters().get(0);
+            runner.withPropertyValues(
+                    "spring.data.redis.url=redis://:" + password + "@unused.invalid:1",
+                    "spring.data.redis.password=not-this-one",
+                    "spring.data.redis.cluster.nodes=" + seed.host() + ":" + seed.port()).run(context -> {
+                try (Lease lease = context.getBean(LockClient.class).lock("cluster-url").acquire(Duration.ZERO)) {
+                    assertThat(lease.isValid()).isTrue();
+                    assertThat(cluster.masters().stream().filter(node -> existsOn(node, "fencelock:{cluster-url}")).count())
+                            .as("masters holding the key").isEqualTo(1);
+                }
+            });
+        }
+    }
+
     private static boolean existsOn(RedisServer node, String key) {
         try {
             return Long.valueOf(1).equals(node.call("EXISTS", key));
