@@ -19,7 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * The client's events as meters, in every registry it is bound to. Not tagged by lock name: names
  * are unbounded (one per order, per row), and a meter per name would grow without end.
  */
-final class FencelockMetrics implements MeterBinder, LockEvents {
+final class FencelockMetrics implements MeterBinder, LockEvents, AutoCloseable {
     static final String ACQUIRE = "fencelock.acquire";
     static final String LEASES_HELD = "fencelock.leases.held";
     static final String LEASES_LOST = "fencelock.leases.lost";
@@ -31,9 +31,20 @@ final class FencelockMetrics implements MeterBinder, LockEvents {
     // exists) is not taken off when it ends.
     private final Map<String, Integer> held = new ConcurrentHashMap<>();
     private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
+    private final LockClient client;
 
     FencelockMetrics(LockClient client) {
+        this.client = client;
         client.addListener(this);
+    }
+
+    /**
+     * Takes the listener off the client (Spring calls it as the context closes): a client that
+     * outlives the context, the application's own, must not keep feeding, and keeping, its registries.
+     */
+    @Override
+    public void close() {
+        client.removeListener(this);
     }
 
     @Override

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.fencelock.Lease;
 import dev.fencelock.LockClient;
 import dev.fencelock.LockLostException;
+import dev.fencelock.redis.RedisLocks;
 import dev.fencelock.testkit.Poll;
 import dev.fencelock.testkit.RedisServer;
 import dev.fencelock.testkit.RedisTest;
@@ -12,6 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration;
 import org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration;
@@ -78,6 +80,24 @@ class MetricsAndHealthIT {
                     }
                     assertThat(meters.get("fencelock.leases.held").gauge().value()).as("leases held").isZero();
                 });
+    }
+
+    @Test
+    void aClientThatOutlivesTheContextFeedsItsMetersNoMore(RedisServer redis) {
+        try (LockClient client = RedisLocks.connect(redis.uri())) {
+            AtomicReference<MeterRegistry> meters = new AtomicReference<>();
+            // The application's own client, which the context does not close.
+            runner.withBean(LockClient.class, () -> client, definition -> definition.setDestroyMethodName(""))
+                    .run(context -> {
+                        meters.set(context.getBean(MeterRegistry.class));
+                        client.lock("during").acquire(Duration.ZERO).close();
+                    });
+
+            client.lock("after").acquire(Duration.ZERO).close();
+
+            assertThat(meters.get().get("fencelock.acquire").tag("outcome", "acquired").timer().count())
+                    .as("acquisitions recorded, the one after the context closed not among them").isEqualTo(1);
+        }
     }
 
     /** A bean that locks as the application starts: created before the auto-configured meters. */
