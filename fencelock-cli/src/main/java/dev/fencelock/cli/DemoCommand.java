@@ -86,7 +86,7 @@ final class DemoCommand implements Callable<Integer> {
                 uri = cleanup.resource(RedisServer.start()).uri();
                 out.println("REDIS_URL is unset: started redis-server on " + uri);
             } else {
-                out.println("using the Redis at REDIS_URL");
+                out.println("using the Redis at " + (uri.equals(System.getenv("REDIS_URL")) ? "REDIS_URL" : "--redis"));
                 cleanup.resource(DemoWorker.keysDeletedAtEnd(uri));
             }
             if (START_ZOOKEEPER.equals(zookeeper)) {
@@ -95,9 +95,19 @@ final class DemoCommand implements Callable<Integer> {
             } else if (zookeeper != null) {
                 out.println("the locks live in the ZooKeeper ensemble at " + zookeeper);
             }
-            boolean exclusive = counterRound(cleanup, uri, "locked");
-            boolean raced = !counterRound(cleanup, uri, "unlocked");
-            boolean fenced = pausedHolder(cleanup, uri);
+            boolean exclusive;
+            boolean raced;
+            boolean fenced;
+            try {
+                exclusive = counterRound(cleanup, uri, "locked");
+                raced = !counterRound(cleanup, uri, "unlocked");
+                fenced = pausedHolder(cleanup, uri);
+            } catch (WorkersFailed e) {
+                // The machine's, not fencelock's: exit 1 as for a failed check, not 70 with a stack trace.
+                out.println();
+                out.println("demo FAILED: " + e.getMessage());
+                return 1;
+            }
             out.println();
             out.println(exclusive && raced && fenced
                     ? "demo passed: the lock excluded, its absence raced, and fencing stopped the paused holder"
@@ -121,7 +131,7 @@ final class DemoCommand implements Callable<Integer> {
         long deadline = System.nanoTime() + WORKER_START.toNanos();
         while (DemoWorker.workersReady(uri) < workers) {
             if (System.nanoTime() - deadline > 0 || processes.stream().anyMatch(process -> !process.isAlive())) {
-                throw new IllegalStateException("the workers did not all connect within " + WORKER_START + "; see their output above");
+                throw new WorkersFailed("the workers did not all connect within " + WORKER_START + "; see their output above");
             }
             TimeUnit.MILLISECONDS.sleep(20);
         }
@@ -132,7 +142,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         for (Process process : processes) {
             if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0) {
-                throw new IllegalStateException("a worker failed; see its output above");
+                throw new WorkersFailed("a worker failed; see its output above");
             }
         }
         long observed = DemoWorker.readCounter(uri);
@@ -197,5 +207,12 @@ final class DemoCommand implements Callable<Integer> {
 
     private static void signal(Process process, String signal) throws IOException, InterruptedException {
         new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start().waitFor();
+    }
+
+    /** The demo's worker processes did not start or finish: the run cannot tell what the lock did. */
+    private static final class WorkersFailed extends RuntimeException {
+        WorkersFailed(String message) {
+            super(message);
+        }
     }
 }

@@ -31,6 +31,9 @@ public final class Main implements Runnable {
         // As with flock(1), run's options end at the command's first word: the command's own -h or
         // --wait must reach it, not show run's help (exit 0, nothing run) or change fencelock's wait.
         main.getSubcommands().get("run").setStopAtPositional(true);
+        // picocli would replace an argument naming a file, '@path', by the file's words, the
+        // command's own too: curl's '-d @body.json' would run with the body's words.
+        main.setExpandAtFiles(false);
         return main;
     }
 

@@ -39,7 +39,7 @@ final class ReleaseCommand implements Callable<Integer> {
     public Integer call() {
         if (!force) {
             throw new ParameterException(spec.commandLine(), "refusing to release lock '" + name
-                    + "' held by someone else without --force");
+                    + "' without --force: release deletes it whoever holds it");
         }
         try (LockClient client = redis.connect()) {
             Optional<LockInfo> removed;

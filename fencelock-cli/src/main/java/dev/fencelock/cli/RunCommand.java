@@ -16,13 +16,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,10 +43,10 @@ import sun.misc.Signal;
                         + "environment while the lease is renewed, releases when it exits, and exits with its code.",
                 "Exit 73: not acquired within --wait. 75: lease lost (the command stopped, or found lost at the release). "
                         + "69: Redis (or ZooKeeper) unreachable or refusing. "
-                        + "64: bad arguments. 127: the command could not be started."})
+                        + "64: bad arguments. 127: the command could not be started. "
+                        + "128+n: signal n before the command started (not run, the lock not held)."})
 final class RunCommand implements Callable<Integer> {
     private static final Duration INDICATOR_AFTER = Duration.ofSeconds(2);
-    private static final List<String> FORWARDED_SIGNALS = List.of("TERM", "INT", "HUP");
 
     @Spec
     CommandSpec spec;
@@ -84,6 +84,7 @@ final class RunCommand implements Callable<Integer> {
         if (wait.isNegative() || grace.isNegative()) {
             throw new ParameterException(spec.commandLine(), "--wait and --grace must not be negative");
         }
+        RunSignals signals = RunSignals.install(Thread.currentThread());
         try (LockClient client = redis.connect(lease)) {
             Lease held;
             try {
@@ -93,11 +94,25 @@ final class RunCommand implements Callable<Integer> {
                 return ExitCodes.NOT_ACQUIRED;
             }
             // runUnder releases once the command has run; close() (then a no-op) covers a command
-            // that could not be started, and a failure on the way.
+            // that could not be started, a signal before it was, and a failure on the way.
             try (held) {
-                return runUnder(held);
+                Optional<Signal> signal = signals.receivedBeforeTheCommand();
+                return signal.isPresent() ? endedBy(signal.get()) : runUnder(held, signals);
             }
+        } catch (InterruptedException | RuntimeException e) {
+            // A signal interrupts the wait, or the connection on its way (a failure of its own then).
+            Optional<Signal> signal = signals.receivedBeforeTheCommand();
+            if (signal.isEmpty()) {
+                throw e;
+            }
+            return endedBy(signal.get());
         }
+    }
+
+    private int endedBy(Signal signal) {
+        err.println("fencelock: SIG" + signal.getName() + " before the command started: not run, the lock '" + name
+                + "' not held");
+        return RunSignals.exitCode(signal);
     }
 
     /** Acquires, with a one-line waiting indicator on a terminal once the wait passes 2 s. */
@@ -156,7 +171,7 @@ final class RunCommand implements Callable<Integer> {
         return "fencelock: waiting " + waited.toSeconds() + " s for '" + name + "', " + holders;
     }
 
-    private int runUnder(Lease held) throws InterruptedException {
+    private int runUnder(Lease held, RunSignals signals) throws InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
         builder.environment().put("FENCELOCK_TOKEN", Long.toString(held.fencingToken()));
         builder.environment().put("FENCELOCK_NAME", name);
@@ -167,24 +182,20 @@ final class RunCommand implements Callable<Integer> {
             err.println("fencelock: cannot run " + command.get(0) + ": " + e.getMessage());
             return ExitCodes.COMMAND_NOT_STARTED;
         }
-        for (String signal : FORWARDED_SIGNALS) {
-            Signal.handle(new Signal(signal), received -> {
-                if (!(signal.equals("INT") && isCtrlCThatReachedTheCommand(child))) {
-                    send(child, signal);
-                }
-            });
-        }
+        signals.forwardTo(child);
+        RunProcesses processes = new RunProcesses(child, name, held.fencingToken());
         // Whichever comes first decides how the run ends: a loss while the command runs stops it;
         // a loss after it exited is the release's to find, with no command left to stop.
         AtomicBoolean decided = new AtomicBoolean();
         CompletableFuture<Void> stopped = new CompletableFuture<>();
         held.onLost(loss -> {
             if (decided.compareAndSet(false, true)) {
-                stop(child, loss).whenComplete((done, failure) -> stopped.complete(null));
+                stop(processes, loss).whenComplete((done, failure) -> stopped.complete(null));
             }
         });
         int exit = child.waitFor();
         if (decided.compareAndSet(false, true)) {
+            warnOfLeftBehind(processes, exit);
             return release(held, exit);
         }
         // The command may be gone while what it started ignores SIGTERM: stay for its SIGKILL.
@@ -217,67 +228,39 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * After a lost lease: SIGTERM now to the command and every process it started, SIGKILL after
-     * the grace period to those left and to what they started meanwhile. Signals forwarded to
-     * fencelock go to the command alone, as a shell's would; a lost lease must stop the whole tree,
-     * else a script's background job runs on unfenced.
+     * As flock(1)'s lock is held by the background jobs that inherit its descriptor, and this one is
+     * not: says so, rather than release quietly under what the command left running.
      */
-    private CompletableFuture<Void> stop(Process child, LockLostException loss) {
+    private void warnOfLeftBehind(RunProcesses processes, int exit) {
+        List<Long> left = processes.leftBehind().stream().map(ProcessHandle::pid).toList();
+        if (!left.isEmpty()) {
+            err.println("fencelock: the command exited with " + exit + " and left processes " + left
+                    + " running; they run on without the lock '" + name + "', released now");
+        }
+    }
+
+    /**
+     * After a lost lease: SIGTERM now to the command and every process of the run (see {@link
+     * RunProcesses}), SIGKILL after the grace period to those left and to what they started
+     * meanwhile. Signals forwarded to fencelock go to the command alone, as a shell's would; a lost
+     * lease must stop them all, else a script's background job runs on unfenced.
+     */
+    private CompletableFuture<Void> stop(RunProcesses processes, LockLostException loss) {
         err.println("fencelock: " + loss.getMessage() + "; stopping the command and the processes it started"
-                + " (SIGTERM, SIGKILL after " + grace.toSeconds() + " s)");
-        // Taken before the command is signalled: once it exits, its children are no longer its descendants.
-        List<ProcessHandle> tree = withDescendants(List.of(child.toHandle()));
-        tree.forEach(ProcessHandle::destroy);
-        return CompletableFuture.allOf(tree.stream().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new))
+                + " (SIGTERM, SIGKILL after " + grace.toMillis() + " ms)");
+        List<ProcessHandle> signalled = processes.alive();
+        signalled.forEach(ProcessHandle::destroy);
+        return CompletableFuture.allOf(signalled.stream().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new))
                 .completeOnTimeout(null, grace.toMillis(), TimeUnit.MILLISECONDS)
-                .thenRun(() -> withDescendants(tree).forEach(ProcessHandle::destroyForcibly));
-    }
-
-    /** {@code processes} and, of those still alive, their descendants now. */
-    private static List<ProcessHandle> withDescendants(List<ProcessHandle> processes) {
-        return processes.stream()
-                .flatMap(process -> Stream.concat(Stream.of(process), process.descendants()))
-                .distinct()
-                .toList();
-    }
-
-    private static void send(Process child, String signal) {
-        try {
-            new ProcessBuilder("kill", "-" + signal, Long.toString(child.pid())).start().waitFor();
-        } catch (IOException e) {
-            child.destroy();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /**
-     * Whether a SIGINT is most likely Ctrl-C, which the terminal sent the command as well: this
-     * process and the command are both in their terminal's foreground process group, where the
-     * terminal sends it to every process. Java cannot see who sent a signal, so a {@code kill -INT}
-     * aimed at this process alone, there, is taken for Ctrl-C too. Never as a container's first
-     * process, which stays in its terminal's foreground and whose SIGINT is the runtime's
-     * ({@code docker kill}, a STOPSIGNAL), aimed at it alone.
-     */
-    private static boolean isCtrlCThatReachedTheCommand(Process child) {
-        return ProcessHandle.current().pid() != 1 && isInTerminalForeground("self")
-                && isInTerminalForeground(Long.toString(child.pid()));
-    }
-
-    /**
-     * Whether the process is in its terminal's foreground process group (Linux: the pgrp and tpgid
-     * fields of /proc/PID/stat, after the command name in parentheses); false without a terminal.
-     */
-    private static boolean isInTerminalForeground(String pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", pid, "stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            String processGroup = fields[2];
-            String terminalForeground = fields[5];
-            return processGroup.equals(terminalForeground);
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
+                .thenRun(() -> {
+                    List<Long> refused = processes.alive().stream()
+                            .filter(process -> !process.destroyForcibly() && process.isAlive())
+                            .map(ProcessHandle::pid).toList();
+                    if (!refused.isEmpty()) {
+                        err.println("fencelock: cannot stop processes " + refused + " of the command (another user's?);"
+                                + " they run on without the lock");
+                    }
+                });
     }
 
     /** Whether stderr is a terminal (Linux: fd 2 is a tty device). */

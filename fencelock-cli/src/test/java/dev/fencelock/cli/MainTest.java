@@ -8,9 +8,12 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The command line is parsed, and refused, without Redis. */
@@ -41,6 +44,17 @@ class MainTest {
             assertThat(parsed.isUsageHelpRequested()).as("run's help asked for by the command's -h in %s", args).isFalse();
             assertThat(run.wait).as("fencelock's --wait, given only to the command, in %s", args).isEqualTo(Duration.ofSeconds(30));
         }
+    }
+
+    @Test
+    void anArgumentNamingAFileReachesTheCommandAsTyped(@TempDir Path dir) throws Exception {
+        Path body = Files.writeString(dir.resolve("body.json"), "{\"user\": \"bob\"} --wait 0");
+        CommandLine.ParseResult parsed = Main.commandLine().parseArgs(
+                "run", "--name", "post", "@" + body, "--", "curl", "-d", "@" + body).subcommand();
+        RunCommand run = (RunCommand) parsed.commandSpec().userObject();
+        assertThat(run.command).as("the command, its '@file' arguments not replaced by the file's words")
+                .containsExactly("@" + body, "--", "curl", "-d", "@" + body);
+        assertThat(run.wait).as("fencelock's --wait, not read from the file").isEqualTo(Duration.ofSeconds(30));
     }
 
     @Test

@@ -188,6 +188,66 @@ class RunIT {
     }
 
     @Test
+    void aLostLeaseStopsAProcessThatTheCommandDetachedFromItsTree(RedisServer redis) throws Exception {
+        Path pidFile = dir.resolve("detached.pid");
+        // The subshell starts sleep in the background and exits: sleep is orphaned, out of the command's tree.
+        String script = "(sleep 300 & echo $! > " + pidFile + ".tmp); mv " + pidFile + ".tmp " + pidFile + "; exec sleep 60";
+        // A lease of 2 s for the reason aLostLeaseStopsTheCommandAndExits75 gives.
+        try (FencelockProcess run = FencelockProcess.start(dir, "run", "--redis", redis.uri(), "--name", "detached",
+                "--lease", "2s", "--grace", "1s", "--", "sh", "-c", script)) {
+            run.awaitFile(pidFile);
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            try {
+                assertThat(run.process().descendants().map(ProcessHandle::pid)).as("the command's tree").doesNotContain(pid);
+                redis.call("DEL", "fencelock:{detached}");
+                assertThat(run.awaitExit(EXIT_WAIT)).as("stderr: %s", run.stderr()).isEqualTo(ExitCodes.LEASE_LOST);
+                Poll.until("the end of " + pid + ", which left the command's tree, stopped with the lost lease",
+                        Duration.ofSeconds(20), () -> !FencelockProcess.isRunning(pid));
+            } finally {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
+    }
+
+    @Test
+    void whatTheCommandLeftRunningIsNamedInAWarningAndTheLockReleased(RedisServer redis) throws Exception {
+        Path pidFile = dir.resolve("left.pid");
+        String script = "sleep 300 & echo $! > " + pidFile;
+        try (FencelockProcess run = FencelockProcess.run(dir, EXIT_WAIT,
+                "run", "--redis", redis.uri(), "--name", "left", "--", "sh", "-c", script)) {
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            try {
+                assertThat(run.exitCode()).as("the command's own exit code").isZero();
+                assertThat(run.stderr()).contains("left processes [" + pid + "] running")
+                        .contains("without the lock 'left'");
+                assertThat(redis.call("EXISTS", "fencelock:{left}")).as("the lock, released").isEqualTo(0L);
+            } finally {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
+    }
+
+    @Test
+    void aSignalWhileTheRunWaitsEndsItWithoutTheCommandAndGivesUpItsPlaceInTheQueue(RedisServer redis) throws Exception {
+        Path ran = dir.resolve("ran");
+        try (LockClient client = RedisLocks.connect(redis.uri());
+                Lease held = client.lock("waited").acquire(Duration.ZERO);
+                FencelockProcess run = FencelockProcess.start(dir, "run", "--redis", redis.uri(), "--name", "waited",
+                        "--wait", "60s", "--", "touch", ran.toString())) {
+            Poll.until("the run queued for the lock", EXIT_WAIT, () -> (Long) redis.call("ZCARD", "fencelock:{waited}:waiters") == 1);
+
+            run.signal("TERM");
+
+            assertThat(run.awaitExit(EXIT_WAIT)).as("128 + SIGTERM's 15; stderr: %s", run.stderr()).isEqualTo(143);
+            assertThat(run.stderr()).contains("SIGTERM before the command started");
+            // Without a handler the JVM would have exited as it stood, its place left to its deadline.
+            assertThat(redis.call("ZCARD", "fencelock:{waited}:waiters")).as("waiters queued").isEqualTo(0L);
+            assertThat(held.isValid()).isTrue();
+        }
+        assertThat(ran).as("the command, never run").doesNotExist();
+    }
+
+    @Test
     void aKilledRunFreesTheLockWithinOneLease(RedisServer redis) throws Exception {
         Path started = dir.resolve("started");
         Duration lease = Duration.ofSeconds(2);
