@@ -18,7 +18,8 @@ import java.util.concurrent.locks.Lock;
  * executor therefore never share a lease or a token. The one exception: a thread that holds the
  * name through the Lock view below (this lock's, or another lock's over the same name) is refused a
  * lease method's acquisition of it at once, for which it would wait forever
- * ({@link IllegalMonitorStateException}).
+ * ({@link IllegalMonitorStateException}); but a read lease beside the thread's own read or write hold
+ * (a downgrade) is not refused, and waits, as any new reader does, while a writer is queued.
  *
  * <p>The {@link Lock} methods ({@link #lock}, {@link #tryLock()}, {@link #lockInterruptibly},
  * {@link #unlock}) bind a hold to the calling thread and are reentrant for it, as
@@ -29,9 +30,10 @@ import java.util.concurrent.locks.Lock;
  * A thread that ends holding the lock this way, without its {@code unlock()}, has it released at the
  * lease's next renewal (with a warning in the log): nobody else could release it.
  *
- * <p>Threads of one {@link LockClient} waiting for the same name queue locally in FIFO order, and
- * only the first of them talks to the store; it is woken by the holder's release, or by the
- * holder's remaining lease time running out.
+ * <p>Threads of one {@link LockClient} waiting for the same name of a plain or read lock on Redis
+ * queue locally in FIFO order, and only the first of them talks to the store; it is woken by the
+ * holder's release, or by the holder's remaining lease time running out. Fair locks, and every lock
+ * on ZooKeeper, queue each acquisition at the store instead.
  *
  * <p>Every method may throw {@link LockUnavailableException} when the store does not answer within the
  * command timeout. Thread-safe.
@@ -71,7 +73,7 @@ public interface DistributedLock extends Lock {
      * Tries once, without waiting.
      *
      * @return the lease, or empty if someone else holds the lock, or if another acquisition of this
-     *     client is already under way for it (the client's threads take turns)
+     *     client is already under way for it where the client's threads take turns (see above)
      * @throws LockUnavailableException if the store did not answer within the command timeout
      * @throws IllegalMonitorStateException if the calling thread holds the name through the Lock
      *     view (this lock's, or another lock's over the same name): a lease of it would wait for
@@ -95,7 +97,11 @@ public interface DistributedLock extends Lock {
     /** As {@link #acquireAsync(Duration)}, with the given lease options for this acquisition. */
     CompletableFuture<Lease> acquireAsync(Duration maxWait, LeaseOptions options);
 
-    /** Whether anyone, in any process, holds the lock right now (one round trip to the store). */
+    /**
+     * Whether anyone, in any process, holds the lock right now in the way this lock would wait for
+     * (one round trip to the store): an exclusive holder (plain, fair or writer); for a read lock,
+     * a reader. Readers alone leave a plain lock's {@code isLocked()} false, although it waits for them.
+     */
     boolean isLocked();
 
     /**

@@ -29,7 +29,7 @@ public interface DistributedReadWriteLock extends ReadWriteLock {
     /** The lock's name, as given to {@link LockClient#readWriteLock(String)}. */
     String name();
 
-    /** The shared side: held by any number of readers at once, and by none while a writer holds or waits. */
+    /** The shared side: held by any number of readers at once, by none while a writer holds, and by no new reader while a writer waits. */
     @Override
     DistributedLock readLock();
 

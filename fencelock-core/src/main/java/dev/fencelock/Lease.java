@@ -29,9 +29,11 @@ public interface Lease extends AutoCloseable {
 
     /**
      * The fencing token of this acquisition: strictly greater than the token of every earlier
-     * acquisition of the same lock name. Only the {@code Lock} view's reentrant holds share one, and,
-     * on ZooKeeper, a downgrade taken while another client's writer waits shares its write lease's
-     * (the read then holds the write lease's node, so that the waiting writer cannot overtake it).
+     * acquisition of the same lock name. Exceptions: the {@code Lock} view's reentrant holds share
+     * one; on ZooKeeper a downgrade taken while a writer waits shares its write lease's (the read
+     * then holds the write lease's node, so that the waiting writer cannot overtake it), and readers'
+     * tokens are not in the order they were granted; under Redlock two readers granted at once may
+     * share one. A writer's token is greater than every reader's granted before it, everywhere.
      */
     long fencingToken();
 
@@ -71,9 +73,9 @@ public interface Lease extends AutoCloseable {
 
     /**
      * Releases this lease: stops its renewal and deletes the lock key, but only while the key still
-     * holds this lease's owner token. A release whose reply was lost is retried with the same token
-     * within the command timeout, and the server remembers the first one, so that the outcome is
-     * still told precisely.
+     * holds this lease's owner token. A release whose reply was lost is retried once with the same
+     * token after the first try timed out, and the server remembers the first one, so that the outcome
+     * is still told precisely: a release returns, or throws, within two command timeouts.
      *
      * @return {@link ReleaseOutcome#RELEASED}, or {@link ReleaseOutcome#ALREADY_LOST} when the
      *     lease had been lost before (then signalled lost, if it was not yet)

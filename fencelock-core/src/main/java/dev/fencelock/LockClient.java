@@ -19,7 +19,11 @@ public interface LockClient extends AutoCloseable {
      */
     DistributedLock lock(String name);
 
-    /** The lock called {@code name}, whose {@link java.util.concurrent.locks.Lock} methods use {@code options}. */
+    /**
+     * The lock called {@code name}, whose {@link java.util.concurrent.locks.Lock} methods, and lease
+     * methods given no options of their own, use {@code options} (the lease methods without its
+     * interrupt on loss: a lease belongs to no thread).
+     */
     DistributedLock lock(String name, LeaseOptions options);
 
     /**
@@ -39,7 +43,7 @@ public interface LockClient extends AutoCloseable {
      */
     DistributedLock fairLock(String name);
 
-    /** The fair lock called {@code name}, whose {@link java.util.concurrent.locks.Lock} methods use {@code options}. */
+    /** The fair lock called {@code name}, with {@code options} as {@link #lock(String, LeaseOptions)} uses them. */
     DistributedLock fairLock(String name, LeaseOptions options);
 
     /**
@@ -48,7 +52,7 @@ public interface LockClient extends AutoCloseable {
      */
     DistributedReadWriteLock readWriteLock(String name);
 
-    /** The read-write lock called {@code name}, whose {@link java.util.concurrent.locks.Lock} methods use {@code options}. */
+    /** The read-write lock called {@code name}, both sides with {@code options} as {@link #lock(String, LeaseOptions)} uses them. */
     DistributedReadWriteLock readWriteLock(String name, LeaseOptions options);
 
     /**
@@ -84,7 +88,7 @@ public interface LockClient extends AutoCloseable {
      */
     DistributedLock multiLock(String... names);
 
-    /** The multi-lock over {@code names}, whose {@link java.util.concurrent.locks.Lock} methods use {@code options}. */
+    /** The multi-lock over {@code names}, with {@code options} as {@link #lock(String, LeaseOptions)} uses them. */
     DistributedLock multiLock(LeaseOptions options, String... names);
 
     /** The operator's view of this client's namespace: inspection, listing, break-glass release. */
