@@ -308,7 +308,9 @@ final class Acquisition {
     private void leaveQueueOfAttemptInFlight() {
         EngineLease lease;
         synchronized (this) {
-            lease = attemptInFlight && willWait ? attemptLease : null;
+            // Ended already, it left the queue before it handed the gate on; a leave now could take
+            // the place of the client's next acquisition of the name (one waiter id for them all).
+            lease = attemptInFlight && willWait && !ended.get() ? attemptLease : null;
         }
         if (lease != null) {
             LockEngine.bestEffort(() -> local.target().stopWaiting(store, lease.owner()));

@@ -29,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -53,6 +54,7 @@ public final class LockEngine implements LockClient {
     private final Ticker ticker;
     private final ScheduledThreadPoolExecutor scheduler;
     private final ExecutorService callbacks;
+    private final ThreadLocal<Boolean> onCallbackThread = ThreadLocal.withInitial(() -> false);
     private final LeaseRenewer renewer;
     /** What the store last confirmed for all leases of this client: each lease ends by then at the latest. */
     private final StoreDeadline storeDeadline;
@@ -71,7 +73,11 @@ public final class LockEngine implements LockClient {
         this.ticker = ticker;
         this.scheduler = new ScheduledThreadPoolExecutor(1, daemonThreads("fencelock-renewer"));
         scheduler.setRemoveOnCancelPolicy(true);
-        this.callbacks = Executors.newCachedThreadPool(daemonThreads("fencelock-callback"));
+        ThreadFactory callbackThreads = daemonThreads("fencelock-callback");
+        this.callbacks = Executors.newCachedThreadPool(task -> callbackThreads.newThread(() -> {
+            onCallbackThread.set(true);
+            task.run();
+        }));
         this.renewer = new LeaseRenewer(store, scheduler, ticker, listeners, this::releaseOrphaned);
         this.storeDeadline = new StoreDeadline(ticker);
         store.reportTo(new LeaseReports() {
@@ -671,11 +677,30 @@ public final class LockEngine implements LockClient {
         // The loss may have interrupted this very thread; a backend's shutdown might give up at once.
         boolean interrupted = Thread.interrupted();
         try {
+            awaitCallbacks();
             store.close();
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /**
+     * Lets the callbacks under way finish, within the call timeout, before the store closes: an
+     * acquisition abandoned on a callback thread (a cancelled {@code acquireAsync}) may be sending
+     * its leave of the queue there. Not on a callback thread, which would wait for itself.
+     */
+    private void awaitCallbacks() {
+        if (onCallbackThread.get()) {
+            return;
+        }
+        try {
+            if (!callbacks.awaitTermination(store.callTimeout().toNanos(), TimeUnit.NANOSECONDS)) {
+                log.warn("callbacks still running as the client closed: they may find the store closed");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
