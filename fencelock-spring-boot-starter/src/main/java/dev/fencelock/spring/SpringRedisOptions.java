@@ -57,7 +57,10 @@ final class SpringRedisOptions {
         if (!fencelock.getRedlock().getUris().isEmpty()) {
             return parse("fencelock.redlock.uris", () -> RedisLockOptions.redlock(fencelock.getRedlock().getUris()));
         }
-        boolean ssl = redis.getSsl().isEnabled();
+        // A rediss:// URL asks for TLS with Sentinel and Cluster too, as Spring Data Redis takes it,
+        // which sends them the URL's credentials.
+        boolean urlAsksForTls = redis.getUrl() != null && "rediss".equals(url(redis).getScheme());
+        boolean ssl = redis.getSsl().isEnabled() || urlAsksForTls;
         if (redis.getSsl().getBundle() != null) {
             throw new InvalidConfigurationPropertyValueException("spring.data.redis.ssl.bundle", redis.getSsl().getBundle(),
                     "Fencelock verifies TLS against the JVM's trust store and does not read SSL bundles;"
@@ -71,7 +74,8 @@ final class SpringRedisOptions {
                                 + " unset spring.data.redis.sentinel.username and .password");
             }
             if (ssl) {
-                throw new InvalidConfigurationPropertyValueException("spring.data.redis.ssl.enabled", true,
+                throw new InvalidConfigurationPropertyValueException(
+                        urlAsksForTls ? "spring.data.redis.url" : "spring.data.redis.ssl.enabled", urlAsksForTls ? REDACTED : true,
                         "Fencelock does not connect to Sentinel over TLS; use TLS with a single server or a cluster");
             }
             String uri = "redis-sentinel://" + userInfo(redis) + String.join(",", sentinel.getNodes())

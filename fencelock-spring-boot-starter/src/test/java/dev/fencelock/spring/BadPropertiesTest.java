@@ -49,8 +49,9 @@ class BadPropertiesTest {
     @CsvSource(delimiter = '|', value = {
             "redis://:s3cret-pw@host:6379/first | must be a database number",
             "redis://:s3cret-pw@host:6379/a b   | not a URI",
+            "rediss://:s3cret-pw@host:6379      | over TLS",
     })
-    void aUrlThatSentinelTakesItsCredentialsAndDatabaseFromFailsTheStartupWithoutItsPassword(String url, String reason) {
+    void aUrlThatSentinelCannotServeFailsTheStartupWithoutItsPassword(String url, String reason) {
         runner.withPropertyValues("spring.data.redis.url=" + url, "spring.data.redis.sentinel.master=main",
                         "spring.data.redis.sentinel.nodes=127.0.0.1:1")
                 .run(context -> {
