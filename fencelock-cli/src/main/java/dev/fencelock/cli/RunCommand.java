@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -175,6 +176,8 @@ final class RunCommand implements Callable<Integer> {
         ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
         builder.environment().put("FENCELOCK_TOKEN", Long.toString(held.fencingToken()));
         builder.environment().put("FENCELOCK_NAME", name);
+        String runId = RunProcesses.newRunId();
+        builder.environment().put(RunProcesses.VARIABLE, runId);
         Process child;
         try {
             child = builder.start();
@@ -183,7 +186,7 @@ final class RunCommand implements Callable<Integer> {
             return ExitCodes.COMMAND_NOT_STARTED;
         }
         signals.forwardTo(child);
-        RunProcesses processes = new RunProcesses(child, name, held.fencingToken());
+        RunProcesses processes = RunProcesses.of(child, runId);
         // Whichever comes first decides how the run ends: a loss while the command runs stops it;
         // a loss after it exited is the release's to find, with no command left to stop.
         AtomicBoolean decided = new AtomicBoolean();
@@ -195,8 +198,9 @@ final class RunCommand implements Callable<Integer> {
         });
         int exit = child.waitFor();
         if (decided.compareAndSet(false, true)) {
+            int code = release(held, exit);
             warnOfLeftBehind(processes, exit);
-            return release(held, exit);
+            return code;
         }
         // The command may be gone while what it started ignores SIGTERM: stay for its SIGKILL.
         stopped.join();
@@ -235,7 +239,7 @@ final class RunCommand implements Callable<Integer> {
         List<Long> left = processes.leftBehind().stream().map(ProcessHandle::pid).toList();
         if (!left.isEmpty()) {
             err.println("fencelock: the command exited with " + exit + " and left processes " + left
-                    + " running; they run on without the lock '" + name + "', released now");
+                    + " running; they run on without the lock '" + name + "'");
         }
     }
 
@@ -253,7 +257,9 @@ final class RunCommand implements Callable<Integer> {
         return CompletableFuture.allOf(signalled.stream().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new))
                 .completeOnTimeout(null, grace.toMillis(), TimeUnit.MILLISECONDS)
                 .thenRun(() -> {
-                    List<Long> refused = processes.alive().stream()
+                    // Those signalled too: one that left the tree and cleared its environment is found by its handle only.
+                    List<Long> refused = Stream.concat(signalled.stream(), processes.alive().stream())
+                            .filter(ProcessHandle::isAlive).distinct()
                             .filter(process -> !process.destroyForcibly() && process.isAlive())
                             .map(ProcessHandle::pid).toList();
                     if (!refused.isEmpty()) {

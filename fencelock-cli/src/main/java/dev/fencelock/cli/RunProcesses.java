@@ -4,42 +4,60 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
- * The processes of one run: the command, what it started that is still its descendant, and what
- * left its tree (a subshell's background job, a double fork, {@code setsid}, a daemon) but carries
- * the run's {@code FENCELOCK_NAME} and {@code FENCELOCK_TOKEN} in its environment (read from
- * {@code /proc} on Linux; the token is the run's own). A process that left the tree and cleared its
- * environment is not found. Every process found once is kept, so that what it starts is found
- * after it has gone too.
+ * The processes of one run: the command and its descendants, and what left its tree (a subshell's
+ * background job, a double fork, {@code setsid}, a daemon) but carries the run's
+ * {@value #VARIABLE} in its environment, found in {@code /proc} on Linux among the processes of this
+ * user. A process that left the tree and cleared its environment is not found, nor is another
+ * user's that left it.
  */
 final class RunProcesses {
-    private final ProcessHandle command;
-    private final String nameEntry;
-    private final String tokenEntry;
-    private final Set<ProcessHandle> found = ConcurrentHashMap.newKeySet();
+    /** The environment variable that marks the processes of a run: a random id of its own. */
+    static final String VARIABLE = "FENCELOCK_RUN";
+    /**
+     * The longest a search of {@code /proc} may take: reading a process's environment waits for its
+     * memory map, which a process stuck in the kernel (a hung NFS mount) may hold for ever.
+     */
+    private static final long SEARCH_BOUND_MILLIS = 2_000;
 
-    RunProcesses(Process command, String name, long token) {
-        this.command = command.toHandle();
-        this.nameEntry = environmentEntry("FENCELOCK_NAME", name);
-        this.tokenEntry = environmentEntry("FENCELOCK_TOKEN", Long.toString(token));
-        found.add(this.command);
+    private final ProcessHandle command;
+    private final String marker;
+
+    private RunProcesses(ProcessHandle command, String marker) {
+        this.command = command;
+        this.marker = marker;
     }
 
-    /** The processes of the run alive now, the command first if it is. */
+    /** A new run's id, for {@link #VARIABLE} in the command's environment. */
+    static String newRunId() {
+        byte[] id = new byte[16];
+        new SecureRandom().nextBytes(id);
+        return HexFormat.of().formatHex(id);
+    }
+
+    /** The processes of the run of {@code command}, started with {@code runId} as its {@link #VARIABLE}. */
+    static RunProcesses of(Process command, String runId) {
+        return new RunProcesses(command.toHandle(), "\0" + VARIABLE + "=" + runId + "\0");
+    }
+
+    /** The processes of the run alive now: the command if it is, its descendants, and those marked. */
     List<ProcessHandle> alive() {
-        Stream<ProcessHandle> tree = Stream.concat(Stream.of(command), found.stream())
-                .flatMap(process -> Stream.concat(Stream.of(process), process.descendants()));
-        long self = ProcessHandle.current().pid();
-        Stream<ProcessHandle> marked = ProcessHandle.allProcesses()
-                .filter(process -> process.pid() != self && carriesTheRunsEnvironment(process.pid()));
-        List<ProcessHandle> alive = Stream.concat(tree, marked).filter(RunProcesses::isRunning).distinct().toList();
-        found.addAll(alive);
-        return alive;
+        return Stream.concat(Stream.of(command), marked().stream())
+                .filter(RunProcesses::isRunning)
+                .flatMap(process -> Stream.concat(Stream.of(process), process.descendants()))
+                .filter(RunProcesses::isRunning)
+                .distinct()
+                .toList();
     }
 
     /** The processes of the run other than the command alive now: after it exited, what it left running. */
@@ -47,14 +65,37 @@ final class RunProcesses {
         return alive().stream().filter(process -> !process.equals(command)).toList();
     }
 
-    private boolean carriesTheRunsEnvironment(long pid) {
+    /** The processes of this user that carry the run's marker, as far as a bounded search finds them. */
+    private List<ProcessHandle> marked() {
+        Optional<String> user = ProcessHandle.current().info().user();
+        long self = ProcessHandle.current().pid();
+        CompletableFuture<List<ProcessHandle>> search = CompletableFuture.supplyAsync(() -> ProcessHandle.allProcesses()
+                .filter(process -> process.pid() != self && process.info().user().equals(user) && isMarked(process.pid()))
+                .toList(), RunProcesses::onDaemonThread);
         try {
-            // Latin-1: byte for byte, as the entries are compared.
+            return search.get(SEARCH_BOUND_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            return List.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
+    }
+
+    private static void onDaemonThread(Runnable search) {
+        Thread thread = new Thread(search, "fencelock-run-processes");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private boolean isMarked(long pid) {
+        try {
+            // Latin-1: byte for byte; the marker is ASCII.
             String environment = "\0" + new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ")),
                     StandardCharsets.ISO_8859_1);
-            return environment.contains(nameEntry) && environment.contains(tokenEntry);
+            return environment.contains(marker);
         } catch (IOException | RuntimeException e) {
-            // Gone meanwhile, another user's, or no /proc: not found.
+            // Gone meanwhile, or no /proc: not found.
             return false;
         }
     }
@@ -74,10 +115,5 @@ final class RunProcesses {
             // No /proc: alive, as Java sees it.
             return process.isAlive();
         }
-    }
-
-    /** {@code \0KEY=value\0} in /proc's encoding of an environment: the platform's bytes, read as Latin-1. */
-    private static String environmentEntry(String key, String value) {
-        return new String(("\0" + key + "=" + value + "\0").getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
     }
 }

@@ -47,7 +47,8 @@ final class RunSignals {
                 return;
             }
         }
-        if (!(signal.getName().equals("INT") && isCtrlCThatReachedTheCommand(running))) {
+        // Once the command has exited (the release under way), its pid may be another process's.
+        if (running.isAlive() && !(signal.getName().equals("INT") && isCtrlCThatReachedTheCommand(running))) {
             send(running, signal.getName());
         }
     }
@@ -72,6 +73,7 @@ final class RunSignals {
         synchronized (this) {
             command = started;
             missed = received;
+            received = null;
         }
         if (missed != null) {
             Thread.interrupted();
