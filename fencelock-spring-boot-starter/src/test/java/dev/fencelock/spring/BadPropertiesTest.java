@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
@@ -33,16 +34,7 @@ class BadPropertiesTest {
             "spring.data.redis.sentinel.password | other-pw              | no credentials of its own",
     })
     void aRefusedPropertyFailsTheStartupNamingIt(String property, String value, String reason) {
-        runner.withPropertyValues(property + "=" + value)
-                .run(context -> {
-                    assertThat(context).as("the context with %s=%s", property, value).hasFailed();
-                    Throwable failure = context.getStartupFailure();
-                    assertThat(failure).rootCause()
-                            .as("the root cause names the property and why")
-                            .hasMessageContaining(property)
-                            .hasMessageContaining(reason);
-                    assertThat(failure).rootCause().message().as("no password in the message").doesNotContain("s3cret-pw");
-                });
+        runner.withPropertyValues(property + "=" + value).run(context -> assertFailedNaming(context, property, reason));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -54,13 +46,18 @@ class BadPropertiesTest {
     void aUrlThatSentinelCannotServeFailsTheStartupWithoutItsPassword(String url, String reason) {
         runner.withPropertyValues("spring.data.redis.url=" + url, "spring.data.redis.sentinel.master=main",
                         "spring.data.redis.sentinel.nodes=127.0.0.1:1")
-                .run(context -> {
-                    Throwable failure = context.getStartupFailure();
-                    assertThat(failure).as("startup failure").rootCause()
-                            .hasMessageContaining("spring.data.redis.url")
-                            .hasMessageContaining(reason);
-                    assertThat(failure).rootCause().message().as("no password in the message").doesNotContain("s3cret-pw");
-                });
+                .run(context -> assertFailedNaming(context, "spring.data.redis.url", reason));
+    }
+
+    /** The startup failed, its root cause naming {@code property} and {@code reason}, and no password. */
+    private static void assertFailedNaming(AssertableApplicationContext context, String property, String reason) {
+        assertThat(context).hasFailed();
+        Throwable failure = context.getStartupFailure();
+        assertThat(failure).rootCause()
+                .as("the root cause names the property and why")
+                .hasMessageContaining(property)
+                .hasMessageContaining(reason);
+        assertThat(failure).rootCause().message().as("no password in the message").doesNotContain("s3cret-pw");
     }
 
     @ParameterizedTest(name = "{0}")
