@@ -98,9 +98,9 @@ public interface DistributedLock extends Lock {
     CompletableFuture<Lease> acquireAsync(Duration maxWait, LeaseOptions options);
 
     /**
-     * Whether anyone, in any process, holds the lock right now in the way this lock would wait for
-     * (one round trip to the store): an exclusive holder (plain, fair or writer); for a read lock,
-     * a reader. Readers alone leave a plain lock's {@code isLocked()} false, although it waits for them.
+     * Whether anyone, in any process, holds the lock right now (one round trip to the store): for a
+     * plain, fair, write or multi-lock, anyone it would wait for, an exclusive holder or a reader;
+     * for a read lock, a reader.
      */
     boolean isLocked();
 

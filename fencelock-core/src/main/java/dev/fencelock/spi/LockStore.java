@@ -207,8 +207,8 @@ public interface LockStore extends AutoCloseable {
 
     /**
      * Whether anyone, in any process, holds {@code name} right now as {@code kind}: for
-     * {@link LockKind#READ}, whether any reader does; for the exclusive kinds, whether an exclusive
-     * holder does.
+     * {@link LockKind#READ}, whether any reader does; for the exclusive kinds, whether anyone they
+     * would wait for does: an exclusive holder or a reader.
      */
     CompletableFuture<Boolean> isLocked(LockKind kind, String name);
 

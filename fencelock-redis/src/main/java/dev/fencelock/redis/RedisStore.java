@@ -662,15 +662,22 @@ final class RedisStore implements LockStore {
     @Override
     public CompletableFuture<Boolean> isLocked(LockKind kind, String name) {
         LockKeys keys = keys(name);
-        return servers.<Long>onAllUntilDecided(node -> kind == LockKind.READ
-                ? node.run(LuaScript.COUNT_READERS, ScriptOutputType.INTEGER, new String[] {keys.readers()})
-                : node.unavailableOnFailure(node.commands().exists(keys.lock())), this::isDecided).thenApply(replies -> {
+        // An exclusive lock waits for readers too: held while its key or a reader's lease is there
+        // (both sent at once, answered in one round trip).
+        return servers.<Long>onAllUntilDecided(node -> kind == LockKind.READ ? liveReaders(node, keys)
+                : node.unavailableOnFailure(node.commands().exists(keys.lock()))
+                        .thenCombine(liveReaders(node, keys), (held, readers) -> held + readers > 0 ? 1L : 0L),
+                this::isDecided).thenApply(replies -> {
             Tally tally = Tally.of(replies);
             if (tally.yes() < servers.quorum() && tally.yes() + tally.failures() >= servers.quorum()) {
                 throw new CompletionException(unavailable(replies));
             }
             return tally.yes() >= servers.quorum();
         });
+    }
+
+    private static CompletableFuture<Long> liveReaders(RedisNode node, LockKeys keys) {
+        return node.run(LuaScript.COUNT_READERS, ScriptOutputType.INTEGER, new String[] {keys.readers()});
     }
 
     @Override

@@ -23,6 +23,21 @@ public abstract class ReadWriteLockContract extends StoreContract {
         super(store);
     }
 
+    /** A name that only readers hold is locked for the locks that wait for them: the write side and the plain lock. */
+    @Test
+    public void aNameThatOnlyReadersHoldIsLockedForEveryLockThatWaitsForThem() {
+        LockEngine other = connect();
+        DistributedReadWriteLock lock = other.readWriteLock("read-held");
+        try (Lease read = connect().readWriteLock("read-held").readLock().acquire(Duration.ZERO)) {
+            assertThat(lock.writeLock().tryAcquire()).as("a writer, while a reader holds").isEmpty();
+            assertThat(lock.writeLock().isLocked()).as("the write side").isTrue();
+            assertThat(other.lock("read-held").isLocked()).as("the plain lock of the name").isTrue();
+            assertThat(lock.readLock().isLocked()).as("the read side").isTrue();
+        }
+        assertThat(lock.writeLock().isLocked()).as("the write side once the reader let go").isFalse();
+        assertThat(lock.readLock().isLocked()).as("the read side once the reader let go").isFalse();
+    }
+
     /**
      * A downgrade does not queue behind a writer that came after the write lock: that writer waits
      * for the write lock, which this very thread holds, so a downgrade that waited for it would wait

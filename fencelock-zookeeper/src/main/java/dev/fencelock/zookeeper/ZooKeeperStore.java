@@ -675,7 +675,8 @@ final class ZooKeeperStore implements LockStore {
     public CompletableFuture<Boolean> isLocked(LockKind kind, String name) {
         return children(LockPaths.lockPath(options.rootPath(), name)).thenApply(children -> {
             List<String> holders = LockNodes.holders(LockNodes.ordered(children));
-            return !holders.isEmpty() && LockNodes.isRead(holders.get(0)) == (kind == LockKind.READ);
+            // An exclusive lock waits for readers too.
+            return !holders.isEmpty() && (kind != LockKind.READ || LockNodes.isRead(holders.get(0)));
         });
     }
 
