@@ -111,7 +111,7 @@ final class Acquisition {
         result.whenComplete((lease, error) -> {
             wake.complete(false);
             if (error != null) {
-                leaveQueueOfAttemptInFlight();
+                leaveQueueOnceAbandoned();
             }
         });
         if (gated) {
@@ -299,20 +299,18 @@ final class Acquisition {
     }
 
     /**
-     * Given up (cancelled, the client closing) while an attempt is on its way: leaves the queue
-     * that attempt may put this acquisition in now, behind the attempt, rather than only once its
-     * reply comes, which it may never do (a client closed next). The reply still ends the
-     * acquisition as before, leaving the queue once more: a store that learns of the place only
-     * from the reply (ZooKeeper's waiting node) finds it then.
+     * Given up (cancelled, the client closing) while no wait of its own could notice: leaves the
+     * queue an attempt may have put this acquisition in now, rather than at the next step it waits
+     * for (an attempt's reply, or the watch it subscribes before trying again), which may never
+     * come (a client closed next). On a connection the leave goes behind that attempt. The step
+     * still ends the acquisition as before, leaving the queue once more: a store that learns of the
+     * place only from the reply (ZooKeeper's waiting node) finds it then.
      */
-    private void leaveQueueOfAttemptInFlight() {
-        EngineLease lease;
-        synchronized (this) {
-            // Ended already, it left the queue before it handed the gate on; a leave now could take
-            // the place of the client's next acquisition of the name (one waiter id for them all).
-            lease = attemptInFlight && willWait && !ended.get() ? attemptLease : null;
-        }
-        if (lease != null) {
+    private void leaveQueueOnceAbandoned() {
+        EngineLease lease = attemptLease;
+        // Ended already, it left the queue before it handed the gate on; a leave now could take the
+        // place of the client's next acquisition of the name (one waiter id for them all).
+        if (willWait && lease != null && !ended.get()) {
             LockEngine.bestEffort(() -> local.target().stopWaiting(store, lease.owner()));
         }
     }

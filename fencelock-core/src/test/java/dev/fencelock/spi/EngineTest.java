@@ -22,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /** The engine over a store in memory: what it promises whatever the backend. */
@@ -568,23 +569,38 @@ class EngineTest {
     @Test
     void anAcquisitionAbandonedWhileTheAttemptThatQueuedItIsOnItsWayLeavesTheQueue() throws Exception {
         MemoryStore store = new MemoryStore().withSemaphores();
+        assertAWaiterAbandonedBeforeTheStepHeldLeavesTheQueue(store, store::holdingNextPermitAcquireReply);
+    }
+
+    @Test
+    void anAcquisitionAbandonedWhileItsWatchIsOnItsWayLeavesTheQueue() throws Exception {
+        // Refused and queued first, then watching before it tries again, as a plain lock's waiter on Redis.
+        MemoryStore store = new MemoryStore().withSemaphores().watchingAfterARefusal();
+        assertAWaiterAbandonedBeforeTheStepHeldLeavesTheQueue(store, store::holdingNextWatch);
+    }
+
+    /**
+     * A waiter for the only permit is queued, and given up while the store holds back the step
+     * {@code hold} names (the attempt's reply; the watch it subscribes before trying again): a step
+     * that may never come (the client closing next) must not be what takes it off the queue.
+     */
+    private static void assertAWaiterAbandonedBeforeTheStepHeldLeavesTheQueue(MemoryStore store,
+            Consumer<CompletableFuture<Void>> hold) throws Exception {
         try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
             DistributedSemaphore semaphore = engine.semaphore("pool", 1);
             Lease holder = semaphore.acquire(Duration.ZERO);
-            CompletableFuture<Void> reply = new CompletableFuture<>();
-            store.holdingNextPermitAcquireReply(reply);
+            CompletableFuture<Void> held = new CompletableFuture<>();
+            hold.accept(held);
             CompletableFuture<Lease> waiter = semaphore.acquireAsync(Duration.ofMinutes(1));
             DeadlinePoll.until(() -> store.permitQueue("pool").size() == 1);
 
-            // Given up before the reply that says it queued: a reply that may never come (the
-            // client closing next) must not be what takes it off the queue.
             waiter.cancel(false);
 
             // The cancel reaches the engine on a callback thread.
             DeadlinePoll.until(() -> store.permitQueue("pool").isEmpty());
-            reply.complete(null);
+            held.complete(null);
             holder.close();
-            assertThat(store.permitHolders("pool")).as("permits held once the reply came").isEmpty();
+            assertThat(store.permitHolders("pool")).as("permits held once the held step came").isEmpty();
             assertThat(engine.namesInUse()).isZero();
         }
     }

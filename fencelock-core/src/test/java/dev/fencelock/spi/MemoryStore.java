@@ -29,6 +29,7 @@ final class MemoryStore implements LockStore {
     private Duration refusedRetryAfter = Duration.ofHours(1);
     private Duration keepAlive = Duration.ofMillis(300);
     private volatile RuntimeException watchFailure;
+    private volatile boolean watchesAfterARefusal;
     private volatile boolean unanswered;
     private volatile boolean multiLocks;
     private volatile boolean semaphores;
@@ -42,6 +43,7 @@ final class MemoryStore implements LockStore {
     /** Completes the reply of the next such call; null: the reply goes out at once. */
     private CompletableFuture<Void> heldPermitReleaseReply;
     private CompletableFuture<Void> heldPermitAcquireReply;
+    private CompletableFuture<Void> heldWatch;
     /** Whether the held reply of the next permit attempt is lost rather than answered. */
     private boolean lostPermitAcquireReply;
     /** Lets the next renewal reach the store; null: renewals reach it at once. */
@@ -80,6 +82,21 @@ final class MemoryStore implements LockStore {
     MemoryStore withSemaphores() {
         this.semaphores = true;
         return this;
+    }
+
+    /**
+     * Watches a name only once an attempt was refused, as acquisitions of every kind but permits
+     * do, permits too: their waiters' queue, which this store keeps, then shows the attempt before
+     * the watch.
+     */
+    MemoryStore watchingAfterARefusal() {
+        this.watchesAfterARefusal = true;
+        return this;
+    }
+
+    @Override
+    public boolean watchesBeforeFirstAttempt(LockKind kind) {
+        return !watchesAfterARefusal && LockStore.super.watchesBeforeFirstAttempt(kind);
     }
 
     /** The owner token that holds {@code name}, or null. */
@@ -154,6 +171,11 @@ final class MemoryStore implements LockStore {
      */
     synchronized void holdingNextPermitReleaseReply(CompletableFuture<Void> reply) {
         heldPermitReleaseReply = reply;
+    }
+
+    /** Holds the next watch of a name's releases until {@code subscribed} completes, as a subscription on its way. */
+    synchronized void holdingNextWatch(CompletableFuture<Void> subscribed) {
+        heldWatch = subscribed;
     }
 
     /** Holds the reply of the next permit attempt, as {@link #holdingNextPermitReleaseReply} does. */
@@ -411,7 +433,12 @@ final class MemoryStore implements LockStore {
         if (watchFailure != null) {
             throw watchFailure;
         }
-        return CompletableFuture.completedFuture(new ReleaseWatch() {
+        CompletableFuture<Void> subscribed;
+        synchronized (this) {
+            subscribed = heldWatch == null ? CompletableFuture.completedFuture(null) : heldWatch;
+            heldWatch = null;
+        }
+        return subscribed.thenApply(done -> new ReleaseWatch() {
             @Override
             public CompletableFuture<Void> nextRelease() {
                 synchronized (MemoryStore.this) {
