@@ -53,9 +53,9 @@ final class RunProcesses {
     /** The processes of the run alive now: the command if it is, its descendants, and those marked. */
     List<ProcessHandle> alive() {
         return Stream.concat(Stream.of(command), marked().stream())
-                .filter(RunProcesses::isRunning)
+                .filter(ProcStat::isRunning)
                 .flatMap(process -> Stream.concat(Stream.of(process), process.descendants()))
-                .filter(RunProcesses::isRunning)
+                .filter(ProcStat::isRunning)
                 .distinct()
                 .toList();
     }
@@ -97,23 +97,6 @@ final class RunProcesses {
         } catch (IOException | RuntimeException e) {
             // Gone meanwhile, or no /proc: not found.
             return false;
-        }
-    }
-
-    /**
-     * Alive and not a zombie: an orphan's zombie stays until its new parent reaps it, which some
-     * containers' first process never does, and is no process to stop or warn of.
-     */
-    private static boolean isRunning(ProcessHandle process) {
-        if (!process.isAlive()) {
-            return false;
-        }
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
-        } catch (IOException | RuntimeException e) {
-            // No /proc: alive, as Java sees it.
-            return process.isAlive();
         }
     }
 }

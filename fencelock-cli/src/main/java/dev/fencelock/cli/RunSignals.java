@@ -1,8 +1,6 @@
 package dev.fencelock.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import sun.misc.Signal;
@@ -109,14 +107,7 @@ final class RunSignals {
      * fields of /proc/PID/stat, after the command name in parentheses); false without a terminal.
      */
     private static boolean isInTerminalForeground(String pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", pid, "stat"));
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            String processGroup = fields[2];
-            String terminalForeground = fields[5];
-            return processGroup.equals(terminalForeground);
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
+        return ProcStat.fields(pid).filter(fields -> fields.length > 5)
+                .map(fields -> fields[2].equals(fields[5])).orElse(false);
     }
 }

@@ -140,17 +140,9 @@ final class FencelockProcess implements AutoCloseable {
         }
     }
 
-    /** Alive and not a zombie: an orphan's zombie stays until init reaps it, and some containers' init never does. */
+    /** Alive and not a zombie (see {@link ProcStat#isRunning}). */
     static boolean isRunning(long pid) {
-        if (ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isEmpty()) {
-            return false;
-        }
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
-        } catch (IOException gone) {
-            return false;
-        }
+        return ProcessHandle.of(pid).map(ProcStat::isRunning).orElse(false);
     }
 
     /** Types {@code key} at the terminal of a process {@linkplain #startInTerminal started in one}. */
