@@ -39,9 +39,9 @@ class BadPropertiesTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-            "redis://:s3cret-pw@host:6379/first | must be a database number",
-            "redis://:s3cret-pw@host:6379/a b   | not a URI",
-            "rediss://:s3cret-pw@host:6379      | over TLS",
+            "redis://:s3cret-pw@host:6390/first | must be a database number",
+            "redis://:s3cret-pw@host:6390/a b   | not a URI",
+            "rediss://:s3cret-pw@host:6390      | over TLS",
     })
     void aUrlThatSentinelCannotServeFailsTheStartupWithoutItsPassword(String url, String reason) {
         runner.withPropertyValues("spring.data.redis.url=" + url, "spring.data.redis.sentinel.master=main",

@@ -12,12 +12,12 @@ class SpringRedisOptionsTest {
     @Test
     void aRedissUrlMakesTheClusterClientUseTlsAsSpringDataRedisDoes() {
         RedisProperties redis = new RedisProperties();
-        redis.setUrl("rediss://:s3cret-pw@unused.invalid:6379");
+        redis.setUrl("rediss://:s3cret-pw@unused.invalid:6390");
         RedisProperties.Cluster cluster = new RedisProperties.Cluster();
-        cluster.setNodes(List.of("c1:6379", "c2:6380"));
+        cluster.setNodes(List.of("c1:6391", "c2:6380"));
         redis.setCluster(cluster);
 
         assertThat(SpringRedisOptions.from(redis, new FencelockProperties()).server())
-                .as("the seeds, which are sent the URL's password").isEqualTo("cluster(c1:6379 (TLS), c2:6380 (TLS))");
+                .as("the seeds, which are sent the URL's password").isEqualTo("cluster(c1:6391 (TLS), c2:6380 (TLS))");
     }
 }
