@@ -116,9 +116,9 @@ final class Acquisition {
         });
         if (gated) {
             // A lease of this client past its deadline, whose loss the watchdog has not reported yet
-            // (its tick may run a little late), is reported now: it hands the gate on instead of
-            // refusing this acquisition a lock that the store already let go.
-            local.currentLeases().forEach(EngineLease::isValid);
+            // (its tick may run a little late) or is still reporting (to a slow listener), hands the
+            // gate on now instead of refusing this acquisition a lock that the store already let go.
+            local.currentLeases().forEach(EngineLease::endIfLost);
         }
         CompletableFuture<Handover> turn = gated ? local.enterGate() : CompletableFuture.completedFuture(null);
         if (!turn.isDone()) {

@@ -282,6 +282,16 @@ final class EngineLease {
         }
     }
 
+    /**
+     * Reports the loss of a lease past its deadline, and runs the hand-over of a lost one now: the
+     * thread that marked it lost may still be signalling the loss, and does the hand-over only then.
+     */
+    void endIfLost() {
+        if (!isValid() && isLost()) {
+            end();
+        }
+    }
+
     /** Runs the end-of-lease hand-over once, after a release or a loss. */
     void end() {
         if (ended.compareAndSet(false, true)) {

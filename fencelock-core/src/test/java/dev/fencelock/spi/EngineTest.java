@@ -490,6 +490,53 @@ class EngineTest {
         }
     }
 
+    /**
+     * The watchdog signals an expiry (the lost future, the holder's interrupt) before it hands the
+     * gate on: a watchdog thread descheduled in between must not keep the gate shut for the next
+     * acquisition. The holder's interrupt, which blocks here, holds the watchdog in that step.
+     */
+    @Test
+    void aLeaseWhoseLossIsStillBeingSignalledDoesNotRefuseTheNextAcquisition() throws Exception {
+        MemoryStore store = new MemoryStore();
+        CountDownLatch signalling = new CountDownLatch(1);
+        CountDownLatch signalled = new CountDownLatch(1);
+        try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
+            Thread holder = new Thread(() -> {
+                engine.lock("job", LeaseOptions.fixed(Duration.ofMillis(100)).interruptHolderOnLoss()).lock();
+                // Alive while its lease runs out: the watchdog would release the lease of a thread that ended.
+                awaitQuietly(signalled);
+            }) {
+                @Override
+                public void interrupt() {
+                    signalling.countDown();
+                    awaitQuietly(signalled);
+                    super.interrupt();
+                }
+            };
+            holder.start();
+            try {
+                assertThat(signalling.await(10, TimeUnit.SECONDS)).as("the watchdog signalling the expiry").isTrue();
+                store.releaseUnannounced("job");
+
+                try (Lease next = engine.lock("job").acquire(Duration.ZERO, LeaseOptions.fixed(Duration.ofSeconds(1)))) {
+                    assertThat(next.isValid()).isTrue();
+                    assertThat(store.ownerOf("job")).as("the owner of the lock in the store, none before").isNotNull();
+                }
+            } finally {
+                signalled.countDown();
+                holder.join(10_000);
+            }
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Test
     void aWaiterPollsAForeignHolderAndTakesTheLockSoonAfterItsUnannouncedRelease() throws Exception {
         MemoryStore store = new MemoryStore().refusingWithRetryAfter(Duration.ofHours(1)).keepingAliveEvery(Duration.ofHours(1));
