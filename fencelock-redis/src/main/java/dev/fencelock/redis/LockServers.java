@@ -8,8 +8,6 @@ import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -145,12 +143,7 @@ final class LockServers implements AutoCloseable {
      * @throws LockUnavailableException if no quorum of the servers can be reached
      */
     static LockServers connect(RedisLockOptions options) {
-        ClientResources resources = options.isRedlock()
-                // A master back from a crash takes part again within a second, however long it was
-                // down: Lettuce's default backoff grows to 30 s between reconnects.
-                ? DefaultClientResources.builder().reconnectDelay(
-                        Delay.exponential(Duration.ZERO, REJOIN_INTERVAL, 2, TimeUnit.MILLISECONDS)).build()
-                : DefaultClientResources.create();
+        ClientResources resources = RedisNode.clientResources();
         try {
             if (options.isCluster()) {
                 return new LockServers(resources, List.of(RedisNode.connectCluster(options.uris(),

@@ -2,7 +2,6 @@ package dev.fencelock.redis;
 
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -14,7 +13,7 @@ final class RedisFencedValues implements FencedRedis {
     /** Lua numbers are doubles: tokens up to 2^53 compare exactly. Fencelock's are about 2^51. */
     private static final long MAX_EXACT_TOKEN = 1L << 53;
 
-    private final ClientResources resources = DefaultClientResources.create();
+    private final ClientResources resources = RedisNode.clientResources();
     private final RedisNode node;
 
     RedisFencedValues(RedisLockOptions options) {

@@ -30,6 +30,8 @@ import io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter;
 import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Arrays;
@@ -67,6 +69,8 @@ final class RedisNode implements AutoCloseable {
      * over, hold back the one that finds the new master for half a minute.
      */
     private static final Duration TOPOLOGY_REFRESH_SPACING = Duration.ofSeconds(1);
+    /** The longest pause between two reconnects to a server that went away. */
+    private static final Duration MAX_RECONNECT_PAUSE = Duration.ofSeconds(1);
     /** How deep a connect failure's causes are searched for the servers' answers: Lettuce nests them three deep. */
     private static final int MAX_CAUSES_DESCRIBED = 8;
     /** The pause before the scripts are loaded after a reconnect, and between two tries. */
@@ -253,6 +257,18 @@ final class RedisNode implements AutoCloseable {
             StatefulRedisConnection<String, String> connection = client.connect();
             return new Connections(connection, connection.async(), client.connectPubSub());
         });
+    }
+
+    /**
+     * Lettuce's resources for one client's connections. A server back from a crash (a lone server,
+     * a Sentinel's new master, a Redlock master) is used again within {@link #MAX_RECONNECT_PAUSE},
+     * however long it was down: Lettuce's default backoff grows to 30 s between reconnects, and
+     * every call until the next one would fail after its command timeout.
+     */
+    static ClientResources clientResources() {
+        return DefaultClientResources.builder()
+                .reconnectDelay(Delay.exponential(Duration.ZERO, MAX_RECONNECT_PAUSE, 2, TimeUnit.MILLISECONDS))
+                .build();
     }
 
     /**

@@ -74,6 +74,28 @@ class RedisFailureIT {
         });
     }
 
+    /**
+     * Lettuce's own backoff doubles the pause between reconnects up to 30 s: after a 10 s outage its
+     * next reconnect would come about 6 s after the server is back, every call failing until then.
+     */
+    @Test
+    void aServerBackFromALongOutageIsUsedAgainWithinSeconds(RedisServer redis) throws Exception {
+        DistributedLock lock = clients.connect(redis).lock("back");
+        redis.kill();
+        assertThatThrownBy(() -> lock.acquire(Duration.ZERO)).isInstanceOf(LockUnavailableException.class);
+        // The outage itself, not a wait for an event: long enough for a backoff to grow past 8 s.
+        Thread.sleep(10_000);
+        redis.restart();
+
+        Poll.until("an acquisition within 4 s of the restart", Duration.ofSeconds(4), () -> {
+            try (Lease lease = lock.acquire(Duration.ZERO)) {
+                return lease.isValid();
+            } catch (LockUnavailableException e) {
+                return false;
+            }
+        });
+    }
+
     @Test
     void connectingToNoServerFailsWithinTheConnectTimeout() throws IOException {
         int port;
