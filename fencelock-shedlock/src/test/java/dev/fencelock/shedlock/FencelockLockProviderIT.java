@@ -55,6 +55,8 @@ class FencelockLockProviderIT {
     private static final Duration COMMAND_TIMEOUT = Duration.ofMillis(300);
 
     private final List<LockClient> clients = new ArrayList<>();
+    /** Every lock the tests took through {@link #lock}: unlocked after each test, so that a failed one leaves no token behind. */
+    private final List<SimpleLock> taken = new ArrayList<>();
     private RedisServer redis;
     private FencelockLockProvider provider;
 
@@ -65,9 +67,20 @@ class FencelockLockProviderIT {
     }
 
     private LockClient connect() {
-        LockClient client = RedisLocks.connect(RedisLockOptions.builder(redis.uri()).commandTimeout(COMMAND_TIMEOUT).build());
+        return connect(COMMAND_TIMEOUT);
+    }
+
+    private LockClient connect(Duration commandTimeout) {
+        LockClient client = RedisLocks.connect(RedisLockOptions.builder(redis.uri()).commandTimeout(commandTimeout).build());
         clients.add(client);
         return client;
+    }
+
+    /** {@code provider.lock(configuration)}, remembered for the clean-up after the test. */
+    private Optional<SimpleLock> lock(FencelockLockProvider provider, LockConfiguration configuration) {
+        Optional<SimpleLock> lock = provider.lock(configuration);
+        lock.ifPresent(taken::add);
+        return lock;
     }
 
     /** Nothing left behind in the clients: no lease watched, no lock name in use. */
@@ -81,13 +94,22 @@ class FencelockLockProviderIT {
             }
             assertThat(FencelockLockProvider.currentLease()).as("the test thread's token stack").isEmpty();
         } finally {
+            // A test that failed holding a lock: its entry would stay on this thread's token stack,
+            // which every later test of the class shares, and fail them all.
+            for (SimpleLock lock : taken) {
+                try {
+                    lock.unlock();
+                } catch (IllegalStateException alreadyUnlockedOrExtended) {
+                    // As the test left it.
+                }
+            }
             clients.forEach(LockClient::close);
         }
     }
 
     @Test
     void aLockHoldsTheKeyUntilItIsUnlocked() {
-        SimpleLock lock = provider.lock(config("job", LONG, Duration.ZERO)).orElseThrow();
+        SimpleLock lock = lock(provider, config("job", LONG, Duration.ZERO)).orElseThrow();
         assertLocked("job");
 
         lock.unlock();
@@ -97,18 +119,18 @@ class FencelockLockProviderIT {
 
     @Test
     void aHeldLockIsNotGrantedAgainHereOrInAnotherClient() {
-        SimpleLock lock = provider.lock(config("job", LONG, Duration.ZERO)).orElseThrow();
+        SimpleLock lock = lock(provider, config("job", LONG, Duration.ZERO)).orElseThrow();
 
-        assertThat(provider.lock(config("job", LONG, Duration.ZERO))).as("the same provider").isEmpty();
-        assertThat(new FencelockLockProvider(connect()).lock(config("job", LONG, Duration.ZERO)))
+        assertThat(lock(provider, config("job", LONG, Duration.ZERO))).as("the same provider").isEmpty();
+        assertThat(lock(new FencelockLockProvider(connect()), config("job", LONG, Duration.ZERO)))
                 .as("another client, as another instance would").isEmpty();
         lock.unlock();
     }
 
     @Test
     void locksOfTwoNamesAreIndependent() {
-        SimpleLock first = provider.lock(config("first", LONG, Duration.ZERO)).orElseThrow();
-        SimpleLock second = provider.lock(config("second", LONG, Duration.ZERO)).orElseThrow();
+        SimpleLock first = lock(provider, config("first", LONG, Duration.ZERO)).orElseThrow();
+        SimpleLock second = lock(provider, config("second", LONG, Duration.ZERO)).orElseThrow();
         first.unlock();
         assertLocked("second");
         second.unlock();
@@ -117,25 +139,21 @@ class FencelockLockProviderIT {
     @Test
     void aLockCanBeTakenRightAfterItsUnlockTenTimesInARow() {
         for (int i = 0; i < 10; i++) {
-            SimpleLock lock = provider.lock(config("job", LONG, Duration.ZERO)).orElseThrow();
-            assertThat(provider.lock(config("job", LONG, Duration.ZERO))).as("round %d", i).isEmpty();
+            SimpleLock lock = lock(provider, config("job", LONG, Duration.ZERO)).orElseThrow();
+            assertThat(lock(provider, config("job", LONG, Duration.ZERO))).as("round %d", i).isEmpty();
             lock.unlock();
         }
     }
 
     @Test
     void aLockEndsAfterLockAtMostForAndIsFreeForTheNextHolder() throws Exception {
-        SimpleLock lock = provider.lock(config("job", SHORT, Duration.ZERO)).orElseThrow();
-        try {
-            assertThat(pttl("job")).as("the key's time to live, in ms").isBetween(0L, SHORT.toMillis());
+        SimpleLock lock = lock(provider, config("job", SHORT, Duration.ZERO)).orElseThrow();
+        assertThat(pttl("job")).as("the key's time to live, in ms").isBetween(0L, SHORT.toMillis());
 
-            Poll.until("the lock expired", Duration.ofSeconds(5), () -> !isLocked("job"));
+        Poll.until("the lock expired", Duration.ofSeconds(5), () -> !isLocked("job"));
 
-            provider.lock(config("job", SHORT, Duration.ZERO)).orElseThrow().unlock();
-        } finally {
-            // Expired long ago: a quiet no-op, which also leaves the thread's token stack as it found it.
-            lock.unlock();
-        }
+        lock(provider, config("job", SHORT, Duration.ZERO)).orElseThrow().unlock();
+        lock.unlock(); // expired long ago: a quiet no-op
         assertUnlocked("job");
     }
 
@@ -143,12 +161,12 @@ class FencelockLockProviderIT {
     void durationsBelowTheCoresMinimumLeaseAreAcceptedAndEndOnTime() throws Exception {
         // ShedLock's own tests use 2 ms; zero is a legal lockAtMostFor too.
         for (Duration atMost : List.of(Duration.ZERO, Duration.ofNanos(500_000), Duration.ofMillis(2))) {
-            Optional<SimpleLock> lock = provider.lock(config("short", atMost, Duration.ZERO));
+            Optional<SimpleLock> lock = lock(provider, config("short", atMost, Duration.ZERO));
             // Granted unless the round trip took longer than the lease: then skipped, as if held.
             Poll.until("the " + atMost + " lock expired", Duration.ofSeconds(5), () -> !isLocked("short"));
             lock.ifPresent(SimpleLock::unlock);
         }
-        SimpleLock atLeast = provider.lock(config("short", Duration.ofSeconds(1), Duration.ofMillis(5))).orElseThrow();
+        SimpleLock atLeast = lock(provider, config("short", Duration.ofSeconds(1), Duration.ofMillis(5))).orElseThrow();
         atLeast.unlock();
         Poll.until("the lock kept for 5 ms expired", Duration.ofSeconds(5), () -> !isLocked("short"));
     }
@@ -156,17 +174,17 @@ class FencelockLockProviderIT {
     @Test
     void aLockAtMostForBeyondTheLongestLeaseIsRefusedBeforeTheStoreNamingTheLockAndTheRange() {
         // A day and a day more: before, every run threw the core's "lease must be between ..." and never ran.
-        assertThatThrownBy(() -> provider.lock(config("report", Duration.ofDays(2), Duration.ZERO)))
+        assertThatThrownBy(() -> lock(provider, config("report", Duration.ofDays(2), Duration.ZERO)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("lockAtMostFor of ShedLock lock 'report' must be between PT0S and PT24H, was PT48H");
         assertThat(redis.dbSize()).as("keys written for the refused lock").isZero();
 
-        provider.lock(config("report", LeaseOptions.MAX_LEASE, Duration.ZERO)).orElseThrow().unlock();
+        lock(provider, config("report", LeaseOptions.MAX_LEASE, Duration.ZERO)).orElseThrow().unlock();
     }
 
     @Test
     void anExtensionBeyondTheLongestLeaseIsRefusedTheSameWayAndLeavesTheLockAsItWas() {
-        SimpleLock lock = provider.lock(config("report", Duration.ofMinutes(1), Duration.ZERO)).orElseThrow();
+        SimpleLock lock = lock(provider, config("report", Duration.ofMinutes(1), Duration.ZERO)).orElseThrow();
         OptionalLong token = FencelockLockProvider.currentToken();
         try {
             assertThatThrownBy(() -> lock.extend(Duration.ofDays(2), Duration.ZERO))
@@ -184,20 +202,20 @@ class FencelockLockProviderIT {
     @Test
     void anEarlyUnlockKeepsTheLockTakenUntilLockAtLeastFor() throws Exception {
         // Long enough that the unlock and both checks after it fit in it on a busy machine.
-        Duration lockAtLeastFor = Duration.ofMillis(1500);
-        SimpleLock lock = provider.lock(config("job", Duration.ofSeconds(10), lockAtLeastFor)).orElseThrow();
+        Duration lockAtLeastFor = Duration.ofSeconds(3);
+        SimpleLock lock = lock(provider, config("job", Duration.ofSeconds(10), lockAtLeastFor)).orElseThrow();
 
         lock.unlock();
 
         assertThat(pttl("job")).as("kept for what is left of lockAtLeastFor, in ms").isBetween(0L, lockAtLeastFor.toMillis());
-        assertThat(provider.lock(config("job", LONG, Duration.ZERO))).as("still taken").isEmpty();
+        assertThat(lock(provider, config("job", LONG, Duration.ZERO))).as("still taken").isEmpty();
         Poll.until("lockAtLeastFor passed", Duration.ofSeconds(10), () -> !isLocked("job"));
-        provider.lock(config("job", LONG, Duration.ZERO)).orElseThrow().unlock();
+        lock(provider, config("job", LONG, Duration.ZERO)).orElseThrow().unlock();
     }
 
     @Test
     void anExtendedLockOutlivesItsFirstLockAtMostForWithTheSameToken() {
-        SimpleLock lock = provider.lock(config("job", Duration.ofSeconds(2), Duration.ZERO)).orElseThrow();
+        SimpleLock lock = lock(provider, config("job", Duration.ofSeconds(2), Duration.ZERO)).orElseThrow();
         OptionalLong token = FencelockLockProvider.currentToken();
 
         SimpleLock extended = lock.extend(Duration.ofSeconds(10), Duration.ZERO).orElseThrow()
@@ -213,18 +231,22 @@ class FencelockLockProviderIT {
 
     /**
      * KeepAliveLockProvider's scheduler stops extending at the first exception: an extension that
-     * Redis answers only after one command timeout must be sent again, not thrown.
+     * Redis answers only after one command timeout must be sent again, not thrown. Redis resumes
+     * halfway through the second try, with the third as room for a late resume.
      */
     @Test
     void anExtensionThatRedisAnswersLateIsSentAgainAndExtends() throws Exception {
+        Duration commandTimeout = Duration.ofSeconds(1);
         Duration lockAtMostFor = Duration.ofSeconds(5);
-        SimpleLock lock = provider.lock(config("job", lockAtMostFor, Duration.ZERO)).orElseThrow();
+        FencelockLockProvider patient = new FencelockLockProvider(connect(commandTimeout));
+        SimpleLock lock = lock(patient, config("job", lockAtMostFor, Duration.ZERO)).orElseThrow();
         ScheduledExecutorService faults = Executors.newSingleThreadScheduledExecutor();
         redis.pause();
         try {
-            faults.schedule(redis::resume, COMMAND_TIMEOUT.toMillis() * 3 / 2, TimeUnit.MILLISECONDS);
+            faults.schedule(redis::resume, commandTimeout.toMillis() * 3 / 2, TimeUnit.MILLISECONDS);
 
             SimpleLock extended = lock.extend(Duration.ofSeconds(20), Duration.ZERO).orElseThrow();
+            taken.add(extended);
 
             assertThat(pttl("job")).as("the key's time to live, in ms").isGreaterThan(lockAtMostFor.toMillis());
             assertThat(FencelockLockProvider.currentLease().orElseThrow().remaining())
@@ -239,7 +261,7 @@ class FencelockLockProviderIT {
 
     @Test
     void anExtensionThatRedisNeverAnswersIsShedLocksLockExceptionAfterThreeTriesNotAtTheLeasesEnd() {
-        SimpleLock lock = provider.lock(config("job", Duration.ofMinutes(1), Duration.ZERO)).orElseThrow();
+        SimpleLock lock = lock(provider, config("job", Duration.ofMinutes(1), Duration.ZERO)).orElseThrow();
         redis.pause();
         try {
             // Three tries of a command timeout each; an unlock waits for them under ShedLock's keep-alive.
@@ -255,7 +277,7 @@ class FencelockLockProviderIT {
 
     @Test
     void anExtensionCarriesItsOwnLockAtLeastFor() {
-        SimpleLock lock = provider.lock(config("job", Duration.ofSeconds(10), Duration.ZERO)).orElseThrow();
+        SimpleLock lock = lock(provider, config("job", Duration.ofSeconds(10), Duration.ZERO)).orElseThrow();
 
         lock.extend(Duration.ofSeconds(10), Duration.ofSeconds(9)).orElseThrow().unlock();
 
@@ -264,11 +286,11 @@ class FencelockLockProviderIT {
 
     @Test
     void anUnlockedLockCannotBeExtendedAndAnExpiredOneQuietlyIsNot() throws Exception {
-        SimpleLock unlocked = provider.lock(config("job", LONG, Duration.ZERO)).orElseThrow();
+        SimpleLock unlocked = lock(provider, config("job", LONG, Duration.ZERO)).orElseThrow();
         unlocked.unlock();
         assertThatThrownBy(() -> unlocked.extend(Duration.ofSeconds(10), Duration.ZERO)).isInstanceOf(IllegalStateException.class);
 
-        SimpleLock expired = provider.lock(config("job", SHORT, Duration.ZERO)).orElseThrow();
+        SimpleLock expired = lock(provider, config("job", SHORT, Duration.ZERO)).orElseThrow();
         Poll.until("the lock expired", Duration.ofSeconds(5), () -> !isLocked("job"));
 
         assertThat(expired.extend(Duration.ofSeconds(10), Duration.ZERO)).isEmpty();
@@ -278,14 +300,14 @@ class FencelockLockProviderIT {
 
     @Test
     void anUnlockNeverDeletesOrShortensAnotherHoldersKey() throws Exception {
-        SimpleLock expired = provider.lock(config("expired", SHORT, Duration.ZERO)).orElseThrow();
-        SimpleLock kept = provider.lock(config("kept", LONG, Duration.ofMinutes(4))).orElseThrow();
+        SimpleLock expired = lock(provider, config("expired", SHORT, Duration.ZERO)).orElseThrow();
+        SimpleLock kept = lock(provider, config("kept", LONG, Duration.ofMinutes(4))).orElseThrow();
         Poll.until("the first lock expired", Duration.ofSeconds(5), () -> !isLocked("expired"));
         // The second lost its key (a failover, say) while it still believed in its lease.
         redis.call("DEL", "fencelock:{kept}");
         FencelockLockProvider other = new FencelockLockProvider(connect());
-        SimpleLock otherExpired = other.lock(config("expired", LONG, Duration.ZERO)).orElseThrow();
-        SimpleLock otherKept = other.lock(config("kept", LONG, Duration.ZERO)).orElseThrow();
+        SimpleLock otherExpired = lock(other, config("expired", LONG, Duration.ZERO)).orElseThrow();
+        SimpleLock otherKept = lock(other, config("kept", LONG, Duration.ZERO)).orElseThrow();
 
         expired.unlock();
         kept.unlock();
@@ -318,7 +340,7 @@ class FencelockLockProviderIT {
 
     @Test
     void aLockUnlockedOnAnotherThreadNoLongerAnswersOnTheThreadThatTookIt() throws Exception {
-        SimpleLock lock = provider.lock(config("job", LONG, Duration.ZERO)).orElseThrow();
+        SimpleLock lock = lock(provider, config("job", LONG, Duration.ZERO)).orElseThrow();
         assertThat(FencelockLockProvider.currentLease()).isPresent();
 
         CompletableFuture.runAsync(lock::unlock).get();
@@ -447,7 +469,7 @@ class FencelockLockProviderIT {
     void anUnreachableStoreIsShedLocksLockExceptionNamingTheLock() {
         redis.kill();
 
-        assertThatThrownBy(() -> provider.lock(config("job", LONG, Duration.ZERO)))
+        assertThatThrownBy(() -> lock(provider, config("job", LONG, Duration.ZERO)))
                 .isInstanceOf(LockException.class).hasMessageStartingWith("could not lock 'job': ");
     }
 
@@ -456,7 +478,7 @@ class FencelockLockProviderIT {
         // An application shutting down: the LockClient bean is closed while the scheduler still fires.
         clients.get(0).close();
 
-        assertThatThrownBy(() -> provider.lock(config("job", LONG, Duration.ZERO)))
+        assertThatThrownBy(() -> lock(provider, config("job", LONG, Duration.ZERO)))
                 .isInstanceOf(LockException.class).hasMessageStartingWith("could not lock 'job': ");
     }
 
@@ -465,7 +487,7 @@ class FencelockLockProviderIT {
         // A scheduler's shutdownNow interrupts the thread about to lock.
         Thread.currentThread().interrupt();
         try {
-            assertThatThrownBy(() -> provider.lock(config("job", LONG, Duration.ZERO)))
+            assertThatThrownBy(() -> lock(provider, config("job", LONG, Duration.ZERO)))
                     .isInstanceOf(LockException.class).hasMessageStartingWith("could not lock 'job': ");
             assertThat(Thread.currentThread().isInterrupted()).as("the thread's interrupt status").isTrue();
         } finally {
@@ -478,7 +500,7 @@ class FencelockLockProviderIT {
     void badArgumentsAreNamed() {
         assertThatThrownBy(() -> new FencelockLockProvider(null)).isInstanceOf(NullPointerException.class).hasMessage("client");
         assertThatThrownBy(() -> provider.lock(null)).isInstanceOf(NullPointerException.class).hasMessage("configuration");
-        assertThatThrownBy(() -> provider.lock(config("a{b}", LONG, Duration.ZERO)))
+        assertThatThrownBy(() -> lock(provider, config("a{b}", LONG, Duration.ZERO)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("name");
     }
 
