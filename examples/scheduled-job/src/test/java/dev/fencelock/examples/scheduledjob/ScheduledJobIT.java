@@ -19,15 +19,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The example as a fleet: three instances of the application in three JVMs against one
- * redis-server, on a two-second tick. Every tick runs exactly once across them (counted in the run
+ * redis-server, on a three-second tick. Every tick runs exactly once across them (counted in the run
  * ledger in Redis), and SIGKILL of the instance running a job, mid-job, lets the next tick run on
- * another instance: lockAtMostFor (1.2 s) ends the dead instance's lock before the next tick. The
- * margins are 0.8 to 1 s (a late scheduler, the kill landing within the job's work), for three
- * Spring JVMs that share a loaded machine.
+ * another instance: lockAtMostFor (2 s) ends the dead instance's lock before the next tick. The
+ * margins, for three Spring JVMs that share a loaded machine: a scheduler may fire 1.8 s late
+ * (lockAtLeastFor) without running a tick twice, the kill may land 1.4 s late (the job's work),
+ * and the dead instance's lock ends 1 s before the next tick.
  */
 @RedisTest
 class ScheduledJobIT {
-    private static final int TICK_SECONDS = 2;
+    private static final int TICK_SECONDS = 3;
     private static final int TICKS_BEFORE_KILL = 6;
     private static final int TICKS_AFTER_KILL = 3;
 
@@ -89,9 +90,9 @@ class ScheduledJobIT {
             "--redis.url=" + redis.uri(),
             "--example.instance=" + instance,
             "--example.tick-seconds=" + TICK_SECONDS,
-            "--example.lock-at-most-for=PT1.2S",
-            "--example.lock-at-least-for=PT1S",
-            "--example.work=PT0.8S",
+            "--example.lock-at-most-for=PT2S",
+            "--example.lock-at-least-for=PT1.8S",
+            "--example.work=PT1.4S",
             // Log lines start with their message, so that the test can await one.
             "--logging.pattern.console=%m%n",
         };
