@@ -116,8 +116,8 @@ final class Acquisition {
         });
         if (gated) {
             // A lease of this client past its deadline, whose loss the watchdog has not reported yet
-            // (its tick may run a little late) or is still reporting (to a slow listener), hands the
-            // gate on now instead of refusing this acquisition a lock that the store already let go.
+            // (its tick may run a little late) or is still signalling, hands the gate on now
+            // instead of refusing this acquisition a lock that the store already let go.
             local.currentLeases().forEach(EngineLease::endIfLost);
         }
         CompletableFuture<Handover> turn = gated ? local.enterGate() : CompletableFuture.completedFuture(null);
