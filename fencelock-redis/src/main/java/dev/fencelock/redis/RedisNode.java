@@ -44,6 +44,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -106,6 +107,8 @@ final class RedisNode implements AutoCloseable {
      * script reload during which the connection dropped is left to the next reconnect's.
      */
     private final AtomicInteger disconnects = new AtomicInteger();
+    /** When a timeout last asked a Cluster for its topology (see {@link #refreshTopologyAfterTimeout}), on nanoTime. */
+    private final AtomicLong timeoutRefreshedAt = new AtomicLong(System.nanoTime() - TOPOLOGY_REFRESH_SPACING.toNanos());
     /**
      * A Redlock master's: false from a disconnect until its scripts are loaded after the reconnect,
      * and scripts fail meanwhile; set false by close().
@@ -589,10 +592,31 @@ final class RedisNode implements AutoCloseable {
     }
 
     LockUnavailableException unavailable(Throwable cause) {
-        String what = cause instanceof RedisCommandTimeoutException || cause instanceof TimeoutException
-                ? "did not answer within " + commandTimeout
-                : "failed: " + describe(cause);
+        boolean timedOut = cause instanceof RedisCommandTimeoutException || cause instanceof TimeoutException;
+        if (timedOut) {
+            refreshTopologyAfterTimeout();
+        }
+        String what = timedOut ? "did not answer within " + commandTimeout : "failed: " + describe(cause);
         return new LockUnavailableException("Redis at " + server + " " + what, cause);
+    }
+
+    /**
+     * Asks a Cluster for its topology after a command timed out, at most once per
+     * {@link #TOPOLOGY_REFRESH_SPACING}. A master that hangs without closing its connections (a
+     * frozen process, whose kernel still acknowledges; a host cut off) is replaced by its replica
+     * while nothing Lettuce refreshes for happens (MOVED, ASK, reconnects): without this, every call
+     * to its slots would time out until it came back.
+     */
+    private void refreshTopologyAfterTimeout() {
+        if (!(client instanceof RedisClusterClient cluster)) {
+            return;
+        }
+        long now = System.nanoTime();
+        long last = timeoutRefreshedAt.get();
+        if (now - last >= TOPOLOGY_REFRESH_SPACING.toNanos() && timeoutRefreshedAt.compareAndSet(last, now)) {
+            // A refresh that fails (every node silent) changes nothing: the next timeout asks again.
+            cluster.refreshPartitionsAsync();
+        }
     }
 
     /**

@@ -110,6 +110,33 @@ class ClusterFailoverIT {
     }
 
     /**
+     * A frozen master (SIGSTOP: its kernel keeps the connections open and acknowledged) is replaced
+     * by its replica. Nothing that Lettuce refreshes its topology for happens (no MOVED, ASK or
+     * reconnect): only the client's own timeouts tell it to look again.
+     */
+    @Test
+    void aLockWhoseMasterFreezesIsTakenOnTheReplicaThatReplacesIt() throws Exception {
+        String name = "frozen";
+        RedisServer master = cluster.masterOf(slot(name));
+        RedisServer replica = cluster.replicasOf(master).get(0);
+        LockEngine client = client();
+        // Connected, with the scripts loaded on every master, before the freeze.
+        client.lock(name).acquire(Duration.ZERO).close();
+        master.pause();
+        try {
+            Poll.until(replica + " promoted", TAKEOVER, () -> "master".equals(((List<?>) replica.call("ROLE")).get(0)));
+
+            try (Lease lease = client.lock(name).acquire(TAKEOVER)) {
+                assertThat(replica.call("GET", "fencelock:{" + name + "}")).as("the lock's key on the new master").isNotNull();
+                assertThat(lease.isValid()).isTrue();
+            }
+        } finally {
+            master.resume();
+            cluster.awaitSettled();
+        }
+    }
+
+    /**
      * A holder takes the lock, a waiter waits for it, {@code failover} makes {@code successor} the
      * master of the lock's slot, the waiter's client subscribes there, and the holder's release
      * wakes the waiter.
