@@ -31,6 +31,8 @@ final class EngineLease {
     private final LeaseOptions options;
     /** The thread that holds the lease through the Lock view and asked to be interrupted on loss; else null. */
     private final Thread interruptOnLoss;
+    /** Set by whichever thread interrupts {@link #interruptOnLoss} for the loss: it is interrupted once. */
+    private final AtomicBoolean holderInterrupted = new AtomicBoolean();
     private final Ticker ticker;
     private final StoreDeadline storeDeadline;
     private final Consumer<EngineLease> onEnd;
@@ -277,7 +279,13 @@ final class EngineLease {
                 + name + "' (fencing token " + fencingToken + ") was lost: " + why);
         // Completed at once, so that checkValid() throws from now on.
         lost.complete(exception);
-        if (interruptHolder && interruptOnLoss != null) {
+        if (interruptHolder) {
+            interruptHolderOnce();
+        }
+    }
+
+    private void interruptHolderOnce() {
+        if (interruptOnLoss != null && holderInterrupted.compareAndSet(false, true)) {
             interruptOnLoss.interrupt();
         }
     }
@@ -285,9 +293,13 @@ final class EngineLease {
     /**
      * Reports the loss of a lease past its deadline, and runs the hand-over of a lost one now: the
      * thread that marked it lost may still be signalling the loss, and does the hand-over only then.
+     * The holder's interrupt comes first, as it does there, so that it can never reach a thread
+     * that holds the name anew through the hand-over.
      */
     void endIfLost() {
-        if (!isValid() && isLost()) {
+        isValid(); // reports an expiry
+        if (isLost()) {
+            interruptHolderOnce();
             end();
         }
     }

@@ -22,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
@@ -500,12 +501,15 @@ class EngineTest {
         MemoryStore store = new MemoryStore();
         CountDownLatch signalling = new CountDownLatch(1);
         CountDownLatch signalled = new CountDownLatch(1);
+        AtomicInteger ended = new AtomicInteger();
         try (LockEngine engine = new LockEngine(store, DEFAULT_LEASE, Ticker.SYSTEM)) {
-            Thread holder = new Thread(() -> {
-                engine.lock("job", LeaseOptions.fixed(Duration.ofMillis(100)).interruptHolderOnLoss()).lock();
-                // Alive while its lease runs out: the watchdog would release the lease of a thread that ended.
-                awaitQuietly(signalled);
-            }) {
+            engine.addListener(new LockEvents() {
+                @Override
+                public void leaseEnded(String name) {
+                    ended.incrementAndGet();
+                }
+            });
+            Thread holder = new Thread(() -> engine.lock("job", LeaseOptions.fixed(Duration.ofMillis(100)).interruptHolderOnLoss()).lock()) {
                 @Override
                 public void interrupt() {
                     signalling.countDown();
@@ -526,6 +530,7 @@ class EngineTest {
                 signalled.countDown();
                 holder.join(10_000);
             }
+            assertThat(ended).as("leases ended: the overrun one once, whichever thread ended it, and the next").hasValue(2);
         }
     }
 
