@@ -109,6 +109,8 @@ final class RedisNode implements AutoCloseable {
     private final AtomicInteger disconnects = new AtomicInteger();
     /** When a timeout last asked a Cluster for its topology (see {@link #refreshTopologyAfterTimeout}), on nanoTime. */
     private final AtomicLong timeoutRefreshedAt = new AtomicLong(System.nanoTime() - TOPOLOGY_REFRESH_SPACING.toNanos());
+    /** That refresh, until it ends: one at a time, since each connects to every node and may wait for a frozen one. */
+    private volatile CompletableFuture<Void> timeoutRefresh = CompletableFuture.completedFuture(null);
     /**
      * A Redlock master's: false from a disconnect until its scripts are loaded after the reconnect,
      * and scripts fail meanwhile; set false by close().
@@ -264,7 +266,7 @@ final class RedisNode implements AutoCloseable {
 
     /**
      * Lettuce's resources for one client's connections. A server back from a crash (a lone server,
-     * a Sentinel's new master, a Redlock master) is used again within {@link #MAX_RECONNECT_PAUSE},
+     * a Sentinel's new master, a Cluster's node, a Redlock master) is reconnected to within {@link #MAX_RECONNECT_PAUSE},
      * however long it was down: Lettuce's default backoff grows to 30 s between reconnects, and
      * every call until the next one would fail after its command timeout.
      */
@@ -386,6 +388,21 @@ final class RedisNode implements AutoCloseable {
      */
     CompletableFuture<Void> subscribe(String channel) {
         return unavailableOnFailure(shardedPubSub ? pubSub.async().ssubscribe(channel) : pubSub.async().subscribe(channel));
+    }
+
+    /**
+     * Calls {@code listener} whenever a pub/sub connection of this node's client connects again,
+     * from a Lettuce event thread, before Lettuce's subscriptions of it are confirmed again.
+     */
+    void onPubSubReconnected(Runnable listener) {
+        client.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> connected, SocketAddress address) {
+                if (connected instanceof StatefulRedisPubSubConnection<?, ?>) {
+                    listener.run();
+                }
+            }
+        });
     }
 
     /**
@@ -587,22 +604,26 @@ final class RedisNode implements AutoCloseable {
             if (cause instanceof LockException) {
                 return CompletableFuture.failedFuture(cause);
             }
+            if (isTimeout(cause)) {
+                refreshTopologyAfterTimeout();
+            }
             return CompletableFuture.failedFuture(unavailable(cause));
         });
     }
 
     LockUnavailableException unavailable(Throwable cause) {
-        boolean timedOut = cause instanceof RedisCommandTimeoutException || cause instanceof TimeoutException;
-        if (timedOut) {
-            refreshTopologyAfterTimeout();
-        }
-        String what = timedOut ? "did not answer within " + commandTimeout : "failed: " + describe(cause);
+        String what = isTimeout(cause) ? "did not answer within " + commandTimeout : "failed: " + describe(cause);
         return new LockUnavailableException("Redis at " + server + " " + what, cause);
+    }
+
+    /** Lettuce's own command timeout, or our bound on the wait for it (a starved client thread may see the bound first). */
+    private static boolean isTimeout(Throwable cause) {
+        return cause instanceof RedisCommandTimeoutException || cause instanceof TimeoutException;
     }
 
     /**
      * Asks a Cluster for its topology after a command timed out, at most once per
-     * {@link #TOPOLOGY_REFRESH_SPACING}. A master that hangs without closing its connections (a
+     * {@link #TOPOLOGY_REFRESH_SPACING} and one refresh at a time. A master that hangs without closing its connections (a
      * frozen process, whose kernel still acknowledges; a host cut off) is replaced by its replica
      * while nothing Lettuce refreshes for happens (MOVED, ASK, reconnects): without this, every call
      * to its slots would time out until it came back.
@@ -613,9 +634,10 @@ final class RedisNode implements AutoCloseable {
         }
         long now = System.nanoTime();
         long last = timeoutRefreshedAt.get();
-        if (now - last >= TOPOLOGY_REFRESH_SPACING.toNanos() && timeoutRefreshedAt.compareAndSet(last, now)) {
+        if (timeoutRefresh.isDone() && now - last >= TOPOLOGY_REFRESH_SPACING.toNanos()
+                && timeoutRefreshedAt.compareAndSet(last, now)) {
             // A refresh that fails (every node silent) changes nothing: the next timeout asks again.
-            cluster.refreshPartitionsAsync();
+            timeoutRefresh = cluster.refreshPartitionsAsync().toCompletableFuture();
         }
     }
 
@@ -629,11 +651,7 @@ final class RedisNode implements AutoCloseable {
             try {
                 return await(unavailableOnFailure(command.get()));
             } catch (LockUnavailableException e) {
-                // Lettuce's own timeout, or our bound on the wait for it: a starved client thread
-                // may see the bound first.
-                boolean timedOut = e.getCause() instanceof RedisCommandTimeoutException
-                        || e.getCause() instanceof TimeoutException;
-                if (!timedOut || System.nanoTime() - deadline >= 0) {
+                if (!isTimeout(e.getCause()) || System.nanoTime() - deadline >= 0) {
                     throw e;
                 }
             }

@@ -30,7 +30,9 @@ import java.util.concurrent.TimeUnit;
  * cluster bus; elsewhere they are classic.
  *
  * <p>Messages can be missed (a reconnect), so a waiter never relies on them alone: it also retries
- * when the holder's remaining lease runs out. A foreign client publishes nothing: while one holds,
+ * when the holder's remaining lease runs out. A release announced while the pub/sub connection was
+ * reconnecting reached nobody here: once Lettuce has subscribed the channel again, its waiters are
+ * woken as an unnamed release would (see {@link #pubSubReconnected}). A foreign client publishes nothing: while one holds,
  * the waiter polls (acquire.lua tells the two apart).
  */
 final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
@@ -48,6 +50,7 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
         this.afterDesignationTimeout =
                 CompletableFuture.delayedExecutor(designationTimeout.toNanos(), TimeUnit.NANOSECONDS, Runnable::run);
         node.pubSub().addListener(this);
+        node.onPubSubReconnected(this::pubSubReconnected);
         if (node.shardedPubSub()) {
             node.onTopologyChange(this::mastersMoved);
         }
@@ -123,6 +126,35 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
         } else {
             afterDesignationTimeout.execute(() -> wake(channel, release));
         }
+    }
+
+    /**
+     * A pub/sub connection is back, and Lettuce subscribes its channels again: each watched channel
+     * wakes its waiters once that is confirmed (see {@link #subscribed}), not before, so that a
+     * waiter's try cannot miss the release that follows it.
+     */
+    private synchronized void pubSubReconnected() {
+        channels.values().forEach(channel -> channel.resubscribing = channel.references > 0);
+    }
+
+    @Override
+    public void subscribed(String name, long count) {
+        boolean resubscribed;
+        synchronized (this) {
+            Channel channel = channels.get(name);
+            resubscribed = channel != null && channel.resubscribing;
+            if (resubscribed) {
+                channel.resubscribing = false;
+            }
+        }
+        if (resubscribed) {
+            message(name, "");
+        }
+    }
+
+    @Override
+    public void ssubscribed(String name, long count) {
+        subscribed(name, count);
     }
 
     /** A sharded release: the same message, delivered by the master of the channel's slot. */
@@ -272,6 +304,8 @@ final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
         CompletableFuture<Void> nextRelease = new CompletableFuture<>();
         /** The next release for which a wake after the designation timeout is pending: one at a time. */
         CompletableFuture<Void> delayedWake;
+        /** Whether its pub/sub connection reconnected and the subscription is not confirmed again yet. */
+        boolean resubscribing;
         /** The fair acquisitions waiting on the channel, by owner token, and the release each waits for. */
         final Map<String, CompletableFuture<Void>> fairWaiters = new HashMap<>();
 

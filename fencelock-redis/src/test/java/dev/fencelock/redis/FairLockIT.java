@@ -45,6 +45,35 @@ class FairLockIT {
         clients.verifyNothingLeakedAndClose();
     }
 
+    /**
+     * The waiter's pub/sub connection drops, and the release is announced before it is back (new
+     * connections are refused meanwhile: maxclients 1). With production's command timeout (2 s) a
+     * fair waiter that hears nothing tries again only after 20 s; resubscribed, it is woken at once.
+     */
+    @Test
+    void aReleaseAnnouncedWhileTheWaitersPubSubConnectionWasDownWakesItOnceSubscribedAgain(RedisServer redis)
+            throws Exception {
+        LockEngine waiting = clients.connect(redis, options -> options.commandTimeout(Duration.ofSeconds(2)));
+        Lease held = clients.connect(redis).fairLock("fair").acquire(Duration.ZERO);
+        CompletableFuture<Lease> waits = waiting.fairLock("fair").acquireAsync(Duration.ofSeconds(60));
+        Poll.until("the waiter subscribed", Duration.ofSeconds(5), () -> releaseSubscribers(redis) == 1);
+        String maxClients = (String) ((List<?>) redis.call("CONFIG", "GET", "maxclients")).get(1);
+        redis.call("CONFIG", "SET", "maxclients", "1");
+        try {
+            redis.call("CLIENT", "KILL", "TYPE", "pubsub");
+            Poll.until("the waiter's subscription gone", Duration.ofSeconds(5), () -> releaseSubscribers(redis) == 0);
+            held.close();
+        } finally {
+            redis.call("CONFIG", "SET", "maxclients", maxClients);
+        }
+
+        waits.get(5, TimeUnit.SECONDS).close();
+    }
+
+    private static long releaseSubscribers(RedisServer redis) {
+        return (Long) ((List<?>) redis.call("PUBSUB", "NUMSUB", "fencelock:{fair}:released")).get(1);
+    }
+
     @Test
     void grantsInArrivalOrderAcrossClientsAndThreads(RedisServer redis) throws Exception {
         List<LockEngine> waiters = List.of(clients.connectWithoutTimers(redis), clients.connectWithoutTimers(redis));
