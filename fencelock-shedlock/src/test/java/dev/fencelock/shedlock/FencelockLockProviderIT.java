@@ -55,7 +55,7 @@ class FencelockLockProviderIT {
     private static final Duration COMMAND_TIMEOUT = Duration.ofMillis(300);
 
     private final List<LockClient> clients = new ArrayList<>();
-    /** Every lock the tests took through {@link #lock}: unlocked after each test, so that a failed one leaves no token behind. */
+    /** Every lock the tests took through {@link #lock} and {@link #extend}: unlocked after each test, so that a failed one leaves no token behind. */
     private final List<SimpleLock> taken = new ArrayList<>();
     private RedisServer redis;
     private FencelockLockProvider provider;
@@ -78,7 +78,15 @@ class FencelockLockProviderIT {
 
     /** {@code provider.lock(configuration)}, remembered for the clean-up after the test. */
     private Optional<SimpleLock> lock(FencelockLockProvider provider, LockConfiguration configuration) {
-        Optional<SimpleLock> lock = provider.lock(configuration);
+        return remembered(provider.lock(configuration));
+    }
+
+    /** {@code lock.extend(...)}, remembered too: the lock it extends is spent, and unlocks nothing. */
+    private Optional<SimpleLock> extend(SimpleLock lock, Duration lockAtMostFor, Duration lockAtLeastFor) {
+        return remembered(lock.extend(lockAtMostFor, lockAtLeastFor));
+    }
+
+    private Optional<SimpleLock> remembered(Optional<SimpleLock> lock) {
         lock.ifPresent(taken::add);
         return lock;
     }
@@ -94,16 +102,19 @@ class FencelockLockProviderIT {
             }
             assertThat(FencelockLockProvider.currentLease()).as("the test thread's token stack").isEmpty();
         } finally {
-            // A test that failed holding a lock: its entry would stay on this thread's token stack,
-            // which every later test of the class shares, and fail them all.
-            for (SimpleLock lock : taken) {
-                try {
-                    lock.unlock();
-                } catch (IllegalStateException alreadyUnlockedOrExtended) {
-                    // As the test left it.
+            try {
+                // A test that failed holding a lock: its entry would stay on this thread's token stack,
+                // which every later test of the class shares, and fail them all.
+                for (SimpleLock lock : taken) {
+                    try {
+                        lock.unlock();
+                    } catch (IllegalStateException alreadyUnlockedOrExtended) {
+                        // As the test left it.
+                    }
                 }
+            } finally {
+                clients.forEach(LockClient::close);
             }
-            clients.forEach(LockClient::close);
         }
     }
 
@@ -218,8 +229,8 @@ class FencelockLockProviderIT {
         SimpleLock lock = lock(provider, config("job", Duration.ofSeconds(2), Duration.ZERO)).orElseThrow();
         OptionalLong token = FencelockLockProvider.currentToken();
 
-        SimpleLock extended = lock.extend(Duration.ofSeconds(10), Duration.ZERO).orElseThrow()
-                .extend(Duration.ofSeconds(20), Duration.ZERO).orElseThrow();
+        SimpleLock extended = extend(extend(lock, Duration.ofSeconds(10), Duration.ZERO).orElseThrow(),
+                Duration.ofSeconds(20), Duration.ZERO).orElseThrow();
 
         assertThat(pttl("job")).as("the key's time to live, in ms").isGreaterThan(Duration.ofSeconds(19).toMillis());
         assertThat(FencelockLockProvider.currentToken()).as("an extension keeps the lease").isEqualTo(token);
@@ -245,8 +256,7 @@ class FencelockLockProviderIT {
         try {
             faults.schedule(redis::resume, commandTimeout.toMillis() * 3 / 2, TimeUnit.MILLISECONDS);
 
-            SimpleLock extended = lock.extend(Duration.ofSeconds(20), Duration.ZERO).orElseThrow();
-            taken.add(extended);
+            SimpleLock extended = extend(lock, Duration.ofSeconds(20), Duration.ZERO).orElseThrow();
 
             assertThat(pttl("job")).as("the key's time to live, in ms").isGreaterThan(lockAtMostFor.toMillis());
             assertThat(FencelockLockProvider.currentLease().orElseThrow().remaining())
@@ -279,7 +289,7 @@ class FencelockLockProviderIT {
     void anExtensionCarriesItsOwnLockAtLeastFor() {
         SimpleLock lock = lock(provider, config("job", Duration.ofSeconds(10), Duration.ZERO)).orElseThrow();
 
-        lock.extend(Duration.ofSeconds(10), Duration.ofSeconds(9)).orElseThrow().unlock();
+        extend(lock, Duration.ofSeconds(10), Duration.ofSeconds(9)).orElseThrow().unlock();
 
         assertThat(pttl("job")).as("kept for the extension's lockAtLeastFor").isBetween(Duration.ofSeconds(8).toMillis(), 9000L);
     }
