@@ -29,7 +29,6 @@ final class ProcStat {
      * {@code /proc} to read, alive as Java sees it.
      */
     static boolean isRunning(ProcessHandle process) {
-        return process.isAlive()
-                && fields(Long.toString(process.pid())).map(fields -> !fields[0].equals("Z")).orElseGet(process::isAlive);
+        return process.isAlive() && fields(Long.toString(process.pid())).map(fields -> !fields[0].equals("Z")).orElse(true);
     }
 }

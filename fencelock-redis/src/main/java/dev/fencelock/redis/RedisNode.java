@@ -266,9 +266,9 @@ final class RedisNode implements AutoCloseable {
 
     /**
      * Lettuce's resources for one client's connections. A server back from a crash (a lone server,
-     * a Sentinel's new master, a Cluster's node, a Redlock master) is reconnected to within {@link #MAX_RECONNECT_PAUSE},
-     * however long it was down: Lettuce's default backoff grows to 30 s between reconnects, and
-     * every call until the next one would fail after its command timeout.
+     * a Sentinel's new master, a Cluster's node, a Redlock master) is reconnected to within
+     * {@link #MAX_RECONNECT_PAUSE}, however long it was down: Lettuce's default backoff grows to 30 s
+     * between reconnects, and every call until the next one would fail after its command timeout.
      */
     static ClientResources clientResources() {
         return DefaultClientResources.builder()
@@ -623,10 +623,10 @@ final class RedisNode implements AutoCloseable {
 
     /**
      * Asks a Cluster for its topology after a command timed out, at most once per
-     * {@link #TOPOLOGY_REFRESH_SPACING} and one refresh at a time. A master that hangs without closing its connections (a
-     * frozen process, whose kernel still acknowledges; a host cut off) is replaced by its replica
-     * while nothing Lettuce refreshes for happens (MOVED, ASK, reconnects): without this, every call
-     * to its slots would time out until it came back.
+     * {@link #TOPOLOGY_REFRESH_SPACING} and one refresh at a time. A master that hangs without
+     * closing its connections (a frozen process, whose kernel still acknowledges; a host cut off) is
+     * replaced by its replica while nothing Lettuce refreshes for happens (MOVED, ASK, reconnects):
+     * without this, every call to its slots would time out until it came back.
      */
     private void refreshTopologyAfterTimeout() {
         if (!(client instanceof RedisClusterClient cluster)) {

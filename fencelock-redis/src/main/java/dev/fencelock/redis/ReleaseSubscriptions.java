@@ -32,8 +32,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Messages can be missed (a reconnect), so a waiter never relies on them alone: it also retries
  * when the holder's remaining lease runs out. A release announced while the pub/sub connection was
  * reconnecting reached nobody here: once Lettuce has subscribed the channel again, its waiters are
- * woken as an unnamed release would (see {@link #pubSubReconnected}). A foreign client publishes nothing: while one holds,
- * the waiter polls (acquire.lua tells the two apart).
+ * woken as an unnamed release would (see {@link #pubSubReconnected}). A foreign client publishes
+ * nothing: while one holds, the waiter polls (acquire.lua tells the two apart).
  */
 final class ReleaseSubscriptions extends RedisPubSubAdapter<String, String> {
     private final RedisNode node;
